@@ -1,0 +1,59 @@
+# The two README commands are `make run` and `make test`; everything else here is their helpers.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+PORT ?= 5000
+VENV := .venv
+BIN := $(VENV)/bin
+HTMX_VERSION := 2.0.11
+HTMX := app/static/js/vendor/htmx.min.js
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
+
+.PHONY: run test system-deps system-deps-test venv htmx translations db lint clean
+
+## Serve the app with demo data on SQLite at http://127.0.0.1:$(PORT).
+run: system-deps venv htmx translations db
+	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+
+## Run the whole suite on SQLite and on a throwaway PostgreSQL.
+test: system-deps system-deps-test venv htmx translations
+	scripts/test-all.sh
+
+system-deps:
+	scripts/ensure-apt.sh fonts-noto-cjk libharfbuzz-subset0 poppler-utils python3-venv npm
+
+system-deps-test:
+	scripts/ensure-apt.sh chromium postgresql
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+htmx: $(HTMX)
+
+# htmx is pinned: 4.x sends different request headers. npm checks the package's integrity.
+$(HTMX):
+	mkdir -p $(dir $@)
+	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null \
+	  && tar xzf htmx.org-$(HTMX_VERSION).tgz package/dist/htmx.min.js \
+	  && cp package/dist/htmx.min.js $(CURDIR)/$@ && rm -rf $$tmp
+
+translations: $(CATALOGS)
+
+%.mo: %.po
+	$(BIN)/pybabel compile --quiet -i $< -o $@
+
+db:
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi seed-demo --if-empty
+
+lint:
+	$(BIN)/ruff check app tests
+	$(BIN)/ruff format --check app tests
+
+clean:
+	rm -rf $(VENV) $(HTMX) $(CATALOGS)

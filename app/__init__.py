@@ -1,0 +1,72 @@
+"""Xunjian (巡检): supervision of outsourced logistics services."""
+
+from pathlib import Path
+
+from flask import Flask, request, session
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.config import load_config
+from app.extensions import babel, csrf, db, htmx, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, CLI."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    load_config(app, config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    htmx.init_app(app)
+
+    from app import audit  # noqa: F401  (registers the model)
+    from app.auth import bp as auth_bp
+    from app.catalog import bp as catalog_bp
+    from app.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(catalog_bp)
+
+    from app.cli import register_cli
+    from app.main.templating import register_template_helpers
+
+    register_cli(app)
+    register_template_helpers(app)
+
+    @app.after_request
+    def vary_on_htmx(response):
+        response.vary.add("HX-Request")
+        return response
+
+    return app
+
+
+def select_locale() -> str:
+    """The locale the visitor chose, else Chinese."""
+    from flask import current_app
+
+    chosen = session.get("lang") or request.cookies.get("lang")
+    languages = current_app.config["LANGUAGES"]
+    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Turn on foreign keys and WAL for SQLite, which has both off by default."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+__all__ = ["create_app"]

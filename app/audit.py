@@ -1,0 +1,51 @@
+"""The audit trail: every state change is an event with who, when, what and from which state."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import has_request_context
+from flask_login import current_user
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.timeutil import utcnow
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, default=utcnow, index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+    action: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    object_type: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    object_id: Mapped[int | None] = mapped_column(nullable=True)
+    from_state: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    to_state: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    detail: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+
+    actor = relationship("User")
+
+    __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id"),)
+
+
+def record_event(action, obj=None, *, object_type=None, from_state=None, to_state=None,
+                 detail="", actor=None):
+    """Add an audit event to the session; the caller's commit makes it permanent."""
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user
+    if obj is not None and getattr(obj, "id", None) is None:
+        db.session.flush()
+    event = AuditEvent(
+        action=action,
+        object_type=object_type or type(obj).__tablename__,
+        object_id=getattr(obj, "id", None),
+        from_state=from_state,
+        to_state=to_state,
+        detail=detail,
+        actor_id=actor.id if actor is not None else None,
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,40 @@
+"""Who may do what: role checks for views and ownership checks for contractor users."""
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from app.auth.models import Role
+
+SUPERVISORS = (Role.INSPECTOR, Role.MANAGER, Role.ADMIN)
+EDITORS = (Role.MANAGER, Role.ADMIN)
+ADMINS = (Role.ADMIN,)
+EVERYONE = tuple(Role)
+
+
+def role_required(*roles: Role):
+    """Let in only logged-in users holding one of `roles`; others get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def can_edit_catalog(user) -> bool:
+    return user.is_authenticated and user.role in EDITORS
+
+
+def can_see_contractor(user, contractor_id: int) -> bool:
+    """Supervisors see every contractor; a contractor user sees only its own."""
+    if user.role == Role.CONTRACTOR:
+        return user.contractor_id == contractor_id
+    return user.role in SUPERVISORS

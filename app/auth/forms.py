@@ -1,0 +1,61 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
+
+from app.auth.models import Role
+
+MIN_PASSWORD = 8
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)],
+                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class UserForm(FlaskForm):
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(), Length(min=2, max=64),
+                    Regexp(r"^[A-Za-z0-9_.-]+$",
+                           message=_l("Use letters, digits, dot, dash or underscore."))],
+        render_kw={"autocapitalize": "none"},
+    )
+    display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=100)])
+    role = SelectField(_l("Role"), choices=[])
+    contractor_id = SelectField(_l("Contractor (for contractor users)"), coerce=int, choices=[])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
+    active = BooleanField(_l("Active"), default=True)
+    password = PasswordField(
+        _l("Password"),
+        validators=[Optional(), Length(min=MIN_PASSWORD, max=200)],
+        render_kw={"autocomplete": "new-password"},
+        description=_l("At least 8 characters. Leave empty to keep the current password."),
+    )
+
+    def __init__(self, *args, contractors=(), require_password=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [(r.value, r.label) for r in Role]
+        self.contractor_id.choices = [(0, "—")] + [(c.id, c.name) for c in contractors]
+        if require_password:
+            self.password.validators = [DataRequired(), Length(min=MIN_PASSWORD, max=200)]
+            self.password.description = _l("At least 8 characters.")
+
+    def validate_contractor_id(self, field):
+        if self.role.data == Role.CONTRACTOR and not field.data:
+            raise ValidationError(_l("A contractor user must belong to a contractor."))
+        if self.role.data != Role.CONTRACTOR and field.data:
+            raise ValidationError(_l("Only contractor users belong to a contractor."))
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()],
+                            render_kw={"autocomplete": "current-password"})
+    new = PasswordField(_l("New password"),
+                        validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)],
+                        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[DataRequired(), EqualTo("new", _l("The passwords differ."))],
+                            render_kw={"autocomplete": "new-password"})

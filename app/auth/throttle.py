@@ -1,0 +1,59 @@
+"""Login throttling: too many failures lock the account and the address for a while."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.auth.models import LoginAttempt
+from app.extensions import db
+from app.timeutil import utcnow
+
+
+def _window_start():
+    return utcnow() - timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
+
+
+def recent_failures(*, username: str | None = None, address: str | None = None) -> int:
+    """Failures within the window, for an account since its last success, or for an address."""
+    since = _window_start()
+    query = sa.select(sa.func.count(LoginAttempt.id)).where(
+        LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since
+    )
+    if username is not None:
+        last_success = db.session.scalar(
+            sa.select(sa.func.max(LoginAttempt.at)).where(
+                LoginAttempt.username == username, LoginAttempt.succeeded.is_(True)
+            )
+        )
+        query = query.where(LoginAttempt.username == username)
+        if last_success is not None:
+            query = query.where(LoginAttempt.at > last_success)
+    if address is not None:
+        query = query.where(LoginAttempt.address == address)
+    return db.session.scalar(query)
+
+
+def is_account_locked(username: str) -> bool:
+    limit = current_app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    return recent_failures(username=username) >= limit
+
+
+def is_address_blocked(address: str) -> bool:
+    limit = current_app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+    return recent_failures(address=address) >= limit
+
+
+def record_attempt(username: str, address: str, succeeded: bool) -> None:
+    db.session.add(LoginAttempt(username=username[:64], address=address[:64],
+                                succeeded=succeeded))
+    db.session.commit()
+
+
+def unlock_account(username: str) -> None:
+    """Forget an account's failures, as an administrator does for a locked-out user."""
+    db.session.execute(
+        sa.delete(LoginAttempt).where(
+            LoginAttempt.username == username, LoginAttempt.succeeded.is_(False)
+        )
+    )

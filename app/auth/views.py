@@ -1,0 +1,165 @@
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.audit import record_event
+from app.auth import bp
+from app.auth.access import ADMINS, role_required
+from app.auth.forms import LoginForm, PasswordChangeForm, UserForm
+from app.auth.models import Role, User
+from app.auth.throttle import (
+    is_account_locked,
+    is_address_blocked,
+    record_attempt,
+    unlock_account,
+)
+from app.auth.users import UsernameTaken, create_user, find_user, update_user
+from app.catalog.models import Contractor
+from app.extensions import db, login_manager
+from app.timeutil import utcnow
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = None
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    return db.session.get(User, int(user_id))
+
+
+def safe_next(target: str | None) -> str:
+    """Follow ?next= only to a path on this site."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("main.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        username = form.username.data.strip()
+        address = request.remote_addr or "unknown"
+        if is_address_blocked(address) or is_account_locked(username):
+            minutes = current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
+            form.form_errors.append(
+                _("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes)
+            )
+            return render_template("auth/login.html", form=form), 429
+        user = find_user(username)
+        if user is not None and user.active and user.check_password(form.password.data):
+            record_attempt(user.username, address, succeeded=True)
+            login_user(user)
+            user.last_login_at = utcnow()
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next")))
+        record_attempt(username, address, succeeded=False)
+        form.form_errors.append(_("Wrong username or password."))
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_("The current password is wrong."))
+        else:
+            current_user.set_password(form.new.data)
+            record_event("password_changed", current_user)
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("main.home"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("form_page.html", form=form, title=_("Change password"),
+                           cancel_url=url_for("main.home")), status
+
+
+@bp.get("/admin/users")
+@role_required(*ADMINS)
+def users():
+    people = db.session.scalars(sa.select(User).order_by(User.role, User.username)).all()
+    locked = {u.id for u in people if is_account_locked(u.username)}
+    return render_template("admin/users.html", users=people, locked=locked)
+
+
+def _contractors():
+    return db.session.scalars(sa.select(Contractor).order_by(Contractor.name)).all()
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@role_required(*ADMINS)
+def user_new():
+    form = UserForm(contractors=_contractors(), require_password=True)
+    if form.validate_on_submit():
+        try:
+            create_user(form.username.data, form.display_name.data, form.role.data,
+                        form.password.data, contractor_id=form.contractor_id.data,
+                        phone=form.phone.data, active=form.active.data)
+        except UsernameTaken:
+            form.username.errors.append(_("This username is taken."))
+        else:
+            db.session.commit()
+            flash(_("User %(name)s created.", name=form.username.data), "success")
+            return redirect(url_for("auth.users"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("form_page.html", form=form, title=_("New user"),
+                           cancel_url=url_for("auth.users")), status
+
+
+@bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
+@role_required(*ADMINS)
+def user_edit(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    form = UserForm(obj=user, contractors=_contractors())
+    if request.method == "GET":
+        form.role.data = user.role.value
+        form.contractor_id.data = user.contractor_id or 0
+    if form.validate_on_submit():
+        if user.id == current_user.id and (form.role.data != Role.ADMIN or not form.active.data):
+            form.role.errors.append(_("You cannot remove your own administrator access."))
+        else:
+            try:
+                update_user(user, username=form.username.data,
+                            display_name=form.display_name.data, role=form.role.data,
+                            contractor_id=form.contractor_id.data, phone=form.phone.data,
+                            active=form.active.data, password=form.password.data)
+            except UsernameTaken:
+                form.username.errors.append(_("This username is taken."))
+            else:
+                db.session.commit()
+                flash(_("User %(name)s saved.", name=user.username), "success")
+                return redirect(url_for("auth.users"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("form_page.html", form=form,
+                           title=_("Edit user %(name)s", name=user.username),
+                           cancel_url=url_for("auth.users")), status
+
+
+@bp.post("/admin/users/<int:user_id>/unlock")
+@role_required(*ADMINS)
+def user_unlock(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    unlock_account(user.username)
+    record_event("user_unlocked", user)
+    db.session.commit()
+    flash(_("User %(name)s can log in again.", name=user.username), "success")
+    return redirect(url_for("auth.users"))

@@ -1,0 +1,179 @@
+"""Contractors, their contracts, staff and certificates."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from app.audit import record_event
+from app.auth.access import EDITORS, EVERYONE, SUPERVISORS, role_required
+from app.auth.models import Role
+from app.catalog import bp
+from app.catalog.access import get_certificate, get_contractor, get_staff_member
+from app.catalog.forms import CERTIFICATE_KINDS, CertificateForm, ContractorForm, StaffForm
+from app.catalog.models import Certificate, Contractor, ServiceLine, Site, StaffMember
+from app.catalog.sites import site_tree
+from app.catalog.staff import certificates_query
+from app.extensions import db
+from app.timeutil import local_today
+
+
+@bp.get("/contractors")
+@role_required(*SUPERVISORS)
+def contractors():
+    rows = db.session.scalars(
+        sa.select(Contractor).order_by(Contractor.active.desc(), Contractor.name)
+        .options(selectinload(Contractor.service_lines), selectinload(Contractor.staff))
+    ).all()
+    return render_template("catalog/contractors.html", contractors=rows)
+
+
+@bp.get("/contractors/mine")
+@role_required(Role.CONTRACTOR)
+def contractor_own():
+    return redirect(url_for("catalog.contractor", contractor_id=current_user.contractor_id))
+
+
+@bp.get("/contractors/<int:contractor_id>")
+@role_required(*EVERYONE)
+def contractor(contractor_id: int):
+    company = get_contractor(contractor_id)
+    staff = db.session.scalars(
+        sa.select(StaffMember).where(StaffMember.contractor_id == company.id)
+        .order_by(StaffMember.active.desc(), StaffMember.name)
+        .options(selectinload(StaffMember.certificates))
+    ).all()
+    current = {c.id for c in db.session.scalars(certificates_query(contractor_id=company.id))}
+    return render_template("catalog/contractor.html", contractor=company, staff=staff,
+                           current_certificates=current,
+                           warning_days=current_app.config["CERTIFICATE_WARNING_DAYS"])
+
+
+def _fill_contractor_choices(form: ContractorForm):
+    lines = db.session.scalars(sa.select(ServiceLine).order_by(ServiceLine.position)).all()
+    form.service_lines.choices = [(line.id, line.name) for line in lines]
+    form.sites.choices = [(node.site.id, "　" * node.depth + node.site.name)
+                          for node in site_tree()]
+
+
+@bp.route("/contractors/new", methods=["GET", "POST"], endpoint="contractor_new")
+@bp.route("/contractors/<int:contractor_id>/edit", methods=["GET", "POST"],
+          endpoint="contractor_edit")
+@role_required(*EDITORS)
+def contractor_form(contractor_id: int | None = None):
+    company = get_contractor(contractor_id) if contractor_id else None
+    form = ContractorForm(obj=company)
+    _fill_contractor_choices(form)
+    if request.method == "GET":
+        if company:
+            form.service_lines.data = [line.id for line in company.service_lines]
+            form.sites.data = [site.id for site in company.sites]
+        else:
+            form.satisfaction_target.data = Decimal("90")
+            form.deposit_share.data = Decimal("5")
+    if form.validate_on_submit():
+        clash = db.session.scalar(sa.select(Contractor).where(
+            Contractor.name == form.name.data.strip()))
+        if clash is not None and clash is not company:
+            form.name.errors.append(_("A contractor of this name exists."))
+        else:
+            if company is None:
+                company = Contractor()
+                db.session.add(company)
+            form.populate_obj(company)
+            company.service_lines = list(db.session.scalars(
+                sa.select(ServiceLine).where(ServiceLine.id.in_(form.service_lines.data))))
+            company.sites = list(db.session.scalars(
+                sa.select(Site).where(Site.id.in_(form.sites.data))))
+            record_event("contractor_saved", company,
+                         to_state="active" if company.active else "inactive")
+            db.session.commit()
+            flash(_("Contractor %(name)s saved.", name=company.short_name), "success")
+            return redirect(url_for("catalog.contractor", contractor_id=company.id))
+    title = _("Edit contractor") if company else _("New contractor")
+    cancel = (url_for("catalog.contractor", contractor_id=company.id) if company
+              else url_for("catalog.contractors"))
+    return render_template("form_page.html", form=form, title=title, cancel_url=cancel), (
+        422 if request.method == "POST" else 200)
+
+
+@bp.route("/contractors/<int:contractor_id>/staff/new", methods=["GET", "POST"],
+          endpoint="contractor_staff_new")
+@bp.route("/staff/<int:staff_id>/edit", methods=["GET", "POST"],
+          endpoint="contractor_staff_edit")
+@role_required(*EDITORS)
+def staff_form(contractor_id: int | None = None, staff_id: int | None = None):
+    member = get_staff_member(staff_id) if staff_id else None
+    company = member.contractor if member else get_contractor(contractor_id)
+    form = StaffForm(obj=member)
+    if form.validate_on_submit():
+        if member is None:
+            member = StaffMember(contractor=company)
+            db.session.add(member)
+        form.populate_obj(member)
+        record_event("staff_saved", member, to_state="active" if member.active else "left")
+        db.session.commit()
+        flash(_("%(name)s saved.", name=member.name), "success")
+        return redirect(url_for("catalog.contractor", contractor_id=company.id) + "#staff")
+    title = (_("Edit %(name)s", name=member.name) if member
+             else _("New staff member of %(company)s", company=company.short_name))
+    return render_template(
+        "form_page.html", form=form, title=title,
+        cancel_url=url_for("catalog.contractor", contractor_id=company.id),
+    ), 422 if request.method == "POST" else 200
+
+
+@bp.route("/staff/<int:staff_id>/certificates/new", methods=["GET", "POST"],
+          endpoint="contractor_certificate_new")
+@bp.route("/certificates/<int:certificate_id>/edit", methods=["GET", "POST"],
+          endpoint="contractor_certificate_edit")
+@role_required(*EDITORS)
+def certificate_form(staff_id: int | None = None, certificate_id: int | None = None):
+    certificate = get_certificate(certificate_id) if certificate_id else None
+    member = certificate.staff_member if certificate else get_staff_member(staff_id)
+    form = CertificateForm(obj=certificate)
+    if form.validate_on_submit():
+        if certificate is None:
+            certificate = Certificate(staff_member=member)
+            db.session.add(certificate)
+        form.populate_obj(certificate)
+        record_event("certificate_saved", certificate,
+                     to_state=f"expires {certificate.expires_on.isoformat()}")
+        db.session.commit()
+        flash(_("Certificate saved."), "success")
+        return redirect(url_for("catalog.contractor", contractor_id=member.contractor_id)
+                        + "#staff")
+    title = (_("Edit certificate of %(name)s", name=member.name) if certificate
+             else _("New certificate for %(name)s", name=member.name))
+    return render_template(
+        "form_page.html", form=form, title=title, datalist=CERTIFICATE_KINDS,
+        cancel_url=url_for("catalog.contractor", contractor_id=member.contractor_id),
+    ), 422 if request.method == "POST" else 200
+
+
+CERTIFICATE_FILTERS = ("expired", "expiring", "all")
+
+
+@bp.get("/certificates")
+@role_required(*SUPERVISORS)
+def certificates():
+    show = request.args.get("show", "expired")
+    if show not in CERTIFICATE_FILTERS:
+        abort(404)
+    today = local_today()
+    warning_days = current_app.config["CERTIFICATE_WARNING_DAYS"]
+    query = certificates_query()
+    if show == "expired":
+        query = query.where(Certificate.expires_on < today)
+    elif show == "expiring":
+        query = query.where(Certificate.expires_on >= today,
+                            Certificate.expires_on <= today + timedelta(days=warning_days))
+    rows = db.session.scalars(query).all()
+    template = ("catalog/_certificate_rows.html" if request.htmx and not request.htmx.boosted
+                else "catalog/certificates.html")
+    return render_template(template, certificates=rows, show=show, filters=CERTIFICATE_FILTERS,
+                           warning_days=warning_days)

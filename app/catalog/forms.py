@@ -1,0 +1,144 @@
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.catalog.models import Severity, SiteKind
+
+CODE = Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, dot, dash or underscore."))
+# 统一社会信用代码: 18 characters from digits and capital letters without I, O, S, V, Z.
+CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ServiceLineForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=16), CODE])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    position = IntegerField(_l("Order"), default=0, validators=[NumberRange(min=0, max=9999)])
+    active = BooleanField(_l("In use"), default=True)
+
+
+class CategoryForm(FlaskForm):
+    service_line_id = SelectField(_l("Service line"), coerce=int, choices=[])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    position = IntegerField(_l("Order"), default=0, validators=[NumberRange(min=0, max=9999)])
+
+
+class CheckPointForm(FlaskForm):
+    category_id = SelectField(_l("Category"), coerce=int, choices=[])
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), CODE])
+    title = StringField(_l("What is checked"), validators=[DataRequired(), Length(max=200)])
+    standard = TextAreaField(_l("Standard"), validators=[DataRequired(), Length(max=2000)])
+    good_practice = TextAreaField(_l("What good looks like"),
+                                  validators=[Optional(), Length(max=2000)])
+    severity = SelectField(_l("Severity"), choices=[])
+    deduction = DecimalField(_l("Points deducted"), places=1,
+                             validators=[DataRequired(), NumberRange(min=0, max=100)])
+    position = IntegerField(_l("Order"), default=0, validators=[NumberRange(min=0, max=9999)])
+    active = BooleanField(_l("In use"), default=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.severity.choices = [(s.value, s.label) for s in Severity]
+
+    def validate_deduction(self, field):
+        if field.data is not None and field.data != round(field.data, 1):
+            raise ValidationError(_l("Use at most one decimal place."))
+
+
+class ContractorForm(FlaskForm):
+    name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)])
+    short_name = StringField(_l("Short name"), validators=[DataRequired(), Length(max=50)])
+    licence_no = StringField(
+        _l("Unified social credit code"), validators=[DataRequired(), Length(min=18, max=18)],
+        description=_l("The 18 characters on the business licence."),
+    )
+    contact_person = StringField(_l("Contact person"), validators=[Optional(), Length(max=50)])
+    contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=32)],
+                                render_kw={"type": "tel", "inputmode": "tel"})
+    contract_start = DateField(_l("Contract starts"), validators=[DataRequired()])
+    contract_end = DateField(_l("Contract ends"), validators=[DataRequired()])
+    contract_value = DecimalField(_l("Contract value (yuan per year)"), places=2,
+                                  validators=[DataRequired(), NumberRange(min=0)])
+    deposit_share = DecimalField(
+        _l("Service deposit (% of contract value)"), places=2,
+        validators=[DataRequired(), NumberRange(min=0, max=100)],
+    )
+    satisfaction_target = DecimalField(
+        _l("Promised satisfaction (%)"), places=2,
+        validators=[DataRequired(), NumberRange(min=0, max=100)],
+    )
+    service_lines = MultiCheckboxField(_l("Service lines"), coerce=int, choices=[])
+    sites = MultiCheckboxField(_l("Sites served"), coerce=int, choices=[])
+    active = BooleanField(_l("Under contract"), default=True)
+
+    def validate_licence_no(self, field):
+        field.data = (field.data or "").strip().upper()
+        if not CREDIT_CODE.match(field.data):
+            raise ValidationError(_l("This is not a valid unified social credit code."))
+
+    def validate_contract_end(self, field):
+        if self.contract_start.data and field.data and field.data < self.contract_start.data:
+            raise ValidationError(_l("The contract cannot end before it starts."))
+
+
+class StaffForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
+    post = StringField(_l("Post"), validators=[Optional(), Length(max=50)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)],
+                        render_kw={"type": "tel", "inputmode": "tel"})
+    active = BooleanField(_l("Employed"), default=True)
+
+
+CERTIFICATE_KINDS = ["上岗证", "健康证", "保安员证", "电工证", "焊工证", "电梯安全管理员证",
+                     "消防设施操作员证", "特种设备作业人员证", "登高作业证", "锅炉操作证"]
+
+
+class CertificateForm(FlaskForm):
+    kind = StringField(_l("Certificate"), validators=[DataRequired(), Length(max=50)],
+                       render_kw={"list": "certificate-kinds"})
+    number = StringField(_l("Number"), validators=[Optional(), Length(max=50)])
+    issued_on = DateField(_l("Issued on"), validators=[DataRequired()])
+    expires_on = DateField(_l("Expires on"), validators=[DataRequired()])
+
+    def validate_expires_on(self, field):
+        if self.issued_on.data and field.data and field.data < self.issued_on.data:
+            raise ValidationError(_l("A certificate cannot expire before it is issued."))
+
+
+class SiteForm(FlaskForm):
+    parent_id = SelectField(_l("Inside"), coerce=int, choices=[])
+    kind = SelectField(_l("Kind"), choices=[])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), CODE],
+                       description=_l("Printed on the site's QR label."))
+    position = IntegerField(_l("Order"), default=0, validators=[NumberRange(min=0, max=9999)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [(k.value, k.label) for k in SiteKind]
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Spreadsheet (.xlsx)"), validators=[
+        FileRequired(_l("Choose a file.")),
+        FileAllowed(["xlsx"], _l("Only .xlsx spreadsheets can be imported.")),
+    ])

@@ -1,0 +1,71 @@
+"""The site tree: compounds, buildings, floors, rooms and areas."""
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app.audit import record_event
+from app.auth.access import EDITORS, SUPERVISORS, role_required
+from app.catalog import bp
+from app.catalog.forms import SiteForm
+from app.catalog.models import SITE_CHILD_KINDS, Site, SiteKind
+from app.catalog.sites import placement_error, site_tree
+from app.extensions import db
+
+
+@bp.get("/sites")
+@role_required(*SUPERVISORS)
+def sites():
+    return render_template("catalog/sites.html", nodes=site_tree())
+
+
+@bp.route("/sites/new", methods=["GET", "POST"], endpoint="site_new")
+@bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"], endpoint="site_edit")
+@role_required(*EDITORS)
+def site_form(site_id: int | None = None):
+    site = (db.session.get(Site, site_id) or abort(404)) if site_id else None
+    form = SiteForm(obj=site)
+    form.parent_id.choices = [(0, _("(top level)"))] + [
+        (node.site.id, "　" * node.depth + node.site.name) for node in site_tree()
+        if site is None or node.site.id != site.id
+    ]
+    if request.method == "GET":
+        if site:
+            form.kind.data = site.kind.value
+            form.parent_id.data = site.parent_id or 0
+        else:
+            parent = db.session.get(Site, request.args.get("parent", 0, type=int))
+            form.parent_id.data = parent.id if parent else 0
+            form.kind.data = _suggested_kind(parent).value
+    if form.validate_on_submit():
+        parent = db.session.get(Site, form.parent_id.data) if form.parent_id.data else None
+        kind = SiteKind(form.kind.data)
+        problem = placement_error(kind, parent, moving=site)
+        clash = db.session.scalar(sa.select(Site).where(Site.code == form.code.data.strip()))
+        if problem:
+            form.parent_id.errors.append(problem)
+        elif clash is not None and clash is not site:
+            form.code.errors.append(_("This code is taken."))
+        else:
+            if site is None:
+                site = Site()
+                db.session.add(site)
+            site.parent = parent
+            site.kind = kind
+            site.name = form.name.data.strip()
+            site.code = form.code.data.strip()
+            site.position = form.position.data
+            record_event("site_saved", site)
+            db.session.commit()
+            flash(_("Site %(name)s saved.", name=site.name), "success")
+            return redirect(url_for("catalog.sites") + f"#site-{site.id}")
+    title = _("Edit site") if site else _("New site")
+    return render_template("form_page.html", form=form, title=title,
+                           cancel_url=url_for("catalog.sites")), (
+        422 if request.method == "POST" else 200)
+
+
+def _suggested_kind(parent: Site | None) -> SiteKind:
+    """The first kind allowed under `parent`, to pre-fill the form."""
+    allowed = SITE_CHILD_KINDS[parent.kind if parent else None]
+    return allowed[0] if allowed else SiteKind.AREA

@@ -1,0 +1,59 @@
+"""The site tree: listing, placing and moving places."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.catalog.models import SITE_CHILD_KINDS, Site, SiteKind
+from app.extensions import db
+
+
+@dataclass
+class SiteNode:
+    site: Site
+    depth: int
+
+
+def site_tree() -> list[SiteNode]:
+    """Every site in tree order (depth-first), with its depth, from one query."""
+    sites = db.session.scalars(sa.select(Site).order_by(Site.position, Site.name)).all()
+    children: dict[int | None, list[Site]] = {}
+    for site in sites:
+        children.setdefault(site.parent_id, []).append(site)
+    ordered: list[SiteNode] = []
+
+    def walk(parent_id, depth):
+        for site in children.get(parent_id, []):
+            ordered.append(SiteNode(site, depth))
+            walk(site.id, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def descendant_ids(site: Site) -> set[int]:
+    found, stack = set(), list(site.children)
+    while stack:
+        node = stack.pop()
+        found.add(node.id)
+        stack.extend(node.children)
+    return found
+
+
+def placement_error(kind: SiteKind, parent: Site | None, moving: Site | None = None) -> str | None:
+    """Why a site of `kind` cannot sit under `parent` (None if it can)."""
+    parent_kind = parent.kind if parent else None
+    if kind not in SITE_CHILD_KINDS[parent_kind]:
+        if parent is None:
+            return _("Only a compound can be at the top of the tree.")
+        return _("A %(child)s cannot be inside a %(parent)s.", child=kind.label,
+                 parent=parent_kind.label)
+    if moving is not None and parent is not None:
+        if parent.id == moving.id or parent.id in descendant_ids(moving):
+            return _("A site cannot be inside itself.")
+        for child in moving.children:
+            if child.kind not in SITE_CHILD_KINDS[kind]:
+                return _("Its contents (%(child)s) cannot be inside a %(kind)s.",
+                         child=child.kind.label, kind=kind.label)
+    return None

@@ -1,0 +1,332 @@
+"""Import and export of the standards library: XLSX for bureaus, a text file for our default.
+
+Every way in goes through `parse_rows` and `apply_rows`, so a bureau's spreadsheet and the
+shipped catalogue are checked by the same rules. A file with any bad row imports nothing.
+"""
+
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils.exceptions import InvalidFileException
+
+from app.catalog.models import CheckCategory, CheckPoint, ServiceLine, Severity
+from app.extensions import db
+
+# (field, spreadsheet header). The headers are what a bureau's staff read and type.
+COLUMNS = [
+    ("line_code", "服务项目编码"),
+    ("line_name", "服务项目"),
+    ("category", "类别"),
+    ("code", "检查点编码"),
+    ("title", "检查内容"),
+    ("standard", "标准要求"),
+    ("good_practice", "合格样例"),
+    ("severity", "严重程度"),
+    ("deduction", "扣分"),
+    ("active", "启用"),
+]
+HEADERS = [header for _field, header in COLUMNS]
+SEVERITY_WORDS = {
+    "一般": Severity.GENERAL, "general": Severity.GENERAL,
+    "较重": Severity.MAJOR, "major": Severity.MAJOR,
+    "严重": Severity.CRITICAL, "critical": Severity.CRITICAL,
+}
+SEVERITY_EXPORT = {Severity.GENERAL: "一般", Severity.MAJOR: "较重", Severity.CRITICAL: "严重"}
+YES_WORDS = {"", "是", "yes", "y", "true", "1"}
+NO_WORDS = {"否", "no", "n", "false", "0"}
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
+MAX_ROWS = 5000
+DEFAULT_CATALOGUE = Path(__file__).parent / "standards" / "default_zh.txt"
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class PointRow:
+    row: int
+    line_code: str
+    line_name: str
+    category: str
+    code: str
+    title: str
+    standard: str
+    good_practice: str
+    severity: Severity
+    deduction: Decimal
+    active: bool
+
+
+@dataclass
+class ImportReport:
+    errors: list[RowError] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _check_length(errors, row, header, value, limit, required=True):
+    if required and not value:
+        errors.append(RowError(row, header, _("Required.")))
+    elif len(value) > limit:
+        errors.append(RowError(row, header, _("At most %(n)d characters.", n=limit)))
+
+
+def parse_rows(rows, first_row: int = 2) -> tuple[list[PointRow], list[RowError]]:
+    """Check data rows (tuples in COLUMNS order); return the good ones and every error."""
+    points, errors, codes_seen, line_names = [], [], {}, {}
+    for number, raw in enumerate(rows, start=first_row):
+        cells = [_text(v) for v in list(raw)[: len(COLUMNS)]]
+        cells += [""] * (len(COLUMNS) - len(cells))
+        if not any(cells):
+            continue
+        values = dict(zip([f for f, _h in COLUMNS], cells, strict=True))
+        row_errors: list[RowError] = []
+        header = dict(COLUMNS)
+
+        line_code = values["line_code"].upper()
+        if line_code:
+            _check_length(row_errors, number, header["line_code"], line_code, 16)
+            if not CODE_PATTERN.match(line_code):
+                row_errors.append(RowError(number, header["line_code"],
+                                           _("Use letters, digits, dot, dash or underscore.")))
+            _check_length(row_errors, number, header["line_name"], values["line_name"], 100)
+            known = line_names.setdefault(line_code, values["line_name"])
+            if values["line_name"] and known != values["line_name"]:
+                row_errors.append(RowError(number, header["line_name"], _(
+                    "Service line %(code)s is named %(name)s in an earlier row.",
+                    code=line_code, name=known)))
+        _check_length(row_errors, number, header["category"], values["category"], 100)
+        code = values["code"]
+        _check_length(row_errors, number, header["code"], code, 32)
+        if code and not CODE_PATTERN.match(code):
+            row_errors.append(RowError(number, header["code"],
+                                       _("Use letters, digits, dot, dash or underscore.")))
+        if code in codes_seen:
+            row_errors.append(RowError(number, header["code"], _(
+                "Code %(code)s is already used in row %(row)d.", code=code,
+                row=codes_seen[code])))
+        codes_seen.setdefault(code, number)
+        _check_length(row_errors, number, header["title"], values["title"], 200)
+        _check_length(row_errors, number, header["standard"], values["standard"], 2000)
+        _check_length(row_errors, number, header["good_practice"], values["good_practice"],
+                      2000, required=False)
+
+        severity = SEVERITY_WORDS.get(values["severity"].lower())
+        if severity is None:
+            row_errors.append(RowError(number, header["severity"],
+                                       _("Write 一般, 较重 or 严重.")))
+        deduction = _parse_deduction(values["deduction"], number, header["deduction"],
+                                     row_errors)
+        active_word = values["active"].lower()
+        if active_word not in YES_WORDS | NO_WORDS:
+            row_errors.append(RowError(number, header["active"], _("Write 是 or 否.")))
+
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        points.append(PointRow(
+            row=number, line_code=line_code, line_name=values["line_name"],
+            category=values["category"], code=code, title=values["title"],
+            standard=values["standard"], good_practice=values["good_practice"],
+            severity=severity, deduction=deduction, active=active_word in YES_WORDS,
+        ))
+    return points, errors
+
+
+def _parse_deduction(text, number, header, errors) -> Decimal | None:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        errors.append(RowError(number, header, _("Enter a number of points, such as 2 or 0.5.")))
+        return None
+    if not value.is_finite() or value < 0 or value > 100:
+        errors.append(RowError(number, header, _("Points must be between 0 and 100.")))
+        return None
+    if value != value.quantize(Decimal("0.1")):
+        errors.append(RowError(number, header, _("Use at most one decimal place.")))
+        return None
+    return value.quantize(Decimal("0.1"))
+
+
+def apply_rows(points: list[PointRow]) -> ImportReport:
+    """Create or update lines, categories and check points (matched by code)."""
+    report = ImportReport()
+    lines = {line.code: line for line in db.session.scalars(sa.select(ServiceLine))}
+    categories = {(c.service_line_id, c.name): c
+                  for c in db.session.scalars(sa.select(CheckCategory))}
+    existing = {p.code: p for p in db.session.scalars(sa.select(CheckPoint))}
+    next_line_position = max((line.position for line in lines.values()), default=0) + 1
+    point_positions: dict[int, int] = {}
+
+    for point in points:
+        line = None
+        if point.line_code:
+            line = lines.get(point.line_code)
+            if line is None:
+                line = ServiceLine(code=point.line_code, name=point.line_name or point.line_code,
+                                   position=next_line_position)
+                next_line_position += 1
+                db.session.add(line)
+                db.session.flush()
+                lines[line.code] = line
+            elif point.line_name and line.name != point.line_name:
+                line.name = point.line_name
+        line_id = line.id if line else None
+        category = categories.get((line_id, point.category))
+        if category is None:
+            siblings = [c for (lid, _n), c in categories.items() if lid == line_id]
+            category = CheckCategory(service_line_id=line_id, name=point.category,
+                                     position=len(siblings) + 1)
+            db.session.add(category)
+            db.session.flush()
+            categories[(line_id, point.category)] = category
+
+        check_point = existing.get(point.code)
+        if check_point is None:
+            check_point = CheckPoint(code=point.code)
+            db.session.add(check_point)
+            existing[point.code] = check_point
+            report.created += 1
+        else:
+            report.updated += 1
+        point_positions[category.id] = point_positions.get(category.id, 0) + 1
+        check_point.category_id = category.id
+        check_point.title = point.title
+        check_point.standard = point.standard
+        check_point.good_practice = point.good_practice
+        check_point.severity = point.severity
+        check_point.deduction = point.deduction
+        check_point.active = point.active
+        check_point.position = point_positions[category.id]
+    db.session.flush()
+    return report
+
+
+def import_xlsx(stream) -> ImportReport:
+    """Check a spreadsheet in full; if every row is good, apply it, else change nothing."""
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=True)
+    except (InvalidFileException, KeyError, OSError, ValueError, TypeError):
+        return ImportReport(errors=[RowError(0, "", _("This is not an XLSX spreadsheet."))])
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = [_text(v) for v in next(rows, ())]
+    missing = [h for h in HEADERS if h not in header[: len(HEADERS)]]
+    if header[: len(HEADERS)] != HEADERS:
+        workbook.close()
+        return ImportReport(errors=[RowError(1, "", _(
+            "The first row must be the headers %(headers)s. Missing or out of order: "
+            "%(missing)s.", headers="、".join(HEADERS), missing="、".join(missing) or "—"))])
+    data = []
+    for raw in rows:
+        data.append(raw)
+        if len(data) > MAX_ROWS:
+            workbook.close()
+            return ImportReport(errors=[RowError(0, "", _(
+                "At most %(n)d rows can be imported at once.", n=MAX_ROWS))])
+    workbook.close()
+    points, errors = parse_rows(data)
+    if errors:
+        return ImportReport(errors=errors)
+    if not points:
+        return ImportReport(errors=[RowError(2, "", _("The spreadsheet has no check points."))])
+    return apply_rows(points)
+
+
+def export_xlsx() -> bytes:
+    """The whole library as a spreadsheet in the import format."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "检查标准"
+    sheet.append(HEADERS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for point in ordered_check_points():
+        line = point.category.service_line
+        sheet.append([
+            line.code if line else "", line.name if line else "", point.category.name,
+            point.code, point.title, point.standard, point.good_practice,
+            SEVERITY_EXPORT[point.severity], float(point.deduction),
+            "是" if point.active else "否",
+        ])
+    for letter, width in zip("ABCDEFGHIJ", (12, 14, 16, 12, 28, 50, 40, 10, 8, 6), strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def ordered_check_points() -> list[CheckPoint]:
+    """Every check point in library order; block-check categories come last."""
+    return list(db.session.scalars(
+        sa.select(CheckPoint)
+        .join(CheckPoint.category)
+        .outerjoin(CheckCategory.service_line)
+        .order_by(CheckCategory.service_line_id.is_(None), ServiceLine.position,
+                  CheckCategory.position, CheckPoint.position, CheckPoint.id)
+    ))
+
+
+def default_catalogue_rows(path: Path = DEFAULT_CATALOGUE) -> list[tuple]:
+    """Expand our compact catalogue text into rows in COLUMNS order.
+
+    `= CODE name` opens a service line (`= - name` for block-check points), `## name` a
+    category, and `SEV POINTS | title | standard | what good looks like` is a check point
+    with SEV one of G, M, C. Codes are numbered CODE-ccpp in file order.
+    """
+    severity_words = {"G": "一般", "M": "较重", "C": "严重"}
+    rows, line_code, line_name, prefix = [], "", "", ""
+    category, category_no, point_no = "", 0, 0
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#!"):
+            continue
+        if line.startswith("= "):
+            code, line_name = line[2:].split(" ", 1)
+            line_code = "" if code == "-" else code
+            prefix = line_code or "BLK"
+            category_no = 0
+        elif line.startswith("## "):
+            category = line[3:].strip()
+            category_no += 1
+            point_no = 0
+        else:
+            head, title, standard, good = (part.strip() for part in line.split("|"))
+            sev, points = head.split()
+            point_no += 1
+            rows.append((line_code, line_name if line_code else "", category,
+                         f"{prefix}-{category_no:02d}{point_no:02d}", title, standard, good,
+                         severity_words[sev], points, "是"))
+    return rows
+
+
+def load_default_catalogue() -> ImportReport:
+    """Load the shipped catalogue through the same checks as a bureau's spreadsheet."""
+    points, errors = parse_rows(default_catalogue_rows())
+    if errors:
+        return ImportReport(errors=errors)
+    return apply_rows(points)

@@ -1,0 +1,56 @@
+"""Command-line tasks: `flask --app wsgi seed-demo`, `create-user`, `load-standards`."""
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from app.auth.models import Role, User
+from app.auth.users import UsernameTaken, create_user
+from app.catalog.standards_io import load_default_catalogue
+from app.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Do nothing if the database has users.")
+    def seed_demo_command(if_empty):
+        """Load the demo organisation (accounts use the password demo12345)."""
+        from app.demo import seed_demo
+
+        if if_empty and db.session.scalar(sa.select(sa.func.count(User.id))):
+            click.echo("The database already has data; demo not loaded.")
+            return
+        seed_demo()
+        click.echo("Demo organisation loaded. Log in as manager / demo12345.")
+
+    @app.cli.command("load-standards")
+    def load_standards_command():
+        """Load or refresh the shipped standards library (matched by check point code)."""
+        report = load_default_catalogue()
+        if not report.ok:
+            for error in report.errors:
+                click.echo(f"row {error.row} {error.column}: {error.message}", err=True)
+            db.session.rollback()
+            raise SystemExit(1)
+        db.session.commit()
+        click.echo(f"{report.created} check points added, {report.updated} updated.")
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--name", "display_name", required=True, help="The person's full name.")
+    @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+    @click.option("--contractor-id", type=int, default=None)
+    @click.password_option()
+    def create_user_command(username, display_name, role, contractor_id, password):
+        """Create an account, for example the first administrator."""
+        try:
+            create_user(username, display_name, role, password, contractor_id=contractor_id)
+            db.session.commit()
+        except UsernameTaken as exc:
+            raise click.ClickException(f"username {username} is taken") from exc
+        except sa.exc.IntegrityError as exc:
+            db.session.rollback()
+            raise click.ClickException(
+                "a contractor user needs --contractor-id of an existing contractor, "
+                "and only contractor users may have one") from exc
+        click.echo(f"User {username} created.")

@@ -1,0 +1,65 @@
+"""Configuration: defaults, then instance/config.py, then XUNJIAN_* environment variables."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+class Defaults:
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "zh_Hans"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh_Hans": "中文", "en": "English"}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # a phone form left open over lunch must still submit
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    LOGIN_FAILURE_WINDOW_MINUTES = 15
+    CERTIFICATE_WARNING_DAYS = 30
+
+
+ENV_PREFIX = "XUNJIAN_"
+ENV_KEYS = {
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "SECRET_KEY": "SECRET_KEY",
+    "UPLOAD_DIR": "UPLOAD_DIR",
+    "SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
+}
+
+
+def load_config(app, overrides=None):
+    """Fill app.config from defaults, the instance file, the environment and overrides."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    for env_name, key in ENV_KEYS.items():
+        value = os.environ.get(ENV_PREFIX + env_name)
+        if value:
+            app.config[key] = value == "1" if key == "SESSION_COOKIE_SECURE" else value
+    if overrides:
+        app.config.update(overrides)
+
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance / 'xunjian.db'}")
+    app.config.setdefault("UPLOAD_DIR", str(instance / "photos"))
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(instance / "secret_key")
+
+
+def instance_secret_key(path: Path) -> str:
+    """Read the instance's secret key, creating it once even when workers race."""
+    if not path.exists():
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(secrets.token_hex(32))
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)  # atomic: exactly one worker's key wins
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()

@@ -1,0 +1,52 @@
+"""What waits for each role: the home page's queue and the navigation's badges."""
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.auth.models import Role, User
+from app.auth.throttle import is_account_locked
+from app.catalog.models import Certificate, Contractor
+from app.catalog.staff import certificate_alerts
+from app.extensions import db
+from app.timeutil import local_today
+
+CONTRACT_END_WARNING_DAYS = 90
+
+
+@dataclass
+class Queue:
+    expired_certificates: list[Certificate] = field(default_factory=list)
+    expiring_certificates: list[Certificate] = field(default_factory=list)
+    contracts_ending: list[Contractor] = field(default_factory=list)
+    contracts_for_retender: list[Contractor] = field(default_factory=list)
+    locked_users: list[User] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return (len(self.expired_certificates) + len(self.contracts_ending)
+                + len(self.contracts_for_retender) + len(self.locked_users))
+
+
+def queue_for(user: User) -> Queue:
+    """Collect what the user's role must act on today."""
+    today = local_today()
+    warning_days = current_app.config["CERTIFICATE_WARNING_DAYS"]
+    queue = Queue()
+    contractor_id = user.contractor_id if user.role == Role.CONTRACTOR else None
+    alerts = certificate_alerts(today, warning_days, contractor_id=contractor_id)
+    queue.expired_certificates = alerts.expired
+    queue.expiring_certificates = alerts.expiring
+    if user.role in (Role.MANAGER, Role.ADMIN):
+        contractors = db.session.scalars(
+            sa.select(Contractor).where(Contractor.active.is_(True)).order_by(Contractor.name)
+        ).all()
+        queue.contracts_ending = [
+            c for c in contractors if c.contract_ends_within(today, CONTRACT_END_WARNING_DAYS)
+        ]
+        queue.contracts_for_retender = [c for c in contractors if c.due_for_retender(today)]
+    if user.role == Role.ADMIN:
+        users = db.session.scalars(sa.select(User).where(User.active.is_(True))).all()
+        queue.locked_users = [u for u in users if is_account_locked(u.username)]
+    return queue

@@ -1,0 +1,75 @@
+"""Template filters and the navigation every page shows."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import current_app, g, request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.auth.access import ADMINS, EDITORS, SUPERVISORS
+from app.auth.models import Role
+from app.main.queues import queue_for
+from app.timeutil import as_utc, local_today
+
+# (endpoint, label, roles allowed, endpoints that count as this section, badge from the queue)
+NAVIGATION = [
+    ("main.home", _l("Home"), tuple(Role), "main.home", "total"),
+    ("catalog.standards", _l("Standards"), tuple(Role), "catalog.standards", None),
+    ("catalog.contractors", _l("Contractors"), SUPERVISORS, "catalog.contractor", None),
+    ("catalog.contractor_own", _l("My company"), (Role.CONTRACTOR,), "catalog.contractor",
+     "expired_certificates"),
+    ("catalog.certificates", _l("Certificates"), SUPERVISORS, "catalog.certificate",
+     "expired_certificates"),
+    ("catalog.sites", _l("Sites"), SUPERVISORS, "catalog.site", None),
+    ("auth.users", _l("Users"), ADMINS, "auth.user", "locked_users"),
+]
+
+def register_template_helpers(app):
+    @app.template_filter("localdatetime")
+    def localdatetime(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+        return format_datetime(as_utc(value), fmt) if value else ""
+
+    @app.template_filter("isodate")
+    def isodate(value: date | None) -> str:
+        return format_date(value, "yyyy-MM-dd") if value else ""
+
+    @app.template_filter("money")
+    def money(value: Decimal | None) -> str:
+        return f"¥{value:,.2f}" if value is not None else ""
+
+    @app.template_filter("points")
+    def points(value: Decimal | None) -> str:
+        return f"{value:.1f}".rstrip("0").rstrip(".") if value is not None else ""
+
+    @app.context_processor
+    def layout_context():
+        locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+        return {
+            "html_lang": "zh-Hans" if locale.startswith("zh") else locale,
+            "current_locale": locale,
+            "navigation": navigation_for_current_user,
+            "today": local_today(),
+            "can_edit": current_user.is_authenticated and current_user.role in EDITORS,
+            "is_supervisor": current_user.is_authenticated and current_user.role in SUPERVISORS,
+        }
+
+
+def navigation_for_current_user():
+    """Navigation entries for the current user's role: (endpoint, label, badge count, active)."""
+    if not current_user.is_authenticated:
+        return []
+    if "queue" not in g:
+        g.queue = queue_for(current_user)
+    endpoint_now = request.endpoint or ""
+    entries = []
+    for endpoint, label, roles, section, badge in NAVIGATION:
+        if current_user.role not in roles:
+            continue
+        count = 0
+        if badge:
+            value = getattr(g.queue, badge)
+            count = value if isinstance(value, int) else len(value)
+        entries.append((endpoint, label, count, endpoint_now.startswith(section)))
+    return entries

@@ -1,0 +1,34 @@
+import sqlalchemy as sa
+from flask import current_app, jsonify, redirect, render_template, request, session
+from flask_login import current_user, login_required
+
+from app.extensions import db
+from app.main import bp
+from app.main.queues import queue_for
+
+
+@bp.get("/")
+@login_required
+def home():
+    return render_template("main/home.html", queue=queue_for(current_user))
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+        database = "ok"
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        database = "error"
+    status = "ok" if database == "ok" else "error"
+    return jsonify(status=status, database=database), 200 if status == "ok" else 503
+
+
+@bp.post("/language")
+def set_language():
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    back = request.referrer or "/"
+    return redirect(back if back.startswith(request.host_url) else "/")
