@@ -9,7 +9,7 @@ HTMX_VERSION := 2.0.11
 HTMX := app/static/js/vendor/htmx.min.js
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test system-deps system-deps-test venv htmx translations db lint clean
+.PHONY: run test system-deps system-deps-test venv htmx translations db lint clean i18n-update
 
 ## Serve the app with demo data on SQLite at http://127.0.0.1:$(PORT).
 run: system-deps venv htmx translations db
@@ -45,7 +45,7 @@ $(HTMX):
 translations: $(CATALOGS)
 
 %.mo: %.po
-	$(BIN)/pybabel compile --quiet -i $< -o $@
+	$(BIN)/pybabel compile -i $< -o $@
 
 db:
 	$(BIN)/flask --app wsgi db upgrade
@@ -57,3 +57,9 @@ lint:
 
 clean:
 	rm -rf $(VENV) $(HTMX) $(CATALOGS)
+
+## After changing interface text: refresh the catalogues, then translate the new zh_Hans entries.
+i18n-update: venv
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, current_app, has_request_context, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -48,12 +48,11 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def select_locale() -> str:
-    """The locale the visitor chose, else Chinese."""
-    from flask import current_app
-
-    chosen = session.get("lang") or request.cookies.get("lang")
-    languages = current_app.config["LANGUAGES"]
-    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    """The language the visitor chose, else Chinese (also outside requests: CLI, tests)."""
+    chosen = session.get("lang") if has_request_context() else None
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 @event.listens_for(Engine, "connect")

@@ -31,8 +31,8 @@ def load_user(user_id: str):
 
 
 def safe_next(target: str | None) -> str:
-    """Follow ?next= only to a path on this site."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    """Follow ?next= only to a path on this site (browsers read `/\\host` as `//host`)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
@@ -84,7 +84,7 @@ def change_password():
             form.current.errors.append(_("The current password is wrong."))
         else:
             current_user.set_password(form.new.data)
-            record_event("password_changed", current_user)
+            record_event("password_changed", current_user._get_current_object())
             db.session.commit()
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.home"))

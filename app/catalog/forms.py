@@ -79,7 +79,7 @@ class ContractorForm(FlaskForm):
     contract_value = DecimalField(_l("Contract value (yuan per year)"), places=2,
                                   validators=[DataRequired(), NumberRange(min=0)])
     deposit_share = DecimalField(
-        _l("Service deposit (% of contract value)"), places=2,
+        _l("Service deposit (per cent of contract value)"), places=2,
         validators=[DataRequired(), NumberRange(min=0, max=100)],
     )
     satisfaction_target = DecimalField(

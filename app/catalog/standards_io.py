@@ -5,6 +5,7 @@ shipped catalogue are checked by the same rules. A file with any bad row imports
 """
 
 import io
+import itertools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -14,7 +15,6 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
 
 from app.catalog.models import CheckCategory, CheckPoint, ServiceLine, Severity
 from app.extensions import db
@@ -225,29 +225,39 @@ def apply_rows(points: list[PointRow]) -> ImportReport:
     return report
 
 
+class UnreadableSpreadsheet(ValueError):
+    pass
+
+
+def read_sheet(stream) -> tuple[list[str], list[tuple]]:
+    """The first sheet's header and data rows; at most MAX_ROWS + 1 data rows are read."""
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=True)
+        try:
+            rows = workbook.worksheets[0].iter_rows(values_only=True)
+            header = [_text(v) for v in next(rows, ())]
+            data = list(itertools.islice(rows, MAX_ROWS + 1))
+        finally:
+            workbook.close()
+    except Exception as exc:  # openpyxl fails on damaged files with many exception types
+        raise UnreadableSpreadsheet(str(exc)) from exc
+    return header, data
+
+
 def import_xlsx(stream) -> ImportReport:
     """Check a spreadsheet in full; if every row is good, apply it, else change nothing."""
     try:
-        workbook = load_workbook(stream, read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError, TypeError):
+        header, data = read_sheet(stream)
+    except UnreadableSpreadsheet:
         return ImportReport(errors=[RowError(0, "", _("This is not an XLSX spreadsheet."))])
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = [_text(v) for v in next(rows, ())]
-    missing = [h for h in HEADERS if h not in header[: len(HEADERS)]]
     if header[: len(HEADERS)] != HEADERS:
-        workbook.close()
+        missing = [h for i, h in enumerate(HEADERS) if i >= len(header) or header[i] != h]
         return ImportReport(errors=[RowError(1, "", _(
             "The first row must be the headers %(headers)s. Missing or out of order: "
-            "%(missing)s.", headers="、".join(HEADERS), missing="、".join(missing) or "—"))])
-    data = []
-    for raw in rows:
-        data.append(raw)
-        if len(data) > MAX_ROWS:
-            workbook.close()
-            return ImportReport(errors=[RowError(0, "", _(
-                "At most %(n)d rows can be imported at once.", n=MAX_ROWS))])
-    workbook.close()
+            "%(missing)s.", headers="、".join(HEADERS), missing="、".join(missing)))])
+    if len(data) > MAX_ROWS:
+        return ImportReport(errors=[RowError(0, "", _(
+            "At most %(n)d rows can be imported at once.", n=MAX_ROWS))])
     points, errors = parse_rows(data)
     if errors:
         return ImportReport(errors=errors)

@@ -1,0 +1,165 @@
+"""Fixtures: an app on a fresh database (SQLite, or PostgreSQL when
+XUNJIAN_TEST_DATABASE_URL is set), a client, and factories with sensible defaults."""
+
+import itertools
+import os
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from app import create_app
+from app.auth.models import Role, User
+from app.catalog.models import (
+    Certificate,
+    CheckCategory,
+    CheckPoint,
+    Contractor,
+    ServiceLine,
+    Severity,
+    Site,
+    SiteKind,
+    StaffMember,
+)
+from app.extensions import db
+from app.timeutil import local_today
+
+PASSWORD = "correct-horse-9"
+_serial = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    return (os.environ.get("XUNJIAN_TEST_DATABASE_URL")
+            or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}")
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path):
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "UPLOAD_DIR": str(tmp_path / "photos"),
+        # a cheap hash keeps the suite quick; production keeps scrypt
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def login(client, user, password=PASSWORD):
+    response = client.post("/login", data={"username": user.username, "password": password})
+    assert response.status_code == 302, response.data.decode()[:500]
+    return response
+
+
+@pytest.fixture
+def make_contractor(app):
+    def make(name=None, **fields):
+        n = next(_serial)
+        today = local_today()
+        values = dict(
+            name=name or f"测试服务有限公司{n}", short_name=f"测试{n}",
+            licence_no="91320100MA1N2K3L4P", contract_start=today - timedelta(days=200),
+            contract_end=today + timedelta(days=500), contract_value=Decimal("1000000"),
+            deposit_share=Decimal("5"), satisfaction_target=Decimal("90"),
+        )
+        values.update(fields)
+        contractor = Contractor(**values)
+        db.session.add(contractor)
+        db.session.commit()
+        return contractor
+
+    return make
+
+
+@pytest.fixture
+def make_user(app, make_contractor):
+    def make(role=Role.INSPECTOR, contractor=None, username=None, **fields):
+        role = Role(role)
+        if role == Role.CONTRACTOR and contractor is None:
+            contractor = make_contractor()
+        user = User(username=username or f"{role.value}{next(_serial)}",
+                    display_name=fields.pop("display_name", "测试用户"), role=role,
+                    contractor_id=contractor.id if contractor else None, **fields)
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_check_point(app):
+    def make(line_code="CLN", category="公共区域", severity=Severity.GENERAL,
+             deduction="1", block_only=False, **fields):
+        line = None
+        if not block_only:
+            line = db.session.query(ServiceLine).filter_by(code=line_code).one_or_none()
+            if line is None:
+                line = ServiceLine(code=line_code, name=f"服务{line_code}")
+                db.session.add(line)
+                db.session.flush()
+        line_id = line.id if line else None
+        cat = db.session.query(CheckCategory).filter_by(
+            service_line_id=line_id, name=category).one_or_none()
+        if cat is None:
+            cat = CheckCategory(service_line_id=line_id, name=category)
+            db.session.add(cat)
+            db.session.flush()
+        n = next(_serial)
+        point = CheckPoint(category_id=cat.id, code=fields.pop("code", f"T-{n:04d}"),
+                           title=fields.pop("title", f"检查点{n}"),
+                           standard=fields.pop("standard", "地面无污渍"), severity=severity,
+                           deduction=Decimal(deduction), **fields)
+        db.session.add(point)
+        db.session.commit()
+        return point
+
+    return make
+
+
+@pytest.fixture
+def make_site(app):
+    def make(name="1号楼", kind=SiteKind.COMPOUND, parent=None, code=None):
+        site = Site(name=name, kind=kind, parent=parent, code=code or f"S{next(_serial)}")
+        db.session.add(site)
+        db.session.commit()
+        return site
+
+    return make
+
+
+@pytest.fixture
+def make_certificate(app, make_contractor):
+    def make(contractor=None, staff=None, kind="健康证", expires_in_days=100, active=True):
+        if staff is None:
+            staff = StaffMember(contractor=contractor or make_contractor(),
+                                name=f"员工{next(_serial)}", post="保洁员", active=active)
+            db.session.add(staff)
+        expires = local_today() + timedelta(days=expires_in_days)
+        certificate = Certificate(staff_member=staff, kind=kind, number="X1",
+                                  issued_on=min(expires, date(2020, 1, 1)), expires_on=expires)
+        db.session.add(certificate)
+        db.session.commit()
+        return certificate
+
+    return make

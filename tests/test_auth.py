@@ -1,0 +1,189 @@
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from app.audit import AuditEvent
+from app.auth.models import Role
+from app.extensions import db
+from tests.conftest import PASSWORD, login
+
+
+def test_login_with_right_password_opens_the_home_page(client, make_user):
+    user = make_user(Role.INSPECTOR)
+    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302 and response.location == "/"
+    page = client.get("/")
+    assert page.status_code == 200 and user.display_name in page.text
+    assert user.last_login_at is not None
+
+
+def test_username_is_matched_without_case(client, make_user):
+    user = make_user(Role.INSPECTOR, username="Zhang")
+    response = client.post("/login", data={"username": "zhang", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200 and user.username == "Zhang"
+
+
+def test_wrong_password_is_refused_with_a_message(client, make_user):
+    user = make_user()
+    response = client.post("/login", data={"username": user.username, "password": "nope-nope"})
+    assert response.status_code == 422
+    assert "用户名或密码错误" in response.text
+    assert client.get("/").status_code == 302
+
+
+def test_deactivated_user_cannot_log_in(client, make_user):
+    user = make_user(active=False)
+    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 422
+
+
+def test_account_locks_after_five_failures_even_with_the_right_password(app, client, make_user):
+    user = make_user()
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        client.post("/login", data={"username": user.username, "password": "wrong-pass"})
+    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "登录失败次数过多" in response.text
+
+
+def test_address_is_blocked_after_many_failures_across_accounts(app, client, make_user):
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 4
+    user = make_user()
+    for n in range(4):
+        client.post("/login", data={"username": f"guess{n}", "password": "wrong-pass"})
+    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 429
+
+
+def test_success_resets_the_account_failure_count(app, client, make_user):
+    user = make_user()
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    for _ in range(limit - 1):
+        client.post("/login", data={"username": user.username, "password": "wrong-pass"})
+    login(client, user)
+    client.post("/logout")
+    client.post("/login", data={"username": user.username, "password": "wrong-pass"})
+    login(client, user)
+
+
+def test_admin_unlocks_a_locked_account(app, client, make_user):
+    user = make_user()
+    admin = make_user(Role.ADMIN)
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        client.post("/login", data={"username": user.username, "password": "wrong-pass"})
+    login(client, admin)
+    users_page = client.get("/admin/users")
+    assert "登录失败已锁定" in users_page.text
+    assert client.post(f"/admin/users/{user.id}/unlock").status_code == 302
+    client.post("/logout")
+    login(client, user)
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("/certificates", "/certificates"),
+    ("https://evil.example/", "/"),
+    ("//evil.example/", "/"),
+    ("/\\evil.example", "/"),
+])
+def test_login_follows_next_only_within_the_site(client, make_user, target, expected):
+    user = make_user()
+    response = client.post("/login?next=" + target,
+                           data={"username": user.username, "password": PASSWORD})
+    assert response.location == expected
+
+
+def test_logout_needs_post_and_ends_the_session(client, make_user):
+    login(client, make_user())
+    assert client.get("/logout").status_code == 405
+    client.post("/logout")
+    assert client.get("/").status_code == 302
+
+
+def test_passwords_are_stored_hashed(make_user):
+    user = make_user()
+    assert PASSWORD not in user.password_hash and user.check_password(PASSWORD)
+
+
+def test_user_changes_own_password(client, make_user):
+    user = make_user()
+    login(client, user)
+    bad = client.post("/account/password",
+                      data={"current": "wrong", "new": "new-pass-123", "confirm": "new-pass-123"})
+    assert bad.status_code == 422
+    client.post("/account/password",
+                data={"current": PASSWORD, "new": "new-pass-123", "confirm": "new-pass-123"})
+    client.post("/logout")
+    login(client, user, password="new-pass-123")
+
+
+def test_admin_creates_a_contractor_user(client, make_user, make_contractor):
+    contractor = make_contractor()
+    login(client, make_user(Role.ADMIN))
+    response = client.post("/admin/users/new", data={
+        "username": "zhou", "display_name": "周经理", "role": "contractor",
+        "contractor_id": contractor.id, "password": "long-enough-1", "active": "y"})
+    assert response.status_code == 302
+    client.post("/logout")
+    response = client.post("/login", data={"username": "zhou", "password": "long-enough-1"})
+    assert response.status_code == 302
+    events = db.session.scalars(sa.select(AuditEvent.action)).all()
+    assert "user_created" in events
+
+
+@pytest.mark.parametrize("role, contractor, message", [
+    ("contractor", False, "承包单位用户必须指定所属承包单位"),
+    ("inspector", True, "只有承包单位用户才能指定所属承包单位"),
+])
+def test_user_form_keeps_contractor_and_role_consistent(client, make_user, make_contractor,
+                                                        role, contractor, message):
+    company = make_contractor()
+    login(client, make_user(Role.ADMIN))
+    response = client.post("/admin/users/new", data={
+        "username": "someone", "display_name": "某人", "role": role,
+        "contractor_id": company.id if contractor else 0, "password": "long-enough-1"})
+    assert response.status_code == 422 and message in response.text
+
+
+def test_duplicate_username_is_refused(client, make_user):
+    existing = make_user()
+    login(client, make_user(Role.ADMIN))
+    response = client.post("/admin/users/new", data={
+        "username": existing.username.upper(), "display_name": "某人", "role": "inspector",
+        "contractor_id": 0, "password": "long-enough-1"})
+    assert response.status_code == 422 and "该用户名已被使用" in response.text
+
+
+def test_admin_cannot_demote_themselves(client, make_user):
+    admin = make_user(Role.ADMIN)
+    login(client, admin)
+    response = client.post(f"/admin/users/{admin.id}/edit", data={
+        "username": admin.username, "display_name": "x", "role": "inspector",
+        "contractor_id": 0, "active": "y"})
+    assert response.status_code == 422
+    assert admin.role == Role.ADMIN
+
+
+class TestCsrf:
+    @pytest.fixture
+    def app_config(self, app_config):
+        return {**app_config, "WTF_CSRF_ENABLED": True}
+
+    def test_form_post_without_token_is_refused(self, client, make_user):
+        user = make_user()
+        response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+        assert response.status_code == 400 and "表单已过期" in response.text
+
+    def test_form_token_and_htmx_header_token_are_accepted(self, client, make_user):
+        user = make_user()
+        page = client.get("/login")
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text)[1]
+        response = client.post("/login", data={
+            "username": user.username, "password": PASSWORD, "csrf_token": token})
+        assert response.status_code == 302
+        home = client.get("/")
+        header_token = re.search(r'"X-CSRFToken": "([^"]+)"', home.text)[1]
+        assert client.post("/logout").status_code == 400
+        assert client.post("/logout", headers={"X-CSRFToken": header_token,
+                                                "HX-Request": "true"}).status_code == 302

@@ -1,0 +1,140 @@
+import io
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import Workbook, load_workbook
+
+from app.catalog.models import CheckCategory, CheckPoint, ServiceLine, Severity
+from app.catalog.standards_io import (
+    HEADERS,
+    export_xlsx,
+    import_xlsx,
+    load_default_catalogue,
+    parse_rows,
+)
+from app.extensions import db
+
+
+def count(model):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def xlsx(rows, headers=HEADERS) -> io.BytesIO:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return buffer
+
+
+GOOD_ROW = ("CLN", "保洁服务", "卫生间", "CLN-9001", "洗手台", "台面无水渍", "", "一般", 0.5, "是")
+
+
+def test_default_catalogue_is_a_real_library(app):
+    report = load_default_catalogue()
+    db.session.commit()
+
+    assert report.ok, report.errors[:3]
+    lines = db.session.scalars(sa.select(ServiceLine)).all()
+    assert len(lines) >= 12
+    assert count(CheckPoint) >= 150
+    for line in lines:
+        points = [p for c in line.categories for p in c.check_points]
+        assert len(points) >= 10, line.name
+    severities = set(db.session.scalars(sa.select(CheckPoint.severity)))
+    assert severities == set(Severity)
+    block = db.session.scalars(
+        sa.select(CheckCategory).where(CheckCategory.service_line_id.is_(None))).all()
+    assert {"人员证照", "劳动用工", "仪容仪表与文明用语"} <= {c.name for c in block}
+
+
+def test_loading_the_default_twice_updates_instead_of_duplicating(app):
+    first = load_default_catalogue()
+    second = load_default_catalogue()
+    db.session.commit()
+    assert second.created == 0 and second.updated == first.created
+    assert count(CheckPoint) == first.created
+
+
+def test_export_then_import_round_trips_and_updates_by_code(app):
+    load_default_catalogue()
+    db.session.commit()
+    before = count(CheckPoint)
+
+    workbook = load_workbook(io.BytesIO(export_xlsx()))
+    sheet = workbook.active
+    assert [c.value for c in sheet[1]] == HEADERS
+    assert sheet.max_row == before + 1
+    code = sheet.cell(row=2, column=4).value
+    sheet.cell(row=2, column=9).value = 7.5
+    sheet.append(["NEW", "新服务", "新类别", "NEW-0001", "新检查点", "新标准", "", "严重", 10, "是"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+
+    report = import_xlsx(buffer)
+    db.session.commit()
+
+    assert report.ok, report.errors
+    assert (report.created, report.updated) == (1, before)
+    changed = db.session.scalar(sa.select(CheckPoint).where(CheckPoint.code == code))
+    assert changed.deduction == Decimal("7.5")
+    assert db.session.scalar(sa.select(ServiceLine).where(ServiceLine.code == "NEW")).name == "新服务"
+
+
+def test_block_check_rows_have_no_service_line(app):
+    report = import_xlsx(xlsx([("", "", "人员证照", "BLK-9", "持证上岗", "持证", "", "较重", 3, "")]))
+    assert report.ok
+    point = db.session.scalar(sa.select(CheckPoint).where(CheckPoint.code == "BLK-9"))
+    assert point.category.block_only and point.severity == Severity.MAJOR and point.active
+
+
+def test_a_bad_file_reports_every_wrong_row_and_imports_nothing(app):
+    rows = [
+        GOOD_ROW,
+        ("CLN", "保洁服务", "卫生间", "CLN-9002", "", "台面无水渍", "", "一般", 1, "是"),
+        ("CLN", "保洁服务", "卫生间", "CLN-9003", "镜面", "无水点", "", "很严重", 1, "是"),
+        ("CLN", "保洁服务", "卫生间", "CLN-9004", "地面", "干燥", "", "一般", "两分", "是"),
+        ("CLN", "保洁服务", "卫生间", "CLN-9001", "重复", "重复", "", "一般", 1, "是"),
+        ("CLN", "保洁服务", "卫生间", "CLN-9005", "地面", "干燥", "", "一般", 0.25, "是"),
+        ("CLN", "保洁", "卫生间", "CLN-9006", "地面", "干燥", "", "一般", 1, "是"),
+        ("CLN", "保洁服务", "卫生间", "CLN-9007", "地面", "干燥", "", "一般", 101, "也许"),
+    ]
+    report = import_xlsx(xlsx(rows))
+
+    assert not report.ok
+    wrong = {(e.row, e.column) for e in report.errors}
+    assert wrong == {
+        (3, "检查内容"), (4, "严重程度"), (5, "扣分"), (6, "检查点编码"), (7, "扣分"),
+        (8, "服务项目"), (9, "扣分"), (9, "启用"),
+    }
+    db.session.rollback()
+    assert count(CheckPoint) == 0 and count(ServiceLine) == 0
+
+
+@pytest.mark.parametrize("headers", [HEADERS[:-1], ["编码", *HEADERS[1:]], list(reversed(HEADERS))])
+def test_wrong_headers_are_refused(app, headers):
+    report = import_xlsx(xlsx([GOOD_ROW], headers=headers))
+    assert not report.ok and report.errors[0].row == 1
+    assert count(CheckPoint) == 0
+
+
+@pytest.mark.parametrize("payload", [b"", b"not a spreadsheet", b"PK\x03\x04broken zip"])
+def test_files_that_are_not_spreadsheets_are_refused(app, payload):
+    report = import_xlsx(io.BytesIO(payload))
+    assert not report.ok
+    assert count(CheckPoint) == 0
+
+
+def test_an_empty_sheet_is_refused(app):
+    assert not import_xlsx(xlsx([])).ok
+
+
+def test_parse_rows_skips_blank_rows_and_counts_spreadsheet_rows(app):
+    points, errors = parse_rows([GOOD_ROW, (None,) * 10, ("", "", "", "", "", "", "", "", "", "")])
+    assert [p.row for p in points] == [2] and errors == []
