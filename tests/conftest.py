@@ -1,12 +1,14 @@
 """Fixtures: an app on a fresh database (SQLite, or PostgreSQL when
 XUNJIAN_TEST_DATABASE_URL is set), a client, and factories with sensible defaults."""
 
+import contextvars
 import itertools
 import os
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from flask.testing import FlaskClient
 
 from app import create_app
 from app.auth.models import Role, User
@@ -59,8 +61,17 @@ def app(app_config):
             connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests get their own app context, as in production, so `g`
+    (the login and locale caches) and the database session are not shared with the test."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

@@ -15,6 +15,7 @@ def test_login_with_right_password_opens_the_home_page(client, make_user):
     assert response.status_code == 302 and response.location == "/"
     page = client.get("/")
     assert page.status_code == 200 and user.display_name in page.text
+    db.session.refresh(user)
     assert user.last_login_at is not None
 
 
@@ -162,6 +163,7 @@ def test_admin_cannot_demote_themselves(client, make_user):
         "username": admin.username, "display_name": "x", "role": "inspector",
         "contractor_id": 0, "active": "y"})
     assert response.status_code == 422
+    db.session.refresh(admin)
     assert admin.role == Role.ADMIN
 
 

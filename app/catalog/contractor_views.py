@@ -84,7 +84,9 @@ def contractor_form(contractor_id: int | None = None):
             if company is None:
                 company = Contractor()
                 db.session.add(company)
-            form.populate_obj(company)
+            for name, field in form._fields.items():
+                if name not in ("service_lines", "sites", "csrf_token"):
+                    field.populate_obj(company, name)
             company.service_lines = list(db.session.scalars(
                 sa.select(ServiceLine).where(ServiceLine.id.in_(form.service_lines.data))))
             company.sites = list(db.session.scalars(
