@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HTMX_VERSION := 2.0.11
 HTMX := app/static/js/vendor/htmx.min.js
+AXE_VERSION := 4.14.1
+AXE := tests/browser/vendor/axe.min.js
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
 
 .PHONY: run test system-deps system-deps-test venv htmx translations db lint clean i18n-update
@@ -16,7 +18,7 @@ run: system-deps venv htmx translations db
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 ## Run the whole suite on SQLite and on a throwaway PostgreSQL.
-test: system-deps system-deps-test venv htmx translations
+test: system-deps system-deps-test venv htmx translations $(AXE)
 	scripts/test-all.sh
 
 system-deps:
@@ -42,6 +44,13 @@ $(HTMX):
 	  && tar xzf htmx.org-$(HTMX_VERSION).tgz package/dist/htmx.min.js \
 	  && cp package/dist/htmx.min.js $(CURDIR)/$@ && rm -rf $$tmp
 
+# axe-core checks accessibility in the browser tests.
+$(AXE):
+	mkdir -p $(dir $@)
+	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
+	  && tar xzf axe-core-$(AXE_VERSION).tgz package/axe.min.js \
+	  && cp package/axe.min.js $(CURDIR)/$@ && rm -rf $$tmp
+
 translations: $(CATALOGS)
 
 %.mo: %.po
@@ -56,7 +65,7 @@ lint:
 	$(BIN)/ruff format --check app tests
 
 clean:
-	rm -rf $(VENV) $(HTMX) $(CATALOGS)
+	rm -rf $(VENV) $(HTMX) $(AXE) $(CATALOGS)
 
 ## After changing interface text: refresh the catalogues, then translate the new zh_Hans entries.
 i18n-update: venv

@@ -59,6 +59,7 @@ def app(app_config):
         db.drop_all()
         with db.engine.begin() as connection:
             connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        db.engine.dispose()
 
 
 class IsolatedClient(FlaskClient):

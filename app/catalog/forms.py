@@ -87,7 +87,8 @@ class ContractorForm(FlaskForm):
         validators=[DataRequired(), NumberRange(min=0, max=100)],
     )
     service_lines = MultiCheckboxField(_l("Service lines"), coerce=int, choices=[])
-    sites = MultiCheckboxField(_l("Sites served"), coerce=int, choices=[])
+    sites = MultiCheckboxField(_l("Sites served"), coerce=int, choices=[],
+                               render_kw={"class": "tree"})
     active = BooleanField(_l("Under contract"), default=True)
 
     def validate_licence_no(self, field):

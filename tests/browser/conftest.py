@@ -1,0 +1,59 @@
+"""Real headless Chromium (Debian's) on a phone, against the app served on localhost."""
+
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app.demo import seed_demo
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+]
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args, playwright):
+    phone = dict(playwright.devices["Pixel 7"])
+    phone.pop("default_browser_type")
+    return {**browser_context_args, **phone, "locale": "zh-CN"}
+
+
+@pytest.fixture
+def live_server(app):
+    """The app with the demo organisation, served by a real HTTP server in a thread."""
+    seed_demo()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+def log_in(page, base_url, username, password="demo12345"):
+    page.goto(f"{base_url}/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{base_url}/")
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core's WCAG 2 A/AA rules on the page; return what fails."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "() => axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+    )
+    return [{"id": v["id"], "help": v["help"],
+             "targets": [n["target"] for n in v["nodes"]][:3]} for v in result["violations"]]

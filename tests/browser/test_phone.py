@@ -1,0 +1,65 @@
+"""The flows that matter, on a phone: logging in, finding what waits, and pages that fit."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import axe_violations, log_in
+
+
+def test_inspector_logs_in_on_a_phone_and_sees_what_waits(page, live_server):
+    page.goto(f"{live_server}/")
+    expect(page).to_have_url(re.compile(r"/login\?next=%2F$"))
+    expect(page).to_have_title("登录 · 巡检")
+
+    page.get_by_label("用户名").fill("inspector")
+    page.get_by_label("密码").fill("wrong-password")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("alert")).to_contain_text("用户名或密码错误")
+
+    page.get_by_label("密码").fill("demo12345")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="待办事项")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("已过期证书"))).to_be_visible()
+    expect(page.get_by_text("何磊")).to_be_visible()
+
+
+def test_certificate_filter_swaps_the_list_in_place(page, live_server):
+    log_in(page, live_server, "manager")
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name=re.compile("证书")).click()
+    expect(page.get_by_role("heading", name="人员证书")).to_be_visible()
+    expect(page.get_by_text("韩冬")).to_have_count(0)
+
+    page.get_by_role("link", name="全部").click()
+    expect(page).to_have_url(re.compile(r"/certificates\?show=all$"))
+    expect(page.get_by_text("韩冬")).to_be_visible()
+    expect(page.get_by_role("link", name="全部")).to_have_attribute("aria-current", "page")
+
+
+def test_contractor_sees_only_its_own_company(page, live_server):
+    log_in(page, live_server, "contractor2")
+    page.get_by_role("link", name=re.compile("本单位")).click()
+    expect(page.get_by_role("heading", name="金陵鑫盾保安服务有限公司")).to_be_visible()
+    expect(page.get_by_text("刘海")).to_have_count(0)
+    response = page.goto(f"{live_server}/contractors")
+    assert response.status == 403
+
+
+@pytest.mark.parametrize("path", ["/login", "/", "/catalog", "/catalog/lines/1", "/contractors",
+                                  "/contractors/1", "/contractors/1/edit", "/certificates",
+                                  "/sites", "/admin/users", "/catalog/import", "/nowhere"])
+def test_pages_fit_a_360px_phone_and_pass_axe(browser, live_server, path):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
+                                  has_touch=True, device_scale_factor=2, locale="zh-CN")
+    page = context.new_page()
+    if path != "/login":
+        log_in(page, live_server, "admin")
+    page.goto(f"{live_server}{path}")
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
+    assert page.evaluate("() => document.documentElement.lang") == "zh-Hans"
+    assert page.title().endswith("· 巡检")
+    assert axe_violations(page) == []
+    context.close()

@@ -1,0 +1,57 @@
+import sqlalchemy as sa
+
+from app.auth.models import Role, User
+from app.catalog.models import CheckPoint, Contractor, ServiceLine
+from app.catalog.staff import certificate_alerts
+from app.demo import DEMO_PASSWORD
+from app.extensions import db
+from app.timeutil import local_today
+
+
+def test_seed_demo_loads_a_lived_in_organisation(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+
+    users = {u.username: u for u in db.session.scalars(sa.select(User))}
+    assert set(users) == {"inspector", "inspector2", "manager", "contractor", "contractor2",
+                          "admin"}
+    assert all(u.check_password(DEMO_PASSWORD) for u in users.values())
+    assert users["contractor"].role == Role.CONTRACTOR
+    assert users["contractor"].contractor_id != users["contractor2"].contractor_id
+
+    contractors = db.session.scalars(sa.select(Contractor)).all()
+    assert len(contractors) >= 4
+    served = {line.code for c in contractors for line in c.service_lines}
+    assert len(served) >= 12
+    assert db.session.scalar(sa.select(sa.func.count(CheckPoint.id))) >= 150
+    alerts = certificate_alerts(local_today(), 30)
+    assert len(alerts.expired) >= 3 and alerts.expiring
+    assert {c.staff_member.contractor_id for c in alerts.expired} >= {
+        users["contractor"].contractor_id, users["contractor2"].contractor_id}
+
+
+def test_seed_demo_if_empty_does_not_load_twice(app):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["seed-demo", "--if-empty"])
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert "already has data" in result.output
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 6
+
+
+def test_load_standards_command(app):
+    result = app.test_cli_runner().invoke(args=["load-standards"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(sa.select(sa.func.count(ServiceLine.id))) >= 12
+
+
+def test_create_user_command(app, make_contractor):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-user", "chief", "--name", "局长", "--role", "admin",
+                                 "--password", "strong-pass-1"])
+    assert result.exit_code == 0, result.output
+    refused = runner.invoke(args=["create-user", "x", "--name", "某", "--role", "contractor",
+                                  "--password", "strong-pass-1"])
+    assert refused.exit_code != 0 and "contractor-id" in refused.output
+    chief = db.session.scalar(sa.select(User).where(User.username == "chief"))
+    assert chief.role == Role.ADMIN and chief.check_password("strong-pass-1")
