@@ -21,11 +21,15 @@ run: system-deps venv htmx translations db
 test: system-deps system-deps-test venv htmx translations $(AXE)
 	scripts/test-all.sh
 
+# Tools that may come from outside Debian's packages (pyenv, a Node.js install) are used as found.
 system-deps:
-	scripts/ensure-apt.sh fonts-noto-cjk libharfbuzz-subset0 poppler-utils python3-venv npm
+	scripts/ensure-apt.sh fonts-noto-cjk libharfbuzz-subset0 poppler-utils
+	command -v npm >/dev/null || scripts/ensure-apt.sh npm
+	python3 -c 'import ensurepip, venv' 2>/dev/null || scripts/ensure-apt.sh python3-venv
 
 system-deps-test:
-	scripts/ensure-apt.sh chromium postgresql
+	test -x /usr/bin/chromium || scripts/ensure-apt.sh chromium
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || scripts/ensure-apt.sh postgresql
 
 venv: $(VENV)/.installed
 

@@ -31,8 +31,9 @@ class AuditEvent(db.Model):
     __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id"),)
 
 
-def record_event(action, obj=None, *, object_type=None, from_state=None, to_state=None,
-                 detail="", actor=None):
+def record_event(
+    action, obj=None, *, object_type=None, from_state=None, to_state=None, detail="", actor=None
+):
     """Add an audit event to the session; the caller's commit makes it permanent."""
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user

@@ -52,5 +52,6 @@ def register_cli(app: Flask) -> None:
             db.session.rollback()
             raise click.ClickException(
                 "a contractor user needs --contractor-id of an existing contractor, "
-                "and only contractor users may have one") from exc
+                "and only contractor users may have one"
+            ) from exc
         click.echo(f"User {username} created.")

@@ -16,61 +16,176 @@ from app.timeutil import local_today
 DEMO_PASSWORD = "demo12345"
 
 # (code, name, kind, children)
-SITES = ("HQ", "市级机关集中办公区", SiteKind.COMPOUND, [
-    ("B1", "1号办公楼", SiteKind.BUILDING, [
-        ("B1-F1", "一层", SiteKind.FLOOR, [
-            ("B1-F1-LOBBY", "大堂", SiteKind.AREA, []),
-            ("B1-F1-RCP", "服务台", SiteKind.AREA, []),
-            ("B1-F1-WC", "一层卫生间", SiteKind.AREA, []),
-        ]),
-        ("B1-F3", "三层", SiteKind.FLOOR, [
-            ("B1-F3-CONF", "第一会议室", SiteKind.AREA, []),
-            ("B1-F3-WC", "三层卫生间", SiteKind.AREA, []),
-        ]),
-        ("B1-F8", "八层", SiteKind.FLOOR, [
-            ("B1-F8-CONF", "常务会议室", SiteKind.AREA, []),
-        ]),
-        ("B1-ROOF", "屋面与电梯机房", SiteKind.AREA, []),
-    ]),
-    ("B2", "2号办公楼", SiteKind.BUILDING, [
-        ("B2-F1", "一层", SiteKind.FLOOR, [("B2-F1-HALL", "办事大厅", SiteKind.AREA, [])]),
-        ("B2-F2", "二层", SiteKind.FLOOR, [("B2-F2-WC", "二层卫生间", SiteKind.AREA, [])]),
-    ]),
-    ("CANTEEN", "机关食堂", SiteKind.BUILDING, [
-        ("CANTEEN-KIT", "后厨操作间", SiteKind.AREA, []),
-        ("CANTEEN-STORE", "食品库房", SiteKind.AREA, []),
-        ("CANTEEN-HALL", "职工餐厅", SiteKind.AREA, []),
-    ]),
-    ("DORM", "机关公寓楼", SiteKind.BUILDING, [
-        ("DORM-LAUNDRY", "洗衣房", SiteKind.AREA, []),
-    ]),
-    ("GARAGE", "地下车库", SiteKind.AREA, []),
-    ("POWER", "配电房", SiteKind.AREA, []),
-    ("FIRE-CTRL", "消防控制室", SiteKind.AREA, []),
-    ("GARDEN", "中心广场及绿地", SiteKind.AREA, []),
-    ("GATE", "南大门门岗", SiteKind.AREA, []),
-    ("WASTE", "垃圾分类收集站", SiteKind.AREA, []),
-])
+SITES = (
+    "HQ",
+    "市级机关集中办公区",
+    SiteKind.COMPOUND,
+    [
+        (
+            "B1",
+            "1号办公楼",
+            SiteKind.BUILDING,
+            [
+                (
+                    "B1-F1",
+                    "一层",
+                    SiteKind.FLOOR,
+                    [
+                        ("B1-F1-LOBBY", "大堂", SiteKind.AREA, []),
+                        ("B1-F1-RCP", "服务台", SiteKind.AREA, []),
+                        ("B1-F1-WC", "一层卫生间", SiteKind.AREA, []),
+                    ],
+                ),
+                (
+                    "B1-F3",
+                    "三层",
+                    SiteKind.FLOOR,
+                    [
+                        ("B1-F3-CONF", "第一会议室", SiteKind.AREA, []),
+                        ("B1-F3-WC", "三层卫生间", SiteKind.AREA, []),
+                    ],
+                ),
+                (
+                    "B1-F8",
+                    "八层",
+                    SiteKind.FLOOR,
+                    [
+                        ("B1-F8-CONF", "常务会议室", SiteKind.AREA, []),
+                    ],
+                ),
+                ("B1-ROOF", "屋面与电梯机房", SiteKind.AREA, []),
+            ],
+        ),
+        (
+            "B2",
+            "2号办公楼",
+            SiteKind.BUILDING,
+            [
+                ("B2-F1", "一层", SiteKind.FLOOR, [("B2-F1-HALL", "办事大厅", SiteKind.AREA, [])]),
+                ("B2-F2", "二层", SiteKind.FLOOR, [("B2-F2-WC", "二层卫生间", SiteKind.AREA, [])]),
+            ],
+        ),
+        (
+            "CANTEEN",
+            "机关食堂",
+            SiteKind.BUILDING,
+            [
+                ("CANTEEN-KIT", "后厨操作间", SiteKind.AREA, []),
+                ("CANTEEN-STORE", "食品库房", SiteKind.AREA, []),
+                ("CANTEEN-HALL", "职工餐厅", SiteKind.AREA, []),
+            ],
+        ),
+        (
+            "DORM",
+            "机关公寓楼",
+            SiteKind.BUILDING,
+            [
+                ("DORM-LAUNDRY", "洗衣房", SiteKind.AREA, []),
+            ],
+        ),
+        ("GARAGE", "地下车库", SiteKind.AREA, []),
+        ("POWER", "配电房", SiteKind.AREA, []),
+        ("FIRE-CTRL", "消防控制室", SiteKind.AREA, []),
+        ("GARDEN", "中心广场及绿地", SiteKind.AREA, []),
+        ("GATE", "南大门门岗", SiteKind.AREA, []),
+        ("WASTE", "垃圾分类收集站", SiteKind.AREA, []),
+    ],
+)
 
 # name, short name, licence, lines, sites, years since start, years of contract, value, share,
 # promised satisfaction, contact
 CONTRACTORS = [
-    ("江宁安泰物业服务有限公司", "安泰物业", "91320115MA1N2K3L4P",
-     ["CLN", "MNT", "ENG", "FIR", "WST"], ["B1", "B2", "DORM", "POWER", "FIRE-CTRL", "WASTE"],
-     3.4, 4, "3860000", "5", "92", ("王建国", "13905170001")),
-    ("金陵鑫盾保安服务有限公司", "鑫盾保安", "91320100MA1P3Q4R5T",
-     ["SEC", "PRK", "RCP"], ["GATE", "GARAGE", "B1-F1-RCP", "HQ"],
-     1.2, 3, "1520000", "5", "90", ("李卫东", "13905170002")),
-    ("禾香餐饮管理有限公司", "禾香餐饮", "91320102MA1Q4R5T6U",
-     ["CAT"], ["CANTEEN"], 0.8, 3, "2380000", "6", "90", ("陈秀英", "13905170003")),
-    ("绿源园林绿化工程有限公司", "绿源园林", "91320104MA1R5T6U7W",
-     ["GRN"], ["GARDEN", "B1", "B2"], 2.9, 3, "640000", "5", "88", ("赵青山", "13905170004")),
-    ("通达电梯工程有限公司", "通达电梯", "91320111MA1T6U7W8X",
-     ["ELV"], ["B1", "B2", "DORM"], 1.9, 3, "420000", "5", "90", ("孙立", "13905170005")),
-    ("雅致会务服务有限公司", "雅致会务", "91320105MA1U7W8X9Y",
-     ["CNF"], ["B1-F3-CONF", "B1-F8-CONF"], 0.5, 2, "560000", "5", "95", ("周婷", "13905170006")),
-    ("洁丽洗涤服务有限公司", "洁丽洗涤", "91320113MA1W8X9Y0A",
-     ["DRM"], ["DORM", "DORM-LAUNDRY"], 1.5, 3, "310000", "5", "90", ("吴芳", "13905170007")),
+    (
+        "江宁安泰物业服务有限公司",
+        "安泰物业",
+        "91320115MA1N2K3L4P",
+        ["CLN", "MNT", "ENG", "FIR", "WST"],
+        ["B1", "B2", "DORM", "POWER", "FIRE-CTRL", "WASTE"],
+        3.4,
+        4,
+        "3860000",
+        "5",
+        "92",
+        ("王建国", "13905170001"),
+    ),
+    (
+        "金陵鑫盾保安服务有限公司",
+        "鑫盾保安",
+        "91320100MA1P3Q4R5T",
+        ["SEC", "PRK", "RCP"],
+        ["GATE", "GARAGE", "B1-F1-RCP", "HQ"],
+        1.2,
+        3,
+        "1520000",
+        "5",
+        "90",
+        ("李卫东", "13905170002"),
+    ),
+    (
+        "禾香餐饮管理有限公司",
+        "禾香餐饮",
+        "91320102MA1Q4R5T6U",
+        ["CAT"],
+        ["CANTEEN"],
+        0.8,
+        3,
+        "2380000",
+        "6",
+        "90",
+        ("陈秀英", "13905170003"),
+    ),
+    (
+        "绿源园林绿化工程有限公司",
+        "绿源园林",
+        "91320104MA1R5T6U7W",
+        ["GRN"],
+        ["GARDEN", "B1", "B2"],
+        2.9,
+        3,
+        "640000",
+        "5",
+        "88",
+        ("赵青山", "13905170004"),
+    ),
+    (
+        "通达电梯工程有限公司",
+        "通达电梯",
+        "91320111MA1T6U7W8X",
+        ["ELV"],
+        ["B1", "B2", "DORM"],
+        1.9,
+        3,
+        "420000",
+        "5",
+        "90",
+        ("孙立", "13905170005"),
+    ),
+    (
+        "雅致会务服务有限公司",
+        "雅致会务",
+        "91320105MA1U7W8X9Y",
+        ["CNF"],
+        ["B1-F3-CONF", "B1-F8-CONF"],
+        0.5,
+        2,
+        "560000",
+        "5",
+        "95",
+        ("周婷", "13905170006"),
+    ),
+    (
+        "洁丽洗涤服务有限公司",
+        "洁丽洗涤",
+        "91320113MA1W8X9Y0A",
+        ["DRM"],
+        ["DORM", "DORM-LAUNDRY"],
+        1.5,
+        3,
+        "310000",
+        "5",
+        "90",
+        ("吴芳", "13905170007"),
+    ),
 ]
 
 # contractor short name: (staff name, post, [(certificate, days from today to expiry)])
@@ -132,31 +247,50 @@ def seed_demo() -> None:
     sites = _add_sites(SITES)
     lines = {line.code: line for line in db.session.scalars(sa.select(ServiceLine))}
     contractors = {}
-    for (name, short, licence, line_codes, site_codes, years_in, years_total, value, share,
-         target, (person, phone)) in CONTRACTORS:
+    for name, short, licence, line_codes, site_codes, years_in, years_total, value, share, target, (
+        person,
+        phone,
+    ) in CONTRACTORS:
         start = today - timedelta(days=round(years_in * 365.25))
         company = Contractor(
-            name=name, short_name=short, licence_no=licence, contact_person=person,
-            contact_phone=phone, contract_start=start,
+            name=name,
+            short_name=short,
+            licence_no=licence,
+            contact_person=person,
+            contact_phone=phone,
+            contract_start=start,
             contract_end=start + timedelta(days=round(years_total * 365.25)) - timedelta(days=1),
-            contract_value=Decimal(value), deposit_share=Decimal(share),
+            contract_value=Decimal(value),
+            deposit_share=Decimal(share),
             satisfaction_target=Decimal(target),
-            service_lines=[lines[c] for c in line_codes], sites=[sites[c] for c in site_codes],
+            service_lines=[lines[c] for c in line_codes],
+            sites=[sites[c] for c in site_codes],
         )
         db.session.add(company)
         contractors[short] = company
     for short, people in STAFF.items():
         for number, (name, post, certificates) in enumerate(people, start=1):
-            member = StaffMember(contractor=contractors[short], name=name, post=post,
-                                 phone=f"1380000{number:04d}")
+            member = StaffMember(
+                contractor=contractors[short], name=name, post=post, phone=f"1380000{number:04d}"
+            )
             for kind, days in certificates:
                 expires = today + timedelta(days=days)
-                member.certificates.append(Certificate(
-                    kind=kind, number=f"{zlib.crc32(f'{name}{kind}'.encode()) % 10**8:08d}",
-                    issued_on=expires - timedelta(days=3 * 365), expires_on=expires))
+                member.certificates.append(
+                    Certificate(
+                        kind=kind,
+                        number=f"{zlib.crc32(f'{name}{kind}'.encode()) % 10**8:08d}",
+                        issued_on=expires - timedelta(days=3 * 365),
+                        expires_on=expires,
+                    )
+                )
             db.session.add(member)
     db.session.flush()
     for username, display_name, role, short in USERS:
-        create_user(username, display_name, role, DEMO_PASSWORD,
-                    contractor_id=contractors[short].id if short else None)
+        create_user(
+            username,
+            display_name,
+            role,
+            DEMO_PASSWORD,
+            contractor_id=contractors[short].id if short else None,
+        )
     db.session.commit()

@@ -32,8 +32,10 @@ _serial = itertools.count(1)
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    return (os.environ.get("XUNJIAN_TEST_DATABASE_URL")
-            or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}")
+    return (
+        os.environ.get("XUNJIAN_TEST_DATABASE_URL")
+        or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    )
 
 
 @pytest.fixture
@@ -88,10 +90,14 @@ def make_contractor(app):
         n = next(_serial)
         today = local_today()
         values = dict(
-            name=name or f"测试服务有限公司{n}", short_name=f"测试{n}",
-            licence_no="91320100MA1N2K3L4P", contract_start=today - timedelta(days=200),
-            contract_end=today + timedelta(days=500), contract_value=Decimal("1000000"),
-            deposit_share=Decimal("5"), satisfaction_target=Decimal("90"),
+            name=name or f"测试服务有限公司{n}",
+            short_name=f"测试{n}",
+            licence_no="91320100MA1N2K3L4P",
+            contract_start=today - timedelta(days=200),
+            contract_end=today + timedelta(days=500),
+            contract_value=Decimal("1000000"),
+            deposit_share=Decimal("5"),
+            satisfaction_target=Decimal("90"),
         )
         values.update(fields)
         contractor = Contractor(**values)
@@ -108,9 +114,13 @@ def make_user(app, make_contractor):
         role = Role(role)
         if role == Role.CONTRACTOR and contractor is None:
             contractor = make_contractor()
-        user = User(username=username or f"{role.value}{next(_serial)}",
-                    display_name=fields.pop("display_name", "测试用户"), role=role,
-                    contractor_id=contractor.id if contractor else None, **fields)
+        user = User(
+            username=username or f"{role.value}{next(_serial)}",
+            display_name=fields.pop("display_name", "测试用户"),
+            role=role,
+            contractor_id=contractor.id if contractor else None,
+            **fields,
+        )
         user.set_password(PASSWORD)
         db.session.add(user)
         db.session.commit()
@@ -121,8 +131,14 @@ def make_user(app, make_contractor):
 
 @pytest.fixture
 def make_check_point(app):
-    def make(line_code="CLN", category="公共区域", severity=Severity.GENERAL,
-             deduction="1", block_only=False, **fields):
+    def make(
+        line_code="CLN",
+        category="公共区域",
+        severity=Severity.GENERAL,
+        deduction="1",
+        block_only=False,
+        **fields,
+    ):
         line = None
         if not block_only:
             line = db.session.query(ServiceLine).filter_by(code=line_code).one_or_none()
@@ -131,17 +147,25 @@ def make_check_point(app):
                 db.session.add(line)
                 db.session.flush()
         line_id = line.id if line else None
-        cat = db.session.query(CheckCategory).filter_by(
-            service_line_id=line_id, name=category).one_or_none()
+        cat = (
+            db.session.query(CheckCategory)
+            .filter_by(service_line_id=line_id, name=category)
+            .one_or_none()
+        )
         if cat is None:
             cat = CheckCategory(service_line_id=line_id, name=category)
             db.session.add(cat)
             db.session.flush()
         n = next(_serial)
-        point = CheckPoint(category_id=cat.id, code=fields.pop("code", f"T-{n:04d}"),
-                           title=fields.pop("title", f"检查点{n}"),
-                           standard=fields.pop("standard", "地面无污渍"), severity=severity,
-                           deduction=Decimal(deduction), **fields)
+        point = CheckPoint(
+            category_id=cat.id,
+            code=fields.pop("code", f"T-{n:04d}"),
+            title=fields.pop("title", f"检查点{n}"),
+            standard=fields.pop("standard", "地面无污渍"),
+            severity=severity,
+            deduction=Decimal(deduction),
+            **fields,
+        )
         db.session.add(point)
         db.session.commit()
         return point
@@ -164,12 +188,21 @@ def make_site(app):
 def make_certificate(app, make_contractor):
     def make(contractor=None, staff=None, kind="健康证", expires_in_days=100, active=True):
         if staff is None:
-            staff = StaffMember(contractor=contractor or make_contractor(),
-                                name=f"员工{next(_serial)}", post="保洁员", active=active)
+            staff = StaffMember(
+                contractor=contractor or make_contractor(),
+                name=f"员工{next(_serial)}",
+                post="保洁员",
+                active=active,
+            )
             db.session.add(staff)
         expires = local_today() + timedelta(days=expires_in_days)
-        certificate = Certificate(staff_member=staff, kind=kind, number="X1",
-                                  issued_on=min(expires, date(2020, 1, 1)), expires_on=expires)
+        certificate = Certificate(
+            staff_member=staff,
+            kind=kind,
+            number="X1",
+            issued_on=min(expires, date(2020, 1, 1)),
+            expires_on=expires,
+        )
         db.session.add(certificate)
         db.session.commit()
         return certificate

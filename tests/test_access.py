@@ -17,9 +17,15 @@ def world(make_contractor, make_user, make_certificate, make_check_point, make_s
     point = make_check_point()
     site = make_site("大院", SiteKind.COMPOUND)
     return {
-        "own": own, "other": other, "own_cert": own_cert, "other_cert": other_cert,
-        "own_staff": own_cert.staff_member, "other_staff": other_cert.staff_member,
-        "point": point, "line": point.category.service_line, "category": point.category,
+        "own": own,
+        "other": other,
+        "own_cert": own_cert,
+        "other_cert": other_cert,
+        "own_staff": own_cert.staff_member,
+        "other_staff": other_cert.staff_member,
+        "point": point,
+        "line": point.category.service_line,
+        "category": point.category,
         "site": site,
         "users": {
             "inspector": make_user(Role.INSPECTOR),
@@ -106,17 +112,34 @@ def test_contractor_my_company_goes_to_its_own_page(client, world):
 def test_inspector_cannot_change_the_catalogue_by_post(client, world):
     login(client, world["users"]["inspector"])
     point = world["point"]
-    response = client.post(f"/catalog/points/{point.id}/edit", data={
-        "category_id": point.category_id, "code": point.code, "title": "改了",
-        "standard": "x", "severity": "general", "deduction": "1", "position": 0})
+    response = client.post(
+        f"/catalog/points/{point.id}/edit",
+        data={
+            "category_id": point.category_id,
+            "code": point.code,
+            "title": "改了",
+            "standard": "x",
+            "severity": "general",
+            "deduction": "1",
+            "position": 0,
+        },
+    )
     assert response.status_code == 403
     db.session.refresh(point)
     assert point.title != "改了"
 
 
-@pytest.mark.parametrize("url", ["/contractors/999999", "/staff/999999/edit",
-                                 "/certificates/999999/edit", "/catalog/lines/999999",
-                                 "/sites/999999/edit", "/admin/users/999999/edit"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/contractors/999999",
+        "/staff/999999/edit",
+        "/certificates/999999/edit",
+        "/catalog/lines/999999",
+        "/sites/999999/edit",
+        "/admin/users/999999/edit",
+    ],
+)
 def test_missing_objects_are_404_in_the_layout(client, world, url):
     login(client, world["users"]["admin"])
     response = client.get(url)

@@ -82,16 +82,20 @@ def test_admin_unlocks_a_locked_account(app, client, make_user):
     login(client, user)
 
 
-@pytest.mark.parametrize("target, expected", [
-    ("/certificates", "/certificates"),
-    ("https://evil.example/", "/"),
-    ("//evil.example/", "/"),
-    ("/\\evil.example", "/"),
-])
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("/certificates", "/certificates"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+    ],
+)
 def test_login_follows_next_only_within_the_site(client, make_user, target, expected):
     user = make_user()
-    response = client.post("/login?next=" + target,
-                           data={"username": user.username, "password": PASSWORD})
+    response = client.post(
+        "/login?next=" + target, data={"username": user.username, "password": PASSWORD}
+    )
     assert response.location == expected
 
 
@@ -110,11 +114,15 @@ def test_passwords_are_stored_hashed(make_user):
 def test_user_changes_own_password(client, make_user):
     user = make_user()
     login(client, user)
-    bad = client.post("/account/password",
-                      data={"current": "wrong", "new": "new-pass-123", "confirm": "new-pass-123"})
+    bad = client.post(
+        "/account/password",
+        data={"current": "wrong", "new": "new-pass-123", "confirm": "new-pass-123"},
+    )
     assert bad.status_code == 422
-    client.post("/account/password",
-                data={"current": PASSWORD, "new": "new-pass-123", "confirm": "new-pass-123"})
+    client.post(
+        "/account/password",
+        data={"current": PASSWORD, "new": "new-pass-123", "confirm": "new-pass-123"},
+    )
     client.post("/logout")
     login(client, user, password="new-pass-123")
 
@@ -122,9 +130,17 @@ def test_user_changes_own_password(client, make_user):
 def test_admin_creates_a_contractor_user(client, make_user, make_contractor):
     contractor = make_contractor()
     login(client, make_user(Role.ADMIN))
-    response = client.post("/admin/users/new", data={
-        "username": "zhou", "display_name": "周经理", "role": "contractor",
-        "contractor_id": contractor.id, "password": "long-enough-1", "active": "y"})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "username": "zhou",
+            "display_name": "周经理",
+            "role": "contractor",
+            "contractor_id": contractor.id,
+            "password": "long-enough-1",
+            "active": "y",
+        },
+    )
     assert response.status_code == 302
     client.post("/logout")
     response = client.post("/login", data={"username": "zhou", "password": "long-enough-1"})
@@ -133,35 +149,60 @@ def test_admin_creates_a_contractor_user(client, make_user, make_contractor):
     assert "user_created" in events
 
 
-@pytest.mark.parametrize("role, contractor, message", [
-    ("contractor", False, "承包单位用户必须指定所属承包单位"),
-    ("inspector", True, "只有承包单位用户才能指定所属承包单位"),
-])
-def test_user_form_keeps_contractor_and_role_consistent(client, make_user, make_contractor,
-                                                        role, contractor, message):
+@pytest.mark.parametrize(
+    "role, contractor, message",
+    [
+        ("contractor", False, "承包单位用户必须指定所属承包单位"),
+        ("inspector", True, "只有承包单位用户才能指定所属承包单位"),
+    ],
+)
+def test_user_form_keeps_contractor_and_role_consistent(
+    client, make_user, make_contractor, role, contractor, message
+):
     company = make_contractor()
     login(client, make_user(Role.ADMIN))
-    response = client.post("/admin/users/new", data={
-        "username": "someone", "display_name": "某人", "role": role,
-        "contractor_id": company.id if contractor else 0, "password": "long-enough-1"})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "username": "someone",
+            "display_name": "某人",
+            "role": role,
+            "contractor_id": company.id if contractor else 0,
+            "password": "long-enough-1",
+        },
+    )
     assert response.status_code == 422 and message in response.text
 
 
 def test_duplicate_username_is_refused(client, make_user):
     existing = make_user()
     login(client, make_user(Role.ADMIN))
-    response = client.post("/admin/users/new", data={
-        "username": existing.username.upper(), "display_name": "某人", "role": "inspector",
-        "contractor_id": 0, "password": "long-enough-1"})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "username": existing.username.upper(),
+            "display_name": "某人",
+            "role": "inspector",
+            "contractor_id": 0,
+            "password": "long-enough-1",
+        },
+    )
     assert response.status_code == 422 and "该用户名已被使用" in response.text
 
 
 def test_admin_cannot_demote_themselves(client, make_user):
     admin = make_user(Role.ADMIN)
     login(client, admin)
-    response = client.post(f"/admin/users/{admin.id}/edit", data={
-        "username": admin.username, "display_name": "x", "role": "inspector",
-        "contractor_id": 0, "active": "y"})
+    response = client.post(
+        f"/admin/users/{admin.id}/edit",
+        data={
+            "username": admin.username,
+            "display_name": "x",
+            "role": "inspector",
+            "contractor_id": 0,
+            "active": "y",
+        },
+    )
     assert response.status_code == 422
     db.session.refresh(admin)
     assert admin.role == Role.ADMIN
@@ -181,11 +222,16 @@ class TestCsrf:
         user = make_user()
         page = client.get("/login")
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text)[1]
-        response = client.post("/login", data={
-            "username": user.username, "password": PASSWORD, "csrf_token": token})
+        response = client.post(
+            "/login", data={"username": user.username, "password": PASSWORD, "csrf_token": token}
+        )
         assert response.status_code == 302
         home = client.get("/")
         header_token = re.search(r'"X-CSRFToken": "([^"]+)"', home.text)[1]
         assert client.post("/logout").status_code == 400
-        assert client.post("/logout", headers={"X-CSRFToken": header_token,
-                                                "HX-Request": "true"}).status_code == 302
+        assert (
+            client.post(
+                "/logout", headers={"X-CSRFToken": header_token, "HX-Request": "true"}
+            ).status_code
+            == 302
+        )

@@ -49,8 +49,10 @@ def test_contractor_alerts_only_cover_that_contractor(make_certificate, make_con
 @pytest.mark.parametrize("years, due", [(2.9, False), (3.0, True), (4.5, True)])
 def test_contract_is_retendered_after_three_years(make_contractor, years, due):
     today = local_today()
-    contractor = make_contractor(contract_start=today - timedelta(days=round(years * 365.25)),
-                                 contract_end=today + timedelta(days=30))
+    contractor = make_contractor(
+        contract_start=today - timedelta(days=round(years * 365.25)),
+        contract_end=today + timedelta(days=30),
+    )
     assert contractor.due_for_retender(today) is due
 
 
@@ -66,7 +68,11 @@ def test_site_tree_nests_compound_building_floor_area(make_site):
     room = make_site("会议室", SiteKind.AREA, floor)
 
     assert [(n.site.id, n.depth) for n in site_tree()] == [
-        (compound.id, 0), (building.id, 1), (floor.id, 2), (room.id, 3)]
+        (compound.id, 0),
+        (building.id, 1),
+        (floor.id, 2),
+        (room.id, 3),
+    ]
     assert room.path == "机关大院 / 1号楼 / 三层 / 会议室"
 
 

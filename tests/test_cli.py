@@ -14,8 +14,14 @@ def test_seed_demo_loads_a_lived_in_organisation(app):
     assert result.exit_code == 0, result.output
 
     users = {u.username: u for u in db.session.scalars(sa.select(User))}
-    assert set(users) == {"inspector", "inspector2", "manager", "contractor", "contractor2",
-                          "admin"}
+    assert set(users) == {
+        "inspector",
+        "inspector2",
+        "manager",
+        "contractor",
+        "contractor2",
+        "admin",
+    }
     assert all(u.check_password(DEMO_PASSWORD) for u in users.values())
     assert users["contractor"].role == Role.CONTRACTOR
     assert users["contractor"].contractor_id != users["contractor2"].contractor_id
@@ -28,7 +34,9 @@ def test_seed_demo_loads_a_lived_in_organisation(app):
     alerts = certificate_alerts(local_today(), 30)
     assert len(alerts.expired) >= 3 and alerts.expiring
     assert {c.staff_member.contractor_id for c in alerts.expired} >= {
-        users["contractor"].contractor_id, users["contractor2"].contractor_id}
+        users["contractor"].contractor_id,
+        users["contractor2"].contractor_id,
+    }
 
 
 def test_seed_demo_if_empty_does_not_load_twice(app):
@@ -47,11 +55,31 @@ def test_load_standards_command(app):
 
 def test_create_user_command(app, make_contractor):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["create-user", "chief", "--name", "局长", "--role", "admin",
-                                 "--password", "strong-pass-1"])
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "chief",
+            "--name",
+            "局长",
+            "--role",
+            "admin",
+            "--password",
+            "strong-pass-1",
+        ]
+    )
     assert result.exit_code == 0, result.output
-    refused = runner.invoke(args=["create-user", "x", "--name", "某", "--role", "contractor",
-                                  "--password", "strong-pass-1"])
+    refused = runner.invoke(
+        args=[
+            "create-user",
+            "x",
+            "--name",
+            "某",
+            "--role",
+            "contractor",
+            "--password",
+            "strong-pass-1",
+        ]
+    )
     assert refused.exit_code != 0 and "contractor-id" in refused.output
     chief = db.session.scalar(sa.select(User).where(User.username == "chief"))
     assert chief.role == Role.ADMIN and chief.check_password("strong-pass-1")

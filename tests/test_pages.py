@@ -37,19 +37,31 @@ def test_every_page_has_a_title_and_a_main_landmark(client, make_user):
         assert '<main id="main">' in text, url
 
 
-def test_manager_edits_a_check_point_and_the_change_is_audited(client, make_user,
-                                                              make_check_point):
+def test_manager_edits_a_check_point_and_the_change_is_audited(client, make_user, make_check_point):
     manager = make_user(Role.MANAGER)
     point = make_check_point(deduction="1")
     login(client, manager)
-    response = client.post(f"/catalog/points/{point.id}/edit", data={
-        "category_id": point.category_id, "code": point.code, "title": "大堂地面",
-        "standard": "无污渍、无水迹", "good_practice": "可见倒影", "severity": "major",
-        "deduction": "2.5", "position": 1, "active": "y"})
+    response = client.post(
+        f"/catalog/points/{point.id}/edit",
+        data={
+            "category_id": point.category_id,
+            "code": point.code,
+            "title": "大堂地面",
+            "standard": "无污渍、无水迹",
+            "good_practice": "可见倒影",
+            "severity": "major",
+            "deduction": "2.5",
+            "position": 1,
+            "active": "y",
+        },
+    )
     assert response.status_code == 302
     db.session.refresh(point)
-    assert (point.title, point.severity.value, point.deduction) == ("大堂地面", "major",
-                                                                    Decimal("2.5"))
+    assert (point.title, point.severity.value, point.deduction) == (
+        "大堂地面",
+        "major",
+        Decimal("2.5"),
+    )
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "check_point_saved"))
     assert event.actor_id == manager.id and event.from_state == "general 1.0"
     assert event.to_state == "major 2.5"
@@ -58,9 +70,18 @@ def test_manager_edits_a_check_point_and_the_change_is_audited(client, make_user
 def test_check_point_form_rejects_bad_deduction(client, make_user, make_check_point):
     point = make_check_point()
     login(client, make_user(Role.MANAGER))
-    response = client.post(f"/catalog/points/{point.id}/edit", data={
-        "category_id": point.category_id, "code": point.code, "title": "t", "standard": "s",
-        "severity": "general", "deduction": "150", "position": 0})
+    response = client.post(
+        f"/catalog/points/{point.id}/edit",
+        data={
+            "category_id": point.category_id,
+            "code": point.code,
+            "title": "t",
+            "standard": "s",
+            "severity": "general",
+            "deduction": "150",
+            "position": 0,
+        },
+    )
     assert response.status_code == 422
     assert 'aria-invalid="true"' in response.text
 
@@ -68,18 +89,25 @@ def test_check_point_form_rejects_bad_deduction(client, make_user, make_check_po
 def test_contractor_form_checks_the_licence_and_the_period(client, make_user):
     login(client, make_user(Role.MANAGER))
     today = local_today()
-    data = {"name": "新承包单位", "short_name": "新单位", "licence_no": "12345",
-            "contract_start": today.isoformat(),
-            "contract_end": (today - timedelta(days=1)).isoformat(),
-            "contract_value": "100000", "deposit_share": "5", "satisfaction_target": "90"}
+    data = {
+        "name": "新承包单位",
+        "short_name": "新单位",
+        "licence_no": "12345",
+        "contract_start": today.isoformat(),
+        "contract_end": (today - timedelta(days=1)).isoformat(),
+        "contract_value": "100000",
+        "deposit_share": "5",
+        "satisfaction_target": "90",
+    }
     response = client.post("/contractors/new", data=data)
     assert response.status_code == 422
     assert "营业执照上的18位代码" in response.text
     assert "合同结束日期不能早于开始日期" in response.text
     assert db.session.scalar(sa.select(sa.func.count(Contractor.id))) == 0
 
-    data.update(licence_no="91320100ma1n2k3l4p",
-                contract_end=(today + timedelta(days=365)).isoformat())
+    data.update(
+        licence_no="91320100ma1n2k3l4p", contract_end=(today + timedelta(days=365)).isoformat()
+    )
     response = client.post("/contractors/new", data=data)
     assert response.status_code == 302
     company = db.session.scalar(sa.select(Contractor))
@@ -91,11 +119,22 @@ def test_contractor_lines_and_sites_are_saved(client, make_user, make_check_poin
     site = make_site("大院", SiteKind.COMPOUND)
     login(client, make_user(Role.MANAGER))
     today = local_today()
-    response = client.post("/contractors/new", data={
-        "name": "保安公司", "short_name": "保安", "licence_no": "91320100MA1N2K3L4P",
-        "contract_start": today.isoformat(), "contract_end": (today + timedelta(days=9)).isoformat(),
-        "contract_value": "1", "deposit_share": "5", "satisfaction_target": "95",
-        "service_lines": [line.id], "sites": [site.id], "active": "y"})
+    response = client.post(
+        "/contractors/new",
+        data={
+            "name": "保安公司",
+            "short_name": "保安",
+            "licence_no": "91320100MA1N2K3L4P",
+            "contract_start": today.isoformat(),
+            "contract_end": (today + timedelta(days=9)).isoformat(),
+            "contract_value": "1",
+            "deposit_share": "5",
+            "satisfaction_target": "95",
+            "service_lines": [line.id],
+            "sites": [site.id],
+            "active": "y",
+        },
+    )
     assert response.status_code == 302
     company = db.session.scalar(sa.select(Contractor))
     assert company.service_lines == [line] and company.sites == [site]
@@ -106,9 +145,16 @@ def test_site_cannot_be_moved_inside_itself(client, make_user, make_site):
     building = make_site("1号楼", SiteKind.BUILDING, compound)
     floor = make_site("一层", SiteKind.FLOOR, building)
     login(client, make_user(Role.MANAGER))
-    response = client.post(f"/sites/{building.id}/edit", data={
-        "parent_id": floor.id, "kind": "building", "name": "1号楼", "code": building.code,
-        "position": 0})
+    response = client.post(
+        f"/sites/{building.id}/edit",
+        data={
+            "parent_id": floor.id,
+            "kind": "building",
+            "name": "1号楼",
+            "code": building.code,
+            "position": 0,
+        },
+    )
     assert response.status_code == 422
     db.session.refresh(building)
     assert building.parent_id == compound.id
@@ -120,16 +166,22 @@ def test_manager_adds_a_floor_to_a_building(client, make_user, make_site):
     login(client, make_user(Role.MANAGER))
     form = client.get(f"/sites/new?parent={building.id}")
     assert '<option selected value="floor">' in form.text
-    response = client.post("/sites/new", data={
-        "parent_id": building.id, "kind": "floor", "name": "二层", "code": "B1-F2",
-        "position": 2})
+    response = client.post(
+        "/sites/new",
+        data={
+            "parent_id": building.id,
+            "kind": "floor",
+            "name": "二层",
+            "code": "B1-F2",
+            "position": 2,
+        },
+    )
     assert response.status_code == 302
     floor = db.session.scalar(sa.select(Site).where(Site.code == "B1-F2"))
     assert floor.parent_id == building.id
 
 
-def test_expired_certificates_are_highlighted_on_their_pages(client, make_user,
-                                                            make_certificate):
+def test_expired_certificates_are_highlighted_on_their_pages(client, make_user, make_certificate):
     expired = make_certificate(expires_in_days=-2)
     valid = make_certificate(expires_in_days=200)
     login(client, make_user(Role.INSPECTOR))
@@ -142,8 +194,9 @@ def test_expired_certificates_are_highlighted_on_their_pages(client, make_user,
     assert "state-bad" in company and "已过期" in company
 
 
-def test_htmx_filter_gets_the_fragment_and_plain_requests_the_page(client, make_user,
-                                                                  make_certificate):
+def test_htmx_filter_gets_the_fragment_and_plain_requests_the_page(
+    client, make_user, make_certificate
+):
     make_certificate(expires_in_days=-2)
     login(client, make_user(Role.INSPECTOR))
     fragment = client.get("/certificates?show=all", headers={"HX-Request": "true"})
@@ -165,13 +218,16 @@ def test_standards_search_finds_by_words_and_code(client, make_user, make_check_
 
 def test_home_shows_each_role_its_queue(client, make_user, make_contractor, make_certificate):
     today = local_today()
-    old = make_contractor(contract_start=today - timedelta(days=4 * 365),
-                          contract_end=today + timedelta(days=30))
+    old = make_contractor(
+        contract_start=today - timedelta(days=4 * 365), contract_end=today + timedelta(days=30)
+    )
     cert = make_certificate(contractor=old, expires_in_days=-1)
     manager_home = None
     login(client, make_user(Role.MANAGER))
     manager_home = client.get("/").text
-    assert old.name in manager_home and "履行满三年" in manager_home and "90天内到期" in manager_home
+    assert (
+        old.name in manager_home and "履行满三年" in manager_home and "90天内到期" in manager_home
+    )
     assert cert.staff_member.name in manager_home
     client.post("/logout")
     login(client, make_user(Role.INSPECTOR))
@@ -187,8 +243,11 @@ def test_import_page_reports_bad_rows_and_imports_nothing(client, make_user):
     buffer = io.BytesIO()
     workbook.save(buffer)
     buffer.seek(0)
-    response = client.post("/catalog/import", data={"file": (buffer, "standards.xlsx")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/catalog/import",
+        data={"file": (buffer, "standards.xlsx")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422
     assert "未导入任何内容" in response.text and "严重程度" in response.text
     assert db.session.scalar(sa.select(sa.func.count(CheckPoint.id))) == 0
@@ -202,8 +261,11 @@ def test_import_page_accepts_a_good_file_and_export_downloads_it(client, make_us
     buffer = io.BytesIO()
     workbook.save(buffer)
     buffer.seek(0)
-    response = client.post("/catalog/import", data={"file": (buffer, "standards.xlsx")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/catalog/import",
+        data={"file": (buffer, "standards.xlsx")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     exported = client.get("/catalog/export.xlsx")
     assert exported.headers["Content-Disposition"].startswith("attachment")
@@ -213,7 +275,9 @@ def test_import_page_accepts_a_good_file_and_export_downloads_it(client, make_us
 
 def test_import_refuses_a_file_that_is_not_xlsx(client, make_user):
     login(client, make_user(Role.MANAGER))
-    response = client.post("/catalog/import",
-                           data={"file": (io.BytesIO(b"a,b\n"), "standards.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/catalog/import",
+        data={"file": (io.BytesIO(b"a,b\n"), "standards.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422 and "只能导入 .xlsx 表格" in response.text

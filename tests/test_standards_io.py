@@ -49,7 +49,8 @@ def test_default_catalogue_is_a_real_library(app):
     severities = set(db.session.scalars(sa.select(CheckPoint.severity)))
     assert severities == set(Severity)
     block = db.session.scalars(
-        sa.select(CheckCategory).where(CheckCategory.service_line_id.is_(None))).all()
+        sa.select(CheckCategory).where(CheckCategory.service_line_id.is_(None))
+    ).all()
     assert {"人员证照", "劳动用工", "仪容仪表与文明用语"} <= {c.name for c in block}
 
 
@@ -72,7 +73,9 @@ def test_export_then_import_round_trips_and_updates_by_code(app):
     assert sheet.max_row == before + 1
     code = sheet.cell(row=2, column=4).value
     sheet.cell(row=2, column=9).value = 7.5
-    sheet.append(["NEW", "新服务", "新类别", "NEW-0001", "新检查点", "新标准", "", "严重", 10, "是"])
+    sheet.append(
+        ["NEW", "新服务", "新类别", "NEW-0001", "新检查点", "新标准", "", "严重", 10, "是"]
+    )
     buffer = io.BytesIO()
     workbook.save(buffer)
     buffer.seek(0)
@@ -84,11 +87,15 @@ def test_export_then_import_round_trips_and_updates_by_code(app):
     assert (report.created, report.updated) == (1, before)
     changed = db.session.scalar(sa.select(CheckPoint).where(CheckPoint.code == code))
     assert changed.deduction == Decimal("7.5")
-    assert db.session.scalar(sa.select(ServiceLine).where(ServiceLine.code == "NEW")).name == "新服务"
+    assert (
+        db.session.scalar(sa.select(ServiceLine).where(ServiceLine.code == "NEW")).name == "新服务"
+    )
 
 
 def test_block_check_rows_have_no_service_line(app):
-    report = import_xlsx(xlsx([("", "", "人员证照", "BLK-9", "持证上岗", "持证", "", "较重", 3, "")]))
+    report = import_xlsx(
+        xlsx([("", "", "人员证照", "BLK-9", "持证上岗", "持证", "", "较重", 3, "")])
+    )
     assert report.ok
     point = db.session.scalar(sa.select(CheckPoint).where(CheckPoint.code == "BLK-9"))
     assert point.category.block_only and point.severity == Severity.MAJOR and point.active
@@ -110,8 +117,14 @@ def test_a_bad_file_reports_every_wrong_row_and_imports_nothing(app):
     assert not report.ok
     wrong = {(e.row, e.column) for e in report.errors}
     assert wrong == {
-        (3, "检查内容"), (4, "严重程度"), (5, "扣分"), (6, "检查点编码"), (7, "扣分"),
-        (8, "服务项目"), (9, "扣分"), (9, "启用"),
+        (3, "检查内容"),
+        (4, "严重程度"),
+        (5, "扣分"),
+        (6, "检查点编码"),
+        (7, "扣分"),
+        (8, "服务项目"),
+        (9, "扣分"),
+        (9, "启用"),
     }
     db.session.rollback()
     assert count(CheckPoint) == 0 and count(ServiceLine) == 0

@@ -9,18 +9,28 @@ MIN_PASSWORD = 8
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)],
-                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
-                             render_kw={"autocomplete": "current-password"})
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(), Length(max=64)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class UserForm(FlaskForm):
     username = StringField(
         _l("Username"),
-        validators=[DataRequired(), Length(min=2, max=64),
-                    Regexp(r"^[A-Za-z0-9_.-]+$",
-                           message=_l("Use letters, digits, dot, dash or underscore."))],
+        validators=[
+            DataRequired(),
+            Length(min=2, max=64),
+            Regexp(
+                r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, dot, dash or underscore.")
+            ),
+        ],
         render_kw={"autocapitalize": "none"},
     )
     display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=100)])
@@ -51,11 +61,18 @@ class UserForm(FlaskForm):
 
 
 class PasswordChangeForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[DataRequired()],
-                            render_kw={"autocomplete": "current-password"})
-    new = PasswordField(_l("New password"),
-                        validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)],
-                        render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Repeat the new password"),
-                            validators=[DataRequired(), EqualTo("new", _l("The passwords differ."))],
-                            render_kw={"autocomplete": "new-password"})
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new", _l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -45,8 +45,7 @@ def is_address_blocked(address: str) -> bool:
 
 
 def record_attempt(username: str, address: str, succeeded: bool) -> None:
-    db.session.add(LoginAttempt(username=username[:64], address=address[:64],
-                                succeeded=succeeded))
+    db.session.add(LoginAttempt(username=username[:64], address=address[:64], succeeded=succeeded))
     db.session.commit()
 
 

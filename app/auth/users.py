@@ -11,14 +11,21 @@ class UsernameTaken(ValueError):
     pass
 
 
-def create_user(username, display_name, role, password, *, contractor_id=None, phone="",
-                active=True) -> User:
+def create_user(
+    username, display_name, role, password, *, contractor_id=None, phone="", active=True
+) -> User:
     """Add a user, refusing a username that is taken (case-insensitively)."""
     username = username.strip()
     if find_user(username) is not None:
         raise UsernameTaken(username)
-    user = User(username=username, display_name=display_name.strip(), role=Role(role),
-                contractor_id=contractor_id or None, phone=phone or "", active=active)
+    user = User(
+        username=username,
+        display_name=display_name.strip(),
+        role=Role(role),
+        contractor_id=contractor_id or None,
+        phone=phone or "",
+        active=active,
+    )
     user.set_password(password)
     db.session.add(user)
     record_event("user_created", user, to_state=user.role.value)
@@ -31,8 +38,9 @@ def find_user(username: str) -> User | None:
     )
 
 
-def update_user(user: User, *, username, display_name, role, contractor_id, phone, active,
-                password=None) -> None:
+def update_user(
+    user: User, *, username, display_name, role, contractor_id, phone, active, password=None
+) -> None:
     """Change an account; role and activation changes are audited."""
     other = find_user(username)
     if other is not None and other.id != user.id:
@@ -50,5 +58,4 @@ def update_user(user: User, *, username, display_name, role, contractor_id, phon
     if old_role != user.role:
         record_event("role_changed", user, from_state=old_role.value, to_state=user.role.value)
     if old_active != user.active:
-        record_event("user_activation", user, from_state=str(old_active),
-                     to_state=str(user.active))
+        record_event("user_activation", user, from_state=str(old_active), to_state=str(user.active))

@@ -89,8 +89,9 @@ def change_password():
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.home"))
     status = 422 if request.method == "POST" else 200
-    return render_template("form_page.html", form=form, title=_("Change password"),
-                           cancel_url=url_for("main.home")), status
+    return render_template(
+        "form_page.html", form=form, title=_("Change password"), cancel_url=url_for("main.home")
+    ), status
 
 
 @bp.get("/admin/users")
@@ -111,9 +112,15 @@ def user_new():
     form = UserForm(contractors=_contractors(), require_password=True)
     if form.validate_on_submit():
         try:
-            create_user(form.username.data, form.display_name.data, form.role.data,
-                        form.password.data, contractor_id=form.contractor_id.data,
-                        phone=form.phone.data, active=form.active.data)
+            create_user(
+                form.username.data,
+                form.display_name.data,
+                form.role.data,
+                form.password.data,
+                contractor_id=form.contractor_id.data,
+                phone=form.phone.data,
+                active=form.active.data,
+            )
         except UsernameTaken:
             form.username.errors.append(_("This username is taken."))
         else:
@@ -121,8 +128,9 @@ def user_new():
             flash(_("User %(name)s created.", name=form.username.data), "success")
             return redirect(url_for("auth.users"))
     status = 422 if request.method == "POST" else 200
-    return render_template("form_page.html", form=form, title=_("New user"),
-                           cancel_url=url_for("auth.users")), status
+    return render_template(
+        "form_page.html", form=form, title=_("New user"), cancel_url=url_for("auth.users")
+    ), status
 
 
 @bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -138,10 +146,16 @@ def user_edit(user_id: int):
             form.role.errors.append(_("You cannot remove your own administrator access."))
         else:
             try:
-                update_user(user, username=form.username.data,
-                            display_name=form.display_name.data, role=form.role.data,
-                            contractor_id=form.contractor_id.data, phone=form.phone.data,
-                            active=form.active.data, password=form.password.data)
+                update_user(
+                    user,
+                    username=form.username.data,
+                    display_name=form.display_name.data,
+                    role=form.role.data,
+                    contractor_id=form.contractor_id.data,
+                    phone=form.phone.data,
+                    active=form.active.data,
+                    password=form.password.data,
+                )
             except UsernameTaken:
                 form.username.errors.append(_("This username is taken."))
             else:
@@ -149,9 +163,12 @@ def user_edit(user_id: int):
                 flash(_("User %(name)s saved.", name=user.username), "success")
                 return redirect(url_for("auth.users"))
     status = 422 if request.method == "POST" else 200
-    return render_template("form_page.html", form=form,
-                           title=_("Edit user %(name)s", name=user.username),
-                           cancel_url=url_for("auth.users")), status
+    return render_template(
+        "form_page.html",
+        form=form,
+        title=_("Edit user %(name)s", name=user.username),
+        cancel_url=url_for("auth.users"),
+    ), status
 
 
 @bp.post("/admin/users/<int:user_id>/unlock")

@@ -26,7 +26,8 @@ from app.timeutil import local_today
 @role_required(*SUPERVISORS)
 def contractors():
     rows = db.session.scalars(
-        sa.select(Contractor).order_by(Contractor.active.desc(), Contractor.name)
+        sa.select(Contractor)
+        .order_by(Contractor.active.desc(), Contractor.name)
         .options(selectinload(Contractor.service_lines), selectinload(Contractor.staff))
     ).all()
     return render_template("catalog/contractors.html", contractors=rows)
@@ -43,26 +44,33 @@ def contractor_own():
 def contractor(contractor_id: int):
     company = get_contractor(contractor_id)
     staff = db.session.scalars(
-        sa.select(StaffMember).where(StaffMember.contractor_id == company.id)
+        sa.select(StaffMember)
+        .where(StaffMember.contractor_id == company.id)
         .order_by(StaffMember.active.desc(), StaffMember.name)
         .options(selectinload(StaffMember.certificates))
     ).all()
     current = {c.id for c in db.session.scalars(certificates_query(contractor_id=company.id))}
-    return render_template("catalog/contractor.html", contractor=company, staff=staff,
-                           current_certificates=current,
-                           warning_days=current_app.config["CERTIFICATE_WARNING_DAYS"])
+    return render_template(
+        "catalog/contractor.html",
+        contractor=company,
+        staff=staff,
+        current_certificates=current,
+        warning_days=current_app.config["CERTIFICATE_WARNING_DAYS"],
+    )
 
 
 def _fill_contractor_choices(form: ContractorForm):
     lines = db.session.scalars(sa.select(ServiceLine).order_by(ServiceLine.position)).all()
     form.service_lines.choices = [(line.id, line.name) for line in lines]
-    form.sites.choices = [(node.site.id, "　" * node.depth + node.site.name)
-                          for node in site_tree()]
+    form.sites.choices = [
+        (node.site.id, "　" * node.depth + node.site.name) for node in site_tree()
+    ]
 
 
 @bp.route("/contractors/new", methods=["GET", "POST"], endpoint="contractor_new")
-@bp.route("/contractors/<int:contractor_id>/edit", methods=["GET", "POST"],
-          endpoint="contractor_edit")
+@bp.route(
+    "/contractors/<int:contractor_id>/edit", methods=["GET", "POST"], endpoint="contractor_edit"
+)
 @role_required(*EDITORS)
 def contractor_form(contractor_id: int | None = None):
     company = get_contractor(contractor_id) if contractor_id else None
@@ -76,8 +84,9 @@ def contractor_form(contractor_id: int | None = None):
             form.satisfaction_target.data = Decimal("90")
             form.deposit_share.data = Decimal("5")
     if form.validate_on_submit():
-        clash = db.session.scalar(sa.select(Contractor).where(
-            Contractor.name == form.name.data.strip()))
+        clash = db.session.scalar(
+            sa.select(Contractor).where(Contractor.name == form.name.data.strip())
+        )
         if clash is not None and clash is not company:
             form.name.errors.append(_("A contractor of this name exists."))
         else:
@@ -87,26 +96,37 @@ def contractor_form(contractor_id: int | None = None):
             for name, field in form._fields.items():
                 if name not in ("service_lines", "sites", "csrf_token"):
                     field.populate_obj(company, name)
-            company.service_lines = list(db.session.scalars(
-                sa.select(ServiceLine).where(ServiceLine.id.in_(form.service_lines.data))))
-            company.sites = list(db.session.scalars(
-                sa.select(Site).where(Site.id.in_(form.sites.data))))
-            record_event("contractor_saved", company,
-                         to_state="active" if company.active else "inactive")
+            company.service_lines = list(
+                db.session.scalars(
+                    sa.select(ServiceLine).where(ServiceLine.id.in_(form.service_lines.data))
+                )
+            )
+            company.sites = list(
+                db.session.scalars(sa.select(Site).where(Site.id.in_(form.sites.data)))
+            )
+            record_event(
+                "contractor_saved", company, to_state="active" if company.active else "inactive"
+            )
             db.session.commit()
             flash(_("Contractor %(name)s saved.", name=company.short_name), "success")
             return redirect(url_for("catalog.contractor", contractor_id=company.id))
     title = _("Edit contractor") if company else _("New contractor")
-    cancel = (url_for("catalog.contractor", contractor_id=company.id) if company
-              else url_for("catalog.contractors"))
+    cancel = (
+        url_for("catalog.contractor", contractor_id=company.id)
+        if company
+        else url_for("catalog.contractors")
+    )
     return render_template("form_page.html", form=form, title=title, cancel_url=cancel), (
-        422 if request.method == "POST" else 200)
+        422 if request.method == "POST" else 200
+    )
 
 
-@bp.route("/contractors/<int:contractor_id>/staff/new", methods=["GET", "POST"],
-          endpoint="contractor_staff_new")
-@bp.route("/staff/<int:staff_id>/edit", methods=["GET", "POST"],
-          endpoint="contractor_staff_edit")
+@bp.route(
+    "/contractors/<int:contractor_id>/staff/new",
+    methods=["GET", "POST"],
+    endpoint="contractor_staff_new",
+)
+@bp.route("/staff/<int:staff_id>/edit", methods=["GET", "POST"], endpoint="contractor_staff_edit")
 @role_required(*EDITORS)
 def staff_form(contractor_id: int | None = None, staff_id: int | None = None):
     member = get_staff_member(staff_id) if staff_id else None
@@ -121,18 +141,29 @@ def staff_form(contractor_id: int | None = None, staff_id: int | None = None):
         db.session.commit()
         flash(_("%(name)s saved.", name=member.name), "success")
         return redirect(url_for("catalog.contractor", contractor_id=company.id) + "#staff")
-    title = (_("Edit %(name)s", name=member.name) if member
-             else _("New staff member of %(company)s", company=company.short_name))
+    title = (
+        _("Edit %(name)s", name=member.name)
+        if member
+        else _("New staff member of %(company)s", company=company.short_name)
+    )
     return render_template(
-        "form_page.html", form=form, title=title,
+        "form_page.html",
+        form=form,
+        title=title,
         cancel_url=url_for("catalog.contractor", contractor_id=company.id),
     ), 422 if request.method == "POST" else 200
 
 
-@bp.route("/staff/<int:staff_id>/certificates/new", methods=["GET", "POST"],
-          endpoint="contractor_certificate_new")
-@bp.route("/certificates/<int:certificate_id>/edit", methods=["GET", "POST"],
-          endpoint="contractor_certificate_edit")
+@bp.route(
+    "/staff/<int:staff_id>/certificates/new",
+    methods=["GET", "POST"],
+    endpoint="contractor_certificate_new",
+)
+@bp.route(
+    "/certificates/<int:certificate_id>/edit",
+    methods=["GET", "POST"],
+    endpoint="contractor_certificate_edit",
+)
 @role_required(*EDITORS)
 def certificate_form(staff_id: int | None = None, certificate_id: int | None = None):
     certificate = get_certificate(certificate_id) if certificate_id else None
@@ -143,16 +174,26 @@ def certificate_form(staff_id: int | None = None, certificate_id: int | None = N
             certificate = Certificate(staff_member=member)
             db.session.add(certificate)
         form.populate_obj(certificate)
-        record_event("certificate_saved", certificate,
-                     to_state=f"expires {certificate.expires_on.isoformat()}")
+        record_event(
+            "certificate_saved",
+            certificate,
+            to_state=f"expires {certificate.expires_on.isoformat()}",
+        )
         db.session.commit()
         flash(_("Certificate saved."), "success")
-        return redirect(url_for("catalog.contractor", contractor_id=member.contractor_id)
-                        + "#staff")
-    title = (_("Edit certificate of %(name)s", name=member.name) if certificate
-             else _("New certificate for %(name)s", name=member.name))
+        return redirect(
+            url_for("catalog.contractor", contractor_id=member.contractor_id) + "#staff"
+        )
+    title = (
+        _("Edit certificate of %(name)s", name=member.name)
+        if certificate
+        else _("New certificate for %(name)s", name=member.name)
+    )
     return render_template(
-        "form_page.html", form=form, title=title, datalist=CERTIFICATE_KINDS,
+        "form_page.html",
+        form=form,
+        title=title,
+        datalist=CERTIFICATE_KINDS,
         cancel_url=url_for("catalog.contractor", contractor_id=member.contractor_id),
     ), 422 if request.method == "POST" else 200
 
@@ -172,10 +213,20 @@ def certificates():
     if show == "expired":
         query = query.where(Certificate.expires_on < today)
     elif show == "expiring":
-        query = query.where(Certificate.expires_on >= today,
-                            Certificate.expires_on <= today + timedelta(days=warning_days))
+        query = query.where(
+            Certificate.expires_on >= today,
+            Certificate.expires_on <= today + timedelta(days=warning_days),
+        )
     rows = db.session.scalars(query).all()
-    template = ("catalog/_certificate_rows.html" if request.htmx and not request.htmx.boosted
-                else "catalog/certificates.html")
-    return render_template(template, certificates=rows, show=show, filters=CERTIFICATE_FILTERS,
-                           warning_days=warning_days)
+    template = (
+        "catalog/_certificate_rows.html"
+        if request.htmx and not request.htmx.boosted
+        else "catalog/certificates.html"
+    )
+    return render_template(
+        template,
+        certificates=rows,
+        show=show,
+        filters=CERTIFICATE_FILTERS,
+        warning_days=warning_days,
+    )

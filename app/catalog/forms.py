@@ -47,11 +47,13 @@ class CheckPointForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), CODE])
     title = StringField(_l("What is checked"), validators=[DataRequired(), Length(max=200)])
     standard = TextAreaField(_l("Standard"), validators=[DataRequired(), Length(max=2000)])
-    good_practice = TextAreaField(_l("What good looks like"),
-                                  validators=[Optional(), Length(max=2000)])
+    good_practice = TextAreaField(
+        _l("What good looks like"), validators=[Optional(), Length(max=2000)]
+    )
     severity = SelectField(_l("Severity"), choices=[])
-    deduction = DecimalField(_l("Points deducted"), places=1,
-                             validators=[DataRequired(), NumberRange(min=0, max=100)])
+    deduction = DecimalField(
+        _l("Points deducted"), places=1, validators=[DataRequired(), NumberRange(min=0, max=100)]
+    )
     position = IntegerField(_l("Order"), default=0, validators=[NumberRange(min=0, max=9999)])
     active = BooleanField(_l("In use"), default=True)
 
@@ -68,27 +70,37 @@ class ContractorForm(FlaskForm):
     name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)])
     short_name = StringField(_l("Short name"), validators=[DataRequired(), Length(max=50)])
     licence_no = StringField(
-        _l("Unified social credit code"), validators=[DataRequired(), Length(min=18, max=18)],
+        _l("Unified social credit code"),
+        validators=[DataRequired(), Length(min=18, max=18)],
         description=_l("The 18 characters on the business licence."),
     )
     contact_person = StringField(_l("Contact person"), validators=[Optional(), Length(max=50)])
-    contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=32)],
-                                render_kw={"type": "tel", "inputmode": "tel"})
+    contact_phone = StringField(
+        _l("Contact phone"),
+        validators=[Optional(), Length(max=32)],
+        render_kw={"type": "tel", "inputmode": "tel"},
+    )
     contract_start = DateField(_l("Contract starts"), validators=[DataRequired()])
     contract_end = DateField(_l("Contract ends"), validators=[DataRequired()])
-    contract_value = DecimalField(_l("Contract value (yuan per year)"), places=2,
-                                  validators=[DataRequired(), NumberRange(min=0)])
+    contract_value = DecimalField(
+        _l("Contract value (yuan per year)"),
+        places=2,
+        validators=[DataRequired(), NumberRange(min=0)],
+    )
     deposit_share = DecimalField(
-        _l("Service deposit (per cent of contract value)"), places=2,
+        _l("Service deposit (per cent of contract value)"),
+        places=2,
         validators=[DataRequired(), NumberRange(min=0, max=100)],
     )
     satisfaction_target = DecimalField(
-        _l("Promised satisfaction (%)"), places=2,
+        _l("Promised satisfaction (%)"),
+        places=2,
         validators=[DataRequired(), NumberRange(min=0, max=100)],
     )
     service_lines = MultiCheckboxField(_l("Service lines"), coerce=int, choices=[])
-    sites = MultiCheckboxField(_l("Sites served"), coerce=int, choices=[],
-                               render_kw={"class": "tree"})
+    sites = MultiCheckboxField(
+        _l("Sites served"), coerce=int, choices=[], render_kw={"class": "tree"}
+    )
     active = BooleanField(_l("Under contract"), default=True)
 
     def validate_licence_no(self, field):
@@ -104,18 +116,34 @@ class ContractorForm(FlaskForm):
 class StaffForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
     post = StringField(_l("Post"), validators=[Optional(), Length(max=50)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)],
-                        render_kw={"type": "tel", "inputmode": "tel"})
+    phone = StringField(
+        _l("Phone"),
+        validators=[Optional(), Length(max=32)],
+        render_kw={"type": "tel", "inputmode": "tel"},
+    )
     active = BooleanField(_l("Employed"), default=True)
 
 
-CERTIFICATE_KINDS = ["上岗证", "健康证", "保安员证", "电工证", "焊工证", "电梯安全管理员证",
-                     "消防设施操作员证", "特种设备作业人员证", "登高作业证", "锅炉操作证"]
+CERTIFICATE_KINDS = [
+    "上岗证",
+    "健康证",
+    "保安员证",
+    "电工证",
+    "焊工证",
+    "电梯安全管理员证",
+    "消防设施操作员证",
+    "特种设备作业人员证",
+    "登高作业证",
+    "锅炉操作证",
+]
 
 
 class CertificateForm(FlaskForm):
-    kind = StringField(_l("Certificate"), validators=[DataRequired(), Length(max=50)],
-                       render_kw={"list": "certificate-kinds"})
+    kind = StringField(
+        _l("Certificate"),
+        validators=[DataRequired(), Length(max=50)],
+        render_kw={"list": "certificate-kinds"},
+    )
     number = StringField(_l("Number"), validators=[Optional(), Length(max=50)])
     issued_on = DateField(_l("Issued on"), validators=[DataRequired()])
     expires_on = DateField(_l("Expires on"), validators=[DataRequired()])
@@ -129,8 +157,11 @@ class SiteForm(FlaskForm):
     parent_id = SelectField(_l("Inside"), coerce=int, choices=[])
     kind = SelectField(_l("Kind"), choices=[])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), CODE],
-                       description=_l("Printed on the site's QR label."))
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=32), CODE],
+        description=_l("Printed on the site's QR label."),
+    )
     position = IntegerField(_l("Order"), default=0, validators=[NumberRange(min=0, max=9999)])
 
     def __init__(self, *args, **kwargs):
@@ -139,7 +170,10 @@ class SiteForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("Spreadsheet (.xlsx)"), validators=[
-        FileRequired(_l("Choose a file.")),
-        FileAllowed(["xlsx"], _l("Only .xlsx spreadsheets can be imported.")),
-    ])
+    file = FileField(
+        _l("Spreadsheet (.xlsx)"),
+        validators=[
+            FileRequired(_l("Choose a file.")),
+            FileAllowed(["xlsx"], _l("Only .xlsx spreadsheets can be imported.")),
+        ],
+    )

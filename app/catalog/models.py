@@ -13,17 +13,20 @@ from app.extensions import db, enum_type
 contractor_service_lines = sa.Table(
     "contractor_service_lines",
     db.metadata,
-    sa.Column("contractor_id", sa.ForeignKey("contractors.id", ondelete="CASCADE"),
-              primary_key=True),
-    sa.Column("service_line_id", sa.ForeignKey("service_lines.id", ondelete="CASCADE"),
-              primary_key=True),
+    sa.Column(
+        "contractor_id", sa.ForeignKey("contractors.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "service_line_id", sa.ForeignKey("service_lines.id", ondelete="CASCADE"), primary_key=True
+    ),
 )
 
 contractor_sites = sa.Table(
     "contractor_sites",
     db.metadata,
-    sa.Column("contractor_id", sa.ForeignKey("contractors.id", ondelete="CASCADE"),
-              primary_key=True),
+    sa.Column(
+        "contractor_id", sa.ForeignKey("contractors.id", ondelete="CASCADE"), primary_key=True
+    ),
     sa.Column("site_id", sa.ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
 )
 
@@ -211,7 +214,8 @@ class Contractor(db.Model):
     active: Mapped[bool] = mapped_column(nullable=False, default=True)
 
     service_lines: Mapped[list[ServiceLine]] = relationship(
-        secondary=contractor_service_lines, back_populates="contractors",
+        secondary=contractor_service_lines,
+        back_populates="contractors",
         order_by="ServiceLine.position",
     )
     sites: Mapped[list[Site]] = relationship(
@@ -256,7 +260,8 @@ class StaffMember(db.Model):
 
     contractor: Mapped[Contractor] = relationship(back_populates="staff")
     certificates: Mapped[list["Certificate"]] = relationship(
-        back_populates="staff_member", order_by="Certificate.expires_on",
+        back_populates="staff_member",
+        order_by="Certificate.expires_on",
         cascade="all, delete-orphan",
     )
 
@@ -268,9 +273,7 @@ class Certificate(db.Model):
     """A licence a staff member must hold: 上岗证, 健康证, a special-operations permit."""
 
     __tablename__ = "certificates"
-    __table_args__ = (
-        sa.CheckConstraint("expires_on >= issued_on", name="validity"),
-    )
+    __table_args__ = (sa.CheckConstraint("expires_on >= issued_on", name="validity"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_member_id: Mapped[int] = mapped_column(

@@ -26,7 +26,8 @@ def site_form(site_id: int | None = None):
     site = (db.session.get(Site, site_id) or abort(404)) if site_id else None
     form = SiteForm(obj=site)
     form.parent_id.choices = [(0, _("(top level)"))] + [
-        (node.site.id, "　" * node.depth + node.site.name) for node in site_tree()
+        (node.site.id, "　" * node.depth + node.site.name)
+        for node in site_tree()
         if site is None or node.site.id != site.id
     ]
     if request.method == "GET":
@@ -60,9 +61,9 @@ def site_form(site_id: int | None = None):
             flash(_("Site %(name)s saved.", name=site.name), "success")
             return redirect(url_for("catalog.sites") + f"#site-{site.id}")
     title = _("Edit site") if site else _("New site")
-    return render_template("form_page.html", form=form, title=title,
-                           cancel_url=url_for("catalog.sites")), (
-        422 if request.method == "POST" else 200)
+    return render_template(
+        "form_page.html", form=form, title=title, cancel_url=url_for("catalog.sites")
+    ), (422 if request.method == "POST" else 200)
 
 
 def _suggested_kind(parent: Site | None) -> SiteKind:

@@ -47,13 +47,17 @@ def placement_error(kind: SiteKind, parent: Site | None, moving: Site | None = N
     if kind not in SITE_CHILD_KINDS[parent_kind]:
         if parent is None:
             return _("Only a compound can be at the top of the tree.")
-        return _("A %(child)s cannot be inside a %(parent)s.", child=kind.label,
-                 parent=parent_kind.label)
+        return _(
+            "A %(child)s cannot be inside a %(parent)s.", child=kind.label, parent=parent_kind.label
+        )
     if moving is not None and parent is not None:
         if parent.id == moving.id or parent.id in descendant_ids(moving):
             return _("A site cannot be inside itself.")
         for child in moving.children:
             if child.kind not in SITE_CHILD_KINDS[kind]:
-                return _("Its contents (%(child)s) cannot be inside a %(kind)s.",
-                         child=child.kind.label, kind=kind.label)
+                return _(
+                    "Its contents (%(child)s) cannot be inside a %(kind)s.",
+                    child=child.kind.label,
+                    kind=kind.label,
+                )
     return None

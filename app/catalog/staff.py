@@ -24,8 +24,11 @@ def certificates_query(*, contractor_id: int | None = None):
     newer = aliased(Certificate)
     superseded = (
         sa.select(newer.id)
-        .where(newer.staff_member_id == Certificate.staff_member_id, newer.kind == Certificate.kind,
-               newer.expires_on > Certificate.expires_on)
+        .where(
+            newer.staff_member_id == Certificate.staff_member_id,
+            newer.kind == Certificate.kind,
+            newer.expires_on > Certificate.expires_on,
+        )
         .exists()
     )
     query = (
@@ -41,8 +44,9 @@ def certificates_query(*, contractor_id: int | None = None):
     return query
 
 
-def certificate_alerts(today: date, warning_days: int, *,
-                       contractor_id: int | None = None) -> CertificateAlerts:
+def certificate_alerts(
+    today: date, warning_days: int, *, contractor_id: int | None = None
+) -> CertificateAlerts:
     """Certificates already expired, and those expiring within `warning_days`."""
     horizon = today + timedelta(days=warning_days)
     rows = db.session.scalars(

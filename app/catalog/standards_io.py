@@ -34,9 +34,12 @@ COLUMNS = [
 ]
 HEADERS = [header for _field, header in COLUMNS]
 SEVERITY_WORDS = {
-    "一般": Severity.GENERAL, "general": Severity.GENERAL,
-    "较重": Severity.MAJOR, "major": Severity.MAJOR,
-    "严重": Severity.CRITICAL, "critical": Severity.CRITICAL,
+    "一般": Severity.GENERAL,
+    "general": Severity.GENERAL,
+    "较重": Severity.MAJOR,
+    "major": Severity.MAJOR,
+    "严重": Severity.CRITICAL,
+    "critical": Severity.CRITICAL,
 }
 SEVERITY_EXPORT = {Severity.GENERAL: "一般", Severity.MAJOR: "较重", Severity.CRITICAL: "严重"}
 YES_WORDS = {"", "是", "yes", "y", "true", "1"}
@@ -110,36 +113,62 @@ def parse_rows(rows, first_row: int = 2) -> tuple[list[PointRow], list[RowError]
         if line_code:
             _check_length(row_errors, number, header["line_code"], line_code, 16)
             if not CODE_PATTERN.match(line_code):
-                row_errors.append(RowError(number, header["line_code"],
-                                           _("Use letters, digits, dot, dash or underscore.")))
+                row_errors.append(
+                    RowError(
+                        number,
+                        header["line_code"],
+                        _("Use letters, digits, dot, dash or underscore."),
+                    )
+                )
             _check_length(row_errors, number, header["line_name"], values["line_name"], 100)
             known = line_names.setdefault(line_code, values["line_name"])
             if values["line_name"] and known != values["line_name"]:
-                row_errors.append(RowError(number, header["line_name"], _(
-                    "Service line %(code)s is named %(name)s in an earlier row.",
-                    code=line_code, name=known)))
+                row_errors.append(
+                    RowError(
+                        number,
+                        header["line_name"],
+                        _(
+                            "Service line %(code)s is named %(name)s in an earlier row.",
+                            code=line_code,
+                            name=known,
+                        ),
+                    )
+                )
         _check_length(row_errors, number, header["category"], values["category"], 100)
         code = values["code"]
         _check_length(row_errors, number, header["code"], code, 32)
         if code and not CODE_PATTERN.match(code):
-            row_errors.append(RowError(number, header["code"],
-                                       _("Use letters, digits, dot, dash or underscore.")))
+            row_errors.append(
+                RowError(number, header["code"], _("Use letters, digits, dot, dash or underscore."))
+            )
         if code in codes_seen:
-            row_errors.append(RowError(number, header["code"], _(
-                "Code %(code)s is already used in row %(row)d.", code=code,
-                row=codes_seen[code])))
+            row_errors.append(
+                RowError(
+                    number,
+                    header["code"],
+                    _(
+                        "Code %(code)s is already used in row %(row)d.",
+                        code=code,
+                        row=codes_seen[code],
+                    ),
+                )
+            )
         codes_seen.setdefault(code, number)
         _check_length(row_errors, number, header["title"], values["title"], 200)
         _check_length(row_errors, number, header["standard"], values["standard"], 2000)
-        _check_length(row_errors, number, header["good_practice"], values["good_practice"],
-                      2000, required=False)
+        _check_length(
+            row_errors,
+            number,
+            header["good_practice"],
+            values["good_practice"],
+            2000,
+            required=False,
+        )
 
         severity = SEVERITY_WORDS.get(values["severity"].lower())
         if severity is None:
-            row_errors.append(RowError(number, header["severity"],
-                                       _("Write 一般, 较重 or 严重.")))
-        deduction = _parse_deduction(values["deduction"], number, header["deduction"],
-                                     row_errors)
+            row_errors.append(RowError(number, header["severity"], _("Write 一般, 较重 or 严重.")))
+        deduction = _parse_deduction(values["deduction"], number, header["deduction"], row_errors)
         active_word = values["active"].lower()
         if active_word not in YES_WORDS | NO_WORDS:
             row_errors.append(RowError(number, header["active"], _("Write 是 or 否.")))
@@ -147,12 +176,21 @@ def parse_rows(rows, first_row: int = 2) -> tuple[list[PointRow], list[RowError]
         if row_errors:
             errors.extend(row_errors)
             continue
-        points.append(PointRow(
-            row=number, line_code=line_code, line_name=values["line_name"],
-            category=values["category"], code=code, title=values["title"],
-            standard=values["standard"], good_practice=values["good_practice"],
-            severity=severity, deduction=deduction, active=active_word in YES_WORDS,
-        ))
+        points.append(
+            PointRow(
+                row=number,
+                line_code=line_code,
+                line_name=values["line_name"],
+                category=values["category"],
+                code=code,
+                title=values["title"],
+                standard=values["standard"],
+                good_practice=values["good_practice"],
+                severity=severity,
+                deduction=deduction,
+                active=active_word in YES_WORDS,
+            )
+        )
     return points, errors
 
 
@@ -175,8 +213,9 @@ def apply_rows(points: list[PointRow]) -> ImportReport:
     """Create or update lines, categories and check points (matched by code)."""
     report = ImportReport()
     lines = {line.code: line for line in db.session.scalars(sa.select(ServiceLine))}
-    categories = {(c.service_line_id, c.name): c
-                  for c in db.session.scalars(sa.select(CheckCategory))}
+    categories = {
+        (c.service_line_id, c.name): c for c in db.session.scalars(sa.select(CheckCategory))
+    }
     existing = {p.code: p for p in db.session.scalars(sa.select(CheckPoint))}
     next_line_position = max((line.position for line in lines.values()), default=0) + 1
     point_positions: dict[int, int] = {}
@@ -186,8 +225,11 @@ def apply_rows(points: list[PointRow]) -> ImportReport:
         if point.line_code:
             line = lines.get(point.line_code)
             if line is None:
-                line = ServiceLine(code=point.line_code, name=point.line_name or point.line_code,
-                                   position=next_line_position)
+                line = ServiceLine(
+                    code=point.line_code,
+                    name=point.line_name or point.line_code,
+                    position=next_line_position,
+                )
                 next_line_position += 1
                 db.session.add(line)
                 db.session.flush()
@@ -198,8 +240,9 @@ def apply_rows(points: list[PointRow]) -> ImportReport:
         category = categories.get((line_id, point.category))
         if category is None:
             siblings = [c for (lid, _n), c in categories.items() if lid == line_id]
-            category = CheckCategory(service_line_id=line_id, name=point.category,
-                                     position=len(siblings) + 1)
+            category = CheckCategory(
+                service_line_id=line_id, name=point.category, position=len(siblings) + 1
+            )
             db.session.add(category)
             db.session.flush()
             categories[(line_id, point.category)] = category
@@ -252,12 +295,24 @@ def import_xlsx(stream) -> ImportReport:
         return ImportReport(errors=[RowError(0, "", _("This is not an XLSX spreadsheet."))])
     if header[: len(HEADERS)] != HEADERS:
         missing = [h for i, h in enumerate(HEADERS) if i >= len(header) or header[i] != h]
-        return ImportReport(errors=[RowError(1, "", _(
-            "The first row must be the headers %(headers)s. Missing or out of order: "
-            "%(missing)s.", headers="、".join(HEADERS), missing="、".join(missing)))])
+        return ImportReport(
+            errors=[
+                RowError(
+                    1,
+                    "",
+                    _(
+                        "The first row must be the headers %(headers)s. Missing or out of order: "
+                        "%(missing)s.",
+                        headers="、".join(HEADERS),
+                        missing="、".join(missing),
+                    ),
+                )
+            ]
+        )
     if len(data) > MAX_ROWS:
-        return ImportReport(errors=[RowError(0, "", _(
-            "At most %(n)d rows can be imported at once.", n=MAX_ROWS))])
+        return ImportReport(
+            errors=[RowError(0, "", _("At most %(n)d rows can be imported at once.", n=MAX_ROWS))]
+        )
     points, errors = parse_rows(data)
     if errors:
         return ImportReport(errors=errors)
@@ -276,12 +331,20 @@ def export_xlsx() -> bytes:
         cell.font = Font(bold=True)
     for point in ordered_check_points():
         line = point.category.service_line
-        sheet.append([
-            line.code if line else "", line.name if line else "", point.category.name,
-            point.code, point.title, point.standard, point.good_practice,
-            SEVERITY_EXPORT[point.severity], float(point.deduction),
-            "是" if point.active else "否",
-        ])
+        sheet.append(
+            [
+                line.code if line else "",
+                line.name if line else "",
+                point.category.name,
+                point.code,
+                point.title,
+                point.standard,
+                point.good_practice,
+                SEVERITY_EXPORT[point.severity],
+                float(point.deduction),
+                "是" if point.active else "否",
+            ]
+        )
     for letter, width in zip("ABCDEFGHIJ", (12, 14, 16, 12, 28, 50, 40, 10, 8, 6), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
@@ -292,13 +355,20 @@ def export_xlsx() -> bytes:
 
 def ordered_check_points() -> list[CheckPoint]:
     """Every check point in library order; block-check categories come last."""
-    return list(db.session.scalars(
-        sa.select(CheckPoint)
-        .join(CheckPoint.category)
-        .outerjoin(CheckCategory.service_line)
-        .order_by(CheckCategory.service_line_id.is_(None), ServiceLine.position,
-                  CheckCategory.position, CheckPoint.position, CheckPoint.id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(CheckPoint)
+            .join(CheckPoint.category)
+            .outerjoin(CheckCategory.service_line)
+            .order_by(
+                CheckCategory.service_line_id.is_(None),
+                ServiceLine.position,
+                CheckCategory.position,
+                CheckPoint.position,
+                CheckPoint.id,
+            )
+        )
+    )
 
 
 def default_catalogue_rows(path: Path = DEFAULT_CATALOGUE) -> list[tuple]:
@@ -328,9 +398,20 @@ def default_catalogue_rows(path: Path = DEFAULT_CATALOGUE) -> list[tuple]:
             head, title, standard, good = (part.strip() for part in line.split("|"))
             sev, points = head.split()
             point_no += 1
-            rows.append((line_code, line_name if line_code else "", category,
-                         f"{prefix}-{category_no:02d}{point_no:02d}", title, standard, good,
-                         severity_words[sev], points, "是"))
+            rows.append(
+                (
+                    line_code,
+                    line_name if line_code else "",
+                    category,
+                    f"{prefix}-{category_no:02d}{point_no:02d}",
+                    title,
+                    standard,
+                    good,
+                    severity_words[sev],
+                    points,
+                    "是",
+                )
+            )
     return rows
 
 

@@ -24,31 +24,48 @@ SEARCH_LIMIT = 50
 @login_required
 def standards():
     lines = db.session.scalars(
-        sa.select(ServiceLine).order_by(ServiceLine.position, ServiceLine.name)
-        .options(selectinload(ServiceLine.categories).selectinload(CheckCategory.check_points),
-                 selectinload(ServiceLine.contractors))
+        sa.select(ServiceLine)
+        .order_by(ServiceLine.position, ServiceLine.name)
+        .options(
+            selectinload(ServiceLine.categories).selectinload(CheckCategory.check_points),
+            selectinload(ServiceLine.contractors),
+        )
     ).all()
     block_categories = db.session.scalars(
-        sa.select(CheckCategory).where(CheckCategory.service_line_id.is_(None))
+        sa.select(CheckCategory)
+        .where(CheckCategory.service_line_id.is_(None))
         .order_by(CheckCategory.position)
     ).all()
     query = request.args.get("q", "").strip()
     results = search_check_points(query) if query else []
     if request.htmx and not request.htmx.boosted:
         return render_template("catalog/_search_results.html", query=query, results=results)
-    return render_template("catalog/standards.html", lines=lines,
-                           block_categories=block_categories, query=query, results=results)
+    return render_template(
+        "catalog/standards.html",
+        lines=lines,
+        block_categories=block_categories,
+        query=query,
+        results=results,
+    )
 
 
 def search_check_points(query: str) -> list[CheckPoint]:
     """Check points whose code, title or standard contains the words typed."""
     pattern = f"%{query.replace('%', '').replace('_', '')}%"
-    return list(db.session.scalars(
-        sa.select(CheckPoint)
-        .where(sa.or_(CheckPoint.code.ilike(pattern), CheckPoint.title.ilike(pattern),
-                      CheckPoint.standard.ilike(pattern)))
-        .order_by(CheckPoint.code).limit(SEARCH_LIMIT)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(CheckPoint)
+            .where(
+                sa.or_(
+                    CheckPoint.code.ilike(pattern),
+                    CheckPoint.title.ilike(pattern),
+                    CheckPoint.standard.ilike(pattern),
+                )
+            )
+            .order_by(CheckPoint.code)
+            .limit(SEARCH_LIMIT)
+        )
+    )
 
 
 @bp.get("/catalog/lines/<int:line_id>")
@@ -62,7 +79,8 @@ def standards_line(line_id: int):
 @login_required
 def standards_block():
     categories = db.session.scalars(
-        sa.select(CheckCategory).where(CheckCategory.service_line_id.is_(None))
+        sa.select(CheckCategory)
+        .where(CheckCategory.service_line_id.is_(None))
         .order_by(CheckCategory.position)
     ).all()
     return render_template("catalog/line.html", line=None, categories=categories)
@@ -75,15 +93,17 @@ def _line_url(line_id: int | None) -> str:
 
 
 @bp.route("/catalog/lines/new", methods=["GET", "POST"], endpoint="standards_line_new")
-@bp.route("/catalog/lines/<int:line_id>/edit", methods=["GET", "POST"],
-          endpoint="standards_line_edit")
+@bp.route(
+    "/catalog/lines/<int:line_id>/edit", methods=["GET", "POST"], endpoint="standards_line_edit"
+)
 @role_required(*EDITORS)
 def standards_line_form(line_id: int | None = None):
     line = (db.session.get(ServiceLine, line_id) or abort(404)) if line_id else None
     form = ServiceLineForm(obj=line)
     if form.validate_on_submit():
-        clash = db.session.scalar(sa.select(ServiceLine).where(
-            ServiceLine.code == form.code.data.upper()))
+        clash = db.session.scalar(
+            sa.select(ServiceLine).where(ServiceLine.code == form.code.data.upper())
+        )
         if clash is not None and clash is not line:
             form.code.errors.append(_("This code is taken."))
         else:
@@ -99,7 +119,8 @@ def standards_line_form(line_id: int | None = None):
     title = _("Edit service line") if line else _("New service line")
     cancel = _line_url(line.id) if line else url_for("catalog.standards")
     return render_template("form_page.html", form=form, title=title, cancel_url=cancel), (
-        422 if request.method == "POST" else 200)
+        422 if request.method == "POST" else 200
+    )
 
 
 def _line_choices():
@@ -107,24 +128,31 @@ def _line_choices():
     return [(0, _("Block checks (every contractor)"))] + [(line.id, line.name) for line in lines]
 
 
-@bp.route("/catalog/categories/new", methods=["GET", "POST"],
-          endpoint="standards_category_new")
-@bp.route("/catalog/categories/<int:category_id>/edit", methods=["GET", "POST"],
-          endpoint="standards_category_edit")
+@bp.route("/catalog/categories/new", methods=["GET", "POST"], endpoint="standards_category_new")
+@bp.route(
+    "/catalog/categories/<int:category_id>/edit",
+    methods=["GET", "POST"],
+    endpoint="standards_category_edit",
+)
 @role_required(*EDITORS)
 def standards_category_form(category_id: int | None = None):
     category = (db.session.get(CheckCategory, category_id) or abort(404)) if category_id else None
     form = CategoryForm(obj=category)
     form.service_line_id.choices = _line_choices()
     if request.method == "GET":
-        form.service_line_id.data = (category.service_line_id if category
-                                     else request.args.get("line", 0, type=int)) or 0
+        form.service_line_id.data = (
+            category.service_line_id if category else request.args.get("line", 0, type=int)
+        ) or 0
     if form.validate_on_submit():
         line_id = form.service_line_id.data or None
-        clash = db.session.scalar(sa.select(CheckCategory).where(
-            CheckCategory.service_line_id.is_(line_id) if line_id is None
-            else CheckCategory.service_line_id == line_id,
-            CheckCategory.name == form.name.data.strip()))
+        clash = db.session.scalar(
+            sa.select(CheckCategory).where(
+                CheckCategory.service_line_id.is_(line_id)
+                if line_id is None
+                else CheckCategory.service_line_id == line_id,
+                CheckCategory.name == form.name.data.strip(),
+            )
+        )
         if clash is not None and clash is not category:
             form.name.errors.append(_("This service line already has a category of this name."))
         else:
@@ -141,23 +169,28 @@ def standards_category_form(category_id: int | None = None):
     title = _("Edit category") if category else _("New category")
     cancel = _line_url(category.service_line_id) if category else url_for("catalog.standards")
     return render_template("form_page.html", form=form, title=title, cancel_url=cancel), (
-        422 if request.method == "POST" else 200)
+        422 if request.method == "POST" else 200
+    )
 
 
 def _category_choices():
     categories = db.session.scalars(
-        sa.select(CheckCategory).outerjoin(CheckCategory.service_line)
-        .order_by(CheckCategory.service_line_id.is_(None), ServiceLine.position,
-                  CheckCategory.position)
+        sa.select(CheckCategory)
+        .outerjoin(CheckCategory.service_line)
+        .order_by(
+            CheckCategory.service_line_id.is_(None), ServiceLine.position, CheckCategory.position
+        )
     ).all()
     block = _("Block checks")
-    return [(c.id, f"{c.service_line.name if c.service_line else block} · {c.name}")
-            for c in categories]
+    return [
+        (c.id, f"{c.service_line.name if c.service_line else block} · {c.name}") for c in categories
+    ]
 
 
 @bp.route("/catalog/points/new", methods=["GET", "POST"], endpoint="standards_point_new")
-@bp.route("/catalog/points/<int:point_id>/edit", methods=["GET", "POST"],
-          endpoint="standards_point_edit")
+@bp.route(
+    "/catalog/points/<int:point_id>/edit", methods=["GET", "POST"], endpoint="standards_point_edit"
+)
 @role_required(*EDITORS)
 def standards_point_form(point_id: int | None = None):
     point = (db.session.get(CheckPoint, point_id) or abort(404)) if point_id else None
@@ -172,8 +205,9 @@ def standards_point_form(point_id: int | None = None):
         else:
             form.category_id.data = request.args.get("category", type=int)
     if form.validate_on_submit():
-        clash = db.session.scalar(sa.select(CheckPoint).where(
-            CheckPoint.code == form.code.data.strip()))
+        clash = db.session.scalar(
+            sa.select(CheckPoint).where(CheckPoint.code == form.code.data.strip())
+        )
         if clash is not None and clash is not point:
             form.code.errors.append(_("This code is taken."))
         else:
@@ -184,7 +218,8 @@ def standards_point_form(point_id: int | None = None):
             form.populate_obj(point)
             point.severity = Severity(form.severity.data)
             record_event(
-                "check_point_saved", point,
+                "check_point_saved",
+                point,
                 from_state=f"{old[0].value} {old[1]}" if old else None,
                 to_state=f"{point.severity.value} {point.deduction}",
             )
@@ -194,14 +229,16 @@ def standards_point_form(point_id: int | None = None):
     title = _("Edit check point") if point else _("New check point")
     cancel = _line_url(point.category.service_line_id) if point else url_for("catalog.standards")
     return render_template("form_page.html", form=form, title=title, cancel_url=cancel), (
-        422 if request.method == "POST" else 200)
+        422 if request.method == "POST" else 200
+    )
 
 
 @bp.get("/catalog/export.xlsx")
 @role_required(*EDITORS)
 def standards_export():
     return send_file(
-        io.BytesIO(export_xlsx()), as_attachment=True,
+        io.BytesIO(export_xlsx()),
+        as_attachment=True,
         download_name=f"xunjian-standards-{local_today():%Y%m%d}.xlsx",
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
@@ -215,11 +252,20 @@ def standards_import():
     if form.validate_on_submit():
         report = import_xlsx(form.file.data.stream)
         if report.ok:
-            record_event("standards_imported", object_type="check_points",
-                         detail=f"created={report.created} updated={report.updated}")
+            record_event(
+                "standards_imported",
+                object_type="check_points",
+                detail=f"created={report.created} updated={report.updated}",
+            )
             db.session.commit()
-            flash(_("Imported: %(created)d new check points, %(updated)d updated.",
-                    created=report.created, updated=report.updated), "success")
+            flash(
+                _(
+                    "Imported: %(created)d new check points, %(updated)d updated.",
+                    created=report.created,
+                    updated=report.updated,
+                ),
+                "success",
+            )
             return redirect(url_for("catalog.standards"))
         db.session.rollback()
     status = 422 if request.method == "POST" else 200

@@ -9,8 +9,9 @@ from app.main import bp
 
 
 def _page(status: int, title: str, message: str, minimal: bool = False):
-    return render_template("errors/error.html", status=status, title=title,
-                           message=message, minimal=minimal), status
+    return render_template(
+        "errors/error.html", status=status, title=title, message=message, minimal=minimal
+    ), status
 
 
 @bp.app_errorhandler(403)
@@ -20,8 +21,9 @@ def forbidden(error):
 
 @bp.app_errorhandler(404)
 def not_found(error):
-    return _page(404, _("Page not found"),
-                 _("This page does not exist, or it is not yours to see."))
+    return _page(
+        404, _("Page not found"), _("This page does not exist, or it is not yours to see.")
+    )
 
 
 @bp.app_errorhandler(413)
@@ -31,13 +33,20 @@ def too_large(error):
 
 @bp.app_errorhandler(CSRFError)
 def csrf_failed(error):
-    return _page(400, _("Form expired"),
-                 _("The form was out of date. Go back, reload the page and send it again."))
+    return _page(
+        400,
+        _("Form expired"),
+        _("The form was out of date. Go back, reload the page and send it again."),
+    )
 
 
 @bp.app_errorhandler(500)
 def server_error(error):
     db.session.rollback()
     # minimal: the layout must not query a database that may be what failed
-    return _page(500, _("Something went wrong"),
-                 _("The error has been logged. Please try again in a moment."), minimal=True)
+    return _page(
+        500,
+        _("Something went wrong"),
+        _("The error has been logged. Please try again in a moment."),
+        minimal=True,
+    )

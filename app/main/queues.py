@@ -25,8 +25,12 @@ class Queue:
 
     @property
     def total(self) -> int:
-        return (len(self.expired_certificates) + len(self.contracts_ending)
-                + len(self.contracts_for_retender) + len(self.locked_users))
+        return (
+            len(self.expired_certificates)
+            + len(self.contracts_ending)
+            + len(self.contracts_for_retender)
+            + len(self.locked_users)
+        )
 
 
 def queue_for(user: User) -> Queue:

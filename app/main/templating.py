@@ -18,13 +18,24 @@ NAVIGATION = [
     ("main.home", _l("Home"), tuple(Role), "main.home", "total"),
     ("catalog.standards", _l("Standards"), tuple(Role), "catalog.standards", None),
     ("catalog.contractors", _l("Contractors"), SUPERVISORS, "catalog.contractor", None),
-    ("catalog.contractor_own", _l("My company"), (Role.CONTRACTOR,), "catalog.contractor",
-     "expired_certificates"),
-    ("catalog.certificates", _l("Certificates"), SUPERVISORS, "catalog.certificate",
-     "expired_certificates"),
+    (
+        "catalog.contractor_own",
+        _l("My company"),
+        (Role.CONTRACTOR,),
+        "catalog.contractor",
+        "expired_certificates",
+    ),
+    (
+        "catalog.certificates",
+        _l("Certificates"),
+        SUPERVISORS,
+        "catalog.certificate",
+        "expired_certificates",
+    ),
     ("catalog.sites", _l("Sites"), SUPERVISORS, "catalog.site", None),
     ("auth.users", _l("Users"), ADMINS, "auth.user", "locked_users"),
 ]
+
 
 def register_template_helpers(app):
     @app.template_filter("localdatetime")

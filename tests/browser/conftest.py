@@ -10,8 +10,14 @@ from app.demo import seed_demo
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
 ]
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 
@@ -55,5 +61,7 @@ def axe_violations(page) -> list[dict]:
         "() => axe.run(document, {runOnly: {type: 'tag', values: "
         "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
     )
-    return [{"id": v["id"], "help": v["help"],
-             "targets": [n["target"] for n in v["nodes"]][:3]} for v in result["violations"]]
+    return [
+        {"id": v["id"], "help": v["help"], "targets": [n["target"] for n in v["nodes"]][:3]}
+        for v in result["violations"]
+    ]

@@ -27,7 +27,9 @@ def test_inspector_logs_in_on_a_phone_and_sees_what_waits(page, live_server):
 
 def test_certificate_filter_swaps_the_list_in_place(page, live_server):
     log_in(page, live_server, "manager")
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name=re.compile("证书")).click()
+    page.get_by_role("navigation", name="主导航").get_by_role(
+        "link", name=re.compile("证书")
+    ).click()
     expect(page.get_by_role("heading", name="人员证书")).to_be_visible()
     expect(page.get_by_text("韩冬")).to_have_count(0)
 
@@ -46,18 +48,38 @@ def test_contractor_sees_only_its_own_company(page, live_server):
     assert response.status == 403
 
 
-@pytest.mark.parametrize("path", ["/login", "/", "/catalog", "/catalog/lines/1", "/contractors",
-                                  "/contractors/1", "/contractors/1/edit", "/certificates",
-                                  "/sites", "/admin/users", "/catalog/import", "/nowhere"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/login",
+        "/",
+        "/catalog",
+        "/catalog/lines/1",
+        "/contractors",
+        "/contractors/1",
+        "/contractors/1/edit",
+        "/certificates",
+        "/sites",
+        "/admin/users",
+        "/catalog/import",
+        "/nowhere",
+    ],
+)
 def test_pages_fit_a_360px_phone_and_pass_axe(browser, live_server, path):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
-                                  has_touch=True, device_scale_factor=2, locale="zh-CN")
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+        locale="zh-CN",
+    )
     page = context.new_page()
     if path != "/login":
         log_in(page, live_server, "admin")
     page.goto(f"{live_server}{path}")
     overflow = page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
     assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
     assert page.evaluate("() => document.documentElement.lang") == "zh-Hans"
     assert page.title().endswith("· 巡检")
