@@ -14,7 +14,13 @@ from app.auth.access import EDITORS, EVERYONE, SUPERVISORS, role_required
 from app.auth.models import Role
 from app.catalog import bp
 from app.catalog.access import get_certificate, get_contractor, get_staff_member
-from app.catalog.forms import CERTIFICATE_KINDS, CertificateForm, ContractorForm, StaffForm
+from app.catalog.forms import (
+    CERTIFICATE_KINDS,
+    CertificateForm,
+    ContractorForm,
+    StaffForm,
+    populate_except,
+)
 from app.catalog.models import Certificate, Contractor, ServiceLine, Site, StaffMember
 from app.catalog.sites import site_tree
 from app.catalog.staff import certificates_query
@@ -93,9 +99,7 @@ def contractor_form(contractor_id: int | None = None):
             if company is None:
                 company = Contractor()
                 db.session.add(company)
-            for name, field in form._fields.items():
-                if name not in ("service_lines", "sites", "csrf_token"):
-                    field.populate_obj(company, name)
+            populate_except(form, company, "service_lines", "sites")
             company.service_lines = list(
                 db.session.scalars(
                     sa.select(ServiceLine).where(ServiceLine.id.in_(form.service_lines.data))

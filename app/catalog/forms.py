@@ -23,6 +23,13 @@ CODE = Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, dot, dash o
 CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
 
+def populate_except(form, obj, *names) -> None:
+    """Copy the form's fields onto obj, leaving out the named ones (handled by the caller)."""
+    for name, field in form._fields.items():
+        if name not in names and name != "csrf_token":
+            field.populate_obj(obj, name)
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -56,6 +63,12 @@ class CheckPointForm(FlaskForm):
     )
     position = IntegerField(_l("Order"), default=0, validators=[NumberRange(min=0, max=9999)])
     active = BooleanField(_l("In use"), default=True)
+    reference_upload = FileField(
+        _l("Reference photo"),
+        description=_l("A photo of the standard met (the 5S desk standard photo), optional."),
+        render_kw={"accept": "image/*"},
+    )
+    remove_reference = BooleanField(_l("Remove the reference photo"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

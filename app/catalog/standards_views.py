@@ -11,10 +11,17 @@ from sqlalchemy.orm import selectinload
 from app.audit import record_event
 from app.auth.access import EDITORS, role_required
 from app.catalog import bp
-from app.catalog.forms import CategoryForm, CheckPointForm, ImportForm, ServiceLineForm
+from app.catalog.forms import (
+    CategoryForm,
+    CheckPointForm,
+    ImportForm,
+    ServiceLineForm,
+    populate_except,
+)
 from app.catalog.models import CheckCategory, CheckPoint, ServiceLine, Severity
 from app.catalog.standards_io import export_xlsx, import_xlsx
 from app.extensions import db
+from app.photos import PhotoRejected, photo_path, store_photo
 from app.timeutil import local_today
 
 SEARCH_LIMIT = 50
@@ -208,15 +215,20 @@ def standards_point_form(point_id: int | None = None):
         clash = db.session.scalar(
             sa.select(CheckPoint).where(CheckPoint.code == form.code.data.strip())
         )
+        new_photo = _store_reference_upload(form)
         if clash is not None and clash is not point:
             form.code.errors.append(_("This code is taken."))
-        else:
+        elif not form.reference_upload.errors:
             if point is None:
                 point = CheckPoint()
                 db.session.add(point)
             old = (point.severity, point.deduction) if point.id else None
-            form.populate_obj(point)
+            populate_except(form, point, "reference_upload", "remove_reference")
             point.severity = Severity(form.severity.data)
+            if new_photo:
+                point.reference_photo = new_photo
+            elif form.remove_reference.data:
+                point.reference_photo = None
             record_event(
                 "check_point_saved",
                 point,
@@ -231,6 +243,33 @@ def standards_point_form(point_id: int | None = None):
     return render_template("form_page.html", form=form, title=title, cancel_url=cancel), (
         422 if request.method == "POST" else 200
     )
+
+
+def _store_reference_upload(form: CheckPointForm) -> str | None:
+    """Keep an uploaded reference photo and return its hash; a refusal goes on the field."""
+    upload = form.reference_upload.data
+    if not upload or not upload.filename:
+        return None
+    try:
+        return store_photo(upload.read()).digest
+    except PhotoRejected as refusal:
+        form.reference_upload.errors.append(str(refusal))
+        return None
+
+
+@bp.get("/catalog/points/<int:point_id>/reference.jpg")
+@login_required
+def standards_reference_photo(point_id: int):
+    point = db.session.get(CheckPoint, point_id) or abort(404)
+    if not point.reference_photo:
+        abort(404)
+    path = photo_path(point.reference_photo, thumb=request.args.get("size") == "thumb")
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=3600, conditional=True)
+    response.cache_control.public = False
+    response.cache_control.private = True
+    return response
 
 
 @bp.get("/catalog/export.xlsx")

@@ -1,0 +1,115 @@
+"""Evidence and reference photos: accepted by content, re-encoded, stored by content hash.
+
+A photo is decoded by Pillow (never trusted by its name), refused if it is not an image, is
+truncated, too large or a decompression bomb; it is turned upright, stripped of all metadata
+(location, device) by re-encoding, and stored under the upload folder as
+`ab/<sha256>.jpg` with a thumbnail beside it. Photos are never served from static/.
+"""
+
+import hashlib
+import io
+import os
+import re
+import secrets
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
+MAX_BYTES = 20 * 1024 * 1024
+MAX_PIXELS = 50_000_000  # a 48 MP phone camera fits; anything larger is refused
+STORED_LONG_SIDE = 2560
+THUMB_LONG_SIDE = 480
+HASH_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+EXIF_IFD = 0x8769
+DATETIME_ORIGINAL = 0x9003
+
+
+class PhotoRejected(ValueError):
+    """The upload is not a photo we can keep; the message says why, for the user."""
+
+
+@dataclass
+class StoredPhoto:
+    digest: str
+    width: int
+    height: int
+    taken_at: datetime | None
+
+
+def store_photo(data: bytes) -> StoredPhoto:
+    """Validate, clean and store a photo; return its content hash and what we learnt."""
+    if not data:
+        raise PhotoRejected(_("The file is empty."))
+    if len(data) > MAX_BYTES:
+        raise PhotoRejected(_("The photo is larger than %(mb)d MB.", mb=MAX_BYTES // 2**20))
+    image = _decode(data)
+    taken_at = _taken_at(image)
+    image = ImageOps.exif_transpose(image).convert("RGB")
+    image.thumbnail((STORED_LONG_SIDE, STORED_LONG_SIDE))
+    stored = _jpeg(image, quality=85)
+    digest = hashlib.sha256(stored).hexdigest()
+    path = photo_path(digest)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(path, stored)
+        thumb = image.copy()
+        thumb.thumbnail((THUMB_LONG_SIDE, THUMB_LONG_SIDE))
+        _write_atomically(photo_path(digest, thumb=True), _jpeg(thumb, quality=80))
+    return StoredPhoto(digest=digest, width=image.width, height=image.height, taken_at=taken_at)
+
+
+def _decode(data: bytes) -> Image.Image:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.format not in ACCEPTED_FORMATS:
+                raise PhotoRejected(_("Only JPEG, PNG or WebP photos are accepted."))
+            if image.width * image.height > MAX_PIXELS:
+                raise PhotoRejected(_("The photo has too many pixels."))
+            image.load()
+    except PhotoRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise PhotoRejected(_("The photo has too many pixels.")) from exc
+    except UnidentifiedImageError as exc:
+        raise PhotoRejected(_("This file is not a photo.")) from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise PhotoRejected(_("The photo is damaged or incomplete.")) from exc
+    return image
+
+
+def _taken_at(image: Image.Image) -> datetime | None:
+    """When the camera says the photo was taken (local camera time, no zone)."""
+    value = image.getexif().get_ifd(EXIF_IFD).get(DATETIME_ORIGINAL)
+    try:
+        return datetime.strptime(str(value).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+    except (TypeError, ValueError):
+        return None
+
+
+def _jpeg(image: Image.Image, quality: int) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality, optimize=True)
+    return buffer.getvalue()
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write beside the target and rename, so a reader never sees half a photo."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    temporary.write_bytes(data)
+    temporary.replace(path)
+
+
+def photo_path(digest: str, thumb: bool = False) -> Path:
+    """Where a stored photo lives; only a well-formed hash can name a file."""
+    if not HASH_PATTERN.match(digest or ""):
+        raise ValueError("not a photo hash")
+    name = f"{digest}{'_thumb' if thumb else ''}.jpg"
+    return Path(current_app.config["UPLOAD_DIR"]) / digest[:2] / name
