@@ -2,6 +2,7 @@
 XUNJIAN_TEST_DATABASE_URL is set), a client, and factories with sensible defaults."""
 
 import contextvars
+import io
 import itertools
 import os
 from datetime import date, timedelta
@@ -9,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from flask.testing import FlaskClient
+from openpyxl import Workbook
 
 from app import create_app
 from app.auth.models import Role, User
@@ -23,6 +25,7 @@ from app.catalog.models import (
     SiteKind,
     StaffMember,
 )
+from app.catalog.standards_io import HEADERS
 from app.extensions import db
 from app.timeutil import local_today
 
@@ -78,6 +81,25 @@ def client(app):
     return app.test_client()
 
 
+def xlsx(rows, headers=HEADERS) -> io.BytesIO:
+    """A standards spreadsheet with the given header and rows, ready to upload."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def save(obj):
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
 def login(client, user, password=PASSWORD):
     response = client.post("/login", data={"username": user.username, "password": password})
     assert response.status_code == 302, response.data.decode()[:500]
@@ -100,10 +122,7 @@ def make_contractor(app):
             satisfaction_target=Decimal("90"),
         )
         values.update(fields)
-        contractor = Contractor(**values)
-        db.session.add(contractor)
-        db.session.commit()
-        return contractor
+        return save(Contractor(**values))
 
     return make
 
@@ -176,10 +195,7 @@ def make_check_point(app):
 @pytest.fixture
 def make_site(app):
     def make(name="1号楼", kind=SiteKind.COMPOUND, parent=None, code=None):
-        site = Site(name=name, kind=kind, parent=parent, code=code or f"S{next(_serial)}")
-        db.session.add(site)
-        db.session.commit()
-        return site
+        return save(Site(name=name, kind=kind, parent=parent, code=code or f"S{next(_serial)}"))
 
     return make
 

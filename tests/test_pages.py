@@ -3,15 +3,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from app.audit import AuditEvent
 from app.auth.models import Role
 from app.catalog.models import CheckPoint, Contractor, Site, SiteKind
-from app.catalog.standards_io import HEADERS
 from app.extensions import db
 from app.timeutil import local_today
-from tests.conftest import login
+from tests.conftest import login, xlsx
 
 
 def test_healthz_reports_the_database(client):
@@ -222,7 +221,6 @@ def test_home_shows_each_role_its_queue(client, make_user, make_contractor, make
         contract_start=today - timedelta(days=4 * 365), contract_end=today + timedelta(days=30)
     )
     cert = make_certificate(contractor=old, expires_in_days=-1)
-    manager_home = None
     login(client, make_user(Role.MANAGER))
     manager_home = client.get("/").text
     assert (
@@ -235,19 +233,20 @@ def test_home_shows_each_role_its_queue(client, make_user, make_contractor, make
     assert cert.staff_member.name in inspector_home and "履行满三年" not in inspector_home
 
 
-def test_import_page_reports_bad_rows_and_imports_nothing(client, make_user):
-    login(client, make_user(Role.MANAGER))
-    workbook = Workbook()
-    workbook.active.append(HEADERS)
-    workbook.active.append(["CLN", "保洁", "大堂", "C-1", "地面", "无污渍", "", "特别", 1, "是"])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    response = client.post(
+IMPORT_ROW = ("CLN", "保洁", "大堂", "C-1", "地面", "无污渍", "", "一般", 1, "是")
+
+
+def upload_standards(client, rows):
+    return client.post(
         "/catalog/import",
-        data={"file": (buffer, "standards.xlsx")},
+        data={"file": (xlsx(rows), "standards.xlsx")},
         content_type="multipart/form-data",
     )
+
+
+def test_import_page_reports_bad_rows_and_imports_nothing(client, make_user):
+    login(client, make_user(Role.MANAGER))
+    response = upload_standards(client, [IMPORT_ROW[:7] + ("特别", 1, "是")])
     assert response.status_code == 422
     assert "未导入任何内容" in response.text and "严重程度" in response.text
     assert db.session.scalar(sa.select(sa.func.count(CheckPoint.id))) == 0
@@ -255,17 +254,7 @@ def test_import_page_reports_bad_rows_and_imports_nothing(client, make_user):
 
 def test_import_page_accepts_a_good_file_and_export_downloads_it(client, make_user):
     login(client, make_user(Role.MANAGER))
-    workbook = Workbook()
-    workbook.active.append(HEADERS)
-    workbook.active.append(["CLN", "保洁", "大堂", "C-1", "地面", "无污渍", "", "一般", 1, "是"])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    response = client.post(
-        "/catalog/import",
-        data={"file": (buffer, "standards.xlsx")},
-        content_type="multipart/form-data",
-    )
+    response = upload_standards(client, [IMPORT_ROW])
     assert response.status_code == 302
     exported = client.get("/catalog/export.xlsx")
     assert exported.headers["Content-Disposition"].startswith("attachment")
@@ -281,3 +270,23 @@ def test_import_refuses_a_file_that_is_not_xlsx(client, make_user):
         content_type="multipart/form-data",
     )
     assert response.status_code == 422 and "只能导入 .xlsx 表格" in response.text
+
+
+def test_server_error_page_shows_no_internals(app, client, make_user):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals /etc/xunjian")
+
+    login(client, make_user())
+    response = client.get("/boom")
+    assert response.status_code == 500
+    assert "系统出错了" in response.text
+    assert "secret internals" not in response.text and "Traceback" not in response.text
+
+
+def test_method_not_allowed_is_answered_in_the_layout(client, make_user):
+    login(client, make_user())
+    response = client.delete("/catalog")
+    assert response.status_code == 405 and "<nav" in response.text

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from app.catalog.models import CheckCategory, CheckPoint, ServiceLine, Severity
 from app.catalog.standards_io import (
@@ -14,22 +14,11 @@ from app.catalog.standards_io import (
     parse_rows,
 )
 from app.extensions import db
+from tests.conftest import xlsx
 
 
 def count(model):
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
-
-
-def xlsx(rows, headers=HEADERS) -> io.BytesIO:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(list(headers))
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return buffer
 
 
 GOOD_ROW = ("CLN", "保洁服务", "卫生间", "CLN-9001", "洗手台", "台面无水渍", "", "一般", 0.5, "是")

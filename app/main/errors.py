@@ -3,6 +3,7 @@
 from flask import render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 from app.main import bp
@@ -38,6 +39,14 @@ def csrf_failed(error):
         _("Form expired"),
         _("The form was out of date. Go back, reload the page and send it again."),
     )
+
+
+@bp.app_errorhandler(HTTPException)
+def other_http_error(error):
+    """Any other HTTP error (405, 429, ...) in the layout, with the standard wording."""
+    if error.code and error.code >= 500:
+        return server_error(error)
+    return _page(error.code or 400, _("Request refused"), _("This request cannot be served."))
 
 
 @bp.app_errorhandler(500)

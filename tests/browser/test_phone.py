@@ -33,7 +33,10 @@ def test_certificate_filter_swaps_the_list_in_place(page, live_server):
     expect(page.get_by_role("heading", name="人员证书")).to_be_visible()
     expect(page.get_by_text("韩冬")).to_have_count(0)
 
-    page.get_by_role("link", name="全部").click()
+    with page.expect_response(re.compile(r"/certificates\?show=all$")) as answer:
+        page.get_by_role("link", name="全部").click()
+    assert answer.value.request.headers.get("hx-request") == "true"
+    assert "<html" not in answer.value.text(), "htmx should get the list fragment only"
     expect(page).to_have_url(re.compile(r"/certificates\?show=all$"))
     expect(page.get_by_text("韩冬")).to_be_visible()
     expect(page.get_by_role("link", name="全部")).to_have_attribute("aria-current", "page")
@@ -84,4 +87,28 @@ def test_pages_fit_a_360px_phone_and_pass_axe(browser, live_server, path):
     assert page.evaluate("() => document.documentElement.lang") == "zh-Hans"
     assert page.title().endswith("· 巡检")
     assert axe_violations(page) == []
+    context.close()
+
+
+def test_the_catalogue_works_without_javascript(browser, live_server):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    log_in(page, live_server, "manager")
+
+    page.goto(f"{live_server}/catalog")
+    page.get_by_label("搜索检查点").fill("留样")
+    page.get_by_role("button", name="搜索").click()
+    expect(page).to_have_url(re.compile(r"/catalog\?q="))
+    expect(page.get_by_role("heading", name=re.compile("相关的检查点"))).to_be_visible()
+    page.get_by_role("link", name=re.compile("编辑 CAT-")).first.click()
+
+    page.get_by_label("扣分").fill("6")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("status").first).to_contain_text("已保存")
+    expect(page.get_by_text("扣6分").first).to_be_visible()
+
+    page.get_by_role("link", name=re.compile("证书")).first.click()
+    page.get_by_role("link", name="全部").click()
+    expect(page).to_have_url(re.compile(r"/certificates\?show=all$"))
+    expect(page.get_by_text("韩冬")).to_be_visible()
     context.close()
