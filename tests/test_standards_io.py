@@ -140,3 +140,25 @@ def test_an_empty_sheet_is_refused(app):
 def test_parse_rows_skips_blank_rows_and_counts_spreadsheet_rows(app):
     points, errors = parse_rows([GOOD_ROW, (None,) * 10, ("", "", "", "", "", "", "", "", "", "")])
     assert [p.row for p in points] == [2] and errors == []
+
+
+def test_a_bureau_loads_its_own_300_points(app):
+    rows = [
+        (
+            f"L{n % 16:02d}",
+            f"服务项目{n % 16:02d}",
+            f"类别{n % 71}",
+            f"P-{n:03d}",
+            f"检查点{n}",
+            f"标准{n}",
+            "",
+            ("一般", "较重", "严重")[n % 3],
+            (0.5, 2, 5)[n % 3],
+            "是",
+        )
+        for n in range(300)
+    ]
+    report = import_xlsx(xlsx(rows))
+    db.session.commit()
+    assert report.ok and report.created == 300
+    assert count(ServiceLine) == 16 and count(CheckPoint) == 300
