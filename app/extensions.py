@@ -1,4 +1,6 @@
-"""Flask extensions, created once and attached in create_app."""
+"""Flask extensions, created once and attached in create_app; shared column types."""
+
+import enum
 
 import sqlalchemy as sa
 from flask_babel import Babel
@@ -41,3 +43,11 @@ def enum_type(enum_cls) -> sa.Enum:
         create_constraint=True,
         name=enum_cls.__name__.lower(),
     )
+
+
+class LabelledEnum(enum.StrEnum):
+    """A stored enum whose members show a translated label; each class sets LABELS after it."""
+
+    @property
+    def label(self) -> str:
+        return str(type(self).LABELS[self])

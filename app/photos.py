@@ -12,13 +12,14 @@ import os
 import re
 import secrets
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from flask import current_app
+from flask import abort, current_app, send_file
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 MAX_BYTES = 20 * 1024 * 1024
@@ -64,9 +65,21 @@ def store_photo(data: bytes) -> StoredPhoto:
     return StoredPhoto(digest=digest, width=image.width, height=image.height, taken_at=taken_at)
 
 
+@contextmanager
+def _truncated_images_refused():
+    """WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES; a half-uploaded photo
+    must fail to decode here, so turn it off while we decode."""
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
 def _decode(data: bytes) -> Image.Image:
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _truncated_images_refused():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format not in ACCEPTED_FORMATS:
@@ -113,3 +126,14 @@ def photo_path(digest: str, thumb: bool = False) -> Path:
         raise ValueError("not a photo hash")
     name = f"{digest}{'_thumb' if thumb else ''}.jpg"
     return Path(current_app.config["UPLOAD_DIR"]) / digest[:2] / name
+
+
+def send_photo(digest: str, thumb: bool = False):
+    """Answer with a stored photo; the caller has checked who may see it, so no shared cache."""
+    path = photo_path(digest, thumb=thumb)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=3600, conditional=True)
+    response.cache_control.public = False
+    response.cache_control.private = True
+    return response

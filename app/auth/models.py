@@ -1,6 +1,5 @@
 """Users, roles and login attempts."""
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -10,22 +9,18 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.extensions import db, enum_type
+from app.extensions import LabelledEnum, db, enum_type
 from app.timeutil import utcnow
 
 
-class Role(enum.StrEnum):
+class Role(LabelledEnum):
     INSPECTOR = "inspector"
     MANAGER = "manager"
     CONTRACTOR = "contractor"
     ADMIN = "admin"
 
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
 
-
-ROLE_LABELS = {
+Role.LABELS = {
     Role.INSPECTOR: _l("Inspector"),
     Role.MANAGER: _l("Manager"),
     Role.CONTRACTOR: _l("Contractor"),

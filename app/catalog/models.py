@@ -1,6 +1,5 @@
 """The catalogue: service lines, check points, contractors, sites, staff and certificates."""
 
-import enum
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -8,7 +7,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db, enum_type
+from app.extensions import LabelledEnum, db, enum_type
 
 contractor_service_lines = sa.Table(
     "contractor_service_lines",
@@ -81,17 +80,13 @@ class CheckCategory(db.Model):
         return self.name
 
 
-class Severity(enum.StrEnum):
+class Severity(LabelledEnum):
     GENERAL = "general"
     MAJOR = "major"
     CRITICAL = "critical"
 
-    @property
-    def label(self) -> str:
-        return str(SEVERITY_LABELS[self])
 
-
-SEVERITY_LABELS = {
+Severity.LABELS = {
     Severity.GENERAL: _l("General"),
     Severity.MAJOR: _l("Major"),
     Severity.CRITICAL: _l("Critical"),
@@ -126,18 +121,14 @@ class CheckPoint(db.Model):
         return f"{self.code} {self.title}"
 
 
-class SiteKind(enum.StrEnum):
+class SiteKind(LabelledEnum):
     COMPOUND = "compound"
     BUILDING = "building"
     FLOOR = "floor"
     AREA = "area"
 
-    @property
-    def label(self) -> str:
-        return str(SITE_KIND_LABELS[self])
 
-
-SITE_KIND_LABELS = {
+SiteKind.LABELS = {
     SiteKind.COMPOUND: _l("Compound"),
     SiteKind.BUILDING: _l("Building"),
     SiteKind.FLOOR: _l("Floor"),

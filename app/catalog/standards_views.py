@@ -21,7 +21,7 @@ from app.catalog.forms import (
 from app.catalog.models import CheckCategory, CheckPoint, ServiceLine, Severity
 from app.catalog.standards_io import export_xlsx, import_xlsx
 from app.extensions import db
-from app.photos import PhotoRejected, photo_path, store_photo
+from app.photos import PhotoRejected, send_photo, store_photo
 from app.timeutil import local_today
 
 SEARCH_LIMIT = 50
@@ -263,13 +263,7 @@ def standards_reference_photo(point_id: int):
     point = db.session.get(CheckPoint, point_id) or abort(404)
     if not point.reference_photo:
         abort(404)
-    path = photo_path(point.reference_photo, thumb=request.args.get("size") == "thumb")
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype="image/jpeg", max_age=3600, conditional=True)
-    response.cache_control.public = False
-    response.cache_control.private = True
-    return response
+    return send_photo(point.reference_photo, thumb=request.args.get("size") == "thumb")
 
 
 @bp.get("/catalog/export.xlsx")

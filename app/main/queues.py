@@ -10,6 +10,7 @@ from app.auth.throttle import is_account_locked
 from app.catalog.models import Certificate, Contractor
 from app.catalog.staff import certificate_alerts
 from app.extensions import db
+from app.inspections.models import Inspection, Status
 from app.timeutil import local_today
 
 CONTRACT_END_WARNING_DAYS = 90
@@ -22,6 +23,7 @@ class Queue:
     contracts_ending: list[Contractor] = field(default_factory=list)
     contracts_for_retender: list[Contractor] = field(default_factory=list)
     locked_users: list[User] = field(default_factory=list)
+    drafts: list[Inspection] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -50,6 +52,17 @@ def queue_for(user: User) -> Queue:
             c for c in contractors if c.contract_ends_within(today, CONTRACT_END_WARNING_DAYS)
         ]
         queue.contracts_for_retender = [c for c in contractors if c.due_for_retender(today)]
+    if user.role != Role.CONTRACTOR:
+        queue.drafts = list(
+            db.session.scalars(
+                sa.select(Inspection)
+                .where(
+                    Inspection.status == Status.DRAFT,
+                    Inspection.inspectors.any(User.id == user.id),
+                )
+                .order_by(Inspection.started_at.desc())
+            )
+        )
     if user.role == Role.ADMIN:
         users = db.session.scalars(sa.select(User).where(User.active.is_(True))).all()
         queue.locked_users = [u for u in users if is_account_locked(u.username)]

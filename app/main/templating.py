@@ -16,6 +16,7 @@ from app.timeutil import as_utc, local_today
 # (endpoint, label, roles allowed, endpoints that count as this section, badge from the queue)
 NAVIGATION = [
     ("main.home", _l("Home"), tuple(Role), "main.home", "total"),
+    ("inspections.inspections", _l("Inspections"), SUPERVISORS, "inspections.", "drafts"),
     ("catalog.standards", _l("Standards"), tuple(Role), "catalog.standards", None),
     ("catalog.contractors", _l("Contractors"), SUPERVISORS, "catalog.contractor", None),
     (

@@ -1,0 +1,38 @@
+"""Who may see an inspection: managers and admins all; inspectors those they are on."""
+
+from flask import abort
+from flask_login import current_user
+
+from app.auth.models import Role
+from app.extensions import db
+from app.inspections.models import Inspection, InspectionItem, InspectionPhoto
+
+
+def can_see_inspection(user, inspection: Inspection) -> bool:
+    if user.role in (Role.MANAGER, Role.ADMIN):
+        return True
+    if user.role == Role.INSPECTOR:
+        return any(person.id == user.id for person in inspection.inspectors)
+    return False
+
+
+def get_inspection(inspection_id: int) -> Inspection:
+    inspection = db.session.get(Inspection, inspection_id)
+    if inspection is None or not can_see_inspection(current_user, inspection):
+        abort(404)
+    return inspection
+
+
+def get_item(inspection_id: int, item_id: int) -> InspectionItem:
+    inspection = get_inspection(inspection_id)
+    item = db.session.get(InspectionItem, item_id)
+    if item is None or item.inspection_id != inspection.id:
+        abort(404)
+    return item
+
+
+def get_photo(photo_id: int) -> InspectionPhoto:
+    photo = db.session.get(InspectionPhoto, photo_id)
+    if photo is None or not can_see_inspection(current_user, photo.item.inspection):
+        abort(404)
+    return photo

@@ -1,0 +1,39 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.catalog.forms import MultiCheckboxField
+from app.inspections.models import Party, Schedule, Tier
+
+
+def _choices(enum_cls):
+    return [(member.value, member.label) for member in enum_cls]
+
+
+class StartForm(FlaskForm):
+    """The last of the three taps: what was chosen travels in hidden fields."""
+
+    line = IntegerField(validators=[Optional()], widget=HiddenField.widget)
+    contractor = IntegerField(validators=[Optional()], widget=HiddenField.widget)
+    site = IntegerField(validators=[DataRequired()], widget=HiddenField.widget)
+    block = StringField(validators=[Optional()], widget=HiddenField.widget)
+    tier = SelectField(_l("Tier"), default="ad_hoc")
+    schedule = SelectField(_l("Scheduled or spot"), default="spot")
+    party = SelectField(_l("Internal or external"), default="internal")
+    co_inspectors = MultiCheckboxField(_l("Joint check with"), coerce=int, choices=[])
+
+    def __init__(self, *args, inspectors=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tier.choices = _choices(Tier)
+        self.schedule.choices = _choices(Schedule)
+        self.party.choices = _choices(Party)
+        self.co_inspectors.choices = [(u.id, u.display_name) for u in inspectors]
+
+
+class SubmitForm(FlaskForm):
+    summary = TextAreaField(_l("Summary (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(_l("Why reopen it"), validators=[DataRequired(), Length(max=2000)])

@@ -1,0 +1,243 @@
+"""Inspections, their checklist items, evidence photos and the findings they produce."""
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.catalog.models import Severity
+from app.extensions import LabelledEnum, db, enum_type
+from app.timeutil import utcnow
+
+
+class Scope(LabelledEnum):
+    STRIP = "strip"
+    BLOCK = "block"
+
+
+class Schedule(LabelledEnum):
+    SCHEDULED = "scheduled"
+    SPOT = "spot"
+
+
+class Party(LabelledEnum):
+    INTERNAL = "internal"
+    EXTERNAL = "external"
+
+
+class Tier(LabelledEnum):
+    DAILY = "daily"
+    WEEKLY_JOINT = "weekly_joint"
+    MONTHLY = "monthly"
+    HALF_YEARLY = "half_yearly"
+    AD_HOC = "ad_hoc"
+
+
+class Status(LabelledEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+class Answer(LabelledEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_APPLICABLE = "na"
+
+
+Scope.LABELS = {Scope.STRIP: _l("Strip check"), Scope.BLOCK: _l("Block check")}
+Schedule.LABELS = {Schedule.SCHEDULED: _l("Scheduled"), Schedule.SPOT: _l("Spot check")}
+Party.LABELS = {Party.INTERNAL: _l("Internal"), Party.EXTERNAL: _l("External")}
+Tier.LABELS = {
+    Tier.DAILY: _l("Daily patrol"),
+    Tier.WEEKLY_JOINT: _l("Weekly joint check"),
+    Tier.MONTHLY: _l("Monthly assessment"),
+    Tier.HALF_YEARLY: _l("Half-yearly assessment"),
+    Tier.AD_HOC: _l("Ad hoc"),
+}
+Status.LABELS = {Status.DRAFT: _l("In progress"), Status.SUBMITTED: _l("Submitted")}
+Answer.LABELS = {
+    Answer.PASS: _l("Pass"),
+    Answer.FAIL: _l("Fail"),
+    Answer.NOT_APPLICABLE: _l("N/A"),
+}
+
+
+def _link_table(name: str, other: str) -> sa.Table:
+    return sa.Table(
+        name,
+        db.metadata,
+        sa.Column(
+            "inspection_id", sa.ForeignKey("inspections.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column(f"{other}_id", sa.ForeignKey(f"{other}s.id"), primary_key=True),
+    )
+
+
+inspection_sites = _link_table("inspection_sites", "site")
+inspection_contractors = _link_table("inspection_contractors", "contractor")
+inspection_service_lines = _link_table("inspection_service_lines", "service_line")
+inspection_inspectors = _link_table("inspection_inspectors", "user")
+
+
+class Inspection(db.Model):
+    __tablename__ = "inspections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[Scope] = mapped_column(enum_type(Scope), nullable=False)
+    schedule: Mapped[Schedule] = mapped_column(enum_type(Schedule), nullable=False)
+    party: Mapped[Party] = mapped_column(enum_type(Party), nullable=False)
+    tier: Mapped[Tier] = mapped_column(enum_type(Tier), nullable=False)
+    status: Mapped[Status] = mapped_column(
+        enum_type(Status), nullable=False, default=Status.DRAFT, index=True
+    )
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    started_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, default=utcnow, index=True
+    )
+    ended_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    summary: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    sites = relationship("Site", secondary=inspection_sites, order_by="Site.code")
+    contractors = relationship(
+        "Contractor", secondary=inspection_contractors, order_by="Contractor.name"
+    )
+    service_lines = relationship(
+        "ServiceLine", secondary=inspection_service_lines, order_by="ServiceLine.position"
+    )
+    inspectors = relationship("User", secondary=inspection_inspectors, order_by="User.username")
+    items: Mapped[list["InspectionItem"]] = relationship(
+        back_populates="inspection",
+        order_by="InspectionItem.position",
+        cascade="all, delete-orphan",
+    )
+    findings: Mapped[list["Finding"]] = relationship(
+        back_populates="inspection", order_by="Finding.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == Status.DRAFT
+
+    def __str__(self) -> str:
+        return f"#{self.id}"
+
+
+class InspectionItem(db.Model):
+    """One line of an inspection's checklist: a snapshot of the check point, and its answer.
+
+    The snapshot keeps the report true to what was checked when the library changes later.
+    An item may instead stand for an expired staff certificate found in a block check.
+    """
+
+    __tablename__ = "inspection_items"
+    __table_args__ = (
+        sa.CheckConstraint("deduction >= 0 AND deduction <= 100", name="deduction_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("inspections.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    position: Mapped[int] = mapped_column(nullable=False)
+    check_point_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("check_points.id"), nullable=True
+    )
+    certificate_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("certificates.id"), nullable=True
+    )
+    contractor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contractors.id"), nullable=True
+    )
+    site_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sites.id"), nullable=True)
+    category: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    code: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    standard: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    good_practice: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    reference_photo: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    severity: Mapped[Severity] = mapped_column(enum_type(Severity), nullable=False)
+    deduction: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1), nullable=False)
+    answer: Mapped[Answer | None] = mapped_column(enum_type(Answer), nullable=True)
+    note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    answered_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+
+    inspection: Mapped[Inspection] = relationship(back_populates="items")
+    check_point = relationship("CheckPoint")
+    certificate = relationship("Certificate")
+    contractor = relationship("Contractor")
+    site = relationship("Site")
+    answered_by = relationship("User", foreign_keys=[answered_by_id])
+    photos: Mapped[list["InspectionPhoto"]] = relationship(
+        back_populates="item", order_by="InspectionPhoto.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def needs_photo(self) -> bool:
+        return self.severity in (Severity.MAJOR, Severity.CRITICAL)
+
+
+class InspectionPhoto(db.Model):
+    """Evidence attached to an item: the stored file's hash and where and when it was taken."""
+
+    __tablename__ = "inspection_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("inspection_items.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    digest: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    width: Mapped[int] = mapped_column(nullable=False)
+    height: Mapped[int] = mapped_column(nullable=False)
+    taken_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    latitude: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    longitude: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    accuracy_m: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    client_uuid: Mapped[str | None] = mapped_column(sa.String(36), nullable=True, unique=True)
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    uploaded_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, default=utcnow
+    )
+
+    item: Mapped[InspectionItem] = relationship(back_populates="photos")
+    uploaded_by = relationship("User")
+
+
+class Finding(db.Model):
+    """A failed check point of a submitted inspection, ready to go on a rectification notice."""
+
+    __tablename__ = "findings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("inspections.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    item_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("inspection_items.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    check_point_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("check_points.id"), nullable=True
+    )
+    contractor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contractors.id"), nullable=True, index=True
+    )
+    site_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sites.id"), nullable=True)
+    severity: Mapped[Severity] = mapped_column(enum_type(Severity), nullable=False)
+    deduction: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1), nullable=False)
+    title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    standard: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    note: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    found_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+    inspection: Mapped[Inspection] = relationship(back_populates="findings")
+    item: Mapped[InspectionItem] = relationship()
+    check_point = relationship("CheckPoint")
+    contractor = relationship("Contractor")
+    site = relationship("Site")
+
+    @property
+    def photos(self) -> list[InspectionPhoto]:
+        return self.item.photos

@@ -1,0 +1,202 @@
+"""The inspection report (page and PDF from the same template), photos, lists, reopen."""
+
+import re
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import (
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from app.audit import AuditEvent
+from app.auth.access import EDITORS, SUPERVISORS, role_required
+from app.auth.models import Role, User
+from app.catalog.models import Contractor, ServiceLine
+from app.extensions import db
+from app.inspections import bp
+from app.inspections.access import get_inspection, get_photo
+from app.inspections.forms import ReopenForm
+from app.inspections.models import (
+    Inspection,
+    InspectionItem,
+    InspectionPhoto,
+    Party,
+    Schedule,
+    Scope,
+    Status,
+    Tier,
+)
+from app.inspections.recording import NotAllowed, progress, reopen
+from app.inspections.views import grouped_items
+from app.pdf import render_pdf
+from app.photos import photo_path, send_photo
+from app.timeutil import LOCAL_TZ
+
+PHOTO_PATH = re.compile(r"^/inspections/photos/(\d+)(\?size=thumb)?$")
+PER_PAGE = 20
+
+
+def _report_context(inspection):
+    return {
+        "inspection": inspection,
+        "groups": grouped_items(inspection.items),
+        "progress": progress(inspection),
+        "history": db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.object_type == "inspections", AuditEvent.object_id == inspection.id)
+            .order_by(AuditEvent.at, AuditEvent.id)
+        ).all(),
+    }
+
+
+@bp.get("/inspections/<int:inspection_id>")
+@role_required(*SUPERVISORS)
+def report(inspection_id: int):
+    inspection = get_inspection(inspection_id)
+    return render_template(
+        "inspections/report.html", reopen_form=ReopenForm(), **_report_context(inspection)
+    )
+
+
+@bp.get("/inspections/<int:inspection_id>.pdf")
+@role_required(*SUPERVISORS)
+def report_pdf(inspection_id: int):
+    inspection = get_inspection(inspection_id)
+
+    def photo_for(path: str):
+        match = PHOTO_PATH.match(path)
+        if not match:
+            return None
+        photo = db.session.get(InspectionPhoto, int(match[1]))
+        if photo is None or photo.item.inspection_id != inspection.id:
+            return None
+        return photo_path(photo.digest, thumb=bool(match[2]))
+
+    pdf = render_pdf("pdf/inspection.html", photo_for, **_report_context(inspection))
+    response = make_response(pdf)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="inspection-{inspection.id}.pdf"'
+    return response
+
+
+@bp.get("/inspections/photos/<int:photo_id>")
+@role_required(*SUPERVISORS)
+def photo(photo_id: int):
+    evidence = get_photo(photo_id)
+    return send_photo(evidence.digest, thumb=request.args.get("size") == "thumb")
+
+
+@bp.post("/inspections/<int:inspection_id>/reopen")
+@role_required(*EDITORS)
+def reopen_inspection(inspection_id: int):
+    inspection = get_inspection(inspection_id)
+    form = ReopenForm()
+    if not form.validate_on_submit():
+        flash(_("Give the reason for reopening."), "error")
+        return redirect(url_for("inspections.report", inspection_id=inspection.id))
+    try:
+        reopen(inspection, current_user._get_current_object(), form.reason.data)
+    except NotAllowed as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for("inspections.report", inspection_id=inspection.id))
+    db.session.commit()
+    flash(
+        _("Inspection reopened; its findings are withdrawn until it is submitted again."), "success"
+    )
+    return redirect(url_for("inspections.report", inspection_id=inspection.id))
+
+
+FILTER_ENUMS = {
+    "scope": Scope,
+    "schedule": Schedule,
+    "party": Party,
+    "tier": Tier,
+    "status": Status,
+}
+
+
+def _month_bounds(text: str):
+    try:
+        start = datetime.strptime(text, "%Y-%m").replace(tzinfo=LOCAL_TZ)
+    except ValueError:
+        return None
+    end = (
+        start.replace(year=start.year + 1, month=1)
+        if start.month == 12
+        else start.replace(month=start.month + 1)
+    )
+    return start, end
+
+
+def inspection_query(args, user):
+    """Inspections matching the list's filters, newest first; inspectors see their own."""
+    query = sa.select(Inspection).order_by(Inspection.started_at.desc(), Inspection.id.desc())
+    if user.role == Role.INSPECTOR:
+        query = query.where(Inspection.inspectors.any(User.id == user.id))
+    chosen = {}
+    for name, enum_cls in FILTER_ENUMS.items():
+        value = args.get(name, "")
+        if value:
+            try:
+                chosen[name] = enum_cls(value)
+            except ValueError:
+                abort(400)
+            query = query.where(getattr(Inspection, name) == chosen[name])
+    for name, column, model in (
+        ("contractor", Inspection.contractors, Contractor),
+        ("line", Inspection.service_lines, ServiceLine),
+        ("inspector", Inspection.inspectors, User),
+    ):
+        value = args.get(name, type=int)
+        if value:
+            chosen[name] = value
+            query = query.where(column.any(model.id == value))
+    month = args.get("month", "")
+    if month:
+        bounds = _month_bounds(month)
+        if bounds is None:
+            abort(400)
+        chosen["month"] = month
+        query = query.where(Inspection.started_at >= bounds[0], Inspection.started_at < bounds[1])
+    return query, chosen
+
+
+@bp.get("/inspections")
+@role_required(*SUPERVISORS)
+def inspections():
+    query, chosen = inspection_query(request.args, current_user)
+    page = db.paginate(
+        query.options(
+            selectinload(Inspection.sites),
+            selectinload(Inspection.contractors),
+            selectinload(Inspection.inspectors),
+            selectinload(Inspection.items).selectinload(InspectionItem.photos),
+        ),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    template = (
+        "inspections/_list_results.html"
+        if request.htmx and not request.htmx.boosted
+        else "inspections/list.html"
+    )
+    return render_template(
+        template,
+        page=page,
+        chosen=chosen,
+        enums=FILTER_ENUMS,
+        contractors=db.session.scalars(sa.select(Contractor).order_by(Contractor.name)).all(),
+        lines=db.session.scalars(sa.select(ServiceLine).order_by(ServiceLine.position)).all(),
+        inspectors=db.session.scalars(
+            sa.select(User).where(User.role == Role.INSPECTOR).order_by(User.display_name)
+        ).all(),
+    )

@@ -1,0 +1,300 @@
+"""Starting an inspection in three taps and recording it item by item."""
+
+import itertools
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth.access import role_required
+from app.auth.models import Role, User
+from app.catalog.models import Contractor, ServiceLine, Site
+from app.catalog.sites import site_tree
+from app.extensions import db
+from app.inspections import bp
+from app.inspections.access import get_inspection, get_item, get_photo
+from app.inspections.checklist import (
+    CannotStart,
+    Plan,
+    contractors_at,
+    plan_check_points,
+    plan_contractors,
+    start_inspection,
+)
+from app.inspections.forms import StartForm, SubmitForm
+from app.inspections.models import Answer, Party, Schedule, Scope, Tier
+from app.inspections.recording import (
+    NotAllowed,
+    NotReady,
+    attach_photo,
+    progress,
+    record_answer,
+    record_note,
+    remove_photo,
+    submit,
+)
+from app.photos import PhotoRejected
+
+RECORDERS = (Role.INSPECTOR, Role.MANAGER, Role.ADMIN)
+
+
+def _chosen(model, key):
+    value = request.values.get(key, type=int)
+    if not value:
+        return None
+    return db.session.get(model, value) or abort(404)
+
+
+def _sites_for(line, contractor):
+    """Places to offer: those the chosen line's or contractor's contractors serve, and inside."""
+    if contractor is not None:
+        served = {s.id for s in contractor.sites}
+    elif line is not None:
+        served = {s.id for c in line.contractors if c.active for s in c.sites}
+    else:
+        served = None
+    nodes = site_tree()
+    if served is None:
+        return nodes
+    offered, inside_depth = [], None
+    for node in nodes:
+        if inside_depth is not None and node.depth <= inside_depth:
+            inside_depth = None
+        if node.site.id in served and inside_depth is None:
+            inside_depth = node.depth
+        if inside_depth is not None:
+            offered.append(node)
+    return offered
+
+
+@bp.route("/inspections/new", methods=["GET", "POST"])
+@role_required(*RECORDERS)
+def start():
+    line = _chosen(ServiceLine, "line")
+    contractor = _chosen(Contractor, "contractor")
+    site = _chosen(Site, "site")
+    block = request.values.get("block") == "site" or contractor is not None
+    if line is None and not block:
+        lines = db.session.scalars(
+            sa.select(ServiceLine)
+            .where(ServiceLine.active.is_(True))
+            .order_by(ServiceLine.position)
+        ).all()
+        contractors = db.session.scalars(
+            sa.select(Contractor).where(Contractor.active.is_(True)).order_by(Contractor.name)
+        ).all()
+        return render_template("inspections/start_kind.html", lines=lines, contractors=contractors)
+    if site is None:
+        return render_template(
+            "inspections/start_place.html",
+            line=line,
+            contractor=contractor,
+            nodes=_sites_for(line, contractor),
+        )
+    plan = Plan(
+        scope=Scope.BLOCK if block else Scope.STRIP,
+        site=site,
+        service_line=None if block else line,
+        contractor=contractor,
+    )
+    inspectors = db.session.scalars(
+        sa.select(User)
+        .where(User.role == Role.INSPECTOR, User.active.is_(True), User.id != current_user.id)
+        .order_by(User.display_name)
+    ).all()
+    form = StartForm(inspectors=inspectors)
+    if request.method == "GET":
+        form.line.data = line.id if line else None
+        form.contractor.data = contractor.id if contractor else None
+        form.site.data = site.id
+        form.block.data = "site" if block and contractor is None else ""
+    error = None
+    if form.validate_on_submit():
+        co_inspectors = [u for u in inspectors if u.id in form.co_inspectors.data]
+        try:
+            inspection = start_inspection(
+                plan,
+                current_user._get_current_object(),
+                schedule=Schedule(form.schedule.data),
+                party=Party(form.party.data),
+                tier=Tier(form.tier.data),
+                co_inspectors=co_inspectors,
+            )
+        except CannotStart as refusal:
+            error = str(refusal)
+        else:
+            db.session.commit()
+            return redirect(url_for("inspections.run", inspection_id=inspection.id))
+    return render_template(
+        "inspections/start_go.html",
+        form=form,
+        plan=plan,
+        contractors=plan_contractors(plan) if not error else contractors_at(site, line),
+        point_count=len(plan_check_points(plan)),
+        error=error,
+    ), 422 if request.method == "POST" else 200
+
+
+def grouped_items(items):
+    """Items by category, keeping checklist order (a category's items are consecutive)."""
+    return [
+        (name, list(group)) for name, group in itertools.groupby(items, key=lambda i: i.category)
+    ]
+
+
+@bp.get("/inspections/<int:inspection_id>/run")
+@role_required(*RECORDERS)
+def run(inspection_id: int):
+    inspection = get_inspection(inspection_id)
+    if not inspection.is_draft:
+        return redirect(url_for("inspections.report", inspection_id=inspection.id))
+    return render_template(
+        "inspections/run.html",
+        inspection=inspection,
+        groups=grouped_items(inspection.items),
+        progress=progress(inspection),
+        problems={},
+        form=SubmitForm(),
+        can_record=current_user in inspection.inspectors,
+    )
+
+
+def _item_response(item, error=None, status=200):
+    """The item's card for htmx (with the progress bar out of band), else back to the list."""
+    if request.htmx:
+        return render_template(
+            "inspections/_item_response.html",
+            item=item,
+            error=error,
+            progress=progress(item.inspection),
+            can_record=True,
+        ), status
+    if error:
+        flash(error, "error")
+    return redirect(
+        url_for("inspections.run", inspection_id=item.inspection_id) + f"#item-{item.id}"
+    )
+
+
+def _refuse(item, refusal: NotAllowed):
+    db.session.rollback()
+    return _item_response(item, error=str(refusal), status=409)
+
+
+@bp.post("/inspections/<int:inspection_id>/items/<int:item_id>/answer")
+@role_required(*RECORDERS)
+def answer(inspection_id: int, item_id: int):
+    item = get_item(inspection_id, item_id)
+    try:
+        choice = Answer(request.form.get("answer", ""))
+    except ValueError:
+        abort(400)
+    try:
+        record_answer(item, choice, current_user._get_current_object())
+    except NotAllowed as refusal:
+        return _refuse(item, refusal)
+    db.session.commit()
+    return _item_response(item)
+
+
+@bp.post("/inspections/<int:inspection_id>/items/<int:item_id>/note")
+@role_required(*RECORDERS)
+def note(inspection_id: int, item_id: int):
+    item = get_item(inspection_id, item_id)
+    try:
+        record_note(item, request.form.get("note", ""), current_user._get_current_object())
+    except NotAllowed as refusal:
+        return _refuse(item, refusal)
+    db.session.commit()
+    return _item_response(item)
+
+
+def _float(name):
+    try:
+        return float(request.form[name])
+    except (KeyError, ValueError):
+        return None
+
+
+def _client_time():
+    """The capture time the browser read from the file (ms since epoch), if sent."""
+    millis = _float("taken_at_ms")
+    if millis is None:
+        return None
+    try:
+        return datetime.fromtimestamp(millis / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+@bp.post("/inspections/<int:inspection_id>/items/<int:item_id>/photos")
+@role_required(*RECORDERS)
+def upload_photo(inspection_id: int, item_id: int):
+    item = get_item(inspection_id, item_id)
+    files = [f for f in request.files.getlist("photo") if f and f.filename]
+    if not files:
+        return _item_response(item, error=_("Choose or take a photo first."), status=422)
+    try:
+        for upload in files:
+            attach_photo(
+                item,
+                upload.read(),
+                current_user._get_current_object(),
+                taken_at=_client_time(),
+                latitude=_float("latitude"),
+                longitude=_float("longitude"),
+                accuracy_m=_float("accuracy"),
+            )
+    except NotAllowed as refusal:
+        return _refuse(item, refusal)
+    except PhotoRejected as refusal:
+        db.session.rollback()
+        return _item_response(item, error=str(refusal), status=422)
+    db.session.commit()
+    return _item_response(item)
+
+
+@bp.post("/inspections/photos/<int:photo_id>/delete")
+@role_required(*RECORDERS)
+def delete_photo(photo_id: int):
+    photo = get_photo(photo_id)
+    item = photo.item
+    try:
+        remove_photo(photo, current_user._get_current_object())
+    except NotAllowed as refusal:
+        return _refuse(item, refusal)
+    db.session.commit()
+    db.session.refresh(item)
+    return _item_response(item)
+
+
+@bp.post("/inspections/<int:inspection_id>/submit")
+@role_required(*RECORDERS)
+def submit_inspection(inspection_id: int):
+    inspection = get_inspection(inspection_id)
+    form = SubmitForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        findings = submit(inspection, current_user._get_current_object(), form.summary.data)
+    except NotAllowed as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for("inspections.report", inspection_id=inspection.id))
+    except NotReady as not_ready:
+        problems = {}
+        for problem in not_ready.problems:
+            problems.setdefault(problem.item.id, []).append(problem.message)
+        return render_template(
+            "inspections/run.html",
+            inspection=inspection,
+            groups=grouped_items(inspection.items),
+            progress=progress(inspection),
+            problems=problems,
+            form=form,
+            can_record=True,
+        ), 422
+    db.session.commit()
+    flash(_("Inspection submitted with %(n)d findings.", n=len(findings)), "success")
+    return redirect(url_for("inspections.report", inspection_id=inspection.id))

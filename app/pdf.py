@@ -1,0 +1,58 @@
+"""The one WeasyPrint entry point: HTML from our templates to PDF bytes.
+
+The renderer reads only our static files and the photos the caller allows; any other URL
+(another host, a file path, a route) is refused, so user text can never make it fetch.
+"""
+
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template, request
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+from werkzeug.security import safe_join
+
+# Maps a request path (with its query) to a photo file the document may show, or None.
+PhotoResolver = Callable[[str], Path | None]
+
+
+class ConfinedFetcher(URLFetcher):
+    def __init__(self, photo_for_path: PhotoResolver | None):
+        super().__init__(allowed_protocols=["http", "https"])
+        self.static_root = current_app.static_folder
+        self.static_prefix = current_app.static_url_path.rstrip("/") + "/"
+        self.host = urlsplit(request.host_url).netloc
+        self.photo_for_path = photo_for_path
+
+    def fetch(self, url, headers=None):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or parts.netloc != self.host:
+            raise ValueError(f"refused: {url}")
+        path = None
+        if parts.path.startswith(self.static_prefix):
+            joined = safe_join(self.static_root, parts.path[len(self.static_prefix) :])
+            path = Path(joined) if joined else None
+        elif self.photo_for_path is not None:
+            path = self.photo_for_path(parts.path + (f"?{parts.query}" if parts.query else ""))
+        if path is None or not path.is_file():
+            raise ValueError(f"refused: {url}")
+        content_type = {".jpg": "image/jpeg", ".css": "text/css", ".svg": "image/svg+xml"}
+        return URLFetcherResponse(
+            url,
+            body=path.read_bytes(),
+            headers={"Content-Type": content_type.get(path.suffix, "application/octet-stream")},
+        )
+
+
+def render_pdf(template: str, photo_for_path: PhotoResolver | None = None, **context) -> bytes:
+    """Render a print template (templates/pdf/) with our print CSS and fonts."""
+    html = render_template(template, **context)
+    fonts = FontConfiguration()
+    css_path = Path(current_app.static_folder) / "css" / "print.css"
+    stylesheet = CSS(string=css_path.read_text(encoding="utf-8"), font_config=fonts)
+    document = HTML(
+        string=html, base_url=request.host_url, url_fetcher=ConfinedFetcher(photo_for_path)
+    )
+    return document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
