@@ -10,6 +10,7 @@ from app.auth.models import Role
 from app.auth.users import create_user
 from app.catalog.models import Certificate, Contractor, ServiceLine, Site, SiteKind, StaffMember
 from app.catalog.standards_io import load_default_catalogue
+from app.demo_inspections import seed_inspections
 from app.extensions import db
 from app.timeutil import local_today
 
@@ -238,8 +239,9 @@ def _add_sites(spec, parent=None, position=0) -> dict[str, Site]:
     return sites
 
 
-def seed_demo() -> None:
-    """Load the standards, sites, contractors, staff and demo accounts, then commit."""
+def seed_demo(history: bool = True) -> None:
+    """Load the standards, sites, contractors, staff, demo accounts and (unless history is
+    False) two months of inspections, then commit."""
     report = load_default_catalogue()
     if not report.ok:
         raise RuntimeError(f"default catalogue is invalid: {report.errors[:3]}")
@@ -285,12 +287,17 @@ def seed_demo() -> None:
                 )
             db.session.add(member)
     db.session.flush()
-    for username, display_name, role, short in USERS:
-        create_user(
+    users = {
+        username: create_user(
             username,
             display_name,
             role,
             DEMO_PASSWORD,
             contractor_id=contractors[short].id if short else None,
         )
+        for username, display_name, role, short in USERS
+    }
+    db.session.flush()
+    if history:
+        seed_inspections(sites, lines, list(contractors.values()), users)
     db.session.commit()

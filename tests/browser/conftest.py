@@ -36,8 +36,9 @@ def browser_context_args(browser_context_args, playwright):
 
 @pytest.fixture
 def live_server(app):
-    """The app with the demo organisation, served by a real HTTP server in a thread."""
-    seed_demo()
+    """The app with the demo organisation (without its inspection history, for speed),
+    served by a real HTTP server in a thread."""
+    seed_demo(history=False)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -1,0 +1,169 @@
+"""Two months of demo inspections: every kind, with failures, notes and generated photos."""
+
+import io
+import random
+from datetime import datetime, time, timedelta
+
+from PIL import Image, ImageDraw
+
+from app.auth.models import User
+from app.catalog.models import Contractor, ServiceLine, Site
+from app.extensions import db
+from app.inspections.checklist import CannotStart, Plan, start_inspection
+from app.inspections.models import Answer, Party, Schedule, Scope, Tier
+from app.inspections.recording import attach_photo, record_answer, record_note, submit
+from app.timeutil import LOCAL_TZ, local_today
+
+NOTES = [
+    "现场检查发现该项未达标准，已拍照留存。",
+    "地面有明显污渍和积水，未设置警示牌。",
+    "台账记录不全，近三天未填写。",
+    "物品未按定置图摆放，通道有堆物。",
+    "设备运行记录缺失，值班人员无法说明情况。",
+    "人员未佩戴工牌，着装不统一。",
+    "消防器材压力不足，检查卡未签字。",
+    "卫生间有异味，耗材未及时补充。",
+]
+DAYS_BACK = 62
+
+
+def demo_photo(seed: int) -> bytes:
+    """A stand-in for a phone photo: a coloured scene with a marked problem area."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", (800, 600), tuple(rng.randrange(90, 200) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(10):
+        x, y = rng.randrange(0, 700), rng.randrange(0, 500)
+        shade = tuple(rng.randrange(40, 230) for _ in range(3))
+        draw.rectangle((x, y, x + rng.randrange(30, 200), y + rng.randrange(30, 140)), fill=shade)
+    x, y = rng.randrange(100, 500), rng.randrange(100, 400)
+    draw.ellipse((x, y, x + 180, y + 140), outline=(220, 0, 0), width=10)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def _plans(sites: dict[str, Site], lines: dict[str, ServiceLine], contractors):
+    """A rotation of inspection kinds that a supervision department runs."""
+    by_short = {c.short_name: c for c in contractors}
+    return [
+        (
+            Plan(Scope.STRIP, sites["B1-F1-LOBBY"], service_line=lines["CLN"]),
+            Tier.DAILY,
+            Schedule.SCHEDULED,
+            Party.INTERNAL,
+        ),
+        (
+            Plan(Scope.STRIP, sites["CANTEEN-KIT"], service_line=lines["CAT"]),
+            Tier.DAILY,
+            Schedule.SCHEDULED,
+            Party.INTERNAL,
+        ),
+        (
+            Plan(Scope.STRIP, sites["GATE"], service_line=lines["SEC"]),
+            Tier.DAILY,
+            Schedule.SPOT,
+            Party.INTERNAL,
+        ),
+        (
+            Plan(Scope.BLOCK, sites["CANTEEN"], contractor=by_short["禾香餐饮"]),
+            Tier.MONTHLY,
+            Schedule.SCHEDULED,
+            Party.INTERNAL,
+        ),
+        (
+            Plan(Scope.STRIP, sites["FIRE-CTRL"], service_line=lines["FIR"]),
+            Tier.WEEKLY_JOINT,
+            Schedule.SCHEDULED,
+            Party.EXTERNAL,
+        ),
+        (
+            Plan(Scope.STRIP, sites["B1-ROOF"], service_line=lines["ELV"]),
+            Tier.AD_HOC,
+            Schedule.SPOT,
+            Party.EXTERNAL,
+        ),
+        (Plan(Scope.BLOCK, sites["B2"]), Tier.WEEKLY_JOINT, Schedule.SCHEDULED, Party.INTERNAL),
+        (
+            Plan(Scope.STRIP, sites["GARDEN"], service_line=lines["GRN"]),
+            Tier.DAILY,
+            Schedule.SCHEDULED,
+            Party.INTERNAL,
+        ),
+        (
+            Plan(Scope.BLOCK, sites["HQ"], contractor=by_short["安泰物业"]),
+            Tier.HALF_YEARLY,
+            Schedule.SCHEDULED,
+            Party.INTERNAL,
+        ),
+        (
+            Plan(Scope.STRIP, sites["B1-F3-CONF"], service_line=lines["CNF"]),
+            Tier.AD_HOC,
+            Schedule.SPOT,
+            Party.INTERNAL,
+        ),
+    ]
+
+
+def seed_inspections(sites, lines, contractors: list[Contractor], users: dict[str, User]):
+    """Submitted inspections over the last two months, and two drafts in progress today."""
+    rng = random.Random(2026)
+    plans = _plans(sites, lines, contractors)
+    today = local_today()
+    inspectors = [users["inspector"], users["inspector2"]]
+    day, turn, photo_seed = today - timedelta(days=DAYS_BACK), 0, 0
+    while day < today:
+        if day.weekday() < 5:
+            for _ in range(rng.choice((1, 1, 2))):
+                plan, tier, schedule, party = plans[turn % len(plans)]
+                lead = inspectors[turn % 2]
+                joint = [inspectors[(turn + 1) % 2]] if tier != Tier.DAILY else []
+                started = datetime.combine(
+                    day, time(rng.randrange(8, 16), rng.randrange(60)), LOCAL_TZ
+                )
+                photo_seed = _run_one(
+                    rng, plan, lead, joint, tier, schedule, party, started, photo_seed
+                )
+                turn += 1
+        day += timedelta(days=1)
+    for lead, (plan, tier, schedule, party) in zip(inspectors, plans[:2], strict=True):
+        draft = start_inspection(plan, lead, schedule=schedule, party=party, tier=tier)
+        for item in draft.items[: len(draft.items) // 2]:
+            record_answer(item, Answer.PASS, lead)
+    db.session.commit()
+
+
+def _run_one(rng, plan, lead, joint, tier, schedule, party, started, photo_seed) -> int:
+    try:
+        inspection = start_inspection(
+            plan, lead, schedule=schedule, party=party, tier=tier, co_inspectors=joint
+        )
+    except CannotStart:
+        return photo_seed
+    inspection.started_at = started
+    minute = started
+    for item in inspection.items:
+        minute += timedelta(minutes=rng.randrange(1, 4))
+        roll = rng.random()
+        answer = (
+            Answer.FAIL if roll < 0.09 else Answer.NOT_APPLICABLE if roll < 0.14 else Answer.PASS
+        )
+        record_answer(item, answer, lead)
+        item.answered_at = minute
+        if answer == Answer.FAIL:
+            record_note(item, rng.choice(NOTES), lead)
+            if item.needs_photo or rng.random() < 0.6:
+                photo_seed += 1
+                attach_photo(
+                    item,
+                    demo_photo(photo_seed),
+                    lead,
+                    taken_at=minute,
+                    latitude=32.0603 + rng.uniform(-0.001, 0.001),
+                    longitude=118.7969 + rng.uniform(-0.001, 0.001),
+                    accuracy_m=15,
+                )
+    submit(inspection, lead, "本次检查总体情况良好，发现问题已现场告知。")
+    inspection.ended_at = minute + timedelta(minutes=5)
+    db.session.flush()
+    return photo_seed

@@ -1,0 +1,453 @@
+"""Inspections: what a checklist covers, saving each tap, submitting, reopening, access."""
+
+import io
+import subprocess
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from app.audit import AuditEvent
+from app.auth.models import Role
+from app.catalog.models import Severity, SiteKind
+from app.extensions import db
+from app.inspections.checklist import CannotStart, Plan, plan_check_points, start_inspection
+from app.inspections.models import (
+    Answer,
+    Finding,
+    Inspection,
+    InspectionPhoto,
+    Scope,
+    Status,
+)
+from app.inspections.recording import (
+    NotAllowed,
+    NotReady,
+    record_answer,
+    record_note,
+    reopen,
+    submission_problems,
+    submit,
+)
+from tests.conftest import login
+
+
+def jpeg(size=(800, 600), color=(30, 120, 200)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def setting(make_contractor, make_check_point, make_site, make_user, make_certificate):
+    """A compound with a canteen; a caterer and a cleaner serving it; their check points."""
+    compound = make_site("机关大院", SiteKind.COMPOUND)
+    canteen = make_site("食堂", SiteKind.BUILDING, compound)
+    kitchen = make_site("后厨", SiteKind.AREA, canteen)
+    food = make_check_point(
+        line_code="CAT",
+        category="食品安全",
+        title="食品留样",
+        severity=Severity.CRITICAL,
+        deduction="5",
+    )
+    hygiene = make_check_point(line_code="CAT", category="厨房环境", title="地面排水")
+    make_check_point(line_code="CAT", category="厨房环境", title="已停用", active=False)
+    floor = make_check_point(line_code="CLN", category="公共区域", title="大堂地面")
+    labour = make_check_point(
+        block_only=True,
+        category="劳动用工",
+        title="劳动合同",
+        severity=Severity.MAJOR,
+        deduction="3",
+    )
+    caterer = make_contractor(name="禾香餐饮")
+    caterer.service_lines = [food.category.service_line]
+    caterer.sites = [canteen]
+    cleaner = make_contractor(name="安泰物业")
+    cleaner.service_lines = [floor.category.service_line]
+    cleaner.sites = [compound]
+    db.session.commit()
+    expired = make_certificate(contractor=caterer, kind="健康证", expires_in_days=-3)
+    return {
+        "compound": compound,
+        "canteen": canteen,
+        "kitchen": kitchen,
+        "food": food,
+        "hygiene": hygiene,
+        "floor": floor,
+        "labour": labour,
+        "caterer": caterer,
+        "cleaner": cleaner,
+        "expired": expired,
+        "inspector": make_user(Role.INSPECTOR),
+        "colleague": make_user(Role.INSPECTOR),
+        "manager": make_user(Role.MANAGER),
+        "contractor_user": make_user(Role.CONTRACTOR, contractor=caterer),
+    }
+
+
+@pytest.fixture
+def strip(setting):
+    """A draft strip check of catering in the kitchen by the setting's inspector."""
+    plan = Plan(Scope.STRIP, setting["kitchen"], service_line=setting["food"].category.service_line)
+    inspection = start_inspection(plan, setting["inspector"])
+    db.session.commit()
+    return inspection
+
+
+def titles(inspection):
+    return [item.title for item in inspection.items]
+
+
+def test_strip_check_draws_only_its_lines_active_points(setting, strip):
+    assert titles(strip) == ["食品留样", "地面排水"]
+    assert strip.contractors == [setting["caterer"]]
+    assert {item.contractor_id for item in strip.items} == {setting["caterer"].id}
+    assert strip.status == Status.DRAFT and strip.inspectors == [setting["inspector"]]
+
+
+def test_block_check_of_a_contractor_adds_block_points_and_expired_certificates(setting):
+    plan = Plan(Scope.BLOCK, setting["kitchen"], contractor=setting["caterer"])
+    inspection = start_inspection(plan, setting["inspector"])
+    assert titles(inspection)[:3] == ["食品留样", "地面排水", "劳动合同"]
+    certificate_item = inspection.items[-1]
+    assert certificate_item.certificate_id == setting["expired"].id
+    assert "健康证" in certificate_item.title and certificate_item.severity == Severity.MAJOR
+
+
+def test_block_check_of_a_place_covers_every_contractor_serving_it(setting):
+    plan = Plan(Scope.BLOCK, setting["kitchen"])
+    inspection = start_inspection(plan, setting["inspector"])
+    assert {c.name for c in inspection.contractors} == {"禾香餐饮", "安泰物业"}
+    assert "大堂地面" in titles(inspection)
+    labour = [item for item in inspection.items if item.title == "劳动合同"]
+    assert {item.contractor_id for item in labour} == {setting["caterer"].id, setting["cleaner"].id}
+
+
+def test_a_strip_check_needs_a_line_and_something_to_check(setting):
+    with pytest.raises(CannotStart):
+        start_inspection(Plan(Scope.STRIP, setting["kitchen"]), setting["inspector"])
+    empty = Plan(Scope.BLOCK, setting["compound"], contractor=None)
+    setting["caterer"].active = setting["cleaner"].active = False
+    db.session.flush()
+    assert [p.title for p in plan_check_points(empty)] == ["劳动合同"]
+
+
+def test_items_keep_a_snapshot_when_the_library_changes(setting, strip):
+    setting["food"].title = "改过的标题"
+    setting["food"].deduction = Decimal("9")
+    db.session.commit()
+    db.session.refresh(strip.items[0])
+    assert strip.items[0].title == "食品留样" and strip.items[0].deduction == Decimal("5")
+
+
+def test_submit_needs_every_answer_a_note_per_failure_and_photos_for_serious_ones(setting, strip):
+    inspector = setting["inspector"]
+    critical, general = strip.items
+    assert len(submission_problems(strip)) == 2
+
+    record_answer(critical, Answer.FAIL, inspector)
+    record_answer(general, Answer.FAIL, inspector)
+    messages = [p.message for p in submission_problems(strip)]
+    assert len(messages) == 3  # two notes missing, one photo missing
+
+    record_note(critical, "留样不足125克", inspector)
+    record_note(general, "排水沟有残渣", inspector)
+    with pytest.raises(NotReady) as refused:
+        submit(strip, inspector)
+    assert [p.item for p in refused.value.problems] == [critical]
+
+
+def test_submit_locks_and_makes_findings(app, setting, strip):
+    from app.inspections.recording import attach_photo
+
+    inspector = setting["inspector"]
+    critical, general = strip.items
+    record_answer(critical, Answer.FAIL, inspector)
+    record_note(critical, "留样不足125克", inspector)
+    attach_photo(critical, jpeg(), inspector, latitude=32.05, longitude=118.78)
+    record_answer(general, Answer.PASS, inspector)
+    findings = submit(strip, inspector, "总体良好")
+    db.session.commit()
+
+    assert strip.status == Status.SUBMITTED and strip.ended_at is not None
+    (finding,) = findings
+    assert (finding.title, finding.severity, finding.deduction) == (
+        "食品留样",
+        Severity.CRITICAL,
+        Decimal("5"),
+    )
+    assert finding.contractor_id == setting["caterer"].id
+    assert finding.site_id == setting["kitchen"].id and finding.note == "留样不足125克"
+    assert len(finding.photos) == 1 and finding.photos[0].latitude == 32.05
+    with pytest.raises(NotAllowed):
+        record_answer(general, Answer.FAIL, inspector)
+    events = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.object_type == "inspections")
+    ).all()
+    assert events == ["inspection_started", "inspection_submitted"]
+
+
+def test_only_the_inspectors_on_it_record(setting, strip):
+    with pytest.raises(NotAllowed):
+        record_answer(strip.items[0], Answer.PASS, setting["colleague"])
+
+
+def submitted(setting, strip):
+    for item in strip.items:
+        record_answer(item, Answer.PASS, setting["inspector"])
+    submit(strip, setting["inspector"])
+    db.session.commit()
+    return strip
+
+
+def test_manager_reopens_with_a_reason_and_it_is_audited(setting, strip):
+    inspection = submitted(setting, strip)
+    with pytest.raises(NotAllowed):
+        reopen(inspection, setting["inspector"], "录入错误")
+    with pytest.raises(ValueError):
+        reopen(inspection, setting["manager"], "  ")
+    reopen(inspection, setting["manager"], "录入错误")
+    db.session.commit()
+    assert inspection.status == Status.DRAFT
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "inspection_reopened")
+    )
+    assert event.detail == "录入错误" and event.actor_id == setting["manager"].id
+    record_answer(inspection.items[0], Answer.FAIL, setting["inspector"])
+
+
+# --- routes ---------------------------------------------------------------------------
+
+
+def test_three_taps_start_a_spot_check(client, setting):
+    login(client, setting["inspector"])
+    line = setting["food"].category.service_line
+    kinds = client.get("/inspections/new").text
+    assert f"/inspections/new?line={line.id}" in kinds
+    places = client.get(f"/inspections/new?line={line.id}").text
+    assert f"site={setting['kitchen'].id}" in places and "大堂" not in places
+    go = client.get(f"/inspections/new?line={line.id}&site={setting['kitchen'].id}")
+    assert go.status_code == 200 and "开始检查" in go.text
+    response = client.post(
+        "/inspections/new",
+        data={
+            "line": line.id,
+            "site": setting["kitchen"].id,
+            "tier": "ad_hoc",
+            "schedule": "spot",
+            "party": "internal",
+        },
+    )
+    assert response.status_code == 302 and response.location.endswith("/run")
+    inspection = db.session.scalar(sa.select(Inspection))
+    assert (inspection.scope.value, inspection.schedule.value, inspection.party.value) == (
+        "strip",
+        "spot",
+        "internal",
+    )
+    assert "进行中的检查" in client.get("/").text
+
+
+def test_each_tap_is_saved_at_once(client, setting, strip):
+    login(client, setting["inspector"])
+    item = strip.items[1]
+    url = f"/inspections/{strip.id}/items/{item.id}/answer"
+    response = client.post(url, data={"answer": "fail"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert f'id="item-{item.id}"' in response.text and 'hx-swap-oob="true"' in response.text
+    assert "不合格 1 项" in response.text
+    db.session.refresh(item)
+    assert item.answer == Answer.FAIL and item.answered_by_id == setting["inspector"].id
+    no_js = client.post(url, data={"answer": "pass"})
+    assert no_js.status_code == 302 and no_js.location.endswith(f"#item-{item.id}")
+    db.session.refresh(item)
+    assert item.answer == Answer.PASS
+    assert client.post(url, data={"answer": "maybe"}).status_code == 400
+
+
+def test_a_submitted_inspection_refuses_answers_with_a_message(client, setting, strip):
+    submitted(setting, strip)
+    login(client, setting["inspector"])
+    item = strip.items[0]
+    response = client.post(
+        f"/inspections/{strip.id}/items/{item.id}/answer",
+        data={"answer": "fail"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 409 and "须由管理员重新打开" in response.text
+    db.session.refresh(item)
+    assert item.answer == Answer.PASS
+
+
+def test_photo_upload_keeps_location_and_refuses_non_images(client, setting, strip):
+    login(client, setting["inspector"])
+    item = strip.items[0]
+    url = f"/inspections/{strip.id}/items/{item.id}/photos"
+    client.post(f"/inspections/{strip.id}/items/{item.id}/answer", data={"answer": "fail"})
+    refused = client.post(
+        url,
+        data={"photo": (io.BytesIO(b"%PDF-1.4"), "x.jpg")},
+        content_type="multipart/form-data",
+        headers={"HX-Request": "true"},
+    )
+    assert refused.status_code == 422 and "该文件不是照片" in refused.text
+    truncated = jpeg()[:3000]
+    refused = client.post(
+        url,
+        data={"photo": (io.BytesIO(truncated), "y.jpg")},
+        content_type="multipart/form-data",
+        headers={"HX-Request": "true"},
+    )
+    assert refused.status_code == 422 and "照片已损坏或不完整" in refused.text
+    assert db.session.scalar(sa.select(sa.func.count(InspectionPhoto.id))) == 0
+
+    accepted = client.post(
+        url,
+        data={
+            "photo": (io.BytesIO(jpeg((4000, 3000))), "z.jpg"),
+            "latitude": "32.0603",
+            "longitude": "118.7969",
+            "accuracy": "12",
+            "taken_at_ms": "1795000000000",
+        },
+        content_type="multipart/form-data",
+        headers={"HX-Request": "true"},
+    )
+    assert accepted.status_code == 200
+    photo = db.session.scalar(sa.select(InspectionPhoto))
+    assert (photo.latitude, photo.longitude, photo.accuracy_m) == (32.0603, 118.7969, 12.0)
+    assert photo.taken_at is not None and max(photo.width, photo.height) == 2560
+    assert f"/inspections/photos/{photo.id}?size=thumb" in accepted.text
+
+
+def test_submit_route_lists_problems_then_locks(client, setting, strip):
+    login(client, setting["inspector"])
+    refused = client.post(f"/inspections/{strip.id}/submit", data={"summary": ""})
+    assert refused.status_code == 422 and "尚未提交" in refused.text
+    for item in strip.items:
+        client.post(f"/inspections/{strip.id}/items/{item.id}/answer", data={"answer": "na"})
+    done = client.post(f"/inspections/{strip.id}/submit", data={"summary": "无异常"})
+    assert done.status_code == 302 and done.location == f"/inspections/{strip.id}"
+    assert client.get(f"/inspections/{strip.id}/run").status_code == 302
+
+
+@pytest.fixture
+def failed_with_photo(client, setting, strip):
+    """The strip check submitted with one failure that carries a photo and hostile text."""
+    from app.inspections.recording import attach_photo
+
+    inspector = setting["inspector"]
+    critical, general = strip.items
+    record_answer(critical, Answer.FAIL, inspector)
+    record_note(critical, "留样柜未上锁 <script>alert(1)</script>", inspector)
+    attach_photo(critical, jpeg(), inspector)
+    record_answer(general, Answer.PASS, inspector)
+    submit(strip, inspector)
+    db.session.commit()
+    return strip
+
+
+def test_report_page_and_pdf_show_the_failure(client, setting, failed_with_photo, tmp_path):
+    login(client, setting["inspector"])
+    page = client.get(f"/inspections/{failed_with_photo.id}")
+    assert page.status_code == 200
+    assert "留样柜未上锁 &lt;script&gt;" in page.text and "<script>alert" not in page.text
+    pdf = client.get(f"/inspections/{failed_with_photo.id}.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf.data)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "食品留样" in text and "留样柜未上锁" in text and "检查报告" in text
+    fonts = subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    assert "CJK" in fonts and all(
+        line.split()[-5] == "yes" for line in fonts.splitlines()[2:] if line.strip()
+    )
+    images = subprocess.run(
+        ["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    assert len(images.splitlines()) >= 3, "the evidence photo is in the PDF"
+
+
+@pytest.mark.parametrize("who, status", [("colleague", 404), ("contractor_user", 403)])
+def test_outsiders_cannot_open_an_inspection_or_its_photos(
+    client, setting, failed_with_photo, who, status
+):
+    photo = failed_with_photo.items[0].photos[0]
+    item = failed_with_photo.items[0]
+    login(client, setting[who])
+    for url in (
+        f"/inspections/{failed_with_photo.id}",
+        f"/inspections/{failed_with_photo.id}.pdf",
+        f"/inspections/{failed_with_photo.id}/run",
+        f"/inspections/photos/{photo.id}",
+        f"/inspections/photos/{photo.id}?size=thumb",
+    ):
+        assert client.get(url).status_code == status, url
+    answer = client.post(
+        f"/inspections/{failed_with_photo.id}/items/{item.id}/answer", data={"answer": "pass"}
+    )
+    assert answer.status_code == status
+
+
+def test_manager_sees_any_inspection_and_its_photo(client, setting, failed_with_photo):
+    photo = failed_with_photo.items[0].photos[0]
+    login(client, setting["manager"])
+    assert client.get(f"/inspections/{failed_with_photo.id}").status_code == 200
+    with client.get(f"/inspections/photos/{photo.id}") as response:
+        assert response.status_code == 200 and response.mimetype == "image/jpeg"
+
+
+def test_reopen_route_is_for_managers_with_a_reason(client, setting, failed_with_photo):
+    url = f"/inspections/{failed_with_photo.id}/reopen"
+    login(client, setting["inspector"])
+    assert client.post(url, data={"reason": "错"}).status_code == 403
+    client.post("/logout")
+    login(client, setting["manager"])
+    client.post(url, data={"reason": ""})
+    db.session.refresh(failed_with_photo)
+    assert failed_with_photo.status == Status.SUBMITTED
+    client.post(url, data={"reason": "照片拍错位置"})
+    db.session.refresh(failed_with_photo)
+    assert failed_with_photo.status == Status.DRAFT
+    assert db.session.scalar(sa.select(sa.func.count(Finding.id))) == 0
+
+
+def test_list_filters_by_kind_and_month_and_inspectors_see_their_own(client, setting, strip):
+    block = start_inspection(Plan(Scope.BLOCK, setting["kitchen"]), setting["colleague"])
+    db.session.commit()
+    login(client, setting["manager"])
+    everything = client.get("/inspections").text
+    assert f"#{strip.id} " in everything and f"#{block.id} " in everything
+    strips = client.get("/inspections?scope=strip").text
+    assert f"#{strip.id} " in strips and f"#{block.id} " not in strips
+    month = strip.started_at.strftime("%Y-%m")
+    assert f"#{strip.id} " in client.get(f"/inspections?month={month}").text
+    assert f"#{strip.id} " not in client.get("/inspections?month=2001-01").text
+    assert client.get("/inspections?month=soon").status_code == 400
+    assert client.get("/inspections?scope=sideways").status_code == 400
+    fragment = client.get("/inspections?scope=block", headers={"HX-Request": "true"})
+    assert fragment.text.lstrip().startswith('<div id="inspection-results">')
+    client.post("/logout")
+    login(client, setting["inspector"])
+    own = client.get("/inspections").text
+    assert f"#{strip.id} " in own and f"#{block.id} " not in own
+
+
+def test_list_paginates(client, setting):
+    line = setting["food"].category.service_line
+    for _ in range(23):
+        start_inspection(
+            Plan(Scope.STRIP, setting["kitchen"], service_line=line), setting["inspector"]
+        )
+    db.session.commit()
+    login(client, setting["manager"])
+    first = client.get("/inspections").text
+    assert "共 23 次检查" in first and "第 1 页，共 2 页" in first
+    assert "第 2 页，共 2 页" in client.get("/inspections?page=2").text
