@@ -18,7 +18,7 @@ run: system-deps venv htmx translations db
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 ## Run the whole suite on SQLite and on a throwaway PostgreSQL.
-test: system-deps system-deps-test venv htmx translations $(AXE)
+test: system-deps system-deps-test venv htmx translations $(AXE) lint
 	scripts/test-all.sh
 
 # Tools that may come from outside Debian's packages (pyenv, a Node.js install) are used as found.
@@ -65,8 +65,8 @@ db:
 	$(BIN)/flask --app wsgi seed-demo --if-empty
 
 lint:
-	$(BIN)/ruff check app tests
-	$(BIN)/ruff format --check app tests
+	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff format --check app tests bench
 
 clean:
 	rm -rf $(VENV) $(HTMX) $(AXE) $(CATALOGS)

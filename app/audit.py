@@ -4,6 +4,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import has_request_context
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -29,6 +30,32 @@ class AuditEvent(db.Model):
     actor = relationship("User")
 
     __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id"),)
+
+
+ACTION_LABELS = {
+    "inspection_started": _l("Inspection started"),
+    "inspection_submitted": _l("Inspection submitted"),
+    "inspection_reopened": _l("Inspection reopened"),
+    "service_line_saved": _l("Service line saved"),
+    "category_saved": _l("Category saved"),
+    "check_point_saved": _l("Check point saved"),
+    "standards_imported": _l("Standards imported"),
+    "contractor_saved": _l("Contractor saved"),
+    "staff_saved": _l("Staff member saved"),
+    "certificate_saved": _l("Certificate saved"),
+    "site_saved": _l("Site saved"),
+    "user_created": _l("User created"),
+    "role_changed": _l("Role changed"),
+    "user_activation": _l("User activated or deactivated"),
+    "password_reset": _l("Password reset by an administrator"),
+    "password_changed": _l("Password changed"),
+    "user_unlocked": _l("User unlocked"),
+}
+
+
+def action_label(action: str) -> str:
+    """What an event says to a person; actions without a label show their code."""
+    return str(ACTION_LABELS.get(action, action))
 
 
 def record_event(

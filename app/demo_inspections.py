@@ -2,10 +2,12 @@
 
 import io
 import random
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
+import sqlalchemy as sa
 from PIL import Image, ImageDraw
 
+from app.audit import AuditEvent
 from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Site
 from app.extensions import db
@@ -120,7 +122,7 @@ def seed_inspections(sites, lines, contractors: list[Contractor], users: dict[st
                 joint = [inspectors[(turn + 1) % 2]] if tier != Tier.DAILY else []
                 started = datetime.combine(
                     day, time(rng.randrange(8, 16), rng.randrange(60)), LOCAL_TZ
-                )
+                ).astimezone(UTC)
                 photo_seed = _run_one(
                     rng, plan, lead, joint, tier, schedule, party, started, photo_seed
                 )
@@ -166,4 +168,11 @@ def _run_one(rng, plan, lead, joint, tier, schedule, party, started, photo_seed)
     submit(inspection, lead, "本次检查总体情况良好，发现问题已现场告知。")
     inspection.ended_at = minute + timedelta(minutes=5)
     db.session.flush()
+    # Date the audit trail like the inspection, as if it had happened then.
+    for event in db.session.scalars(
+        sa.select(AuditEvent).where(
+            AuditEvent.object_type == "inspections", AuditEvent.object_id == inspection.id
+        )
+    ):
+        event.at = started if event.action == "inspection_started" else inspection.ended_at
     return photo_seed

@@ -8,6 +8,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.audit import action_label
 from app.auth.access import ADMINS, EDITORS, SUPERVISORS
 from app.auth.models import Role
 from app.main.queues import queue_for
@@ -46,6 +47,8 @@ def register_template_helpers(app):
     @app.template_filter("isodate")
     def isodate(value: date | None) -> str:
         return format_date(value, "yyyy-MM-dd") if value else ""
+
+    app.add_template_filter(action_label, "action_label")
 
     @app.template_filter("money")
     def money(value: Decimal | None) -> str:

@@ -1,0 +1,114 @@
+"""The inspector's flow on a phone: start a spot check in three taps, answer, fail one with
+a photo through the camera input, close the browser, resume, submit, read the report and PDF."""
+
+import io
+import re
+import subprocess
+
+import sqlalchemy as sa
+from PIL import Image
+from playwright.sync_api import expect
+
+from app.extensions import db
+from app.inspections.models import Finding, InspectionPhoto
+from tests.browser.conftest import log_in
+
+
+def phone_photo(path):
+    """A 12 MP JPEG like a phone camera's."""
+    image = Image.new("RGB", (4000, 3000), (180, 120, 60))
+    for x in range(0, 4000, 250):
+        image.paste((40, 40, 160), (x, 0, x + 120, 3000))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=92)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def answer(item, label):
+    button = item.get_by_role("button", name=label, exact=True)
+    button.click()
+    expect(item.get_by_role("button", name=label, exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+
+
+def test_spot_check_from_start_to_pdf(browser, live_server, tmp_path):
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 800}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
+    page = phone.new_page()
+    log_in(page, live_server, "inspector")
+
+    page.get_by_role("link", name="开始抽检").click()
+    page.get_by_role("link", name="餐饮服务").click()  # tap 1: kind
+    page.get_by_role("link", name=re.compile("后厨操作间")).click()  # tap 2: place
+    page.get_by_role("button", name="开始检查").click()  # tap 3: go
+    expect(page.get_by_role("status").filter(has_text="已答 0 / 12")).to_be_visible()
+
+    items = page.locator("li.item")
+    critical = items.filter(has_text="食品原料索证索票")
+    answer(critical, "不合格")
+    expect(page.get_by_text("不合格 1 项")).to_be_visible()
+    critical.get_by_label("存在的问题").fill("冷库内三批猪肉无检疫证明")
+    with page.expect_response(re.compile(r"/note$")):
+        critical.get_by_label("存在的问题").blur()
+    with page.expect_response(re.compile(r"/photos$")) as upload:
+        critical.get_by_label("拍照或选择照片").set_input_files(phone_photo(tmp_path / "p.jpg"))
+    assert upload.value.status == 200
+    expect(critical.get_by_role("img", name=re.compile("照片 1"))).to_be_visible()
+    for index in range(1, 5):
+        answer(items.nth(index), "合格")
+    expect(page.get_by_text("已答 5 / 12")).to_be_visible()
+    phone.close()
+
+    # The browser was closed mid-way: nothing is lost, the draft waits on the home page.
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 800}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
+    page = phone.new_page()
+    log_in(page, live_server, "inspector")
+    page.get_by_role("link", name=re.compile("条检 · 后厨操作间")).click()
+    expect(page.get_by_text("已答 5 / 12")).to_be_visible()
+    items = page.locator("li.item")
+    expect(items.first.get_by_label("存在的问题")).to_have_value("冷库内三批猪肉无检疫证明")
+    for index in range(5, 12):
+        answer(items.nth(index), "合格" if index % 2 else "不适用")
+
+    page.get_by_role("button", name="提交检查").click()
+    expect(page.get_by_role("heading", name=re.compile("检查报告"))).to_be_visible()
+    expect(page.get_by_text("冷库内三批猪肉无检疫证明").first).to_be_visible()
+
+    finding = db.session.scalar(sa.select(Finding))
+    assert finding.title == "食品原料索证索票"
+    photo = db.session.scalar(sa.select(InspectionPhoto))
+    assert max(photo.width, photo.height) == 1600, "the browser downscaled before upload"
+
+    pdf = page.request.get(page.url + ".pdf")
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    (tmp_path / "r.pdf").write_bytes(pdf.body())
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "冷库内三批猪肉无检疫证明" in text
+    phone.close()
+
+
+def test_a_non_image_gets_a_clear_message_on_the_page(browser, live_server, tmp_path):
+    phone = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, locale="zh-CN"
+    )
+    page = phone.new_page()
+    log_in(page, live_server, "inspector")
+    page.goto(f"{live_server}/inspections/new")
+    page.get_by_role("link", name="保洁服务").click()
+    page.get_by_role("link", name=re.compile("大堂")).click()
+    page.get_by_role("button", name="开始检查").click()
+    item = page.locator("li.item").first
+    answer(item, "不合格")
+    fake = tmp_path / "notes.jpg"
+    fake.write_text("this is not a photo")
+    item.get_by_label("拍照或选择照片").set_input_files(fake)
+    expect(page.locator("li.item").first.get_by_role("alert")).to_contain_text("该文件不是照片")
+    assert db.session.scalar(sa.select(sa.func.count(InspectionPhoto.id))) == 0
+    phone.close()
