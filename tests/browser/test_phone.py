@@ -65,6 +65,10 @@ def test_contractor_sees_only_its_own_company(page, live_server):
         "/sites",
         "/admin/users",
         "/catalog/import",
+        "/inspections",
+        "/inspections/new",
+        "/inspections/new?line=2",
+        "/inspections/new?line=2&site=2",
         "/nowhere",
     ],
 )
@@ -111,4 +115,49 @@ def test_the_catalogue_works_without_javascript(browser, live_server):
     page.get_by_role("link", name="全部").click()
     expect(page).to_have_url(re.compile(r"/certificates\?show=all$"))
     expect(page.get_by_text("韩冬")).to_be_visible()
+    context.close()
+
+
+def test_checklist_and_report_fit_a_360px_phone_and_pass_axe(browser, live_server):
+    import io
+
+    import sqlalchemy as sa
+    from PIL import Image
+
+    from app.auth.models import User
+    from app.catalog.models import ServiceLine, Site
+    from app.extensions import db
+    from app.inspections.checklist import Plan, start_inspection
+    from app.inspections.models import Answer, Scope
+    from app.inspections.recording import attach_photo, record_answer, record_note, submit
+
+    inspector = db.session.scalar(sa.select(User).where(User.username == "inspector"))
+    line = db.session.scalar(sa.select(ServiceLine).where(ServiceLine.code == "CAT"))
+    site = db.session.scalar(sa.select(Site).where(Site.code == "CANTEEN-KIT"))
+    inspection = start_inspection(Plan(Scope.STRIP, site, service_line=line), inspector)
+    first = inspection.items[0]
+    record_answer(first, Answer.FAIL, inspector)
+    record_note(first, "留样柜未上锁，留样标签缺失日期和餐次，需立即整改并补记台账", inspector)
+    buffer = io.BytesIO()
+    Image.new("RGB", (1200, 900), (90, 140, 200)).save(buffer, "JPEG")
+    attach_photo(first, buffer.getvalue(), inspector)
+    db.session.commit()
+
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
+    page = context.new_page()
+    log_in(page, live_server, "inspector")
+    for step in ("run", "report"):
+        if step == "report":
+            for item in inspection.items[1:]:
+                record_answer(item, Answer.PASS, inspector)
+            submit(inspection, inspector)
+            db.session.commit()
+        page.goto(f"{live_server}/inspections/{inspection.id}" + ("/run" if step == "run" else ""))
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{step} scrolls sideways by {overflow}px"
+        assert axe_violations(page) == [], step
     context.close()
