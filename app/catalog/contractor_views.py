@@ -25,6 +25,7 @@ from app.catalog.models import Certificate, Contractor, ServiceLine, Site, Staff
 from app.catalog.sites import site_tree
 from app.catalog.staff import certificates_query
 from app.extensions import db
+from app.fragments import page_or_fragment
 from app.timeutil import local_today
 
 
@@ -222,11 +223,7 @@ def certificates():
             Certificate.expires_on <= today + timedelta(days=warning_days),
         )
     rows = db.session.scalars(query).all()
-    template = (
-        "catalog/_certificate_rows.html"
-        if request.htmx and not request.htmx.boosted
-        else "catalog/certificates.html"
-    )
+    template = page_or_fragment("catalog/certificates.html", "catalog/_certificate_rows.html")
     return render_template(
         template,
         certificates=rows,

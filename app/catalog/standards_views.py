@@ -21,6 +21,7 @@ from app.catalog.forms import (
 from app.catalog.models import CheckCategory, CheckPoint, ServiceLine, Severity
 from app.catalog.standards_io import export_xlsx, import_xlsx
 from app.extensions import db
+from app.fragments import page_or_fragment
 from app.photos import PhotoRejected, send_photo, store_photo
 from app.timeutil import local_today
 
@@ -45,10 +46,8 @@ def standards():
     ).all()
     query = request.args.get("q", "").strip()
     results = search_check_points(query) if query else []
-    if request.htmx and not request.htmx.boosted:
-        return render_template("catalog/_search_results.html", query=query, results=results)
     return render_template(
-        "catalog/standards.html",
+        page_or_fragment("catalog/standards.html", "catalog/_search_results.html"),
         lines=lines,
         block_categories=block_categories,
         query=query,

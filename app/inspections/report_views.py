@@ -22,6 +22,7 @@ from app.auth.access import EDITORS, SUPERVISORS, role_required
 from app.auth.models import Role, User
 from app.catalog.models import Contractor, ServiceLine
 from app.extensions import db
+from app.fragments import page_or_fragment
 from app.inspections import bp
 from app.inspections.access import get_inspection, get_photo
 from app.inspections.forms import ReopenForm
@@ -184,11 +185,7 @@ def inspections():
         per_page=PER_PAGE,
         error_out=False,
     )
-    template = (
-        "inspections/_list_results.html"
-        if request.htmx and not request.htmx.boosted
-        else "inspections/list.html"
-    )
+    template = page_or_fragment("inspections/list.html", "inspections/_list_results.html")
     return render_template(
         template,
         page=page,
