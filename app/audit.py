@@ -36,6 +36,16 @@ ACTION_LABELS = {
     "inspection_started": _l("Inspection started"),
     "inspection_submitted": _l("Inspection submitted"),
     "inspection_reopened": _l("Inspection reopened"),
+    "notice_drafted": _l("Notice drafted"),
+    "notice_deadline_changed": _l("Deadline changed"),
+    "notice_issued": _l("Notice issued"),
+    "notice_acknowledged": _l("Notice acknowledged"),
+    "fix_reported": _l("Fix reported"),
+    "fix_accepted": _l("Fix accepted"),
+    "fix_rejected": _l("Fix rejected"),
+    "notice_closed": _l("Notice closed"),
+    "notice_overdue": _l("Notice overdue"),
+    "exit_warning": _l("Written exit warning issued"),
     "service_line_saved": _l("Service line saved"),
     "category_saved": _l("Category saved"),
     "check_point_saved": _l("Check point saved"),
@@ -59,7 +69,15 @@ def action_label(action: str) -> str:
 
 
 def record_event(
-    action, obj=None, *, object_type=None, from_state=None, to_state=None, detail="", actor=None
+    action,
+    obj=None,
+    *,
+    object_type=None,
+    from_state=None,
+    to_state=None,
+    detail="",
+    actor=None,
+    at=None,
 ):
     """Add an audit event to the session; the caller's commit makes it permanent."""
     if actor is None and has_request_context() and current_user.is_authenticated:
@@ -74,6 +92,7 @@ def record_event(
         to_state=to_state,
         detail=detail,
         actor_id=actor.id if actor is not None else None,
+        at=at or utcnow(),
     )
     db.session.add(event)
     return event

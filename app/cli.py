@@ -11,6 +11,10 @@ from app.extensions import db
 
 
 def register_cli(app: Flask) -> None:
+    from app.notices.cli import notices_cli
+
+    app.cli.add_command(notices_cli)
+
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing if the database has users.")
     def seed_demo_command(if_empty):

@@ -11,7 +11,9 @@ from app.auth.users import create_user
 from app.catalog.models import Certificate, Contractor, ServiceLine, Site, SiteKind, StaffMember
 from app.catalog.standards_io import load_default_catalogue
 from app.demo_inspections import seed_inspections
+from app.demo_notices import seed_notices
 from app.extensions import db
+from app.notices.deadlines import ensure_default_rules
 from app.timeutil import local_today
 
 DEMO_PASSWORD = "demo12345"
@@ -226,6 +228,12 @@ USERS = [
     ("contractor", "王建国（安泰物业）", Role.CONTRACTOR, "安泰物业"),
     ("contractor2", "李卫东（鑫盾保安）", Role.CONTRACTOR, "鑫盾保安"),
     ("admin", "系统管理员", Role.ADMIN, None),
+    # The other contractors' office users, so that every notice can be acknowledged.
+    ("hexiang", "陈秀英（禾香餐饮）", Role.CONTRACTOR, "禾香餐饮"),
+    ("lvyuan", "赵青山（绿源园林）", Role.CONTRACTOR, "绿源园林"),
+    ("tongda", "孙立（通达电梯）", Role.CONTRACTOR, "通达电梯"),
+    ("yazhi", "周婷（雅致会务）", Role.CONTRACTOR, "雅致会务"),
+    ("jieli", "吴芳（洁丽洗涤）", Role.CONTRACTOR, "洁丽洗涤"),
 ]
 
 
@@ -298,6 +306,8 @@ def seed_demo(history: bool = True) -> None:
         for username, display_name, role, short in USERS
     }
     db.session.flush()
+    ensure_default_rules()
     if history:
         seed_inspections(sites, lines, list(contractors.values()), users)
+        seed_notices(users)
     db.session.commit()

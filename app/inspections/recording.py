@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.audit import record_event
@@ -172,6 +173,7 @@ def reopen(inspection: Inspection, manager: User, reason: str) -> None:
         raise NotAllowed(_("Only a submitted inspection can be reopened."))
     if not (reason or "").strip():
         raise ValueError(_("Give the reason for reopening."))
+    _withdraw_from_draft_notices(inspection)
     inspection.findings.clear()
     inspection.status = Status.DRAFT
     inspection.ended_at = None
@@ -183,3 +185,25 @@ def reopen(inspection: Inspection, manager: User, reason: str) -> None:
         detail=reason.strip()[:MAX_NOTE],
         actor=manager,
     )
+
+
+def _withdraw_from_draft_notices(inspection: Inspection) -> None:
+    """Take the findings off draft notices; an issued notice stands, so reopening is refused."""
+    from app.notices.models import NoticeItem, NoticeStatus
+
+    for finding in inspection.findings:
+        for item in db.session.scalars(
+            sa.select(NoticeItem).where(NoticeItem.finding_id == finding.id)
+        ):
+            if item.notice.status != NoticeStatus.DRAFT:
+                raise NotAllowed(
+                    _(
+                        "A finding is on issued notice %(number)s; it cannot be reopened.",
+                        number=item.notice.number,
+                    )
+                )
+            notice = item.notice
+            notice.items.remove(item)
+            if not notice.items:
+                db.session.delete(notice)
+    db.session.flush()

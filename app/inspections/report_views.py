@@ -63,8 +63,16 @@ def _report_context(inspection):
 @role_required(*SUPERVISORS)
 def report(inspection_id: int):
     inspection = get_inspection(inspection_id)
+    from app.notices.models import Notice
+
+    notices = db.session.scalars(
+        sa.select(Notice).where(Notice.inspection_id == inspection.id).order_by(Notice.id)
+    ).all()
     return render_template(
-        "inspections/report.html", reopen_form=ReopenForm(), **_report_context(inspection)
+        "inspections/report.html",
+        reopen_form=ReopenForm(),
+        inspection_notices=notices,
+        **_report_context(inspection),
     )
 
 

@@ -1,6 +1,7 @@
 """What waits for each role: the home page's queue and the navigation's badges."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -11,7 +12,8 @@ from app.catalog.models import Certificate, Contractor
 from app.catalog.staff import certificate_alerts
 from app.extensions import db
 from app.inspections.models import Inspection, Status
-from app.timeutil import local_today
+from app.notices.models import ExitWarning, ItemStatus, Notice, NoticeStatus
+from app.timeutil import local_today, utcnow
 
 CONTRACT_END_WARNING_DAYS = 90
 
@@ -24,6 +26,22 @@ class Queue:
     contracts_for_retender: list[Contractor] = field(default_factory=list)
     locked_users: list[User] = field(default_factory=list)
     drafts: list[Inspection] = field(default_factory=list)
+    to_acknowledge: list[Notice] = field(default_factory=list)
+    to_fix: list[Notice] = field(default_factory=list)
+    to_verify: list[Notice] = field(default_factory=list)
+    overdue: list[Notice] = field(default_factory=list)
+    draft_notices: list[Notice] = field(default_factory=list)
+    warnings: list[ExitWarning] = field(default_factory=list)
+
+    @property
+    def notices_waiting(self) -> int:
+        return (
+            len(self.to_acknowledge)
+            + len(self.to_fix)
+            + len(self.to_verify)
+            + len(self.overdue)
+            + len(self.draft_notices)
+        )
 
     @property
     def total(self) -> int:
@@ -63,7 +81,50 @@ def queue_for(user: User) -> Queue:
                 .order_by(Inspection.started_at.desc())
             )
         )
+    _notice_queue(queue, user)
     if user.role == Role.ADMIN:
         users = db.session.scalars(sa.select(User).where(User.active.is_(True))).all()
         queue.locked_users = [u for u in users if is_account_locked(u.username)]
     return queue
+
+
+WARNINGS_SHOWN_DAYS = 90
+
+
+def _notice_queue(queue: Queue, user: User) -> None:
+    """Contractors: notices to acknowledge and to fix. Supervisors: fixes to verify.
+    Managers: also overdue notices, drafts to issue and recent exit warnings."""
+    now = utcnow()
+    open_states = (NoticeStatus.ISSUED, NoticeStatus.ACKNOWLEDGED)
+    query = sa.select(Notice).where(Notice.status.in_(open_states)).order_by(Notice.deadline)
+    if user.role == Role.CONTRACTOR:
+        mine = list(db.session.scalars(query.where(Notice.contractor_id == user.contractor_id)))
+        queue.to_acknowledge = [n for n in mine if n.status == NoticeStatus.ISSUED]
+        queue.to_fix = [n for n in mine if n.status == NoticeStatus.ACKNOWLEDGED and n.due_items()]
+        queue.warnings = list(
+            db.session.scalars(
+                sa.select(ExitWarning).where(
+                    ExitWarning.contractor_id == user.contractor_id,
+                    ExitWarning.issued_at >= now - timedelta(days=WARNINGS_SHOWN_DAYS),
+                )
+            )
+        )
+        return
+    open_notices = list(db.session.scalars(query))
+    queue.to_verify = [
+        n for n in open_notices if any(i.status == ItemStatus.FIX_REPORTED for i in n.items)
+    ]
+    if user.role in (Role.MANAGER, Role.ADMIN):
+        queue.overdue = [n for n in open_notices if n.is_overdue(now)]
+        queue.draft_notices = list(
+            db.session.scalars(
+                sa.select(Notice).where(Notice.status == NoticeStatus.DRAFT).order_by(Notice.id)
+            )
+        )
+        queue.warnings = list(
+            db.session.scalars(
+                sa.select(ExitWarning)
+                .where(ExitWarning.issued_at >= now - timedelta(days=WARNINGS_SHOWN_DAYS))
+                .order_by(ExitWarning.issued_at.desc())
+            )
+        )

@@ -5,12 +5,13 @@ from flask_login import current_user, login_required
 from app.extensions import db
 from app.main import bp
 from app.main.queues import queue_for
+from app.timeutil import utcnow
 
 
 @bp.get("/")
 @login_required
 def home():
-    return render_template("main/home.html", queue=queue_for(current_user))
+    return render_template("main/home.html", queue=queue_for(current_user), now=utcnow())
 
 
 @bp.get("/healthz")

@@ -1,0 +1,55 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import DateTimeLocalField, IntegerField, RadioField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class DeadlineForm(FlaskForm):
+    deadline = DateTimeLocalField(
+        _l("New deadline"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+    )
+    reason = TextAreaField(
+        _l("Reason for the change"), validators=[DataRequired(), Length(max=2000)]
+    )
+
+
+class FixForm(FlaskForm):
+    note = TextAreaField(_l("What was done"), validators=[DataRequired(), Length(max=2000)])
+    photos = MultipleFileField(
+        _l("Photos of the fix"), render_kw={"accept": "image/*", "capture": "environment"}
+    )
+
+
+class VerifyForm(FlaskForm):
+    decision = RadioField(_l("Verdict"), choices=[], validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason (needed to reject)"), validators=[Length(max=2000)])
+    new_deadline = DateTimeLocalField(
+        _l("New deadline (needed to reject)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.decision.choices = [
+            ("accept", _l("Accept: fixed")),
+            ("reject", _l("Reject: not fixed")),
+        ]
+
+
+class PolicyForm(FlaskForm):
+    overdue_warning_days = IntegerField(
+        _l("Days overdue before a written exit warning"),
+        validators=[DataRequired(), NumberRange(min=1, max=365)],
+    )
+    warning_after_rejections = IntegerField(
+        _l("Rejected fixes of one finding before a written exit warning"),
+        validators=[DataRequired(), NumberRange(min=1, max=10)],
+    )
+
+
+class RuleForm(FlaskForm):
+    severity = RadioField(_l("Severity"), choices=[], validators=[DataRequired()])
+    service_line_id = IntegerField(_l("Service line"), validators=[Optional()])
+    hours = IntegerField(
+        _l("Hours to fix"), validators=[DataRequired(), NumberRange(min=1, max=8760)]
+    )

@@ -1,0 +1,302 @@
+"""The life of a rectification notice, as plain functions the views and tests call.
+
+draft → issued → acknowledged → closed. Each finding on an acknowledged notice goes
+open → fix reported → accepted, or back to open with a new deadline when the fix is rejected.
+A notice whose open finding is past its deadline is overdue; `escalate` records that, and
+a fix rejected too often or a notice overdue too long raises a written exit warning.
+"""
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.audit import record_event
+from app.auth.models import Role, User
+from app.extensions import db
+from app.inspections.models import Finding, Inspection
+from app.notices.deadlines import deadline_hours, policy
+from app.notices.models import (
+    ExitWarning,
+    FixPhoto,
+    ItemStatus,
+    Notice,
+    NoticeItem,
+    NoticeStatus,
+    WarningReason,
+)
+from app.notices.numbering import next_serial
+from app.photos import store_photo
+from app.timeutil import LOCAL_TZ, as_utc, utcnow
+
+SUPERVISORS = (Role.INSPECTOR, Role.MANAGER, Role.ADMIN)
+MAX_TEXT = 2000
+
+
+class TransitionRefused(ValueError):
+    """This change is not allowed now, or not for this person; the message says why."""
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise TransitionRefused(message)
+
+
+def _event(notice, action, user, now, *, before=None, detail=""):
+    record_event(
+        action,
+        notice,
+        from_state=before,
+        to_state=notice.status.value,
+        detail=detail,
+        actor=user,
+        at=now,
+    )
+
+
+def findings_without_notice(contractor_id: int) -> list[Finding]:
+    taken = sa.select(NoticeItem.finding_id)
+    return list(
+        db.session.scalars(
+            sa.select(Finding)
+            .where(Finding.contractor_id == contractor_id, Finding.id.not_in(taken))
+            .order_by(Finding.found_at, Finding.id)
+        )
+    )
+
+
+def draft_notices(inspection: Inspection, user: User, now: datetime | None = None):
+    """One draft per contractor from a submitted inspection's findings not yet on a notice."""
+    now = now or utcnow()
+    _require(user.role in SUPERVISORS, _("Only supervisors draft notices."))
+    _require(not inspection.is_draft, _("Submit the inspection first."))
+    taken = set(db.session.scalars(sa.select(NoticeItem.finding_id)))
+    by_contractor: dict[int, list[Finding]] = {}
+    for finding in inspection.findings:
+        if finding.contractor_id is not None and finding.id not in taken:
+            by_contractor.setdefault(finding.contractor_id, []).append(finding)
+    drafts = []
+    for contractor_id, findings in by_contractor.items():
+        hours = min(deadline_hours(f) for f in findings)
+        notice = Notice(
+            contractor_id=contractor_id,
+            inspection=inspection,
+            status=NoticeStatus.DRAFT,
+            deadline=now + timedelta(hours=hours),
+            created_by=user,
+            created_at=now,
+        )
+        notice.items = [NoticeItem(finding=f, deadline=notice.deadline) for f in findings]
+        db.session.add(notice)
+        _event(notice, "notice_drafted", user, now, detail=f"findings={len(findings)}")
+        drafts.append(notice)
+    return drafts
+
+
+def _editable(notice: Notice, user: User) -> None:
+    _require(user.role in SUPERVISORS, _("Only supervisors edit a draft notice."))
+    _require(notice.status == NoticeStatus.DRAFT, _("Only a draft notice can be changed."))
+
+
+def add_finding(notice: Notice, finding: Finding, user: User) -> None:
+    _editable(notice, user)
+    _require(
+        finding.contractor_id == notice.contractor_id,
+        _("The finding belongs to another contractor."),
+    )
+    taken = db.session.scalar(sa.select(NoticeItem.id).where(NoticeItem.finding_id == finding.id))
+    _require(taken is None, _("The finding is already on a notice."))
+    notice.items.append(NoticeItem(finding=finding, deadline=notice.deadline))
+
+
+def remove_item(item: NoticeItem, user: User) -> None:
+    _editable(item.notice, user)
+    item.notice.items.remove(item)
+
+
+def set_deadline(
+    notice: Notice, deadline: datetime, reason: str, user: User, now: datetime | None = None
+) -> None:
+    """Change a draft's deadline; the reason is kept on the notice and in its history."""
+    now = now or utcnow()
+    _editable(notice, user)
+    reason = (reason or "").strip()[:MAX_TEXT]
+    _require(bool(reason), _("Give the reason for changing the deadline."))
+    _require(as_utc(deadline) > now, _("The deadline must be in the future."))
+    notice.deadline = deadline
+    notice.deadline_reason = reason
+    for item in notice.items:
+        item.deadline = deadline
+    _event(
+        notice,
+        "notice_deadline_changed",
+        user,
+        now,
+        detail=f"{deadline.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M} {reason}",
+    )
+
+
+def issue(notice: Notice, user: User, now: datetime | None = None) -> None:
+    """Give the notice its yearly number and send it to the contractor."""
+    now = now or utcnow()
+    _editable(notice, user)
+    _require(bool(notice.items), _("A notice needs at least one finding."))
+    _require(as_utc(notice.deadline) > now, _("The deadline has passed; set a new one."))
+    notice.year = now.astimezone(LOCAL_TZ).year
+    notice.serial = next_serial("notice", notice.year)
+    notice.status = NoticeStatus.ISSUED
+    notice.issued_at, notice.issued_by = now, user
+    for item in notice.items:
+        item.deadline = notice.deadline
+    _event(
+        notice, "notice_issued", user, now, before=NoticeStatus.DRAFT.value, detail=notice.number
+    )
+
+
+def _contractors_own(notice: Notice, user: User) -> None:
+    _require(
+        user.role == Role.CONTRACTOR and user.contractor_id == notice.contractor_id,
+        _("Only the contractor's own users can do this."),
+    )
+
+
+def acknowledge(notice: Notice, user: User, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    _contractors_own(notice, user)
+    _require(
+        notice.status == NoticeStatus.ISSUED,
+        _("This notice is not waiting for you to acknowledge it."),
+    )
+    notice.status = NoticeStatus.ACKNOWLEDGED
+    notice.acknowledged_at, notice.acknowledged_by = now, user
+    _event(notice, "notice_acknowledged", user, now, before=NoticeStatus.ISSUED.value)
+
+
+def report_fix(
+    item: NoticeItem, user: User, note: str, photos: list[bytes], now: datetime | None = None
+) -> None:
+    """The contractor says a finding is put right, with a note and at least one photo."""
+    now = now or utcnow()
+    notice = item.notice
+    _contractors_own(notice, user)
+    _require(notice.status == NoticeStatus.ACKNOWLEDGED, _("Acknowledge the notice first."))
+    _require(item.status == ItemStatus.OPEN, _("This finding is not waiting for a fix."))
+    note = (note or "").strip()[:MAX_TEXT]
+    _require(bool(note), _("Say what was done."))
+    _require(bool(photos), _("Add at least one photo of the fix."))
+    for data in photos:
+        stored = store_photo(data)
+        item.fix_photos.append(
+            FixPhoto(
+                digest=stored.digest,
+                width=stored.width,
+                height=stored.height,
+                taken_at=stored.taken_at,
+                uploaded_by_id=user.id,
+                uploaded_at=now,
+            )
+        )
+    item.status = ItemStatus.FIX_REPORTED
+    item.fix_note, item.fix_reported_at, item.fix_reported_by = note, now, user
+    _event(notice, "fix_reported", user, now, detail=item.finding.title)
+
+
+def accept_fix(item: NoticeItem, user: User, now: datetime | None = None) -> None:
+    """An inspector confirms the fix on site; the notice closes with its last finding."""
+    now = now or utcnow()
+    _require(user.role in SUPERVISORS, _("Only supervisors verify fixes."))
+    _require(item.status == ItemStatus.FIX_REPORTED, _("No fix is waiting to be verified."))
+    item.status = ItemStatus.ACCEPTED
+    item.verified_at, item.verified_by = now, user
+    notice = item.notice
+    _event(notice, "fix_accepted", user, now, detail=item.finding.title)
+    if all(i.status == ItemStatus.ACCEPTED for i in notice.items):
+        before = notice.status.value
+        notice.status = NoticeStatus.CLOSED
+        notice.closed_at = now
+        _event(notice, "notice_closed", user, now, before=before)
+
+
+def reject_fix(
+    item: NoticeItem, user: User, reason: str, new_deadline: datetime, now: datetime | None = None
+) -> ExitWarning | None:
+    """Send a fix back with a reason and a new deadline; too many rejections warn the contractor."""
+    now = now or utcnow()
+    _require(user.role in SUPERVISORS, _("Only supervisors verify fixes."))
+    _require(item.status == ItemStatus.FIX_REPORTED, _("No fix is waiting to be verified."))
+    reason = (reason or "").strip()[:MAX_TEXT]
+    _require(bool(reason), _("Give the reason for rejecting the fix."))
+    _require(as_utc(new_deadline) > now, _("The new deadline must be in the future."))
+    item.status = ItemStatus.OPEN
+    item.rejections += 1
+    item.rejection_reason = reason
+    item.deadline = new_deadline
+    item.verified_at, item.verified_by = now, user
+    _event(item.notice, "fix_rejected", user, now, detail=f"{item.finding.title}：{reason}")
+    if item.rejections >= policy().warning_after_rejections:
+        return raise_warning(
+            item.notice, WarningReason.REJECTED_TWICE, now, item=item, detail=reason
+        )
+    return None
+
+
+def raise_warning(
+    notice: Notice, reason: WarningReason, now: datetime, *, item=None, detail: str = ""
+) -> ExitWarning | None:
+    """Issue a written exit warning unless this one has been issued already."""
+    exists = sa.select(ExitWarning.id).where(
+        ExitWarning.notice_id == notice.id, ExitWarning.reason == reason
+    )
+    if item is not None:
+        exists = exists.where(ExitWarning.notice_item_id == item.id)
+    if db.session.scalar(exists) is not None:
+        return None
+    year = now.astimezone(LOCAL_TZ).year
+    warning = ExitWarning(
+        contractor_id=notice.contractor_id,
+        notice=notice,
+        notice_item=item,
+        reason=reason,
+        year=year,
+        serial=next_serial("warning", year),
+        detail=detail[:MAX_TEXT],
+        issued_at=now,
+    )
+    db.session.add(warning)
+    db.session.flush()
+    record_event(
+        "exit_warning",
+        notice,
+        to_state=notice.status.value,
+        detail=f"{warning.number} {reason.label}",
+        at=now,
+    )
+    return warning
+
+
+def escalate(now: datetime | None = None) -> tuple[list[Notice], list[ExitWarning]]:
+    """Mark newly overdue notices and warn on those overdue too long. Safe to run again."""
+    now = now or utcnow()
+    limit = timedelta(days=policy().overdue_warning_days)
+    marked, warnings = [], []
+    open_notices = db.session.scalars(
+        sa.select(Notice).where(Notice.status.in_((NoticeStatus.ISSUED, NoticeStatus.ACKNOWLEDGED)))
+    )
+    for notice in open_notices:
+        if not notice.is_overdue(now):
+            continue
+        if notice.overdue_at is None:
+            notice.overdue_at = now
+            record_event(
+                "notice_overdue",
+                notice,
+                to_state=notice.status.value,
+                at=now,
+                detail=f"{notice.next_deadline().astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}",
+            )
+            marked.append(notice)
+        if now - notice.next_deadline() >= limit:
+            warning = raise_warning(notice, WarningReason.LONG_OVERDUE, now, detail=notice.number)
+            if warning is not None:
+                warnings.append(warning)
+    return marked, warnings

@@ -1,0 +1,372 @@
+"""Notice pages: drafting, issuing, the contractor's side, verification, the PDF."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.audit import AuditEvent
+from app.auth.access import EDITORS, EVERYONE, SUPERVISORS, role_required
+from app.auth.models import Role
+from app.catalog.models import Contractor, ServiceLine, Severity
+from app.extensions import db
+from app.fragments import page_or_fragment
+from app.inspections.access import get_inspection
+from app.inspections.models import Finding, InspectionPhoto
+from app.notices import bp
+from app.notices.access import get_fix_photo, get_notice, get_notice_item
+from app.notices.deadlines import ensure_default_rules, policy
+from app.notices.forms import DeadlineForm, FixForm, PolicyForm, VerifyForm
+from app.notices.lifecycle import (
+    TransitionRefused,
+    accept_fix,
+    acknowledge,
+    add_finding,
+    draft_notices,
+    findings_without_notice,
+    issue,
+    reject_fix,
+    remove_item,
+    report_fix,
+    set_deadline,
+)
+from app.notices.models import DeadlineRule, ExitWarning, Notice, NoticeStatus
+from app.pdf import render_pdf
+from app.photos import PhotoRejected, photo_path, send_photo
+from app.timeutil import LOCAL_TZ, utcnow
+
+PER_PAGE = 20
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _back(notice, anchor=""):
+    return redirect(url_for("notices.notice", notice_id=notice.id) + anchor)
+
+
+def _local_to_utc(value: datetime) -> datetime:
+    """A datetime-local field is wall time in the bureau's zone."""
+    return value.replace(tzinfo=LOCAL_TZ)
+
+
+def _run(notice, change, success, anchor=""):
+    """Apply a lifecycle change; commit and confirm, or show the refusal."""
+    try:
+        change()
+    except (TransitionRefused, PhotoRejected) as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+        return _back(notice, anchor)
+    db.session.commit()
+    flash(success, "success")
+    return _back(notice, anchor)
+
+
+@bp.post("/inspections/<int:inspection_id>/notices")
+@role_required(*SUPERVISORS)
+def draft_from_inspection(inspection_id: int):
+    inspection = get_inspection(inspection_id)
+    try:
+        drafts = draft_notices(inspection, _me())
+    except TransitionRefused as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for("inspections.report", inspection_id=inspection.id))
+    db.session.commit()
+    if not drafts:
+        flash(_("Every finding of this inspection is on a notice already."), "warning")
+        return redirect(url_for("inspections.report", inspection_id=inspection.id))
+    flash(_("%(n)d draft notices made; review and issue them.", n=len(drafts)), "success")
+    if len(drafts) == 1:
+        return redirect(url_for("notices.notice", notice_id=drafts[0].id))
+    return redirect(url_for("notices.notices", status="draft"))
+
+
+STATUS_FILTERS = ("open", "overdue", "draft", "closed", "all")
+
+
+def notice_query(user, status: str, contractor_id: int | None):
+    query = sa.select(Notice).order_by(Notice.issued_at.desc().nulls_first(), Notice.id.desc())
+    if user.role == Role.CONTRACTOR:
+        query = query.where(
+            Notice.contractor_id == user.contractor_id, Notice.status != NoticeStatus.DRAFT
+        )
+    elif contractor_id:
+        query = query.where(Notice.contractor_id == contractor_id)
+    if status in ("open", "overdue"):
+        query = query.where(Notice.status.in_((NoticeStatus.ISSUED, NoticeStatus.ACKNOWLEDGED)))
+    elif status == "draft":
+        query = query.where(Notice.status == NoticeStatus.DRAFT)
+    elif status == "closed":
+        query = query.where(Notice.status == NoticeStatus.CLOSED)
+    return query
+
+
+@bp.get("/notices")
+@role_required(*EVERYONE)
+def notices():
+    status = request.args.get("status", "open")
+    if status not in STATUS_FILTERS or (status == "draft" and current_user.role == Role.CONTRACTOR):
+        abort(404)
+    contractor_id = request.args.get("contractor", type=int)
+    query = notice_query(current_user, status, contractor_id)
+    now = utcnow()
+    if status == "overdue":
+        rows = [n for n in db.session.scalars(query) if n.is_overdue(now)]
+        page = None
+    else:
+        page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+        rows = page.items
+    contractors = (
+        db.session.scalars(sa.select(Contractor).order_by(Contractor.name)).all()
+        if current_user.role != Role.CONTRACTOR
+        else []
+    )
+    return render_template(
+        page_or_fragment("notices/list.html", "notices/_list_results.html"),
+        notices=rows,
+        page=page,
+        status=status,
+        filters=STATUS_FILTERS,
+        now=now,
+        contractors=contractors,
+        contractor_id=contractor_id,
+    )
+
+
+def _history(notice):
+    return db.session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.object_type == "notices", AuditEvent.object_id == notice.id)
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+
+
+def notice_context(notice):
+    return {
+        "notice": notice,
+        "now": utcnow(),
+        "history": _history(notice),
+        "warnings": db.session.scalars(
+            sa.select(ExitWarning).where(ExitWarning.notice_id == notice.id)
+        ).all(),
+    }
+
+
+@bp.get("/notices/<int:notice_id>")
+@role_required(*EVERYONE)
+def notice(notice_id: int):
+    notice = get_notice(notice_id)
+    deadline_form = DeadlineForm()
+    if request.method == "GET" and notice.status == NoticeStatus.DRAFT:
+        deadline_form.deadline.data = notice.deadline.astimezone(LOCAL_TZ).replace(tzinfo=None)
+    addable = (
+        findings_without_notice(notice.contractor_id)
+        if notice.status == NoticeStatus.DRAFT and current_user.role in SUPERVISORS
+        else []
+    )
+    return render_template(
+        "notices/detail.html",
+        deadline_form=deadline_form,
+        fix_form=FixForm(),
+        verify_form=VerifyForm(),
+        addable=addable,
+        **notice_context(notice),
+    )
+
+
+@bp.get("/notices/<int:notice_id>.pdf")
+@role_required(*EVERYONE)
+def notice_pdf(notice_id: int):
+    notice = get_notice(notice_id)
+
+    def photo_for(path: str):
+        for item in notice.items:
+            for photo in item.finding.photos:
+                if path in (
+                    url_for("notices.evidence", notice_id=notice.id, photo_id=photo.id),
+                    url_for(
+                        "notices.evidence", notice_id=notice.id, photo_id=photo.id, size="thumb"
+                    ),
+                ):
+                    return photo_path(photo.digest, thumb="size=thumb" in path)
+        return None
+
+    pdf = render_pdf("pdf/notice.html", photo_for, **notice_context(notice))
+    response = make_response(pdf)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="notice-{notice.id}.pdf"'
+    return response
+
+
+@bp.get("/notices/<int:notice_id>/evidence/<int:photo_id>")
+@role_required(*EVERYONE)
+def evidence(notice_id: int, photo_id: int):
+    """A finding's inspection photo, shown to whoever may see the notice it is on."""
+    notice = get_notice(notice_id)
+    photo = db.session.get(InspectionPhoto, photo_id) or abort(404)
+    if not any(photo.item_id == item.finding.item_id for item in notice.items):
+        abort(404)
+    return send_photo(photo.digest, thumb=request.args.get("size") == "thumb")
+
+
+@bp.get("/notices/fix-photos/<int:photo_id>")
+@role_required(*EVERYONE)
+def fix_photo(photo_id: int):
+    photo = get_fix_photo(photo_id)
+    return send_photo(photo.digest, thumb=request.args.get("size") == "thumb")
+
+
+@bp.post("/notices/<int:notice_id>/deadline")
+@role_required(*SUPERVISORS)
+def change_deadline(notice_id: int):
+    notice = get_notice(notice_id)
+    form = DeadlineForm()
+    if not form.validate_on_submit():
+        flash(_("Give a new deadline and the reason for it."), "error")
+        return _back(notice)
+    return _run(
+        notice,
+        lambda: set_deadline(notice, _local_to_utc(form.deadline.data), form.reason.data, _me()),
+        _("Deadline changed."),
+    )
+
+
+@bp.post("/notices/<int:notice_id>/items/<int:item_id>/remove")
+@role_required(*SUPERVISORS)
+def remove(notice_id: int, item_id: int):
+    item = get_notice_item(notice_id, item_id)
+    return _run(item.notice, lambda: remove_item(item, _me()), _("Finding removed."))
+
+
+@bp.post("/notices/<int:notice_id>/findings")
+@role_required(*SUPERVISORS)
+def add(notice_id: int):
+    notice = get_notice(notice_id)
+    finding = db.session.get(Finding, request.form.get("finding_id", type=int) or 0)
+    if finding is None:
+        abort(404)
+    return _run(notice, lambda: add_finding(notice, finding, _me()), _("Finding added."))
+
+
+@bp.post("/notices/<int:notice_id>/issue")
+@role_required(*SUPERVISORS)
+def issue_notice(notice_id: int):
+    notice = get_notice(notice_id)
+    return _run(notice, lambda: issue(notice, _me()), _("Notice issued."))
+
+
+@bp.post("/notices/<int:notice_id>/acknowledge")
+@role_required(Role.CONTRACTOR)
+def acknowledge_notice(notice_id: int):
+    notice = get_notice(notice_id)
+    return _run(notice, lambda: acknowledge(notice, _me()), _("Notice acknowledged."))
+
+
+@bp.post("/notices/<int:notice_id>/items/<int:item_id>/fix")
+@role_required(Role.CONTRACTOR)
+def fix(notice_id: int, item_id: int):
+    item = get_notice_item(notice_id, item_id)
+    form = FixForm()
+    if not form.validate_on_submit():
+        flash(_("Say what was done."), "error")
+        return _back(item.notice, f"#notice-item-{item.id}")
+    photos = [f.read() for f in form.photos.data or [] if f and f.filename]
+    return _run(
+        item.notice,
+        lambda: report_fix(item, _me(), form.note.data, photos),
+        _("Fix reported; an inspector will verify it."),
+        f"#notice-item-{item.id}",
+    )
+
+
+@bp.post("/notices/<int:notice_id>/items/<int:item_id>/verify")
+@role_required(*SUPERVISORS)
+def verify(notice_id: int, item_id: int):
+    item = get_notice_item(notice_id, item_id)
+    form = VerifyForm()
+    if not form.validate_on_submit():
+        flash(_("Choose accept or reject."), "error")
+        return _back(item.notice, f"#notice-item-{item.id}")
+    if form.decision.data == "accept":
+        return _run(
+            item.notice,
+            lambda: accept_fix(item, _me()),
+            _("Fix accepted."),
+            f"#notice-item-{item.id}",
+        )
+    if form.new_deadline.data is None:
+        flash(_("A rejected fix needs a new deadline."), "error")
+        return _back(item.notice, f"#notice-item-{item.id}")
+    return _run(
+        item.notice,
+        lambda: reject_fix(item, _me(), form.reason.data, _local_to_utc(form.new_deadline.data)),
+        _("Fix rejected and sent back."),
+        f"#notice-item-{item.id}",
+    )
+
+
+@bp.route("/notices/rules", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def rules():
+    ensure_default_rules()
+    current = policy()
+    form = PolicyForm(obj=current)
+    if form.validate_on_submit():
+        form.populate_obj(current)
+        rule_errors = _save_rules(request.form)
+        if not rule_errors:
+            db.session.commit()
+            flash(_("Deadline rules saved."), "success")
+            return redirect(url_for("notices.rules"))
+        for error in rule_errors:
+            form.form_errors.append(error)
+        db.session.rollback()
+    db.session.commit()
+    lines = db.session.scalars(sa.select(ServiceLine).order_by(ServiceLine.position)).all()
+    rows = {
+        (r.severity, r.service_line_id): r.hours
+        for r in db.session.scalars(sa.select(DeadlineRule))
+    }
+    return render_template(
+        "notices/rules.html", form=form, lines=lines, rows=rows, severities=list(Severity)
+    ), 422 if form.form_errors else 200
+
+
+def _save_rules(values) -> list[str]:
+    """Rules come as hours-<severity>-<line id or 0>; empty removes a line's own rule."""
+    errors = []
+    lines = {0: None} | {line.id: line for line in db.session.scalars(sa.select(ServiceLine))}
+    existing = {
+        (r.severity, r.service_line_id or 0): r for r in db.session.scalars(sa.select(DeadlineRule))
+    }
+    for severity in Severity:
+        for line_id, line in lines.items():
+            raw = values.get(f"hours-{severity.value}-{line_id}", "").strip()
+            rule = existing.get((severity, line_id))
+            if not raw:
+                if line_id and rule is not None:
+                    db.session.delete(rule)
+                elif not line_id:
+                    errors.append(_("Every severity needs a bureau-wide deadline."))
+                continue
+            if not raw.isdigit() or not 1 <= int(raw) <= 8760:
+                name = line.name if line else _("all lines")
+                errors.append(
+                    _(
+                        "%(severity)s, %(line)s: hours must be 1 to 8760.",
+                        severity=severity.label,
+                        line=name,
+                    )
+                )
+                continue
+            if rule is None:
+                db.session.add(
+                    DeadlineRule(severity=severity, service_line_id=line_id or None, hours=int(raw))
+                )
+            else:
+                rule.hours = int(raw)
+    return errors

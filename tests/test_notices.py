@@ -1,0 +1,523 @@
+"""Rectification notices: the lifecycle, numbering, deadlines, escalation, access and PDF."""
+
+import io
+import subprocess
+import threading
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from app.auth.models import Role
+from app.catalog.models import Severity, SiteKind
+from app.extensions import db
+from app.inspections.checklist import Plan, start_inspection
+from app.inspections.models import Answer, Scope
+from app.inspections.recording import (
+    NotAllowed,
+    attach_photo,
+    record_answer,
+    record_note,
+    reopen,
+    submit,
+)
+from app.notices.deadlines import ensure_default_rules
+from app.notices.lifecycle import (
+    TransitionRefused,
+    accept_fix,
+    acknowledge,
+    draft_notices,
+    escalate,
+    issue,
+    reject_fix,
+    remove_item,
+    report_fix,
+    set_deadline,
+)
+from app.notices.models import DeadlineRule, ExitWarning, ItemStatus, Notice, NoticeStatus
+from app.timeutil import LOCAL_TZ, utcnow
+from tests.conftest import login
+
+
+def jpeg(color=(30, 120, 200)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), color).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def world(make_contractor, make_check_point, make_site, make_user):
+    """A kitchen served by a caterer (critical and general points) and a cleaner; their users."""
+    ensure_default_rules()
+    compound = make_site("机关大院", SiteKind.COMPOUND)
+    kitchen = make_site("后厨", SiteKind.AREA, compound)
+    food = make_check_point(
+        line_code="CAT",
+        category="食品安全",
+        title="食品留样",
+        severity=Severity.CRITICAL,
+        deduction="5",
+    )
+    make_check_point(line_code="CAT", category="厨房环境", title="地面排水")
+    floor = make_check_point(line_code="CLN", category="公共区域", title="大堂地面")
+    caterer, cleaner = make_contractor(name="禾香餐饮"), make_contractor(name="安泰物业")
+    caterer.service_lines, caterer.sites = [food.category.service_line], [kitchen]
+    cleaner.service_lines, cleaner.sites = [floor.category.service_line], [compound]
+    db.session.commit()
+    return {
+        "kitchen": kitchen,
+        "caterer": caterer,
+        "cleaner": cleaner,
+        "inspector": make_user(Role.INSPECTOR),
+        "manager": make_user(Role.MANAGER),
+        "caterer_user": make_user(Role.CONTRACTOR, contractor=caterer),
+        "cleaner_user": make_user(Role.CONTRACTOR, contractor=cleaner),
+    }
+
+
+@pytest.fixture
+def inspection(world):
+    """A submitted block check of the kitchen: both caterer points and the floor failed."""
+    inspector = world["inspector"]
+    checked = start_inspection(Plan(Scope.BLOCK, world["kitchen"]), inspector)
+    for item in checked.items:
+        failed = item.title in ("食品留样", "地面排水", "大堂地面")
+        record_answer(item, Answer.FAIL if failed else Answer.PASS, inspector)
+        if failed:
+            record_note(item, f"{item.title}不合格", inspector)
+            attach_photo(item, jpeg(), inspector)
+    submit(checked, inspector)
+    db.session.commit()
+    return checked
+
+
+@pytest.fixture
+def drafts(world, inspection):
+    made = draft_notices(inspection, world["inspector"])
+    db.session.commit()
+    return {n.contractor_id: n for n in made}
+
+
+@pytest.fixture
+def issued(world, drafts):
+    notice = drafts[world["caterer"].id]
+    issue(notice, world["inspector"])
+    db.session.commit()
+    return notice
+
+
+@pytest.fixture
+def acknowledged(world, issued):
+    acknowledge(issued, world["caterer_user"])
+    db.session.commit()
+    return issued
+
+
+# --- drafting and issuing ---------------------------------------------------------------
+
+
+def test_findings_become_one_draft_per_contractor_with_the_strictest_deadline(world, drafts):
+    caterer = drafts[world["caterer"].id]
+    assert [i.finding.title for i in caterer.items] == ["食品留样", "地面排水"]
+    assert [i.finding.title for i in drafts[world["cleaner"].id].items] == ["大堂地面"]
+    hours = (caterer.deadline - caterer.created_at).total_seconds() / 3600
+    assert hours == pytest.approx(24)  # critical: a day, not the general week
+    assert caterer.status == NoticeStatus.DRAFT and caterer.serial is None
+
+
+def test_a_line_rule_beats_the_bureau_wide_rule(world, inspection):
+    line = inspection.service_lines[0]
+    db.session.add(DeadlineRule(severity=Severity.CRITICAL, service_line_id=line.id, hours=4))
+    db.session.commit()
+    notice = next(
+        n
+        for n in draft_notices(inspection, world["inspector"])
+        if n.contractor_id == world["caterer"].id
+    )
+    assert (notice.deadline - notice.created_at) == timedelta(hours=4)
+
+
+def test_findings_go_on_one_notice_only(world, inspection, drafts):
+    assert draft_notices(inspection, world["inspector"]) == []
+
+
+def test_a_draft_inspection_cannot_make_notices(world):
+    draft = start_inspection(Plan(Scope.BLOCK, world["kitchen"]), world["inspector"])
+    with pytest.raises(TransitionRefused):
+        draft_notices(draft, world["inspector"])
+
+
+def test_deadline_changes_need_a_reason_and_a_future_time(world, drafts):
+    notice = drafts[world["caterer"].id]
+    later = utcnow() + timedelta(days=3)
+    with pytest.raises(TransitionRefused):
+        set_deadline(notice, later, " ", world["inspector"])
+    with pytest.raises(TransitionRefused):
+        set_deadline(notice, utcnow() - timedelta(hours=1), "节假日", world["inspector"])
+    set_deadline(notice, later, "需采购配件", world["inspector"])
+    assert notice.deadline_reason == "需采购配件"
+    assert all(item.deadline == later for item in notice.items)
+
+
+def test_issue_numbers_notices_by_year_in_order(world, drafts):
+    first, second = drafts[world["caterer"].id], drafts[world["cleaner"].id]
+    issue(first, world["inspector"])
+    issue(second, world["manager"])
+    year = utcnow().astimezone(LOCAL_TZ).year
+    assert (first.serial, second.serial) == (1, 2)
+    assert first.number == f"整改〔{year}〕第0001号"
+    assert first.status == NoticeStatus.ISSUED and first.issued_by == world["inspector"]
+    with pytest.raises(TransitionRefused):
+        issue(first, world["inspector"])
+
+
+def test_a_number_taken_in_a_failed_transaction_is_given_again(world, drafts):
+    first, second = drafts[world["caterer"].id], drafts[world["cleaner"].id]
+    issue(first, world["inspector"])
+    assert first.serial == 1
+    db.session.rollback()  # the crash: nothing of that issue is kept
+    issue(db.session.get(Notice, second.id), world["inspector"])
+    db.session.commit()
+    assert db.session.get(Notice, second.id).serial == 1
+
+
+def test_an_empty_draft_or_a_contractor_cannot_issue(world, drafts):
+    notice = drafts[world["cleaner"].id]
+    with pytest.raises(TransitionRefused):
+        issue(notice, world["cleaner_user"])
+    remove_item(notice.items[0], world["inspector"])
+    with pytest.raises(TransitionRefused):
+        issue(notice, world["inspector"])
+
+
+def test_concurrent_issuing_gives_every_number_once(app, world, make_check_point):
+    """Eight inspectors press issue at once: serials 1..8, none twice, none skipped."""
+    ensure_default_rules()
+    notices = []
+    for n in range(8):
+        checked = start_inspection(Plan(Scope.BLOCK, world["kitchen"]), world["inspector"])
+        for item in checked.items:
+            record_answer(
+                item, Answer.FAIL if item.title == "地面排水" else Answer.PASS, world["inspector"]
+            )
+            record_note(item, f"第{n}次", world["inspector"])
+        submit(checked, world["inspector"])
+        notices.extend(draft_notices(checked, world["inspector"]))
+    db.session.commit()
+    ids, inspector_id = [n.id for n in notices], world["inspector"].id
+    barrier, errors = threading.Barrier(len(ids)), []
+
+    def press_issue(notice_id):
+        with app.app_context():
+            try:
+                from app.auth.models import User
+
+                barrier.wait()
+                issue(db.session.get(Notice, notice_id), db.session.get(User, inspector_id))
+                db.session.commit()
+            except Exception as exc:  # reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=press_issue, args=(i,)) for i in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    serials = sorted(db.session.scalars(sa.select(Notice.serial).where(Notice.id.in_(ids))))
+    assert serials == list(range(1, len(ids) + 1))
+
+
+# --- the contractor's side and verification ---------------------------------------------
+
+
+def test_only_the_contractors_own_user_acknowledges(world, issued):
+    for outsider in (world["cleaner_user"], world["inspector"]):
+        with pytest.raises(TransitionRefused):
+            acknowledge(issued, outsider)
+    acknowledge(issued, world["caterer_user"])
+    assert issued.status == NoticeStatus.ACKNOWLEDGED
+    assert issued.acknowledged_by == world["caterer_user"]
+    with pytest.raises(TransitionRefused):
+        acknowledge(issued, world["caterer_user"])
+
+
+def test_a_fix_needs_acknowledgement_a_note_and_a_photo(world, issued):
+    item = issued.items[0]
+    with pytest.raises(TransitionRefused):
+        report_fix(item, world["caterer_user"], "已整改", [jpeg()])
+    acknowledge(issued, world["caterer_user"])
+    with pytest.raises(TransitionRefused):
+        report_fix(item, world["caterer_user"], "", [jpeg()])
+    with pytest.raises(TransitionRefused):
+        report_fix(item, world["caterer_user"], "已整改", [])
+    with pytest.raises(TransitionRefused):
+        report_fix(item, world["cleaner_user"], "已整改", [jpeg()])
+    report_fix(item, world["caterer_user"], "已补足留样", [jpeg(), jpeg((0, 200, 0))])
+    assert item.status == ItemStatus.FIX_REPORTED and len(item.fix_photos) == 2
+    with pytest.raises(TransitionRefused):
+        report_fix(item, world["caterer_user"], "再报", [jpeg()])
+
+
+def test_accepting_every_fix_closes_the_notice(world, acknowledged):
+    first, second = acknowledged.items
+    for item in (first, second):
+        report_fix(item, world["caterer_user"], "已整改", [jpeg()])
+    with pytest.raises(TransitionRefused):
+        accept_fix(first, world["caterer_user"])
+    accept_fix(first, world["inspector"])
+    assert acknowledged.status == NoticeStatus.ACKNOWLEDGED
+    accept_fix(second, world["inspector"])
+    assert acknowledged.status == NoticeStatus.CLOSED and acknowledged.closed_at is not None
+    with pytest.raises(TransitionRefused):
+        accept_fix(second, world["inspector"])
+
+
+def test_rejection_sends_back_with_a_new_deadline_and_twice_warns(world, acknowledged):
+    item = acknowledged.items[0]
+    later = utcnow() + timedelta(days=2)
+    report_fix(item, world["caterer_user"], "已整改", [jpeg()])
+    with pytest.raises(TransitionRefused):
+        reject_fix(item, world["inspector"], "", later)
+    with pytest.raises(TransitionRefused):
+        reject_fix(item, world["inspector"], "未到位", utcnow() - timedelta(hours=1))
+    assert reject_fix(item, world["inspector"], "仍有残渣", later) is None
+    assert (item.status, item.rejections, item.deadline) == (ItemStatus.OPEN, 1, later)
+    report_fix(item, world["caterer_user"], "再次整改", [jpeg()])
+    warning = reject_fix(item, world["inspector"], "依旧未到位", later + timedelta(days=1))
+    db.session.commit()
+    year = utcnow().astimezone(LOCAL_TZ).year
+    assert warning.number == f"退出警告〔{year}〕第001号"
+    assert warning.contractor_id == world["caterer"].id
+
+
+# --- overdue and escalation --------------------------------------------------------------
+
+
+def test_overdue_is_about_findings_still_waiting_for_the_contractor(world, acknowledged):
+    after = utcnow() + timedelta(days=2)
+    assert acknowledged.is_overdue(after)
+    for item in acknowledged.items:
+        report_fix(item, world["caterer_user"], "已整改", [jpeg()])
+    assert not acknowledged.is_overdue(after)  # the fixes now wait for us
+
+
+def test_escalate_marks_once_and_warns_when_overdue_too_long(world, issued):
+    soon = utcnow() + timedelta(days=2)
+    marked, warnings = escalate(soon)
+    assert marked == [issued] and warnings == [] and issued.overdue_at == soon
+    assert escalate(soon + timedelta(hours=1)) == ([], [])
+    much_later = soon + timedelta(days=8)
+    marked, warnings = escalate(much_later)
+    assert marked == [] and len(warnings) == 1
+    assert escalate(much_later + timedelta(days=1)) == ([], [])
+    assert db.session.scalar(sa.select(sa.func.count(ExitWarning.id))) == 1
+
+
+def test_escalate_command_is_for_cron(app, world, issued):
+    issued.deadline = utcnow() - timedelta(hours=1)
+    for item in issued.items:
+        item.deadline = issued.deadline
+    db.session.commit()
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["notices", "escalate"])
+    assert first.exit_code == 0 and "1 notices newly overdue" in first.output
+    assert "0 notices newly overdue" in runner.invoke(args=["notices", "escalate"]).output
+
+
+def test_reopening_an_inspection_respects_its_notices(world, inspection, drafts):
+    issue(drafts[world["caterer"].id], world["inspector"])
+    db.session.commit()
+    with pytest.raises(NotAllowed):
+        reopen(inspection, world["manager"], "更正")
+    db.session.rollback()
+    only_drafts = draft_notices(inspection, world["inspector"])
+    assert only_drafts == []
+
+
+# --- pages, access, PDF ------------------------------------------------------------------
+
+
+def notice_urls(notice):
+    item = notice.items[0]
+    urls = [
+        f"/notices/{notice.id}",
+        f"/notices/{notice.id}.pdf",
+        f"/notices/{notice.id}/evidence/{item.finding.photos[0].id}",
+    ]
+    urls += [f"/notices/fix-photos/{p.id}" for p in item.fix_photos]
+    return urls
+
+
+@pytest.fixture
+def fixed(world, acknowledged):
+    report_fix(acknowledged.items[0], world["caterer_user"], "已补足留样", [jpeg()])
+    db.session.commit()
+    return acknowledged
+
+
+@pytest.mark.parametrize(
+    "who, status",
+    [("caterer_user", 200), ("inspector", 200), ("manager", 200), ("cleaner_user", 404)],
+)
+def test_who_sees_a_notice_its_photos_and_its_pdf(client, world, fixed, who, status):
+    login(client, world[who])
+    for url in notice_urls(fixed):
+        with client.get(url) as response:
+            assert response.status_code == status, url
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, fixed):
+    for url in notice_urls(fixed):
+        assert client.get(url).status_code == 302
+
+
+def test_contractors_do_not_see_drafts_or_others_notices(client, world, drafts, issued):
+    login(client, world["caterer_user"])
+    assert client.get(f"/notices/{drafts[world['cleaner'].id].id}").status_code == 404
+    listing = client.get("/notices?status=all").text
+    assert issued.number in listing
+    assert client.get("/notices?status=draft").status_code == 404
+
+
+def test_the_contractor_acknowledges_and_reports_a_fix_on_the_page(client, world, issued):
+    login(client, world["caterer_user"])
+    home = client.get("/").text
+    assert "待签收的整改通知书" in home and issued.number in home
+    assert client.post(f"/notices/{issued.id}/acknowledge").status_code == 302
+    item = issued.items[0]
+    refused = client.post(
+        f"/notices/{issued.id}/items/{item.id}/fix",
+        data={"note": "已整改"},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 302
+    assert "请至少上传一张整改后的照片" in client.get(f"/notices/{issued.id}").text
+    response = client.post(
+        f"/notices/{issued.id}/items/{item.id}/fix",
+        data={"note": "已补足留样", "photos": [(io.BytesIO(jpeg()), "f.jpg")]},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    db.session.refresh(item)
+    assert item.status == ItemStatus.FIX_REPORTED
+    page = client.get(f"/notices/{issued.id}").text
+    assert "签收人" in page and world["caterer_user"].display_name in page
+    assert "报告整改" in page  # the timeline
+
+
+def test_the_inspector_verifies_from_the_queue(client, world, fixed):
+    login(client, world["inspector"])
+    assert "待现场验收的整改" in client.get("/").text
+    item = fixed.items[0]
+    url = f"/notices/{fixed.id}/items/{item.id}/verify"
+    client.post(url, data={"decision": "reject", "reason": "仍有问题"})
+    db.session.refresh(item)
+    assert item.status == ItemStatus.FIX_REPORTED  # no new deadline: refused
+    later = (utcnow() + timedelta(days=2)).astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M")
+    client.post(url, data={"decision": "reject", "reason": "仍有问题", "new_deadline": later})
+    db.session.refresh(item)
+    assert item.status == ItemStatus.OPEN and item.rejections == 1
+
+
+def test_manager_sees_overdue_notices(client, world, issued):
+    issued.deadline = utcnow() - timedelta(hours=3)
+    for item in issued.items:
+        item.deadline = issued.deadline
+    db.session.commit()
+    login(client, world["manager"])
+    assert "逾期的整改通知书" in client.get("/").text
+    overdue = client.get("/notices?status=overdue").text
+    assert issued.number in overdue and "已逾期" in overdue
+
+
+def test_manager_edits_deadline_rules(client, world):
+    login(client, world["manager"])
+    assert client.get("/notices/rules").status_code == 200
+    line = db.session.scalar(sa.select(DeadlineRule.service_line_id).limit(1))
+    response = client.post(
+        "/notices/rules",
+        data={
+            "hours-critical-0": "12",
+            "hours-major-0": "48",
+            "hours-general-0": "120",
+            "overdue_warning_days": "5",
+            "warning_after_rejections": "3",
+        },
+    )
+    assert response.status_code == 302 and line is None
+    rule = db.session.scalar(
+        sa.select(DeadlineRule).where(
+            DeadlineRule.severity == Severity.CRITICAL, DeadlineRule.service_line_id.is_(None)
+        )
+    )
+    assert rule.hours == 12
+    bad = client.post(
+        "/notices/rules",
+        data={
+            "hours-critical-0": "0",
+            "hours-major-0": "48",
+            "hours-general-0": "",
+            "overdue_warning_days": "5",
+            "warning_after_rejections": "3",
+        },
+    )
+    assert bad.status_code == 422
+    db.session.refresh(rule)
+    assert rule.hours == 12
+    client.post("/logout")
+    login(client, world["inspector"])
+    assert client.get("/notices/rules").status_code == 403
+
+
+def test_notice_pdf_is_an_official_document_with_fonts_and_photos(
+    client, world, acknowledged, tmp_path
+):
+    login(client, world["manager"])
+    pdf = client.get(f"/notices/{acknowledged.id}.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    path = tmp_path / "notice.pdf"
+    path.write_bytes(pdf.data)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for expected in (
+        "整改通知书",
+        acknowledged.number.replace("〔", "").split("〕")[-1],
+        "禾香餐饮",
+        "食品留样不合格",
+        "签收人",
+        "第1页",
+    ):
+        assert expected in text.replace(" ", ""), expected
+    fonts = subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    assert fonts and all("CJK" in line and line.split()[-5] == "yes" for line in fonts)
+    images = subprocess.run(
+        ["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    assert len(images) >= 2, "both findings' photos are printed"
+
+
+def test_exit_warning_has_its_page_and_pdf(client, world, acknowledged, tmp_path):
+    item = acknowledged.items[0]
+    for _ in range(2):
+        report_fix(item, world["caterer_user"], "整改", [jpeg()])
+        warning = reject_fix(item, world["inspector"], "未到位", utcnow() + timedelta(days=1))
+    db.session.commit()
+    login(client, world["caterer_user"])
+    assert warning.number in client.get(f"/warnings/{warning.id}").text
+    pdf = client.get(f"/warnings/{warning.id}.pdf")
+    path = tmp_path / "w.pdf"
+    path.write_bytes(pdf.data)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "书面退出警告" in text
+    client.post("/logout")
+    login(client, world["cleaner_user"])
+    assert client.get(f"/warnings/{warning.id}").status_code == 404
