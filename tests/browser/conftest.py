@@ -66,3 +66,12 @@ def axe_violations(page) -> list[dict]:
         {"id": v["id"], "help": v["help"], "targets": [n["target"] for n in v["nodes"]][:3]}
         for v in result["violations"]
     ]
+
+
+def assert_fits_and_passes_axe(page, what: str) -> None:
+    """No sideways scrolling on this viewport, and no WCAG 2 AA failures axe can find."""
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{what} scrolls sideways by {overflow}px"
+    assert axe_violations(page) == [], what

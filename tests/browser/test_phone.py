@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations, log_in
+from tests.browser.conftest import assert_fits_and_passes_axe, log_in
 
 
 def test_inspector_logs_in_on_a_phone_and_sees_what_waits(page, live_server):
@@ -69,6 +69,8 @@ def test_contractor_sees_only_its_own_company(page, live_server):
         "/inspections/new",
         "/inspections/new?line=2",
         "/inspections/new?line=2&site=2",
+        "/notices",
+        "/notices/rules",
         "/nowhere",
     ],
 )
@@ -84,13 +86,9 @@ def test_pages_fit_a_360px_phone_and_pass_axe(browser, live_server, path):
     if path != "/login":
         log_in(page, live_server, "admin")
     page.goto(f"{live_server}{path}")
-    overflow = page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
     assert page.evaluate("() => document.documentElement.lang") == "zh-Hans"
     assert page.title().endswith("· 巡检")
-    assert axe_violations(page) == []
+    assert_fits_and_passes_axe(page, path)
     context.close()
 
 
@@ -155,9 +153,5 @@ def test_checklist_and_report_fit_a_360px_phone_and_pass_axe(browser, live_serve
             submit(inspection, inspector)
             db.session.commit()
         page.goto(f"{live_server}/inspections/{inspection.id}" + ("/run" if step == "run" else ""))
-        overflow = page.evaluate(
-            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        assert overflow <= 0, f"{step} scrolls sideways by {overflow}px"
-        assert axe_violations(page) == [], step
+        assert_fits_and_passes_axe(page, step)
     context.close()
