@@ -20,8 +20,12 @@ from app.notices.lifecycle import (
 )
 from app.timeutil import as_utc, utcnow
 
-FIX_NOTES = ["已按标准整改完毕，附整改后照片。", "已重新清理并加强巡查频次。",
-             "已补齐台账记录，责任人已培训。", "已更换损坏部件，恢复正常使用。"]
+FIX_NOTES = [
+    "已按标准整改完毕，附整改后照片。",
+    "已重新清理并加强巡查频次。",
+    "已补齐台账记录，责任人已培训。",
+    "已更换损坏部件，恢复正常使用。",
+]
 
 
 def seed_notices(users: dict[str, User]) -> None:
@@ -31,7 +35,8 @@ def seed_notices(users: dict[str, User]) -> None:
     inspector = users["inspector"]
     contractor_users = {u.contractor_id: u for u in users.values() if u.role == Role.CONTRACTOR}
     inspections = db.session.scalars(
-        sa.select(Inspection).where(Inspection.status == Status.SUBMITTED)
+        sa.select(Inspection)
+        .where(Inspection.status == Status.SUBMITTED)
         .order_by(Inspection.ended_at)
     ).all()
     photo_seed = 10_000
@@ -55,8 +60,7 @@ def seed_notices(users: dict[str, User]) -> None:
                 continue  # acknowledged, nothing done yet
             verify = rank > 5  # the recent fixes still wait for an inspector
             for item in notice.items:
-                photo_seed = _fix_item(rng, item, owner, inspector, moment, now, photo_seed,
-                                       verify)
+                photo_seed = _fix_item(rng, item, owner, inspector, moment, now, photo_seed, verify)
     escalate(now)
     db.session.flush()
 
@@ -74,8 +78,13 @@ def _fix_item(rng, item, owner, inspector, moment, now, photo_seed, verify):
         if moment >= now or not verify:
             return photo_seed
         if attempt < rejections_wanted:
-            reject_fix(item, inspector, "现场复查仍未达标，请彻底整改。",
-                       moment + timedelta(hours=48), now=moment)
+            reject_fix(
+                item,
+                inspector,
+                "现场复查仍未达标，请彻底整改。",
+                moment + timedelta(hours=48),
+                now=moment,
+            )
         else:
             accept_fix(item, inspector, now=moment)
     return photo_seed
