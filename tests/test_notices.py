@@ -182,6 +182,16 @@ def test_a_number_taken_in_a_failed_transaction_is_given_again(world, drafts):
     assert db.session.get(Notice, second.id).serial == 1
 
 
+def test_the_rules_clock_starts_at_issue_unless_set_by_hand(world, drafts):
+    late = utcnow() + timedelta(days=5)
+    ruled, manual = drafts[world["caterer"].id], drafts[world["cleaner"].id]
+    issue(ruled, world["inspector"], now=late)
+    assert ruled.deadline == late + timedelta(hours=24)
+    set_deadline(manual, utcnow() + timedelta(days=3), "合同约定", world["inspector"])
+    with pytest.raises(TransitionRefused):
+        issue(manual, world["inspector"], now=late)  # the hand-set deadline has passed
+
+
 def test_an_empty_draft_or_a_contractor_cannot_issue(world, drafts):
     notice = drafts[world["cleaner"].id]
     with pytest.raises(TransitionRefused):

@@ -66,7 +66,11 @@ def findings_without_notice(contractor_id: int) -> list[Finding]:
 
 
 def draft_notices(inspection: Inspection, user: User, now: datetime | None = None):
-    """One draft per contractor from a submitted inspection's findings not yet on a notice."""
+    """One draft per contractor from a submitted inspection's findings not yet on a notice.
+
+    The draft shows the deadline the rules give; issuing restarts that clock unless a
+    reviewer set the deadline by hand.
+    """
     now = now or utcnow()
     _require(user.role in SUPERVISORS, _("Only supervisors draft notices."))
     _require(not inspection.is_draft, _("Submit the inspection first."))
@@ -141,6 +145,10 @@ def issue(notice: Notice, user: User, now: datetime | None = None) -> None:
     now = now or utcnow()
     _editable(notice, user)
     _require(bool(notice.items), _("A notice needs at least one finding."))
+    if not notice.deadline_reason:
+        # The rules' time runs from issue: a draft reviewed late must not cut it short.
+        hours = min(deadline_hours(item.finding) for item in notice.items)
+        notice.deadline = now + timedelta(hours=hours)
     _require(as_utc(notice.deadline) > now, _("The deadline has passed; set a new one."))
     notice.year = now.astimezone(LOCAL_TZ).year
     notice.serial = next_serial("notice", notice.year)
