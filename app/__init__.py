@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     htmx.init_app(app)
 
     from app import audit  # noqa: F401  (registers the model)
+    from app.assessments import bp as assessments_bp
     from app.auth import bp as auth_bp
     from app.catalog import bp as catalog_bp
     from app.inspections import bp as inspections_bp
@@ -41,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(catalog_bp)
     app.register_blueprint(inspections_bp)
     app.register_blueprint(notices_bp)
+    app.register_blueprint(assessments_bp)
 
     from app.cli import register_cli
     from app.main.templating import register_template_helpers

@@ -46,6 +46,7 @@ ACTION_LABELS = {
     "notice_closed": _l("Notice closed"),
     "notice_overdue": _l("Notice overdue"),
     "exit_warning": _l("Written exit warning issued"),
+    "bulletin_published": _l("Bulletin published"),
     "service_line_saved": _l("Service line saved"),
     "category_saved": _l("Category saved"),
     "check_point_saved": _l("Check point saved"),

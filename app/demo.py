@@ -10,6 +10,7 @@ from app.auth.models import Role
 from app.auth.users import create_user
 from app.catalog.models import Certificate, Contractor, ServiceLine, Site, SiteKind, StaffMember
 from app.catalog.standards_io import load_default_catalogue
+from app.demo_assessments import seed_assessments
 from app.demo_inspections import seed_inspections
 from app.demo_notices import seed_notices
 from app.extensions import db
@@ -310,4 +311,5 @@ def seed_demo(history: bool = True) -> None:
     if history:
         seed_inspections(sites, lines, list(contractors.values()), users)
         seed_notices(users)
+        seed_assessments(users)
     db.session.commit()

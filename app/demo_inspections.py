@@ -26,7 +26,6 @@ NOTES = [
     "消防器材压力不足，检查卡未签字。",
     "卫生间有异味，耗材未及时补充。",
 ]
-DAYS_BACK = 62
 
 
 def demo_photo(seed: int) -> bytes:
@@ -113,7 +112,11 @@ def seed_inspections(sites, lines, contractors: list[Contractor], users: dict[st
     plans = _plans(sites, lines, contractors)
     today = local_today()
     inspectors = [users["inspector"], users["inspector2"]]
-    day, turn, photo_seed = today - timedelta(days=DAYS_BACK), 0, 0
+    # From the first day of the month before last: two full past months and this one so far.
+    first = today.replace(day=1)
+    first = (first - timedelta(days=1)).replace(day=1)
+    first = (first - timedelta(days=1)).replace(day=1)
+    day, turn, photo_seed = first, 0, 0
     while day < today:
         if day.weekday() < 5:
             for _ in range(rng.choice((1, 1, 2))):
@@ -148,7 +151,7 @@ def _run_one(rng, plan, lead, joint, tier, schedule, party, started, photo_seed)
         minute += timedelta(minutes=rng.randrange(1, 4))
         roll = rng.random()
         answer = (
-            Answer.FAIL if roll < 0.09 else Answer.NOT_APPLICABLE if roll < 0.14 else Answer.PASS
+            Answer.FAIL if roll < 0.035 else Answer.NOT_APPLICABLE if roll < 0.08 else Answer.PASS
         )
         record_answer(item, answer, lead)
         item.answered_at = minute

@@ -27,6 +27,7 @@ from app.inspections import bp
 from app.inspections.access import get_inspection, get_photo
 from app.inspections.forms import ReopenForm
 from app.inspections.models import (
+    Finding,
     Inspection,
     InspectionItem,
     InspectionPhoto,
@@ -95,6 +96,17 @@ def report_pdf(inspection_id: int):
     response.mimetype = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="inspection-{inspection.id}.pdf"'
     return response
+
+
+@bp.get("/findings/<int:finding_id>")
+@role_required(*SUPERVISORS)
+def finding(finding_id: int):
+    """A finding is shown in the report of the inspection that found it."""
+    found = db.session.get(Finding, finding_id) or abort(404)
+    get_inspection(found.inspection_id)
+    return redirect(
+        url_for("inspections.report", inspection_id=found.inspection_id) + f"#finding-{found.id}"
+    )
 
 
 @bp.get("/inspections/photos/<int:photo_id>")

@@ -19,6 +19,14 @@ NAVIGATION = [
     ("main.home", _l("Home"), tuple(Role), "main.home", "total"),
     ("inspections.inspections", _l("Inspections"), SUPERVISORS, "inspections.", "drafts"),
     ("notices.notices", _l("Notices"), tuple(Role), "notices.", "notices_waiting"),
+    (
+        "assessments.dashboard",
+        _l("Assessment"),
+        SUPERVISORS,
+        ("assessments.dashboard", "assessments.month", "assessments.edit_policy"),
+        None,
+    ),
+    ("assessments.bulletins", _l("Bulletins"), tuple(Role), ("assessments.bulletin",), None),
     ("catalog.standards", _l("Standards"), tuple(Role), "catalog.standards", None),
     ("catalog.contractors", _l("Contractors"), SUPERVISORS, "catalog.contractor", None),
     (
@@ -53,7 +61,9 @@ def register_template_helpers(app):
 
     @app.template_filter("money")
     def money(value: Decimal | None) -> str:
-        return f"¥{value:,.2f}" if value is not None else ""
+        if value is None:
+            return ""
+        return f"−¥{-value:,.2f}" if value < 0 else f"¥{value:,.2f}"
 
     @app.template_filter("points")
     def points(value: Decimal | None) -> str:
@@ -87,5 +97,6 @@ def navigation_for_current_user():
         if badge:
             value = getattr(g.queue, badge)
             count = value if isinstance(value, int) else len(value)
-        entries.append((endpoint, label, count, endpoint_now.startswith(section)))
+        prefixes = section if isinstance(section, tuple) else (section,)
+        entries.append((endpoint, label, count, endpoint_now.startswith(prefixes)))
     return entries

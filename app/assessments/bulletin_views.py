@@ -1,0 +1,103 @@
+"""The monthly bulletin: managers draft, write and publish; everyone reads what is published."""
+
+import sqlalchemy as sa
+from flask import (
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.assessments import bp
+from app.assessments.bulletins import bulletin_data, get_or_create, publish, stored_pdf
+from app.assessments.models import Bulletin, BulletinStatus
+from app.assessments.views import checked_month
+from app.auth.access import EDITORS, EVERYONE, role_required
+from app.extensions import db
+from app.pdf import render_pdf
+
+PROSE = ("summary", "praise", "criticism", "measures")
+
+
+def _readable(month: str) -> Bulletin | None:
+    """The bulletin if the user may read it: published for all, drafts for managers."""
+    bulletin = db.session.scalar(sa.select(Bulletin).where(Bulletin.month == month))
+    if bulletin is not None and bulletin.status == BulletinStatus.PUBLISHED:
+        return bulletin
+    if current_user.role not in EDITORS:
+        abort(404)
+    return bulletin
+
+
+def _pdf(bulletin: Bulletin, data: dict) -> bytes:
+    return render_pdf("pdf/bulletin.html", bulletin=bulletin, data=data)
+
+
+@bp.get("/bulletins")
+@role_required(*EVERYONE)
+def bulletins():
+    query = sa.select(Bulletin).order_by(Bulletin.month.desc())
+    if current_user.role not in EDITORS:
+        query = query.where(Bulletin.status == BulletinStatus.PUBLISHED)
+    return render_template("bulletins/list.html", bulletins=db.session.scalars(query).all())
+
+
+@bp.get("/bulletins/<month>")
+@role_required(*EVERYONE)
+def bulletin(month: str):
+    month = checked_month(month)
+    found = _readable(month)
+    if found is not None and found.status == BulletinStatus.PUBLISHED:
+        return render_template("bulletins/bulletin.html", bulletin=found, data=found.snapshot)
+    draft = found or Bulletin(month=month, status=BulletinStatus.DRAFT)
+    return render_template("bulletins/bulletin.html", bulletin=draft, data=bulletin_data(month))
+
+
+@bp.post("/bulletins/<month>")
+@role_required(*EDITORS)
+def save_bulletin(month: str):
+    month = checked_month(month)
+    draft = get_or_create(month)
+    if draft.status == BulletinStatus.PUBLISHED:
+        flash(_("A published bulletin cannot be changed."), "error")
+    else:
+        for name in PROSE:
+            setattr(draft, name, request.form.get(name, "").strip()[:5000])
+        db.session.commit()
+        flash(_("Bulletin saved."), "success")
+    return redirect(url_for("assessments.bulletin", month=month))
+
+
+@bp.post("/bulletins/<month>/publish")
+@role_required(*EDITORS)
+def publish_bulletin(month: str):
+    month = checked_month(month)
+    draft = get_or_create(month)
+    if draft.status == BulletinStatus.PUBLISHED:
+        flash(_("A published bulletin cannot be changed."), "error")
+        return redirect(url_for("assessments.bulletin", month=month))
+    publish(draft, current_user._get_current_object(), _pdf)
+    db.session.commit()
+    flash(_("Bulletin published."), "success")
+    return redirect(url_for("assessments.bulletin", month=month))
+
+
+@bp.get("/bulletins/<month>.pdf")
+@role_required(*EVERYONE)
+def bulletin_pdf(month: str):
+    month = checked_month(month)
+    found = _readable(month)
+    if found is not None and found.status == BulletinStatus.PUBLISHED:
+        return send_file(
+            stored_pdf(found), mimetype="application/pdf", download_name=f"bulletin-{month}.pdf"
+        )
+    draft = found or Bulletin(month=month, status=BulletinStatus.DRAFT)
+    response = make_response(_pdf(draft, bulletin_data(month)))
+    response.mimetype = "application/pdf"
+    return response

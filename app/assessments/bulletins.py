@@ -1,0 +1,177 @@
+"""The monthly bulletin's figures, and publishing: a frozen snapshot and a stored PDF."""
+
+import hashlib
+from decimal import Decimal
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.assessments.models import Bulletin, BulletinStatus
+from app.assessments.monthly import assess_month, month_bounds, policy, shift_month
+from app.audit import record_event
+from app.catalog.models import ServiceLine, Severity
+from app.extensions import db
+from app.inspections.models import Inspection, Status
+from app.notices.models import Notice, NoticeStatus
+from app.timeutil import as_utc, utcnow
+
+TREND_MONTHS = 6
+
+
+def _str(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def bulletin_data(month: str) -> dict:
+    """Everything the bulletin prints, as plain JSON-ready values."""
+    results = assess_month(month)
+    current = policy()
+    line_names = {line.id: line.name for line in db.session.scalars(sa.select(ServiceLine))}
+    ranking = [
+        {
+            "contractor_id": r.contractor.id,
+            "name": r.contractor.name,
+            "short_name": r.contractor.short_name,
+            "rank": r.rank,
+            "overall": _str(r.overall),
+            "satisfaction": _str(r.satisfaction),
+            "money": _str(r.money),
+            "findings": len(r.findings),
+            "terminate": r.flagged_for_termination,
+            "retender": r.retender,
+            "lines": [
+                {
+                    "line": line_names[line.service_line_id],
+                    "score": _str(line.score),
+                    "deducted": _str(line.deducted),
+                    "bonus": _str(line.bonus),
+                }
+                for line in r.lines
+            ],
+        }
+        for r in results
+    ]
+    by_line: dict[str, list[dict]] = {}
+    for r in results:
+        for line in r.lines:
+            by_line.setdefault(line_names[line.service_line_id], []).append(
+                {"short_name": r.contractor.short_name, "score": _str(line.score)}
+            )
+    for rows in by_line.values():
+        rows.sort(key=lambda row: -Decimal(row["score"]))
+    findings_by_line: dict[str, dict[str, int]] = {}
+    for r in results:
+        for finding in r.findings:
+            line = _finding_line(r, finding, line_names)
+            counts = findings_by_line.setdefault(line, {s.value: 0 for s in Severity})
+            counts[finding.severity.value] += 1
+    criticise_below = Decimal(current.criticise_below)
+    return {
+        "month": month,
+        "ranking": ranking,
+        "by_line": by_line,
+        "findings_by_line": findings_by_line,
+        "notices": notice_figures(month),
+        "praise": [
+            row["short_name"]
+            for row in ranking[: current.praise_top]
+            if Decimal(row["overall"]) >= criticise_below
+        ],
+        "criticism": [
+            row["short_name"] for row in ranking if Decimal(row["overall"]) < criticise_below
+        ],
+        "trend": trend(month),
+    }
+
+
+def _finding_line(result, finding, line_names) -> str:
+    point = finding.check_point
+    if point is not None and point.category.service_line_id in line_names:
+        return line_names[point.category.service_line_id]
+    return line_names[result.lines[0].service_line_id]
+
+
+def notice_figures(month: str) -> dict[str, int]:
+    start, end = month_bounds(month)
+    issued = db.session.scalars(
+        sa.select(Notice).where(Notice.issued_at >= start, Notice.issued_at < end)
+    ).all()
+    closed = [n for n in issued if n.status == NoticeStatus.CLOSED]
+    on_time = [
+        n
+        for n in closed
+        if all(as_utc(i.fix_reported_at or n.closed_at) <= as_utc(i.deadline) for i in n.items)
+    ]
+    overdue = db.session.scalar(
+        sa.select(sa.func.count(Notice.id)).where(
+            Notice.overdue_at >= start, Notice.overdue_at < end
+        )
+    )
+    return {
+        "issued": len(issued),
+        "closed": len(closed),
+        "closed_on_time": len(on_time),
+        "overdue": overdue,
+    }
+
+
+def trend(month: str) -> dict:
+    """Each contractor's overall score over the last six months, oldest first."""
+    months = [shift_month(month, -back) for back in range(TREND_MONTHS - 1, -1, -1)]
+    series: dict[str, list[str]] = {}
+    for index, each in enumerate(months):
+        start, end = month_bounds(each)
+        inspected = db.session.scalar(
+            sa.select(sa.func.count(Inspection.id)).where(
+                Inspection.status == Status.SUBMITTED,
+                Inspection.started_at >= start,
+                Inspection.started_at < end,
+            )
+        )
+        if not inspected:
+            continue  # no record that month: no score to plot
+        for r in assess_month(each):
+            row = series.setdefault(r.contractor.short_name, [None] * len(months))
+            row[index] = str(r.overall)
+    return {"months": months, "series": series}
+
+
+def get_or_create(month: str) -> Bulletin:
+    bulletin = db.session.scalar(sa.select(Bulletin).where(Bulletin.month == month))
+    if bulletin is None:
+        bulletin = Bulletin(month=month, status=BulletinStatus.DRAFT)
+        db.session.add(bulletin)
+        db.session.flush()
+    return bulletin
+
+
+def bulletin_dir() -> Path:
+    return Path(current_app.instance_path) / "bulletins"
+
+
+def publish(bulletin: Bulletin, user, pdf_from_data) -> None:
+    """Freeze the figures and the prose: store the data and the PDF made from them."""
+    if bulletin.status == BulletinStatus.PUBLISHED:
+        raise ValueError("already published")
+    bulletin.snapshot = bulletin_data(bulletin.month)
+    pdf = pdf_from_data(bulletin, bulletin.snapshot)
+    digest = hashlib.sha256(pdf).hexdigest()
+    folder = bulletin_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{digest}.pdf").write_bytes(pdf)
+    bulletin.pdf_digest = digest
+    bulletin.status = BulletinStatus.PUBLISHED
+    bulletin.published_at, bulletin.published_by = utcnow(), user
+    record_event(
+        "bulletin_published",
+        bulletin,
+        from_state=BulletinStatus.DRAFT.value,
+        to_state=BulletinStatus.PUBLISHED.value,
+        detail=bulletin.month,
+        actor=user,
+    )
+
+
+def stored_pdf(bulletin: Bulletin) -> Path:
+    return bulletin_dir() / f"{bulletin.pdf_digest}.pdf"

@@ -1,0 +1,235 @@
+"""The month's assessment from the records: findings, overdue notices, warnings, bonuses and
+satisfaction, fed to the pure functions in scoring.py."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.assessments.models import AssessmentPolicy, BonusEntry, SatisfactionEntry
+from app.assessments.scoring import (
+    Band,
+    Entry,
+    LineScore,
+    band_for,
+    below_target_runs,
+    money,
+    overall,
+    settle,
+    weighted,
+)
+from app.catalog.models import CheckCategory, CheckPoint, Contractor
+from app.extensions import db
+from app.inspections.models import Finding, Inspection, Status
+from app.notices.models import ExitWarning, Notice
+from app.timeutil import LOCAL_TZ
+
+DEFAULT_POLICY = {
+    "tier_weights": {
+        "daily": "1.0",
+        "weekly_joint": "1.2",
+        "monthly": "1.5",
+        "half_yearly": "2.0",
+        "ad_hoc": "1.0",
+    },
+    "overdue_notice_points": Decimal("2"),
+    "exit_warning_points": Decimal("5"),
+    "complaint_points": Decimal("3"),
+    "bonus_cap": Decimal("5"),
+    "score_bands": [
+        {"minimum": "95", "percent": "10"},
+        {"minimum": "90", "percent": "0"},
+        {"minimum": "80", "percent": "-10"},
+        {"minimum": "0", "percent": "-30"},
+    ],
+    "satisfaction_bands": [
+        {"minimum": "95", "percent": "5"},
+        {"minimum": "90", "percent": "0"},
+        {"minimum": "80", "percent": "-5"},
+        {"minimum": "0", "percent": "-15"},
+    ],
+    "praise_top": 1,
+    "criticise_below": Decimal("85"),
+}
+
+
+def policy() -> AssessmentPolicy:
+    current = db.session.get(AssessmentPolicy, 1)
+    if current is None:
+        current = AssessmentPolicy(id=1, **DEFAULT_POLICY)
+        db.session.add(current)
+        db.session.flush()
+    return current
+
+
+def bands(raw: list[dict]) -> list[Band]:
+    return [Band(Decimal(b["minimum"]), Decimal(b["percent"])) for b in raw]
+
+
+def month_start(month: str) -> date:
+    return datetime.strptime(month, "%Y-%m").date()
+
+
+def shift_month(month: str, delta: int) -> str:
+    start = month_start(month)
+    index = start.year * 12 + start.month - 1 + delta
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """The month's start and end instants in the bureau's time zone."""
+    start = datetime.combine(month_start(month), datetime.min.time(), LOCAL_TZ)
+    end = datetime.combine(month_start(shift_month(month, 1)), datetime.min.time(), LOCAL_TZ)
+    return start, end
+
+
+def month_of(moment: datetime) -> str:
+    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m")
+
+
+@dataclass
+class ContractorResult:
+    contractor: Contractor
+    lines: list[LineScore]
+    overall: Decimal
+    satisfaction: Decimal | None
+    satisfaction_band: int | None
+    money: Decimal
+    below_three_quarters: bool
+    below_two_years: bool
+    retender: bool
+    rank: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def flagged_for_termination(self) -> bool:
+        return self.below_three_quarters or self.below_two_years
+
+
+def _line_of_points(point_ids) -> dict[int, int | None]:
+    rows = db.session.execute(
+        sa.select(CheckPoint.id, CheckCategory.service_line_id)
+        .join(CheckCategory, CheckPoint.category_id == CheckCategory.id)
+        .where(CheckPoint.id.in_(point_ids))
+    )
+    return dict(rows.all())
+
+
+def assess_month(month: str) -> list[ContractorResult]:
+    """Every active contractor's scores for the month, best first, each point traceable."""
+    current = policy()
+    weights = {tier: Decimal(w) for tier, w in current.tier_weights.items()}
+    start, end = month_bounds(month)
+    contractors = db.session.scalars(
+        sa.select(Contractor)
+        .where(Contractor.active.is_(True))
+        .options(selectinload(Contractor.service_lines))
+        .order_by(Contractor.name)
+    ).all()
+    lines = {
+        c.id: {line.id: LineScore(c.id, line.id) for line in c.service_lines}
+        for c in contractors
+        if c.service_lines
+    }
+    primary = {c.id: c.service_lines[0].id for c in contractors if c.service_lines}
+
+    def charge(contractor_id, line_id, entry, bonus=False):
+        if contractor_id not in lines:
+            return
+        own = lines[contractor_id]
+        target = own.get(line_id) or own[primary[contractor_id]]
+        (target.bonuses if bonus else target.deductions).append(entry)
+
+    findings = db.session.scalars(
+        sa.select(Finding)
+        .join(Finding.inspection)
+        .where(
+            Inspection.status == Status.SUBMITTED, Finding.found_at >= start, Finding.found_at < end
+        )
+        .options(selectinload(Finding.inspection))
+        .order_by(Finding.found_at, Finding.id)
+    ).all()
+    line_of = _line_of_points({f.check_point_id for f in findings if f.check_point_id})
+    by_contractor: dict[int, list[Finding]] = {}
+    for finding in findings:
+        points = weighted(finding.deduction, finding.inspection.tier.value, weights)
+        charge(
+            finding.contractor_id,
+            line_of.get(finding.check_point_id),
+            Entry("finding", finding.id, finding.title, points),
+        )
+        by_contractor.setdefault(finding.contractor_id, []).append(finding)
+    for notice in db.session.scalars(
+        sa.select(Notice).where(Notice.overdue_at >= start, Notice.overdue_at < end)
+    ):
+        first = notice.items[0].finding if notice.items else None
+        line_id = line_of.get(first.check_point_id) if first else None
+        charge(
+            notice.contractor_id,
+            line_id,
+            Entry("overdue", notice.id, notice.number, current.overdue_notice_points),
+        )
+    for warning in db.session.scalars(
+        sa.select(ExitWarning).where(ExitWarning.issued_at >= start, ExitWarning.issued_at < end)
+    ):
+        charge(
+            warning.contractor_id,
+            None,
+            Entry("warning", warning.id, warning.number, current.exit_warning_points),
+        )
+    for bonus in db.session.scalars(sa.select(BonusEntry).where(BonusEntry.month == month)):
+        charge(
+            bonus.contractor_id,
+            bonus.service_line_id,
+            Entry("bonus", bonus.id, bonus.reason, bonus.points),
+            bonus=True,
+        )
+
+    rates = _satisfaction_history(month)
+    results = []
+    month_end = (end - timedelta(days=1)).date()
+    for contractor in contractors:
+        if contractor.id not in lines:
+            continue
+        settled = [settle(line, current.bonus_cap) for line in lines[contractor.id].values()]
+        total = overall(settled)
+        history = rates.get(contractor.id, {})
+        rate = history.get(month)
+        three_quarters, two_years = below_target_runs(history, contractor.satisfaction_target)
+        results.append(
+            ContractorResult(
+                contractor=contractor,
+                lines=settled,
+                overall=total,
+                satisfaction=rate,
+                satisfaction_band=(
+                    band_for(rate, bands(current.satisfaction_bands)) if rate is not None else None
+                ),
+                money=money(
+                    total,
+                    rate,
+                    contractor.deposit_amount / 12,
+                    bands(current.score_bands),
+                    bands(current.satisfaction_bands),
+                ),
+                below_three_quarters=three_quarters,
+                below_two_years=two_years,
+                retender=contractor.due_for_retender(month_end),
+                findings=by_contractor.get(contractor.id, []),
+            )
+        )
+    results.sort(key=lambda r: (-r.overall, r.contractor.name))
+    for rank, result in enumerate(results, start=1):
+        result.rank = rank
+    return results
+
+
+def _satisfaction_history(up_to: str) -> dict[int, dict[str, Decimal]]:
+    history: dict[int, dict[str, Decimal]] = {}
+    for entry in db.session.scalars(
+        sa.select(SatisfactionEntry).where(SatisfactionEntry.month <= up_to)
+    ):
+        history.setdefault(entry.contractor_id, {})[entry.month] = entry.rate
+    return history

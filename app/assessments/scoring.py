@@ -1,0 +1,120 @@
+"""The 100-point monthly assessment as pure functions: no database, no request.
+
+Every contractor starts each month at 100 for each service line it serves. Each deduction
+and bonus is a line item that names its source, so every point can be traced on screen.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+FULL_MARKS = Decimal(100)
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One deduction or bonus: where it comes from (kind, id), what it says, its points."""
+
+    kind: str  # finding, overdue, warning, complaint, bonus
+    ref_id: int
+    label: str
+    points: Decimal
+
+
+@dataclass
+class LineScore:
+    contractor_id: int
+    service_line_id: int
+    deductions: list[Entry] = field(default_factory=list)
+    bonuses: list[Entry] = field(default_factory=list)
+    score: Decimal = FULL_MARKS
+
+    @property
+    def deducted(self) -> Decimal:
+        return sum((e.points for e in self.deductions), ZERO)
+
+    @property
+    def bonus(self) -> Decimal:
+        return sum((e.points for e in self.bonuses), ZERO)
+
+
+def round_points(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def weighted(points: Decimal, tier: str, weights: dict[str, Decimal]) -> Decimal:
+    """A finding's deduction scaled by the weight of the tier that found it."""
+    return round_points(points * weights.get(tier, Decimal(1)))
+
+
+def score(deductions: Iterable[Entry], bonuses: Iterable[Entry], bonus_cap: Decimal) -> Decimal:
+    """100 less deductions (never below 0), plus bonus points up to the cap."""
+    base = max(ZERO, FULL_MARKS - sum((e.points for e in deductions), ZERO))
+    bonus = min(max(ZERO, sum((e.points for e in bonuses), ZERO)), bonus_cap)
+    return round_points(base + bonus)
+
+
+def settle(line: LineScore, bonus_cap: Decimal) -> LineScore:
+    line.score = score(line.deductions, line.bonuses, bonus_cap)
+    return line
+
+
+def overall(lines: Sequence[LineScore]) -> Decimal:
+    """A contractor's overall score: the mean of its line scores."""
+    if not lines:
+        return FULL_MARKS
+    return round_points(sum((line.score for line in lines), ZERO) / len(lines))
+
+
+@dataclass(frozen=True)
+class Band:
+    minimum: Decimal
+    percent: Decimal  # of the month's deposit: positive rewards, negative deducts
+
+
+def band_for(value: Decimal, bands: Sequence[Band]) -> int:
+    """Index of the first band (highest first) whose minimum the value reaches."""
+    for index, band in enumerate(bands):
+        if value >= band.minimum:
+            return index
+    return len(bands) - 1
+
+
+def money(
+    contractor_score: Decimal,
+    satisfaction: Decimal | None,
+    monthly_deposit: Decimal,
+    score_bands: Sequence[Band],
+    satisfaction_bands: Sequence[Band],
+) -> Decimal:
+    """Reward (+) or deduction (−) against the month's share of the service deposit."""
+    percent = score_bands[band_for(contractor_score, score_bands)].percent
+    if satisfaction is not None:
+        percent += satisfaction_bands[band_for(satisfaction, satisfaction_bands)].percent
+    return (monthly_deposit * percent / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def quarter_of(month: str) -> str:
+    year, number = month.split("-")
+    return f"{year}-Q{(int(number) - 1) // 3 + 1}"
+
+
+def below_target_runs(monthly_rates: dict[str, Decimal], target: Decimal) -> tuple[bool, bool]:
+    """(three quarters running, two years running) with satisfaction below the target.
+
+    Quarters and years are averaged from the months that have a rate; the runs are the
+    latest consecutive ones that have data.
+    """
+
+    def averages(key) -> list[tuple[str, Decimal]]:
+        groups: dict[str, list[Decimal]] = {}
+        for month, rate in monthly_rates.items():
+            groups.setdefault(key(month), []).append(rate)
+        return sorted((k, sum(v) / len(v)) for k, v in groups.items())
+
+    quarters = averages(quarter_of)
+    years = averages(lambda month: month[:4])
+    three_quarters = len(quarters) >= 3 and all(rate < target for _, rate in quarters[-3:])
+    two_years = len(years) >= 2 and all(rate < target for _, rate in years[-2:])
+    return three_quarters, two_years

@@ -1,0 +1,314 @@
+"""The month's scores with every point traced, bonus and satisfaction entry, the policy,
+the manager's dashboard and the finance office's spreadsheet."""
+
+import io
+import re
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from openpyxl import Workbook
+
+from app.assessments import bp
+from app.assessments.models import BonusEntry, BonusKind, SatisfactionEntry
+from app.assessments.monthly import assess_month, month_bounds, month_of, policy
+from app.auth.access import EDITORS, SUPERVISORS, role_required
+from app.catalog.models import Contractor, ServiceLine
+from app.extensions import db
+from app.inspections.models import Inspection, Status, Tier
+from app.notices.models import Notice, NoticeStatus
+from app.timeutil import utcnow
+
+MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def checked_month(month: str) -> str:
+    if not MONTH_PATTERN.match(month):
+        abort(404)
+    return month
+
+
+def month_so_far(month: str) -> dict[str, int]:
+    """The dashboard's counters for a month: inspections done, notices open and overdue."""
+    start, end = month_bounds(month)
+    now = utcnow()
+    open_notices = db.session.scalars(
+        sa.select(Notice).where(Notice.status.in_((NoticeStatus.ISSUED, NoticeStatus.ACKNOWLEDGED)))
+    ).all()
+    return {
+        "inspections": db.session.scalar(
+            sa.select(sa.func.count(Inspection.id)).where(
+                Inspection.status == Status.SUBMITTED,
+                Inspection.started_at >= start,
+                Inspection.started_at < end,
+            )
+        ),
+        "open_notices": len(open_notices),
+        "overdue_notices": sum(1 for n in open_notices if n.is_overdue(now)),
+    }
+
+
+@bp.get("/assessments")
+@role_required(*SUPERVISORS)
+def dashboard():
+    return redirect(url_for("assessments.month", month=month_of(utcnow())))
+
+
+@bp.get("/assessments/<month>")
+@role_required(*SUPERVISORS)
+def month(month: str):
+    month = checked_month(month)
+    results = assess_month(month)
+    db.session.commit()  # the policy row, created on first use
+    contractors = db.session.scalars(
+        sa.select(Contractor).where(Contractor.active.is_(True)).order_by(Contractor.name)
+    ).all()
+    lines = {line.id: line for line in db.session.scalars(sa.select(ServiceLine))}
+    return render_template(
+        "assessments/month.html",
+        month=month,
+        results=results,
+        lines=lines,
+        counters=month_so_far(month),
+        contractors=contractors,
+        kinds=list(BonusKind),
+        is_current=month == month_of(utcnow()),
+        policy=policy(),
+        bonuses=db.session.scalars(
+            sa.select(BonusEntry).where(BonusEntry.month == month).order_by(BonusEntry.id)
+        ).all(),
+    )
+
+
+def _decimal(name: str, low: Decimal, high: Decimal) -> Decimal | None:
+    try:
+        value = Decimal(request.form.get(name, "").strip())
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() and low <= value <= high else None
+
+
+@bp.post("/assessments/<month>/bonus")
+@role_required(*EDITORS)
+def add_bonus(month: str):
+    month = checked_month(month)
+    contractor_id, _sep, line_id = request.form.get("contractor_line", "").partition(":")
+    contractor = db.session.get(Contractor, int(contractor_id)) if contractor_id.isdigit() else None
+    line = db.session.get(ServiceLine, int(line_id)) if line_id.isdigit() else None
+    points = _decimal("points", Decimal("0.1"), Decimal("20"))
+    reason = request.form.get("reason", "").strip()
+    try:
+        kind = BonusKind(request.form.get("kind", ""))
+    except ValueError:
+        kind = None
+    if not (
+        contractor and line and line in contractor.service_lines and points and reason and kind
+    ):
+        flash(
+            _(
+                "A bonus needs a contractor, one of its lines, the kind, 0.1 to 20 points "
+                "and a reason."
+            ),
+            "error",
+        )
+    else:
+        db.session.add(
+            BonusEntry(
+                month=month,
+                contractor=contractor,
+                service_line=line,
+                kind=kind,
+                points=points.quantize(Decimal("0.1")),
+                reason=reason[:2000],
+                created_by_id=current_user.id,
+            )
+        )
+        db.session.commit()
+        flash(_("Bonus recorded."), "success")
+    return redirect(url_for("assessments.month", month=month) + "#bonus")
+
+
+@bp.post("/assessments/<month>/satisfaction")
+@role_required(*EDITORS)
+def enter_satisfaction(month: str):
+    month = checked_month(month)
+    contractor = db.session.get(Contractor, request.form.get("contractor_id", type=int) or 0)
+    rate = _decimal("rate", Decimal(0), Decimal(100))
+    respondents = request.form.get("respondents", type=int)
+    if contractor is None or rate is None or respondents is None or respondents < 0:
+        flash(_("Enter a rate from 0 to 100 and the number of respondents."), "error")
+    else:
+        entry = db.session.scalar(
+            sa.select(SatisfactionEntry).where(
+                SatisfactionEntry.month == month, SatisfactionEntry.contractor_id == contractor.id
+            )
+        )
+        if entry is None:
+            entry = SatisfactionEntry(month=month, contractor_id=contractor.id)
+            db.session.add(entry)
+        entry.rate = rate.quantize(Decimal("0.01"))
+        entry.respondents = respondents
+        entry.entered_by_id = current_user.id
+        db.session.commit()
+        flash(_("Satisfaction saved."), "success")
+    return redirect(url_for("assessments.month", month=month) + "#satisfaction")
+
+
+@bp.get("/assessments/<month>.xlsx")
+@role_required(*EDITORS)
+def export(month: str):
+    month = checked_month(month)
+    results = assess_month(month)
+    lines = {line.id: line.name for line in db.session.scalars(sa.select(ServiceLine))}
+    workbook = Workbook()
+    scores = workbook.active
+    scores.title = "考核得分"
+    scores.append(
+        [
+            "排名",
+            "承包单位",
+            "服务项目",
+            "得分",
+            "扣分",
+            "加分",
+            "综合得分",
+            "满意率",
+            "保证金奖惩（元）",
+        ]
+    )
+    for r in results:
+        for line in r.lines:
+            scores.append(
+                [
+                    r.rank,
+                    r.contractor.name,
+                    lines[line.service_line_id],
+                    float(line.score),
+                    float(line.deducted),
+                    float(line.bonus),
+                    float(r.overall),
+                    float(r.satisfaction) if r.satisfaction else None,
+                    float(r.money),
+                ]
+            )
+    findings = workbook.create_sheet("问题清单")
+    findings.append(["发现时间", "承包单位", "检查点", "严重程度", "扣分", "说明", "检查"])
+    for r in results:
+        for f in r.findings:
+            findings.append(
+                [
+                    f.found_at.strftime("%Y-%m-%d %H:%M"),
+                    r.contractor.name,
+                    f.title,
+                    f.severity.label,
+                    float(f.deduction),
+                    f.note,
+                    f.inspection_id,
+                ]
+            )
+    start, end = month_bounds(month)
+    notices = workbook.create_sheet("整改通知")
+    notices.append(["编号", "承包单位", "状态", "签发时间", "问题数", "是否逾期"])
+    for n in db.session.scalars(
+        sa.select(Notice)
+        .where(Notice.issued_at >= start, Notice.issued_at < end)
+        .order_by(Notice.serial)
+    ):
+        notices.append(
+            [
+                n.number,
+                n.contractor.name,
+                n.status.label,
+                n.issued_at.strftime("%Y-%m-%d %H:%M"),
+                len(n.items),
+                "是" if n.overdue_at else "否",
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return send_file(
+        buffer,
+        as_attachment=True,
+        download_name=f"xunjian-{month}.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+TIERS = ("daily", "weekly_joint", "monthly", "half_yearly", "ad_hoc")
+
+
+@bp.route("/assessments/policy", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def edit_policy():
+    current = policy()
+    errors = []
+    if request.method == "POST":
+        errors = _apply_policy(current)
+        if not errors:
+            db.session.commit()
+            flash(_("Assessment rules saved."), "success")
+            return redirect(url_for("assessments.edit_policy"))
+        db.session.rollback()
+        current = policy()
+    db.session.commit()
+    return render_template(
+        "assessments/policy.html",
+        policy=current,
+        tiers=TIERS,
+        errors=errors,
+        tier_labels={tier.value: tier.label for tier in Tier},
+    ), 422 if errors else 200
+
+
+def _apply_policy(current) -> list[str]:
+    errors = []
+    weights = {}
+    for tier in TIERS:
+        value = _decimal(f"weight-{tier}", Decimal("0"), Decimal("5"))
+        if value is None:
+            errors.append(_("Tier weights are numbers from 0 to 5."))
+            break
+        weights[tier] = str(value)
+    fixed = {}
+    for name in (
+        "overdue_notice_points",
+        "exit_warning_points",
+        "complaint_points",
+        "bonus_cap",
+        "criticise_below",
+    ):
+        value = _decimal(name, Decimal("0"), Decimal("100"))
+        if value is None:
+            errors.append(_("Points are numbers from 0 to 100."))
+            break
+        fixed[name] = value
+    praise_top = request.form.get("praise_top", type=int)
+    if praise_top is None or not 0 <= praise_top <= 10:
+        errors.append(_("Praise goes to 0 to 10 contractors."))
+    band_sets = {}
+    for name in ("score_bands", "satisfaction_bands"):
+        rows = []
+        for index in range(4):
+            minimum = _decimal(f"{name}-{index}-minimum", Decimal(0), Decimal(100))
+            percent = _decimal(f"{name}-{index}-percent", Decimal(-100), Decimal(100))
+            if minimum is None or percent is None:
+                errors.append(_("Each band needs a minimum (0 to 100) and a percentage."))
+                break
+            rows.append({"minimum": str(minimum), "percent": str(percent)})
+        if rows and [Decimal(r["minimum"]) for r in rows] != sorted(
+            (Decimal(r["minimum"]) for r in rows), reverse=True
+        ):
+            errors.append(_("List the bands from the highest minimum down."))
+        band_sets[name] = rows
+    if errors:
+        return errors
+    current.tier_weights = weights
+    for name, value in fixed.items():
+        setattr(current, name, value)
+    current.praise_top = praise_top
+    current.score_bands = band_sets["score_bands"]
+    current.satisfaction_bands = band_sets["satisfaction_bands"]
+    return []
