@@ -56,12 +56,8 @@ DEFAULT_POLICY = {
 
 
 def policy() -> AssessmentPolicy:
-    current = db.session.get(AssessmentPolicy, 1)
-    if current is None:
-        current = AssessmentPolicy(id=1, **DEFAULT_POLICY)
-        db.session.add(current)
-        db.session.flush()
-    return current
+    """The managers' rules; until they first save them, the defaults (not yet stored)."""
+    return db.session.get(AssessmentPolicy, 1) or AssessmentPolicy(id=1, **DEFAULT_POLICY)
 
 
 def bands(raw: list[dict]) -> list[Band]:

@@ -95,26 +95,24 @@ def money(
     return (monthly_deposit * percent / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
-def quarter_of(month: str) -> str:
+def quarter_index(month: str) -> int:
     year, number = month.split("-")
-    return f"{year}-Q{(int(number) - 1) // 3 + 1}"
+    return int(year) * 4 + (int(number) - 1) // 3
+
+
+def _below_in_a_row(periods: dict[int, list[Decimal]], target: Decimal, run: int) -> bool:
+    """The latest `run` periods with data are consecutive and each averages below target."""
+    latest = sorted(periods)[-run:]
+    if len(latest) < run or latest[-1] - latest[0] != run - 1:
+        return False
+    return all(sum(periods[p]) / len(periods[p]) < target for p in latest)
 
 
 def below_target_runs(monthly_rates: dict[str, Decimal], target: Decimal) -> tuple[bool, bool]:
-    """(three quarters running, two years running) with satisfaction below the target.
-
-    Quarters and years are averaged from the months that have a rate; the runs are the
-    latest consecutive ones that have data.
-    """
-
-    def averages(key) -> list[tuple[str, Decimal]]:
-        groups: dict[str, list[Decimal]] = {}
-        for month, rate in monthly_rates.items():
-            groups.setdefault(key(month), []).append(rate)
-        return sorted((k, sum(v) / len(v)) for k, v in groups.items())
-
-    quarters = averages(quarter_of)
-    years = averages(lambda month: month[:4])
-    three_quarters = len(quarters) >= 3 and all(rate < target for _, rate in quarters[-3:])
-    two_years = len(years) >= 2 and all(rate < target for _, rate in years[-2:])
-    return three_quarters, two_years
+    """(three quarters running, two years running) with satisfaction below the target."""
+    quarters: dict[int, list[Decimal]] = {}
+    years: dict[int, list[Decimal]] = {}
+    for month, rate in monthly_rates.items():
+        quarters.setdefault(quarter_index(month), []).append(rate)
+        years.setdefault(int(month[:4]), []).append(rate)
+    return _below_in_a_row(quarters, target, 3), _below_in_a_row(years, target, 2)

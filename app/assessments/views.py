@@ -61,7 +61,6 @@ def dashboard():
 def month(month: str):
     month = checked_month(month)
     results = assess_month(month)
-    db.session.commit()  # the policy row, created on first use
     contractors = db.session.scalars(
         sa.select(Contractor).where(Contractor.active.is_(True)).order_by(Contractor.name)
     ).all()
@@ -248,12 +247,12 @@ def edit_policy():
     if request.method == "POST":
         errors = _apply_policy(current)
         if not errors:
+            db.session.merge(current)
             db.session.commit()
             flash(_("Assessment rules saved."), "success")
             return redirect(url_for("assessments.edit_policy"))
         db.session.rollback()
         current = policy()
-    db.session.commit()
     return render_template(
         "assessments/policy.html",
         policy=current,

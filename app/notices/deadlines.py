@@ -34,13 +34,10 @@ def deadline_hours(finding) -> int:
 
 
 def policy() -> NoticePolicy:
-    """The escalation policy, created with its defaults the first time it is asked for."""
-    current = db.session.get(NoticePolicy, 1)
-    if current is None:
-        current = NoticePolicy(id=1, overdue_warning_days=7, warning_after_rejections=2)
-        db.session.add(current)
-        db.session.flush()
-    return current
+    """The escalation policy; until managers first save it, the defaults (not yet stored)."""
+    return db.session.get(NoticePolicy, 1) or NoticePolicy(
+        id=1, overdue_warning_days=7, warning_after_rejections=2
+    )
 
 
 def ensure_default_rules() -> None:

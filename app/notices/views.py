@@ -319,6 +319,7 @@ def rules():
         form.populate_obj(current)
         rule_errors = _save_rules(request.form)
         if not rule_errors:
+            db.session.merge(current)
             db.session.commit()
             flash(_("Deadline rules saved."), "success")
             return redirect(url_for("notices.rules"))

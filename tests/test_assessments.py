@@ -1,0 +1,286 @@
+"""The month's assessment from records, traceable points, and the bulletin's publishing."""
+
+import io
+import subprocess
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from app.assessments.models import Bulletin, BulletinStatus, SatisfactionEntry
+from app.assessments.monthly import assess_month, month_of
+from app.auth.models import Role
+from app.catalog.models import Severity, SiteKind
+from app.extensions import db
+from app.inspections.checklist import Plan, start_inspection
+from app.inspections.models import Answer, Scope, Tier
+from app.inspections.recording import record_answer, record_note, submit
+from app.notices.deadlines import ensure_default_rules
+from app.notices.lifecycle import draft_notices, escalate, issue
+from app.timeutil import utcnow
+from tests.conftest import login
+
+MONTH = month_of(utcnow())
+
+
+@pytest.fixture
+def world(make_contractor, make_check_point, make_site, make_user):
+    ensure_default_rules()
+    kitchen = make_site("后厨", SiteKind.COMPOUND)
+    make_check_point(
+        line_code="CAT",
+        category="食品安全",
+        title="食品留样",
+        severity=Severity.CRITICAL,
+        deduction="5",
+    )
+    drain = make_check_point(line_code="CAT", category="厨房环境", title="地面排水", deduction="1")
+    make_check_point(
+        block_only=True,
+        category="劳动用工",
+        title="劳动合同",
+        severity=Severity.MAJOR,
+        deduction="3",
+    )
+    laundry = make_check_point(line_code="DRM", category="洗涤", title="洗涤质量")
+    caterer = make_contractor(name="禾香餐饮", short_name="禾香")
+    caterer.service_lines = [drain.category.service_line, laundry.category.service_line]
+    caterer.sites = [kitchen]
+    other = make_contractor(name="洁丽洗涤", short_name="洁丽")
+    other.service_lines = [laundry.category.service_line]
+    other.sites = [kitchen]
+    db.session.commit()
+    return {
+        "kitchen": kitchen,
+        "caterer": caterer,
+        "other": other,
+        "inspector": make_user(Role.INSPECTOR),
+        "manager": make_user(Role.MANAGER),
+        "caterer_user": make_user(Role.CONTRACTOR, contractor=caterer),
+        "other_user": make_user(Role.CONTRACTOR, contractor=other),
+    }
+
+
+def inspect(world, tier, failing):
+    checked = start_inspection(
+        Plan(Scope.BLOCK, world["kitchen"], contractor=world["caterer"]),
+        world["inspector"],
+        tier=tier,
+    )
+    for item in checked.items:
+        fail = item.title in failing
+        record_answer(item, Answer.FAIL if fail else Answer.PASS, world["inspector"])
+        if fail:
+            record_note(item, f"{item.title}不合格", world["inspector"])
+            if item.needs_photo:
+                from app.inspections.recording import attach_photo
+                from tests.test_notices import jpeg
+
+                attach_photo(item, jpeg(), world["inspector"])
+    submit(checked, world["inspector"])
+    db.session.commit()
+    return checked
+
+
+def result_for(contractor, results):
+    return next(r for r in results if r.contractor.id == contractor.id)
+
+
+def test_findings_deduct_by_line_with_the_tier_weight_and_are_traced(world):
+    inspect(world, Tier.DAILY, {"地面排水"})
+    inspect(world, Tier.MONTHLY, {"食品留样", "劳动合同"})
+    caterer = result_for(world["caterer"], assess_month(MONTH))
+    catering, laundry = caterer.lines
+    assert [(e.label, e.points) for e in catering.deductions] == [
+        ("地面排水", Decimal("1.0")),
+        ("食品留样", Decimal("7.5")),
+        ("劳动合同", Decimal("4.5")),
+    ]
+    assert catering.score == Decimal("87.0") and laundry.score == Decimal(100)
+    assert caterer.overall == Decimal("93.5")
+    assert all(e.kind == "finding" for e in catering.deductions)
+    other = result_for(world["other"], assess_month(MONTH))
+    assert other.overall == Decimal(100) and other.rank == 1 and caterer.rank == 2
+
+
+def test_overdue_notices_and_warnings_deduct(world):
+    checked = inspect(world, Tier.DAILY, {"地面排水"})
+    (notice,) = draft_notices(checked, world["inspector"])
+    issue(notice, world["inspector"])
+    for item in notice.items:  # eight days late: overdue, and past the limit for a warning
+        item.deadline = utcnow() - timedelta(days=8)
+    escalate()
+    db.session.commit()
+    catering = result_for(world["caterer"], assess_month(MONTH)).lines[0]
+    kinds = [(e.kind, e.points) for e in catering.deductions]
+    assert ("overdue", Decimal("2")) in kinds and ("warning", Decimal("5")) in kinds
+
+
+def test_bonus_satisfaction_and_money_on_the_page(client, world):
+    login(client, world["manager"])
+    line = world["caterer"].service_lines[0]
+    response = client.post(
+        f"/assessments/{MONTH}/bonus",
+        data={
+            "contractor_line": f"{world['caterer'].id}:{line.id}",
+            "kind": "praise",
+            "points": "2",
+            "reason": "收到表扬信",
+        },
+    )
+    assert response.status_code == 302
+    bad = client.post(
+        f"/assessments/{MONTH}/bonus",
+        data={
+            "contractor_line": f"{world['other'].id}:{line.id}",
+            "kind": "praise",
+            "points": "2",
+            "reason": "不服务该项目",
+        },
+    )
+    assert bad.status_code == 302
+    client.post(
+        f"/assessments/{MONTH}/satisfaction",
+        data={"contractor_id": world["caterer"].id, "rate": "96.5", "respondents": "80"},
+    )
+    caterer = result_for(world["caterer"], assess_month(MONTH))
+    assert [e.label for e in caterer.lines[0].bonuses] == ["收到表扬信"]
+    assert caterer.lines[0].score == Decimal(102) and caterer.satisfaction == Decimal("96.50")
+    assert caterer.money > 0
+    page = client.get(f"/assessments/{MONTH}").text
+    assert "收到表扬信" in page and "96.50%" in page
+
+
+def test_assessment_pages_are_for_supervisors(client, world):
+    login(client, world["caterer_user"])
+    assert client.get(f"/assessments/{MONTH}").status_code == 403
+    assert client.get(f"/assessments/{MONTH}.xlsx").status_code == 403
+    assert client.get("/assessments/policy").status_code == 403
+    client.post("/logout")
+    login(client, world["inspector"])
+    assert client.get(f"/assessments/{MONTH}").status_code == 200
+    assert client.get("/assessments/2026-13").status_code == 404
+
+
+def test_manager_changes_the_rules(client, world):
+    login(client, world["manager"])
+    client.get("/assessments/policy")
+    form = {
+        f"weight-{t}": "1" for t in ("daily", "weekly_joint", "monthly", "half_yearly", "ad_hoc")
+    }
+    form.update(
+        {
+            "overdue_notice_points": "3",
+            "exit_warning_points": "6",
+            "complaint_points": "3",
+            "bonus_cap": "4",
+            "criticise_below": "90",
+            "praise_top": "2",
+        }
+    )
+    for name in ("score_bands", "satisfaction_bands"):
+        for index, (minimum, percent) in enumerate(
+            (("95", "8"), ("90", "0"), ("80", "-8"), ("0", "-20"))
+        ):
+            form[f"{name}-{index}-minimum"] = minimum
+            form[f"{name}-{index}-percent"] = percent
+    assert client.post("/assessments/policy", data=form).status_code == 302
+    inspect(world, Tier.MONTHLY, {"地面排水"})
+    catering = result_for(world["caterer"], assess_month(MONTH)).lines[0]
+    assert catering.deductions[0].points == Decimal("1.0")  # the monthly weight is now 1
+    form["score_bands-1-minimum"] = "99"  # out of order
+    assert client.post("/assessments/policy", data=form).status_code == 422
+
+
+def test_xlsx_for_the_finance_office(client, world):
+    inspect(world, Tier.DAILY, {"地面排水"})
+    login(client, world["manager"])
+    response = client.get(f"/assessments/{MONTH}.xlsx")
+    workbook = load_workbook(io.BytesIO(response.data))
+    assert workbook.sheetnames == ["考核得分", "问题清单", "整改通知"]
+    rows = list(workbook["问题清单"].iter_rows(values_only=True))
+    assert rows[1][1] == "禾香餐饮" and rows[1][2] == "地面排水"
+
+
+# --- the bulletin ----------------------------------------------------------------------
+
+
+def test_a_draft_bulletin_is_for_managers_only(client, world):
+    login(client, world["caterer_user"])
+    assert client.get(f"/bulletins/{MONTH}").status_code == 404
+    assert client.get(f"/bulletins/{MONTH}.pdf").status_code == 404
+    assert MONTH not in client.get("/bulletins").text
+    client.post("/logout")
+    login(client, world["manager"])
+    assert client.get(f"/bulletins/{MONTH}").status_code == 200
+
+
+def test_publishing_freezes_the_bulletin(client, world, tmp_path):
+    inspect(world, Tier.DAILY, {"地面排水"})
+    login(client, world["manager"])
+    client.post(
+        f"/bulletins/{MONTH}",
+        data={"summary": "本月总体平稳", "praise": "", "criticism": "", "measures": "加强巡查"},
+    )
+    assert client.post(f"/bulletins/{MONTH}/publish").status_code == 302
+    client.get(f"/bulletins/{MONTH}")  # shows and clears the confirmation
+    published = client.get(f"/bulletins/{MONTH}").text
+    assert "99.5" in published and "本月总体平稳" in published  # 100 and 99 on two lines
+
+    inspect(world, Tier.DAILY, {"地面排水", "洗涤质量"})  # later records change nothing printed
+    assert client.get(f"/bulletins/{MONTH}").text == published
+    client.post(
+        f"/bulletins/{MONTH}",
+        data={"summary": "改写", "praise": "", "criticism": "", "measures": ""},
+    )
+    assert "已发布的通报不能修改" in client.get(f"/bulletins/{MONTH}").text
+    assert client.get(f"/bulletins/{MONTH}").text == published
+    assert client.post(f"/bulletins/{MONTH}/publish").status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(Bulletin.id))) == 1
+
+    client.post("/logout")
+    login(client, world["other_user"])
+    assert client.get(f"/bulletins/{MONTH}").text.count("禾香餐饮") >= 1
+    with client.get(f"/bulletins/{MONTH}.pdf") as pdf:
+        assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+        path = tmp_path / "bulletin.pdf"
+        path.write_bytes(pdf.data)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for expected in ("后勤服务监管月度通报", "禾香餐饮", "99.5", "加强巡查"):
+        assert expected in text, expected
+    fonts = subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    assert any("CJK" in line for line in fonts)
+    assert all(line.split()[-5] == "yes" for line in fonts), "every font is embedded"
+    bulletin = db.session.scalar(sa.select(Bulletin))
+    assert bulletin.status == BulletinStatus.PUBLISHED and bulletin.snapshot["month"] == MONTH
+
+
+def test_bulletin_html_snapshot(client, world):
+    """The published page renders the frozen data the same way every time."""
+    inspect(world, Tier.MONTHLY, {"食品留样"})
+    db.session.add(
+        SatisfactionEntry(
+            month=MONTH,
+            contractor_id=world["caterer"].id,
+            rate=Decimal("91.5"),
+            respondents=30,
+            entered_by_id=world["manager"].id,
+        )
+    )
+    db.session.commit()
+    login(client, world["manager"])
+    client.post(f"/bulletins/{MONTH}/publish")
+    client.get(f"/bulletins/{MONTH}")
+    page = client.get(f"/bulletins/{MONTH}").text
+    body = page[page.index('<article class="document bulletin">') : page.index("</article>")]
+    assert "<svg" in body and "polyline" in body
+    assert body.count("<tr>") == 3  # the header and two contractors
+    assert "91.5" in body and "食品留样" not in body
+    assert "洁丽" in body and "禾香" in body
+    assert client.get(f"/bulletins/{MONTH}").text == page
