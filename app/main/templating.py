@@ -60,9 +60,10 @@ def register_template_helpers(app):
     app.add_template_filter(action_label, "action_label")
 
     @app.template_filter("money")
-    def money(value: Decimal | None) -> str:
+    def money(value: Decimal | str | None) -> str:
         if value is None:
             return ""
+        value = Decimal(value)
         return f"−¥{-value:,.2f}" if value < 0 else f"¥{value:,.2f}"
 
     @app.template_filter("points")

@@ -5,6 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from app.assessments.monthly import month_of
+from app.timeutil import utcnow
 from tests.browser.conftest import assert_fits_and_passes_axe, log_in
 
 
@@ -71,6 +73,10 @@ def test_contractor_sees_only_its_own_company(page, live_server):
         "/inspections/new?line=2&site=2",
         "/notices",
         "/notices/rules",
+        "/assessments",
+        "/assessments/policy",
+        "/bulletins",
+        "/bulletins/" + month_of(utcnow()),
         "/nowhere",
     ],
 )
