@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template, request
+from flask import Response, current_app, render_template, request
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -56,3 +56,12 @@ def render_pdf(template: str, photo_for_path: PhotoResolver | None = None, **con
         string=html, base_url=request.host_url, url_fetcher=ConfinedFetcher(photo_for_path)
     )
     return document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
+
+
+def pdf_response(pdf: bytes, filename: str) -> Response:
+    """Answer with a PDF the browser shows inline and saves under a sensible name."""
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )

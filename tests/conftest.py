@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from flask.testing import FlaskClient
 from openpyxl import Workbook
+from PIL import Image
 
 from app import create_app
 from app.auth.models import Role, User
@@ -92,6 +93,13 @@ def xlsx(rows, headers=HEADERS) -> io.BytesIO:
     workbook.save(buffer)
     buffer.seek(0)
     return buffer
+
+
+def jpeg(size=(640, 480), color=(30, 120, 200)) -> bytes:
+    """A plain JPEG photo for tests."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "JPEG")
+    return buffer.getvalue()
 
 
 def save(obj):

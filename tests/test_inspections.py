@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from PIL import Image
 
 from app.audit import AuditEvent
 from app.auth.models import Role
@@ -30,13 +29,7 @@ from app.inspections.recording import (
     submission_problems,
     submit,
 )
-from tests.conftest import login
-
-
-def jpeg(size=(800, 600), color=(30, 120, 200)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, "JPEG")
-    return buffer.getvalue()
+from tests.conftest import jpeg, login
 
 
 @pytest.fixture

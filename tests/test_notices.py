@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from PIL import Image
 
 from app.auth.models import Role
 from app.catalog.models import Severity, SiteKind
@@ -37,13 +36,7 @@ from app.notices.lifecycle import (
 )
 from app.notices.models import DeadlineRule, ExitWarning, ItemStatus, Notice, NoticeStatus
 from app.timeutil import LOCAL_TZ, utcnow
-from tests.conftest import login
-
-
-def jpeg(color=(30, 120, 200)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (640, 480), color).save(buffer, "JPEG")
-    return buffer.getvalue()
+from tests.conftest import jpeg, login
 
 
 @pytest.fixture
@@ -266,7 +259,7 @@ def test_a_fix_needs_acknowledgement_a_note_and_a_photo(world, issued):
         report_fix(item, world["caterer_user"], "已整改", [])
     with pytest.raises(TransitionRefused):
         report_fix(item, world["cleaner_user"], "已整改", [jpeg()])
-    report_fix(item, world["caterer_user"], "已补足留样", [jpeg(), jpeg((0, 200, 0))])
+    report_fix(item, world["caterer_user"], "已补足留样", [jpeg(), jpeg(color=(0, 200, 0))])
     assert item.status == ItemStatus.FIX_REPORTED and len(item.fix_photos) == 2
     with pytest.raises(TransitionRefused):
         report_fix(item, world["caterer_user"], "再报", [jpeg()])

@@ -4,7 +4,6 @@ import sqlalchemy as sa
 from flask import (
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -20,7 +19,7 @@ from app.assessments.models import Bulletin, BulletinStatus
 from app.assessments.views import checked_month
 from app.auth.access import EDITORS, EVERYONE, role_required
 from app.extensions import db
-from app.pdf import render_pdf
+from app.pdf import pdf_response, render_pdf
 
 PROSE = ("summary", "praise", "criticism", "measures")
 
@@ -33,6 +32,14 @@ def _readable(month: str) -> Bulletin | None:
     if current_user.role not in EDITORS:
         abort(404)
     return bulletin
+
+
+def _bulletin_and_data(month: str) -> tuple[Bulletin, dict]:
+    """The published bulletin and its frozen figures, or for managers the draft, live."""
+    found = _readable(month)
+    if found is not None and found.status == BulletinStatus.PUBLISHED:
+        return found, found.snapshot
+    return found or Bulletin(month=month, status=BulletinStatus.DRAFT), bulletin_data(month)
 
 
 def _pdf(bulletin: Bulletin, data: dict) -> bytes:
@@ -52,11 +59,8 @@ def bulletins():
 @role_required(*EVERYONE)
 def bulletin(month: str):
     month = checked_month(month)
-    found = _readable(month)
-    if found is not None and found.status == BulletinStatus.PUBLISHED:
-        return render_template("bulletins/bulletin.html", bulletin=found, data=found.snapshot)
-    draft = found or Bulletin(month=month, status=BulletinStatus.DRAFT)
-    return render_template("bulletins/bulletin.html", bulletin=draft, data=bulletin_data(month))
+    shown, data = _bulletin_and_data(month)
+    return render_template("bulletins/bulletin.html", bulletin=shown, data=data)
 
 
 @bp.post("/bulletins/<month>")
@@ -92,12 +96,9 @@ def publish_bulletin(month: str):
 @role_required(*EVERYONE)
 def bulletin_pdf(month: str):
     month = checked_month(month)
-    found = _readable(month)
-    if found is not None and found.status == BulletinStatus.PUBLISHED:
+    shown, data = _bulletin_and_data(month)
+    if shown.status == BulletinStatus.PUBLISHED:
         return send_file(
-            stored_pdf(found), mimetype="application/pdf", download_name=f"bulletin-{month}.pdf"
+            stored_pdf(shown), mimetype="application/pdf", download_name=f"bulletin-{month}.pdf"
         )
-    draft = found or Bulletin(month=month, status=BulletinStatus.DRAFT)
-    response = make_response(_pdf(draft, bulletin_data(month)))
-    response.mimetype = "application/pdf"
-    return response
+    return pdf_response(_pdf(shown, data), f"bulletin-{month}-draft.pdf")

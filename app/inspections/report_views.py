@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from flask import (
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -39,7 +38,7 @@ from app.inspections.models import (
 )
 from app.inspections.recording import NotAllowed, progress, reopen
 from app.inspections.views import grouped_items
-from app.pdf import render_pdf
+from app.pdf import pdf_response, render_pdf
 from app.photos import photo_path, send_photo
 from app.timeutil import LOCAL_TZ
 
@@ -92,10 +91,7 @@ def report_pdf(inspection_id: int):
         return photo_path(photo.digest, thumb=bool(match[2]))
 
     pdf = render_pdf("pdf/inspection.html", photo_for, **_report_context(inspection))
-    response = make_response(pdf)
-    response.mimetype = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="inspection-{inspection.id}.pdf"'
-    return response
+    return pdf_response(pdf, f"inspection-{inspection.id}.pdf")
 
 
 @bp.get("/findings/<int:finding_id>")

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -33,7 +33,7 @@ from app.notices.lifecycle import (
     set_deadline,
 )
 from app.notices.models import DeadlineRule, ExitWarning, Notice, NoticeStatus
-from app.pdf import render_pdf
+from app.pdf import pdf_response, render_pdf
 from app.photos import PhotoRejected, photo_path, send_photo
 from app.timeutil import LOCAL_TZ, utcnow
 
@@ -196,10 +196,7 @@ def notice_pdf(notice_id: int):
         return None
 
     pdf = render_pdf("pdf/notice.html", photo_for, **notice_context(notice))
-    response = make_response(pdf)
-    response.mimetype = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="notice-{notice.id}.pdf"'
-    return response
+    return pdf_response(pdf, f"notice-{notice.id}.pdf")
 
 
 @bp.get("/notices/<int:notice_id>/evidence/<int:photo_id>")

@@ -1,11 +1,11 @@
 """Written exit warnings: a page and a PDF each."""
 
-from flask import make_response, render_template
+from flask import render_template
 
 from app.auth.access import EVERYONE, role_required
 from app.notices import bp
 from app.notices.access import get_warning
-from app.pdf import render_pdf
+from app.pdf import pdf_response, render_pdf
 
 
 @bp.get("/warnings/<int:warning_id>")
@@ -18,7 +18,5 @@ def warning(warning_id: int):
 @role_required(*EVERYONE)
 def warning_pdf(warning_id: int):
     exit_warning = get_warning(warning_id)
-    response = make_response(render_pdf("pdf/warning.html", warning=exit_warning))
-    response.mimetype = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="warning-{exit_warning.id}.pdf"'
-    return response
+    pdf = render_pdf("pdf/warning.html", warning=exit_warning)
+    return pdf_response(pdf, f"warning-{exit_warning.id}.pdf")
