@@ -35,7 +35,12 @@ def answer(item, label):
 
 def test_spot_check_from_start_to_pdf(browser, live_server, tmp_path):
     phone = browser.new_context(
-        viewport={"width": 390, "height": 800}, is_mobile=True, has_touch=True, locale="zh-CN"
+        viewport={"width": 390, "height": 800},
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        geolocation={"latitude": 32.0603, "longitude": 118.7969, "accuracy": 20},
+        permissions=["geolocation"],
     )
     page = phone.new_page()
     log_in(page, live_server, "inspector")
@@ -83,6 +88,8 @@ def test_spot_check_from_start_to_pdf(browser, live_server, tmp_path):
     assert finding.title == "食品原料索证索票"
     photo = db.session.scalar(sa.select(InspectionPhoto))
     assert max(photo.width, photo.height) == 1600, "the browser downscaled before upload"
+    assert (photo.latitude, photo.longitude) == (32.0603, 118.7969), "the phone's location"
+    assert photo.taken_at is not None
 
     pdf = page.request.get(page.url + ".pdf")
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
