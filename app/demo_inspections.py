@@ -153,8 +153,7 @@ def _run_one(rng, plan, lead, joint, tier, schedule, party, started, photo_seed)
         answer = (
             Answer.FAIL if roll < 0.035 else Answer.NOT_APPLICABLE if roll < 0.08 else Answer.PASS
         )
-        record_answer(item, answer, lead)
-        item.answered_at = minute
+        record_answer(item, answer, lead, answered_at=minute)
         if answer == Answer.FAIL:
             record_note(item, rng.choice(NOTES), lead)
             if item.needs_photo or rng.random() < 0.6:

@@ -444,3 +444,73 @@ def test_list_paginates(client, setting):
     first = client.get("/inspections").text
     assert "共 23 次检查" in first and "第 1 页，共 2 页" in first
     assert "第 2 页，共 2 页" in client.get("/inspections?page=2").text
+
+
+# --- replays and joint-check conflicts ---------------------------------------------------
+
+
+def test_a_replayed_answer_counts_once(setting, strip):
+    from app.inspections.models import AnswerRecord
+
+    item = strip.items[0]
+    key = "0b8a3c52-7d57-4c1e-9a57-3f1f6f0f6a01"
+    first = record_answer(item, Answer.FAIL, setting["inspector"], client_uuid=key)
+    again = record_answer(item, Answer.FAIL, setting["inspector"], client_uuid=key)
+    db.session.commit()
+    assert again is first
+    assert db.session.scalar(sa.select(sa.func.count(AnswerRecord.id))) == 1
+
+
+def test_the_later_tap_wins_and_the_other_stays_in_history(setting, make_site):
+    from datetime import timedelta
+
+    from app.timeutil import utcnow
+
+    joint = start_inspection(
+        Plan(Scope.STRIP, setting["kitchen"], service_line=setting["food"].category.service_line),
+        setting["inspector"],
+        co_inspectors=[setting["colleague"]],
+    )
+    item = joint.items[0]
+    now = utcnow()
+    record_answer(item, Answer.PASS, setting["colleague"], answered_at=now - timedelta(minutes=2))
+    # The inspector was offline: the tap was earlier, it arrives later, it does not win.
+    record_answer(item, Answer.FAIL, setting["inspector"], answered_at=now - timedelta(minutes=5))
+    assert item.answer == Answer.PASS and item.answered_by == setting["colleague"]
+    # A tap after both wins.
+    record_answer(item, Answer.FAIL, setting["inspector"], answered_at=now - timedelta(minutes=1))
+    db.session.commit()
+    assert item.answer == Answer.FAIL
+    assert [r.answer for r in item.history] == [Answer.FAIL, Answer.PASS, Answer.FAIL]
+
+
+def test_answers_and_photos_replayed_through_the_routes_are_stored_once(client, setting, strip):
+    from app.inspections.models import AnswerRecord
+
+    login(client, setting["inspector"])
+    item = strip.items[0]
+    answer_url = f"/inspections/{strip.id}/items/{item.id}/answer"
+    key = "5f0c1f9e-2a4b-4f8e-8e49-0d6a2b7c9e10"
+    for _ in range(2):
+        response = client.post(
+            answer_url,
+            data={"answer": "fail", "client_uuid": key, "answered_at_ms": "1795000000000"},
+            headers={"HX-Request": "true"},
+        )
+        assert response.status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count(AnswerRecord.id))) == 1
+    assert (
+        client.post(answer_url, data={"answer": "pass", "client_uuid": "nope"}).status_code == 400
+    )
+
+    photo_url = f"/inspections/{strip.id}/items/{item.id}/photos"
+    photo_key = "9d7e0a58-1c3b-4b8f-a2d1-6e5f4c3b2a19"
+    for _ in range(2):
+        response = client.post(
+            photo_url,
+            data={"photo": (io.BytesIO(jpeg()), "p.jpg"), "client_uuid": photo_key},
+            content_type="multipart/form-data",
+            headers={"HX-Request": "true"},
+        )
+        assert response.status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count(InspectionPhoto.id))) == 1

@@ -174,10 +174,41 @@ class InspectionItem(db.Model):
     photos: Mapped[list["InspectionPhoto"]] = relationship(
         back_populates="item", order_by="InspectionPhoto.id", cascade="all, delete-orphan"
     )
+    history: Mapped[list["AnswerRecord"]] = relationship(
+        back_populates="item",
+        order_by="AnswerRecord.answered_at, AnswerRecord.id",
+        cascade="all, delete-orphan",
+    )
 
     @property
     def needs_photo(self) -> bool:
         return self.severity in (Severity.MAJOR, Severity.CRITICAL)
+
+
+class AnswerRecord(db.Model):
+    """Every answer given to an item, kept even when a later one wins.
+
+    Two inspectors on a joint check, one of them offline, can answer the same item: the
+    answer tapped later (by the phone's clock) stands, and the other stays here as history.
+    A client-made UUID makes a replayed answer count once.
+    """
+
+    __tablename__ = "answer_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("inspection_items.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    answer: Mapped[Answer] = mapped_column(enum_type(Answer), nullable=False)
+    answered_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, default=utcnow
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    client_uuid: Mapped[str | None] = mapped_column(sa.String(36), nullable=True, unique=True)
+
+    item: Mapped["InspectionItem"] = relationship(back_populates="history")
+    user = relationship("User")
 
 
 class InspectionPhoto(db.Model):

@@ -11,6 +11,7 @@ from app.auth.models import Role, User
 from app.extensions import db
 from app.inspections.models import (
     Answer,
+    AnswerRecord,
     Finding,
     Inspection,
     InspectionItem,
@@ -18,7 +19,7 @@ from app.inspections.models import (
     Status,
 )
 from app.photos import store_photo
-from app.timeutil import utcnow
+from app.timeutil import as_utc, utcnow
 
 MAX_NOTE = 2000
 
@@ -40,12 +41,42 @@ def ensure_can_record(inspection: Inspection, user: User) -> None:
         raise NotAllowed(_("Only the inspectors on this inspection can record it."))
 
 
-def record_answer(item: InspectionItem, answer: Answer, user: User) -> None:
-    """Save one tap: pass, fail or not applicable. Tapping the same answer again keeps it."""
+def record_answer(
+    item: InspectionItem,
+    answer: Answer,
+    user: User,
+    *,
+    answered_at: datetime | None = None,
+    client_uuid: str | None = None,
+) -> AnswerRecord:
+    """Save one tap: pass, fail or not applicable.
+
+    A replayed answer (same client UUID) is recognised and changes nothing. Of two answers to
+    one item the later tap wins; the other stays in the item's history.
+    """
     ensure_can_record(item.inspection, user)
-    item.answer = Answer(answer)
-    item.answered_at = utcnow()
-    item.answered_by = user
+    if client_uuid:
+        replayed = db.session.scalar(
+            sa.select(AnswerRecord).where(AnswerRecord.client_uuid == client_uuid)
+        )
+        if replayed is not None:
+            return replayed
+    now = utcnow()
+    tapped = min(as_utc(answered_at), now) if answered_at else now  # no answers from the future
+    record = AnswerRecord(
+        item=item,
+        answer=Answer(answer),
+        answered_at=tapped,
+        user_id=user.id,
+        client_uuid=client_uuid,
+        recorded_at=now,
+    )
+    db.session.add(record)
+    if item.answered_at is None or tapped >= as_utc(item.answered_at):
+        item.answer = Answer(answer)
+        item.answered_at = tapped
+        item.answered_by = user
+    return record
 
 
 def record_note(item: InspectionItem, note: str, user: User) -> None:
@@ -70,6 +101,12 @@ def attach_photo(
     phone's Geolocation API, never from the file, whose location tags are stripped.
     """
     ensure_can_record(item.inspection, user)
+    if client_uuid:
+        replayed = db.session.scalar(
+            sa.select(InspectionPhoto).where(InspectionPhoto.client_uuid == client_uuid)
+        )
+        if replayed is not None:
+            return replayed
     stored = store_photo(data)
     photo = InspectionPhoto(
         item=item,

@@ -1,6 +1,7 @@
 """Starting an inspection in three taps and recording it item by item."""
 
 import itertools
+import uuid
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -192,7 +193,13 @@ def answer(inspection_id: int, item_id: int):
     except ValueError:
         abort(400)
     try:
-        record_answer(item, choice, current_user._get_current_object())
+        record_answer(
+            item,
+            choice,
+            current_user._get_current_object(),
+            answered_at=_client_time("answered_at_ms"),
+            client_uuid=_client_uuid(),
+        )
     except NotAllowed as refusal:
         return _refuse(item, refusal)
     db.session.commit()
@@ -218,9 +225,18 @@ def _float(name):
         return None
 
 
-def _client_time():
-    """The capture time the browser read from the file (ms since epoch), if sent."""
-    millis = _float("taken_at_ms")
+def _client_uuid() -> str | None:
+    """The UUID a phone gave this answer or photo, so that a replay counts once."""
+    value = request.form.get("client_uuid", "")
+    try:
+        return str(uuid.UUID(value)) if value else None
+    except ValueError:
+        abort(400)
+
+
+def _client_time(field: str = "taken_at_ms"):
+    """A time the browser sent (ms since epoch): a photo's capture, an offline tap."""
+    millis = _float(field)
     if millis is None:
         return None
     try:
@@ -246,6 +262,7 @@ def upload_photo(inspection_id: int, item_id: int):
                 latitude=_float("latitude"),
                 longitude=_float("longitude"),
                 accuracy_m=_float("accuracy"),
+                client_uuid=_client_uuid() if len(files) == 1 else None,
             )
     except NotAllowed as refusal:
         return _refuse(item, refusal)
