@@ -4,7 +4,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
+from flask_login import current_user
 
 from app.auth.models import Role, User
 from app.auth.throttle import is_account_locked
@@ -51,6 +52,13 @@ class Queue:
             + len(self.contracts_for_retender)
             + len(self.locked_users)
         )
+
+
+def current_queue() -> Queue:
+    """The signed-in user's queue, worked out once per request (page and navigation share it)."""
+    if "queue" not in g:
+        g.queue = queue_for(current_user)
+    return g.queue
 
 
 def queue_for(user: User) -> Queue:

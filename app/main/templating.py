@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import current_app, g, request
+from flask import current_app, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,7 +11,7 @@ from flask_login import current_user
 from app.audit import action_label
 from app.auth.access import ADMINS, EDITORS, SUPERVISORS
 from app.auth.models import Role
-from app.main.queues import queue_for
+from app.main.queues import current_queue
 from app.timeutil import as_utc, local_today
 
 # (endpoint, label, roles allowed, endpoints that count as this section, badge from the queue)
@@ -87,8 +87,7 @@ def navigation_for_current_user():
     """Navigation entries for the current user's role: (endpoint, label, badge count, active)."""
     if not current_user.is_authenticated:
         return []
-    if "queue" not in g:
-        g.queue = queue_for(current_user)
+    queue = current_queue()
     endpoint_now = request.endpoint or ""
     entries = []
     for endpoint, label, roles, section, badge in NAVIGATION:
@@ -96,7 +95,7 @@ def navigation_for_current_user():
             continue
         count = 0
         if badge:
-            value = getattr(g.queue, badge)
+            value = getattr(queue, badge)
             count = value if isinstance(value, int) else len(value)
         prefixes = section if isinstance(section, tuple) else (section,)
         entries.append((endpoint, label, count, endpoint_now.startswith(prefixes)))

@@ -1,17 +1,17 @@
 import sqlalchemy as sa
 from flask import current_app, jsonify, redirect, render_template, request, session
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from app.extensions import db
 from app.main import bp
-from app.main.queues import queue_for
+from app.main.queues import current_queue
 from app.timeutil import utcnow
 
 
 @bp.get("/")
 @login_required
 def home():
-    return render_template("main/home.html", queue=queue_for(current_user), now=utcnow())
+    return render_template("main/home.html", queue=current_queue(), now=utcnow())
 
 
 @bp.get("/healthz")
