@@ -22,7 +22,11 @@ from app.notices.lifecycle import draft_notices, escalate, issue
 from app.timeutil import utcnow
 from tests.conftest import login
 
-MONTH = month_of(utcnow())
+
+@pytest.fixture
+def month():
+    """The month the test's records fall in, taken when the test starts."""
+    return month_of(utcnow())
 
 
 @pytest.fixture
@@ -93,10 +97,10 @@ def result_for(contractor, results):
     return next(r for r in results if r.contractor.id == contractor.id)
 
 
-def test_findings_deduct_by_line_with_the_tier_weight_and_are_traced(world):
+def test_findings_deduct_by_line_with_the_tier_weight_and_are_traced(month, world):
     inspect(world, Tier.DAILY, {"地面排水"})
     inspect(world, Tier.MONTHLY, {"食品留样", "劳动合同"})
-    caterer = result_for(world["caterer"], assess_month(MONTH))
+    caterer = result_for(world["caterer"], assess_month(month))
     catering, laundry = caterer.lines
     assert [(e.label, e.points) for e in catering.deductions] == [
         ("地面排水", Decimal("1.0")),
@@ -106,11 +110,11 @@ def test_findings_deduct_by_line_with_the_tier_weight_and_are_traced(world):
     assert catering.score == Decimal("87.0") and laundry.score == Decimal(100)
     assert caterer.overall == Decimal("93.5")
     assert all(e.kind == "finding" for e in catering.deductions)
-    other = result_for(world["other"], assess_month(MONTH))
+    other = result_for(world["other"], assess_month(month))
     assert other.overall == Decimal(100) and other.rank == 1 and caterer.rank == 2
 
 
-def test_overdue_notices_and_warnings_deduct(world):
+def test_overdue_notices_and_warnings_deduct(month, world):
     checked = inspect(world, Tier.DAILY, {"地面排水"})
     (notice,) = draft_notices(checked, world["inspector"])
     issue(notice, world["inspector"])
@@ -118,16 +122,16 @@ def test_overdue_notices_and_warnings_deduct(world):
         item.deadline = utcnow() - timedelta(days=8)
     escalate()
     db.session.commit()
-    catering = result_for(world["caterer"], assess_month(MONTH)).lines[0]
+    catering = result_for(world["caterer"], assess_month(month)).lines[0]
     kinds = [(e.kind, e.points) for e in catering.deductions]
     assert ("overdue", Decimal("2")) in kinds and ("warning", Decimal("5")) in kinds
 
 
-def test_bonus_satisfaction_and_money_on_the_page(client, world):
+def test_bonus_satisfaction_and_money_on_the_page(month, client, world):
     login(client, world["manager"])
     line = world["caterer"].service_lines[0]
     response = client.post(
-        f"/assessments/{MONTH}/bonus",
+        f"/assessments/{month}/bonus",
         data={
             "contractor_line": f"{world['caterer'].id}:{line.id}",
             "kind": "praise",
@@ -137,7 +141,7 @@ def test_bonus_satisfaction_and_money_on_the_page(client, world):
     )
     assert response.status_code == 302
     bad = client.post(
-        f"/assessments/{MONTH}/bonus",
+        f"/assessments/{month}/bonus",
         data={
             "contractor_line": f"{world['other'].id}:{line.id}",
             "kind": "praise",
@@ -147,29 +151,29 @@ def test_bonus_satisfaction_and_money_on_the_page(client, world):
     )
     assert bad.status_code == 302
     client.post(
-        f"/assessments/{MONTH}/satisfaction",
+        f"/assessments/{month}/satisfaction",
         data={"contractor_id": world["caterer"].id, "rate": "96.5", "respondents": "80"},
     )
-    caterer = result_for(world["caterer"], assess_month(MONTH))
+    caterer = result_for(world["caterer"], assess_month(month))
     assert [e.label for e in caterer.lines[0].bonuses] == ["收到表扬信"]
     assert caterer.lines[0].score == Decimal(102) and caterer.satisfaction == Decimal("96.50")
     assert caterer.money > 0
-    page = client.get(f"/assessments/{MONTH}").text
+    page = client.get(f"/assessments/{month}").text
     assert "收到表扬信" in page and "96.50%" in page
 
 
-def test_assessment_pages_are_for_supervisors(client, world):
+def test_assessment_pages_are_for_supervisors(month, client, world):
     login(client, world["caterer_user"])
-    assert client.get(f"/assessments/{MONTH}").status_code == 403
-    assert client.get(f"/assessments/{MONTH}.xlsx").status_code == 403
+    assert client.get(f"/assessments/{month}").status_code == 403
+    assert client.get(f"/assessments/{month}.xlsx").status_code == 403
     assert client.get("/assessments/policy").status_code == 403
     client.post("/logout")
     login(client, world["inspector"])
-    assert client.get(f"/assessments/{MONTH}").status_code == 200
+    assert client.get(f"/assessments/{month}").status_code == 200
     assert client.get("/assessments/2026-13").status_code == 404
 
 
-def test_manager_changes_the_rules(client, world):
+def test_manager_changes_the_rules(month, client, world):
     login(client, world["manager"])
     client.get("/assessments/policy")
     form = {
@@ -193,16 +197,16 @@ def test_manager_changes_the_rules(client, world):
             form[f"{name}-{index}-percent"] = percent
     assert client.post("/assessments/policy", data=form).status_code == 302
     inspect(world, Tier.MONTHLY, {"地面排水"})
-    catering = result_for(world["caterer"], assess_month(MONTH)).lines[0]
+    catering = result_for(world["caterer"], assess_month(month)).lines[0]
     assert catering.deductions[0].points == Decimal("1.0")  # the monthly weight is now 1
     form["score_bands-1-minimum"] = "99"  # out of order
     assert client.post("/assessments/policy", data=form).status_code == 422
 
 
-def test_xlsx_for_the_finance_office(client, world):
+def test_xlsx_for_the_finance_office(month, client, world):
     inspect(world, Tier.DAILY, {"地面排水"})
     login(client, world["manager"])
-    response = client.get(f"/assessments/{MONTH}.xlsx")
+    response = client.get(f"/assessments/{month}.xlsx")
     workbook = load_workbook(io.BytesIO(response.data))
     assert workbook.sheetnames == ["考核得分", "问题清单", "整改通知"]
     rows = list(workbook["问题清单"].iter_rows(values_only=True))
@@ -212,42 +216,42 @@ def test_xlsx_for_the_finance_office(client, world):
 # --- the bulletin ----------------------------------------------------------------------
 
 
-def test_a_draft_bulletin_is_for_managers_only(client, world):
+def test_a_draft_bulletin_is_for_managers_only(month, client, world):
     login(client, world["caterer_user"])
-    assert client.get(f"/bulletins/{MONTH}").status_code == 404
-    assert client.get(f"/bulletins/{MONTH}.pdf").status_code == 404
-    assert MONTH not in client.get("/bulletins").text
+    assert client.get(f"/bulletins/{month}").status_code == 404
+    assert client.get(f"/bulletins/{month}.pdf").status_code == 404
+    assert month not in client.get("/bulletins").text
     client.post("/logout")
     login(client, world["manager"])
-    assert client.get(f"/bulletins/{MONTH}").status_code == 200
+    assert client.get(f"/bulletins/{month}").status_code == 200
 
 
-def test_publishing_freezes_the_bulletin(client, world, tmp_path):
+def test_publishing_freezes_the_bulletin(month, client, world, tmp_path):
     inspect(world, Tier.DAILY, {"地面排水"})
     login(client, world["manager"])
     client.post(
-        f"/bulletins/{MONTH}",
+        f"/bulletins/{month}",
         data={"summary": "本月总体平稳", "praise": "", "criticism": "", "measures": "加强巡查"},
     )
-    assert client.post(f"/bulletins/{MONTH}/publish").status_code == 302
-    published = bulletin_body(client.get(f"/bulletins/{MONTH}").text)
+    assert client.post(f"/bulletins/{month}/publish").status_code == 302
+    published = bulletin_body(client.get(f"/bulletins/{month}").text)
     assert "99.5" in published and "本月总体平稳" in published  # 100 and 99 on two lines
 
     inspect(world, Tier.DAILY, {"地面排水", "洗涤质量"})  # later records change nothing printed
-    assert bulletin_body(client.get(f"/bulletins/{MONTH}").text) == published
+    assert bulletin_body(client.get(f"/bulletins/{month}").text) == published
     client.post(
-        f"/bulletins/{MONTH}",
+        f"/bulletins/{month}",
         data={"summary": "改写", "praise": "", "criticism": "", "measures": ""},
     )
-    assert "已发布的通报不能修改" in client.get(f"/bulletins/{MONTH}").text
-    assert bulletin_body(client.get(f"/bulletins/{MONTH}").text) == published
-    assert client.post(f"/bulletins/{MONTH}/publish").status_code == 302
+    assert "已发布的通报不能修改" in client.get(f"/bulletins/{month}").text
+    assert bulletin_body(client.get(f"/bulletins/{month}").text) == published
+    assert client.post(f"/bulletins/{month}/publish").status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(Bulletin.id))) == 1
 
     client.post("/logout")
     login(client, world["other_user"])
-    assert client.get(f"/bulletins/{MONTH}").text.count("禾香餐饮") >= 1
-    with client.get(f"/bulletins/{MONTH}.pdf") as pdf:
+    assert client.get(f"/bulletins/{month}").text.count("禾香餐饮") >= 1
+    with client.get(f"/bulletins/{month}.pdf") as pdf:
         assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
         path = tmp_path / "bulletin.pdf"
         path.write_bytes(pdf.data)
@@ -262,15 +266,15 @@ def test_publishing_freezes_the_bulletin(client, world, tmp_path):
     assert any("CJK" in line for line in fonts)
     assert all(line.split()[-5] == "yes" for line in fonts), "every font is embedded"
     bulletin = db.session.scalar(sa.select(Bulletin))
-    assert bulletin.status == BulletinStatus.PUBLISHED and bulletin.snapshot["month"] == MONTH
+    assert bulletin.status == BulletinStatus.PUBLISHED and bulletin.snapshot["month"] == month
 
 
-def test_bulletin_html_snapshot(client, world):
+def test_bulletin_html_snapshot(month, client, world):
     """The published page renders the frozen data the same way every time."""
     inspect(world, Tier.MONTHLY, {"食品留样"})
     db.session.add(
         SatisfactionEntry(
-            month=MONTH,
+            month=month,
             contractor_id=world["caterer"].id,
             rate=Decimal("91.5"),
             respondents=30,
@@ -279,10 +283,10 @@ def test_bulletin_html_snapshot(client, world):
     )
     db.session.commit()
     login(client, world["manager"])
-    client.post(f"/bulletins/{MONTH}/publish")
-    body = bulletin_body(client.get(f"/bulletins/{MONTH}").text)
+    client.post(f"/bulletins/{month}/publish")
+    body = bulletin_body(client.get(f"/bulletins/{month}").text)
     assert "<svg" in body and "polyline" in body
     assert body.count("<tr>") == 3  # the header and two contractors
     assert "91.5" in body and "食品留样" not in body
     assert "洁丽" in body and "禾香" in body
-    assert bulletin_body(client.get(f"/bulletins/{MONTH}").text) == body
+    assert bulletin_body(client.get(f"/bulletins/{month}").text) == body
