@@ -8,11 +8,10 @@ from flask import current_app
 
 from app.assessments.bulletins import get_or_create, publish
 from app.assessments.models import BonusEntry, BonusKind, SatisfactionEntry
-from app.assessments.monthly import month_of, shift_month
 from app.catalog.models import Contractor
 from app.extensions import db
 from app.pdf import render_pdf
-from app.timeutil import utcnow
+from app.timeutil import month_of, shift_month, utcnow
 
 BONUSES = [
     (BonusKind.INNOVATION, "推行“互联网+”报修，平均响应时间缩短一半"),

@@ -18,3 +18,24 @@ def as_utc(value: datetime) -> datetime:
 def local_today() -> date:
     """Today in the bureau's time zone: certificates expire by the local calendar."""
     return datetime.now(LOCAL_TZ).date()
+
+
+def month_start(month: str) -> date:
+    return datetime.strptime(month, "%Y-%m").date()
+
+
+def shift_month(month: str, delta: int) -> str:
+    start = month_start(month)
+    index = start.year * 12 + start.month - 1 + delta
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """The month's start and end instants in the bureau's time zone."""
+    start = datetime.combine(month_start(month), datetime.min.time(), LOCAL_TZ)
+    end = datetime.combine(month_start(shift_month(month, 1)), datetime.min.time(), LOCAL_TZ)
+    return start, end
+
+
+def month_of(moment: datetime) -> str:
+    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m")

@@ -117,7 +117,7 @@ def fill(contractors: int, findings: int) -> str:
                 )
             )
     db.session.commit()
-    from app.assessments.monthly import month_of
+    from app.timeutil import month_of
 
     return month_of(now)
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from app.assessments.models import Bulletin, BulletinStatus, SatisfactionEntry
-from app.assessments.monthly import assess_month, month_of
+from app.assessments.monthly import assess_month
 from app.auth.models import Role
 from app.catalog.models import Severity, SiteKind
 from app.extensions import db
@@ -19,7 +19,7 @@ from app.inspections.models import Answer, Scope, Tier
 from app.inspections.recording import record_answer, record_note, submit
 from app.notices.deadlines import ensure_default_rules
 from app.notices.lifecycle import draft_notices, escalate, issue
-from app.timeutil import utcnow
+from app.timeutil import month_of, utcnow
 from tests.conftest import login
 
 

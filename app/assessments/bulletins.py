@@ -8,13 +8,13 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.assessments.models import Bulletin, BulletinStatus
-from app.assessments.monthly import assess_month, month_bounds, policy, shift_month
+from app.assessments.monthly import assess_month, policy
 from app.audit import record_event
 from app.catalog.models import ServiceLine, Severity
 from app.extensions import db
 from app.inspections.models import Inspection, Status
 from app.notices.models import Notice, NoticeStatus
-from app.timeutil import as_utc, utcnow
+from app.timeutil import as_utc, month_bounds, shift_month, utcnow
 
 TREND_MONTHS = 6
 

@@ -2,7 +2,7 @@
 satisfaction, fed to the pure functions in scoring.py."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -24,7 +24,7 @@ from app.catalog.models import CheckCategory, CheckPoint, Contractor
 from app.extensions import db
 from app.inspections.models import Finding, Inspection, Status
 from app.notices.models import ExitWarning, Notice
-from app.timeutil import LOCAL_TZ
+from app.timeutil import month_bounds
 
 DEFAULT_POLICY = {
     "tier_weights": {
@@ -62,27 +62,6 @@ def policy() -> AssessmentPolicy:
 
 def bands(raw: list[dict]) -> list[Band]:
     return [Band(Decimal(b["minimum"]), Decimal(b["percent"])) for b in raw]
-
-
-def month_start(month: str) -> date:
-    return datetime.strptime(month, "%Y-%m").date()
-
-
-def shift_month(month: str, delta: int) -> str:
-    start = month_start(month)
-    index = start.year * 12 + start.month - 1 + delta
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """The month's start and end instants in the bureau's time zone."""
-    start = datetime.combine(month_start(month), datetime.min.time(), LOCAL_TZ)
-    end = datetime.combine(month_start(shift_month(month, 1)), datetime.min.time(), LOCAL_TZ)
-    return start, end
-
-
-def month_of(moment: datetime) -> str:
-    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m")
 
 
 @dataclass

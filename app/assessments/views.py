@@ -13,13 +13,13 @@ from openpyxl import Workbook
 
 from app.assessments import bp
 from app.assessments.models import BonusEntry, BonusKind, SatisfactionEntry
-from app.assessments.monthly import assess_month, month_bounds, month_of, policy
+from app.assessments.monthly import assess_month, policy
 from app.auth.access import EDITORS, SUPERVISORS, role_required
 from app.catalog.models import Contractor, ServiceLine
 from app.extensions import db
 from app.inspections.models import Inspection, Status, Tier
 from app.notices.models import Notice, NoticeStatus
-from app.timeutil import utcnow
+from app.timeutil import month_bounds, month_of, utcnow
 
 MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 

@@ -1,7 +1,6 @@
 """The inspection report (page and PDF from the same template), photos, lists, reopen."""
 
 import re
-from datetime import datetime
 
 import sqlalchemy as sa
 from flask import (
@@ -40,7 +39,7 @@ from app.inspections.recording import NotAllowed, progress, reopen
 from app.inspections.views import grouped_items
 from app.pdf import pdf_response, render_pdf
 from app.photos import photo_path, send_photo
-from app.timeutil import LOCAL_TZ
+from app.timeutil import month_bounds
 
 PHOTO_PATH = re.compile(r"^/inspections/photos/(\d+)(\?size=thumb)?$")
 PER_PAGE = 20
@@ -141,19 +140,6 @@ FILTER_ENUMS = {
 }
 
 
-def _month_bounds(text: str):
-    try:
-        start = datetime.strptime(text, "%Y-%m").replace(tzinfo=LOCAL_TZ)
-    except ValueError:
-        return None
-    end = (
-        start.replace(year=start.year + 1, month=1)
-        if start.month == 12
-        else start.replace(month=start.month + 1)
-    )
-    return start, end
-
-
 def inspection_query(args, user):
     """Inspections matching the list's filters, newest first; inspectors see their own."""
     query = sa.select(Inspection).order_by(Inspection.started_at.desc(), Inspection.id.desc())
@@ -179,8 +165,9 @@ def inspection_query(args, user):
             query = query.where(column.any(model.id == value))
     month = args.get("month", "")
     if month:
-        bounds = _month_bounds(month)
-        if bounds is None:
+        try:
+            bounds = month_bounds(month)
+        except ValueError:
             abort(400)
         chosen["month"] = month
         query = query.where(Inspection.started_at >= bounds[0], Inspection.started_at < bounds[1])

@@ -5,8 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from app.assessments.monthly import month_of
-from app.timeutil import utcnow
+from app.timeutil import month_of, utcnow
 from tests.browser.conftest import assert_fits_and_passes_axe, log_in
 
 
