@@ -34,12 +34,29 @@ def browser_context_args(browser_context_args, playwright):
     return {**browser_context_args, **phone, "locale": "zh-CN"}
 
 
+def buffered(app):
+    """Read each response whole before it is sent. Werkzeug's development server skips the
+    response's close() when the browser drops the connection mid-body (it does, navigating
+    on while an icon downloads), which leaves a file open and fails the test on a
+    ResourceWarning that has nothing to do with the app."""
+
+    def wsgi(environ, start_response):
+        response = app(environ, start_response)
+        try:
+            return [b"".join(response)]
+        finally:
+            if hasattr(response, "close"):
+                response.close()
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(app):
     """The app with the demo organisation (without its inspection history, for speed),
     served by a real HTTP server in a thread."""
     seed_demo(history=False)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
