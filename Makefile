@@ -65,8 +65,8 @@ db:
 	$(BIN)/flask --app wsgi seed-demo --if-empty
 
 lint:
-	$(BIN)/ruff check app tests bench
-	$(BIN)/ruff format --check app tests bench
+	$(BIN)/ruff check app tests bench scripts
+	$(BIN)/ruff format --check app tests bench scripts
 
 clean:
 	rm -rf $(VENV) $(HTMX) $(AXE) $(CATALOGS)

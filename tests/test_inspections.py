@@ -514,3 +514,33 @@ def test_answers_and_photos_replayed_through_the_routes_are_stored_once(client, 
         )
         assert response.status_code == 200
     assert db.session.scalar(sa.select(sa.func.count(InspectionPhoto.id))) == 1
+
+
+def test_a_resend_racing_its_first_copy_is_a_replay_not_an_error(
+    client, setting, strip, monkeypatch
+):
+    """The phone resends while the first request is still being stored: both pass the
+    "seen this UUID?" check, the database's unique key stops the second copy, and the phone
+    gets the item as stored."""
+    from app.inspections import views
+    from app.inspections.models import AnswerRecord
+
+    login(client, setting["inspector"])
+    item = strip.items[0]
+    url = f"/inspections/{strip.id}/items/{item.id}/answer"
+    key = "0b7f5f64-4b1e-4c8e-9a57-3f2d1c0b9a88"
+    data = {"answer": "fail", "client_uuid": key}
+    assert client.post(url, data=data, headers={"HX-Request": "true"}).status_code == 200
+
+    real = views.record_answer
+
+    def missed_the_first_copy(item, answer, user, *, answered_at=None, client_uuid=None):
+        record = real(item, answer, user, answered_at=answered_at)
+        record.client_uuid = client_uuid
+        return record
+
+    monkeypatch.setattr(views, "record_answer", missed_the_first_copy)
+    response = client.post(url, data=data, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert f'id="item-{item.id}"' in response.text
+    assert db.session.scalar(sa.select(sa.func.count(AnswerRecord.id))) == 1

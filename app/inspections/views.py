@@ -36,6 +36,7 @@ from app.inspections.recording import (
     remove_photo,
     submit,
 )
+from app.main.pwa import offline_page
 from app.photos import PhotoRejected
 
 RECORDERS = (Role.INSPECTOR, Role.MANAGER, Role.ADMIN)
@@ -151,15 +152,17 @@ def run(inspection_id: int):
     inspection = get_inspection(inspection_id)
     if not inspection.is_draft:
         return redirect(url_for("inspections.report", inspection_id=inspection.id))
-    return render_template(
+    can_record = current_user in inspection.inspectors
+    page = render_template(
         "inspections/run.html",
         inspection=inspection,
         groups=grouped_items(inspection.items),
         progress=progress(inspection),
         problems={},
         form=SubmitForm(),
-        can_record=current_user in inspection.inspectors,
+        can_record=can_record,
     )
+    return offline_page(page) if can_record else page
 
 
 def _item_response(item, error=None, status=200):
@@ -202,7 +205,20 @@ def answer(inspection_id: int, item_id: int):
         )
     except NotAllowed as refusal:
         return _refuse(item, refusal)
-    db.session.commit()
+    return _commit_capture(item)
+
+
+def _commit_capture(item):
+    """Commit an answer or photo. If the same UUID was committed meanwhile (the phone resent
+    while the first request was still on its way), the unique key refuses the second copy:
+    that is a replay, and the answer is the item as stored."""
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        if not _client_uuid():
+            raise
+        db.session.refresh(item)
     return _item_response(item)
 
 
@@ -269,8 +285,7 @@ def upload_photo(inspection_id: int, item_id: int):
     except PhotoRejected as refusal:
         db.session.rollback()
         return _item_response(item, error=str(refusal), status=422)
-    db.session.commit()
-    return _item_response(item)
+    return _commit_capture(item)
 
 
 @bp.post("/inspections/photos/<int:photo_id>/delete")

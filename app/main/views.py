@@ -4,6 +4,7 @@ from flask_login import login_required
 
 from app.extensions import db
 from app.main import bp
+from app.main.pwa import offline_page
 from app.main.queues import current_queue
 from app.timeutil import utcnow
 
@@ -11,7 +12,7 @@ from app.timeutil import utcnow
 @bp.get("/")
 @login_required
 def home():
-    return render_template("main/home.html", queue=current_queue(), now=utcnow())
+    return offline_page(render_template("main/home.html", queue=current_queue(), now=utcnow()))
 
 
 @bp.get("/healthz")

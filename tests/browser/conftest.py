@@ -1,6 +1,13 @@
 """Real headless Chromium (Debian's) on a phone, against the app served on localhost."""
 
+import os
+import signal
+import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -62,6 +69,77 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
+
+
+class ServerProcess:
+    """The production server (gunicorn) in a process of its own on the test database, so a
+    test can kill it outright and start it again on the same address."""
+
+    def __init__(self, app, tmp_path):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.access_log = tmp_path / "access.log"
+        self.env = {
+            **os.environ,
+            "XUNJIAN_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "XUNJIAN_SECRET_KEY": app.config["SECRET_KEY"],
+            "XUNJIAN_UPLOAD_DIR": app.config["UPLOAD_DIR"],
+        }
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                "1",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--access-logfile",
+                str(self.access_log),
+                "wsgi:app",
+            ],
+            cwd=Path(__file__).resolve().parents[2],
+            env=self.env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("the server did not start")
+
+    def kill(self):
+        """SIGKILL to the master and its worker: no clean shutdown, as in a crash."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.process = None
+
+    def requests(self) -> list[str]:
+        """The request lines the server has logged so far ("GET /path HTTP/1.1")."""
+        if not self.access_log.exists():
+            return []
+        return [line.split('"')[1] for line in self.access_log.read_text().splitlines()]
+
+
+@pytest.fixture
+def server_process(app, tmp_path):
+    seed_demo(history=False)
+    server = ServerProcess(app, tmp_path)
+    server.start()
+    yield server
+    if server.process is not None:
+        server.kill()
 
 
 def log_in(page, base_url, username, password="demo12345"):

@@ -26,11 +26,13 @@ def phone_photo(path):
 
 
 def answer(item, label):
+    """Tap an answer; it shows at once, and is done when the server has confirmed it."""
     button = item.get_by_role("button", name=label, exact=True)
     button.click()
     expect(item.get_by_role("button", name=label, exact=True)).to_have_attribute(
         "aria-pressed", "true"
     )
+    expect(item).not_to_have_class(re.compile(r"\bpending\b"))
 
 
 def test_spot_check_from_start_to_pdf(browser, live_server, tmp_path):
@@ -118,4 +120,13 @@ def test_a_non_image_gets_a_clear_message_on_the_page(browser, live_server, tmp_
     item.get_by_label("拍照或选择照片").set_input_files(fake)
     expect(page.locator("li.item").first.get_by_role("alert")).to_contain_text("该文件不是照片")
     assert db.session.scalar(sa.select(sa.func.count(InspectionPhoto.id))) == 0
+
+    # The refused photo stays on the phone, with the reason, until the inspector decides.
+    refused = page.locator("#sync .sync-refused")
+    expect(refused).to_contain_text("服务器拒收")
+    expect(refused).to_contain_text("该文件不是照片")
+    page.on("dialog", lambda dialog: dialog.accept())
+    refused.get_by_role("button", name="放弃").click()
+    expect(refused).to_be_hidden()
+    assert page.evaluate("async () => (await XunjianOutbox.entries()).length") == 0
     phone.close()

@@ -1,15 +1,19 @@
-// Checklist photos: downscale in the browser, upload one by one with progress, and swap the
-// item's card with the server's answer. Without this script the form still posts as is.
+// The checklist on the phone: every tap, note and photo goes through the outbox (offline.js)
+// and shows at once; the server's card replaces it when the server has confirmed. Photos are
+// downscaled before they are kept. Without scripts, the forms post as plain HTML forms.
 (function () {
   "use strict";
   const LONG_SIDE = 1600;
   const QUALITY = 0.82;
   let position = null;
+  const previews = new Map(); // photo UUID -> object URL of its waiting thumbnail
 
   document.documentElement.classList.add("js");
 
+  function outbox() { return window.XunjianOutbox; }
+
   function locate() {
-    if (!("geolocation" in navigator)) return;
+    if (!document.querySelector("[data-outbox=photo]") || !("geolocation" in navigator)) return;
     navigator.geolocation.getCurrentPosition(
       (found) => { position = found.coords; },
       () => { position = null; },
@@ -31,71 +35,190 @@
     canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
     bitmap.close();
     const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", QUALITY));
-    if (!blob) return file;
-    return new File([blob], "photo.jpg", { type: "image/jpeg", lastModified: file.lastModified });
+    return blob || file;
   }
 
-  function send(form, file, onProgress) {
-    return new Promise((resolve, reject) => {
-      const data = new FormData();
-      data.append("csrf_token", form.elements.csrf_token.value);
-      data.append("photo", file, file.name);
-      data.append("taken_at_ms", String(file.lastModified));
-      if (position) {
-        data.append("latitude", String(position.latitude));
-        data.append("longitude", String(position.longitude));
-        data.append("accuracy", String(position.accuracy));
-      }
-      const request = new XMLHttpRequest();
-      request.open("POST", form.action);
-      request.setRequestHeader("HX-Request", "true");
-      request.upload.addEventListener("progress", (event) => {
-        if (event.lengthComputable) onProgress(event.loaded / event.total);
-      });
-      request.addEventListener("load", () => resolve(request));
-      request.addEventListener("error", () => reject(new Error("network")));
-      request.addEventListener("timeout", () => reject(new Error("network")));
-      request.timeout = 120000;
-      request.send(data);
+  function cardOf(itemId) { return document.getElementById(`item-${itemId}`); }
+
+  function base(form) {
+    const card = form.closest(".item");
+    return { url: form.action, item: Number(card.dataset.item), title: card.dataset.title };
+  }
+
+  async function captureAnswer(form, button) {
+    await outbox().add({
+      ...base(form),
+      kind: "answer",
+      answerLabel: button.textContent.trim(),
+      fields: { answer: button.value, answered_at_ms: Date.now() },
     });
   }
 
-  async function uploadAll(form, files) {
-    const bar = form.querySelector(".upload-progress");
-    const status = form.querySelector(".upload-status");
-    const item = form.closest(".item");
-    let answer = null;
-    bar.hidden = false;
-    for (let index = 0; index < files.length; index += 1) {
-      status.textContent = form.dataset.msgUploading
-        .replace("{n}", index + 1).replace("{total}", files.length);
-      bar.value = 0;
-      try {
-        const small = await downscale(files[index]);
-        answer = await send(form, small, (share) => { bar.value = Math.round(share * 100); });
-      } catch (error) {
-        status.textContent = form.dataset.msgFailed;
-        bar.hidden = true;
-        return;
-      }
-      if (answer.status !== 200) break; // the card carries the server's reason
-    }
-    if (answer) htmx.swap(item, answer.responseText, { swapStyle: "outerHTML" });
+  async function captureNote(form) {
+    const note = form.querySelector("textarea").value;
+    await outbox().add({ ...base(form), kind: "note", fields: { note } });
   }
 
-  document.addEventListener("change", (event) => {
-    const input = event.target;
-    if (!input.matches("[data-photo-upload] input[type=file]") || !input.files.length) return;
-    uploadAll(input.form, Array.from(input.files));
-  });
+  async function capturePhotos(form, files) {
+    const place = position
+      ? { latitude: position.latitude, longitude: position.longitude, accuracy: position.accuracy }
+      : {};
+    for (const file of files) {
+      const blob = await downscale(file);
+      await outbox().add({
+        ...base(form),
+        kind: "photo",
+        blob,
+        filename: blob === file ? file.name : "photo.jpg",
+        fields: { taken_at_ms: file.lastModified, ...place },
+      });
+    }
+    form.reset();
+  }
 
-  document.addEventListener("submit", (event) => {
+  // --- showing what is waiting on the cards -------------------------------------------
+  function showAnswer(card, value) {
+    card.classList.remove("answer-pass", "answer-fail", "answer-na");
+    card.classList.add("answered", `answer-${value}`);
+    for (const button of card.querySelectorAll(".answers button")) {
+      button.setAttribute("aria-pressed", String(button.value === value));
+    }
+    const failure = card.querySelector(".failure");
+    if (failure) failure.hidden = value !== "fail";
+  }
+
+  function showPhoto(card, entry) {
+    const list = card.querySelector(".photos");
+    if (!list || list.querySelector(`[data-uuid="${entry.uuid}"]`) || !entry.blob) return;
+    if (!previews.has(entry.uuid)) previews.set(entry.uuid, URL.createObjectURL(entry.blob));
+    const item = document.createElement("li");
+    item.dataset.uuid = entry.uuid;
+    item.className = "waiting-photo";
+    const image = document.createElement("img");
+    image.src = previews.get(entry.uuid);
+    image.width = 120;
+    image.alt = `${outbox().say("photo", { title: entry.title })} (${outbox().say("pending")})`;
+    item.append(image);
+    list.append(item);
+  }
+
+  function overlay(card, entries) {
+    for (const old of card.querySelectorAll(".pending-mark, .waiting-photo")) old.remove();
+    card.classList.toggle("pending", entries.length > 0);
+    if (!entries.length) return;
+    for (const entry of entries) {
+      if (entry.kind === "answer") showAnswer(card, entry.fields.answer);
+      if (entry.kind === "note") {
+        const box = card.querySelector(".failure textarea");
+        if (box && document.activeElement !== box) box.value = entry.fields.note;
+      }
+      if (entry.kind === "photo") showPhoto(card, entry);
+    }
+    const mark = document.createElement("p");
+    mark.className = "pending-mark";
+    mark.textContent = `${outbox().say("pending")} (${entries.length})`;
+    card.querySelector(".card-head").after(mark);
+  }
+
+  function recount() {
+    const progress = document.getElementById("progress");
+    if (!progress) return;
+    const total = Number(progress.dataset.total);
+    const answered = document.querySelectorAll("li.item.answered").length;
+    const failed = document.querySelectorAll("li.item.answer-fail").length;
+    progress.querySelector(".progress-answered").textContent =
+      progress.dataset.msgAnswered.replace("{answered}", answered).replace("{total}", total);
+    const failedText = progress.querySelector(".progress-failed");
+    failedText.textContent = progress.dataset.msgFailed.replace("{n}", failed);
+    failedText.classList.toggle("state-bad", failed > 0);
+    progress.querySelector("progress").value = answered;
+  }
+
+  const CHECKLIST_KINDS = ["answer", "note", "photo"];
+
+  async function refresh(onlyItem) {
+    if (!document.querySelector("li.item[data-item]") || !outbox()) return;
+    const waiting = (await outbox().entries()).filter(
+      (entry) => entry.status === "waiting" && CHECKLIST_KINDS.includes(entry.kind)
+    );
+    for (const card of document.querySelectorAll("li.item[data-item]")) {
+      const id = Number(card.dataset.item);
+      if (onlyItem && id !== onlyItem) continue;
+      overlay(card, waiting.filter((entry) => entry.item === id));
+    }
+    recount();
+  }
+
+  // The server's card for an item, once it has confirmed (or refused) a capture.
+  function replaceCard(event) {
+    const { entry, html } = event.detail;
+    const card = cardOf(entry.item);
+    if (!card || !html || !html.includes(`id="item-${entry.item}"`)) return refresh(entry.item);
+    const typing = card.querySelector(".failure textarea");
+    const typed = typing && typing.value !== typing.defaultValue ? typing.value : null;
+    const focused = typing && document.activeElement === typing;
+    htmx.swap(card, html, { swapStyle: "outerHTML" });
+    const fresh = cardOf(entry.item);
+    const box = fresh && fresh.querySelector(".failure textarea");
+    if (box && typed !== null) box.value = typed;
+    if (box && focused) box.focus();
+    if (entry.kind === "photo" && previews.has(entry.uuid)) {
+      URL.revokeObjectURL(previews.get(entry.uuid));
+      previews.delete(entry.uuid);
+    }
+    refresh(entry.item);
+  }
+
+  // --- wiring -------------------------------------------------------------------------
+  document.addEventListener("submit", async (event) => {
     const form = event.target;
-    if (!form.matches("[data-photo-upload]")) return;
-    const input = form.querySelector("input[type=file]");
-    event.preventDefault();
-    if (input.files.length) uploadAll(form, Array.from(input.files));
+    if (form.matches("[data-outbox]") && outbox()) {
+      event.preventDefault();
+      const kind = form.dataset.outbox;
+      if (kind === "answer" && event.submitter) await captureAnswer(form, event.submitter);
+      if (kind === "note") await captureNote(form);
+      if (kind === "photo") {
+        const input = form.querySelector("input[type=file]");
+        if (input.files.length) await capturePhotos(form, Array.from(input.files));
+      }
+      return;
+    }
+    // Submitting with captures still on the phone would leave them out: send them first.
+    if (form.action && /\/inspections\/\d+\/submit$/.test(new URL(form.action).pathname)) {
+      if (!outbox() || !outbox().waiting()) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      await outbox().drain();
+      if (!outbox().waiting()) {
+        form.requestSubmit();
+        return;
+      }
+      const status = document.querySelector("#sync .sync-status");
+      if (status) {
+        status.textContent = outbox().say("submit_blocked", { n: outbox().waiting() });
+        status.closest("#sync").hidden = false;
+      }
+    }
+  }, true);
+
+  document.addEventListener("change", (event) => {
+    const field = event.target;
+    if (field.matches("[data-outbox=note] textarea")) captureNote(field.form);
+    if (field.matches("[data-outbox=photo] input[type=file]") && field.files.length) {
+      capturePhotos(field.form, Array.from(field.files));
+    }
   });
 
+  document.addEventListener("outbox:changed", () => refresh());
+  document.addEventListener("outbox:sent", replaceCard);
+  document.addEventListener("outbox:refused", replaceCard);
+  document.addEventListener("htmx:afterSettle", (event) => {
+    if (event.target === document.body) {
+      refresh();
+      locate();
+    }
+  });
+
+  refresh();
   locate();
 })();

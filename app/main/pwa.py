@@ -1,0 +1,161 @@
+"""The installable app: manifest, service worker, offline fallback, and a fresh CSRF token for
+the phone's outbox when it replays what was captured offline."""
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from flask import current_app, jsonify, make_response, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import AnonymousUserMixin, current_user
+from flask_wtf.csrf import generate_csrf
+
+from app.main import bp
+
+OFFLINE_PAGE_HEADER = "X-Offline-Page"
+ICON_SIZES = (192, 512)
+
+
+@cache
+def static_version(static_folder: str) -> str:
+    """A digest of every static file: a new release gets a new service worker and caches."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(static_folder).rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(static_folder)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def offline_page(response):
+    """Mark a page the service worker may keep for use without a network."""
+    response = make_response(response)
+    response.headers[OFFLINE_PAGE_HEADER] = "1"
+    return response
+
+
+@bp.get("/sw.js")
+def service_worker():
+    shell = [
+        url_for("static", filename=name)
+        for name in (
+            "css/app.css",
+            "js/vendor/htmx.min.js",
+            "js/offline.js",
+            "js/checklist.js",
+            "icons/icon.svg",
+            "icons/icon-192.png",
+        )
+    ]
+    response = make_response(
+        render_template(
+            "pwa/sw.js",
+            version=static_version(current_app.static_folder),
+            shell=shell + [url_for("main.offline"), url_for("main.manifest")],
+            offline_header=OFFLINE_PAGE_HEADER,
+        )
+    )
+    response.mimetype = "text/javascript"
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    icons = [
+        {
+            "src": url_for("static", filename=f"icons/icon-{size}.png"),
+            "sizes": f"{size}x{size}",
+            "type": "image/png",
+            "purpose": "any",
+        }
+        for size in ICON_SIZES
+    ]
+    icons.append(
+        {
+            "src": url_for("static", filename="icons/icon-maskable-512.png"),
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "maskable",
+        }
+    )
+    response = jsonify(
+        name=_("Xunjian logistics inspection"),
+        short_name=_("Xunjian"),
+        lang="zh-CN",
+        start_url=url_for("main.home"),
+        scope="/",
+        display="standalone",
+        orientation="portrait",
+        theme_color="#0b4f8a",
+        background_color="#ffffff",
+        icons=icons,
+    )
+    response.mimetype = "application/manifest+json"
+    return response
+
+
+@bp.get("/offline")
+def offline():
+    # Cached once for whoever uses the phone next: it must not carry this user's name.
+    return render_template(
+        "pwa/offline.html", minimal=True, show_sync=True, current_user=AnonymousUserMixin()
+    )
+
+
+@bp.get("/session/token")
+def session_token():
+    """What the outbox needs before it replays: who is logged in, and a CSRF token."""
+    if not current_user.is_authenticated:
+        return jsonify(error="login"), 401
+    response = jsonify(user=current_user.id, csrf_token=generate_csrf())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.app_template_global()
+def outbox_messages() -> dict[str, str]:
+    """What the phone's outbox says, translated here; `{name}` is filled in by the script."""
+    return {
+        "waiting": _("%(n)s captured on this phone, waiting to sync.", n="{n}"),
+        "offline": _("No network: %(n)s kept on this phone until it returns.", n="{n}"),
+        "syncing": _("Syncing %(done)s of %(total)s…", done="{done}", total="{total}"),
+        "synced": _("Everything is saved on the server."),
+        "retry": _("The server cannot be reached; trying again in %(s)s s.", s="{s}"),
+        "login": _("Log in again to sync: %(n)s kept on this phone.", n="{n}"),
+        "other_user": _(
+            "%(n)s captured by another user on this phone wait for them to log in.", n="{n}"
+        ),
+        "refused": _("Refused by the server; kept until you decide:"),
+        "retry_one": _("Send again"),
+        "discard": _("Discard"),
+        "discard_confirm": _("Discard this capture for good?"),
+        "storage": _(
+            "Kept on this phone: %(size)s; the browser can still store %(free)s.",
+            size="{size}",
+            free="{free}",
+        ),
+        "storage_low": _("Storage is almost full: sync before you take more photos."),
+        "storage_full": _(
+            "This phone's storage is full: the last capture could not be kept. "
+            "Sync or free some space, then capture it again."
+        ),
+        "not_persistent": _(
+            "This browser may clear stored work when the phone runs short of space: "
+            "sync as soon as you can."
+        ),
+        "answer": _("Answer “%(answer)s” to %(title)s", answer="{answer}", title="{title}"),
+        "note": _("Note on %(title)s", title="{title}"),
+        "photo": _("Photo of %(title)s", title="{title}"),
+        "pending": _("Waiting to sync"),
+        "submit_blocked": _(
+            "%(n)s captures are still waiting to sync: sync them before submitting.", n="{n}"
+        ),
+        "needs_network": _("That needs the network. What you captured is kept on this phone."),
+        "logout_confirm": _(
+            "%(n)s captures are not synced yet. They stay on this phone and sync when you "
+            "log in again. Log out now?",
+            n="{n}",
+        ),
+    }
