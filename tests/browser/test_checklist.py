@@ -27,8 +27,9 @@ def phone_photo(path):
 
 def answer(item, label):
     """Tap an answer; it shows at once, and is done when the server has confirmed it."""
-    button = item.get_by_role("button", name=label, exact=True)
-    button.click()
+    with item.page.expect_response(re.compile(r"/answer$")) as confirmed:
+        item.get_by_role("button", name=label, exact=True).click()
+    assert confirmed.value.status == 200
     expect(item.get_by_role("button", name=label, exact=True)).to_have_attribute(
         "aria-pressed", "true"
     )

@@ -114,7 +114,7 @@
       }
       if (entry.kind === "photo") showPhoto(card, entry);
     }
-    const mark = document.createElement("p");
+    const mark = document.createElement("span");
     mark.className = "pending-mark";
     mark.textContent = `${outbox().say("pending")} (${entries.length})`;
     card.querySelector(".card-head").after(mark);
@@ -136,14 +136,19 @@
 
   const CHECKLIST_KINDS = ["answer", "note", "photo"];
 
-  async function refresh(onlyItem) {
+  let generation = 0;
+
+  // Show what still waits in the outbox on every card. Only the latest call paints: an older
+  // one that read the outbox before a confirmation must not put back a "waiting" mark.
+  async function refresh() {
     if (!document.querySelector("li.item[data-item]") || !outbox()) return;
+    const mine = ++generation;
     const waiting = (await outbox().entries()).filter(
       (entry) => entry.status === "waiting" && CHECKLIST_KINDS.includes(entry.kind)
     );
+    if (mine !== generation) return;
     for (const card of document.querySelectorAll("li.item[data-item]")) {
       const id = Number(card.dataset.item);
-      if (onlyItem && id !== onlyItem) continue;
       overlay(card, waiting.filter((entry) => entry.item === id));
     }
     recount();
@@ -153,7 +158,7 @@
   function replaceCard(event) {
     const { entry, html } = event.detail;
     const card = cardOf(entry.item);
-    if (!card || !html || !html.includes(`id="item-${entry.item}"`)) return refresh(entry.item);
+    if (!card || !html || !html.includes(`id="item-${entry.item}"`)) return refresh();
     const typing = card.querySelector(".failure textarea");
     const typed = typing && typing.value !== typing.defaultValue ? typing.value : null;
     const focused = typing && document.activeElement === typing;
@@ -166,7 +171,7 @@
       URL.revokeObjectURL(previews.get(entry.uuid));
       previews.delete(entry.uuid);
     }
-    refresh(entry.item);
+    refresh();
   }
 
   // --- wiring -------------------------------------------------------------------------
@@ -201,9 +206,18 @@
     }
   }, true);
 
+  // A note is kept when the inspector leaves the box having changed it. Not on "change": a
+  // card replaced while they typed keeps their text, and that text must still be sent.
+  document.addEventListener("focusout", (event) => {
+    const box = event.target;
+    if (box.matches("[data-outbox=note] textarea") && box.value !== box.defaultValue) {
+      box.defaultValue = box.value;
+      captureNote(box.form);
+    }
+  });
+
   document.addEventListener("change", (event) => {
     const field = event.target;
-    if (field.matches("[data-outbox=note] textarea")) captureNote(field.form);
     if (field.matches("[data-outbox=photo] input[type=file]") && field.files.length) {
       capturePhotos(field.form, Array.from(field.files));
     }

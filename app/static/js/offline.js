@@ -9,6 +9,8 @@
   const STORE = "outbox";
   const RETRY_SECONDS = [2, 4, 8, 15, 30, 60];
   const LOW_STORAGE_BYTES = 50 * 1024 * 1024;
+  const QUIET_MS = 800; // a sync quicker than this is not worth a message
+  const SYNCED_MS = 6000; // how long "everything is saved" stays up
 
   const state = {
     syncing: false,
@@ -17,7 +19,9 @@
     share: 0,
     retryAt: 0,
     needsLogin: false,
-    sentThisPage: false,
+    runStarted: 0,
+    toldWaiting: false, // the panel has said something waits: it will also say when all is in
+    syncedUntil: 0,
     storageFull: false,
     persisted: null,
     estimate: null,
@@ -241,7 +245,6 @@
       attempt = 0;
       state.retryAt = 0;
       state.done += 1;
-      if (outcome === "sent") state.sentThisPage = true;
       render();
     }
     keepPages(true);
@@ -263,6 +266,8 @@
 
   async function work() {
     clearTimeout(retryTimer);
+    state.runStarted = Date.now();
+    setTimeout(render, QUIET_MS + 50);
     while (again) {
       again = false;
       try {
@@ -329,7 +334,11 @@
 
     const lines = [];
     if (state.storageFull) lines.push(say("storage_full"));
-    if (state.syncing) {
+    // A sync that is over within QUIET_MS (the usual case online) shows nothing at all.
+    const quiet = running && Date.now() - state.runStarted < QUIET_MS;
+    if (quiet) {
+      // say nothing yet
+    } else if (state.syncing) {
       lines.push(say("syncing", { done: Math.min(state.done + 1, state.total), total: state.total }));
     } else if (waiting.length && state.needsLogin) {
       lines.push(say("login", { n: waiting.length }));
@@ -340,14 +349,21 @@
       if (state.retryAt > Date.now()) {
         lines.push(say("retry", { s: Math.ceil((state.retryAt - Date.now()) / 1000) }));
       }
-    } else if (state.sentThisPage && !refused.length) {
+    }
+    if (lines.length && !state.storageFull) state.toldWaiting = true;
+    if (!waiting.length && !running && state.toldWaiting) {
+      state.toldWaiting = false;
+      state.syncedUntil = Date.now() + SYNCED_MS;
+      setTimeout(render, SYNCED_MS + 50);
+    }
+    if (!lines.length && Date.now() < state.syncedUntil && !refused.length) {
       lines.push(say("synced"));
     }
     if (others) lines.push(say("other_user", { n: others }));
     section.querySelector(".sync-status").textContent = lines.join(" ");
 
     const bar = section.querySelector(".sync-progress");
-    bar.hidden = !state.syncing;
+    bar.hidden = quiet || !state.syncing;
     bar.value = state.total ? Math.round(((state.done + state.share) / state.total) * 100) : 0;
 
     const queuedBytes = waiting.reduce((sum, entry) => sum + (entry.size || 0), 0);
@@ -390,6 +406,7 @@
     const showSyncNow = Boolean(waiting.length) && !state.syncing;
     section.querySelector(".sync-now").hidden = !showSyncNow;
     section.hidden = !(lines.length || storage.length || refused.length);
+    document.documentElement.classList.toggle("has-sync", !section.hidden);
   }
 
   // --- pages for offline use ----------------------------------------------------------
