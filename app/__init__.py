@@ -36,12 +36,14 @@ def create_app(config: dict | None = None) -> Flask:
     from app.inspections import bp as inspections_bp
     from app.main import bp as main_bp
     from app.notices import bp as notices_bp
+    from app.plans import bp as plans_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(inspections_bp)
     app.register_blueprint(notices_bp)
+    app.register_blueprint(plans_bp)
     app.register_blueprint(assessments_bp)
 
     from app.cli import register_cli

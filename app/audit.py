@@ -36,6 +36,8 @@ ACTION_LABELS = {
     "inspection_started": _l("Inspection started"),
     "inspection_submitted": _l("Inspection submitted"),
     "inspection_reopened": _l("Inspection reopened"),
+    "qr_scanned": _l("Place's QR code scanned"),
+    "plan_saved": _l("Inspection plan saved"),
     "notice_drafted": _l("Notice drafted"),
     "notice_deadline_changed": _l("Deadline changed"),
     "notice_issued": _l("Notice issued"),

@@ -13,6 +13,7 @@ from app.catalog.standards_io import load_default_catalogue
 from app.demo_assessments import seed_assessments
 from app.demo_inspections import seed_inspections
 from app.demo_notices import seed_notices
+from app.demo_plans import seed_plans
 from app.extensions import db
 from app.notices.deadlines import ensure_default_rules
 from app.timeutil import local_today
@@ -308,6 +309,7 @@ def seed_demo(history: bool = True) -> None:
     }
     db.session.flush()
     ensure_default_rules()
+    seed_plans(sites, lines, contractors, users, history)
     if history:
         seed_inspections(sites, lines, list(contractors.values()), users)
         seed_notices(users)

@@ -51,3 +51,8 @@ class LabelledEnum(enum.StrEnum):
     @property
     def label(self) -> str:
         return str(type(self).LABELS[self])
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """(value, label) pairs for a form's select."""
+        return [(member.value, member.label) for member in cls]

@@ -1,6 +1,6 @@
 """UTC storage, Asia/Shanghai display."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -28,6 +28,11 @@ def shift_month(month: str, delta: int) -> str:
     start = month_start(month)
     index = start.year * 12 + start.month - 1 + delta
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def month_days(month: str) -> tuple[date, date]:
+    """The month's first and last calendar days."""
+    return month_start(month), month_start(shift_month(month, 1)) - timedelta(days=1)
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:

@@ -14,7 +14,8 @@ from app.catalog.models import ServiceLine, Severity
 from app.extensions import db
 from app.inspections.models import Inspection, Status
 from app.notices.models import Notice, NoticeStatus
-from app.timeutil import as_utc, month_bounds, shift_month, utcnow
+from app.plans.tracking import month_figures
+from app.timeutil import as_utc, local_today, month_bounds, shift_month, utcnow
 
 TREND_MONTHS = 6
 
@@ -73,6 +74,7 @@ def bulletin_data(month: str) -> dict:
         "by_line": by_line,
         "findings_by_line": findings_by_line,
         "notices": notice_figures(month),
+        "plans": month_figures(month, local_today()),
         "praise": [
             row["short_name"]
             for row in ranking[: current.praise_top]

@@ -19,7 +19,8 @@ from app.catalog.models import Contractor, ServiceLine
 from app.extensions import db
 from app.inspections.models import Inspection, Status, Tier
 from app.notices.models import Notice, NoticeStatus
-from app.timeutil import month_bounds, month_of, utcnow
+from app.plans.tracking import month_figures
+from app.timeutil import local_today, month_bounds, month_of, utcnow
 
 MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -45,6 +46,7 @@ def month_so_far(month: str) -> dict[str, int]:
                 Inspection.started_at < end,
             )
         ),
+        "plans": month_figures(month, local_today()),
         "open_notices": len(open_notices),
         "overdue_notices": sum(1 for n in open_notices if n.is_overdue(now)),
     }

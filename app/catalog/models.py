@@ -1,5 +1,6 @@
 """The catalogue: service lines, check points, contractors, sites, staff and certificates."""
 
+import secrets
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -145,6 +146,10 @@ SITE_CHILD_KINDS = {
 }
 
 
+def new_scan_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
 class Site(db.Model):
     """A place in the tree compound → building → floor → room/area."""
 
@@ -158,6 +163,10 @@ class Site(db.Model):
     name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     code: Mapped[str] = mapped_column(sa.String(32), unique=True, nullable=False)
     position: Mapped[int] = mapped_column(nullable=False, default=0)
+    # printed in the place's QR code; unguessable, so a scan proves someone stood there
+    scan_token: Mapped[str] = mapped_column(
+        sa.String(32), unique=True, nullable=False, default=new_scan_token
+    )
 
     parent: Mapped["Site | None"] = relationship(back_populates="children", remote_side=[id])
     children: Mapped[list["Site"]] = relationship(

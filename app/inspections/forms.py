@@ -7,10 +7,6 @@ from app.catalog.forms import MultiCheckboxField
 from app.inspections.models import Party, Schedule, Tier
 
 
-def _choices(enum_cls):
-    return [(member.value, member.label) for member in enum_cls]
-
-
 class StartForm(FlaskForm):
     """The last of the three taps: what was chosen travels in hidden fields."""
 
@@ -25,9 +21,9 @@ class StartForm(FlaskForm):
 
     def __init__(self, *args, inspectors=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.tier.choices = _choices(Tier)
-        self.schedule.choices = _choices(Schedule)
-        self.party.choices = _choices(Party)
+        self.tier.choices = Tier.choices()
+        self.schedule.choices = Schedule.choices()
+        self.party.choices = Party.choices()
         self.co_inspectors.choices = [(u.id, u.display_name) for u in inspectors]
 
 

@@ -1,6 +1,6 @@
 """Inspections, their checklist items, evidence photos and the findings they produce."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -98,8 +98,16 @@ class Inspection(db.Model):
     )
     ended_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
     summary: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    # a scheduled inspection: the plan, and the occurrence (its due date) it carries out
+    plan_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("inspection_plans.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    plan_due: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    # when the inspector scanned the place's QR code on arrival
+    scanned_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
 
     created_by = relationship("User", foreign_keys=[created_by_id])
+    plan = relationship("InspectionPlan")
     sites = relationship("Site", secondary=inspection_sites, order_by="Site.code")
     contractors = relationship(
         "Contractor", secondary=inspection_contractors, order_by="Contractor.name"

@@ -14,9 +14,12 @@ from app.catalog.staff import certificate_alerts
 from app.extensions import db
 from app.inspections.models import Inspection, Status
 from app.notices.models import ExitWarning, ItemStatus, Notice, NoticeStatus
+from app.plans.models import VisitState
+from app.plans.tracking import Visit, open_visits
 from app.timeutil import local_today, utcnow
 
 CONTRACT_END_WARNING_DAYS = 90
+OPEN_VISIT = (VisitState.DUE, VisitState.IN_PROGRESS)
 
 
 @dataclass
@@ -33,6 +36,11 @@ class Queue:
     overdue: list[Notice] = field(default_factory=list)
     draft_notices: list[Notice] = field(default_factory=list)
     warnings: list[ExitWarning] = field(default_factory=list)
+    planned: list[Visit] = field(default_factory=list)  # today's route, done stops included
+
+    @property
+    def visits_due(self) -> int:
+        return sum(1 for visit in self.planned if visit.state in OPEN_VISIT)
 
     @property
     def notices_waiting(self) -> int:
@@ -89,6 +97,7 @@ def queue_for(user: User) -> Queue:
                 .order_by(Inspection.started_at.desc())
             )
         )
+        queue.planned = open_visits(user, today)
     _notice_queue(queue, user)
     if user.role == Role.ADMIN:
         users = db.session.scalars(sa.select(User).where(User.active.is_(True))).all()

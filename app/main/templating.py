@@ -18,6 +18,7 @@ from app.timeutil import as_utc, local_today
 NAVIGATION = [
     ("main.home", _l("Home"), tuple(Role), "main.home", "total"),
     ("inspections.inspections", _l("Inspections"), SUPERVISORS, "inspections.", "drafts"),
+    ("plans.plans", _l("Plans"), SUPERVISORS, "plans.", "visits_due"),
     ("notices.notices", _l("Notices"), tuple(Role), "notices.", "notices_waiting"),
     (
         "assessments.dashboard",

@@ -76,6 +76,10 @@ def test_contractor_sees_only_its_own_company(page, live_server):
         "/assessments/policy",
         "/bulletins",
         "/bulletins/" + month_of(utcnow()),
+        "/plans",
+        "/plans/1",
+        "/plans/1/edit",
+        "/plans/missed",
         "/nowhere",
     ],
 )
@@ -94,6 +98,27 @@ def test_pages_fit_a_360px_phone_and_pass_axe(browser, live_server, path):
     assert page.evaluate("() => document.documentElement.lang") == "zh-Hans"
     assert page.title().endswith("· 巡检")
     assert_fits_and_passes_axe(page, path)
+    context.close()
+
+
+def test_scanning_a_place_on_the_patrol_opens_its_checklist(browser, live_server):
+    import sqlalchemy as sa
+
+    from app.catalog.models import Site
+    from app.extensions import db
+
+    lobby = db.session.scalar(sa.select(Site).where(Site.code == "B1-F1-LOBBY"))
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
+    page = context.new_page()
+    log_in(page, live_server, "inspector")
+    expect(page.get_by_role("heading", name="今日计划")).to_be_visible()
+    page.goto(f"{live_server}/scan/{lobby.scan_token}")  # what the camera opens
+    assert_fits_and_passes_axe(page, "scan page")
+    page.get_by_role("button", name="开始巡检").click()
+    expect(page.get_by_role("status").filter(has_text="已答 0")).to_be_visible()
+    assert "/run" in page.url
     context.close()
 
 

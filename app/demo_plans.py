@@ -1,0 +1,125 @@
+"""The demo's inspection plans, and (with history) the last fortnight of scanned patrols,
+with a few stops missed so that the missed list and the dashboard have something to say."""
+
+from datetime import UTC, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from app.audit import AuditEvent
+from app.auth.models import User
+from app.catalog.models import Contractor, ServiceLine, Site
+from app.extensions import db
+from app.inspections.models import Answer, Scope, Tier
+from app.inspections.recording import record_answer, submit
+from app.plans.models import InspectionPlan, PlanStop
+from app.plans.recurrence import Recurrence
+from app.plans.tracking import start_visit
+from app.timeutil import LOCAL_TZ, local_today
+
+PATROL_DAYS = 14
+MISSED = {(3, "B1-F3-WC"), (6, "B1-F1-WC"), (6, "B1-F3-WC")}  # (days ago, stop)
+
+
+def _plan(name, recurrence, tier, scope, stops, inspectors, starts_on, **fields):
+    return InspectionPlan(
+        name=name,
+        recurrence=recurrence,
+        tier=tier,
+        scope=scope,
+        starts_on=starts_on,
+        stops=[PlanStop(site=site, position=n) for n, site in enumerate(stops, start=1)],
+        inspectors=inspectors,
+        **fields,
+    )
+
+
+def seed_plans(
+    sites: dict[str, Site],
+    lines: dict[str, ServiceLine],
+    contractors: dict[str, Contractor],
+    users: dict[str, User],
+    history: bool,
+) -> None:
+    today = local_today()
+    start = today - timedelta(days=PATROL_DAYS)
+    team = [users["inspector"], users["inspector2"]]
+    patrol = _plan(
+        "1号办公楼保洁日常巡检",
+        Recurrence.DAILY,
+        Tier.DAILY,
+        Scope.STRIP,
+        [sites["B1-F1-LOBBY"], sites["B1-F1-WC"], sites["B1-F3-WC"]],
+        team,
+        start,
+        service_line=lines["CLN"],
+    )
+    plans = [
+        patrol,
+        _plan(
+            "机关食堂每周联检",
+            Recurrence.WEEKLY,
+            Tier.WEEKLY_JOINT,
+            Scope.BLOCK,
+            [sites["CANTEEN"]],
+            [*team, users["manager"]],
+            start,
+            weekday=2,
+            contractor=contractors["禾香餐饮"],
+        ),
+        _plan(
+            "安泰物业月度考核",
+            Recurrence.MONTHLY,
+            Tier.MONTHLY,
+            Scope.BLOCK,
+            [sites["B1"]],
+            [*team, users["manager"]],
+            start,
+            day_of_month=25,
+            contractor=contractors["安泰物业"],
+        ),
+        _plan(
+            "安保服务半年考核",
+            Recurrence.HALF_YEARLY,
+            Tier.HALF_YEARLY,
+            Scope.BLOCK,
+            [sites["GATE"]],
+            [*team, users["manager"]],
+            start,
+            day_of_month=20,
+            period_month=6,
+            contractor=contractors["鑫盾保安"],
+        ),
+    ]
+    db.session.add_all(plans)
+    db.session.flush()
+    if history:
+        _walk_patrols(patrol, today)
+
+
+def _walk_patrols(patrol: InspectionPlan, today) -> None:
+    """Each past day of the patrol, each stop scanned and checked, but for those MISSED."""
+    for days_ago in range(PATROL_DAYS, 0, -1):
+        day = today - timedelta(days=days_ago)
+        walker = patrol.inspectors[days_ago % 2]
+        moment = datetime.combine(day, time(9, 0), LOCAL_TZ).astimezone(UTC)
+        for stop in patrol.stops:
+            moment += timedelta(minutes=20)
+            if (days_ago, stop.site.code) in MISSED:
+                continue
+            inspection = start_visit(patrol, day, stop.site, walker, day, scanned_at=moment)
+            inspection.started_at = moment
+            for minute, item in enumerate(inspection.items, start=1):
+                record_answer(
+                    item, Answer.PASS, walker, answered_at=moment + timedelta(minutes=minute)
+                )
+            submit(inspection, walker, "")
+            inspection.ended_at = moment + timedelta(minutes=len(inspection.items) + 2)
+            db.session.flush()
+            for event in db.session.scalars(
+                sa.select(AuditEvent).where(
+                    AuditEvent.object_type == "inspections",
+                    AuditEvent.object_id == inspection.id,
+                    AuditEvent.action != "qr_scanned",
+                )
+            ):
+                event.at = moment if event.action == "inspection_started" else inspection.ended_at

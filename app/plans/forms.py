@@ -1,0 +1,100 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from app.catalog.forms import MultiCheckboxField
+from app.inspections.models import Party, Scope, Tier
+from app.plans.recurrence import MONTHS_PER_PERIOD, Recurrence
+
+WEEKDAYS = [
+    _l("Monday"),
+    _l("Tuesday"),
+    _l("Wednesday"),
+    _l("Thursday"),
+    _l("Friday"),
+    _l("Saturday"),
+    _l("Sunday"),
+]
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class PlanForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    recurrence = SelectField(_l("How often"), default="daily")
+    weekday = SelectField(
+        _l("Weekday (weekly plans)"), coerce=_optional_int, validators=[Optional()]
+    )
+    day_of_month = IntegerField(
+        _l("Day of the month (monthly, quarterly, half-yearly)"),
+        validators=[Optional(), NumberRange(min=1, max=31)],
+        description=_l("A day past the month's end falls on its last day."),
+    )
+    period_month = IntegerField(
+        _l("Month of the quarter or half year"),
+        validators=[Optional(), NumberRange(min=1, max=6)],
+        description=_l("1 for the first month of each quarter or half year."),
+    )
+    starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
+    ends_on = DateField(_l("Ends on"), validators=[Optional()])
+    tier = SelectField(_l("Tier"))
+    scope = SelectField(_l("Kind"))
+    party = SelectField(_l("Internal or external"))
+    service_line = SelectField(_l("Service line (strip checks)"), coerce=_optional_int)
+    contractor = SelectField(
+        _l("Contractor (block checks of one contractor)"), coerce=_optional_int
+    )
+    sites = MultiCheckboxField(
+        _l("Places on the route"), coerce=int, choices=[], render_kw={"class": "tree"}
+    )
+    inspectors = MultiCheckboxField(_l("Inspectors"), coerce=int, choices=[])
+    active = BooleanField(_l("Active"), default=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.recurrence.choices = Recurrence.choices()
+        self.weekday.choices = [("", "—")] + [(str(n), day) for n, day in enumerate(WEEKDAYS)]
+        self.tier.choices = Tier.choices()
+        self.scope.choices = Scope.choices()
+        self.party.choices = Party.choices()
+
+    def _recurrence(self) -> Recurrence | None:
+        try:
+            return Recurrence(self.recurrence.data)
+        except ValueError:
+            return None
+
+    def validate(self, extra_validators=None) -> bool:
+        """Also ask for what the chosen recurrence needs (empty fields skip their own checks)."""
+        valid = super().validate(extra_validators)
+        recurrence = self._recurrence()
+        if recurrence == Recurrence.WEEKLY and self.weekday.data is None:
+            self.weekday.errors.append(_l("Choose the weekday."))
+            valid = False
+        months = MONTHS_PER_PERIOD.get(recurrence)
+        if months and not self.day_of_month.data:
+            self.day_of_month.errors.append(_l("Give the day of the month."))
+            valid = False
+        if months and months > 1 and (self.period_month.data or 0) not in range(1, months + 1):
+            self.period_month.errors.append(_l("Give a month from 1 to %(n)s.", n=months))
+            valid = False
+        return valid
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The plan cannot end before it starts."))
+
+    def validate_service_line(self, field):
+        if self.scope.data == Scope.STRIP.value and not field.data:
+            raise ValidationError(_l("A strip check needs a service line."))
+
+    def validate_sites(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose at least one place."))
+
+    def validate_inspectors(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose at least one inspector."))

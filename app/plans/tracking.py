@@ -1,0 +1,168 @@
+"""Which planned inspections are due, done or missed, and starting one from its plan."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.audit import record_event
+from app.auth.models import User
+from app.catalog.models import Site
+from app.extensions import db
+from app.inspections.checklist import CannotStart, Plan, start_inspection
+from app.inspections.models import Inspection, Schedule, Status
+from app.plans.models import InspectionPlan, VisitState, plan_inspectors
+from app.plans.recurrence import current_due, due_dates, open_until
+from app.timeutil import month_days
+
+
+@dataclass
+class Visit:
+    """One stop of one occurrence of a plan: a place to inspect between `due` and `until`."""
+
+    plan: InspectionPlan
+    due: date
+    until: date
+    site: Site
+    inspection: Inspection | None
+    state: VisitState
+
+
+def _plans(user: User | None = None) -> list[InspectionPlan]:
+    query = sa.select(InspectionPlan).where(InspectionPlan.active.is_(True))
+    if user is not None:
+        query = query.join(plan_inspectors).where(plan_inspectors.c.user_id == user.id)
+    return list(db.session.scalars(query.order_by(InspectionPlan.name)))
+
+
+def _inspections_for(occurrences: list[tuple[InspectionPlan, date]]) -> dict:
+    """The inspection carrying out each (plan, due date, site); a submitted one first."""
+    if not occurrences:
+        return {}
+    plan_ids = {plan.id for plan, _due in occurrences}
+    dues = [due for _plan, due in occurrences]
+    found = db.session.scalars(
+        sa.select(Inspection).where(
+            Inspection.plan_id.in_(plan_ids),
+            Inspection.plan_due >= min(dues),
+            Inspection.plan_due <= max(dues),
+        )
+    ).all()
+    best: dict[tuple, Inspection] = {}
+    for inspection in sorted(found, key=lambda i: (i.status == Status.SUBMITTED, i.id)):
+        for site in inspection.sites:
+            best[(inspection.plan_id, inspection.plan_due, site.id)] = inspection
+    return best
+
+
+def _state(inspection: Inspection | None, due: date, until: date, today: date) -> VisitState:
+    if inspection is not None and inspection.status == Status.SUBMITTED:
+        return VisitState.DONE
+    if today > until:
+        return VisitState.MISSED
+    if today < due:
+        return VisitState.UPCOMING
+    return VisitState.IN_PROGRESS if inspection is not None else VisitState.DUE
+
+
+def _visits(occurrences: list[tuple[InspectionPlan, date]], today: date) -> list[Visit]:
+    done = _inspections_for(occurrences)
+    visits = []
+    for plan, due in occurrences:
+        until = open_until(plan.rule, due)
+        for stop in plan.stops:
+            inspection = done.get((plan.id, due, stop.site_id))
+            visits.append(
+                Visit(
+                    plan, due, until, stop.site, inspection, _state(inspection, due, until, today)
+                )
+            )
+    return visits
+
+
+def visits_between(start: date, end: date, today: date) -> list[Visit]:
+    """Every planned visit whose occurrence falls due from `start` to `end`."""
+    occurrences = [(plan, due) for plan in _plans() for due in due_dates(plan.rule, start, end)]
+    return _visits(occurrences, today)
+
+
+def open_visits(user: User, today: date) -> list[Visit]:
+    """The user's plans' occurrences open today, every stop in route order (done ones too,
+    so the route shows how far it has come)."""
+    occurrences = []
+    for plan in _plans(user):
+        due = current_due(plan.rule, today)
+        if due is not None:
+            occurrences.append((plan, due))
+    return _visits(occurrences, today)
+
+
+def figures(visits: list[Visit]) -> dict[str, int]:
+    """Planned visits against what was done: the dashboard's and the bulletin's counts."""
+    count = {state: 0 for state in VisitState}
+    for visit in visits:
+        count[visit.state] += 1
+    return {
+        "planned": len(visits),
+        "done": count[VisitState.DONE],
+        "missed": count[VisitState.MISSED],
+        "open": count[VisitState.DUE] + count[VisitState.IN_PROGRESS] + count[VisitState.UPCOMING],
+    }
+
+
+class VisitRefused(ValueError):
+    """This visit cannot be started now; the message says why, for the user."""
+
+
+def start_visit(
+    plan: InspectionPlan,
+    due: date,
+    site: Site,
+    user: User,
+    today: date,
+    *,
+    scanned_at: datetime | None = None,
+) -> Inspection:
+    """The inspection for one planned visit: the draft already started, or a new one with
+    the plan's kind, tier and inspectors. A scan of the place's QR code is recorded on it.
+    The caller commits."""
+    if user not in plan.inspectors:
+        raise VisitRefused(_("You are not one of this plan's inspectors."))
+    if site not in plan.sites:
+        raise VisitRefused(_("This place is not on the plan's route."))
+    if due not in due_dates(plan.rule, due, due) or not due <= today <= open_until(plan.rule, due):
+        raise VisitRefused(_("This visit is not open today."))
+    existing = _inspections_for([(plan, due)]).get((plan.id, due, site.id))
+    if existing is not None and existing.status == Status.SUBMITTED:
+        raise VisitRefused(_("This visit is already done."))
+    inspection = existing
+    if inspection is None:
+        coverage = Plan(
+            plan.scope, site, service_line=plan.service_line, contractor=plan.contractor
+        )
+        try:
+            inspection = start_inspection(
+                coverage,
+                user,
+                schedule=Schedule.SCHEDULED,
+                party=plan.party,
+                tier=plan.tier,
+                co_inspectors=plan.inspectors,
+            )
+        except CannotStart as refusal:
+            raise VisitRefused(str(refusal)) from refusal
+        inspection.plan = plan
+        inspection.plan_due = due
+    if scanned_at is not None:
+        if inspection.scanned_at is None:
+            inspection.scanned_at = scanned_at
+        db.session.flush()
+        record_event("qr_scanned", inspection, actor=user, at=scanned_at, detail=site.name)
+    return inspection
+
+
+def month_figures(month: str, today: date) -> dict[str, int]:
+    """Planned visits of a month so far (due by today) against what was done."""
+    first, last = month_days(month)
+    return figures(visits_between(first, min(last, today), today))

@@ -1,0 +1,268 @@
+"""Managers keep the plans; inspectors start planned visits from the today page or by
+scanning a place's QR code; everyone supervising sees what was missed."""
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.audit import record_event
+from app.auth.access import EDITORS, SUPERVISORS, role_required
+from app.auth.models import Role, User
+from app.catalog.forms import populate_except
+from app.catalog.models import Contractor, ServiceLine, Site
+from app.catalog.sites import site_tree
+from app.extensions import db
+from app.inspections.models import Party, Scope, Tier
+from app.pdf import pdf_response, render_pdf
+from app.plans import bp
+from app.plans.forms import WEEKDAYS, PlanForm
+from app.plans.models import InspectionPlan, PlanStop, VisitState
+from app.plans.qr import qr_svg, scan_url
+from app.plans.recurrence import Recurrence, current_due
+from app.plans.tracking import VisitRefused, open_visits, start_visit, visits_between
+from app.timeutil import local_today, month_days, month_of, shift_month, utcnow
+
+
+def get_plan(plan_id: int) -> InspectionPlan:
+    return db.session.get(InspectionPlan, plan_id) or abort(404)
+
+
+@bp.get("/plans")
+@role_required(*SUPERVISORS)
+def plans():
+    today = local_today()
+    rows = db.session.scalars(
+        sa.select(InspectionPlan).order_by(InspectionPlan.active.desc(), InspectionPlan.name)
+    ).all()
+    return render_template(
+        "plans/list.html",
+        plans=rows,
+        current={plan.id: current_due(plan.rule, today) for plan in rows},
+        can_edit=current_user.role in EDITORS,
+    )
+
+
+def _fill_choices(form: PlanForm) -> None:
+    lines = db.session.scalars(
+        sa.select(ServiceLine).where(ServiceLine.active.is_(True)).order_by(ServiceLine.position)
+    ).all()
+    form.service_line.choices = [("", "—")] + [(line.id, line.name) for line in lines]
+    contractors = db.session.scalars(
+        sa.select(Contractor).where(Contractor.active.is_(True)).order_by(Contractor.name)
+    ).all()
+    form.contractor.choices = [("", "—")] + [(c.id, c.name) for c in contractors]
+    form.sites.choices = [
+        (node.site.id, "　" * node.depth + node.site.name) for node in site_tree()
+    ]
+    inspectors = db.session.scalars(
+        sa.select(User)
+        .where(User.role.in_((Role.INSPECTOR, Role.MANAGER)), User.active.is_(True))
+        .order_by(User.display_name)
+    ).all()
+    form.inspectors.choices = [(u.id, u.display_name) for u in inspectors]
+
+
+@bp.route("/plans/new", methods=["GET", "POST"], endpoint="new")
+@bp.route("/plans/<int:plan_id>/edit", methods=["GET", "POST"], endpoint="edit")
+@role_required(*EDITORS)
+def plan_form(plan_id: int | None = None):
+    plan = get_plan(plan_id) if plan_id else None
+    form = PlanForm(obj=plan)
+    _fill_choices(form)
+    if request.method == "GET":
+        if plan:
+            form.recurrence.data = plan.recurrence.value
+            form.tier.data, form.scope.data = plan.tier.value, plan.scope.value
+            form.party.data = plan.party.value
+            form.service_line.data = plan.service_line_id
+            form.contractor.data = plan.contractor_id
+            form.sites.data = [stop.site_id for stop in plan.stops]
+            form.inspectors.data = [user.id for user in plan.inspectors]
+        else:
+            form.starts_on.data = local_today()
+    if form.validate_on_submit():
+        plan = plan or InspectionPlan()
+        populate_except(
+            form,
+            plan,
+            "recurrence",
+            "tier",
+            "scope",
+            "party",
+            "service_line",
+            "contractor",
+            "sites",
+            "inspectors",
+        )
+        plan.recurrence = Recurrence(form.recurrence.data)
+        plan.tier, plan.scope = Tier(form.tier.data), Scope(form.scope.data)
+        plan.party = Party(form.party.data)
+        plan.service_line_id = form.service_line.data if plan.scope == Scope.STRIP else None
+        plan.contractor_id = form.contractor.data if plan.scope == Scope.BLOCK else None
+        _set_route(plan, form.sites.data)
+        plan.inspectors = db.session.scalars(
+            sa.select(User).where(User.id.in_(form.inspectors.data))
+        ).all()
+        db.session.add(plan)
+        db.session.flush()
+        record_event("plan_saved", plan, detail=plan.name)
+        db.session.commit()
+        flash(_("Plan saved."), "success")
+        return redirect(url_for("plans.plan", plan_id=plan.id))
+    title = _("Edit plan %(name)s", name=plan.name) if plan else _("New inspection plan")
+    cancel = url_for("plans.plan", plan_id=plan.id) if plan else url_for("plans.plans")
+    return render_template("form_page.html", form=form, title=title, cancel_url=cancel), (
+        422 if request.method == "POST" else 200
+    )
+
+
+def _set_route(plan: InspectionPlan, site_ids: list[int]) -> None:
+    """Keep the walking order of places already on the route; new ones go at the end."""
+    wanted = set(site_ids)
+    kept = [stop for stop in plan.stops if stop.site_id in wanted]
+    have = {stop.site_id for stop in kept}
+    for site_id in site_ids:
+        if site_id not in have:
+            kept.append(PlanStop(site_id=site_id))
+    for position, stop in enumerate(kept, start=1):
+        stop.position = position
+    plan.stops = kept
+
+
+@bp.get("/plans/<int:plan_id>")
+@role_required(*SUPERVISORS)
+def plan(plan_id: int):
+    plan = get_plan(plan_id)
+    today = local_today()
+    first, _last = month_days(month_of(utcnow()))
+    month_visits = [
+        visit for visit in visits_between(first, today, today) if visit.plan.id == plan.id
+    ]
+    return render_template(
+        "plans/plan.html",
+        plan=plan,
+        current=current_due(plan.rule, today),
+        visits=month_visits,
+        weekdays=WEEKDAYS,
+        can_edit=current_user.role in EDITORS,
+    )
+
+
+@bp.post("/plans/<int:plan_id>/stops/<int:stop_id>/move")
+@role_required(*EDITORS)
+def move_stop(plan_id: int, stop_id: int):
+    plan = get_plan(plan_id)
+    stops = list(plan.stops)
+    index = next((i for i, stop in enumerate(stops) if stop.id == stop_id), None)
+    if index is None:
+        abort(404)
+    other = index - 1 if request.form.get("direction") == "up" else index + 1
+    if 0 <= other < len(stops):
+        stops[index].position, stops[other].position = stops[other].position, stops[index].position
+        db.session.commit()
+    return redirect(url_for("plans.plan", plan_id=plan.id) + "#route")
+
+
+@bp.get("/plans/missed")
+@role_required(*SUPERVISORS)
+def missed():
+    month = request.args.get("month") or month_of(utcnow())
+    try:
+        first, last = month_days(month)
+    except ValueError:
+        abort(404)
+    today = local_today()
+    visits = [
+        visit for visit in visits_between(first, last, today) if visit.state == VisitState.MISSED
+    ]
+    return render_template(
+        "plans/missed.html",
+        month=month,
+        visits=visits,
+        previous=shift_month(month, -1),
+        following=shift_month(month, 1),
+    )
+
+
+def _visit_site(plan: InspectionPlan, site_id: int) -> Site:
+    return next((site for site in plan.sites if site.id == site_id), None) or abort(404)
+
+
+@bp.post("/plans/<int:plan_id>/visits/<due>/<int:site_id>")
+@role_required(*SUPERVISORS)
+def start(plan_id: int, due: str, site_id: int):
+    plan = get_plan(plan_id)
+    try:
+        due_date = date.fromisoformat(due)
+    except ValueError:
+        abort(404)
+    try:
+        inspection = start_visit(
+            plan,
+            due_date,
+            _visit_site(plan, site_id),
+            current_user._get_current_object(),
+            local_today(),
+        )
+    except VisitRefused as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for("main.home"))
+    db.session.commit()
+    return redirect(url_for("inspections.run", inspection_id=inspection.id))
+
+
+def _site_for_token(token: str) -> Site:
+    return db.session.scalar(sa.select(Site).where(Site.scan_token == token)) or abort(404)
+
+
+@bp.route("/scan/<token>", methods=["GET", "POST"])
+@role_required(*SUPERVISORS)
+def scan(token: str):
+    """What a phone opens from a place's QR code: the patrol due here, one tap to start it."""
+    site = _site_for_token(token)
+    today = local_today()
+    here = [
+        visit
+        for visit in open_visits(current_user, today)
+        if visit.site.id == site.id and visit.state in (VisitState.DUE, VisitState.IN_PROGRESS)
+    ]
+    if request.method == "POST" and here:
+        visit = here[0]
+        try:
+            inspection = start_visit(
+                visit.plan,
+                visit.due,
+                site,
+                current_user._get_current_object(),
+                today,
+                scanned_at=utcnow(),
+            )
+        except VisitRefused as refusal:
+            flash(str(refusal), "error")
+            return redirect(url_for("plans.scan", token=token))
+        db.session.commit()
+        return redirect(url_for("inspections.run", inspection_id=inspection.id))
+    return render_template("plans/scan.html", site=site, visits=here)
+
+
+@bp.get("/sites/<int:site_id>/labels.pdf")
+@role_required(*EDITORS)
+def labels(site_id: int):
+    """A sheet of QR labels for a place and everything inside it, to print and stick up."""
+    site = db.session.get(Site, site_id) or abort(404)
+    places = [node.site for node in site_tree() if _inside(node.site, site)]
+    codes = [(place, qr_svg(scan_url(place), scale=3)) for place in places]
+    pdf = render_pdf("pdf/labels.html", site=site, codes=codes)
+    return pdf_response(pdf, f"labels-{site.code}.pdf")
+
+
+def _inside(place: Site, building: Site) -> bool:
+    node = place
+    while node is not None:
+        if node.id == building.id:
+            return True
+        node = node.parent
+    return False

@@ -1,0 +1,283 @@
+"""Inspection plans: when they fall due, what was done or missed, starting a planned visit from
+the today page or a place's QR code, and the printed QR labels."""
+
+import subprocess
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+import zxingcpp
+from PIL import Image
+
+from app.audit import AuditEvent
+from app.auth.models import Role
+from app.catalog.models import SiteKind
+from app.extensions import db
+from app.inspections.models import Answer, Scope, Status, Tier
+from app.inspections.recording import record_answer, submit
+from app.plans.models import InspectionPlan, PlanStop, VisitState
+from app.plans.recurrence import Recurrence, Rule, current_due, due_dates, open_until
+from app.plans.tracking import (
+    VisitRefused,
+    figures,
+    open_visits,
+    start_visit,
+    visits_between,
+)
+from app.timeutil import local_today
+from tests.conftest import login
+
+# --- recurrence ------------------------------------------------------------------------
+
+
+def test_daily_and_weekly_rules():
+    daily = Rule(Recurrence.DAILY, starts_on=date(2026, 1, 30))
+    assert due_dates(daily, date(2026, 1, 28), date(2026, 2, 2)) == [
+        date(2026, 1, 30),
+        date(2026, 1, 31),
+        date(2026, 2, 1),
+        date(2026, 2, 2),
+    ]
+    assert open_until(daily, date(2026, 1, 31)) == date(2026, 1, 31)
+
+    wednesdays = Rule(Recurrence.WEEKLY, starts_on=date(2026, 1, 1), weekday=2)
+    assert due_dates(wednesdays, date(2026, 1, 1), date(2026, 1, 31)) == [
+        date(2026, 1, 7),
+        date(2026, 1, 14),
+        date(2026, 1, 21),
+        date(2026, 1, 28),
+    ]
+    # a week's joint check stays open until the day before the next one, across the month end
+    assert open_until(wednesdays, date(2026, 1, 28)) == date(2026, 2, 3)
+    assert current_due(wednesdays, date(2026, 2, 2)) == date(2026, 1, 28)
+
+
+def test_a_day_past_the_month_end_falls_on_its_last_day():
+    month_end = Rule(Recurrence.MONTHLY, starts_on=date(2027, 1, 1), day_of_month=31)
+    assert due_dates(month_end, date(2027, 1, 1), date(2027, 4, 30)) == [
+        date(2027, 1, 31),
+        date(2027, 2, 28),
+        date(2027, 3, 31),
+        date(2027, 4, 30),
+    ]
+    leap = Rule(Recurrence.MONTHLY, starts_on=date(2028, 1, 1), day_of_month=30)
+    assert due_dates(leap, date(2028, 2, 1), date(2028, 2, 29)) == [date(2028, 2, 29)]
+    assert open_until(month_end, date(2027, 1, 31)) == date(2027, 2, 27)
+
+
+def test_quarterly_and_half_yearly_rules_pick_their_month_of_the_period():
+    second_month = Rule(
+        Recurrence.QUARTERLY, starts_on=date(2026, 1, 1), day_of_month=15, period_month=2
+    )
+    assert due_dates(second_month, date(2026, 1, 1), date(2026, 12, 31)) == [
+        date(2026, 2, 15),
+        date(2026, 5, 15),
+        date(2026, 8, 15),
+        date(2026, 11, 15),
+    ]
+    assert open_until(second_month, date(2026, 11, 15)) == date(2027, 2, 14)
+    half = Rule(Recurrence.HALF_YEARLY, starts_on=date(2026, 1, 1), day_of_month=20, period_month=6)
+    assert due_dates(half, date(2026, 1, 1), date(2027, 12, 31)) == [
+        date(2026, 6, 20),
+        date(2026, 12, 20),
+        date(2027, 6, 20),
+        date(2027, 12, 20),
+    ]
+
+
+def test_a_rule_keeps_within_its_start_and_end():
+    rule = Rule(Recurrence.DAILY, starts_on=date(2026, 3, 10), ends_on=date(2026, 3, 12))
+    assert due_dates(rule, date(2026, 3, 1), date(2026, 3, 31)) == [
+        date(2026, 3, 10),
+        date(2026, 3, 11),
+        date(2026, 3, 12),
+    ]
+    assert current_due(rule, date(2026, 3, 9)) is None
+
+
+# --- tracking --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def route(make_user, make_site, make_contractor, make_check_point):
+    """A daily cleaning patrol of two places, started three days ago, by two inspectors."""
+    point = make_check_point(line_code="CLN", category="公共区域", title="大堂地面")
+    building = make_site("综合楼", SiteKind.BUILDING)
+    lobby = make_site("大堂", SiteKind.AREA, building)
+    stairs = make_site("楼梯间", SiteKind.AREA, building)
+    cleaner = make_contractor(name="安泰物业")
+    cleaner.service_lines = [point.category.service_line]
+    cleaner.sites = [building]
+    inspector, partner = make_user(Role.INSPECTOR), make_user(Role.INSPECTOR)
+    plan = InspectionPlan(
+        name="综合楼日常巡检",
+        recurrence=Recurrence.DAILY,
+        starts_on=local_today() - timedelta(days=3),
+        tier=Tier.DAILY,
+        scope=Scope.STRIP,
+        service_line=point.category.service_line,
+        stops=[PlanStop(site=lobby, position=1), PlanStop(site=stairs, position=2)],
+        inspectors=[inspector, partner],
+    )
+    db.session.add(plan)
+    db.session.commit()
+    return {
+        "plan": plan,
+        "lobby": lobby,
+        "stairs": stairs,
+        "building": building,
+        "inspector": inspector,
+        "partner": partner,
+    }
+
+
+def test_days_without_an_inspection_are_missed_today_is_due(route):
+    today = local_today()
+    visits = visits_between(today - timedelta(days=3), today, today)
+    assert [(v.due, v.site.name, v.state) for v in visits if v.due < today] == [
+        (today - timedelta(days=n), name, VisitState.MISSED)
+        for n in (3, 2, 1)
+        for name in ("大堂", "楼梯间")
+    ]
+    assert [v.state for v in visits if v.due == today] == [VisitState.DUE, VisitState.DUE]
+    assert figures(visits) == {"planned": 8, "done": 0, "missed": 6, "open": 2}
+
+
+def test_a_started_visit_is_in_progress_and_done_once_submitted(route):
+    today = local_today()
+    inspector = route["inspector"]
+    inspection = start_visit(route["plan"], today, route["lobby"], inspector, today)
+    db.session.commit()
+    assert (inspection.plan_id, inspection.plan_due) == (route["plan"].id, today)
+    assert inspection.tier == Tier.DAILY and inspection.schedule.value == "scheduled"
+    assert set(inspection.inspectors) == {inspector, route["partner"]}, "the plan's team"
+    again = start_visit(route["plan"], today, route["lobby"], route["partner"], today)
+    assert again.id == inspection.id, "the partner continues the same draft"
+
+    states = {v.site.name: v.state for v in open_visits(inspector, today)}
+    assert states == {"大堂": VisitState.IN_PROGRESS, "楼梯间": VisitState.DUE}
+    for item in inspection.items:
+        record_answer(item, Answer.PASS, inspector)
+    submit(inspection, inspector, "")
+    db.session.commit()
+    assert inspection.status == Status.SUBMITTED
+    states = {v.site.name: v.state for v in open_visits(inspector, today)}
+    assert states["大堂"] == VisitState.DONE
+    with pytest.raises(VisitRefused):
+        start_visit(route["plan"], today, route["lobby"], inspector, today)
+
+
+def test_a_visit_starts_only_for_its_team_on_its_route_while_open(route, make_user, make_site):
+    today = local_today()
+    plan = route["plan"]
+    with pytest.raises(VisitRefused):
+        start_visit(plan, today, route["lobby"], make_user(Role.INSPECTOR), today)
+    with pytest.raises(VisitRefused):
+        start_visit(plan, today, make_site("车库", SiteKind.AREA), route["inspector"], today)
+    with pytest.raises(VisitRefused):
+        start_visit(plan, today - timedelta(days=1), route["lobby"], route["inspector"], today)
+    with pytest.raises(VisitRefused):
+        start_visit(plan, today + timedelta(days=1), route["lobby"], route["inspector"], today)
+
+
+# --- pages -----------------------------------------------------------------------------
+
+
+def test_the_today_page_lists_the_route_and_starts_a_stop(client, route):
+    login(client, route["inspector"])
+    home = client.get("/")
+    assert "今日计划" in home.text and "大堂" in home.text and "楼梯间" in home.text
+    today = local_today().isoformat()
+    response = client.post(f"/plans/{route['plan'].id}/visits/{today}/{route['lobby'].id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/run")
+    assert "进行中" in client.get("/").text
+
+
+def test_managers_define_plans_with_clear_errors(client, route, make_user):
+    manager = make_user(Role.MANAGER)
+    login(client, manager)
+    base = {
+        "name": "每周联检",
+        "recurrence": "weekly",
+        "starts_on": "2026-01-05",
+        "tier": "weekly_joint",
+        "scope": "block",
+        "party": "internal",
+        "sites": [str(route["lobby"].id)],
+        "inspectors": [str(route["inspector"].id)],
+        "active": "y",
+    }
+    refused = client.post("/plans/new", data=base)
+    assert refused.status_code == 422 and "请选择星期几" in refused.text
+    monthly = client.post("/plans/new", data={**base, "recurrence": "quarterly"})
+    assert monthly.status_code == 422
+    assert "请填写每月第几日" in monthly.text and "请填写 1 至 3 之间的月份" in monthly.text
+    strip = client.post("/plans/new", data={**base, "weekday": "2", "scope": "strip"})
+    assert strip.status_code == 422 and "条检需要选择一个服务项目" in strip.text
+    saved = client.post("/plans/new", data={**base, "weekday": "2"})
+    assert saved.status_code == 302
+    plan = db.session.scalar(sa.select(InspectionPlan).where(InspectionPlan.name == "每周联检"))
+    assert plan.recurrence == Recurrence.WEEKLY and plan.weekday == 2
+    assert plan.sites == [route["lobby"]]
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "plan_saved")), (
+        "audited"
+    )
+
+    # walking order: the stairs before the lobby
+    route_plan = route["plan"]
+    stairs_stop = route_plan.stops[1]
+    client.post(f"/plans/{route_plan.id}/stops/{stairs_stop.id}/move", data={"direction": "up"})
+    db.session.refresh(route_plan)
+    assert [stop.site.name for stop in route_plan.stops] == ["楼梯间", "大堂"]
+
+    missed = client.get("/plans/missed")
+    assert missed.status_code == 200 and missed.text.count("已错过") >= 6
+    dashboard = client.get(f"/assessments/{local_today():%Y-%m}")
+    assert "计划检查完成" in dashboard.text
+
+
+@pytest.mark.parametrize("role, status", [(Role.CONTRACTOR, 403)])
+def test_contractors_do_not_see_plans(client, route, make_user, role, status):
+    login(client, make_user(role))
+    assert client.get("/plans").status_code == status
+    assert client.get(f"/scan/{route['lobby'].scan_token}").status_code == status
+
+
+def test_scanning_a_place_opens_its_due_visit_and_records_the_scan(client, route):
+    token = route["lobby"].scan_token
+    assert client.get(f"/scan/{token}").status_code == 302, "log in first"
+    login(client, route["inspector"])
+    assert client.get("/scan/not-a-real-token").status_code == 404
+    page = client.get(f"/scan/{token}")
+    assert "大堂" in page.text and "开始巡检" in page.text
+    opened = client.post(f"/scan/{token}")
+    assert opened.status_code == 302 and opened.headers["Location"].endswith("/run")
+    visit = next(v for v in open_visits(route["inspector"], local_today()) if v.site.name == "大堂")
+    assert visit.inspection.scanned_at is not None
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "qr_scanned")
+        )
+        == 1
+    )
+
+    garage = route["building"]  # not on the route: offered a spot check instead
+    other = client.get(f"/scan/{garage.scan_token}")
+    assert "今天这里没有您的计划检查" in other.text
+
+
+def test_qr_labels_round_trip_to_the_scan_page(app, client, route, make_user, tmp_path):
+    login(client, make_user(Role.MANAGER))
+    sheet = client.get(f"/sites/{route['building'].id}/labels.pdf")
+    assert sheet.status_code == 200 and sheet.mimetype == "application/pdf"
+    pdf = tmp_path / "labels.pdf"
+    pdf.write_bytes(sheet.data)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(pdf), str(tmp_path / "p")], check=True)
+    decoded = set()
+    for png in sorted(tmp_path.glob("p*.png")):
+        decoded |= {result.text for result in zxingcpp.read_barcodes(Image.open(png))}
+    tokens = {site.scan_token for site in (route["building"], route["lobby"], route["stairs"])}
+    assert {url.rsplit("/", 1)[1] for url in decoded} == tokens
+    lobby_url = next(url for url in decoded if url.endswith(route["lobby"].scan_token))
+    login(client, route["inspector"])
+    assert "大堂" in client.get(lobby_url.replace("http://localhost", "")).text
