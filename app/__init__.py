@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.assessments import bp as assessments_bp
     from app.auth import bp as auth_bp
     from app.catalog import bp as catalog_bp
+    from app.feedback import bp as feedback_bp
     from app.inspections import bp as inspections_bp
     from app.main import bp as main_bp
     from app.notices import bp as notices_bp
@@ -44,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(inspections_bp)
     app.register_blueprint(notices_bp)
     app.register_blueprint(plans_bp)
+    app.register_blueprint(feedback_bp)
     app.register_blueprint(assessments_bp)
 
     from app.cli import register_cli

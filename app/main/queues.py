@@ -12,6 +12,7 @@ from app.auth.throttle import is_account_locked
 from app.catalog.models import Certificate, Contractor
 from app.catalog.staff import certificate_alerts
 from app.extensions import db
+from app.feedback.models import Complaint, ComplaintStatus
 from app.inspections.models import Inspection, Status
 from app.notices.models import ExitWarning, ItemStatus, Notice, NoticeStatus
 from app.plans.models import VisitState
@@ -37,6 +38,7 @@ class Queue:
     draft_notices: list[Notice] = field(default_factory=list)
     warnings: list[ExitWarning] = field(default_factory=list)
     planned: list[Visit] = field(default_factory=list)  # today's route, done stops included
+    complaints_open: int = 0
 
     @property
     def visits_due(self) -> int:
@@ -98,6 +100,11 @@ def queue_for(user: User) -> Queue:
             )
         )
         queue.planned = open_visits(user, today)
+        queue.complaints_open = db.session.scalar(
+            sa.select(sa.func.count(Complaint.id)).where(
+                Complaint.status.in_((ComplaintStatus.RECEIVED, ComplaintStatus.ACCEPTED))
+            )
+        )
     _notice_queue(queue, user)
     if user.role == Role.ADMIN:
         users = db.session.scalars(sa.select(User).where(User.active.is_(True))).all()

@@ -20,6 +20,7 @@ NAVIGATION = [
     ("inspections.inspections", _l("Inspections"), SUPERVISORS, "inspections.", "drafts"),
     ("plans.plans", _l("Plans"), SUPERVISORS, "plans.", "visits_due"),
     ("notices.notices", _l("Notices"), tuple(Role), "notices.", "notices_waiting"),
+    ("feedback.complaints", _l("Complaints"), SUPERVISORS, "feedback.complaint", "complaints_open"),
     (
         "assessments.dashboard",
         _l("Assessment"),

@@ -80,6 +80,10 @@ def test_contractor_sees_only_its_own_company(page, live_server):
         "/plans/1",
         "/plans/1/edit",
         "/plans/missed",
+        "/complaints",
+        "/complaints/2",
+        "/complaints/new",
+        "/feedback/complaint",
         "/nowhere",
     ],
 )
@@ -92,7 +96,7 @@ def test_pages_fit_a_360px_phone_and_pass_axe(browser, live_server, path):
         locale="zh-CN",
     )
     page = context.new_page()
-    if path != "/login":
+    if path not in ("/login", "/feedback/complaint"):  # the public pages need no login
         log_in(page, live_server, "admin")
     page.goto(f"{live_server}{path}")
     assert page.evaluate("() => document.documentElement.lang") == "zh-Hans"
@@ -184,4 +188,25 @@ def test_checklist_and_report_fit_a_360px_phone_and_pass_axe(browser, live_serve
             db.session.commit()
         page.goto(f"{live_server}/inspections/{inspection.id}" + ("/run" if step == "run" else ""))
         assert_fits_and_passes_axe(page, step)
+    context.close()
+
+
+def test_a_recipient_files_a_complaint_and_follows_it_on_a_phone(browser, live_server):
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.get_by_role("link", name="投诉").click()
+    page.get_by_label("问题概述").fill("大堂地面湿滑无警示")
+    page.get_by_label("具体情况").fill("今早拖地后没有放置小心地滑警示牌，有人差点滑倒。")
+    page.get_by_label("地点（楼栋、楼层、房间）").fill("1号办公楼大堂")
+    page.wait_for_timeout(3200)  # a person takes longer than the form's minimum to fill it in
+    page.get_by_role("button", name="提交投诉").click()
+    expect(page.get_by_role("heading", name=re.compile("已收到"))).to_be_visible()
+    assert_fits_and_passes_axe(page, "complaint received")
+    page.locator(".private-link a").click()
+    expect(page.get_by_text("大堂地面湿滑无警示")).to_be_visible()
+    expect(page.get_by_text("已收到").first).to_be_visible()
+    assert_fits_and_passes_axe(page, "complaint status")
     context.close()

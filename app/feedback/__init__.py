@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("feedback", __name__)
+
+from app.feedback import complaint_views, public_views  # noqa: E402,F401

@@ -1,0 +1,154 @@
+"""Complaints as supervisors handle them: the list, the hotline log, and each step."""
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth.access import EDITORS, SUPERVISORS, role_required
+from app.catalog.models import Contractor, ServiceLine, Site
+from app.catalog.sites import site_tree
+from app.extensions import db
+from app.feedback import bp
+from app.feedback.complaints import (
+    ComplaintRefused,
+    accept,
+    add_evidence,
+    assign,
+    dismiss,
+    file_complaint,
+    public_timeline,
+    uphold,
+)
+from app.feedback.forms import AssignForm, DecisionForm, EvidenceForm, HotlineComplaintForm
+from app.feedback.models import Complaint, ComplaintChannel, ComplaintStatus
+
+
+def get_complaint(complaint_id: int) -> Complaint:
+    return db.session.get(Complaint, complaint_id) or abort(404)
+
+
+@bp.get("/complaints")
+@role_required(*SUPERVISORS)
+def complaints():
+    status = request.args.get("status", "open")
+    query = sa.select(Complaint).order_by(Complaint.filed_at.desc())
+    if status == "open":
+        query = query.where(
+            Complaint.status.notin_((ComplaintStatus.UPHELD, ComplaintStatus.DISMISSED))
+        )
+    return render_template(
+        "feedback/complaints.html",
+        complaints=db.session.scalars(query.limit(200)).all(),
+        status=status,
+        can_log=current_user.role in EDITORS,
+    )
+
+
+@bp.route("/complaints/new", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def log_complaint():
+    form = HotlineComplaintForm()
+    if form.validate_on_submit():
+        complaint, token = file_complaint(
+            ComplaintChannel(form.channel.data),
+            form.subject.data,
+            form.description.data,
+            location=form.location.data or "",
+            contact=form.contact.data or "",
+            logged_by=current_user._get_current_object(),
+        )
+        db.session.commit()
+        return render_template(
+            "feedback/complaint_filed.html",
+            complaint=complaint,
+            link=url_for("feedback.complaint_status", token=token, _external=True),
+        )
+    return render_template(
+        "form_page.html",
+        form=form,
+        title=_("Log a complaint"),
+        cancel_url=url_for("feedback.complaints"),
+    ), (422 if request.method == "POST" else 200)
+
+
+def _assign_form(complaint: Complaint) -> AssignForm:
+    form = AssignForm(
+        contractor=complaint.contractor_id,
+        service_line=complaint.service_line_id,
+        site=complaint.site_id,
+    )
+    form.contractor.choices = [
+        (c.id, c.name)
+        for c in db.session.scalars(
+            sa.select(Contractor).where(Contractor.active.is_(True)).order_by(Contractor.name)
+        )
+    ]
+    form.service_line.choices = [
+        (line.id, line.name)
+        for line in db.session.scalars(sa.select(ServiceLine).order_by(ServiceLine.position))
+    ]
+    form.site.choices = [(node.site.id, "　" * node.depth + node.site.name) for node in site_tree()]
+    return form
+
+
+def _page(complaint: Complaint, status: int = 200, **forms):
+    forms.setdefault("evidence_form", EvidenceForm())
+    forms.setdefault("assign_form", _assign_form(complaint))
+    forms.setdefault("decision_form", DecisionForm())
+    return render_template(
+        "feedback/complaint.html",
+        complaint=complaint,
+        timeline=public_timeline(complaint),
+        can_decide=current_user.role in EDITORS,
+        **forms,
+    ), status
+
+
+@bp.get("/complaints/<int:complaint_id>")
+@role_required(*SUPERVISORS)
+def complaint(complaint_id: int):
+    return _page(get_complaint(complaint_id))
+
+
+@bp.post("/complaints/<int:complaint_id>/<step>")
+@role_required(*SUPERVISORS)
+def complaint_step(complaint_id: int, step: str):
+    complaint = get_complaint(complaint_id)
+    user = current_user._get_current_object()
+    forms = {}
+    try:
+        if step == "accept":
+            accept(complaint, user)
+        elif step == "evidence":
+            form = forms["evidence_form"] = EvidenceForm()
+            if not form.validate_on_submit():
+                return _page(complaint, 422, **forms)
+            add_evidence(complaint, user, form.evidence.data)
+        elif step == "assign":
+            form = forms["assign_form"] = _assign_form(complaint)
+            if not form.validate_on_submit():
+                return _page(complaint, 422, **forms)
+            assign(
+                complaint,
+                user,
+                db.session.get(Contractor, form.contractor.data),
+                db.session.get(ServiceLine, form.service_line.data),
+                db.session.get(Site, form.site.data),
+            )
+        elif step in ("uphold", "dismiss"):
+            form = forms["decision_form"] = DecisionForm()
+            if not form.validate_on_submit():
+                return _page(complaint, 422, **forms)
+            if step == "uphold":
+                uphold(complaint, user, form.reason.data)
+            else:
+                dismiss(complaint, user, form.reason.data)
+        else:
+            abort(404)
+    except ComplaintRefused as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+        return redirect(url_for("feedback.complaint", complaint_id=complaint_id))
+    db.session.commit()
+    return redirect(url_for("feedback.complaint", complaint_id=complaint.id))

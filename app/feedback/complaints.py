@@ -1,0 +1,206 @@
+"""A complaint's way: received → accepted → investigated with evidence → responsibility
+assigned → upheld (it becomes a finding, which deducts, and a draft notice) or dismissed
+with a reason. Plain functions; the caller commits."""
+
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.audit import AuditEvent, record_event
+from app.auth.access import EDITORS, SUPERVISORS
+from app.auth.models import User
+from app.catalog.models import Contractor, ServiceLine, Severity, Site
+from app.extensions import db
+from app.feedback.models import Complaint, ComplaintChannel, ComplaintStatus
+from app.inspections.models import (
+    Answer,
+    Inspection,
+    InspectionItem,
+    Party,
+    Schedule,
+    Scope,
+    Status,
+    Tier,
+)
+from app.inspections.recording import submit
+from app.notices.lifecycle import draft_notices
+from app.timeutil import utcnow
+
+COMPLAINT_CATEGORY = "服务对象投诉"
+PUBLIC_ACTIONS = (
+    "complaint_filed",
+    "complaint_accepted",
+    "complaint_investigating",
+    "complaint_assigned",
+    "complaint_upheld",
+    "complaint_dismissed",
+)
+
+
+class ComplaintRefused(ValueError):
+    """This step cannot be taken; the message says why, for the user."""
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ComplaintRefused(message)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def find_by_token(token: str) -> Complaint | None:
+    return db.session.scalar(sa.select(Complaint).where(Complaint.token_hash == token_hash(token)))
+
+
+def file_complaint(
+    channel: ComplaintChannel,
+    subject: str,
+    description: str,
+    *,
+    location: str = "",
+    contact: str = "",
+    logged_by: User | None = None,
+) -> tuple[Complaint, str]:
+    """Record a complaint; returns it and the secret for the complainant's private link
+    (shown once, never stored)."""
+    token = secrets.token_urlsafe(24)
+    complaint = Complaint(
+        channel=channel,
+        subject=subject.strip(),
+        description=description.strip(),
+        location=location.strip(),
+        contact=contact.strip(),
+        token_hash=token_hash(token),
+        logged_by=logged_by,
+    )
+    db.session.add(complaint)
+    db.session.flush()
+    record_event("complaint_filed", complaint, to_state=complaint.status.value, actor=logged_by)
+    return complaint, token
+
+
+def _move(complaint: Complaint, to: ComplaintStatus, action: str, user: User, detail=""):
+    before = complaint.status
+    complaint.status = to
+    record_event(
+        action, complaint, from_state=before.value, to_state=to.value, actor=user, detail=detail
+    )
+
+
+def accept(complaint: Complaint, user: User) -> None:
+    _require(user.role in EDITORS, _("Only a manager accepts complaints."))
+    _require(complaint.status == ComplaintStatus.RECEIVED, _("This complaint is already accepted."))
+    _move(complaint, ComplaintStatus.ACCEPTED, "complaint_accepted", user)
+
+
+def add_evidence(complaint: Complaint, user: User, evidence: str) -> None:
+    _require(user.role in SUPERVISORS, _("Only supervisors investigate complaints."))
+    _require(
+        complaint.status in (ComplaintStatus.ACCEPTED, ComplaintStatus.INVESTIGATING),
+        _("Accept the complaint before investigating it."),
+    )
+    evidence = evidence.strip()
+    _require(bool(evidence), _("Write down what the investigation found."))
+    stamp = utcnow().strftime("%Y-%m-%d %H:%M")
+    complaint.evidence = "\n".join(
+        part for part in (complaint.evidence, f"[{stamp} {user.display_name}] {evidence}") if part
+    )
+    _move(complaint, ComplaintStatus.INVESTIGATING, "complaint_investigating", user)
+
+
+def assign(
+    complaint: Complaint, user: User, contractor: Contractor, line: ServiceLine, site: Site
+) -> None:
+    """Responsibility: the contractor and the service line at fault, and where."""
+    _require(user.role in EDITORS, _("Only a manager assigns responsibility."))
+    _require(
+        complaint.status == ComplaintStatus.INVESTIGATING,
+        _("Investigate the complaint before assigning responsibility."),
+    )
+    _require(
+        any(served.id == line.id for served in contractor.service_lines),
+        _("%(company)s does not provide this service.", company=contractor.short_name),
+    )
+    complaint.contractor, complaint.service_line, complaint.site = contractor, line, site
+    record_event(
+        "complaint_assigned", complaint, actor=user, detail=f"{contractor.short_name} · {line.name}"
+    )
+
+
+def dismiss(complaint: Complaint, user: User, reason: str) -> None:
+    _require(user.role in EDITORS, _("Only a manager decides on complaints."))
+    _require(complaint.is_open, _("This complaint is already decided."))
+    _require(bool(reason.strip()), _("Give the reason for dismissing it."))
+    complaint.decision, complaint.decided_at = reason.strip(), utcnow()
+    _move(complaint, ComplaintStatus.DISMISSED, "complaint_dismissed", user)
+
+
+def uphold(complaint: Complaint, user: User, reason: str) -> Inspection:
+    """The complaint stands: it becomes a failed item of an external, ad hoc inspection
+    (so a finding that deducts the policy's complaint points) and a draft notice."""
+    from app.assessments.monthly import policy  # here: the assessments import this package
+
+    _require(user.role in EDITORS, _("Only a manager decides on complaints."))
+    _require(
+        complaint.status == ComplaintStatus.INVESTIGATING and complaint.contractor is not None,
+        _("Investigate and assign responsibility before upholding."),
+    )
+    _require(bool(reason.strip()), _("Say why the complaint is upheld."))
+    db.session.flush()  # the responsibility just assigned, as ids for the item below
+    now = utcnow()
+    complaint.decision, complaint.decided_at = reason.strip(), now
+    inspection = Inspection(
+        scope=Scope.STRIP,
+        schedule=Schedule.SPOT,
+        party=Party.EXTERNAL,
+        tier=Tier.AD_HOC,
+        status=Status.DRAFT,
+        created_by=user,
+        sites=[complaint.site],
+        contractors=[complaint.contractor],
+        service_lines=[complaint.service_line],
+        inspectors=[user],
+        summary=_("Upheld complaint %(ref)s", ref=complaint.reference),
+    )
+    inspection.items.append(
+        InspectionItem(
+            position=1,
+            contractor_id=complaint.contractor_id,
+            site_id=complaint.site_id,
+            category=COMPLAINT_CATEGORY,
+            code=complaint.reference,
+            title=complaint.subject,
+            standard=_("Complaint upheld: %(reason)s", reason=reason.strip()),
+            severity=Severity.GENERAL,
+            deduction=policy().complaint_points,
+            answer=Answer.FAIL,
+            note=complaint.evidence or complaint.description,
+            answered_at=now,
+            answered_by=user,
+        )
+    )
+    db.session.add(inspection)
+    submit(inspection, user, inspection.summary)
+    draft_notices(inspection, user, now)
+    complaint.inspection = inspection
+    _move(complaint, ComplaintStatus.UPHELD, "complaint_upheld", user)
+    return inspection
+
+
+def public_timeline(complaint: Complaint) -> list[AuditEvent]:
+    """The steps the complainant may see: what happened and when, not who inside did it."""
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent)
+            .where(
+                AuditEvent.object_type == "complaints",
+                AuditEvent.object_id == complaint.id,
+                AuditEvent.action.in_(PUBLIC_ACTIONS),
+            )
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )

@@ -1,0 +1,54 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.feedback.models import ComplaintChannel
+
+
+class ComplaintForm(FlaskForm):
+    """The complaint itself: the public form and the hotline log share it."""
+
+    subject = StringField(
+        _l("What is wrong, in a few words"), validators=[DataRequired(), Length(max=100)]
+    )
+    description = TextAreaField(_l("What happened"), validators=[DataRequired(), Length(max=2000)])
+    location = StringField(
+        _l("Where (building, floor, room)"), validators=[Optional(), Length(max=200)]
+    )
+    contact = StringField(
+        _l("Phone or e-mail, if you want us to call back (optional)"),
+        validators=[Optional(), Length(max=100)],
+    )
+
+
+class PublicComplaintForm(ComplaintForm):
+    stamp = HiddenField()
+    # left empty by people; bots fill every field they find
+    website = StringField(_l("Leave this field empty"), validators=[Optional()])
+
+
+class HotlineComplaintForm(ComplaintForm):
+    channel = SelectField(_l("Received by"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.channel.choices = [
+            (c.value, c.label) for c in ComplaintChannel if c != ComplaintChannel.ONLINE
+        ]
+
+
+class EvidenceForm(FlaskForm):
+    evidence = TextAreaField(
+        _l("What the investigation found"), validators=[DataRequired(), Length(max=2000)]
+    )
+
+
+class AssignForm(FlaskForm):
+    contractor = SelectField(_l("Contractor responsible"), coerce=int)
+    service_line = SelectField(_l("Service line"), coerce=int)
+    site = SelectField(_l("Place"), coerce=int)
+
+
+class DecisionForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])

@@ -1,0 +1,194 @@
+"""Complaints: the public form (bad, automated, repeated input), the private status link, and
+the way from received to upheld (a finding that deducts, and a draft notice) or dismissed."""
+
+import re
+import time
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from itsdangerous import URLSafeTimedSerializer
+
+from app.assessments.monthly import assess_month
+from app.auth.models import Role
+from app.catalog.models import SiteKind
+from app.extensions import db
+from app.feedback.complaints import (
+    ComplaintRefused,
+    accept,
+    add_evidence,
+    assign,
+    dismiss,
+    file_complaint,
+    find_by_token,
+    uphold,
+)
+from app.feedback.models import Complaint, ComplaintChannel, ComplaintStatus
+from app.inspections.models import Finding, Party
+from app.notices.models import Notice, NoticeStatus
+from app.timeutil import month_of, utcnow
+from tests.conftest import login
+
+
+@pytest.fixture
+def world(make_user, make_contractor, make_check_point, make_site):
+    point = make_check_point(line_code="CAT", category="食品安全", title="食品留样")
+    canteen = make_site("机关食堂", SiteKind.BUILDING)
+    caterer = make_contractor(name="禾香餐饮")
+    caterer.service_lines = [point.category.service_line]
+    caterer.sites = [canteen]
+    db.session.commit()
+    return {
+        "line": point.category.service_line,
+        "canteen": canteen,
+        "caterer": caterer,
+        "manager": make_user(Role.MANAGER),
+        "inspector": make_user(Role.INSPECTOR),
+        "contractor_user": make_user(Role.CONTRACTOR, contractor=caterer),
+    }
+
+
+def aged_stamp(app, seconds=30):
+    """The stamp a form shown `seconds` ago carries (people take a while to type)."""
+    serializer = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="public-form")
+    return serializer.dumps(time.time() - seconds)
+
+
+def public_form(app, **fields):
+    return {
+        "subject": "午餐菜品变质",
+        "description": "11月20日午餐的凉拌菜有异味，多人反映。",
+        "location": "机关食堂二楼",
+        "contact": "",
+        "stamp": aged_stamp(app),
+        "website": "",
+        **fields,
+    }
+
+
+def test_a_recipient_files_a_complaint_and_follows_it_privately(app, client, world):
+    assert client.get("/feedback/complaint").status_code == 200
+    sent = client.post("/feedback/complaint", data=public_form(app))
+    assert sent.status_code == 200
+    link = re.search(r'href="(http://localhost/feedback/complaint/[^"]+)"', sent.text).group(1)
+    complaint = db.session.scalar(sa.select(Complaint))
+    assert complaint.channel == ComplaintChannel.ONLINE
+    assert link.rsplit("/", 1)[1] not in complaint.token_hash, "only the link's hash is kept"
+
+    accept(complaint, world["manager"])
+    add_evidence(complaint, world["inspector"], "现场查看留样，凉拌菜确有变质，厨师长承认未冷藏")
+    db.session.commit()
+    status = client.get(link.replace("http://localhost", ""))
+    assert status.status_code == 200
+    assert "调查中" in status.text and "午餐菜品变质" in status.text
+    assert "厨师长承认" not in status.text, "the investigation stays inside"
+    assert world["inspector"].display_name not in status.text
+    assert client.get("/feedback/complaint/not-the-link").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "change, why",
+    [
+        ({"subject": ""}, "missing subject"),
+        ({"description": "x" * 2001}, "too long"),
+        ({"website": "http://spam.example"}, "honeypot filled"),
+        ({"stamp": "forged"}, "forged stamp"),
+        ({"stamp": None}, "sent within a second of showing the form"),
+    ],
+)
+def test_bad_and_automated_complaints_are_refused(app, client, world, change, why):
+    fields = public_form(app, **change)
+    if "stamp" in change and change["stamp"] is None:
+        fields["stamp"] = URLSafeTimedSerializer(
+            app.config["SECRET_KEY"], salt="public-form"
+        ).dumps(time.time())
+    response = client.post("/feedback/complaint", data=fields)
+    assert response.status_code == 422, why
+    assert db.session.scalar(sa.select(sa.func.count(Complaint.id))) == 0
+
+
+def test_one_network_cannot_flood_the_form(app, client, world):
+    for _ in range(5):
+        assert client.post("/feedback/complaint", data=public_form(app)).status_code == 200
+    assert client.post("/feedback/complaint", data=public_form(app)).status_code == 429
+    assert db.session.scalar(sa.select(sa.func.count(Complaint.id))) == 5
+
+
+def test_an_upheld_complaint_becomes_a_finding_that_deducts_and_a_draft_notice(world):
+    manager, inspector = world["manager"], world["inspector"]
+    complaint, token = file_complaint(
+        ComplaintChannel.HOTLINE, "保安态度恶劣", "门岗保安对来访群众大声呵斥", logged_by=manager
+    )
+    assert find_by_token(token) is complaint
+    with pytest.raises(ComplaintRefused):
+        accept(complaint, inspector)  # managers accept
+    accept(complaint, manager)
+    with pytest.raises(ComplaintRefused):
+        uphold(complaint, manager, "属实")  # not investigated, no one responsible yet
+    add_evidence(complaint, inspector, "调取监控，情况属实")
+    assign(complaint, manager, world["caterer"], world["line"], world["canteen"])
+    inspection = uphold(complaint, manager, "经核实投诉属实")
+    db.session.commit()
+
+    assert complaint.status == ComplaintStatus.UPHELD and complaint.inspection is inspection
+    assert inspection.party == Party.EXTERNAL
+    finding = db.session.scalar(sa.select(Finding))
+    assert (finding.title, finding.contractor_id) == ("保安态度恶劣", world["caterer"].id)
+    assert finding.deduction == Decimal("3"), "the policy's points for an upheld complaint"
+    notice = db.session.scalar(sa.select(Notice))
+    assert notice.status == NoticeStatus.DRAFT and notice.contractor_id == world["caterer"].id
+    result = next(r for r in assess_month(month_of(utcnow())) if r.contractor == world["caterer"])
+    assert result.overall == Decimal("97")
+    assert [e.label for line in result.lines for e in line.deductions] == ["保安态度恶劣"]
+    with pytest.raises(ComplaintRefused):
+        dismiss(complaint, manager, "改判")  # decided once
+
+
+def test_a_dismissal_needs_its_reason_and_responsibility_a_matching_service(world, make_site):
+    manager = world["manager"]
+    complaint, _ = file_complaint(ComplaintChannel.LIAISON, "会议室空调不冷", "三楼会议室")
+    accept(complaint, manager)
+    add_evidence(complaint, manager, "检测温度正常")
+    other_line = world["line"].__class__(code="SEC", name="安保服务")
+    db.session.add(other_line)
+    with pytest.raises(ComplaintRefused):
+        assign(complaint, manager, world["caterer"], other_line, world["canteen"])
+    with pytest.raises(ComplaintRefused):
+        dismiss(complaint, manager, "  ")
+    dismiss(complaint, manager, "现场检测温度符合标准")
+    db.session.commit()
+    assert complaint.status == ComplaintStatus.DISMISSED and complaint.decided_at is not None
+    assert db.session.scalar(sa.select(sa.func.count(Finding.id))) == 0
+
+
+def test_staff_pages_follow_the_steps(client, world):
+    assert client.get("/complaints").status_code == 302
+    login(client, world["contractor_user"])
+    assert client.get("/complaints").status_code == 403
+    client.post("/logout")
+
+    login(client, world["manager"])
+    logged = client.post(
+        "/complaints/new",
+        data={"channel": "hotline", "subject": "电梯停运", "description": "2号楼电梯停运半天"},
+    )
+    assert logged.status_code == 200 and "/feedback/complaint/" in logged.text
+    complaint = db.session.scalar(sa.select(Complaint))
+    base = f"/complaints/{complaint.id}"
+    assert client.post(f"{base}/accept").status_code == 302
+    assert client.post(f"{base}/evidence", data={"evidence": ""}).status_code == 422
+    client.post(f"{base}/evidence", data={"evidence": "维保记录显示故障"})
+    client.post(
+        f"{base}/assign",
+        data={
+            "contractor": world["caterer"].id,
+            "service_line": world["line"].id,
+            "site": world["canteen"].id,
+        },
+    )
+    client.post(f"{base}/uphold", data={"reason": "属实"})
+    db.session.refresh(complaint)
+    assert complaint.status == ComplaintStatus.UPHELD
+    page = client.get(base)
+    assert "投诉属实" in page.text and "由此投诉形成的问题和整改通知" in page.text
+    assert client.post(f"{base}/nonsense").status_code == 404
