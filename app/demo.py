@@ -11,7 +11,7 @@ from app.auth.users import create_user
 from app.catalog.models import Certificate, Contractor, ServiceLine, Site, SiteKind, StaffMember
 from app.catalog.standards_io import load_default_catalogue
 from app.demo_assessments import seed_assessments
-from app.demo_feedback import seed_complaints
+from app.demo_feedback import seed_complaints, seed_survey
 from app.demo_inspections import seed_inspections
 from app.demo_notices import seed_notices
 from app.demo_plans import seed_plans
@@ -312,6 +312,7 @@ def seed_demo(history: bool = True) -> None:
     ensure_default_rules()
     seed_plans(sites, lines, contractors, users, history)
     seed_complaints(sites, lines, contractors, users)
+    seed_survey(contractors, users)
     if history:
         seed_inspections(sites, lines, list(contractors.values()), users)
         seed_notices(users)

@@ -1,10 +1,16 @@
-"""The demo's complaints, one at each step: just received online, under investigation from
-the hotline, upheld (with its finding and draft notice), and dismissed."""
+"""The demo's complaints, one at each step (just received online, under investigation from
+the hotline, upheld with its finding and draft notice, dismissed), and this quarter's survey."""
+
+import random
+from datetime import timedelta
 
 from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Site
+from app.extensions import db
 from app.feedback.complaints import accept, add_evidence, assign, dismiss, file_complaint, uphold
-from app.feedback.models import ComplaintChannel
+from app.feedback.models import ComplaintChannel, Rating, Survey
+from app.feedback.surveys import new_slug, record_answer
+from app.timeutil import local_today
 
 
 def seed_complaints(
@@ -53,3 +59,29 @@ def seed_complaints(
     accept(dismissed, manager)
     add_evidence(dismissed, inspector, "调取监控：来访人员未出示证件，门岗按规定登记后放行。")
     dismiss(dismissed, manager, "门岗按来访登记规定执行，处置得当，投诉不成立。")
+
+
+def seed_survey(contractors: dict[str, Contractor], users: dict[str, User]) -> None:
+    """This quarter's survey, open, with thirty anonymous answers so far."""
+    today = local_today()
+    quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    survey = Survey(
+        title=f"{today.year}年第{(today.month - 1) // 3 + 1}季度后勤服务满意度征询",
+        quarter=quarter,
+        opens_on=today - timedelta(days=10),
+        closes_on=today + timedelta(days=20),
+        slug=new_slug(),
+        created_by=users["manager"],
+    )
+    db.session.add(survey)
+    rng = random.Random(7)
+    weights = (
+        Rating.SATISFIED,
+        Rating.SATISFIED,
+        Rating.SATISFIED,
+        Rating.FAIR,
+        Rating.DISSATISFIED,
+    )
+    for person in range(30):
+        rated = rng.sample(list(contractors.values()), k=rng.randint(2, len(contractors)))
+        record_answer(survey, f"demo-{person}", {c.id: rng.choice(weights) for c in rated})

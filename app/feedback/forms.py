@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from app.feedback.models import ComplaintChannel
 
@@ -52,3 +52,21 @@ class AssignForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+QUARTER = Regexp(r"^\d{4}-Q[1-4]$", message=_l("Write the quarter as 2026-Q4."))
+
+
+class SurveyForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=100)])
+    quarter = StringField(_l("Quarter"), validators=[DataRequired(), QUARTER])
+    opens_on = DateField(_l("Opens on"), validators=[DataRequired()])
+    closes_on = DateField(_l("Closes on"), validators=[DataRequired()])
+
+    def validate_closes_on(self, field):
+        if self.opens_on.data and field.data and field.data < self.opens_on.data:
+            raise ValidationError(_l("The survey cannot close before it opens."))
+
+
+class ApplyForm(FlaskForm):
+    month = SelectField(_l("Month of the assessment"))

@@ -1,6 +1,6 @@
 """The recipients' voice: complaints (and the guard on public forms)."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -99,3 +99,73 @@ class PublicSubmission(db.Model):
     at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, default=utcnow, index=True
     )
+
+
+class Rating(LabelledEnum):
+    SATISFIED = "satisfied"
+    FAIR = "fair"
+    DISSATISFIED = "dissatisfied"
+
+
+Rating.LABELS = {
+    Rating.SATISFIED: _l("Satisfied"),
+    Rating.FAIR: _l("Fairly satisfied"),
+    Rating.DISSATISFIED: _l("Dissatisfied"),
+}
+
+
+class Survey(db.Model):
+    """A quarter's opinion survey (每季征询意见): a public questionnaire reached by link or QR."""
+
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    quarter: Mapped[str] = mapped_column(sa.String(7), nullable=False)  # 2026-Q4
+    opens_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    closes_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    slug: Mapped[str] = mapped_column(sa.String(32), nullable=False, unique=True)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    applied_month: Mapped[str | None] = mapped_column(sa.String(7), nullable=True)
+
+    created_by = relationship("User")
+    responses: Mapped[list["SurveyResponse"]] = relationship(back_populates="survey")
+
+    def is_open(self, today: date) -> bool:
+        return self.opens_on <= today <= self.closes_on
+
+
+class SurveyResponse(db.Model):
+    """One person's answers. Who answered is not known: only a keyed hash of a random token
+    their browser keeps, so the same browser cannot answer one survey twice."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (sa.UniqueConstraint("survey_id", "voter_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("surveys.id"), nullable=False, index=True)
+    voter_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    submitted_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, default=utcnow
+    )
+    comment: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+
+    survey: Mapped[Survey] = relationship(back_populates="responses")
+    ratings: Mapped[list["SurveyRating"]] = relationship(
+        back_populates="response", cascade="all, delete-orphan"
+    )
+
+
+class SurveyRating(db.Model):
+    __tablename__ = "survey_ratings"
+    __table_args__ = (sa.UniqueConstraint("response_id", "contractor_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_responses.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    contractor_id: Mapped[int] = mapped_column(sa.ForeignKey("contractors.id"), nullable=False)
+    rating: Mapped[Rating] = mapped_column(enum_type(Rating), nullable=False)
+
+    response: Mapped[SurveyResponse] = relationship(back_populates="ratings")
+    contractor = relationship("Contractor")

@@ -21,6 +21,7 @@ NAVIGATION = [
     ("plans.plans", _l("Plans"), SUPERVISORS, "plans.", "visits_due"),
     ("notices.notices", _l("Notices"), tuple(Role), "notices.", "notices_waiting"),
     ("feedback.complaints", _l("Complaints"), SUPERVISORS, "feedback.complaint", "complaints_open"),
+    ("feedback.surveys", _l("Surveys"), SUPERVISORS, "feedback.survey", None),
     (
         "assessments.dashboard",
         _l("Assessment"),

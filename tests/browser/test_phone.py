@@ -84,6 +84,9 @@ def test_contractor_sees_only_its_own_company(page, live_server):
         "/complaints/2",
         "/complaints/new",
         "/feedback/complaint",
+        "/surveys",
+        "/surveys/1",
+        "/surveys/new",
         "/nowhere",
     ],
 )
@@ -188,6 +191,33 @@ def test_checklist_and_report_fit_a_360px_phone_and_pass_axe(browser, live_serve
             db.session.commit()
         page.goto(f"{live_server}/inspections/{inspection.id}" + ("/run" if step == "run" else ""))
         assert_fits_and_passes_axe(page, step)
+    context.close()
+
+
+def test_a_recipient_answers_the_survey_on_a_phone(browser, live_server):
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.feedback.models import Survey, SurveyResponse
+
+    survey = db.session.scalar(sa.select(Survey))
+    before = db.session.scalar(sa.select(sa.func.count(SurveyResponse.id)))
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
+    page = context.new_page()
+    page.goto(f"{live_server}/s/{survey.slug}")  # what the printed QR code opens
+    assert_fits_and_passes_axe(page, "survey")
+    groups = page.locator("fieldset")
+    groups.nth(0).get_by_label("满意", exact=True).check()
+    groups.nth(1).get_by_label("基本满意").check()
+    page.wait_for_timeout(3200)  # people take longer than the form's minimum
+    page.get_by_role("button", name="提交问卷").click()
+    expect(page.get_by_role("heading", name="谢谢")).to_be_visible()
+    page.goto(f"{live_server}/s/{survey.slug}")
+    expect(page.get_by_text("此浏览器已经填写过本问卷")).to_be_visible()
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count(SurveyResponse.id))) == before + 1
     context.close()
 
 
