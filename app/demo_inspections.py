@@ -178,3 +178,23 @@ def _run_one(rng, plan, lead, joint, tier, schedule, party, started, photo_seed)
     ):
         event.at = started if event.action == "inspection_started" else inspection.ended_at
     return photo_seed
+
+
+def seed_self_check(sites, contractors: dict[str, Contractor], users: dict[str, User]) -> None:
+    """安泰物业's own check of the lobby this morning: one failure it reported itself."""
+    own = users["contractor"]
+    inspection = start_inspection(
+        Plan(Scope.BLOCK, sites["B1-F1-LOBBY"], contractor=contractors["安泰物业"]),
+        own,
+        schedule=Schedule.SPOT,
+        party=Party.INTERNAL,
+        tier=Tier.AD_HOC,
+    )
+    inspection.self_check = True
+    for index, item in enumerate(inspection.items):
+        if index == 0:
+            record_answer(item, Answer.FAIL, own)
+            record_note(item, "入口地垫卷边，已当场更换。", own)
+        else:
+            record_answer(item, Answer.PASS, own)
+    submit(inspection, own, "每日自查，发现问题已当场整改。")

@@ -181,6 +181,7 @@ def test_manager_changes_the_rules(month, client, world):
     }
     form.update(
         {
+            "weight-self_check": "0.5",
             "overdue_notice_points": "3",
             "exit_warning_points": "6",
             "complaint_points": "3",

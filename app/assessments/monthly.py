@@ -33,6 +33,7 @@ DEFAULT_POLICY = {
         "monthly": "1.5",
         "half_yearly": "2.0",
         "ad_hoc": "1.0",
+        "self_check": "0",  # a failure a contractor reports itself: no deduction by default
     },
     "overdue_notice_points": Decimal("2"),
     "exit_warning_points": Decimal("5"),
@@ -130,6 +131,8 @@ def assess_month(month: str) -> list[ContractorResult]:
     by_contractor: dict[int, list[Finding]] = {}
     for finding in findings:
         points = weighted(finding.deduction, finding.inspection.tier.value, weights)
+        if finding.inspection.self_check:
+            points = (points * weights.get("self_check", Decimal(0))).quantize(points)
         charge(
             finding.contractor_id,
             line_of.get(finding.check_point_id),

@@ -238,7 +238,8 @@ def export(month: str):
     )
 
 
-TIERS = ("daily", "weekly_joint", "monthly", "half_yearly", "ad_hoc")
+# the tiers' weights, and the weight of a failure a contractor reported in its own self-check
+TIERS = ("daily", "weekly_joint", "monthly", "half_yearly", "ad_hoc", "self_check")
 
 
 @bp.route("/assessments/policy", methods=["GET", "POST"])
@@ -260,7 +261,8 @@ def edit_policy():
         policy=current,
         tiers=TIERS,
         errors=errors,
-        tier_labels={tier.value: tier.label for tier in Tier},
+        tier_labels={tier.value: tier.label for tier in Tier}
+        | {"self_check": _("Failure reported in a contractor's self-check")},
     ), 422 if errors else 200
 
 

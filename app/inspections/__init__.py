@@ -10,4 +10,4 @@ def checklist_helpers():
     return {"answers": list(Answer)}
 
 
-from app.inspections import report_views, views  # noqa: E402,F401
+from app.inspections import report_views, self_check_views, views  # noqa: E402,F401

@@ -1,4 +1,5 @@
-"""Who may see an inspection: managers and admins all; inspectors those they are on."""
+"""Who may see an inspection: managers and admins all; inspectors those they are on and
+contractors' self-checks; a contractor's users their own contractor's self-checks only."""
 
 from flask import abort
 from flask_login import current_user
@@ -12,7 +13,11 @@ def can_see_inspection(user, inspection: Inspection) -> bool:
     if user.role in (Role.MANAGER, Role.ADMIN):
         return True
     if user.role == Role.INSPECTOR:
-        return any(person.id == user.id for person in inspection.inspectors)
+        return inspection.self_check or any(p.id == user.id for p in inspection.inspectors)
+    if user.role == Role.CONTRACTOR:
+        return inspection.self_check and any(
+            c.id == user.contractor_id for c in inspection.contractors
+        )
     return False
 
 

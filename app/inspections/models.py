@@ -103,6 +103,10 @@ class Inspection(db.Model):
         sa.ForeignKey("inspection_plans.id", ondelete="SET NULL"), nullable=True, index=True
     )
     plan_due: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    # a contractor's own check (自查); its failures deduct by the policy's self-check weight
+    self_check: Mapped[bool] = mapped_column(
+        nullable=False, default=False, server_default=sa.false()
+    )
     # when the inspector scanned the place's QR code on arrival
     scanned_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
 

@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app.audit import AuditEvent
-from app.auth.access import EDITORS, SUPERVISORS, role_required
+from app.auth.access import EDITORS, EVERYONE, SUPERVISORS, role_required
 from app.auth.models import Role, User
 from app.catalog.models import Contractor, ServiceLine
 from app.extensions import db
@@ -59,7 +59,7 @@ def _report_context(inspection):
 
 
 @bp.get("/inspections/<int:inspection_id>")
-@role_required(*SUPERVISORS)
+@role_required(*EVERYONE)  # contractors: their self-checks only
 def report(inspection_id: int):
     inspection = get_inspection(inspection_id)
     from app.notices.models import Notice
@@ -76,7 +76,7 @@ def report(inspection_id: int):
 
 
 @bp.get("/inspections/<int:inspection_id>.pdf")
-@role_required(*SUPERVISORS)
+@role_required(*EVERYONE)  # contractors: their self-checks only
 def report_pdf(inspection_id: int):
     inspection = get_inspection(inspection_id)
 
@@ -105,7 +105,7 @@ def finding(finding_id: int):
 
 
 @bp.get("/inspections/photos/<int:photo_id>")
-@role_required(*SUPERVISORS)
+@role_required(*EVERYONE)  # contractors: their self-checks only
 def photo(photo_id: int):
     evidence = get_photo(photo_id)
     return send_photo(evidence.digest, thumb=request.args.get("size") == "thumb")

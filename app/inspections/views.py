@@ -40,6 +40,8 @@ from app.main.pwa import offline_page
 from app.photos import PhotoRejected
 
 RECORDERS = (Role.INSPECTOR, Role.MANAGER, Role.ADMIN)
+# a contractor's users record their own self-checks on the same screens
+SELF_RECORDERS = (*RECORDERS, Role.CONTRACTOR)
 
 
 def _chosen(model, key):
@@ -147,7 +149,7 @@ def grouped_items(items):
 
 
 @bp.get("/inspections/<int:inspection_id>/run")
-@role_required(*RECORDERS)
+@role_required(*SELF_RECORDERS)
 def run(inspection_id: int):
     inspection = get_inspection(inspection_id)
     if not inspection.is_draft:
@@ -188,7 +190,7 @@ def _refuse(item, refusal: NotAllowed):
 
 
 @bp.post("/inspections/<int:inspection_id>/items/<int:item_id>/answer")
-@role_required(*RECORDERS)
+@role_required(*SELF_RECORDERS)
 def answer(inspection_id: int, item_id: int):
     item = get_item(inspection_id, item_id)
     try:
@@ -223,7 +225,7 @@ def _commit_capture(item):
 
 
 @bp.post("/inspections/<int:inspection_id>/items/<int:item_id>/note")
-@role_required(*RECORDERS)
+@role_required(*SELF_RECORDERS)
 def note(inspection_id: int, item_id: int):
     item = get_item(inspection_id, item_id)
     try:
@@ -262,7 +264,7 @@ def _client_time(field: str = "taken_at_ms"):
 
 
 @bp.post("/inspections/<int:inspection_id>/items/<int:item_id>/photos")
-@role_required(*RECORDERS)
+@role_required(*SELF_RECORDERS)
 def upload_photo(inspection_id: int, item_id: int):
     item = get_item(inspection_id, item_id)
     files = [f for f in request.files.getlist("photo") if f and f.filename]
@@ -289,7 +291,7 @@ def upload_photo(inspection_id: int, item_id: int):
 
 
 @bp.post("/inspections/photos/<int:photo_id>/delete")
-@role_required(*RECORDERS)
+@role_required(*SELF_RECORDERS)
 def delete_photo(photo_id: int):
     photo = get_photo(photo_id)
     item = photo.item
@@ -303,7 +305,7 @@ def delete_photo(photo_id: int):
 
 
 @bp.post("/inspections/<int:inspection_id>/submit")
-@role_required(*RECORDERS)
+@role_required(*SELF_RECORDERS)
 def submit_inspection(inspection_id: int):
     inspection = get_inspection(inspection_id)
     form = SubmitForm()

@@ -88,17 +88,17 @@ def queue_for(user: User) -> Queue:
             c for c in contractors if c.contract_ends_within(today, CONTRACT_END_WARNING_DAYS)
         ]
         queue.contracts_for_retender = [c for c in contractors if c.due_for_retender(today)]
-    if user.role != Role.CONTRACTOR:
-        queue.drafts = list(
-            db.session.scalars(
-                sa.select(Inspection)
-                .where(
-                    Inspection.status == Status.DRAFT,
-                    Inspection.inspectors.any(User.id == user.id),
-                )
-                .order_by(Inspection.started_at.desc())
+    queue.drafts = list(
+        db.session.scalars(
+            sa.select(Inspection)
+            .where(
+                Inspection.status == Status.DRAFT,
+                Inspection.inspectors.any(User.id == user.id),
             )
+            .order_by(Inspection.started_at.desc())
         )
+    )
+    if user.role != Role.CONTRACTOR:
         queue.planned = open_visits(user, today)
         queue.complaints_open = db.session.scalar(
             sa.select(sa.func.count(Complaint.id)).where(

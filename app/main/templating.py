@@ -23,6 +23,13 @@ NAVIGATION = [
     ("feedback.complaints", _l("Complaints"), SUPERVISORS, "feedback.complaint", "complaints_open"),
     ("feedback.surveys", _l("Surveys"), SUPERVISORS, "feedback.survey", None),
     (
+        "inspections.self_checks",
+        _l("Self-checks"),
+        (*SUPERVISORS, Role.CONTRACTOR),
+        ("inspections.self_check", "inspections.start_self_check"),
+        None,
+    ),
+    (
         "assessments.dashboard",
         _l("Assessment"),
         SUPERVISORS,

@@ -87,6 +87,7 @@ def test_contractor_sees_only_its_own_company(page, live_server):
         "/surveys",
         "/surveys/1",
         "/surveys/new",
+        "/self-checks",
         "/nowhere",
     ],
 )

@@ -1,0 +1,61 @@
+"""Contractor self-checks (自查): a contractor's users check their own service on the same
+screens as the inspectors; supervisors see every self-check."""
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.auth.access import SUPERVISORS, role_required
+from app.auth.models import Role
+from app.catalog.models import Contractor, Site
+from app.extensions import db
+from app.inspections import bp
+from app.inspections.checklist import CannotStart, Plan, start_inspection
+from app.inspections.models import Inspection, Party, Schedule, Scope, Tier
+from app.inspections.views import _sites_for
+
+PAGE_SIZE = 50
+
+
+@bp.route("/self-checks/new", methods=["GET", "POST"])
+@role_required(Role.CONTRACTOR)
+def start_self_check():
+    contractor = db.session.get(Contractor, current_user.contractor_id) or abort(404)
+    nodes = _sites_for(None, contractor)
+    if request.method == "POST":
+        site = db.session.get(Site, request.form.get("site", type=int) or 0)
+        if site is None or site.id not in {node.site.id for node in nodes}:
+            abort(404)  # not one of this contractor's places
+        try:
+            inspection = start_inspection(
+                Plan(Scope.BLOCK, site, contractor=contractor),
+                current_user._get_current_object(),
+                schedule=Schedule.SPOT,
+                party=Party.INTERNAL,
+                tier=Tier.AD_HOC,
+            )
+        except CannotStart as refusal:
+            flash(str(refusal), "error")
+            return redirect(url_for("inspections.start_self_check"))
+        inspection.self_check = True
+        db.session.commit()
+        return redirect(url_for("inspections.run", inspection_id=inspection.id))
+    return render_template("inspections/self_check_start.html", contractor=contractor, nodes=nodes)
+
+
+@bp.get("/self-checks")
+@role_required(*SUPERVISORS, Role.CONTRACTOR)
+def self_checks():
+    query = (
+        sa.select(Inspection)
+        .where(Inspection.self_check.is_(True))
+        .order_by(Inspection.started_at.desc())
+        .limit(PAGE_SIZE)
+    )
+    if current_user.role == Role.CONTRACTOR:
+        query = query.where(Inspection.contractors.any(Contractor.id == current_user.contractor_id))
+    return render_template(
+        "inspections/self_checks.html",
+        inspections=db.session.scalars(query).all(),
+        can_start=current_user.role == Role.CONTRACTOR,
+    )
