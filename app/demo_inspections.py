@@ -12,7 +12,8 @@ from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Site
 from app.extensions import db
 from app.inspections.checklist import CannotStart, Plan, start_inspection
-from app.inspections.models import Answer, Party, Schedule, Scope, Tier
+from app.inspections.external import attach_document, start_external
+from app.inspections.models import Answer, ExternalBody, Party, Schedule, Scope, Tier
 from app.inspections.recording import attach_photo, record_answer, record_note, submit
 from app.timeutil import LOCAL_TZ, local_today
 
@@ -198,3 +199,28 @@ def seed_self_check(sites, contractors: dict[str, Contractor], users: dict[str, 
         else:
             record_answer(item, Answer.PASS, own)
     submit(inspection, own, "每日自查，发现问题已当场整改。")
+
+
+def seed_external_check(sites, lines, users: dict[str, User]) -> None:
+    """The health authority's visit to the kitchen last week, its record attached as a PDF."""
+    from weasyprint import HTML
+
+    manager = users["manager"]
+    inspection = start_external(
+        Plan(Scope.STRIP, sites["CANTEEN-KIT"], service_line=lines["CAT"]),
+        manager,
+        ExternalBody.HEALTH,
+        "市卫生健康委员会 卫生监督所",
+    )
+    record = HTML(
+        string="<h1>卫生监督检查记录</h1><p>机关食堂后厨：留样记录不全，要求整改。</p>"
+    ).write_pdf()
+    attach_document(inspection, record, "卫生监督检查记录.pdf", manager)
+    for index, item in enumerate(inspection.items):
+        if index == 1:
+            record_answer(item, Answer.FAIL, manager)
+            record_note(item, "卫生监督所检查发现：留样记录缺少两餐次。", manager)
+            attach_photo(item, demo_photo(999), manager)
+        else:
+            record_answer(item, Answer.NOT_APPLICABLE if index % 3 else Answer.PASS, manager)
+    submit(inspection, manager, "卫生监督所例行检查。")

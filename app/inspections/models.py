@@ -35,6 +35,15 @@ class Tier(LabelledEnum):
     AD_HOC = "ad_hoc"
 
 
+class ExternalBody(LabelledEnum):
+    FIRE = "fire"
+    HEALTH = "health"
+    MARKET = "market"
+    ELEVATOR = "elevator"
+    ASSESSOR = "assessor"
+    OTHER = "other"
+
+
 class Status(LabelledEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
@@ -55,6 +64,14 @@ Tier.LABELS = {
     Tier.MONTHLY: _l("Monthly assessment"),
     Tier.HALF_YEARLY: _l("Half-yearly assessment"),
     Tier.AD_HOC: _l("Ad hoc"),
+}
+ExternalBody.LABELS = {
+    ExternalBody.FIRE: _l("Fire and rescue authority"),
+    ExternalBody.HEALTH: _l("Health authority"),
+    ExternalBody.MARKET: _l("Market and price regulator"),
+    ExternalBody.ELEVATOR: _l("Special equipment (elevator) inspector"),
+    ExternalBody.ASSESSOR: _l("Hired professional assessor"),
+    ExternalBody.OTHER: _l("Other department"),
 }
 Status.LABELS = {Status.DRAFT: _l("In progress"), Status.SUBMITTED: _l("Submitted")}
 Answer.LABELS = {
@@ -107,6 +124,13 @@ class Inspection(db.Model):
     self_check: Mapped[bool] = mapped_column(
         nullable=False, default=False, server_default=sa.false()
     )
+    # an external check: who made it (the department, and the assessor by name)
+    external_body: Mapped[ExternalBody | None] = mapped_column(
+        enum_type(ExternalBody), nullable=True
+    )
+    assessor: Mapped[str] = mapped_column(
+        sa.String(100), nullable=False, default="", server_default=""
+    )
     # when the inspector scanned the place's QR code on arrival
     scanned_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
 
@@ -127,6 +151,9 @@ class Inspection(db.Model):
     )
     findings: Mapped[list["Finding"]] = relationship(
         back_populates="inspection", order_by="Finding.id", cascade="all, delete-orphan"
+    )
+    documents: Mapped[list["ExternalDocument"]] = relationship(
+        order_by="ExternalDocument.id", cascade="all, delete-orphan"
     )
 
     @property
@@ -284,3 +311,47 @@ class Finding(db.Model):
     @property
     def photos(self) -> list[InspectionPhoto]:
         return self.item.photos
+
+
+class ExternalDocument(db.Model):
+    """A document an external checker left: their report or record, as PDF or a photo of it."""
+
+    __tablename__ = "external_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("inspections.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    filename: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    kind: Mapped[str] = mapped_column(sa.String(10), nullable=False)  # pdf or image
+    digest: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    size: Mapped[int] = mapped_column(nullable=False)
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    uploaded_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, default=utcnow
+    )
+
+    uploaded_by = relationship("User")
+
+
+class GuestPass(db.Model):
+    """An expiring link that lets one external checker fill one checklist, without an account.
+    Their answers are recorded under a user made for them that cannot log in."""
+
+    __tablename__ = "guest_passes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("inspections.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True)
+    guest_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, default=utcnow
+    )
+
+    inspection = relationship("Inspection")
+    guest = relationship("User", foreign_keys=[guest_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])

@@ -36,6 +36,7 @@ from app.inspections.recording import (
     remove_photo,
     submit,
 )
+from app.inspections.urls import checklist_url
 from app.main.pwa import offline_page
 from app.photos import PhotoRejected
 
@@ -179,9 +180,7 @@ def _item_response(item, error=None, status=200):
         ), status
     if error:
         flash(error, "error")
-    return redirect(
-        url_for("inspections.run", inspection_id=item.inspection_id) + f"#item-{item.id}"
-    )
+    return redirect(checklist_url("run", inspection_id=item.inspection_id) + f"#item-{item.id}")
 
 
 def _refuse(item, refusal: NotAllowed):
@@ -192,7 +191,10 @@ def _refuse(item, refusal: NotAllowed):
 @bp.post("/inspections/<int:inspection_id>/items/<int:item_id>/answer")
 @role_required(*SELF_RECORDERS)
 def answer(inspection_id: int, item_id: int):
-    item = get_item(inspection_id, item_id)
+    return save_answer(get_item(inspection_id, item_id), current_user._get_current_object())
+
+
+def save_answer(item, user):
     try:
         choice = Answer(request.form.get("answer", ""))
     except ValueError:
@@ -201,7 +203,7 @@ def answer(inspection_id: int, item_id: int):
         record_answer(
             item,
             choice,
-            current_user._get_current_object(),
+            user,
             answered_at=_client_time("answered_at_ms"),
             client_uuid=_client_uuid(),
         )
@@ -227,9 +229,12 @@ def _commit_capture(item):
 @bp.post("/inspections/<int:inspection_id>/items/<int:item_id>/note")
 @role_required(*SELF_RECORDERS)
 def note(inspection_id: int, item_id: int):
-    item = get_item(inspection_id, item_id)
+    return save_note(get_item(inspection_id, item_id), current_user._get_current_object())
+
+
+def save_note(item, user):
     try:
-        record_note(item, request.form.get("note", ""), current_user._get_current_object())
+        record_note(item, request.form.get("note", ""), user)
     except NotAllowed as refusal:
         return _refuse(item, refusal)
     db.session.commit()
@@ -266,7 +271,10 @@ def _client_time(field: str = "taken_at_ms"):
 @bp.post("/inspections/<int:inspection_id>/items/<int:item_id>/photos")
 @role_required(*SELF_RECORDERS)
 def upload_photo(inspection_id: int, item_id: int):
-    item = get_item(inspection_id, item_id)
+    return save_photos(get_item(inspection_id, item_id), current_user._get_current_object())
+
+
+def save_photos(item, user):
     files = [f for f in request.files.getlist("photo") if f and f.filename]
     if not files:
         return _item_response(item, error=_("Choose or take a photo first."), status=422)
@@ -275,7 +283,7 @@ def upload_photo(inspection_id: int, item_id: int):
             attach_photo(
                 item,
                 upload.read(),
-                current_user._get_current_object(),
+                user,
                 taken_at=_client_time(),
                 latitude=_float("latitude"),
                 longitude=_float("longitude"),
@@ -293,10 +301,13 @@ def upload_photo(inspection_id: int, item_id: int):
 @bp.post("/inspections/photos/<int:photo_id>/delete")
 @role_required(*SELF_RECORDERS)
 def delete_photo(photo_id: int):
-    photo = get_photo(photo_id)
+    return drop_photo(get_photo(photo_id), current_user._get_current_object())
+
+
+def drop_photo(photo, user):
     item = photo.item
     try:
-        remove_photo(photo, current_user._get_current_object())
+        remove_photo(photo, user)
     except NotAllowed as refusal:
         return _refuse(item, refusal)
     db.session.commit()
@@ -308,14 +319,23 @@ def delete_photo(photo_id: int):
 @role_required(*SELF_RECORDERS)
 def submit_inspection(inspection_id: int):
     inspection = get_inspection(inspection_id)
+    return finish(
+        inspection,
+        current_user._get_current_object(),
+        url_for("inspections.report", inspection_id=inspection.id),
+    )
+
+
+def finish(inspection, user, done_url: str):
+    """Submit, or show the checklist again with what still needs the inspector."""
     form = SubmitForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        findings = submit(inspection, current_user._get_current_object(), form.summary.data)
+        findings = submit(inspection, user, form.summary.data)
     except NotAllowed as refusal:
         flash(str(refusal), "error")
-        return redirect(url_for("inspections.report", inspection_id=inspection.id))
+        return redirect(done_url)
     except NotReady as not_ready:
         problems = {}
         for problem in not_ready.problems:
@@ -331,4 +351,4 @@ def submit_inspection(inspection_id: int):
         ), 422
     db.session.commit()
     flash(_("Inspection submitted with %(n)d findings.", n=len(findings)), "success")
-    return redirect(url_for("inspections.report", inspection_id=inspection.id))
+    return redirect(done_url)

@@ -88,6 +88,7 @@ def test_contractor_sees_only_its_own_company(page, live_server):
         "/surveys/1",
         "/surveys/new",
         "/self-checks",
+        "/external/new",
         "/nowhere",
     ],
 )
@@ -240,4 +241,39 @@ def test_a_recipient_files_a_complaint_and_follows_it_on_a_phone(browser, live_s
     expect(page.get_by_text("大堂地面湿滑无警示")).to_be_visible()
     expect(page.get_by_text("已收到").first).to_be_visible()
     assert_fits_and_passes_axe(page, "complaint status")
+    context.close()
+
+
+def test_an_external_checker_fills_the_checklist_through_a_guest_link(browser, live_server):
+    import sqlalchemy as sa
+
+    from app.auth.models import User
+    from app.catalog.models import ServiceLine, Site
+    from app.extensions import db
+    from app.inspections.checklist import Plan
+    from app.inspections.external import issue_guest_pass, start_external
+    from app.inspections.models import ExternalBody, Scope
+
+    manager = db.session.scalar(sa.select(User).where(User.username == "manager"))
+    kitchen = db.session.scalar(sa.select(Site).where(Site.code == "CANTEEN-KIT"))
+    catering = db.session.scalar(sa.select(ServiceLine).where(ServiceLine.code == "CAT"))
+    inspection = start_external(
+        Plan(Scope.STRIP, kitchen, service_line=catering), manager, ExternalBody.HEALTH, "市卫健委"
+    )
+    _, token = issue_guest_pass(inspection, manager, "市卫健委 张科长", 24)
+    db.session.commit()
+
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
+    page = context.new_page()
+    page.goto(f"{live_server}/guest/{token}")  # no account, no login
+    assert_fits_and_passes_axe(page, "guest checklist")
+    item = page.locator("li.item").first
+    with page.expect_response(re.compile(r"/answer$")) as confirmed:
+        item.get_by_role("button", name="合格", exact=True).click()
+    assert confirmed.value.status == 200
+    expect(page.locator("li.item").first).not_to_have_class(re.compile(r"\bpending\b"))
+    db.session.refresh(inspection.items[0])
+    assert inspection.items[0].answered_by.display_name == "市卫健委 张科长"
     context.close()

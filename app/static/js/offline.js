@@ -163,7 +163,9 @@
   }
 
   async function session() {
-    const xhr = await request("GET", "/session/token?" + Date.now());
+    const section = panel();
+    const url = (section && section.dataset.sessionUrl) || "/session/token";
+    const xhr = await request("GET", `${url}?${Date.now()}`);
     if (!xhr || xhr.status >= 500) return { retry: true };
     if (landedOnLogin(xhr)) return { login: true };
     try {

@@ -1,0 +1,171 @@
+"""Managers record external checks: who made them, their documents, and guest links for
+checkers who fill in the checklist themselves."""
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange
+
+from app.auth.access import EDITORS, SUPERVISORS, role_required
+from app.catalog.models import Contractor, ServiceLine, Site
+from app.catalog.sites import site_tree
+from app.extensions import db
+from app.inspections import bp
+from app.inspections.access import get_inspection
+from app.inspections.checklist import CannotStart, Plan
+from app.inspections.external import (
+    DocumentRejected,
+    attach_document,
+    document_path,
+    issue_guest_pass,
+    start_external,
+)
+from app.inspections.models import ExternalBody, ExternalDocument, GuestPass, Scope
+from app.photos import send_photo
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class ExternalForm(FlaskForm):
+    body = SelectField(_l("Who checked"))
+    assessor = StringField(
+        _l("Checker's name and unit"), validators=[DataRequired(), Length(max=100)]
+    )
+    site = SelectField(_l("Place"), coerce=int)
+    service_line = SelectField(_l("Service line checked"), coerce=_optional_int)
+    contractor = SelectField(_l("Or a whole contractor"), coerce=_optional_int)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.body.choices = ExternalBody.choices()
+        self.site.choices = [(n.site.id, "　" * n.depth + n.site.name) for n in site_tree()]
+        lines = db.session.scalars(sa.select(ServiceLine).order_by(ServiceLine.position))
+        self.service_line.choices = [("", "—")] + [(line.id, line.name) for line in lines]
+        companies = db.session.scalars(
+            sa.select(Contractor).where(Contractor.active.is_(True)).order_by(Contractor.name)
+        )
+        self.contractor.choices = [("", "—")] + [(c.id, c.name) for c in companies]
+
+
+class GuestPassForm(FlaskForm):
+    guest_name = StringField(
+        _l("Checker's name and unit"), validators=[DataRequired(), Length(max=100)]
+    )
+    hours = IntegerField(
+        _l("Valid for (hours)"), default=48, validators=[NumberRange(min=1, max=336)]
+    )
+
+
+@bp.route("/external/new", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def new_external():
+    form = ExternalForm()
+    error = None
+    if form.validate_on_submit():
+        site = db.session.get(Site, form.site.data)
+        contractor = form.contractor.data and db.session.get(Contractor, form.contractor.data)
+        line = form.service_line.data and db.session.get(ServiceLine, form.service_line.data)
+        plan = (
+            Plan(Scope.BLOCK, site, contractor=contractor)
+            if contractor
+            else Plan(Scope.STRIP, site, service_line=line or None)
+        )
+        try:
+            inspection = start_external(
+                plan,
+                current_user._get_current_object(),
+                ExternalBody(form.body.data),
+                form.assessor.data,
+            )
+        except CannotStart as refusal:
+            error = str(refusal)
+        else:
+            db.session.commit()
+            return redirect(url_for("inspections.external", inspection_id=inspection.id))
+    return render_template("inspections/external_new.html", form=form, error=error), (
+        422 if request.method == "POST" else 200
+    )
+
+
+@bp.get("/inspections/<int:inspection_id>/external")
+@role_required(*SUPERVISORS)
+def external(inspection_id: int):
+    inspection = get_inspection(inspection_id)
+    if inspection.external_body is None:
+        abort(404)
+    passes = db.session.scalars(
+        sa.select(GuestPass).where(GuestPass.inspection_id == inspection.id).order_by(GuestPass.id)
+    ).all()
+    return render_template(
+        "inspections/external.html",
+        inspection=inspection,
+        passes=passes,
+        pass_form=GuestPassForm(),
+        can_edit=current_user.role in EDITORS,
+        link=None,
+    )
+
+
+@bp.post("/inspections/<int:inspection_id>/documents")
+@role_required(*EDITORS)
+def upload_document(inspection_id: int):
+    inspection = get_inspection(inspection_id)
+    files = [f for f in request.files.getlist("document") if f and f.filename]
+    if not files:
+        flash(_("Choose a document first."), "error")
+    try:
+        for upload in files:
+            attach_document(inspection, upload.read(), upload.filename, current_user)
+    except DocumentRejected as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("inspections.external", inspection_id=inspection.id))
+
+
+@bp.get("/inspections/documents/<int:document_id>")
+@role_required(*SUPERVISORS)
+def document(document_id: int):
+    doc = db.session.get(ExternalDocument, document_id) or abort(404)
+    get_inspection(doc.inspection_id)  # may this user see it?
+    if doc.kind == "image":
+        return send_photo(doc.digest)
+    response = send_file(
+        document_path(doc.digest), mimetype="application/pdf", download_name=doc.filename
+    )
+    response.cache_control.private = True
+    return response
+
+
+@bp.post("/inspections/<int:inspection_id>/guest-pass")
+@role_required(*EDITORS)
+def guest_pass(inspection_id: int):
+    inspection = get_inspection(inspection_id)
+    form = GuestPassForm()
+    if inspection.external_body is None or not inspection.is_draft:
+        abort(409)
+    link = None
+    if form.validate_on_submit():
+        grant, token = issue_guest_pass(
+            inspection, current_user._get_current_object(), form.guest_name.data, form.hours.data
+        )
+        db.session.commit()
+        link = url_for("inspections.guest_run", token=token, _external=True)
+    passes = db.session.scalars(
+        sa.select(GuestPass).where(GuestPass.inspection_id == inspection.id).order_by(GuestPass.id)
+    ).all()
+    return render_template(
+        "inspections/external.html",
+        inspection=inspection,
+        passes=passes,
+        pass_form=form,
+        can_edit=True,
+        link=link,
+    ), (200 if link else 422)
