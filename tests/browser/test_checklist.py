@@ -87,7 +87,7 @@ def test_spot_check_from_start_to_pdf(browser, live_server, tmp_path):
     expect(page.get_by_role("heading", name=re.compile("检查报告"))).to_be_visible()
     expect(page.get_by_text("冷库内三批猪肉无检疫证明").first).to_be_visible()
 
-    finding = db.session.scalar(sa.select(Finding))
+    finding = db.session.scalar(sa.select(Finding).order_by(Finding.id.desc()))
     assert finding.title == "食品原料索证索票"
     photo = db.session.scalar(sa.select(InspectionPhoto))
     assert max(photo.width, photo.height) == 1600, "the browser downscaled before upload"
