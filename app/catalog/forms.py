@@ -23,6 +23,11 @@ CODE = Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, dot, dash o
 CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
 
+def optional_int(value):
+    """Coerce a select's value to an id, the empty choice to None."""
+    return int(value) if value not in (None, "", "None") else None
+
+
 def populate_except(form, obj, *names) -> None:
     """Copy the form's fields onto obj, leaving out the named ones (handled by the caller)."""
     for name, field in form._fields.items():

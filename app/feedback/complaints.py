@@ -2,9 +2,6 @@
 assigned → upheld (it becomes a finding, which deducts, and a draft notice) or dismissed
 with a reason. Plain functions; the caller commits."""
 
-import hashlib
-import secrets
-
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -27,6 +24,7 @@ from app.inspections.models import (
 from app.inspections.recording import submit
 from app.notices.lifecycle import draft_notices
 from app.timeutil import utcnow
+from app.tokens import new_token, token_hash
 
 COMPLAINT_CATEGORY = "服务对象投诉"
 PUBLIC_ACTIONS = (
@@ -48,10 +46,6 @@ def _require(condition: bool, message: str) -> None:
         raise ComplaintRefused(message)
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def find_by_token(token: str) -> Complaint | None:
     return db.session.scalar(sa.select(Complaint).where(Complaint.token_hash == token_hash(token)))
 
@@ -67,7 +61,7 @@ def file_complaint(
 ) -> tuple[Complaint, str]:
     """Record a complaint; returns it and the secret for the complainant's private link
     (shown once, never stored)."""
-    token = secrets.token_urlsafe(24)
+    token = new_token()
     complaint = Complaint(
         channel=channel,
         subject=subject.strip(),

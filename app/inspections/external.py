@@ -24,6 +24,7 @@ from app.inspections.models import (
 )
 from app.photos import PhotoRejected, store_photo
 from app.timeutil import as_utc, utcnow
+from app.tokens import new_token, token_hash
 
 MAX_DOCUMENT_BYTES = 15 * 1024 * 1024
 GUEST_HOURS_MAX = 24 * 14
@@ -82,10 +83,6 @@ def attach_document(inspection: Inspection, data: bytes, filename: str, user: Us
     return document
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def issue_guest_pass(
     inspection: Inspection, manager: User, guest_name: str, hours: int
 ) -> tuple[GuestPass, str]:
@@ -93,7 +90,7 @@ def issue_guest_pass(
     pass and the secret for the link (shown once; only its hash is kept)."""
     if not inspection.is_draft:
         raise ValueError(_("The inspection is already submitted."))
-    token = secrets.token_urlsafe(24)
+    token = new_token()
     guest = User(
         username=f"guest-{token_hash(token)[:12]}",
         display_name=guest_name.strip()[:100],

@@ -11,6 +11,7 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from app.auth.access import EDITORS, SUPERVISORS, role_required
+from app.catalog.forms import optional_int
 from app.catalog.models import Contractor, ServiceLine, Site
 from app.catalog.sites import site_tree
 from app.extensions import db
@@ -28,18 +29,14 @@ from app.inspections.models import ExternalBody, ExternalDocument, GuestPass, Sc
 from app.photos import send_photo
 
 
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
-
-
 class ExternalForm(FlaskForm):
     body = SelectField(_l("Who checked"))
     assessor = StringField(
         _l("Checker's name and unit"), validators=[DataRequired(), Length(max=100)]
     )
     site = SelectField(_l("Place"), coerce=int)
-    service_line = SelectField(_l("Service line checked"), coerce=_optional_int)
-    contractor = SelectField(_l("Or a whole contractor"), coerce=_optional_int)
+    service_line = SelectField(_l("Service line checked"), coerce=optional_int)
+    contractor = SelectField(_l("Or a whole contractor"), coerce=optional_int)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

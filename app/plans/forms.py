@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from app.catalog.forms import MultiCheckboxField
+from app.catalog.forms import MultiCheckboxField, optional_int
 from app.inspections.models import Party, Scope, Tier
 from app.plans.recurrence import MONTHS_PER_PERIOD, Recurrence
 
@@ -18,15 +18,11 @@ WEEKDAYS = [
 ]
 
 
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
-
-
 class PlanForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     recurrence = SelectField(_l("How often"), default="daily")
     weekday = SelectField(
-        _l("Weekday (weekly plans)"), coerce=_optional_int, validators=[Optional()]
+        _l("Weekday (weekly plans)"), coerce=optional_int, validators=[Optional()]
     )
     day_of_month = IntegerField(
         _l("Day of the month (monthly, quarterly, half-yearly)"),
@@ -43,10 +39,8 @@ class PlanForm(FlaskForm):
     tier = SelectField(_l("Tier"))
     scope = SelectField(_l("Kind"))
     party = SelectField(_l("Internal or external"))
-    service_line = SelectField(_l("Service line (strip checks)"), coerce=_optional_int)
-    contractor = SelectField(
-        _l("Contractor (block checks of one contractor)"), coerce=_optional_int
-    )
+    service_line = SelectField(_l("Service line (strip checks)"), coerce=optional_int)
+    contractor = SelectField(_l("Contractor (block checks of one contractor)"), coerce=optional_int)
     sites = MultiCheckboxField(
         _l("Places on the route"), coerce=int, choices=[], render_kw={"class": "tree"}
     )
