@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Site
+from app.demo_inspections import demo_photo
 from app.extensions import db
 from app.feedback.complaints import accept, add_evidence, assign, dismiss, file_complaint, uphold
 from app.feedback.models import ComplaintChannel, Rating, Survey
@@ -45,7 +46,9 @@ def seed_complaints(
         logged_by=manager,
     )
     accept(upheld, manager)
-    add_evidence(upheld, inspector, "查看留样，凉拌菜未按规定冷藏，厨师长承认操作不当。")
+    add_evidence(
+        upheld, inspector, "查看留样，凉拌菜未按规定冷藏，厨师长承认操作不当。", [demo_photo(501)]
+    )
     assign(upheld, manager, contractors["禾香餐饮"], lines["CAT"], sites["CANTEEN-KIT"])
     uphold(upheld, manager, "经调查投诉属实：凉拌菜制作后未及时冷藏。")
 

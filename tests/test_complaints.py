@@ -1,6 +1,7 @@
 """Complaints: the public form (bad, automated, repeated input), the private status link, and
 the way from received to upheld (a finding that deducts, and a draft notice) or dismissed."""
 
+import io
 import re
 import time
 from decimal import Decimal
@@ -27,7 +28,7 @@ from app.feedback.models import Complaint, ComplaintChannel, ComplaintStatus
 from app.inspections.models import Finding, Party
 from app.notices.models import Notice, NoticeStatus
 from app.timeutil import month_of, utcnow
-from tests.conftest import login
+from tests.conftest import jpeg, login
 
 
 @pytest.fixture
@@ -125,10 +126,14 @@ def test_an_upheld_complaint_becomes_a_finding_that_deducts_and_a_draft_notice(w
     accept(complaint, manager)
     with pytest.raises(ComplaintRefused):
         uphold(complaint, manager, "属实")  # not investigated, no one responsible yet
-    add_evidence(complaint, inspector, "调取监控，情况属实")
+    add_evidence(complaint, inspector, "调取监控，情况属实", [jpeg()])
     assign(complaint, manager, world["caterer"], world["line"], world["canteen"])
     inspection = uphold(complaint, manager, "经核实投诉属实")
     db.session.commit()
+    assert len(complaint.photos) == 1
+    assert [p.digest for p in inspection.items[0].photos] == [complaint.photos[0].digest], (
+        "the investigation's photo goes with the finding, onto the notice"
+    )
 
     assert complaint.status == ComplaintStatus.UPHELD and complaint.inspection is inspection
     assert inspection.party == Party.EXTERNAL
@@ -177,7 +182,23 @@ def test_staff_pages_follow_the_steps(client, world):
     base = f"/complaints/{complaint.id}"
     assert client.post(f"{base}/accept").status_code == 302
     assert client.post(f"{base}/evidence", data={"evidence": ""}).status_code == 422
-    client.post(f"{base}/evidence", data={"evidence": "维保记录显示故障"})
+    not_a_photo = client.post(
+        f"{base}/evidence",
+        data={"evidence": "见附件", "photo": (io.BytesIO(b"not an image"), "x.jpg")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "该文件不是照片" in not_a_photo.text
+    client.post(
+        f"{base}/evidence",
+        data={"evidence": "维保记录显示故障", "photo": (io.BytesIO(jpeg()), "lift.jpg")},
+        content_type="multipart/form-data",
+    )
+    db.session.refresh(complaint)
+    assert complaint.status == ComplaintStatus.INVESTIGATING and len(complaint.photos) == 1
+    thumb = client.get(f"/complaints/photos/{complaint.photos[0].id}?size=thumb")
+    assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg"
+    thumb.close()
     client.post(
         f"{base}/assign",
         data={

@@ -21,7 +21,8 @@ from app.feedback.complaints import (
     uphold,
 )
 from app.feedback.forms import AssignForm, DecisionForm, EvidenceForm, HotlineComplaintForm
-from app.feedback.models import Complaint, ComplaintChannel, ComplaintStatus
+from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, ComplaintStatus
+from app.photos import PhotoRejected, send_photo
 
 
 def get_complaint(complaint_id: int) -> Complaint:
@@ -124,7 +125,13 @@ def complaint_step(complaint_id: int, step: str):
             form = forms["evidence_form"] = EvidenceForm()
             if not form.validate_on_submit():
                 return _page(complaint, 422, **forms)
-            add_evidence(complaint, user, form.evidence.data)
+            photos = [f.read() for f in request.files.getlist("photo") if f and f.filename]
+            try:
+                add_evidence(complaint, user, form.evidence.data, photos)
+            except PhotoRejected as refusal:
+                db.session.rollback()
+                flash(str(refusal), "error")
+                return redirect(url_for("feedback.complaint", complaint_id=complaint_id))
         elif step == "assign":
             form = forms["assign_form"] = _assign_form(complaint)
             if not form.validate_on_submit():
@@ -152,3 +159,10 @@ def complaint_step(complaint_id: int, step: str):
         return redirect(url_for("feedback.complaint", complaint_id=complaint_id))
     db.session.commit()
     return redirect(url_for("feedback.complaint", complaint_id=complaint.id))
+
+
+@bp.get("/complaints/photos/<int:photo_id>")
+@role_required(*SUPERVISORS)
+def complaint_photo(photo_id: int):
+    photo = db.session.get(ComplaintPhoto, photo_id) or abort(404)
+    return send_photo(photo.digest, thumb=request.args.get("size") == "thumb")

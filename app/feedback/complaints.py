@@ -10,11 +10,12 @@ from app.auth.access import EDITORS, SUPERVISORS
 from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Severity, Site
 from app.extensions import db
-from app.feedback.models import Complaint, ComplaintChannel, ComplaintStatus
+from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, ComplaintStatus
 from app.inspections.models import (
     Answer,
     Inspection,
     InspectionItem,
+    InspectionPhoto,
     Party,
     Schedule,
     Scope,
@@ -23,6 +24,7 @@ from app.inspections.models import (
 )
 from app.inspections.recording import submit
 from app.notices.lifecycle import draft_notices
+from app.photos import store_photo
 from app.timeutil import utcnow
 from app.tokens import new_token, token_hash
 
@@ -91,7 +93,9 @@ def accept(complaint: Complaint, user: User) -> None:
     _move(complaint, ComplaintStatus.ACCEPTED, "complaint_accepted", user)
 
 
-def add_evidence(complaint: Complaint, user: User, evidence: str) -> None:
+def add_evidence(complaint: Complaint, user: User, evidence: str, photos: list[bytes] = ()) -> None:
+    """What the investigation found, in words and (optionally) photos; PhotoRejected if a
+    photo is not one."""
     _require(user.role in SUPERVISORS, _("Only supervisors investigate complaints."))
     _require(
         complaint.status in (ComplaintStatus.ACCEPTED, ComplaintStatus.INVESTIGATING),
@@ -99,6 +103,16 @@ def add_evidence(complaint: Complaint, user: User, evidence: str) -> None:
     )
     evidence = evidence.strip()
     _require(bool(evidence), _("Write down what the investigation found."))
+    for data in photos:
+        stored = store_photo(data)
+        complaint.photos.append(
+            ComplaintPhoto(
+                digest=stored.digest,
+                width=stored.width,
+                height=stored.height,
+                uploaded_by_id=user.id,
+            )
+        )
     stamp = utcnow().strftime("%Y-%m-%d %H:%M")
     complaint.evidence = "\n".join(
         part for part in (complaint.evidence, f"[{stamp} {user.display_name}] {evidence}") if part
@@ -160,23 +174,32 @@ def uphold(complaint: Complaint, user: User, reason: str) -> Inspection:
         inspectors=[user],
         summary=_("Upheld complaint %(ref)s", ref=complaint.reference),
     )
-    inspection.items.append(
-        InspectionItem(
-            position=1,
-            contractor_id=complaint.contractor_id,
-            site_id=complaint.site_id,
-            category=COMPLAINT_CATEGORY,
-            code=complaint.reference,
-            title=complaint.subject,
-            standard=_("Complaint upheld: %(reason)s", reason=reason.strip()),
-            severity=Severity.GENERAL,
-            deduction=policy().complaint_points,
-            answer=Answer.FAIL,
-            note=complaint.evidence or complaint.description,
-            answered_at=now,
-            answered_by=user,
-        )
+    item = InspectionItem(
+        position=1,
+        contractor_id=complaint.contractor_id,
+        site_id=complaint.site_id,
+        category=COMPLAINT_CATEGORY,
+        code=complaint.reference,
+        title=complaint.subject,
+        standard=_("Complaint upheld: %(reason)s", reason=reason.strip()),
+        severity=Severity.GENERAL,
+        deduction=policy().complaint_points,
+        answer=Answer.FAIL,
+        note=complaint.evidence or complaint.description,
+        answered_at=now,
+        answered_by=user,
+        photos=[
+            InspectionPhoto(
+                digest=photo.digest,
+                width=photo.width,
+                height=photo.height,
+                taken_at=photo.uploaded_at,
+                uploaded_by=user,
+            )
+            for photo in complaint.photos
+        ],
     )
+    inspection.items.append(item)
     db.session.add(inspection)
     submit(inspection, user, inspection.summary)
     draft_notices(inspection, user, now)

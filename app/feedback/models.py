@@ -74,6 +74,9 @@ class Complaint(db.Model):
     )
 
     logged_by = relationship("User")
+    photos: Mapped[list["ComplaintPhoto"]] = relationship(
+        order_by="ComplaintPhoto.id", cascade="all, delete-orphan"
+    )
     contractor = relationship("Contractor")
     service_line = relationship("ServiceLine")
     site = relationship("Site")
@@ -86,6 +89,24 @@ class Complaint(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status not in (ComplaintStatus.UPHELD, ComplaintStatus.DISMISSED)
+
+
+class ComplaintPhoto(db.Model):
+    """A photo taken while investigating a complaint; it goes with the finding if upheld."""
+
+    __tablename__ = "complaint_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("complaints.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    digest: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    width: Mapped[int] = mapped_column(nullable=False)
+    height: Mapped[int] = mapped_column(nullable=False)
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    uploaded_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, default=utcnow
+    )
 
 
 class PublicSubmission(db.Model):
