@@ -22,7 +22,7 @@ from app.catalog.forms import (
     populate_except,
 )
 from app.catalog.models import Certificate, Contractor, ServiceLine, Site, StaffMember
-from app.catalog.sites import site_tree
+from app.catalog.sites import site_choices
 from app.catalog.staff import certificates_query
 from app.extensions import db
 from app.fragments import page_or_fragment
@@ -69,9 +69,7 @@ def contractor(contractor_id: int):
 def _fill_contractor_choices(form: ContractorForm):
     lines = db.session.scalars(sa.select(ServiceLine).order_by(ServiceLine.position)).all()
     form.service_lines.choices = [(line.id, line.name) for line in lines]
-    form.sites.choices = [
-        (node.site.id, "　" * node.depth + node.site.name) for node in site_tree()
-    ]
+    form.sites.choices = site_choices()
 
 
 @bp.route("/contractors/new", methods=["GET", "POST"], endpoint="contractor_new")

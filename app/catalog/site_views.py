@@ -9,7 +9,7 @@ from app.auth.access import EDITORS, SUPERVISORS, role_required
 from app.catalog import bp
 from app.catalog.forms import SiteForm
 from app.catalog.models import SITE_CHILD_KINDS, Site, SiteKind
-from app.catalog.sites import placement_error, site_tree
+from app.catalog.sites import placement_error, site_choices, site_tree
 from app.extensions import db
 
 
@@ -26,9 +26,7 @@ def site_form(site_id: int | None = None):
     site = (db.session.get(Site, site_id) or abort(404)) if site_id else None
     form = SiteForm(obj=site)
     form.parent_id.choices = [(0, _("(top level)"))] + [
-        (node.site.id, "　" * node.depth + node.site.name)
-        for node in site_tree()
-        if site is None or node.site.id != site.id
+        (site_id, label) for site_id, label in site_choices() if site is None or site_id != site.id
     ]
     if request.method == "GET":
         if site:

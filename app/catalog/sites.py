@@ -61,3 +61,8 @@ def placement_error(kind: SiteKind, parent: Site | None, moving: Site | None = N
                     kind=kind.label,
                 )
     return None
+
+
+def site_choices() -> list[tuple[int, str]]:
+    """Every site for a select, indented by its depth in the tree."""
+    return [(node.site.id, "　" * node.depth + node.site.name) for node in site_tree()]

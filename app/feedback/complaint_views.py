@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app.auth.access import EDITORS, SUPERVISORS, role_required
 from app.catalog.models import Contractor, ServiceLine, Site
-from app.catalog.sites import site_tree
+from app.catalog.sites import site_choices
 from app.extensions import db
 from app.feedback import bp
 from app.feedback.complaints import (
@@ -89,7 +89,7 @@ def _assign_form(complaint: Complaint) -> AssignForm:
         (line.id, line.name)
         for line in db.session.scalars(sa.select(ServiceLine).order_by(ServiceLine.position))
     ]
-    form.site.choices = [(node.site.id, "　" * node.depth + node.site.name) for node in site_tree()]
+    form.site.choices = site_choices()
     return form
 
 

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, NumberRange
 from app.auth.access import EDITORS, SUPERVISORS, role_required
 from app.catalog.forms import optional_int
 from app.catalog.models import Contractor, ServiceLine, Site
-from app.catalog.sites import site_tree
+from app.catalog.sites import site_choices
 from app.extensions import db
 from app.inspections import bp
 from app.inspections.access import get_inspection
@@ -41,7 +41,7 @@ class ExternalForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.body.choices = ExternalBody.choices()
-        self.site.choices = [(n.site.id, "　" * n.depth + n.site.name) for n in site_tree()]
+        self.site.choices = site_choices()
         lines = db.session.scalars(sa.select(ServiceLine).order_by(ServiceLine.position))
         self.service_line.choices = [("", "—")] + [(line.id, line.name) for line in lines]
         companies = db.session.scalars(

@@ -1,8 +1,7 @@
 """An external checker on a guest link: this one checklist, until the link expires, on the
 same screens (and the same offline outbox) as an inspector, without an account."""
 
-from flask import abort, g, jsonify, render_template, request
-from flask_wtf.csrf import generate_csrf
+from flask import abort, g, render_template, request
 
 from app.extensions import db
 from app.inspections import bp
@@ -19,7 +18,7 @@ from app.inspections.views import (
     save_note,
     save_photos,
 )
-from app.main.pwa import offline_page
+from app.main.pwa import offline_page, outbox_session
 from app.photos import send_photo
 
 
@@ -73,11 +72,7 @@ def guest_run(token: str, inspection_id: int | None = None):
 @bp.get("/guest/<token>/session", endpoint="guest_session")
 def guest_session(token: str):
     grant = valid_pass(token)
-    if grant is None:
-        return jsonify(error="login"), 401
-    response = jsonify(user=grant.guest_id, csrf_token=generate_csrf())
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return outbox_session(grant.guest_id if grant else None)
 
 
 @bp.post("/guest/<token>/<int:inspection_id>/items/<int:item_id>/answer")

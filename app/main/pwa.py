@@ -107,9 +107,14 @@ def offline():
 @bp.get("/session/token")
 def session_token():
     """What the outbox needs before it replays: who is logged in, and a CSRF token."""
-    if not current_user.is_authenticated:
+    return outbox_session(current_user.id if current_user.is_authenticated else None)
+
+
+def outbox_session(user_id: int | None):
+    """The answer the outbox reads before replaying: 401 when no one may send."""
+    if user_id is None:
         return jsonify(error="login"), 401
-    response = jsonify(user=current_user.id, csrf_token=generate_csrf())
+    response = jsonify(user=user_id, csrf_token=generate_csrf())
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -81,9 +81,16 @@ def _visits(occurrences: list[tuple[InspectionPlan, date]], today: date) -> list
     return visits
 
 
-def visits_between(start: date, end: date, today: date) -> list[Visit]:
-    """Every planned visit whose occurrence falls due from `start` to `end`."""
-    occurrences = [(plan, due) for plan in _plans() for due in due_dates(plan.rule, start, end)]
+def visits_between(
+    start: date, end: date, today: date, plans: list[InspectionPlan] | None = None
+) -> list[Visit]:
+    """Every planned visit (of `plans`, else of all active plans) falling due from `start`
+    to `end`."""
+    occurrences = [
+        (plan, due)
+        for plan in (_plans() if plans is None else plans)
+        for due in due_dates(plan.rule, start, end)
+    ]
     return _visits(occurrences, today)
 
 

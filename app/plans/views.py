@@ -13,7 +13,7 @@ from app.auth.access import EDITORS, SUPERVISORS, role_required
 from app.auth.models import Role, User
 from app.catalog.forms import populate_except
 from app.catalog.models import Contractor, ServiceLine, Site
-from app.catalog.sites import site_tree
+from app.catalog.sites import site_choices, site_tree
 from app.extensions import db
 from app.inspections.models import Party, Scope, Tier
 from app.pdf import pdf_response, render_pdf
@@ -54,9 +54,7 @@ def _fill_choices(form: PlanForm) -> None:
         sa.select(Contractor).where(Contractor.active.is_(True)).order_by(Contractor.name)
     ).all()
     form.contractor.choices = [("", "—")] + [(c.id, c.name) for c in contractors]
-    form.sites.choices = [
-        (node.site.id, "　" * node.depth + node.site.name) for node in site_tree()
-    ]
+    form.sites.choices = site_choices()
     inspectors = db.session.scalars(
         sa.select(User)
         .where(User.role.in_((Role.INSPECTOR, Role.MANAGER)), User.active.is_(True))
@@ -138,9 +136,7 @@ def plan(plan_id: int):
     plan = get_plan(plan_id)
     today = local_today()
     first, _last = month_days(month_of(utcnow()))
-    month_visits = [
-        visit for visit in visits_between(first, today, today) if visit.plan.id == plan.id
-    ]
+    month_visits = visits_between(first, today, today, plans=[plan] if plan.active else [])
     return render_template(
         "plans/plan.html",
         plan=plan,
