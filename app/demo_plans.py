@@ -92,8 +92,17 @@ def seed_plans(
     ]
     db.session.add_all(plans)
     db.session.flush()
+    _toilets_check_toilet_points(patrol, lines["CLN"])
     if history:
         _walk_patrols(patrol, today)
+
+
+def _toilets_check_toilet_points(patrol: InspectionPlan, cleaning: ServiceLine) -> None:
+    """The patrol's toilet stops ask only the toilet category; the lobby asks everything."""
+    toilet = next(c for c in cleaning.categories if c.name == "卫生间")
+    for stop in patrol.stops:
+        if stop.site.code.endswith("-WC"):
+            stop.check_points = list(toilet.check_points)
 
 
 def _walk_patrols(patrol: InspectionPlan, today) -> None:

@@ -236,6 +236,42 @@ def test_managers_define_plans_with_clear_errors(client, route, make_user):
     assert "计划检查完成" in dashboard.text
 
 
+def test_each_stop_asks_its_own_check_points(client, route, make_user, make_check_point):
+    """The lobby is checked for its floor only; the stairs, with no choice, for everything."""
+    floor = route["plan"].service_line.categories[0].check_points[0]
+    handrail = make_check_point(line_code="CLN", category="公共区域", title="扶手")
+    other_line = make_check_point(line_code="SEC", category="门岗", title="门岗在岗")
+    db.session.commit()
+    plan, lobby_stop = route["plan"], route["plan"].stops[0]
+    login(client, make_user(Role.MANAGER))
+    form = client.get(f"/plans/{plan.id}/stops/{lobby_stop.id}")
+    assert form.status_code == 200 and "扶手" in form.text and "大堂地面" in form.text
+    assert "门岗在岗" not in form.text, "only the plan's own line is offered"
+    forged = client.post(
+        f"/plans/{plan.id}/stops/{lobby_stop.id}", data={"check_points": [str(other_line.id)]}
+    )
+    assert forged.status_code == 422
+    saved = client.post(
+        f"/plans/{plan.id}/stops/{lobby_stop.id}", data={"check_points": [str(floor.id)]}
+    )
+    assert saved.status_code == 302
+    assert "1 个检查点" in client.get(f"/plans/{plan.id}").text
+
+    today = local_today()
+    lobby = start_visit(plan, today, route["lobby"], route["inspector"], today)
+    stairs = start_visit(plan, today, route["stairs"], route["inspector"], today)
+    db.session.commit()
+    assert [item.title for item in lobby.items] == ["大堂地面"]
+    assert sorted(item.title for item in stairs.items) == ["大堂地面", "扶手"]
+    assert handrail.id not in {item.check_point_id for item in lobby.items}
+
+    cleared = client.post(f"/plans/{plan.id}/stops/{lobby_stop.id}", data={})
+    db.session.refresh(lobby_stop)
+    assert cleared.status_code == 302 and lobby_stop.check_points == []
+    other_plan_stop = client.get(f"/plans/{plan.id}/stops/{lobby_stop.id + 999}")
+    assert other_plan_stop.status_code == 404
+
+
 @pytest.mark.parametrize("role, status", [(Role.CONTRACTOR, 403)])
 def test_contractors_do_not_see_plans(client, route, make_user, role, status):
     login(client, make_user(role))

@@ -51,6 +51,7 @@ class Plan:
     site: Site
     service_line: ServiceLine | None = None
     contractor: Contractor | None = None
+    only_points: frozenset[int] | None = None  # a route stop's own choice of check points
 
 
 def site_and_ancestors(site: Site) -> list[Site]:
@@ -93,6 +94,8 @@ def plan_check_points(plan: Plan) -> list[CheckPoint]:
     where = CheckCategory.service_line_id.in_(line_ids)
     if plan.scope == Scope.BLOCK:
         where = sa.or_(where, CheckCategory.service_line_id.is_(None))
+    if plan.only_points:
+        where = sa.and_(where, CheckPoint.id.in_(plan.only_points))
     return list(
         db.session.scalars(
             sa.select(CheckPoint)

@@ -92,3 +92,12 @@ class PlanForm(FlaskForm):
     def validate_inspectors(self, field):
         if not field.data:
             raise ValidationError(_l("Choose at least one inspector."))
+
+
+class StopPointsForm(FlaskForm):
+    check_points = MultiCheckboxField(
+        _l("Check points asked at this place"),
+        coerce=int,
+        choices=[],
+        description=_l("Choose none to ask every check point of the plan's line or contractor."),
+    )

@@ -21,6 +21,14 @@ plan_inspectors = sa.Table(
 )
 
 
+plan_stop_points = sa.Table(
+    "plan_stop_points",
+    db.metadata,
+    sa.Column("stop_id", sa.ForeignKey("plan_stops.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("check_point_id", sa.ForeignKey("check_points.id"), primary_key=True),
+)
+
+
 class InspectionPlan(db.Model):
     """A recurring inspection: a patrol route (its stops in order) or one place, checked by
     the assigned inspectors at each occurrence of its rule."""
@@ -73,7 +81,8 @@ class InspectionPlan(db.Model):
 
 
 class PlanStop(db.Model):
-    """One place on a plan's route, in walking order."""
+    """One place on a plan's route, in walking order, with the check points asked there
+    (none chosen: every point the plan's line or contractor has)."""
 
     __tablename__ = "plan_stops"
     __table_args__ = (sa.UniqueConstraint("plan_id", "site_id"),)
@@ -87,6 +96,7 @@ class PlanStop(db.Model):
 
     plan: Mapped[InspectionPlan] = relationship(back_populates="stops")
     site = relationship("Site")
+    check_points = relationship("CheckPoint", secondary=plan_stop_points)
 
 
 class VisitState(LabelledEnum):

@@ -12,7 +12,7 @@ from app.catalog.models import Site
 from app.extensions import db
 from app.inspections.checklist import CannotStart, Plan, start_inspection
 from app.inspections.models import Inspection, Schedule, Status
-from app.plans.models import InspectionPlan, VisitState, plan_inspectors
+from app.plans.models import InspectionPlan, PlanStop, VisitState, plan_inspectors
 from app.plans.recurrence import current_due, due_dates, open_until
 from app.timeutil import month_days
 
@@ -118,6 +118,20 @@ def figures(visits: list[Visit]) -> dict[str, int]:
     }
 
 
+def stop_coverage(stop: PlanStop, *, every_point: bool = False) -> Plan:
+    """What a visit to this stop checks: the plan's line or contractor at this place,
+    narrowed to the stop's own check points unless `every_point`."""
+    plan = stop.plan
+    chosen = frozenset(point.id for point in stop.check_points)
+    return Plan(
+        plan.scope,
+        stop.site,
+        service_line=plan.service_line,
+        contractor=plan.contractor,
+        only_points=None if every_point or not chosen else chosen,
+    )
+
+
 class VisitRefused(ValueError):
     """This visit cannot be started now; the message says why, for the user."""
 
@@ -136,7 +150,8 @@ def start_visit(
     The caller commits."""
     if user not in plan.inspectors:
         raise VisitRefused(_("You are not one of this plan's inspectors."))
-    if site not in plan.sites:
+    stop = next((stop for stop in plan.stops if stop.site_id == site.id), None)
+    if stop is None:
         raise VisitRefused(_("This place is not on the plan's route."))
     if due not in due_dates(plan.rule, due, due) or not due <= today <= open_until(plan.rule, due):
         raise VisitRefused(_("This visit is not open today."))
@@ -145,9 +160,7 @@ def start_visit(
         raise VisitRefused(_("This visit is already done."))
     inspection = existing
     if inspection is None:
-        coverage = Plan(
-            plan.scope, site, service_line=plan.service_line, contractor=plan.contractor
-        )
+        coverage = stop_coverage(stop)
         try:
             inspection = start_inspection(
                 coverage,

@@ -18,11 +18,18 @@ from app.extensions import db
 from app.inspections.models import Party, Scope, Tier
 from app.pdf import pdf_response, render_pdf
 from app.plans import bp
-from app.plans.forms import WEEKDAYS, PlanForm
+from app.plans.forms import WEEKDAYS, PlanForm, StopPointsForm
 from app.plans.models import InspectionPlan, PlanStop, VisitState
 from app.plans.qr import qr_svg, scan_url
 from app.plans.recurrence import Recurrence, current_due
-from app.plans.tracking import VisitRefused, open_visits, start_visit, visits_between
+from app.inspections.checklist import plan_check_points
+from app.plans.tracking import (
+    VisitRefused,
+    open_visits,
+    start_visit,
+    stop_coverage,
+    visits_between,
+)
 from app.timeutil import local_today, month_days, month_of, shift_month, utcnow
 
 
@@ -160,6 +167,43 @@ def move_stop(plan_id: int, stop_id: int):
         stops[index].position, stops[other].position = stops[other].position, stops[index].position
         db.session.commit()
     return redirect(url_for("plans.plan", plan_id=plan.id) + "#route")
+
+
+def _get_stop(plan: InspectionPlan, stop_id: int) -> PlanStop:
+    return next((stop for stop in plan.stops if stop.id == stop_id), None) or abort(404)
+
+
+@bp.route("/plans/<int:plan_id>/stops/<int:stop_id>", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def stop_points(plan_id: int, stop_id: int):
+    """Choose which of the plan's check points are asked at one stop of the route."""
+    plan = get_plan(plan_id)
+    stop = _get_stop(plan, stop_id)
+    form = StopPointsForm()
+    available = plan_check_points(stop_coverage(stop, every_point=True))
+    form.check_points.choices = [
+        (point.id, f"{point.category.name} · {point.code} {point.title}") for point in available
+    ]
+    if request.method == "GET":
+        form.check_points.data = [point.id for point in stop.check_points]
+    if form.validate_on_submit():
+        chosen = set(form.check_points.data or [])
+        stop.check_points = [point for point in available if point.id in chosen]
+        record_event(
+            "plan_stop_saved",
+            plan,
+            detail=f"{stop.site.name}: {len(stop.check_points) or '*'}",
+        )
+        db.session.commit()
+        flash(_("Check points of %(place)s saved.", place=stop.site.name), "success")
+        return redirect(url_for("plans.plan", plan_id=plan.id) + "#route")
+    title = _("Check points at %(place)s", place=stop.site.path)
+    return render_template(
+        "form_page.html",
+        form=form,
+        title=title,
+        cancel_url=url_for("plans.plan", plan_id=plan.id) + "#route",
+    ), (422 if request.method == "POST" else 200)
 
 
 @bp.get("/plans/missed")
