@@ -15,6 +15,7 @@ from app.catalog.forms import populate_except
 from app.catalog.models import Contractor, ServiceLine, Site
 from app.catalog.sites import site_choices, site_tree
 from app.extensions import db
+from app.inspections.checklist import plan_check_points
 from app.inspections.models import Party, Scope, Tier
 from app.pdf import pdf_response, render_pdf
 from app.plans import bp
@@ -22,7 +23,6 @@ from app.plans.forms import WEEKDAYS, PlanForm, StopPointsForm
 from app.plans.models import InspectionPlan, PlanStop, VisitState
 from app.plans.qr import qr_svg, scan_url
 from app.plans.recurrence import Recurrence, current_due
-from app.inspections.checklist import plan_check_points
 from app.plans.tracking import (
     VisitRefused,
     open_visits,
