@@ -2,7 +2,7 @@
 the hotline, upheld with its finding and draft notice, dismissed), and this quarter's survey."""
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 
 from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Site
@@ -10,7 +10,9 @@ from app.demo_inspections import demo_photo
 from app.extensions import db
 from app.feedback.complaints import accept, add_evidence, assign, dismiss, file_complaint, uphold
 from app.feedback.models import ComplaintChannel, Rating, Survey
-from app.feedback.surveys import new_slug, record_answer
+from app.feedback.surveys import record_answer
+from app.plans.models import InspectionPlan, PlanActivity
+from app.plans.recurrence import Recurrence
 from app.timeutil import local_today
 
 
@@ -65,16 +67,28 @@ def seed_complaints(
 
 
 def seed_survey(contractors: dict[str, Contractor], users: dict[str, User]) -> None:
-    """This quarter's survey, open, with thirty anonymous answers so far."""
+    """The quarterly survey plan and this quarter's survey it opened ten days ago (or on the
+    quarter's first day), with thirty anonymous answers so far."""
     today = local_today()
-    quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    quarter_start = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    opened = max(quarter_start, today - timedelta(days=10))
+    plan = InspectionPlan(
+        name="每季度服务满意度征询",
+        activity=PlanActivity.SURVEY,
+        recurrence=Recurrence.QUARTERLY,
+        period_month=opened.month - quarter_start.month + 1,
+        day_of_month=opened.day,
+        starts_on=opened,
+        inspectors=[users["manager"]],
+    )
     survey = Survey(
         title=f"{today.year}年第{(today.month - 1) // 3 + 1}季度后勤服务满意度征询",
-        quarter=quarter,
-        opens_on=today - timedelta(days=10),
+        quarter=f"{today.year}-Q{(today.month - 1) // 3 + 1}",
+        opens_on=opened,
         closes_on=today + timedelta(days=20),
-        slug=new_slug(),
         created_by=users["manager"],
+        plan=plan,
+        plan_due=opened,
     )
     db.session.add(survey)
     rng = random.Random(7)

@@ -13,6 +13,8 @@ from app.audit import AuditEvent
 from app.auth.models import Role
 from app.catalog.models import SiteKind
 from app.extensions import db
+from app.feedback.models import Rating
+from app.feedback.surveys import record_answer as record_answer_to_survey
 from app.inspections.models import Answer, Scope, Status, Tier
 from app.inspections.recording import record_answer, submit
 from app.plans.models import InspectionPlan, PlanStop, VisitState
@@ -317,3 +319,73 @@ def test_qr_labels_round_trip_to_the_scan_page(app, client, route, make_user, tm
     lobby_url = next(url for url in decoded if url.endswith(route["lobby"].scan_token))
     login(client, route["inspector"])
     assert "大堂" in client.get(lobby_url.replace("http://localhost", "")).text
+
+
+# --- survey plans ----------------------------------------------------------------------
+
+
+def test_a_survey_plan_is_opened_each_quarter_and_missed_when_not(
+    client, make_user, make_contractor
+):
+    """A quarterly opinion survey falls due like an inspection: last quarter's, never
+    opened, is missed; this quarter's is opened by a manager from the today page and done
+    once someone has answered it."""
+    manager, inspector = make_user(Role.MANAGER), make_user(Role.INSPECTOR)
+    cleaner = make_contractor(name="安泰物业")
+    db.session.commit()
+    today = local_today()
+    login(client, manager)
+    saved = client.post(
+        "/plans/new",
+        data={
+            "name": "每季度满意度征询",
+            "activity": "survey",
+            "recurrence": "quarterly",
+            "day_of_month": "1",
+            "period_month": "1",
+            "starts_on": (today - timedelta(days=200)).isoformat(),
+            "tier": "daily",
+            "scope": "strip",
+            "party": "internal",
+            "inspectors": [str(manager.id), str(inspector.id)],
+            "active": "y",
+        },
+    )
+    assert saved.status_code == 302, "a survey plan needs no route and no service line"
+    plan = db.session.scalar(
+        sa.select(InspectionPlan).where(InspectionPlan.name == "每季度满意度征询")
+    )
+    assert plan.is_survey and plan.stops == [] and plan.tier is None
+    due = current_due(plan.rule, today)
+    assert due == date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+
+    visits = visits_between(today - timedelta(days=200), today, today, plans=[plan])
+    assert [visit.state for visit in visits][-1] == VisitState.DUE
+    assert VisitState.MISSED in {visit.state for visit in visits[:-1]}
+    assert figures(visits)["missed"] == len(visits) - 1
+    assert "开启问卷" in client.get("/").text
+
+    client.post("/logout")
+    login(client, inspector)
+    refused = client.post(f"/plans/{plan.id}/surveys/{due.isoformat()}")
+    assert refused.status_code == 403, "inspectors do not open surveys"
+    client.post("/logout")
+    login(client, make_user(Role.MANAGER))
+    outsider = client.post(f"/plans/{plan.id}/surveys/{due.isoformat()}")
+    assert outsider.status_code == 302 and outsider.headers["Location"].endswith("/")
+    client.post("/logout")
+
+    login(client, manager)
+    opened = client.post(f"/plans/{plan.id}/surveys/{due.isoformat()}")
+    assert "/surveys/" in opened.headers["Location"]
+    again = client.post(f"/plans/{plan.id}/surveys/{due.isoformat()}")
+    assert again.headers["Location"] == opened.headers["Location"], "opened once per quarter"
+    (visit,) = visits_between(due, due, today, plans=[plan])
+    assert visit.state == VisitState.IN_PROGRESS and visit.survey.plan_due == due
+    assert visit.survey.opens_on == today and visit.survey.closes_on == open_until(plan.rule, due)
+
+    record_answer_to_survey(visit.survey, "someone", {cleaner.id: Rating.SATISFIED})
+    db.session.commit()
+    db.session.expire_all()
+    (visit,) = visits_between(due, due, today, plans=[plan])
+    assert visit.state == VisitState.DONE

@@ -1,5 +1,6 @@
 """The recipients' voice: complaints (and the guard on public forms)."""
 
+import secrets
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -139,17 +140,25 @@ class Survey(db.Model):
     """A quarter's opinion survey (每季征询意见): a public questionnaire reached by link or QR."""
 
     __tablename__ = "surveys"
+    __table_args__ = (sa.UniqueConstraint("plan_id", "plan_due"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     quarter: Mapped[str] = mapped_column(sa.String(7), nullable=False)  # 2026-Q4
     opens_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
     closes_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
-    slug: Mapped[str] = mapped_column(sa.String(32), nullable=False, unique=True)
+    slug: Mapped[str] = mapped_column(
+        sa.String(32), nullable=False, unique=True, default=lambda: secrets.token_urlsafe(9)
+    )
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
     applied_month: Mapped[str | None] = mapped_column(sa.String(7), nullable=True)
+    plan_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("inspection_plans.id"), nullable=True, index=True
+    )
+    plan_due: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
 
     created_by = relationship("User")
+    plan = relationship("InspectionPlan")
     responses: Mapped[list["SurveyResponse"]] = relationship(back_populates="survey")
 
     def is_open(self, today: date) -> bool:

@@ -20,7 +20,6 @@ from app.feedback.surveys import (
     AnswerRefused,
     apply_to_assessment,
     has_answered,
-    new_slug,
     record_answer,
     results,
 )
@@ -59,7 +58,7 @@ def surveys():
 def new_survey():
     form = SurveyForm()
     if form.validate_on_submit():
-        survey = Survey(slug=new_slug(), created_by=current_user._get_current_object())
+        survey = Survey(created_by=current_user._get_current_object())
         form.populate_obj(survey)
         db.session.add(survey)
         db.session.commit()

@@ -1,7 +1,6 @@
 """Quarterly satisfaction surveys: answering once per browser, the rates they give, and
 handing those rates to the month's assessment."""
 
-import secrets
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -20,10 +19,6 @@ MAX_COMMENT = 1000
 
 class AnswerRefused(ValueError):
     """The answer cannot be taken; the message says why, for the person answering."""
-
-
-def new_slug() -> str:
-    return secrets.token_urlsafe(9)
 
 
 def voter_hash(survey: Survey, voter_token: str) -> str:

@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from app.catalog.forms import MultiCheckboxField, optional_int
 from app.inspections.models import Party, Scope, Tier
+from app.plans.models import PlanActivity
 from app.plans.recurrence import MONTHS_PER_PERIOD, Recurrence
 
 WEEKDAYS = [
@@ -20,6 +21,14 @@ WEEKDAYS = [
 
 class PlanForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    activity = SelectField(
+        _l("What is done"),
+        default="inspection",
+        description=_l(
+            "A survey plan has no route: each time it falls due, one of its team opens "
+            "the period's opinion survey."
+        ),
+    )
     recurrence = SelectField(_l("How often"), default="daily")
     weekday = SelectField(
         _l("Weekday (weekly plans)"), coerce=optional_int, validators=[Optional()]
@@ -36,8 +45,8 @@ class PlanForm(FlaskForm):
     )
     starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
     ends_on = DateField(_l("Ends on"), validators=[Optional()])
-    tier = SelectField(_l("Tier"))
-    scope = SelectField(_l("Kind"))
+    tier = SelectField(_l("Tier (inspections)"))
+    scope = SelectField(_l("Kind (inspections)"))
     party = SelectField(_l("Internal or external"))
     service_line = SelectField(_l("Service line (strip checks)"), coerce=optional_int)
     contractor = SelectField(_l("Contractor (block checks of one contractor)"), coerce=optional_int)
@@ -49,6 +58,7 @@ class PlanForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.activity.choices = PlanActivity.choices()
         self.recurrence.choices = Recurrence.choices()
         self.weekday.choices = [("", "—")] + [(str(n), day) for n, day in enumerate(WEEKDAYS)]
         self.tier.choices = Tier.choices()
@@ -81,12 +91,16 @@ class PlanForm(FlaskForm):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError(_l("The plan cannot end before it starts."))
 
+    @property
+    def is_survey(self) -> bool:
+        return self.activity.data == PlanActivity.SURVEY.value
+
     def validate_service_line(self, field):
-        if self.scope.data == Scope.STRIP.value and not field.data:
+        if not self.is_survey and self.scope.data == Scope.STRIP.value and not field.data:
             raise ValidationError(_l("A strip check needs a service line."))
 
     def validate_sites(self, field):
-        if not field.data:
+        if not self.is_survey and not field.data:
             raise ValidationError(_l("Choose at least one place."))
 
     def validate_inspectors(self, field):

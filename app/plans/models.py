@@ -29,9 +29,21 @@ plan_stop_points = sa.Table(
 )
 
 
+class PlanActivity(LabelledEnum):
+    INSPECTION = "inspection"
+    SURVEY = "survey"
+
+
+PlanActivity.LABELS = {
+    PlanActivity.INSPECTION: _l("Inspection"),
+    PlanActivity.SURVEY: _l("Opinion survey"),
+}
+
+
 class InspectionPlan(db.Model):
     """A recurring inspection: a patrol route (its stops in order) or one place, checked by
-    the assigned inspectors at each occurrence of its rule."""
+    the assigned inspectors at each occurrence of its rule. A survey plan has no route: at
+    each occurrence one of its team opens that period's opinion survey."""
 
     __tablename__ = "inspection_plans"
 
@@ -43,8 +55,14 @@ class InspectionPlan(db.Model):
     period_month: Mapped[int | None] = mapped_column(nullable=True)  # month of the quarter/half
     starts_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
     ends_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
-    tier: Mapped[Tier] = mapped_column(enum_type(Tier), nullable=False)
-    scope: Mapped[Scope] = mapped_column(enum_type(Scope), nullable=False)
+    activity: Mapped[PlanActivity] = mapped_column(
+        enum_type(PlanActivity),
+        nullable=False,
+        default=PlanActivity.INSPECTION,
+        server_default=PlanActivity.INSPECTION.value,
+    )
+    tier: Mapped[Tier | None] = mapped_column(enum_type(Tier), nullable=True)
+    scope: Mapped[Scope | None] = mapped_column(enum_type(Scope), nullable=True)
     party: Mapped[Party] = mapped_column(enum_type(Party), nullable=False, default=Party.INTERNAL)
     service_line_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("service_lines.id"), nullable=True
@@ -74,6 +92,15 @@ class InspectionPlan(db.Model):
             day_of_month=self.day_of_month,
             period_month=self.period_month,
         )
+
+    @property
+    def is_survey(self) -> bool:
+        return self.activity == PlanActivity.SURVEY
+
+    @property
+    def kind_label(self) -> str:
+        """What an occurrence is: the inspection's tier, or an opinion survey."""
+        return self.activity.label if self.is_survey else self.tier.label
 
     @property
     def sites(self):

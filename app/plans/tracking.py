@@ -10,6 +10,7 @@ from app.audit import record_event
 from app.auth.models import User
 from app.catalog.models import Site
 from app.extensions import db
+from app.feedback.models import Survey
 from app.inspections.checklist import CannotStart, Plan, start_inspection
 from app.inspections.models import Inspection, Schedule, Status
 from app.plans.models import InspectionPlan, PlanStop, VisitState, plan_inspectors
@@ -19,14 +20,16 @@ from app.timeutil import month_days
 
 @dataclass
 class Visit:
-    """One stop of one occurrence of a plan: a place to inspect between `due` and `until`."""
+    """One stop of one occurrence of a plan: a place to inspect between `due` and `until`;
+    for a survey plan, the period's survey to open (no place)."""
 
     plan: InspectionPlan
     due: date
     until: date
-    site: Site
+    site: Site | None
     inspection: Inspection | None
     state: VisitState
+    survey: Survey | None = None
 
 
 def _plans(user: User | None = None) -> list[InspectionPlan]:
@@ -56,28 +59,43 @@ def _inspections_for(occurrences: list[tuple[InspectionPlan, date]]) -> dict:
     return best
 
 
-def _state(inspection: Inspection | None, due: date, until: date, today: date) -> VisitState:
-    if inspection is not None and inspection.status == Status.SUBMITTED:
+def _surveys_for(occurrences: list[tuple[InspectionPlan, date]]) -> dict:
+    """The survey opened for each (survey plan, due date)."""
+    plan_ids = {plan.id for plan, _due in occurrences if plan.is_survey}
+    if not plan_ids:
+        return {}
+    found = db.session.scalars(sa.select(Survey).where(Survey.plan_id.in_(plan_ids)))
+    return {(survey.plan_id, survey.plan_due): survey for survey in found}
+
+
+def _state(started: bool, finished: bool, due: date, until: date, today: date) -> VisitState:
+    if finished:
         return VisitState.DONE
     if today > until:
         return VisitState.MISSED
     if today < due:
         return VisitState.UPCOMING
-    return VisitState.IN_PROGRESS if inspection is not None else VisitState.DUE
+    return VisitState.IN_PROGRESS if started else VisitState.DUE
 
 
 def _visits(occurrences: list[tuple[InspectionPlan, date]], today: date) -> list[Visit]:
-    done = _inspections_for(occurrences)
+    """An inspection visit is done once submitted; a survey once someone has answered it."""
+    done = _inspections_for([(plan, due) for plan, due in occurrences if not plan.is_survey])
+    surveys = _surveys_for(occurrences)
     visits = []
     for plan, due in occurrences:
         until = open_until(plan.rule, due)
+        if plan.is_survey:
+            survey = surveys.get((plan.id, due))
+            answered = survey is not None and bool(survey.responses)
+            state = _state(survey is not None, answered, due, until, today)
+            visits.append(Visit(plan, due, until, None, None, state, survey=survey))
+            continue
         for stop in plan.stops:
             inspection = done.get((plan.id, due, stop.site_id))
-            visits.append(
-                Visit(
-                    plan, due, until, stop.site, inspection, _state(inspection, due, until, today)
-                )
-            )
+            submitted = inspection is not None and inspection.status == Status.SUBMITTED
+            state = _state(inspection is not None, submitted, due, until, today)
+            visits.append(Visit(plan, due, until, stop.site, inspection, state))
     return visits
 
 
@@ -136,6 +154,37 @@ class VisitRefused(ValueError):
     """This visit cannot be started now; the message says why, for the user."""
 
 
+def _check_open(plan: InspectionPlan, due: date, user: User, today: date) -> None:
+    if user not in plan.inspectors:
+        raise VisitRefused(_("You are not one of this plan's inspectors."))
+    if due not in due_dates(plan.rule, due, due) or not due <= today <= open_until(plan.rule, due):
+        raise VisitRefused(_("This visit is not open today."))
+
+
+def open_planned_survey(plan: InspectionPlan, due: date, user: User, today: date) -> Survey:
+    """The survey of one occurrence of a survey plan: the one already opened, or a new one
+    open from today until the next occurrence. The caller commits."""
+    if not plan.is_survey:
+        raise VisitRefused(_("This plan is not a survey plan."))
+    _check_open(plan, due, user, today)
+    survey = _surveys_for([(plan, due)]).get((plan.id, due))
+    if survey is None:
+        quarter = f"{due.year}-Q{(due.month - 1) // 3 + 1}"
+        survey = Survey(
+            title=f"{plan.name} {quarter}",
+            quarter=quarter,
+            opens_on=today,
+            closes_on=open_until(plan.rule, due),
+            created_by=user,
+            plan=plan,
+            plan_due=due,
+        )
+        db.session.add(survey)
+        db.session.flush()
+        record_event("survey_opened", plan, actor=user, detail=survey.title)
+    return survey
+
+
 def start_visit(
     plan: InspectionPlan,
     due: date,
@@ -148,13 +197,10 @@ def start_visit(
     """The inspection for one planned visit: the draft already started, or a new one with
     the plan's kind, tier and inspectors. A scan of the place's QR code is recorded on it.
     The caller commits."""
-    if user not in plan.inspectors:
-        raise VisitRefused(_("You are not one of this plan's inspectors."))
+    _check_open(plan, due, user, today)
     stop = next((stop for stop in plan.stops if stop.site_id == site.id), None)
     if stop is None:
         raise VisitRefused(_("This place is not on the plan's route."))
-    if due not in due_dates(plan.rule, due, due) or not due <= today <= open_until(plan.rule, due):
-        raise VisitRefused(_("This visit is not open today."))
     existing = _inspections_for([(plan, due)]).get((plan.id, due, site.id))
     if existing is not None and existing.status == Status.SUBMITTED:
         raise VisitRefused(_("This visit is already done."))

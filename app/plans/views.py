@@ -20,11 +20,12 @@ from app.inspections.models import Party, Scope, Tier
 from app.pdf import pdf_response, render_pdf
 from app.plans import bp
 from app.plans.forms import WEEKDAYS, PlanForm, StopPointsForm
-from app.plans.models import InspectionPlan, PlanStop, VisitState
+from app.plans.models import InspectionPlan, PlanActivity, PlanStop, VisitState
 from app.plans.qr import qr_svg, scan_url
 from app.plans.recurrence import Recurrence, current_due
 from app.plans.tracking import (
     VisitRefused,
+    open_planned_survey,
     open_visits,
     start_visit,
     stop_coverage,
@@ -79,8 +80,10 @@ def plan_form(plan_id: int | None = None):
     _fill_choices(form)
     if request.method == "GET":
         if plan:
+            form.activity.data = plan.activity.value
             form.recurrence.data = plan.recurrence.value
-            form.tier.data, form.scope.data = plan.tier.value, plan.scope.value
+            if not plan.is_survey:
+                form.tier.data, form.scope.data = plan.tier.value, plan.scope.value
             form.party.data = plan.party.value
             form.service_line.data = plan.service_line_id
             form.contractor.data = plan.contractor_id
@@ -93,6 +96,7 @@ def plan_form(plan_id: int | None = None):
         populate_except(
             form,
             plan,
+            "activity",
             "recurrence",
             "tier",
             "scope",
@@ -102,12 +106,18 @@ def plan_form(plan_id: int | None = None):
             "sites",
             "inspectors",
         )
+        plan.activity = PlanActivity(form.activity.data)
         plan.recurrence = Recurrence(form.recurrence.data)
-        plan.tier, plan.scope = Tier(form.tier.data), Scope(form.scope.data)
-        plan.party = Party(form.party.data)
-        plan.service_line_id = form.service_line.data if plan.scope == Scope.STRIP else None
-        plan.contractor_id = form.contractor.data if plan.scope == Scope.BLOCK else None
-        _set_route(plan, form.sites.data)
+        if plan.is_survey:
+            plan.tier = plan.scope = plan.service_line_id = plan.contractor_id = None
+            plan.party = Party.INTERNAL
+            _set_route(plan, [])
+        else:
+            plan.tier, plan.scope = Tier(form.tier.data), Scope(form.scope.data)
+            plan.party = Party(form.party.data)
+            plan.service_line_id = form.service_line.data if plan.scope == Scope.STRIP else None
+            plan.contractor_id = form.contractor.data if plan.scope == Scope.BLOCK else None
+            _set_route(plan, form.sites.data)
         plan.inspectors = db.session.scalars(
             sa.select(User).where(User.id.in_(form.inspectors.data))
         ).all()
@@ -254,6 +264,26 @@ def start(plan_id: int, due: str, site_id: int):
     return redirect(url_for("inspections.run", inspection_id=inspection.id))
 
 
+@bp.post("/plans/<int:plan_id>/surveys/<due>")
+@role_required(*EDITORS)
+def open_survey(plan_id: int, due: str):
+    """Open the opinion survey a survey plan has falling due."""
+    plan = get_plan(plan_id)
+    try:
+        due_date = date.fromisoformat(due)
+    except ValueError:
+        abort(404)
+    try:
+        survey = open_planned_survey(
+            plan, due_date, current_user._get_current_object(), local_today()
+        )
+    except VisitRefused as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for("main.home"))
+    db.session.commit()
+    return redirect(url_for("feedback.survey", survey_id=survey.id))
+
+
 def _site_for_token(token: str) -> Site:
     return db.session.scalar(sa.select(Site).where(Site.scan_token == token)) or abort(404)
 
@@ -267,7 +297,7 @@ def scan(token: str):
     here = [
         visit
         for visit in open_visits(current_user, today)
-        if visit.site.id == site.id and visit.state in (VisitState.DUE, VisitState.IN_PROGRESS)
+        if visit.site == site and visit.state in (VisitState.DUE, VisitState.IN_PROGRESS)
     ]
     if request.method == "POST" and here:
         visit = here[0]
