@@ -2,6 +2,7 @@
 answers), the rates it gives, and those rates in the month's assessment."""
 
 import re
+import subprocess
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -175,3 +176,43 @@ def test_managers_open_surveys_and_use_the_rates(app, client, survey, make_user)
         client.post(f"/surveys/{survey['survey'].id}/apply", data={"month": "2026-12"}).status_code
         == 403
     )
+
+
+def test_answer_cards_take_one_answer_per_card_whatever_the_browser(app, client, survey, tmp_path):
+    """A manager switches the survey to card holders only and prints cards; each card
+    answers once, from any browser; a made-up, reused or missing code is refused."""
+    login(client, survey["manager"])
+    switched = client.post(f"/surveys/{survey['survey'].id}/access", data={"cards_only": "yes"})
+    assert switched.status_code == 302
+    too_many = client.post(f"/surveys/{survey['survey'].id}/cards", data={"count": "501"})
+    assert too_many.status_code == 302 and not survey["survey"].cards
+    sheet = client.post(f"/surveys/{survey['survey'].id}/cards", data={"count": "3"})
+    assert sheet.status_code == 200 and sheet.mimetype == "application/pdf"
+    (tmp_path / "cards.pdf").write_bytes(sheet.data)
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "cards.pdf"), "-"], capture_output=True, text=True
+    ).stdout
+    codes = re.findall(r"\b([A-Z2-9]{5}-[A-Z2-9]{5})\b", text)
+    assert len(set(codes)) == 3
+    assert "2026年第四季度服务满意度征询" in text
+    assert codes[0].replace("-", "") not in "".join(
+        card.code_hash for card in survey["survey"].cards
+    ), "only hashes are stored"
+    client.post("/logout")
+
+    def with_card(browser, code, **fields):
+        return answer(browser, app, survey, card=code, **fields)
+
+    assert "答卷卡" in client.get("/s/q4-demo-slug").text, "asks for the card's code"
+    assert with_card(client, "").status_code == 422
+    assert with_card(client, "AAAAA-AAAAA").status_code == 422
+    assert with_card(client, codes[0].lower().replace("-", " ")).status_code == 200
+    reused = with_card(app.test_client(), codes[0])
+    assert reused.status_code == 409 and "已使用" in reused.text
+    assert with_card(client, codes[1]).status_code == 200, "the same browser, another card"
+    scanned = app.test_client().get(f"/s/q4-demo-slug?card={codes[2]}")
+    assert scanned.status_code == 200 and 'name="card" value="' in scanned.text
+    assert "xj_voter" not in scanned.headers.get("Set-Cookie", ""), "cards need no cookie"
+    assert db.session.scalar(sa.select(sa.func.count(SurveyResponse.id))) == 2
+    db.session.expire_all()
+    assert sum(card.used for card in survey["survey"].cards) == 2

@@ -1,9 +1,25 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from app.feedback.models import ComplaintChannel
+from app.feedback.surveys import MAX_CARDS
 
 
 class ComplaintForm(FlaskForm):
@@ -70,3 +86,24 @@ class SurveyForm(FlaskForm):
 
 class ApplyForm(FlaskForm):
     month = SelectField(_l("Month of the assessment"))
+
+
+class SurveyAccessForm(FlaskForm):
+    cards_only = RadioField(_l("Who may answer"), validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cards_only.choices = [
+            ("no", _l("Anyone with the link or QR code, once per browser")),
+            ("yes", _l("Only holders of a printed answer card, once per card")),
+        ]
+
+
+class SurveyCardsForm(FlaskForm):
+    count = IntegerField(
+        _l("Number of answer cards"),
+        validators=[DataRequired(), NumberRange(min=1, max=MAX_CARDS)],
+        description=_l(
+            "Hand out one card per person. The codes are printed once and cannot be shown again."
+        ),
+    )

@@ -156,13 +156,31 @@ class Survey(db.Model):
         sa.ForeignKey("inspection_plans.id"), nullable=True, index=True
     )
     plan_due: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    cards_only: Mapped[bool] = mapped_column(
+        nullable=False, default=False, server_default=sa.false()
+    )
 
     created_by = relationship("User")
     plan = relationship("InspectionPlan")
+    cards: Mapped[list["SurveyCard"]] = relationship(back_populates="survey")
     responses: Mapped[list["SurveyResponse"]] = relationship(back_populates="survey")
 
     def is_open(self, today: date) -> bool:
         return self.opens_on <= today <= self.closes_on
+
+
+class SurveyCard(db.Model):
+    """A printed answer card: its code answers the survey once, whoever holds it. Only a
+    keyed hash of the code is kept, and nothing ties a card to a person."""
+
+    __tablename__ = "survey_cards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("surveys.id"), nullable=False, index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True)
+    used: Mapped[bool] = mapped_column(nullable=False, default=False, server_default=sa.false())
+
+    survey: Mapped[Survey] = relationship(back_populates="cards")
 
 
 class SurveyResponse(db.Model):

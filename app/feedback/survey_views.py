@@ -9,20 +9,26 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.audit import record_event
 from app.auth.access import EDITORS, SUPERVISORS, role_required
 from app.catalog.models import Contractor
 from app.extensions import db
 from app.feedback import bp
-from app.feedback.forms import ApplyForm, SurveyForm
+from app.feedback.forms import ApplyForm, SurveyAccessForm, SurveyCardsForm, SurveyForm
 from app.feedback.guard import form_stamp, looks_automated, note_submission, over_limit
 from app.feedback.models import Rating, Survey
 from app.feedback.surveys import (
+    MAX_CARDS,
     AnswerRefused,
     apply_to_assessment,
+    card_for,
     has_answered,
+    issue_cards,
+    normalise_card,
     record_answer,
     results,
 )
+from app.pdf import pdf_response, render_pdf
 from app.plans.qr import qr_svg
 from app.timeutil import local_today
 
@@ -79,6 +85,7 @@ def survey(survey_id: int):
     form = ApplyForm()
     form.month.choices = [(m, m) for m in quarter_months(survey.quarter)]
     form.month.data = survey.applied_month or quarter_months(survey.quarter)[-1]
+    access = SurveyAccessForm(cards_only="yes" if survey.cards_only else "no")
     return render_template(
         "feedback/survey.html",
         survey=survey,
@@ -86,9 +93,47 @@ def survey(survey_id: int):
         link=link,
         qr=qr_svg(link),
         form=form,
+        access=access,
+        cards_form=SurveyCardsForm(),
+        cards_used=sum(1 for card in survey.cards if card.used),
         today=local_today(),
         can_edit=current_user.role in EDITORS,
     )
+
+
+@bp.post("/surveys/<int:survey_id>/access")
+@role_required(*EDITORS)
+def survey_access(survey_id: int):
+    survey = get_survey(survey_id)
+    form = SurveyAccessForm()
+    if not form.validate_on_submit():
+        abort(400)
+    survey.cards_only = form.cards_only.data == "yes"
+    record_event("survey_access", survey, detail="cards" if survey.cards_only else "link")
+    db.session.commit()
+    flash(_("Saved who may answer."), "success")
+    return redirect(url_for("feedback.survey", survey_id=survey.id) + "#access")
+
+
+@bp.post("/surveys/<int:survey_id>/cards")
+@role_required(*EDITORS)
+def print_cards(survey_id: int):
+    """Issue answer cards and hand back their only printing: a PDF sheet with each card's
+    code and its QR code."""
+    survey = get_survey(survey_id)
+    form = SurveyCardsForm()
+    if not form.validate_on_submit():
+        flash(_("Give a number of cards from 1 to %(n)s.", n=MAX_CARDS), "error")
+        return redirect(url_for("feedback.survey", survey_id=survey.id) + "#access")
+    codes = issue_cards(survey, form.count.data)
+    record_event("survey_cards_issued", survey, detail=str(len(codes)))
+    db.session.commit()
+    cards = []
+    for code in codes:
+        link = url_for("feedback.answer_survey", slug=survey.slug, card=code, _external=True)
+        cards.append((f"{code[:5]}-{code[5:]}", qr_svg(link, scale=3)))
+    pdf = render_pdf("pdf/survey_cards.html", survey=survey, cards=cards)
+    return pdf_response(pdf, f"survey-{survey.id}-cards.pdf")
 
 
 @bp.post("/surveys/<int:survey_id>/apply")
@@ -115,6 +160,8 @@ def answer_survey(slug: str):
     if not survey.is_open(local_today()):
         return render_template("feedback/survey_closed.html", survey=survey, public=True), 410
     voter = request.cookies.get(VOTER_COOKIE, "")
+    card_code = normalise_card(request.values.get("card", ""))
+    card = card_for(survey, card_code) if survey.cards_only and card_code else None
     contractors = db.session.scalars(
         sa.select(Contractor).where(Contractor.active.is_(True)).order_by(Contractor.name)
     ).all()
@@ -128,7 +175,7 @@ def answer_survey(slug: str):
                 pass  # left unrated: the person does not know this service
         if looks_automated(request.form.get("stamp", ""), request.form.get("website", "")):
             refusal = _("This form could not be accepted. Please fill it in again.")
-        elif not voter:
+        elif not voter and not survey.cards_only:
             refusal = _(
                 "Your browser must accept cookies to answer: they keep one answer per person."
             )
@@ -139,17 +186,21 @@ def answer_survey(slug: str):
             )
         else:
             try:
-                record_answer(survey, voter, ratings, request.form.get("comment", ""))
+                record_answer(
+                    survey, voter, ratings, request.form.get("comment", ""), card_code=card_code
+                )
                 note_submission("survey")
                 db.session.commit()
             except AnswerRefused as why:
                 db.session.rollback()
                 refusal = str(why)
-                status = 409 if has_answered(survey, voter) else 422
-            except sa.exc.IntegrityError:  # the same browser, twice at once
+                status = 409 if _answered(survey, voter, card_code) else 422
+            except sa.exc.IntegrityError:  # the same browser or card, twice at once
                 db.session.rollback()
                 refusal, status = (
-                    _("This browser has already answered this survey. Thank you."),
+                    _("This answer card has already been used. Thank you.")
+                    if survey.cards_only
+                    else _("This browser has already answered this survey. Thank you."),
                     409,
                 )
             else:
@@ -160,12 +211,14 @@ def answer_survey(slug: str):
         contractors=contractors,
         ratings=list(Rating),
         refusal=refusal,
-        answered=bool(voter) and has_answered(survey, voter),
+        answered=_answered(survey, voter, card_code),
+        card_code=card_code,
+        card_known=card is not None,
         stamp=form_stamp(),
         public=True,
     )
     response = make_response(page, status)
-    if not voter:
+    if not voter and not survey.cards_only:
         response.set_cookie(
             VOTER_COOKIE,
             secrets.token_urlsafe(32),
@@ -176,3 +229,11 @@ def answer_survey(slug: str):
             secure=request.is_secure,
         )
     return response
+
+
+def _answered(survey: Survey, voter: str, card_code: str) -> bool:
+    """Has this browser (or, on a cards-only survey, this card) answered already?"""
+    if survey.cards_only:
+        card = card_for(survey, card_code)
+        return card is not None and card.used
+    return bool(voter) and has_answered(survey, voter)

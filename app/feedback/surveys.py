@@ -1,6 +1,7 @@
-"""Quarterly satisfaction surveys: answering once per browser, the rates they give, and
-handing those rates to the month's assessment."""
+"""Quarterly satisfaction surveys: answering once per browser or once per printed answer
+card, the rates they give, and handing those rates to the month's assessment."""
 
+import secrets
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -12,13 +13,50 @@ from app.auth.models import User
 from app.catalog.models import Contractor
 from app.extensions import db
 from app.feedback.guard import keyed_hash
-from app.feedback.models import Rating, Survey, SurveyRating, SurveyResponse
+from app.feedback.models import Rating, Survey, SurveyCard, SurveyRating, SurveyResponse
 
 MAX_COMMENT = 1000
 
 
 class AnswerRefused(ValueError):
     """The answer cannot be taken; the message says why, for the person answering."""
+
+
+CARD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # nothing to misread: no 0/O, 1/I
+CARD_LENGTH = 10
+MAX_CARDS = 500
+
+
+def _card_hash(survey: Survey, code: str) -> str:
+    return keyed_hash("card", str(survey.id), code)
+
+
+def normalise_card(code: str) -> str:
+    """A code as typed from a card: any case, spaces or dashes."""
+    return "".join(ch for ch in (code or "").upper() if ch in CARD_ALPHABET)
+
+
+def issue_cards(survey: Survey, count: int) -> list[str]:
+    """New answer cards for the survey; their codes are returned once, to print, and from
+    then on only their hashes are kept. The caller commits."""
+    if not 1 <= count <= MAX_CARDS:
+        raise ValueError(count)
+    codes = [
+        "".join(secrets.choice(CARD_ALPHABET) for _ in range(CARD_LENGTH)) for _ in range(count)
+    ]
+    db.session.add_all(SurveyCard(survey=survey, code_hash=_card_hash(survey, c)) for c in codes)
+    return codes
+
+
+def card_for(survey: Survey, code: str) -> SurveyCard | None:
+    code = normalise_card(code)
+    if len(code) != CARD_LENGTH:
+        return None
+    return db.session.scalar(
+        sa.select(SurveyCard).where(
+            SurveyCard.survey_id == survey.id, SurveyCard.code_hash == _card_hash(survey, code)
+        )
+    )
 
 
 def voter_hash(survey: Survey, voter_token: str) -> str:
@@ -38,13 +76,26 @@ def has_answered(survey: Survey, voter_token: str) -> bool:
 
 
 def record_answer(
-    survey: Survey, voter_token: str, ratings: dict[int, Rating], comment: str = ""
+    survey: Survey,
+    voter_token: str,
+    ratings: dict[int, Rating],
+    comment: str = "",
+    card_code: str = "",
 ) -> SurveyResponse:
-    """Store one person's ratings (the caller commits; the unique key stops a second one
-    that slips past the check in a race)."""
+    """Store one person's ratings: one per browser (its `voter_token`), or on a survey for
+    card holders only, one per answer card. The caller commits; the unique key stops a
+    second answer that slips past the check in a race."""
     if not ratings:
         raise AnswerRefused(_("Rate at least one service."))
-    if has_answered(survey, voter_token):
+    if survey.cards_only:
+        card = card_for(survey, card_code)
+        if card is None:
+            raise AnswerRefused(_("This answer card code is not valid for this survey."))
+        if card.used:
+            raise AnswerRefused(_("This answer card has already been used. Thank you."))
+        card.used = True
+        voter_token = f"card:{normalise_card(card_code)}"
+    elif has_answered(survey, voter_token):
         raise AnswerRefused(_("This browser has already answered this survey. Thank you."))
     known = set(db.session.scalars(sa.select(Contractor.id).where(Contractor.active.is_(True))))
     if not set(ratings) <= known:

@@ -79,6 +79,8 @@ def test_contractor_sees_only_its_own_company(page, live_server):
         "/plans",
         "/plans/1",
         "/plans/1/edit",
+        "/plans/1/stops/2",
+        "/plans/5",
         "/plans/missed",
         "/complaints",
         "/complaints/2",
