@@ -7,7 +7,23 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app.config import load_config
-from app.extensions import babel, csrf, db, htmx, login_manager, migrate
+from app.extensions import babel, csrf, db, htmx, login_manager, migrate, talisman
+
+# No inline script or style and nothing from elsewhere: markup injected into a page runs no
+# code. Photos are previewed from blob: URLs before they are uploaded.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' blob:",
+    "connect-src": "'self'",
+    "worker-src": "'self'",
+    "manifest-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -28,6 +44,16 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     htmx.init_app(app)
+    talisman.init_app(
+        app,
+        force_https=False,  # the reverse proxy redirects to HTTPS (README, production)
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY",
+        # secret links (guest checklists, complaint status) must not leak to other sites
+        referrer_policy="no-referrer",
+        permissions_policy={"camera": "(self)", "geolocation": "(self)", "microphone": "()"},
+    )
 
     from app import audit  # noqa: F401  (registers the model)
     from app.assessments import bp as assessments_bp

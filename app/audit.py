@@ -1,11 +1,14 @@
 """The audit trail: every state change is an event with who, when, what and from which state."""
 
+import re
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask import has_request_context
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -32,6 +35,21 @@ class AuditEvent(db.Model):
     __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id"),)
 
 
+class AuditLogIsAppendOnly(RuntimeError):
+    """Something tried to change or remove a recorded event."""
+
+
+_CHANGES_AUDIT_LOG = re.compile(r"^\s*(UPDATE|DELETE\s+FROM)\s+\"?audit_events\b", re.IGNORECASE)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_audit_changes(connection, cursor, statement, parameters, context, executemany):
+    """The app only ever adds events: any UPDATE or DELETE of the log, however it is made
+    (a changed object, a bulk statement, raw SQL through the engine), fails."""
+    if _CHANGES_AUDIT_LOG.match(statement):
+        raise AuditLogIsAppendOnly(statement.split(None, 3)[:3])
+
+
 ACTION_LABELS = {
     "inspection_started": _l("Inspection started"),
     "inspection_submitted": _l("Inspection submitted"),
@@ -55,6 +73,13 @@ ACTION_LABELS = {
     "notice_overdue": _l("Notice overdue"),
     "exit_warning": _l("Written exit warning issued"),
     "bulletin_published": _l("Bulletin published"),
+    "bonus_added": _l("Bonus points added"),
+    "satisfaction_set": _l("Satisfaction rate set"),
+    "policy_saved": _l("Assessment rules changed"),
+    "plan_stop_saved": _l("Check points of a route stop saved"),
+    "survey_opened": _l("Planned survey opened"),
+    "survey_access": _l("Who may answer the survey changed"),
+    "survey_cards_issued": _l("Answer cards printed"),
     "service_line_saved": _l("Service line saved"),
     "category_saved": _l("Category saved"),
     "check_point_saved": _l("Check point saved"),
@@ -82,6 +107,7 @@ def record_event(
     obj=None,
     *,
     object_type=None,
+    object_id=None,
     from_state=None,
     to_state=None,
     detail="",
@@ -96,7 +122,7 @@ def record_event(
     event = AuditEvent(
         action=action,
         object_type=object_type or type(obj).__tablename__,
-        object_id=getattr(obj, "id", None),
+        object_id=getattr(obj, "id", None) if obj is not None else object_id,
         from_state=from_state,
         to_state=to_state,
         detail=detail,

@@ -11,6 +11,7 @@ class Defaults:
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = {"zh_Hans": "中文", "en": "English"}
     SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SECURE = False  # XUNJIAN_SESSION_COOKIE_SECURE=1 behind HTTPS
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
@@ -42,6 +43,7 @@ def load_config(app, overrides=None):
             app.config[key] = value == "1" if key == "SESSION_COOKIE_SECURE" else value
     if overrides:
         app.config.update(overrides)
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)

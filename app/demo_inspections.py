@@ -4,10 +4,8 @@ import io
 import random
 from datetime import UTC, datetime, time, timedelta
 
-import sqlalchemy as sa
 from PIL import Image, ImageDraw
 
-from app.audit import AuditEvent
 from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Site
 from app.extensions import db
@@ -15,7 +13,7 @@ from app.inspections.checklist import CannotStart, Plan, start_inspection
 from app.inspections.external import attach_document, start_external
 from app.inspections.models import Answer, ExternalBody, Party, Schedule, Scope, Tier
 from app.inspections.recording import attach_photo, record_answer, record_note, submit
-from app.timeutil import LOCAL_TZ, local_today
+from app.timeutil import LOCAL_TZ, clock_at, local_today
 
 NOTES = [
     "现场检查发现该项未达标准，已拍照留存。",
@@ -141,9 +139,10 @@ def seed_inspections(sites, lines, contractors: list[Contractor], users: dict[st
 
 def _run_one(rng, plan, lead, joint, tier, schedule, party, started, photo_seed) -> int:
     try:
-        inspection = start_inspection(
-            plan, lead, schedule=schedule, party=party, tier=tier, co_inspectors=joint
-        )
+        with clock_at(started):
+            inspection = start_inspection(
+                plan, lead, schedule=schedule, party=party, tier=tier, co_inspectors=joint
+            )
     except CannotStart:
         return photo_seed
     inspection.started_at = started
@@ -168,16 +167,9 @@ def _run_one(rng, plan, lead, joint, tier, schedule, party, started, photo_seed)
                     longitude=118.7969 + rng.uniform(-0.001, 0.001),
                     accuracy_m=15,
                 )
-    submit(inspection, lead, "本次检查总体情况良好，发现问题已现场告知。")
+    with clock_at(minute + timedelta(minutes=5)):
+        submit(inspection, lead, "本次检查总体情况良好，发现问题已现场告知。")
     inspection.ended_at = minute + timedelta(minutes=5)
-    db.session.flush()
-    # Date the audit trail like the inspection, as if it had happened then.
-    for event in db.session.scalars(
-        sa.select(AuditEvent).where(
-            AuditEvent.object_type == "inspections", AuditEvent.object_id == inspection.id
-        )
-    ):
-        event.at = started if event.action == "inspection_started" else inspection.ended_at
     return photo_seed
 
 

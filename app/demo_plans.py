@@ -3,9 +3,6 @@ with a few stops missed so that the missed list and the dashboard have something
 
 from datetime import UTC, datetime, time, timedelta
 
-import sqlalchemy as sa
-
-from app.audit import AuditEvent
 from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Site
 from app.extensions import db
@@ -14,7 +11,7 @@ from app.inspections.recording import record_answer, submit
 from app.plans.models import InspectionPlan, PlanStop
 from app.plans.recurrence import Recurrence
 from app.plans.tracking import start_visit
-from app.timeutil import LOCAL_TZ, local_today
+from app.timeutil import LOCAL_TZ, clock_at, local_today
 
 PATROL_DAYS = 14
 MISSED = {(3, "B1-F3-WC"), (6, "B1-F1-WC"), (6, "B1-F3-WC")}  # (days ago, stop)
@@ -115,20 +112,13 @@ def _walk_patrols(patrol: InspectionPlan, today) -> None:
             moment += timedelta(minutes=20)
             if (days_ago, stop.site.code) in MISSED:
                 continue
-            inspection = start_visit(patrol, day, stop.site, walker, day, scanned_at=moment)
-            inspection.started_at = moment
+            with clock_at(moment):
+                inspection = start_visit(patrol, day, stop.site, walker, day, scanned_at=moment)
             for minute, item in enumerate(inspection.items, start=1):
                 record_answer(
                     item, Answer.PASS, walker, answered_at=moment + timedelta(minutes=minute)
                 )
-            submit(inspection, walker, "")
-            inspection.ended_at = moment + timedelta(minutes=len(inspection.items) + 2)
-            db.session.flush()
-            for event in db.session.scalars(
-                sa.select(AuditEvent).where(
-                    AuditEvent.object_type == "inspections",
-                    AuditEvent.object_id == inspection.id,
-                    AuditEvent.action != "qr_scanned",
-                )
-            ):
-                event.at = moment if event.action == "inspection_started" else inspection.ended_at
+            ended = moment + timedelta(minutes=len(inspection.items) + 2)
+            with clock_at(ended):
+                submit(inspection, walker, "")
+            inspection.ended_at = ended

@@ -52,6 +52,7 @@ def store_photo(data: bytes) -> StoredPhoto:
     image = _decode(data)
     taken_at = _taken_at(image)
     image = ImageOps.exif_transpose(image).convert("RGB")
+    image.info = {}  # no comment, XMP or profile rides along: only the picture is kept
     image.thumbnail((STORED_LONG_SIDE, STORED_LONG_SIDE))
     stored = _jpeg(image, quality=85)
     digest = hashlib.sha256(stored).hexdigest()

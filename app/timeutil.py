@@ -1,13 +1,29 @@
 """UTC storage, Asia/Shanghai display."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
+_frozen_now: ContextVar[datetime | None] = ContextVar("frozen_now", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return _frozen_now.get() or datetime.now(UTC)
+
+
+@contextmanager
+def clock_at(moment: datetime):
+    """Stamp what happens inside with `moment`: how the demo's history is dated, since
+    the audit log cannot be changed afterwards."""
+    token = _frozen_now.set(moment)
+    try:
+        yield
+    finally:
+        _frozen_now.reset(token)
 
 
 def as_utc(value: datetime) -> datetime:

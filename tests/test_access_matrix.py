@@ -164,6 +164,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/assessments/<month>"): SUPERVISORS,
     (GET, "/assessments/<month>.xlsx"): EDITORS,
     (GET, "/assessments/policy"): EDITORS,
+    (GET, "/assessments/<month>/contractors/<int:contractor_id>"): SUPERVISORS,
     (GET, "/bulletins"): LOGGED_IN,
     (GET, "/bulletins/<month>"): EDITORS,  # this month's, a draft: published, all see it
     (GET, "/bulletins/<month>.pdf"): EDITORS,

@@ -12,8 +12,15 @@ from flask_login import current_user
 from openpyxl import Workbook
 
 from app.assessments import bp
+from app.assessments.history import (
+    policy_changes,
+    policy_summary,
+    record_score_change,
+    score_events,
+)
 from app.assessments.models import BonusEntry, BonusKind, SatisfactionEntry
 from app.assessments.monthly import assess_month, policy
+from app.audit import record_event
 from app.auth.access import EDITORS, SUPERVISORS, role_required
 from app.catalog.models import Contractor, ServiceLine
 from app.extensions import db
@@ -115,16 +122,21 @@ def add_bonus(month: str):
             "error",
         )
     else:
-        db.session.add(
-            BonusEntry(
-                month=month,
-                contractor=contractor,
-                service_line=line,
-                kind=kind,
-                points=points.quantize(Decimal("0.1")),
-                reason=reason[:2000],
-                created_by_id=current_user.id,
-            )
+        bonus = BonusEntry(
+            month=month,
+            contractor=contractor,
+            service_line=line,
+            kind=kind,
+            points=points.quantize(Decimal("0.1")),
+            reason=reason[:2000],
+            created_by_id=current_user.id,
+        )
+        db.session.add(bonus)
+        record_score_change(
+            "bonus_added",
+            contractor.id,
+            month,
+            detail=f"+{bonus.points} · {line.name} · {kind.label} · {bonus.reason}",
         )
         db.session.commit()
         flash(_("Bonus recorded."), "success")
@@ -149,6 +161,14 @@ def enter_satisfaction(month: str):
         if entry is None:
             entry = SatisfactionEntry(month=month, contractor_id=contractor.id)
             db.session.add(entry)
+        record_score_change(
+            "satisfaction_set",
+            contractor.id,
+            month,
+            from_state=f"{entry.rate}%" if entry.rate is not None else None,
+            to_state=f"{rate.quantize(Decimal('0.01'))}%",
+            detail=_("%(n)s respondents", n=respondents),
+        )
         entry.rate = rate.quantize(Decimal("0.01"))
         entry.respondents = respondents
         entry.entered_by_id = current_user.id
@@ -248,8 +268,15 @@ def edit_policy():
     current = policy()
     errors = []
     if request.method == "POST":
+        before = policy_summary(current)
         errors = _apply_policy(current)
         if not errors:
+            record_event(
+                "policy_saved",
+                object_type="assessment_policy",
+                from_state=None,
+                detail=policy_changes(before, policy_summary(current)),
+            )
             db.session.merge(current)
             db.session.commit()
             flash(_("Assessment rules saved."), "success")
@@ -315,3 +342,22 @@ def _apply_policy(current) -> list[str]:
     current.score_bands = band_sets["score_bands"]
     current.satisfaction_bands = band_sets["satisfaction_bands"]
     return []
+
+
+@bp.get("/assessments/<month>/contractors/<int:contractor_id>")
+@role_required(*SUPERVISORS)
+def score_history(month: str, contractor_id: int):
+    """How a contractor's month came to its score: what deducted and added, and every change
+    anyone made to what counts (bonuses, satisfaction, the rules), oldest first."""
+    month = checked_month(month)
+    contractor = db.session.get(Contractor, contractor_id) or abort(404)
+    result = next((r for r in assess_month(month) if r.contractor.id == contractor.id), None)
+    lines = {line.id: line for line in db.session.scalars(sa.select(ServiceLine))}
+    return render_template(
+        "assessments/history.html",
+        month=month,
+        contractor=contractor,
+        result=result,
+        lines=lines,
+        history=score_events(contractor.id, month),
+    )

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app.assessments.history import record_score_change
 from app.assessments.models import SatisfactionEntry
 from app.auth.models import User
 from app.catalog.models import Contractor
@@ -159,6 +160,14 @@ def apply_to_assessment(survey: Survey, month: str, user: User) -> int:
                 SatisfactionEntry.contractor_id == result.contractor.id,
             )
         ) or SatisfactionEntry(month=month, contractor_id=result.contractor.id)
+        record_score_change(
+            "satisfaction_set",
+            result.contractor.id,
+            month,
+            from_state=f"{entry.rate}%" if entry.rate is not None else None,
+            to_state=f"{result.rate}%",
+            detail=survey.title,
+        )
         entry.rate, entry.respondents, entry.entered_by_id = result.rate, result.answers, user.id
         db.session.add(entry)
         applied += 1

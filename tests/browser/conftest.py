@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser
 from werkzeug.serving import make_server
 
 from app.demo import seed_demo
@@ -152,7 +153,7 @@ def log_in(page, base_url, username, password="demo12345"):
 
 def axe_violations(page) -> list[dict]:
     """Run axe-core's WCAG 2 A/AA rules on the page; return what fails."""
-    page.add_script_tag(path=str(AXE))
+    page.evaluate(AXE.read_text())  # as the test's code: the page's own CSP would refuse it
     result = page.evaluate(
         "() => axe.run(document, {runOnly: {type: 'tag', values: "
         "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
@@ -169,4 +170,30 @@ def assert_fits_and_passes_axe(page, what: str) -> None:
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow <= 0, f"{what} scrolls sideways by {overflow}px"
+    assert csp_violations(page) == [], what
     assert axe_violations(page) == [], what
+
+
+def csp_violations(page) -> list[str]:
+    """What the page's Content-Security-Policy refused since the page opened."""
+    return page.evaluate("() => window.__cspViolations || ['no CSP watch on this page']")
+
+
+WATCH_CSP = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', event =>
+    window.__cspViolations.push(`${event.effectiveDirective} ${event.blockedURI}`));
+"""
+
+
+@pytest.fixture(autouse=True)
+def watch_csp(monkeypatch):
+    """Every browser context the tests open records what CSP refuses, from the first byte."""
+    open_context = Browser.new_context
+
+    def new_context(self, *args, **kwargs):
+        context = open_context(self, *args, **kwargs)
+        context.add_init_script(WATCH_CSP)
+        return context
+
+    monkeypatch.setattr(Browser, "new_context", new_context)
