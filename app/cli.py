@@ -1,4 +1,7 @@
-"""Command-line tasks: `flask --app wsgi seed-demo`, `create-user`, `load-standards`."""
+"""Command-line tasks: `flask --app wsgi seed-demo`, `create-user`, `load-standards`,
+`backup`, `restore`."""
+
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -26,6 +29,37 @@ def register_cli(app: Flask) -> None:
             return
         seed_demo()
         click.echo("Demo organisation loaded. Log in as manager / demo12345.")
+
+    @app.cli.command("backup")
+    @click.option(
+        "--to",
+        "directory",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Where to write the archive (default: instance/backups).",
+    )
+    def backup_command(directory):
+        """Write a consistent backup of the database and the photo store."""
+        from app.backup import BackupError, write_backup
+
+        try:
+            archive = write_backup(directory or Path(app.instance_path) / "backups")
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(str(archive))
+
+    @app.cli.command("restore")
+    @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def restore_command(archive):
+        """Bring a backup back into this instance's empty database and photo store."""
+        from app.backup import BackupError, restore_backup
+
+        try:
+            manifest = restore_backup(archive)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        rows = sum(manifest["rows"].values())
+        click.echo(f"Restored the backup of {manifest['created_at']}: {rows} rows.")
 
     @app.cli.command("load-standards")
     def load_standards_command():
