@@ -15,7 +15,7 @@ CATALOGS := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messa
 
 ## Serve the app with demo data on SQLite at http://127.0.0.1:$(PORT).
 run: system-deps venv htmx translations db
-	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
 
 ## Run the whole suite on SQLite and on a throwaway PostgreSQL.
 test: system-deps system-deps-test venv htmx translations $(AXE) lint

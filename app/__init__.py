@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Flask, current_app, has_request_context, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import load_config
 from app.extensions import babel, csrf, db, htmx, login_manager, migrate, talisman
@@ -31,6 +32,11 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.jinja_env.add_extension("jinja2.ext.do")
     load_config(app, config)
+    if app.config["PROXY_HOPS"]:
+        # the client's address, scheme and host as the proxy saw them: the rate limits and
+        # login throttling count real addresses, and links point at the public site
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
     migrate.init_app(
@@ -75,10 +81,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(assessments_bp)
 
     from app.cli import register_cli
+    from app.logs import configure_logging
     from app.main.templating import register_template_helpers
 
     register_cli(app)
     register_template_helpers(app)
+    configure_logging(app)
 
     @app.after_request
     def vary_on_htmx(response):

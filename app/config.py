@@ -12,6 +12,7 @@ class Defaults:
     LANGUAGES = {"zh_Hans": "中文", "en": "English"}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SECURE = False  # XUNJIAN_SESSION_COOKIE_SECURE=1 behind HTTPS
+    PROXY_HOPS = 0  # reverse proxies in front whose X-Forwarded-* headers are believed
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
@@ -30,6 +31,7 @@ ENV_KEYS = {
     "SECRET_KEY": "SECRET_KEY",
     "UPLOAD_DIR": "UPLOAD_DIR",
     "SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
+    "PROXY_HOPS": "PROXY_HOPS",
 }
 
 
@@ -41,6 +43,7 @@ def load_config(app, overrides=None):
         value = os.environ.get(ENV_PREFIX + env_name)
         if value:
             app.config[key] = value == "1" if key == "SESSION_COOKIE_SECURE" else value
+    app.config["PROXY_HOPS"] = int(app.config["PROXY_HOPS"])
     if overrides:
         app.config.update(overrides)
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
