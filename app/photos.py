@@ -56,13 +56,15 @@ def store_photo(data: bytes) -> StoredPhoto:
     image.thumbnail((STORED_LONG_SIDE, STORED_LONG_SIDE))
     stored = _jpeg(image, quality=85)
     digest = hashlib.sha256(stored).hexdigest()
-    path = photo_path(digest)
-    if not path.exists():
+    path, thumb_path = photo_path(digest), photo_path(digest, thumb=True)
+    # Both files are checked: a worker killed between the two writes left the photo alone,
+    # and the phone's retry must still get its thumbnail.
+    if not (path.exists() and thumb_path.exists()):
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path, stored)
         thumb = image.copy()
         thumb.thumbnail((THUMB_LONG_SIDE, THUMB_LONG_SIDE))
-        _write_atomically(photo_path(digest, thumb=True), _jpeg(thumb, quality=80))
+        _write_atomically(thumb_path, _jpeg(thumb, quality=80))
+        _write_atomically(path, stored)
     return StoredPhoto(digest=digest, width=image.width, height=image.height, taken_at=taken_at)
 
 
@@ -115,10 +117,19 @@ def _jpeg(image: Image.Image, quality: int) -> bytes:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    """Write beside the target and rename, so a reader never sees half a photo."""
+    """Write beside the target and rename, so a reader never sees half a photo; flushed to
+    disk before the database row that names it commits, so a power cut loses neither."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    temporary.write_bytes(data)
+    with temporary.open("wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
     temporary.replace(path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def photo_path(digest: str, thumb: bool = False) -> Path:

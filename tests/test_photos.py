@@ -46,6 +46,17 @@ def test_the_same_photo_is_stored_once(app):
     assert store_photo(data).digest == store_photo(data).digest
 
 
+def test_a_photo_whose_thumbnail_was_never_written_gets_it_on_the_retry(app):
+    """A worker killed between the photo and its thumbnail: the phone resends the photo."""
+    data = photo_bytes()
+    digest = store_photo(data).digest
+    photo_path(digest, thumb=True).unlink()
+
+    assert store_photo(data).digest == digest
+    with Image.open(photo_path(digest, thumb=True)) as thumb:
+        assert thumb.format == "JPEG"
+
+
 def test_png_is_accepted_and_large_photos_are_downscaled(app):
     stored = store_photo(photo_bytes(size=(4000, 1000), fmt="PNG", taken=None, gps=False))
     assert (stored.width, stored.height) == (2560, 640) and stored.taken_at is None
