@@ -79,6 +79,31 @@ def test_an_unexpected_error_shows_a_plain_page_and_is_logged_whole(production_a
     assert error["path"] == "/boom/<token>"
 
 
+def test_an_unreachable_database_asks_to_try_again_and_is_logged(
+    app_config, database_url, logged, tmp_path
+):
+    """PostgreSQL restarting (or a SQLite file that cannot be opened): a 503 saying so, with
+    Retry-After, rather than the generic error page."""
+    unreachable = (
+        f"postgresql+psycopg://xunjian@/nowhere?host={tmp_path}&port=1"
+        if database_url.startswith("postgresql")
+        else f"sqlite:///{tmp_path / 'missing-directory' / 'xunjian.db'}"
+    )
+    app = create_app({**app_config, "TESTING": False, "SQLALCHEMY_DATABASE_URI": unreachable})
+    logged()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = "1"  # a logged-in phone: its user is looked up first
+    response = client.get("/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert "稍后" in page and "nowhere" not in page and "OperationalError" not in page
+    reference = response.headers["X-Request-ID"]
+    assert reference in page
+    error = next(entry for entry in logged() if entry["level"] == "ERROR")
+    assert error["request_id"] == reference and "OperationalError" in error["exc_info"]
+
+
 @pytest.mark.parametrize("hops, seen", [(0, "127.0.0.1"), (1, "203.0.113.9")])
 def test_forwarded_addresses_are_believed_only_behind_a_configured_proxy(
     app_config, logged, hops, seen

@@ -195,6 +195,14 @@ def test_the_today_page_lists_the_route_and_starts_a_stop(client, route):
     assert "进行中" in client.get("/").text
 
 
+@pytest.mark.parametrize("due", ["2026-02-30", "today"])
+def test_a_link_to_an_occurrence_that_is_no_date_is_not_found(client, route, make_user, due):
+    login(client, make_user(Role.MANAGER))
+    plan, lobby = route["plan"], route["lobby"]
+    assert client.post(f"/plans/{plan.id}/visits/{due}/{lobby.id}").status_code == 404
+    assert client.post(f"/plans/{plan.id}/surveys/{due}").status_code == 404
+
+
 def test_managers_define_plans_with_clear_errors(client, route, make_user):
     manager = make_user(Role.MANAGER)
     login(client, manager)

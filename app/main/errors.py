@@ -1,6 +1,7 @@
 """Error pages in the layout; they never show internals."""
 
-from flask import render_template
+import sqlalchemy as sa
+from flask import current_app, g, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -51,11 +52,33 @@ def other_http_error(error):
 
 @bp.app_errorhandler(500)
 def server_error(error):
-    db.session.rollback()
-    # minimal: the layout must not query a database that may be what failed
+    _forget_the_database()
     return _page(
         500,
         _("Something went wrong"),
         _("The error has been logged. Please try again in a moment."),
         minimal=True,
     )
+
+
+@bp.app_errorhandler(sa.exc.OperationalError)
+@bp.app_errorhandler(sa.exc.InterfaceError)
+def database_unavailable(error):
+    """The database is restarting, unreachable or too busy: logged whole like any error, but
+    the person is told to try again, and the phone's outbox when (it resends on any 5xx)."""
+    current_app.log_exception((type(error), error, error.__traceback__))
+    _forget_the_database()
+    page, status = _page(
+        503,
+        _("Try again in a moment"),
+        _("The database cannot be reached just now. Please try again in a moment."),
+        minimal=True,
+    )
+    return page, status, {"Retry-After": "5"}
+
+
+def _forget_the_database() -> None:
+    """Roll back, and render the error page as for a visitor: the database may be what failed,
+    and flask-login would otherwise try to load the user again for the layout."""
+    db.session.rollback()
+    g._login_user = current_app.login_manager.anonymous_user()

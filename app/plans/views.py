@@ -241,14 +241,19 @@ def _visit_site(plan: InspectionPlan, site_id: int) -> Site:
     return next((site for site in plan.sites if site.id == site_id), None) or abort(404)
 
 
+def _due_date(due: str) -> date:
+    """The occurrence a link names by its due date; a malformed date names none."""
+    try:
+        return date.fromisoformat(due)
+    except ValueError:
+        abort(404)
+
+
 @bp.post("/plans/<int:plan_id>/visits/<due>/<int:site_id>")
 @role_required(*SUPERVISORS)
 def start(plan_id: int, due: str, site_id: int):
     plan = get_plan(plan_id)
-    try:
-        due_date = date.fromisoformat(due)
-    except ValueError:
-        abort(404)
+    due_date = _due_date(due)
     try:
         inspection = start_visit(
             plan,
@@ -269,10 +274,7 @@ def start(plan_id: int, due: str, site_id: int):
 def open_survey(plan_id: int, due: str):
     """Open the opinion survey a survey plan has falling due."""
     plan = get_plan(plan_id)
-    try:
-        due_date = date.fromisoformat(due)
-    except ValueError:
-        abort(404)
+    due_date = _due_date(due)
     try:
         survey = open_planned_survey(
             plan, due_date, current_user._get_current_object(), local_today()
