@@ -1,5 +1,6 @@
 """Template filters and the navigation every page shows."""
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -93,10 +94,39 @@ def register_template_helpers(app):
         }
 
 
-def navigation_for_current_user():
-    """Navigation entries for the current user's role: (endpoint, label, badge count, active)."""
+@dataclass
+class NavEntry:
+    endpoint: str
+    label: str
+    count: int
+    active: bool
+
+
+@dataclass
+class Navigation:
+    """The entries always shown, and those folded under "More" on a long list (a supervisor's
+    thirteen would fill three rows of a phone); "More" carries their badges and their
+    active mark, so nothing waiting is hidden."""
+
+    shown: list[NavEntry]
+    more: list[NavEntry]
+
+    @property
+    def more_count(self) -> int:
+        return sum(entry.count for entry in self.more)
+
+    @property
+    def more_active(self) -> bool:
+        return any(entry.active for entry in self.more)
+
+
+NAV_ALWAYS_SHOWN = 4  # a role with up to NAV_ALWAYS_SHOWN + 2 entries sees them all
+
+
+def navigation_for_current_user() -> Navigation:
+    """Navigation entries for the current user's role, with badge counts and the active one."""
     if not current_user.is_authenticated:
-        return []
+        return Navigation([], [])
     queue = current_queue()
     endpoint_now = request.endpoint or ""
     entries = []
@@ -108,5 +138,7 @@ def navigation_for_current_user():
             value = getattr(queue, badge)
             count = value if isinstance(value, int) else len(value)
         prefixes = section if isinstance(section, tuple) else (section,)
-        entries.append((endpoint, label, count, endpoint_now.startswith(prefixes)))
-    return entries
+        entries.append(NavEntry(endpoint, label, count, endpoint_now.startswith(prefixes)))
+    if len(entries) <= NAV_ALWAYS_SHOWN + 2:
+        return Navigation(entries, [])
+    return Navigation(entries[:NAV_ALWAYS_SHOWN], entries[NAV_ALWAYS_SHOWN:])

@@ -26,11 +26,30 @@ def test_inspector_logs_in_on_a_phone_and_sees_what_waits(page, live_server):
     expect(page.get_by_text("何磊")).to_be_visible()
 
 
+def test_a_supervisors_long_navigation_folds_under_more_on_a_phone(page, live_server):
+    """Thirteen entries would take three rows of a 360 px phone: four stay, the rest open from
+    "More", whose badge counts what waits behind it, over the page and never wider than it."""
+    log_in(page, live_server, "manager")
+    nav = page.get_by_role("navigation", name="主导航")
+    more = nav.locator("summary", has_text="更多")
+    assert nav.bounding_box()["height"] < 110, "at most two rows"
+    expect(nav.get_by_role("link", name=re.compile("证书"))).to_be_hidden()
+    expect(more.locator(".badge")).to_have_text(re.compile(r"^[1-9]\d*$"))  # expired certificates
+
+    more.click()
+    expect(nav.get_by_role("link", name=re.compile("证书"))).to_be_visible()
+    assert_fits_and_passes_axe(page, "home page with More open")
+    nav.get_by_role("link", name=re.compile("证书")).click()
+    expect(page.get_by_role("heading", name="人员证书")).to_be_visible()
+    expect(nav.get_by_role("link", name=re.compile("证书"))).to_be_hidden()
+    expect(more).to_have_class("current")
+
+
 def test_certificate_filter_swaps_the_list_in_place(page, live_server):
     log_in(page, live_server, "manager")
-    page.get_by_role("navigation", name="主导航").get_by_role(
-        "link", name=re.compile("证书")
-    ).click()
+    nav = page.get_by_role("navigation", name="主导航")
+    nav.locator("summary", has_text="更多").click()
+    nav.get_by_role("link", name=re.compile("证书")).click()
     expect(page.get_by_role("heading", name="人员证书")).to_be_visible()
     expect(page.get_by_text("韩冬")).to_have_count(0)
 
@@ -150,7 +169,9 @@ def test_the_catalogue_works_without_javascript(browser, live_server):
     expect(page.get_by_role("status").first).to_contain_text("已保存")
     expect(page.get_by_text("扣6分").first).to_be_visible()
 
-    page.get_by_role("link", name=re.compile("证书")).first.click()
+    nav = page.get_by_role("navigation", name="主导航")
+    nav.locator("summary", has_text="更多").click()  # <details>: opens without JavaScript
+    nav.get_by_role("link", name=re.compile("证书")).click()
     page.get_by_role("link", name="全部").click()
     expect(page).to_have_url(re.compile(r"/certificates\?show=all$"))
     expect(page.get_by_text("韩冬")).to_be_visible()
