@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.audit import record_event
+from app.auth.access import SUPERVISORS
 from app.auth.models import Role, User
 from app.extensions import db
 from app.inspections.models import Finding, Inspection
@@ -29,7 +30,6 @@ from app.notices.numbering import next_serial
 from app.photos import store_photo
 from app.timeutil import LOCAL_TZ, as_utc, utcnow
 
-SUPERVISORS = (Role.INSPECTOR, Role.MANAGER, Role.ADMIN)
 MAX_TEXT = 2000
 
 
