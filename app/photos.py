@@ -65,6 +65,7 @@ def store_photo(data: bytes) -> StoredPhoto:
         thumb.thumbnail((THUMB_LONG_SIDE, THUMB_LONG_SIDE))
         _write_atomically(thumb_path, _jpeg(thumb, quality=80))
         _write_atomically(path, stored)
+        _sync_directory(path.parent)  # the two renames reach the disk before the row commits
     return StoredPhoto(digest=digest, width=image.width, height=image.height, taken_at=taken_at)
 
 
@@ -117,19 +118,23 @@ def _jpeg(image: Image.Image, quality: int) -> bytes:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    """Write beside the target and rename, so a reader never sees half a photo; flushed to
-    disk before the database row that names it commits, so a power cut loses neither."""
+    """Write beside the target, flush it to disk and rename, so a reader never sees half a
+    photo and a power cut after the database row commits does not lose it."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     with temporary.open("wb") as file:
         file.write(data)
         file.flush()
         os.fsync(file.fileno())
     temporary.replace(path)
-    directory = os.open(path.parent, os.O_RDONLY)
+
+
+def _sync_directory(directory: Path) -> None:
+    """Flush a directory's entries (the renames into it) to disk."""
+    descriptor = os.open(directory, os.O_RDONLY)
     try:
-        os.fsync(directory)
+        os.fsync(descriptor)
     finally:
-        os.close(directory)
+        os.close(descriptor)
 
 
 def photo_path(digest: str, thumb: bool = False) -> Path:
