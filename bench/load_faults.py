@@ -465,16 +465,15 @@ def report(run: Run, run_seconds: float, bare_seconds: float) -> None:
     answered = sorted(at for samples in run.samples.values() for at, _ in samples)
     for name, at in run.faults:
         print(f"fault: {name}: longest wait for any answer after it {outage(answered, at):.1f} s")
-    writes = run.writes
     for kind in ("answer", "photo"):
-        mine = [w for w in writes if w.kind == kind]
+        mine = [w for w in run.writes if w.kind == kind]
         print(
             f"{kind} writes: {len(mine)}, acknowledged {sum(w.acknowledged for w in mine)}, "
             f"resent after a failed attempt {sum(w.attempts > 1 for w in mine)}, "
             f"refused {sum(bool(w.refused) for w in mine)}, "
             f"given up unanswered {sum(not w.acknowledged and not w.refused for w in mine)}"
         )
-    for write in [w for w in writes if w.refused][:5]:
+    for write in [w for w in run.writes if w.refused][:5]:
         print(f"  refused {write.kind} {write.client_uuid}: {write.refused}")
 
 
@@ -534,20 +533,14 @@ def main():
                     target=inject_faults, args=(run, server, postgres, start, args.seconds)
                 )
             )
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            run_together(threads)
             run_seconds = time.monotonic() - start
             until = time.monotonic() + args.bare_seconds
             threads = [
                 threading.Thread(target=bare_route, args=(run, p, base, until, args.pause))
                 for p in people
             ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            run_together(threads)
             server.stop()
             print(
                 f"\n{args.inspectors} inspectors pausing {args.pause:g} s on average, "
@@ -565,6 +558,13 @@ def main():
             print(f"  {problem}")
         if problems:
             sys.exit(1)
+
+
+def run_together(threads: list[threading.Thread]) -> None:
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def free_port() -> int:
