@@ -134,3 +134,48 @@ def test_a_non_image_gets_a_clear_message_on_the_page(browser, live_server, tmp_
     expect(refused).to_be_hidden()
     assert page.evaluate("async () => (await XunjianOutbox.entries()).length") == 0
     phone.close()
+
+
+def test_a_photo_chosen_while_the_note_is_saving_is_kept(browser, live_server, tmp_path):
+    """Type a note, tap the camera (which saves the note), and choose the photo only after the
+    note's answer has replaced the card: the photo still reaches the outbox and the server."""
+    phone = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    page = phone.new_page()
+    log_in(page, live_server, "inspector")
+    page.goto(f"{live_server}/inspections/new")
+    page.get_by_role("link", name="保洁服务").click()
+    page.get_by_role("link", name=re.compile("大堂")).click()
+    page.get_by_role("button", name="开始检查").click()
+    item = page.locator("li.item").first
+    answer(item, "不合格")
+    card_id = item.get_attribute("id")
+
+    held = []
+    page.route(re.compile(r"/note$"), lambda route: held.append(route))
+    item.get_by_label("存在的问题").fill("大堂地面有积水")
+    with page.expect_file_chooser() as chooser:
+        item.get_by_label("拍照或选择照片").click()  # leaving the note box saves the note
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 1, "the note's save is on its way"
+    old_input = page.locator(f"#{card_id} input[type=file]").element_handle()
+    with page.expect_response(re.compile(r"/note$")):
+        held[0].continue_()
+    page.wait_for_function("(input) => !input.isConnected", arg=old_input)
+
+    with page.expect_response(re.compile(r"/photos$")) as upload:
+        chooser.value.set_files(phone_photo(tmp_path / "late.jpg"))
+    assert upload.value.status == 200
+    card = page.locator(f"#{card_id}")
+    expect(card.get_by_role("img", name=re.compile("照片 1"))).to_be_visible()
+    expect(card.get_by_label("存在的问题")).to_have_value("大堂地面有积水")
+    item_id = int(card_id.removeprefix("item-"))
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(InspectionPhoto.id)).where(InspectionPhoto.item_id == item_id)
+        )
+        == 1
+    )
+    phone.close()

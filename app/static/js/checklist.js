@@ -142,6 +142,9 @@
   // one that read the outbox before a confirmation must not put back a "waiting" mark.
   async function refresh() {
     if (!document.querySelector("li.item[data-item]") || !outbox()) return;
+    for (const input of document.querySelectorAll("[data-outbox=photo] input[type=file]")) {
+      watchCamera(input);
+    }
     const mine = ++generation;
     const waiting = (await outbox().entries()).filter(
       (entry) => entry.status === "waiting" && CHECKLIST_KINDS.includes(entry.kind)
@@ -216,10 +219,29 @@
     }
   });
 
-  document.addEventListener("change", (event) => {
-    const field = event.target;
-    if (field.matches("[data-outbox=photo] input[type=file]") && field.files.length) {
-      capturePhotos(field.form, Array.from(field.files));
+  // Listened to on the input itself, not the document: the camera may stay open while a
+  // note's save comes back and replaces the card, and the photo then lands in an input that
+  // is no longer in the page, whose events reach no document listener.
+  const watched = new WeakSet();
+  function watchCamera(input) {
+    if (watched.has(input)) return;
+    watched.add(input);
+    input.addEventListener("change", () => {
+      if (input.files.length) capturePhotos(input.form, Array.from(input.files));
+    });
+  }
+
+  // Before the camera opens, whichever way it was asked for (the label or the input itself).
+  document.addEventListener("click", (event) => {
+    const label = event.target.closest && event.target.closest("label");
+    const input = (label && label.control) || event.target;
+    if (input.matches && input.matches("[data-outbox=photo] input[type=file]")) {
+      watchCamera(input);
+    }
+  }, true);
+  document.addEventListener("htmx:load", (event) => {
+    for (const input of event.target.querySelectorAll("[data-outbox=photo] input[type=file]")) {
+      watchCamera(input);
     }
   });
 
