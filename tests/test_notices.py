@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from PIL import Image
 
 from app.auth.models import Role
 from app.catalog.models import Severity, SiteKind
@@ -524,3 +525,14 @@ def test_exit_warning_has_its_page_and_pdf(client, world, acknowledged, tmp_path
     client.post("/logout")
     login(client, world["cleaner_user"])
     assert client.get(f"/warnings/{warning.id}").status_code == 404
+
+
+def test_the_contractor_opens_the_inspectors_evidence_photo_at_full_size(client, world, fixed):
+    login(client, world["caterer_user"])
+    page = client.get(f"/notices/{fixed.id}").text
+    photo = fixed.items[0].finding.photos[0]
+    full = f'href="/notices/{fixed.id}/evidence/{photo.id}"'
+    assert full in page, "the thumbnail links to the whole photo"
+    with client.get(f"/notices/{fixed.id}/evidence/{photo.id}") as whole:
+        with Image.open(io.BytesIO(whole.data)) as image:
+            assert image.size == (photo.width, photo.height)
