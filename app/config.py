@@ -17,7 +17,7 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # a phone form left open over lunch must still submit
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    UPLOAD_LIMIT_MB = 16  # one request, and so any one photo or document in it
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
     LOGIN_FAILURE_WINDOW_MINUTES = 15
@@ -32,6 +32,7 @@ ENV_KEYS = {
     "UPLOAD_DIR": "UPLOAD_DIR",
     "SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
     "PROXY_HOPS": "PROXY_HOPS",
+    "UPLOAD_LIMIT_MB": "UPLOAD_LIMIT_MB",
 }
 
 
@@ -46,6 +47,8 @@ def load_config(app, overrides=None):
     app.config["PROXY_HOPS"] = int(app.config["PROXY_HOPS"])
     if overrides:
         app.config.update(overrides)
+    app.config["UPLOAD_LIMIT_MB"] = int(app.config["UPLOAD_LIMIT_MB"])
+    app.config["MAX_CONTENT_LENGTH"] = app.config["UPLOAD_LIMIT_MB"] * 1024 * 1024
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 
     instance = Path(app.instance_path)

@@ -21,8 +21,9 @@ from flask import abort, current_app, send_file
 from flask_babel import gettext as _
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from app.uploads import is_too_large, too_large_message
+
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
-MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a 48 MP phone camera fits; anything larger is refused
 STORED_LONG_SIDE = 2560
 THUMB_LONG_SIDE = 480
@@ -47,8 +48,8 @@ def store_photo(data: bytes) -> StoredPhoto:
     """Validate, clean and store a photo; return its content hash and what we learnt."""
     if not data:
         raise PhotoRejected(_("The file is empty."))
-    if len(data) > MAX_BYTES:
-        raise PhotoRejected(_("The photo is larger than %(mb)d MB.", mb=MAX_BYTES // 2**20))
+    if is_too_large(data):
+        raise PhotoRejected(too_large_message())
     image = _decode(data)
     taken_at = _taken_at(image)
     image = ImageOps.exif_transpose(image).convert("RGB")

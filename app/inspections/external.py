@@ -25,8 +25,8 @@ from app.inspections.models import (
 from app.photos import PhotoRejected, store_photo
 from app.timeutil import as_utc, utcnow
 from app.tokens import new_token, token_hash
+from app.uploads import is_too_large, too_large_message
 
-MAX_DOCUMENT_BYTES = 15 * 1024 * 1024
 GUEST_HOURS_MAX = 24 * 14
 
 
@@ -51,8 +51,8 @@ def document_path(digest: str) -> Path:
 def attach_document(inspection: Inspection, data: bytes, filename: str, user: User):
     """Keep a PDF as sent (after checking it is one) or a photo of a paper record (decoded,
     re-encoded and stripped like any evidence photo)."""
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise DocumentRejected(_("The document is larger than 15 MB."))
+    if is_too_large(data):
+        raise DocumentRejected(too_large_message())
     if data.startswith(b"%PDF-"):
         if b"%%EOF" not in data[-2048:]:
             raise DocumentRejected(_("This PDF is incomplete or damaged."))

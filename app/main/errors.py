@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 from app.main import bp
+from app.uploads import too_large_message
 
 
 def _page(status: int, title: str, message: str, minimal: bool = False):
@@ -30,7 +31,7 @@ def not_found(error):
 
 @bp.app_errorhandler(413)
 def too_large(error):
-    return _page(413, _("File too large"), _("The file you sent is too large."))
+    return _page(413, _("File too large"), too_large_message())
 
 
 @bp.app_errorhandler(CSRFError)

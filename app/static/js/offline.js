@@ -177,7 +177,7 @@
 
   function reasonOf(xhr) {
     const page = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
-    const alert = page.querySelector("[role=alert], .errors, h1");
+    const alert = page.querySelector("[role=alert], .errors") || page.querySelector("h1");
     return (alert && alert.textContent.trim()) || `HTTP ${xhr.status}`;
   }
 
