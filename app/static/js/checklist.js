@@ -191,8 +191,9 @@
       }
       return;
     }
-    // Submitting with captures still on the phone would leave them out: send them first.
-    if (form.action && /\/inspections\/\d+\/submit$/.test(new URL(form.action).pathname)) {
+    // A submit that locks the record would leave out captures still on the phone: send them
+    // first. The form says so itself, wherever its address is (a guest's link, a self-check).
+    if (form.matches("[data-sends-outbox-first]")) {
       if (!outbox() || !outbox().waiting()) return;
       event.preventDefault();
       event.stopImmediatePropagation();

@@ -1,0 +1,66 @@
+"""An external checker on a guest link, on a phone with a flaky connection."""
+
+import re
+
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from app.auth.models import User
+from app.catalog.models import ServiceLine, Site
+from app.extensions import db
+from app.inspections.checklist import Plan
+from app.inspections.external import issue_guest_pass, start_external
+from app.inspections.models import Answer, ExternalBody, InspectionItem, Scope
+from tests.browser.conftest import assert_fits_and_passes_axe
+
+
+def guest_link(live_server) -> tuple[str, int]:
+    manager = db.session.scalar(sa.select(User).where(User.username == "manager"))
+    lobby = db.session.scalar(sa.select(Site).where(Site.code == "B1-F1-LOBBY"))
+    cleaning = db.session.scalar(sa.select(ServiceLine).where(ServiceLine.code == "CLN"))
+    inspection = start_external(
+        Plan(Scope.STRIP, lobby, service_line=cleaning), manager, ExternalBody.HEALTH, "市卫健委"
+    )
+    db.session.flush()
+    _, token = issue_guest_pass(inspection, manager, "市卫健委 张科长", 2)
+    db.session.commit()
+    return f"{live_server}/guest/{token}", inspection.id
+
+
+def test_a_guest_submit_sends_the_answers_still_on_the_phone_first(browser, live_server):
+    link, inspection_id = guest_link(live_server)
+    phone = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    page = phone.new_page()
+    page.goto(link)
+    assert_fits_and_passes_axe(page, "the guest checklist")
+    items = page.locator("li.item")
+    for index in range(items.count()):
+        with page.expect_response(re.compile(r"/answer$")):
+            items.nth(index).get_by_role("button", name="合格", exact=True).click()
+    expect(page.locator("li.item.pending")).to_have_count(0)
+
+    # The last tap is kept on the phone: its first send fails, the next try is seconds away.
+    flaky = {"drop": True}
+
+    def answer_route(route):
+        if flaky["drop"]:
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"/answer$"), answer_route)
+    items.first.get_by_role("button", name="不适用", exact=True).click()
+    expect(items.first).to_have_class(re.compile(r"\bpending\b"))
+    flaky["drop"] = False
+    page.get_by_role("button", name="提交检查").click()
+    expect(page.get_by_role("heading", name=re.compile("已提交"))).to_be_visible()
+
+    first = db.session.scalar(
+        sa.select(InspectionItem)
+        .where(InspectionItem.inspection_id == inspection_id)
+        .order_by(InspectionItem.position)
+    )
+    assert first.answer == Answer.NOT_APPLICABLE, (
+        "the waiting tap was sent before the submit locked it"
+    )
+    phone.close()
