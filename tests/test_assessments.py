@@ -2,6 +2,7 @@
 
 import io
 import subprocess
+import zipfile
 from datetime import timedelta
 from decimal import Decimal
 
@@ -291,3 +292,17 @@ def test_bulletin_html_snapshot(month, client, world):
     assert "91.5" in body and "食品留样" not in body
     assert "洁丽" in body and "禾香" in body
     assert bulletin_body(client.get(f"/bulletins/{month}").text) == body
+
+
+def test_the_xlsx_writes_what_outsiders_typed_as_text_never_a_formula(month, client, world):
+    checked = inspect(world, Tier.DAILY, {"地面排水"})
+    finding = checked.findings[0]
+    finding.note = '=HYPERLINK("http://example.invalid/x","点此查看")'
+    db.session.commit()
+    login(client, world["manager"])
+    data = client.get(f"/assessments/{month}.xlsx").data
+    cell = load_workbook(io.BytesIO(data))["问题清单"]["F2"]
+    assert cell.value == finding.note and cell.data_type == "s"
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        sheets = [name for name in package.namelist() if name.startswith("xl/worksheets/")]
+        assert not any(b"<f>" in package.read(name) for name in sheets), "no formula at all"

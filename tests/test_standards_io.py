@@ -162,3 +162,13 @@ def test_a_bureau_loads_its_own_300_points(app):
     db.session.commit()
     assert report.ok and report.created == 300
     assert count(ServiceLine) == 16 and count(CheckPoint) == 300
+
+
+def test_export_writes_a_standard_that_looks_like_a_formula_as_text(app):
+    load_default_catalogue()
+    point = db.session.scalars(sa.select(CheckPoint)).first()
+    point.standard = "=1+1"
+    db.session.commit()
+    sheet = load_workbook(io.BytesIO(export_xlsx())).active
+    cells = [row[5] for row in sheet.iter_rows(min_row=2) if row[3].value == point.code]
+    assert cells[0].value == "=1+1" and cells[0].data_type == "s"

@@ -27,6 +27,7 @@ from app.extensions import db
 from app.inspections.models import Inspection, Status, Tier
 from app.notices.models import Notice, NoticeStatus
 from app.plans.tracking import month_figures
+from app.spreadsheets import append_row
 from app.timeutil import local_today, month_bounds, month_of, utcnow
 
 MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -186,7 +187,8 @@ def export(month: str):
     workbook = Workbook()
     scores = workbook.active
     scores.title = "考核得分"
-    scores.append(
+    append_row(
+        scores,
         [
             "排名",
             "承包单位",
@@ -197,11 +199,12 @@ def export(month: str):
             "综合得分",
             "满意率",
             "保证金奖惩（元）",
-        ]
+        ],
     )
     for r in results:
         for line in r.lines:
-            scores.append(
+            append_row(
+                scores,
                 [
                     r.rank,
                     r.contractor.name,
@@ -212,13 +215,14 @@ def export(month: str):
                     float(r.overall),
                     float(r.satisfaction) if r.satisfaction else None,
                     float(r.money),
-                ]
+                ],
             )
     findings = workbook.create_sheet("问题清单")
-    findings.append(["发现时间", "承包单位", "检查点", "严重程度", "扣分", "说明", "检查"])
+    append_row(findings, ["发现时间", "承包单位", "检查点", "严重程度", "扣分", "说明", "检查"])
     for r in results:
         for f in r.findings:
-            findings.append(
+            append_row(
+                findings,
                 [
                     f.found_at.strftime("%Y-%m-%d %H:%M"),
                     r.contractor.name,
@@ -227,17 +231,18 @@ def export(month: str):
                     float(f.deduction),
                     f.note,
                     f.inspection_id,
-                ]
+                ],
             )
     start, end = month_bounds(month)
     notices = workbook.create_sheet("整改通知")
-    notices.append(["编号", "承包单位", "状态", "签发时间", "问题数", "是否逾期"])
+    append_row(notices, ["编号", "承包单位", "状态", "签发时间", "问题数", "是否逾期"])
     for n in db.session.scalars(
         sa.select(Notice)
         .where(Notice.issued_at >= start, Notice.issued_at < end)
         .order_by(Notice.serial)
     ):
-        notices.append(
+        append_row(
+            notices,
             [
                 n.number,
                 n.contractor.name,
@@ -245,7 +250,7 @@ def export(month: str):
                 n.issued_at.strftime("%Y-%m-%d %H:%M"),
                 len(n.items),
                 "是" if n.overdue_at else "否",
-            ]
+            ],
         )
     buffer = io.BytesIO()
     workbook.save(buffer)

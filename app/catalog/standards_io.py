@@ -18,6 +18,7 @@ from openpyxl.styles import Font
 
 from app.catalog.models import CheckCategory, CheckPoint, ServiceLine, Severity
 from app.extensions import db
+from app.spreadsheets import append_row
 
 # (field, spreadsheet header). The headers are what a bureau's staff read and type.
 COLUMNS = [
@@ -326,12 +327,13 @@ def export_xlsx() -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "检查标准"
-    sheet.append(HEADERS)
+    append_row(sheet, HEADERS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for point in ordered_check_points():
         line = point.category.service_line
-        sheet.append(
+        append_row(
+            sheet,
             [
                 line.code if line else "",
                 line.name if line else "",
@@ -343,7 +345,7 @@ def export_xlsx() -> bytes:
                 SEVERITY_EXPORT[point.severity],
                 float(point.deduction),
                 "是" if point.active else "否",
-            ]
+            ],
         )
     for letter, width in zip("ABCDEFGHIJ", (12, 14, 16, 12, 28, 50, 40, 10, 8, 6), strict=True):
         sheet.column_dimensions[letter].width = width
