@@ -60,7 +60,7 @@ def configure_logging(app: Flask) -> None:
                 "status": response.status_code,
                 "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
                 "bytes": response.content_length,
-                "user": current_user.get_id() if current_user.is_authenticated else None,
+                "user": str(current_user.id) if current_user.is_authenticated else None,
                 "address": request.remote_addr,
                 "htmx": request.headers.get("HX-Request") == "true",
             },

@@ -2,6 +2,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask_login.utils import encode_cookie
 
 from app.audit import AuditEvent
 from app.auth.models import Role
@@ -235,3 +236,47 @@ class TestCsrf:
             ).status_code
             == 302
         )
+
+
+def test_a_password_change_ends_every_other_session(app, client, make_user):
+    user = make_user()
+    login(client, user)
+    other_phone = app.test_client()
+    login(other_phone, user)
+    remembered = app.test_client()
+    with app.test_request_context():
+        cookie = encode_cookie(user.get_id())  # remember-me, as Flask-Login sets it
+    remembered.set_cookie("remember_token", cookie)
+    assert remembered.get("/").status_code == 200, "the cookie works before the change"
+
+    client.post(
+        "/account/password",
+        data={"current": PASSWORD, "new": "new-pass-123", "confirm": "new-pass-123"},
+    )
+    assert client.get("/").status_code == 200, "the phone that changed it stays signed in"
+    assert other_phone.get("/").status_code == 302, "the other phone must log in again"
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", cookie)
+    assert fresh.get("/").status_code == 302, "the old remember-me cookie is void"
+
+
+def test_an_administrators_reset_ends_the_users_sessions(app, client, make_user):
+    user = make_user()
+    phone = app.test_client()
+    login(phone, user)
+    admin = make_user(Role.ADMIN)
+    login(client, admin)
+    response = client.post(
+        f"/admin/users/{user.id}/edit",
+        data={
+            "username": user.username,
+            "display_name": user.display_name,
+            "role": user.role.value,
+            "contractor_id": 0,
+            "active": "y",
+            "password": "reset-pass-123",
+        },
+    )
+    assert response.status_code == 302
+    assert phone.get("/").status_code == 302
+    assert client.get("/admin/users").status_code == 200, "the administrator is still in"

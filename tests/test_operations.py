@@ -93,7 +93,7 @@ def test_an_unreachable_database_asks_to_try_again_and_is_logged(
     logged()
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = "1"  # a logged-in phone: its user is looked up first
+        session["_user_id"] = "1:0"  # a logged-in phone: its user is looked up first
     response = client.get("/")
     page = response.get_data(as_text=True)
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"

@@ -1,5 +1,6 @@
 """Users, roles and login attempts."""
 
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -53,13 +54,23 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(
         sa.DateTime(timezone=True), nullable=True
     )
+    # Part of the id a session (and a remember-me cookie) carries; a new password draws a new
+    # one, so every session made with the old password stops working.
+    session_epoch: Mapped[str] = mapped_column(
+        sa.String(32), nullable=False, default=lambda: secrets.token_hex(8), server_default="0"
+    )
 
     contractor = relationship("Contractor", back_populates="users")
 
     def set_password(self, password: str) -> None:
+        """Set the password and end every session of this user made before."""
         self.password_hash = generate_password_hash(
             password, method=current_app.config["PASSWORD_HASH_METHOD"]
         )
+        self.session_epoch = secrets.token_hex(8)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_epoch}"
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

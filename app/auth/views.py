@@ -1,3 +1,4 @@
+import hmac
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -26,8 +27,13 @@ login_manager.login_message = None
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str):
+    """The user a session names, if the session was made with their current password."""
+    user_id, _, epoch = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not hmac.compare_digest(user.session_epoch, epoch):
+        return None
+    return user
 
 
 def safe_next(target: str | None) -> str:
@@ -83,9 +89,11 @@ def change_password():
         if not current_user.check_password(form.current.data):
             form.current.errors.append(_("The current password is wrong."))
         else:
-            current_user.set_password(form.new.data)
-            record_event("password_changed", current_user._get_current_object())
+            me = current_user._get_current_object()
+            me.set_password(form.new.data)
+            record_event("password_changed", me)
             db.session.commit()
+            login_user(me)  # this session carries on; every other one has ended
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.home"))
     status = 422 if request.method == "POST" else 200
@@ -160,6 +168,8 @@ def user_edit(user_id: int):
                 form.username.errors.append(_("This username is taken."))
             else:
                 db.session.commit()
+                if user.id == current_user.id:
+                    login_user(user)  # a new password ends other sessions, not this one
                 flash(_("User %(name)s saved.", name=user.username), "success")
                 return redirect(url_for("auth.users"))
     status = 422 if request.method == "POST" else 200
