@@ -1,6 +1,7 @@
 """Rectification notices: the lifecycle, numbering, deadlines, escalation, access and PDF."""
 
 import io
+import re
 import subprocess
 import threading
 from datetime import timedelta
@@ -38,6 +39,7 @@ from app.notices.lifecycle import (
 from app.notices.models import DeadlineRule, ExitWarning, ItemStatus, Notice, NoticeStatus
 from app.timeutil import LOCAL_TZ, utcnow
 from tests.conftest import jpeg, login
+from tests.test_timeline import raw_parts
 
 
 @pytest.fixture
@@ -536,3 +538,16 @@ def test_the_contractor_opens_the_inspectors_evidence_photo_at_full_size(client,
     with client.get(f"/notices/{fixed.id}/evidence/{photo.id}") as whole:
         with Image.open(io.BytesIO(whole.data)) as image:
             assert image.size == (photo.width, photo.height)
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans", "en"])
+def test_the_contractor_reads_the_notices_timeline_as_words(client, world, fixed, locale):
+    accept_fix(fixed.items[0], world["inspector"])
+    db.session.commit()
+    login(client, world["caterer_user"])
+    client.post("/language", data={"lang": locale})
+    page = client.get(f"/notices/{fixed.id}").text
+    history = page[page.index('id="history-head"') : page.index("</ol>", page.index("timeline"))]
+    entries = [re.sub(r"<[^>]+>", "", line).strip() for line in history.split("<li>")[1:]]
+    assert len(entries) >= 5, "drafted, issued, acknowledged, fix reported, accepted, closed"
+    assert [entry for entry in entries if raw_parts(entry, locale)] == []

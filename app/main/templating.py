@@ -13,6 +13,7 @@ from app.audit import action_label
 from app.auth.access import ADMINS, EDITORS, SUPERVISORS
 from app.auth.models import Role
 from app.main.queues import current_queue
+from app.timeline import event_facts
 from app.timeutil import as_utc, local_today
 
 # (endpoint, label, roles allowed, endpoints that count as this section, badge from the queue)
@@ -69,6 +70,7 @@ def register_template_helpers(app):
         return format_date(value, "yyyy-MM-dd") if value else ""
 
     app.add_template_filter(action_label, "action_label")
+    app.add_template_filter(event_facts, "event_facts")
 
     @app.template_filter("money")
     def money(value: Decimal | str | None) -> str:

@@ -276,7 +276,7 @@ def raise_warning(
         "exit_warning",
         notice,
         to_state=notice.status.value,
-        detail=f"{warning.number} {reason.label}",
+        detail=f"{warning.number} {reason.value}",
         at=now,
     )
     return warning

@@ -1,0 +1,163 @@
+"""What an audit event says to a person, in the reader's language.
+
+The audit log keeps codes (states such as `issued`, details such as `findings=2`) and is never
+rewritten; every timeline shows `action_label` and `event_facts`, which put each part into words.
+"""
+
+import re
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+from app.assessments.models import BulletinStatus
+from app.audit import AuditEvent
+from app.auth.models import Role
+from app.catalog.models import Severity
+from app.feedback.models import ComplaintStatus
+from app.inspections.models import Status, Tier
+from app.notices.models import NoticeStatus, WarningReason
+
+STATES_BY_OBJECT = {
+    "notices": NoticeStatus,
+    "inspections": Status,
+    "complaints": ComplaintStatus,
+    "bulletins": BulletinStatus,
+    "users": Role,
+}
+ON_OFF = {
+    "active": _l("active"),
+    "inactive": _l("inactive"),
+    "left": _l("left the company"),
+    "True": _l("active"),
+    "False": _l("inactive"),
+}
+POLICY_FIELDS = {
+    "overdue_notice_points": _l("Deducted per overdue notice"),
+    "exit_warning_points": _l("Deducted per written exit warning"),
+    "complaint_points": _l("Deducted per upheld complaint"),
+    "bonus_cap": _l("Most bonus points in a month"),
+    "praise_top": _l("Praise the best (how many)"),
+    "criticise_below": _l("Criticise by name below this score"),
+    "score_bands": _l("Deposit reward by score (per cent of the month's deposit)"),
+    "satisfaction_bands": _l("Deposit reward by satisfaction (per cent of the month's deposit)"),
+}
+
+
+def _label_of(enum, value: str) -> str | None:
+    try:
+        return str(enum(value).label)
+    except ValueError:
+        return None
+
+
+def state_text(event: AuditEvent, value: str | None) -> str:
+    """A state as words: the object's status, a role, active or not, a severity and points."""
+    if not value:
+        return ""
+    if value in ON_OFF and event.action in ("contractor_saved", "staff_saved", "user_activation"):
+        return str(ON_OFF[value])
+    if event.action == "certificate_saved" and value.startswith("expires "):
+        return _("expires on %(date)s", date=value.removeprefix("expires "))
+    if event.action == "check_point_saved":
+        severity, _space, points = value.partition(" ")
+        label = _label_of(Severity, severity)
+        if label:
+            return _("%(severity)s, %(points)s points", severity=label, points=points)
+    enum = STATES_BY_OBJECT.get(event.object_type)
+    return (enum and _label_of(enum, value)) or value
+
+
+def _count_of_findings(detail: str) -> str:
+    found = re.fullmatch(r"findings=(\d+)", detail)
+    if not found:
+        return detail
+    n = int(found.group(1))
+    return ngettext("%(num)d finding", "%(num)d findings", n)
+
+
+def _import_counts(detail: str) -> str:
+    found = re.fullmatch(r"created=(\d+) updated=(\d+)", detail)
+    if not found:
+        return detail
+    return _("%(created)s added, %(updated)s updated", created=found[1], updated=found[2])
+
+
+def _stop_points(detail: str) -> str:
+    found = re.fullmatch(r"(.*): (\*|\d+)", detail, re.DOTALL)
+    if not found:
+        return detail
+    if found[2] == "*":
+        return _("%(place)s: every check point of the plan", place=found[1])
+    return _("%(place)s: %(n)s chosen check points", place=found[1], n=found[2])
+
+
+def _survey_access(detail: str) -> str:
+    return {
+        "cards": _("one answer per printed card"),
+        "link": _("one answer per browser, by link or QR code"),
+    }.get(detail, detail)
+
+
+def _cards(detail: str) -> str:
+    return ngettext("%(num)d card", "%(num)d cards", int(detail)) if detail.isdigit() else detail
+
+
+def _warning(detail: str) -> str:
+    number, _space, reason = detail.rpartition(" ")
+    label = _label_of(WarningReason, reason)
+    return f"{number} {label}" if number and label else detail
+
+
+def _policy_changes(detail: str) -> str:
+    changes = []
+    for change in detail.split("; "):
+        name, colon, values = change.partition(": ")
+        if name.startswith("weight "):
+            tier = name.removeprefix("weight ")
+            what = _label_of(Tier, tier) or (_("self-check") if tier == "self_check" else tier)
+            name = _("Weight of %(tier)s", tier=what)
+        else:
+            name = str(POLICY_FIELDS.get(name, name))
+        changes.append(f"{name}{colon}{values}")
+    return "; ".join(changes)
+
+
+DETAILS = {
+    "inspection_submitted": _count_of_findings,
+    "notice_drafted": _count_of_findings,
+    "standards_imported": _import_counts,
+    "plan_stop_saved": _stop_points,
+    "survey_access": _survey_access,
+    "survey_cards_issued": _cards,
+    "exit_warning": _warning,
+    "policy_saved": _policy_changes,
+}
+
+
+def event_facts(event: AuditEvent) -> str:
+    """Beside the event's label, in words: from which state to which, and its detail."""
+    parts = []
+    before, after = state_text(event, event.from_state), state_text(event, event.to_state)
+    if before:
+        parts.append(f"{before} → {after}")
+    elif after and event.action not in SAYS_ITS_STATE:
+        parts.append(after)
+    detail = DETAILS.get(event.action, str)(event.detail or "")
+    if detail:
+        parts.append(detail)
+    return " · ".join(parts)
+
+
+# events whose label already says the state they leave the object in
+SAYS_ITS_STATE = {
+    "inspection_started",
+    "complaint_filed",
+    "notice_overdue",
+    "exit_warning",
+    "fix_reported",
+    "fix_accepted",
+    "fix_rejected",
+    "notice_drafted",
+    "notice_deadline_changed",
+}

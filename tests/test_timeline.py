@@ -1,0 +1,107 @@
+"""Every timeline reads as words in both locales: no state code, key=value or field name."""
+
+import re
+
+import pytest
+from flask_babel import force_locale
+
+from app.audit import ACTION_LABELS, AuditEvent, action_label
+from app.timeline import STATES_BY_OBJECT, event_facts
+
+# Each action with what its writer stores, as the code writes it.
+WRITTEN = {
+    "inspection_started": ("inspections", None, "draft", ""),
+    "inspection_submitted": ("inspections", "draft", "submitted", "findings=2"),
+    "inspection_reopened": ("inspections", "submitted", "draft", "漏记一项"),
+    "qr_scanned": ("inspections", None, None, "大堂"),
+    "plan_saved": ("plans", None, None, "每日巡查"),
+    "plan_stop_saved": ("plans", None, None, "大堂: *"),
+    "complaint_filed": ("complaints", None, "received", ""),
+    "complaint_accepted": ("complaints", "received", "accepted", ""),
+    "complaint_investigating": ("complaints", "accepted", "investigating", ""),
+    "complaint_assigned": ("complaints", None, None, "安泰 · 保洁服务"),
+    "complaint_upheld": ("complaints", "investigating", "upheld", ""),
+    "complaint_dismissed": ("complaints", "investigating", "dismissed", "不属实"),
+    "notice_drafted": ("notices", None, "draft", "findings=1"),
+    "notice_deadline_changed": ("notices", None, "draft", "节假日"),
+    "notice_issued": ("notices", "draft", "issued", "整改〔2026〕第0001号"),
+    "notice_acknowledged": ("notices", "issued", "acknowledged", ""),
+    "fix_reported": ("notices", None, "acknowledged", "地面排水"),
+    "fix_accepted": ("notices", None, "acknowledged", "地面排水"),
+    "fix_rejected": ("notices", None, "acknowledged", "地面排水：仍有积水"),
+    "notice_closed": ("notices", "acknowledged", "closed", ""),
+    "notice_overdue": ("notices", None, "issued", "2026-11-30 17:00"),
+    "exit_warning": ("notices", None, "acknowledged", "退出警告〔2026〕第001号 rejected_twice"),
+    "bulletin_published": ("bulletins", "draft", "published", ""),
+    "bonus_added": ("contractor_scores", None, None, "2026-10 · +2 · 保洁服务 · 表扬 · 锦旗"),
+    "satisfaction_set": ("contractor_scores", "90.00%", "95.00%", "2026-10 · 120"),
+    "policy_saved": (
+        "assessment_policy",
+        None,
+        None,
+        "weight daily: 0.5 → 1; weight self_check: 0 → 0.5; bonus_cap: 5 → 6; "
+        "score_bands: ≥95: 5% → ≥96: 5%",
+    ),
+    "survey_opened": ("plans", None, None, "2026年第四季度"),
+    "survey_access": ("surveys", None, None, "cards"),
+    "survey_cards_issued": ("surveys", None, None, "30"),
+    "service_line_saved": ("service_lines", None, None, ""),
+    "category_saved": ("check_categories", None, None, ""),
+    "check_point_saved": ("check_points", "general 1.0", "major 2.0", ""),
+    "standards_imported": ("check_points", None, None, "created=3 updated=160"),
+    "contractor_saved": ("contractors", None, "inactive", ""),
+    "staff_saved": ("staff_members", None, "left", ""),
+    "certificate_saved": ("certificates", None, "expires 2027-01-31", ""),
+    "site_saved": ("sites", None, None, ""),
+    "user_created": ("users", None, "contractor", ""),
+    "role_changed": ("users", "inspector", "manager", ""),
+    "user_activation": ("users", "True", "False", ""),
+    "password_reset": ("users", None, None, ""),
+    "password_changed": ("users", None, None, ""),
+    "user_unlocked": ("users", None, None, ""),
+}
+
+# What the log keeps and a person must never read: codes, key=value, field names, booleans.
+RAW = re.compile(r"[a-z]+_[a-z_]+|\w+=\w|\b(True|False)\b")
+STATE_CODES = {member.value for enum in STATES_BY_OBJECT.values() for member in enum}
+
+
+def event(action):
+    object_type, before, after, detail = WRITTEN[action]
+    return AuditEvent(
+        action=action, object_type=object_type, from_state=before, to_state=after, detail=detail
+    )
+
+
+def test_every_action_the_app_records_has_a_sample_here():
+    assert set(WRITTEN) == set(ACTION_LABELS)
+
+
+def raw_parts(text: str, locale: str) -> bool:
+    """Whether the text shows something only the log should hold."""
+    states = "|".join(STATE_CODES)
+    if RAW.search(text) or re.search(rf"(→ |· )({states})\b|\b({states}) →", text):
+        return True
+    return locale == "zh_Hans" and bool(re.search(r"[A-Za-z]{3,}", text))
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans", "en"])
+def test_every_action_reads_as_words(app, locale):
+    with app.test_request_context(), force_locale(locale):
+        texts = {a: f"{action_label(a)} · {event_facts(event(a))}" for a in sorted(ACTION_LABELS)}
+    assert [text for action, text in texts.items() if action in text] == []
+    assert [text for text in texts.values() if raw_parts(text, locale)] == []
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans", "en"])
+def test_every_state_of_every_object_reads_as_its_label(app, locale):
+    with app.test_request_context(), force_locale(locale):
+        for object_type, enum in STATES_BY_OBJECT.items():
+            for member in enum:
+                moved = AuditEvent(
+                    action="x",
+                    object_type=object_type,
+                    from_state=member.value,
+                    to_state=member.value,
+                )
+                assert event_facts(moved) == f"{member.label} → {member.label}"
