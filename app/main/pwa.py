@@ -132,7 +132,7 @@ def outbox_messages() -> dict[str, str]:
         "other_user": _(
             "%(n)s captured by another user on this phone wait for them to log in.", n="{n}"
         ),
-        "refused": _("Refused by the server; kept until you decide:"),
+        "refused": _("%(n)s refused by the server, kept until you decide (tap to see)", n="{n}"),
         "retry_one": _("Send again"),
         "discard": _("Discard"),
         "discard_confirm": _("Discard this capture for good?"),

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.inspections.models import Finding, InspectionPhoto
-from tests.browser.conftest import log_in
+from tests.browser.conftest import assert_fits_and_passes_axe, log_in
 
 
 def phone_photo(path):
@@ -129,6 +129,7 @@ def test_a_non_image_gets_a_clear_message_on_the_page(browser, live_server, tmp_
     refused = page.locator("#sync .sync-refused")
     expect(refused).to_contain_text("服务器拒收")
     expect(refused).to_contain_text("该文件不是照片")
+    refused.locator("summary").click()  # folded until the inspector opens it
     page.on("dialog", lambda dialog: dialog.accept())
     refused.get_by_role("button", name="放弃").click()
     expect(refused).to_be_hidden()
@@ -178,4 +179,47 @@ def test_a_photo_chosen_while_the_note_is_saving_is_kept(browser, live_server, t
         )
         == 1
     )
+    phone.close()
+
+
+def uncovered(page, locator) -> bool:
+    """Whether a tap at the middle of the element reaches the element itself."""
+    return locator.evaluate(
+        """element => {
+            const box = element.getBoundingClientRect();
+            const hit = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+            return element.contains(hit);
+        }"""
+    )
+
+
+def test_refused_photos_never_cover_the_submit_button(browser, live_server, tmp_path):
+    phone = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True)
+    page = phone.new_page()
+    log_in(page, live_server, "inspector")
+    page.goto(f"{live_server}/inspections/new")
+    page.get_by_role("link", name="保洁服务").click()
+    page.get_by_role("link", name=re.compile("大堂")).click()
+    page.get_by_role("button", name="开始检查").click()
+    items = page.locator("li.item")
+    fake = tmp_path / "notes.jpg"
+    fake.write_text("this is not a photo")
+    for index in range(3):
+        answer(items.nth(index), "不合格")
+        items.nth(index).get_by_label("拍照或选择照片").set_input_files(fake)
+        expect(items.nth(index).get_by_role("alert")).to_contain_text("该文件不是照片")
+    panel = page.locator("#sync")
+    expect(panel.locator("summary")).to_contain_text("3")
+    expect(panel.get_by_role("button", name="放弃").first).to_be_hidden()  # folded
+
+    submit = page.get_by_role("button", name="提交检查")
+    for opened in (False, True):
+        if opened:
+            panel.locator("summary").click()
+            expect(panel.get_by_role("button", name="放弃").first).to_be_visible()
+        page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        page.wait_for_timeout(100)
+        assert uncovered(page, submit), f"the panel hides 提交检查 (list open: {opened})"
+        assert uncovered(page, page.get_by_role("button", name="退出登录"))
+    assert_fits_and_passes_axe(page, "checklist with refused photos")
     phone.close()

@@ -382,7 +382,7 @@
 
     const box = section.querySelector(".sync-refused");
     box.hidden = !refused.length;
-    box.querySelector(".sync-refused-head").textContent = say("refused");
+    box.querySelector(".sync-refused-head").textContent = say("refused", { n: refused.length });
     const list = box.querySelector("ul");
     list.replaceChildren(...refused.map((entry) => {
       const item = document.createElement("li");
@@ -409,6 +409,14 @@
     section.querySelector(".sync-now").hidden = !showSyncNow;
     section.hidden = !(lines.length || storage.length || refused.length);
     document.documentElement.classList.toggle("has-sync", !section.hidden);
+    keepClear(section);
+  }
+
+  // The page ends below the floating panel, so scrolled to the end nothing of it (a submit
+  // button, the footer) stays hidden under the panel, however tall the panel is.
+  function keepClear(section) {
+    const below = section.hidden ? 0 : section.offsetHeight + 16;
+    document.body.style.setProperty("padding-bottom", below ? `${below}px` : "");
   }
 
   // --- pages for offline use ----------------------------------------------------------
@@ -469,6 +477,9 @@
     }
   });
 
+  document.addEventListener("toggle", (event) => {
+    if (event.target.matches && event.target.matches("#sync .sync-refused")) keepClear(panel());
+  }, true);
   window.addEventListener("online", retryNow);
   window.addEventListener("offline", render);
   document.addEventListener("visibilitychange", () => {
