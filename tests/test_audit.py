@@ -93,11 +93,11 @@ def test_a_score_s_history_shows_every_change_to_what_it_counts(month, client, w
     history = client.get(url).text
     assert "收到表扬信" in history and "+2.0" in history
     assert "92.00% → 96.50%" in history, "the rate's change, from and to"
-    assert "bonus_cap: 5 → 3" in history
+    assert "每月加分上限: 5 → 3" in history, "the rule by its name, not its field"
     assert history.count("评分规则已修改") == 2
     other = client.get(f"/assessments/{month}/contractors/{world['other'].id}").text
     assert "收到表扬信" not in other and "96.50%" not in other
-    assert "bonus_cap: 5 → 3" in other, "the rules count for everyone"
+    assert "每月加分上限: 5 → 3" in other, "the rules count for everyone"
 
     client.post("/logout")
     login(client, world["caterer_user"])
