@@ -2,6 +2,7 @@
 
 import io
 import subprocess
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,9 +18,11 @@ from app.inspections.models import (
     Finding,
     Inspection,
     InspectionPhoto,
+    Schedule,
     Scope,
     Status,
 )
+from app.inspections.recent import recent_plans
 from app.inspections.recording import (
     NotAllowed,
     NotReady,
@@ -29,6 +32,7 @@ from app.inspections.recording import (
     submission_problems,
     submit,
 )
+from app.timeutil import utcnow
 from tests.conftest import jpeg, login
 
 
@@ -546,3 +550,43 @@ def test_a_resend_racing_its_first_copy_is_a_replay_not_an_error(
     assert response.status_code == 200
     assert f'id="item-{item.id}"' in response.text
     assert db.session.scalar(sa.select(sa.func.count(AnswerRecord.id))) == 1
+
+
+def test_recent_spot_checks_come_back_as_one_tap_plans(setting, make_user):
+    inspector = setting["inspector"]
+    food = setting["food"].category.service_line
+    cleaning = setting["floor"].category.service_line
+    kitchen, compound = setting["kitchen"], setting["compound"]
+    started = [
+        Plan(Scope.STRIP, kitchen, service_line=food),
+        Plan(Scope.BLOCK, kitchen, contractor=setting["caterer"]),
+        Plan(Scope.STRIP, compound, service_line=cleaning),
+        Plan(Scope.STRIP, kitchen, service_line=food),  # again: offered once, as the newest
+    ]
+    for minutes, plan in enumerate(started):
+        inspection = start_inspection(plan, inspector)
+        inspection.started_at = utcnow() + timedelta(minutes=minutes)
+    start_inspection(Plan(Scope.STRIP, compound, service_line=cleaning), setting["colleague"])
+    start_inspection(
+        Plan(Scope.STRIP, kitchen, service_line=food), inspector, schedule=Schedule.SCHEDULED
+    )
+    db.session.commit()
+
+    offered = [(p.scope, p.site, p.service_line, p.contractor) for p in recent_plans(inspector)]
+    assert offered == [
+        (Scope.STRIP, kitchen, food, None),
+        (Scope.STRIP, compound, cleaning, None),
+        (Scope.BLOCK, kitchen, None, setting["caterer"]),
+    ]
+    assert recent_plans(setting["manager"]) == []
+
+
+def test_the_home_page_starts_a_recent_check_in_one_tap(client, setting, strip):
+    login(client, setting["inspector"])
+    home = client.get("/").text
+    assert "一键再查" in home and f'name="site" value="{setting["kitchen"].id}"' in home
+    response = client.post(
+        "/inspections/new",
+        data={"site": setting["kitchen"].id, "line": setting["food"].category.service_line_id},
+    )
+    assert response.status_code == 302 and response.location.endswith("/run")

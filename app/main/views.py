@@ -1,8 +1,10 @@
 import sqlalchemy as sa
 from flask import current_app, jsonify, redirect, render_template, request, session
-from flask_login import login_required
+from flask_login import current_user, login_required
 
+from app.auth.access import SUPERVISORS
 from app.extensions import db
+from app.inspections.recent import recent_plans
 from app.main import bp
 from app.main.pwa import offline_page
 from app.main.queues import current_queue
@@ -12,7 +14,10 @@ from app.timeutil import utcnow
 @bp.get("/")
 @login_required
 def home():
-    return offline_page(render_template("main/home.html", queue=current_queue(), now=utcnow()))
+    recent = recent_plans(current_user) if current_user.role in SUPERVISORS else []
+    return offline_page(
+        render_template("main/home.html", queue=current_queue(), now=utcnow(), recent=recent)
+    )
 
 
 @bp.get("/healthz")

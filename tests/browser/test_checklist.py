@@ -223,3 +223,23 @@ def test_refused_photos_never_cover_the_submit_button(browser, live_server, tmp_
         assert uncovered(page, page.get_by_role("button", name="退出登录"))
     assert_fits_and_passes_axe(page, "checklist with refused photos")
     phone.close()
+
+
+def test_a_recent_check_starts_again_in_one_tap_from_home(browser, live_server):
+    phone = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    page = phone.new_page()
+    log_in(page, live_server, "inspector")
+    page.goto(f"{live_server}/inspections/new")
+    page.get_by_role("link", name="保洁服务").click()
+    page.get_by_role("link", name=re.compile("大堂")).click()
+    page.get_by_role("button", name="开始检查").click()
+    expect(page.get_by_text(re.compile(r"已答 0 / \d+"))).to_be_visible()
+
+    page.goto(f"{live_server}/")
+    again = page.get_by_role("region", name="一键再查")
+    assert_fits_and_passes_axe(page, "home with recent checks")
+    again.get_by_role("button", name=re.compile("条检 · 保洁服务.*大堂")).click()  # the one tap
+    expect(page.get_by_text(re.compile(r"已答 0 / \d+"))).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("条检 · 大堂"))
+    assert page.url.endswith("/run")
+    phone.close()
