@@ -80,6 +80,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/offline"): PUBLIC,
     (GET, "/login"): PUBLIC,
     (GET, "/session/token"): LOGGED_IN,
+    (GET, "/session/public"): PUBLIC,
     (GET, "/feedback/complaint"): PUBLIC,
     (GET, "/feedback/complaint/<token>"): BY_SECRET,
     (GET, "/s/<slug>"): PUBLIC,

@@ -4,6 +4,7 @@ the way from received to upheld (a finding that deducts, and a draft notice) or 
 import io
 import re
 import time
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -24,7 +25,7 @@ from app.feedback.complaints import (
     find_by_token,
     uphold,
 )
-from app.feedback.models import Complaint, ComplaintChannel, ComplaintStatus
+from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, ComplaintStatus
 from app.inspections.models import Finding, Party
 from app.notices.models import Notice, NoticeStatus
 from app.timeutil import month_of, utcnow
@@ -213,3 +214,63 @@ def test_staff_pages_follow_the_steps(client, world):
     page = client.get(base)
     assert "投诉属实" in page.text and "由此投诉形成的问题和整改通知" in page.text
     assert client.post(f"{base}/nonsense").status_code == 404
+
+
+# --- sent again by the phone's outbox ---------------------------------------------------
+
+
+def test_resent_complaint_evidence_is_kept_once(client, world):
+    complaint, _token = file_complaint(ComplaintChannel.HOTLINE, "饭菜变质", "凉拌菜有异味")
+    db.session.commit()
+    accept(complaint, world["manager"])
+    db.session.commit()
+    login(client, world["inspector"])
+    key = str(uuid.uuid4())
+    for _ in range(2):
+        client.post(
+            f"/complaints/{complaint.id}/evidence",
+            data={
+                "client_uuid": key,
+                "evidence": "确有变质",
+                "photo": (io.BytesIO(jpeg()), "e.jpg"),
+            },
+            content_type="multipart/form-data",
+        )
+    db.session.refresh(complaint)
+    assert complaint.evidence.count("确有变质") == 1 and len(complaint.photos) == 1
+
+
+def link_in(page: str) -> str:
+    return re.search(r'href="http://localhost(/feedback/complaint/[^"]+)"', page).group(1)
+
+
+def test_a_resent_public_complaint_is_filed_once_with_a_new_private_link(
+    app,
+    client,
+    world,
+):
+    key = str(uuid.uuid4())
+    form = {**public_form(app), "client_uuid": key}
+    first = client.post(
+        "/feedback/complaint", data={**form, "photos": (io.BytesIO(jpeg()), "a.jpg")}
+    )
+    again = client.post(
+        "/feedback/complaint", data={**form, "photos": (io.BytesIO(jpeg()), "a.jpg")}
+    )
+    assert first.status_code == again.status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count(Complaint.id))) == 1
+    photos = db.session.scalars(sa.select(ComplaintPhoto)).all()
+    assert len(photos) == 1 and photos[0].uploaded_by_id is None, "the complainant's photo"
+    assert client.get(link_in(again.text)).status_code == 200, "the link the phone now shows"
+    assert client.get(link_in(first.text)).status_code == 404, "the lost answer's link is void"
+
+
+def test_a_public_complaint_with_a_bad_photo_is_refused_with_its_reason(
+    app,
+    client,
+    world,
+):
+    data = {**public_form(app), "photos": (io.BytesIO(b"not a photo"), "x.jpg")}
+    response = client.post("/feedback/complaint", data=data)
+    assert response.status_code == 422 and "不是照片" in response.text
+    assert db.session.scalar(sa.select(sa.func.count(Complaint.id))) == 0

@@ -2,6 +2,7 @@
 checker through a guest link that reaches one checklist only and expires."""
 
 import io
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -167,3 +168,16 @@ def test_a_guest_pass_is_only_for_a_draft_external_check(client, place):
     db.session.refresh(inspection)
     with pytest.raises(ValueError):
         issue_guest_pass(inspection, place["manager"], "x", 2)
+
+
+def test_resent_external_documents_are_kept_once(client, place):
+    external = record_external(client, place)
+    key = str(uuid.uuid4())
+    for _ in range(2):
+        client.post(
+            f"/inspections/{external.id}/documents",
+            data={"client_uuid": key, "document": (io.BytesIO(PDF), "记录.pdf")},
+            content_type="multipart/form-data",
+        )
+    db.session.refresh(external)
+    assert len(external.documents) == 1

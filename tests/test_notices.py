@@ -4,6 +4,7 @@ import io
 import re
 import subprocess
 import threading
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -23,6 +24,7 @@ from app.inspections.recording import (
     reopen,
     submit,
 )
+from app.main.models import DeliveredForm
 from app.notices.deadlines import ensure_default_rules
 from app.notices.lifecycle import (
     TransitionRefused,
@@ -36,7 +38,14 @@ from app.notices.lifecycle import (
     report_fix,
     set_deadline,
 )
-from app.notices.models import DeadlineRule, ExitWarning, ItemStatus, Notice, NoticeStatus
+from app.notices.models import (
+    DeadlineRule,
+    ExitWarning,
+    FixPhoto,
+    ItemStatus,
+    Notice,
+    NoticeStatus,
+)
 from app.timeutil import LOCAL_TZ, utcnow
 from tests.conftest import jpeg, login
 from tests.test_timeline import raw_parts
@@ -551,3 +560,56 @@ def test_the_contractor_reads_the_notices_timeline_as_words(client, world, fixed
     entries = [re.sub(r"<[^>]+>", "", line).strip() for line in history.split("<li>")[1:]]
     assert len(entries) >= 5, "drafted, issued, acknowledged, fix reported, accepted, closed"
     assert [entry for entry in entries if raw_parts(entry, locale)] == []
+
+
+# --- a fix report sent again by the phone's outbox -------------------------------------
+
+
+def fix_form(key, photos=1):
+    return {
+        "client_uuid": key,
+        "note": "已补足留样",
+        "photos": [(io.BytesIO(jpeg()), f"f{n}.jpg") for n in range(photos)],
+    }
+
+
+def test_a_resent_fix_report_is_done_once_and_answers_where_the_first_went(
+    client, world, acknowledged
+):
+    login(client, world["caterer_user"])
+    item = acknowledged.items[0]
+    url = f"/notices/{acknowledged.id}/items/{item.id}/fix"
+    key = str(uuid.uuid4())
+    first = client.post(url, data=fix_form(key), content_type="multipart/form-data")
+    again = client.post(url, data=fix_form(key, photos=2), content_type="multipart/form-data")
+    assert first.status_code == again.status_code == 302
+    assert again.location == first.location
+    assert "此前已收到" in client.get(again.location).text
+    assert db.session.scalar(sa.select(sa.func.count(FixPhoto.id))) == 1
+    db.session.refresh(item)
+    assert item.status == ItemStatus.FIX_REPORTED
+
+
+def test_a_refused_form_leaves_no_trace_so_its_resend_is_judged_again(client, world, acknowledged):
+    login(client, world["caterer_user"])
+    item = acknowledged.items[0]
+    url = f"/notices/{acknowledged.id}/items/{item.id}/fix"
+    key = str(uuid.uuid4())
+    client.post(url, data=fix_form(key, photos=0), content_type="multipart/form-data")
+    assert db.session.get(DeliveredForm, key) is None
+    client.post(url, data=fix_form(key), content_type="multipart/form-data")
+    db.session.refresh(item)
+    assert item.status == ItemStatus.FIX_REPORTED
+
+
+def test_a_uuid_sent_by_someone_else_is_refused(app, client, world, acknowledged, make_user):
+    login(client, world["caterer_user"])
+    item = acknowledged.items[0]
+    url = f"/notices/{acknowledged.id}/items/{item.id}/fix"
+    key = str(uuid.uuid4())
+    client.post(url, data=fix_form(key), content_type="multipart/form-data")
+    colleague = app.test_client()
+    login(colleague, make_user(Role.CONTRACTOR, contractor=world["caterer"]))
+    replayed = colleague.post(url, data=fix_form(key), content_type="multipart/form-data")
+    assert replayed.status_code == 409
+    assert client.post(url, data={"client_uuid": "not-a-uuid"}).status_code == 400

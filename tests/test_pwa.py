@@ -59,6 +59,14 @@ def test_session_token_tells_the_outbox_who_is_logged_in(client, make_user):
     assert response.headers["Cache-Control"] == "no-store"
 
 
+def test_a_public_form_sends_from_the_outbox_without_a_login(client, make_user):
+    anonymous = client.get("/session/public").get_json()
+    assert anonymous["user"] is None and anonymous["csrf_token"]
+    user = make_user(role=Role.INSPECTOR)
+    login(client, user)
+    assert client.get("/session/public").get_json()["user"] == user.id
+
+
 @pytest.fixture
 def checklist(make_user, make_site, make_contractor, make_check_point):
     point = make_check_point(line_code="CAT", category="厨房环境", title="地面排水")

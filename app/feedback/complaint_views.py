@@ -22,6 +22,7 @@ from app.feedback.complaints import (
 )
 from app.feedback.forms import AssignForm, DecisionForm, EvidenceForm, HotlineComplaintForm
 from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, ComplaintStatus
+from app.main.replays import once_per_client_uuid
 from app.photos import PhotoRejected, send_photo
 
 
@@ -114,6 +115,7 @@ def complaint(complaint_id: int):
 
 @bp.post("/complaints/<int:complaint_id>/<step>")
 @role_required(*SUPERVISORS)
+@once_per_client_uuid
 def complaint_step(complaint_id: int, step: str):
     complaint = get_complaint(complaint_id)
     user = current_user._get_current_object()

@@ -60,9 +60,11 @@ def file_complaint(
     location: str = "",
     contact: str = "",
     logged_by: User | None = None,
+    photos: list[bytes] = (),
+    client_uuid: str | None = None,
 ) -> tuple[Complaint, str]:
-    """Record a complaint; returns it and the secret for the complainant's private link
-    (shown once, never stored)."""
+    """Record a complaint, with the complainant's photos if any (PhotoRejected if one is not
+    a photo); returns it and the secret for the private link (shown once, never stored)."""
     token = new_token()
     complaint = Complaint(
         channel=channel,
@@ -72,11 +74,39 @@ def file_complaint(
         contact=contact.strip(),
         token_hash=token_hash(token),
         logged_by=logged_by,
+        client_uuid=client_uuid,
     )
+    _attach_photos(complaint, photos, logged_by)
     db.session.add(complaint)
     db.session.flush()
     record_event("complaint_filed", complaint, to_state=complaint.status.value, actor=logged_by)
     return complaint, token
+
+
+def filed_by_this_phone(client_uuid: str | None) -> tuple[Complaint, str] | None:
+    """The complaint this phone already filed under its UUID (the answer with its private link
+    was lost on the way), with a new private link: the old one was never seen."""
+    if not client_uuid:
+        return None
+    complaint = db.session.scalar(sa.select(Complaint).where(Complaint.client_uuid == client_uuid))
+    if complaint is None:
+        return None
+    token = new_token()
+    complaint.token_hash = token_hash(token)
+    return complaint, token
+
+
+def _attach_photos(complaint: Complaint, photos: list[bytes], user: User | None) -> None:
+    for data in photos:
+        stored = store_photo(data)
+        complaint.photos.append(
+            ComplaintPhoto(
+                digest=stored.digest,
+                width=stored.width,
+                height=stored.height,
+                uploaded_by_id=user.id if user else None,
+            )
+        )
 
 
 def _move(complaint: Complaint, to: ComplaintStatus, action: str, user: User, detail=""):
@@ -103,16 +133,7 @@ def add_evidence(complaint: Complaint, user: User, evidence: str, photos: list[b
     )
     evidence = evidence.strip()
     _require(bool(evidence), _("Write down what the investigation found."))
-    for data in photos:
-        stored = store_photo(data)
-        complaint.photos.append(
-            ComplaintPhoto(
-                digest=stored.digest,
-                width=stored.width,
-                height=stored.height,
-                uploaded_by_id=user.id,
-            )
-        )
+    _attach_photos(complaint, photos, user)
     stamp = utcnow().strftime("%Y-%m-%d %H:%M")
     complaint.evidence = "\n".join(
         part for part in (complaint.evidence, f"[{stamp} {user.display_name}] {evidence}") if part

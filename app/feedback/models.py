@@ -58,6 +58,8 @@ class Complaint(db.Model):
     location: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
     contact: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="")
     token_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True)
+    # the UUID the complainant's phone sent the form under: a resend files nothing twice
+    client_uuid: Mapped[str | None] = mapped_column(sa.String(36), nullable=True, unique=True)
     logged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
     contractor_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("contractors.id"), nullable=True, index=True
@@ -93,7 +95,8 @@ class Complaint(db.Model):
 
 
 class ComplaintPhoto(db.Model):
-    """A photo taken while investigating a complaint; it goes with the finding if upheld."""
+    """A photo the complainant sent with the complaint (no uploader), or one taken while
+    investigating it; they go with the finding if the complaint is upheld."""
 
     __tablename__ = "complaint_photos"
 
@@ -104,7 +107,7 @@ class ComplaintPhoto(db.Model):
     digest: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     width: Mapped[int] = mapped_column(nullable=False)
     height: Mapped[int] = mapped_column(nullable=False)
-    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
     uploaded_at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, default=utcnow
     )

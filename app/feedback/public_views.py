@@ -7,19 +7,31 @@ from flask_babel import gettext as _
 
 from app.extensions import db
 from app.feedback import bp
-from app.feedback.complaints import file_complaint, find_by_token, public_timeline
+from app.feedback.complaints import (
+    file_complaint,
+    filed_by_this_phone,
+    find_by_token,
+    public_timeline,
+)
 from app.feedback.forms import PublicComplaintForm
 from app.feedback.guard import form_stamp, looks_automated, note_submission, over_limit
 from app.feedback.models import ComplaintChannel
+from app.main.replays import client_uuid
+from app.photos import PhotoRejected
 
 COMPLAINTS_PER_ADDRESS = 5
 COMPLAINT_WINDOW = timedelta(hours=1)
+MAX_PHOTOS = 3
 
 
 @bp.route("/feedback/complaint", methods=["GET", "POST"])
 def public_complaint():
     form = PublicComplaintForm()
     refusal, status = None, 422 if request.method == "POST" else 200
+    again = request.method == "POST" and filed_by_this_phone(client_uuid())
+    if again:
+        db.session.commit()
+        return _filed(*again)
     if form.validate_on_submit():
         if looks_automated(form.stamp.data, form.website.data):
             refusal = _("This form could not be accepted. Please fill it in again.")
@@ -27,25 +39,43 @@ def public_complaint():
             refusal = _("Too many complaints from this network just now. Please try later.")
             status = 429
         else:
-            complaint, token = file_complaint(
-                ComplaintChannel.ONLINE,
-                form.subject.data,
-                form.description.data,
-                location=form.location.data or "",
-                contact=form.contact.data or "",
-            )
-            note_submission("complaint")
-            db.session.commit()
-            return render_template(
-                "feedback/complaint_filed.html",
-                complaint=complaint,
-                link=url_for("feedback.complaint_status", token=token, _external=True),
-                public=True,
-            )
+            photos = [f.read() for f in request.files.getlist("photos") if f and f.filename]
+            try:
+                filed = file_complaint(
+                    ComplaintChannel.ONLINE,
+                    form.subject.data,
+                    form.description.data,
+                    location=form.location.data or "",
+                    contact=form.contact.data or "",
+                    photos=photos[:MAX_PHOTOS],
+                    client_uuid=client_uuid(),
+                )
+            except PhotoRejected as rejected:
+                db.session.rollback()
+                refusal = str(rejected)
+            else:
+                note_submission("complaint")
+                db.session.commit()
+                return _filed(*filed)
     form.stamp.data = form_stamp()
     return render_template(
-        "feedback/public_complaint.html", form=form, refusal=refusal, public=True
+        "feedback/public_complaint.html",
+        form=form,
+        refusal=refusal,
+        public=True,
+        show_sync=True,
+        sync_session_url=url_for("main.public_session_token"),
+        max_photos=MAX_PHOTOS,
     ), status
+
+
+def _filed(complaint, token):
+    return render_template(
+        "feedback/complaint_filed.html",
+        complaint=complaint,
+        link=url_for("feedback.complaint_status", token=token, _external=True),
+        public=True,
+    )
 
 
 @bp.get("/feedback/complaint/<token>")

@@ -26,6 +26,7 @@ from app.inspections.external import (
     start_external,
 )
 from app.inspections.models import ExternalBody, ExternalDocument, GuestPass, Scope
+from app.main.replays import once_per_client_uuid
 from app.photos import send_photo
 
 
@@ -111,6 +112,7 @@ def external(inspection_id: int):
 
 @bp.post("/inspections/<int:inspection_id>/documents")
 @role_required(*EDITORS)
+@once_per_client_uuid
 def upload_document(inspection_id: int):
     inspection = get_inspection(inspection_id)
     files = [f for f in request.files.getlist("document") if f and f.filename]

@@ -1,7 +1,6 @@
 """Starting an inspection in three taps and recording it item by item."""
 
 import itertools
-import uuid
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -38,6 +37,7 @@ from app.inspections.recording import (
 )
 from app.inspections.urls import checklist_url
 from app.main.pwa import offline_page
+from app.main.replays import client_uuid
 from app.photos import PhotoRejected
 
 RECORDERS = (Role.INSPECTOR, Role.MANAGER, Role.ADMIN)
@@ -205,7 +205,7 @@ def save_answer(item, user):
             choice,
             user,
             answered_at=_client_time("answered_at_ms"),
-            client_uuid=_client_uuid(),
+            client_uuid=client_uuid(),
         )
     except NotAllowed as refusal:
         return _refuse(item, refusal)
@@ -220,7 +220,7 @@ def _commit_capture(item):
         db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()
-        if not _client_uuid():
+        if not client_uuid():
             raise
         db.session.refresh(item)
     return _item_response(item)
@@ -246,15 +246,6 @@ def _float(name):
         return float(request.form[name])
     except (KeyError, ValueError):
         return None
-
-
-def _client_uuid() -> str | None:
-    """The UUID a phone gave this answer or photo, so that a replay counts once."""
-    value = request.form.get("client_uuid", "")
-    try:
-        return str(uuid.UUID(value)) if value else None
-    except ValueError:
-        abort(400)
 
 
 def _client_time(field: str = "taken_at_ms"):
@@ -288,7 +279,7 @@ def save_photos(item, user):
                 latitude=_float("latitude"),
                 longitude=_float("longitude"),
                 accuracy_m=_float("accuracy"),
-                client_uuid=_client_uuid() if len(files) == 1 else None,
+                client_uuid=client_uuid() if len(files) == 1 else None,
             )
     except NotAllowed as refusal:
         return _refuse(item, refusal)

@@ -11,6 +11,7 @@ from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import generate_csrf
 
 from app.main import bp
+from app.uploads import too_large_message
 
 OFFLINE_PAGE_HEADER = "X-Offline-Page"
 ICON_SIZES = (192, 512)
@@ -43,6 +44,7 @@ def service_worker():
             "js/vendor/htmx.min.js",
             "js/offline.js",
             "js/checklist.js",
+            "js/uploads.js",
             "icons/icon.svg",
             "icons/icon-192.png",
         )
@@ -110,10 +112,20 @@ def session_token():
     return outbox_session(current_user.id if current_user.is_authenticated else None)
 
 
+@bp.get("/session/public")
+def public_session_token():
+    """The same for a public form, which anyone may send: no login needed."""
+    return _session_answer(current_user.id if current_user.is_authenticated else None)
+
+
 def outbox_session(user_id: int | None):
     """The answer the outbox reads before replaying: 401 when no one may send."""
     if user_id is None:
         return jsonify(error="login"), 401
+    return _session_answer(user_id)
+
+
+def _session_answer(user_id: int | None):
     response = jsonify(user=user_id, csrf_token=generate_csrf())
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -154,6 +166,10 @@ def outbox_messages() -> dict[str, str]:
         "note": _("Note on %(title)s", title="{title}"),
         "photo": _("Photo of %(title)s", title="{title}"),
         "pending": _("Waiting to sync"),
+        "form": "{title}",
+        "preparing": _("Making the photos smaller…"),
+        "kept": _("Kept on this phone: it is sent by itself as soon as the network allows."),
+        "too_large": too_large_message(),
         "submit_blocked": _(
             "%(n)s captures are still waiting to sync: sync them before submitting.", n="{n}"
         ),

@@ -15,6 +15,7 @@ from app.auth.models import Role
 from app.main.queues import current_queue
 from app.timeline import event_facts
 from app.timeutil import as_utc, local_today
+from app.uploads import upload_limit_bytes
 
 # (endpoint, label, roles allowed, endpoints that count as this section, badge from the queue)
 NAVIGATION = [
@@ -71,6 +72,7 @@ def register_template_helpers(app):
 
     app.add_template_filter(action_label, "action_label")
     app.add_template_filter(event_facts, "event_facts")
+    app.add_template_global(upload_limit_bytes)
 
     @app.template_filter("money")
     def money(value: Decimal | str | None) -> str:

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.fragments import page_or_fragment
 from app.inspections.access import get_inspection
 from app.inspections.models import Finding, InspectionPhoto
+from app.main.replays import once_per_client_uuid
 from app.notices import bp
 from app.notices.access import get_fix_photo, get_notice, get_notice_item
 from app.notices.deadlines import ensure_default_rules, policy
@@ -265,6 +266,7 @@ def acknowledge_notice(notice_id: int):
 
 @bp.post("/notices/<int:notice_id>/items/<int:item_id>/fix")
 @role_required(Role.CONTRACTOR)
+@once_per_client_uuid
 def fix(notice_id: int, item_id: int):
     item = get_notice_item(notice_id, item_id)
     form = FixForm()

@@ -1,10 +1,8 @@
 // The checklist on the phone: every tap, note and photo goes through the outbox (offline.js)
 // and shows at once; the server's card replaces it when the server has confirmed. Photos are
-// downscaled before they are kept. Without scripts, the forms post as plain HTML forms.
+// made smaller (offline.js) before they are kept. Without scripts, the forms post as HTML.
 (function () {
   "use strict";
-  const LONG_SIDE = 1600;
-  const QUALITY = 0.82;
   let position = null;
   const previews = new Map(); // photo UUID -> object URL of its waiting thumbnail
 
@@ -19,23 +17,6 @@
       () => { position = null; },
       { enableHighAccuracy: true, maximumAge: 60000, timeout: 20000 }
     );
-  }
-
-  async function downscale(file) {
-    let bitmap;
-    try {
-      bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
-    } catch (error) {
-      return file; // not an image this browser can read: the server will say what is wrong
-    }
-    const scale = Math.min(1, LONG_SIDE / Math.max(bitmap.width, bitmap.height));
-    const canvas = document.createElement("canvas");
-    canvas.width = Math.round(bitmap.width * scale);
-    canvas.height = Math.round(bitmap.height * scale);
-    canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-    bitmap.close();
-    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", QUALITY));
-    return blob || file;
   }
 
   function cardOf(itemId) { return document.getElementById(`item-${itemId}`); }
@@ -64,7 +45,7 @@
       ? { latitude: position.latitude, longitude: position.longitude, accuracy: position.accuracy }
       : {};
     for (const file of files) {
-      const blob = await downscale(file);
+      const blob = await outbox().downscale(file);
       await outbox().add({
         ...base(form),
         kind: "photo",

@@ -91,7 +91,8 @@
       status: "waiting",
       attempts: 0,
       capturedAt: Date.now(),
-      size: capture.blob ? capture.blob.size : 0,
+      size: [capture.blob, ...(capture.files || []).map((file) => file.blob)]
+        .reduce((sum, blob) => sum + (blob ? blob.size : 0), 0),
     };
     try {
       waitingCount += 1;
@@ -139,11 +140,13 @@
     return drain();
   }
 
-  function request(method, url, body, onProgress) {
+  // A form (kind "form") goes as the browser would post it, so its answer is the whole page;
+  // a checklist capture as htmx would, so its answer is the item's card.
+  function request(method, url, body, onProgress, asForm) {
     return new Promise((resolve) => {
       const xhr = new XMLHttpRequest();
       xhr.open(method, url);
-      xhr.setRequestHeader("HX-Request", "true");
+      if (!asForm) xhr.setRequestHeader("HX-Request", "true");
       xhr.timeout = 120000;
       if (onProgress && body) {
         xhr.upload.addEventListener("progress", (event) => {
@@ -188,7 +191,9 @@
     for (const [name, value] of Object.entries(entry.fields || {})) {
       if (value !== null && value !== undefined) data.append(name, String(value));
     }
+    for (const [name, value] of entry.pairs || []) data.append(name, value);
     if (entry.blob) data.append("photo", entry.blob, entry.filename || "photo.jpg");
+    for (const file of entry.files || []) data.append(file.name, file.blob, file.filename);
     return data;
   }
 
@@ -196,7 +201,7 @@
     const xhr = await request("POST", entry.url, formFor(entry, token), (share) => {
       state.share = share;
       render();
-    });
+    }, entry.kind === "form");
     state.share = 0;
     if (!xhr || xhr.status === 0 || xhr.status === 408 || xhr.status === 429 || xhr.status >= 500) {
       return "retry";
@@ -204,14 +209,14 @@
     if (landedOnLogin(xhr)) return "login";
     if (xhr.status >= 200 && xhr.status < 300) {
       await deleteEntry(entry.seq);
-      announce("outbox:sent", { entry, html: xhr.responseText });
+      announce("outbox:sent", { entry, html: xhr.responseText, url: xhr.responseURL });
       return "sent";
     }
     if (xhr.status === 400 && /CSRF/i.test(xhr.responseText)) return "token";
     entry.status = "refused";
     entry.reason = reasonOf(xhr);
     await putEntry(entry);
-    announce("outbox:refused", { entry, html: xhr.responseText });
+    announce("outbox:refused", { entry, html: xhr.responseText, url: xhr.responseURL });
     return "refused";
   }
 
@@ -486,8 +491,37 @@
     if (document.visibilityState === "visible") drain();
   });
 
+  // Photos leave the phone at most 1600 px on the long side, as JPEG: a 12 MP camera photo
+  // of 5 MB becomes about 330 KB.
+  const LONG_SIDE = 1600;
+  const QUALITY = 0.82;
+  async function downscale(file) {
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+    } catch (error) {
+      return file; // not an image this browser can read (a PDF): the server will judge it
+    }
+    const scale = Math.min(1, LONG_SIDE / Math.max(bitmap.width, bitmap.height));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(bitmap.width * scale);
+    canvas.height = Math.round(bitmap.height * scale);
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    bitmap.close();
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", QUALITY));
+    return blob || file;
+  }
+
+  async function remove(seq) {
+    await deleteEntry(seq);
+    announce("outbox:changed", {});
+    render();
+  }
+
   window.XunjianOutbox = {
     add,
+    remove,
+    downscale,
     entries: allEntries,
     drain: retryNow,
     waiting: () => waitingCount,
