@@ -25,6 +25,28 @@ def phone_photo(path):
     return path
 
 
+def start_lobby_check(page, live_server):
+    """As the demo inspector, a strip check of cleaning in the lobby, by the usual taps."""
+    log_in(page, live_server, "inspector")
+    page.goto(f"{live_server}/inspections/new")
+    page.get_by_role("link", name="保洁服务").click()
+    page.get_by_role("link", name=re.compile("大堂")).click()
+    page.get_by_role("button", name="开始检查").click()
+
+
+def pdf_text(page, url, tmp_path) -> str:
+    """The text of the PDF at that address, as pdftotext reads it."""
+    pdf = page.request.get(url)
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    (tmp_path / "document.pdf").write_bytes(pdf.body())
+    return subprocess.run(
+        ["pdftotext", str(tmp_path / "document.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
 def answer(item, label):
     """Tap an answer; it shows at once, and is done when the server has confirmed it."""
     with item.page.expect_response(re.compile(r"/answer$")) as confirmed:
@@ -96,12 +118,7 @@ def test_spot_check_from_start_to_pdf(browser, live_server, tmp_path):
     assert (photo.latitude, photo.longitude) == (32.0603, 118.7969), "the phone's location"
     assert photo.taken_at is not None
 
-    pdf = page.request.get(page.url + ".pdf")
-    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
-    (tmp_path / "r.pdf").write_bytes(pdf.body())
-    text = subprocess.run(
-        ["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    text = pdf_text(page, page.url + ".pdf", tmp_path)
     assert "冷库内三批猪肉无检疫证明" in text
     phone.close()
 
@@ -112,11 +129,7 @@ def test_a_non_image_gets_a_clear_message_on_the_page(browser, live_server, tmp_
         viewport={"width": 360, "height": 740}, is_mobile=True, locale="zh-CN"
     )
     page = phone.new_page()
-    log_in(page, live_server, "inspector")
-    page.goto(f"{live_server}/inspections/new")
-    page.get_by_role("link", name="保洁服务").click()
-    page.get_by_role("link", name=re.compile("大堂")).click()
-    page.get_by_role("button", name="开始检查").click()
+    start_lobby_check(page, live_server)
     item = page.locator("li.item").first
     answer(item, "不合格")
     fake = tmp_path / "notes.jpg"
@@ -142,11 +155,7 @@ def test_a_photo_chosen_while_the_note_is_saving_is_kept(browser, live_server, t
     note's answer has replaced the card: the photo still reaches the outbox and the server."""
     phone = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
     page = phone.new_page()
-    log_in(page, live_server, "inspector")
-    page.goto(f"{live_server}/inspections/new")
-    page.get_by_role("link", name="保洁服务").click()
-    page.get_by_role("link", name=re.compile("大堂")).click()
-    page.get_by_role("button", name="开始检查").click()
+    start_lobby_check(page, live_server)
     item = page.locator("li.item").first
     answer(item, "不合格")
     card_id = item.get_attribute("id")
@@ -196,11 +205,7 @@ def uncovered(page, locator) -> bool:
 def test_refused_photos_never_cover_the_submit_button(browser, live_server, tmp_path):
     phone = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True)
     page = phone.new_page()
-    log_in(page, live_server, "inspector")
-    page.goto(f"{live_server}/inspections/new")
-    page.get_by_role("link", name="保洁服务").click()
-    page.get_by_role("link", name=re.compile("大堂")).click()
-    page.get_by_role("button", name="开始检查").click()
+    start_lobby_check(page, live_server)
     items = page.locator("li.item")
     fake = tmp_path / "notes.jpg"
     fake.write_text("this is not a photo")
@@ -228,11 +233,7 @@ def test_refused_photos_never_cover_the_submit_button(browser, live_server, tmp_
 def test_a_recent_check_starts_again_in_one_tap_from_home(browser, live_server):
     phone = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
     page = phone.new_page()
-    log_in(page, live_server, "inspector")
-    page.goto(f"{live_server}/inspections/new")
-    page.get_by_role("link", name="保洁服务").click()
-    page.get_by_role("link", name=re.compile("大堂")).click()
-    page.get_by_role("button", name="开始检查").click()
+    start_lobby_check(page, live_server)
     expect(page.get_by_text(re.compile(r"已答 0 / \d+"))).to_be_visible()
 
     page.goto(f"{live_server}/")

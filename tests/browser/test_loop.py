@@ -3,7 +3,6 @@ browser): a spot check fails an item with a note and a photo, the notice is issu
 contractor signs and reports a fix with a photo, the inspector accepts it, the PDF prints."""
 
 import re
-import subprocess
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +11,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.notices.models import FixPhoto, Notice, NoticeStatus
 from tests.browser.conftest import assert_fits_and_passes_axe, log_in
-from tests.browser.test_checklist import answer, phone_photo
+from tests.browser.test_checklist import answer, pdf_text, phone_photo, start_lobby_check
 from tests.browser.test_uploads import long_side, phone
 
 
@@ -20,11 +19,7 @@ from tests.browser.test_uploads import long_side, phone
 def test_the_whole_loop_on_phones(browser, live_server, tmp_path, service_workers):
     context = phone(browser, service_workers)
     page = context.new_page()
-    log_in(page, live_server, "inspector")
-    page.get_by_role("link", name="开始抽检").click()
-    page.get_by_role("link", name="保洁服务").click()
-    page.get_by_role("link", name=re.compile("大堂")).click()
-    page.get_by_role("button", name="开始检查").click()
+    start_lobby_check(page, live_server)
     items = page.locator("li.item")
     failed = items.first
     answer(failed, "不合格")
@@ -67,12 +62,7 @@ def test_the_whole_loop_on_phones(browser, live_server, tmp_path, service_worker
     page.get_by_label("通过：已整改").check()
     page.get_by_role("button", name="提交验收结果").click()
     expect(page.get_by_text("已销号").first).to_be_visible()
-    pdf = page.request.get(f"{notice_url}.pdf")
-    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
-    (tmp_path / "n.pdf").write_bytes(pdf.body())
-    text = subprocess.run(
-        ["pdftotext", str(tmp_path / "n.pdf"), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    text = pdf_text(page, f"{notice_url}.pdf", tmp_path)
     assert "大堂地面有大片水渍" in text
     context.close()
 
