@@ -69,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.inspections import bp as inspections_bp
     from app.main import bp as main_bp
     from app.notices import bp as notices_bp
+    from app.notify import bp as notify_bp
     from app.plans import bp as plans_bp
 
     app.register_blueprint(main_bp)
@@ -79,6 +80,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(plans_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(assessments_bp)
+    app.register_blueprint(notify_bp)
 
     from app.cli import register_cli
     from app.logs import configure_logging

@@ -71,6 +71,8 @@ ACTION_LABELS = {
     "fix_rejected": _l("Fix rejected"),
     "notice_closed": _l("Notice closed"),
     "notice_overdue": _l("Notice overdue"),
+    "notice_opened": _l("First opened by the contractor"),
+    "message_delivered": _l("Message delivered"),
     "exit_warning": _l("Written exit warning issued"),
     "bulletin_published": _l("Bulletin published"),
     "bonus_added": _l("Bonus points added"),

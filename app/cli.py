@@ -1,5 +1,5 @@
 """Command-line tasks: `flask --app wsgi seed-demo`, `create-user`, `load-standards`,
-`backup`, `restore`."""
+`worker`, `backup`, `restore`."""
 
 from pathlib import Path
 
@@ -29,6 +29,18 @@ def register_cli(app: Flask) -> None:
             return
         seed_demo()
         click.echo("Demo organisation loaded. Log in as manager / demo12345.")
+
+    @app.cli.command("worker")
+    @click.option("--once", is_flag=True, help="One pass (jobs due, messages due), then exit.")
+    def worker_command(once):
+        """Run the clock (escalation, reminders, missed visits, certificates) and send the
+        outbox; stops on SIGTERM or Ctrl-C."""
+        from app.notify.worker import run_worker, work_once
+
+        if once:
+            click.echo(work_once())
+        else:
+            run_worker()
 
     @app.cli.command("backup")
     @click.option(

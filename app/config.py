@@ -23,6 +23,18 @@ class Defaults:
     LOGIN_FAILURE_WINDOW_MINUTES = 15
     CERTIFICATE_WARNING_DAYS = 30
     PASSWORD_HASH_METHOD = "scrypt"
+    PUBLIC_URL = "http://127.0.0.1:5000"  # the address links in e-mails and robot messages use
+    SMTP_HOST = ""  # no host: no e-mail; the inbox and robots still work
+    SMTP_PORT = 25
+    SMTP_USER = ""
+    SMTP_PASSWORD = ""
+    SMTP_FROM = "xunjian@localhost"
+    SMTP_STARTTLS = False
+    SMTP_SSL = False
+    ROBOT_HOSTS = ()  # besides the services' official hosts: e.g. an intranet gateway
+    ROBOT_MESSAGES_PER_MINUTE = 20
+    NOTIFY_GIVE_UP_HOURS = 24
+    WORKER_PAUSE_SECONDS = 5
 
 
 ENV_PREFIX = "XUNJIAN_"
@@ -33,7 +45,17 @@ ENV_KEYS = {
     "SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
     "PROXY_HOPS": "PROXY_HOPS",
     "UPLOAD_LIMIT_MB": "UPLOAD_LIMIT_MB",
+    "PUBLIC_URL": "PUBLIC_URL",
+    "SMTP_HOST": "SMTP_HOST",
+    "SMTP_PORT": "SMTP_PORT",
+    "SMTP_USER": "SMTP_USER",
+    "SMTP_PASSWORD": "SMTP_PASSWORD",
+    "SMTP_FROM": "SMTP_FROM",
+    "SMTP_STARTTLS": "SMTP_STARTTLS",
+    "SMTP_SSL": "SMTP_SSL",
+    "ROBOT_HOSTS": "ROBOT_HOSTS",
 }
+BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE", "SMTP_STARTTLS", "SMTP_SSL"}
 
 
 def load_config(app, overrides=None):
@@ -43,11 +65,15 @@ def load_config(app, overrides=None):
     for env_name, key in ENV_KEYS.items():
         value = os.environ.get(ENV_PREFIX + env_name)
         if value:
-            app.config[key] = value == "1" if key == "SESSION_COOKIE_SECURE" else value
+            app.config[key] = value == "1" if key in BOOLEAN_KEYS else value
     app.config["PROXY_HOPS"] = int(app.config["PROXY_HOPS"])
     if overrides:
         app.config.update(overrides)
     app.config["UPLOAD_LIMIT_MB"] = int(app.config["UPLOAD_LIMIT_MB"])
+    app.config["SMTP_PORT"] = int(app.config["SMTP_PORT"])
+    if isinstance(app.config["ROBOT_HOSTS"], str):
+        hosts = app.config["ROBOT_HOSTS"].split(",")
+        app.config["ROBOT_HOSTS"] = tuple(h.strip() for h in hosts if h.strip())
     app.config["MAX_CONTENT_LENGTH"] = app.config["UPLOAD_LIMIT_MB"] * 1024 * 1024
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 

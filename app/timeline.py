@@ -17,6 +17,7 @@ from app.catalog.models import Severity
 from app.feedback.models import ComplaintStatus
 from app.inspections.models import Status, Tier
 from app.notices.models import NoticeStatus, WarningReason
+from app.notify.models import Channel
 
 STATES_BY_OBJECT = {
     "notices": NoticeStatus,
@@ -123,7 +124,14 @@ def _policy_changes(detail: str) -> str:
     return "; ".join(changes)
 
 
+def _delivered(detail: str) -> str:
+    channel, _space, to = detail.partition(" ")
+    label = _("Inbox") if channel == "inbox" else _label_of(Channel, channel)
+    return _("%(channel)s to %(to)s", channel=label, to=to) if label else detail
+
+
 DETAILS = {
+    "message_delivered": _delivered,
     "inspection_submitted": _count_of_findings,
     "notice_drafted": _count_of_findings,
     "standards_imported": _import_counts,

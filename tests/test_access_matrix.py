@@ -37,6 +37,7 @@ from app.inspections.models import (
 )
 from app.inspections.recording import attach_photo
 from app.notices.models import ExitWarning, Notice, NoticeStatus
+from app.notify.models import Channel, Delivery, DeliveryStatus, Notification, Robot
 from app.photos import store_photo
 from app.plans.models import InspectionPlan
 from app.timeutil import local_today, month_of, utcnow
@@ -94,6 +95,12 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/admin/users"): ADMINS,
     (GET, "/admin/users/new"): ADMINS,
     (GET, "/admin/users/<int:user_id>/edit"): ADMINS,
+    # --- notifications
+    (GET, "/inbox"): LOGGED_IN,
+    (GET, "/inbox/<int:notification_id>"): {CONTRACTOR},  # the contractor user's own
+    (GET, "/account/notifications"): LOGGED_IN,
+    (GET, "/robots"): EDITORS | {CONTRACTOR, OTHER_CONTRACTOR},
+    (GET, "/admin/deliveries"): ADMINS,
     # --- standards catalogue
     (GET, "/catalog"): LOGGED_IN,
     (GET, "/catalog/block"): LOGGED_IN,
@@ -178,6 +185,12 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (POST, "/self-checks/new"): {CONTRACTOR, OTHER_CONTRACTOR},  # before its places change
     (POST, "/admin/users/new"): ADMINS,
     (POST, "/admin/users/<int:user_id>/edit"): ADMINS,
+    (POST, "/inbox/<int:notification_id>/read"): {CONTRACTOR},
+    (POST, "/inbox/read-all"): LOGGED_IN,
+    (POST, "/account/notifications"): LOGGED_IN,
+    (POST, "/robots"): EDITORS | {CONTRACTOR, OTHER_CONTRACTOR},
+    (POST, "/robots/<int:robot_id>/delete"): EDITORS | {CONTRACTOR},  # its own company's
+    (POST, "/admin/deliveries/<int:delivery_id>/resend"): ADMINS,
     (POST, "/admin/users/<int:user_id>/unlock"): ADMINS,
     (POST, "/catalog/lines/new"): EDITORS,
     (POST, "/catalog/lines/<int:line_id>/edit"): EDITORS,
@@ -320,6 +333,7 @@ POSTED: dict[tuple[str, str], dict[str, str]] = {
 # Routes whose object is gone once the first allowed role has used them: later roles, all
 # allowed by the table, are not called.
 ONCE = {
+    (POST, "/robots/<int:robot_id>/delete"),
     (POST, "/notices/<int:notice_id>/items/<int:item_id>/remove"),
     (POST, "/guest/<token>/photos/<int:photo_id>/delete"),
     (POST, "/inspections/photos/<int:photo_id>/delete"),
@@ -388,6 +402,24 @@ def build_world() -> dict:
     plans = db.session.scalars(sa.select(InspectionPlan).order_by(InspectionPlan.id)).all()
     patrol = next(plan for plan in plans if plan.stops and inspector in plan.inspectors)
     survey_plan = next(plan for plan in plans if plan.is_survey)
+    robot = Robot(
+        contractor_id=own.id,
+        service=Channel.WECOM,
+        name="安泰物业群",
+        webhook="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=matrix",
+    )
+    db.session.add(robot)
+    notification = _first(
+        sa.select(Notification).where(Notification.user_id == users["contractor"].id)
+    )
+    failed = Delivery(
+        event_id=notification.event_id,
+        channel=Channel.EMAIL,
+        user_id=notification.user_id,
+        address="contractor@example.com",
+        status=DeliveryStatus.FAILED,
+    )
+    db.session.add(failed)
     db.session.commit()
     staff = next(member for member in own.staff if member.certificates)
     return {
@@ -433,6 +465,9 @@ def build_world() -> dict:
         "guest_inspection_id": external.id,
         "guest_item_id": external.items[0].id,
         "guest_photo_id": guest_photo.id,
+        "notification_id": notification.id,
+        "robot_id": robot.id,
+        "delivery_id": failed.id,
     }
 
 

@@ -2,11 +2,16 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
+from app.auth.models import Role
 from app.catalog.models import SiteKind
 from app.catalog.sites import placement_error, site_tree
 from app.catalog.staff import certificate_alerts
-from app.timeutil import local_today
+from app.extensions import db
+from app.notify.clock import run_due_jobs
+from app.notify.models import Notification
+from app.timeutil import local_today, utcnow
 
 
 def test_expired_and_expiring_certificates_are_told_apart(make_certificate):
@@ -103,3 +108,15 @@ def test_a_site_with_floors_cannot_become_an_area(make_site):
     make_site("三层", SiteKind.FLOOR, building)
 
     assert placement_error(SiteKind.AREA, compound, moving=building) is not None
+
+
+def test_the_worker_tells_the_contractor_of_a_certificate_about_to_expire(
+    make_certificate, make_user
+):
+    soon = make_certificate(expires_in_days=10)
+    make_certificate(contractor=soon.staff_member.contractor, expires_in_days=90)
+    user = make_user(Role.CONTRACTOR, contractor=soon.staff_member.contractor)
+    run_due_jobs()
+    run_due_jobs(utcnow() + timedelta(hours=7))
+    (note,) = db.session.scalars(sa.select(Notification)).all()
+    assert note.user_id == user.id and note.event.params["staff"] == soon.staff_member.name

@@ -17,6 +17,8 @@ from app.feedback.models import Rating
 from app.feedback.surveys import record_answer as record_answer_to_survey
 from app.inspections.models import Answer, Scope, Status, Tier
 from app.inspections.recording import record_answer, submit
+from app.notify.clock import run_due_jobs
+from app.notify.models import Event, EventKind, Notification
 from app.plans.models import InspectionPlan, PlanStop, VisitState
 from app.plans.recurrence import Recurrence, Rule, current_due, due_dates, open_until
 from app.plans.tracking import (
@@ -26,7 +28,7 @@ from app.plans.tracking import (
     start_visit,
     visits_between,
 )
-from app.timeutil import local_today
+from app.timeutil import local_today, utcnow
 from tests.conftest import login
 
 # --- recurrence ------------------------------------------------------------------------
@@ -397,3 +399,13 @@ def test_a_survey_plan_is_opened_each_quarter_and_missed_when_not(
     db.session.expire_all()
     (visit,) = visits_between(due, due, today, plans=[plan])
     assert visit.state == VisitState.DONE
+
+
+def test_the_worker_tells_the_team_and_managers_of_each_missed_visit_once(route, make_user):
+    manager = make_user(Role.MANAGER)
+    run_due_jobs()
+    run_due_jobs(utcnow() + timedelta(hours=2))
+    missed = db.session.scalars(sa.select(Event).where(Event.kind == EventKind.VISIT_MISSED)).all()
+    assert len(missed) == 6, "three days, two places, each once"
+    heard = {n.user_id for n in db.session.scalars(sa.select(Notification))}
+    assert heard == {route["inspector"].id, route["partner"].id, manager.id}

@@ -31,6 +31,8 @@ WRITTEN = {
     "fix_rejected": ("notices", None, "acknowledged", "地面排水：仍有积水"),
     "notice_closed": ("notices", "acknowledged", "closed", ""),
     "notice_overdue": ("notices", None, "issued", "2026-11-30 17:00"),
+    "notice_opened": ("notices", None, None, ""),
+    "message_delivered": ("notices", None, None, "wecom 安泰物业群"),
     "exit_warning": ("notices", None, "acknowledged", "退出警告〔2026〕第001号 rejected_twice"),
     "bulletin_published": ("bulletins", "draft", "published", ""),
     "bonus_added": ("contractor_scores", None, None, "2026-10 · +2 · 保洁服务 · 表扬 · 锦旗"),

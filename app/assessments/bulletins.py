@@ -10,10 +10,12 @@ from flask import current_app
 from app.assessments.models import Bulletin, BulletinStatus
 from app.assessments.monthly import assess_month, policy
 from app.audit import record_event
-from app.catalog.models import ServiceLine, Severity
+from app.catalog.models import Contractor, ServiceLine, Severity
 from app.extensions import db
 from app.inspections.models import Inspection, Status
 from app.notices.models import Notice, NoticeStatus
+from app.notify.events import announce, contractor_users, path_for
+from app.notify.models import EventKind
 from app.plans.tracking import month_figures
 from app.timeutil import as_utc, local_today, month_bounds, shift_month, utcnow
 
@@ -172,6 +174,17 @@ def publish(bulletin: Bulletin, user, pdf_from_data) -> None:
         to_state=BulletinStatus.PUBLISHED.value,
         detail=bulletin.month,
         actor=user,
+    )
+    companies = list(
+        db.session.scalars(sa.select(Contractor.id).where(Contractor.active.is_(True)))
+    )
+    announce(
+        EventKind.BULLETIN_PUBLISHED,
+        {"month": bulletin.month},
+        path_for("assessments.bulletin", month=bulletin.month),
+        users=[u for c in companies for u in contractor_users(c)],
+        robots_of=companies,
+        about=bulletin,
     )
 
 

@@ -47,6 +47,9 @@ class User(UserMixin, db.Model):
         sa.ForeignKey("contractors.id"), nullable=True, index=True
     )
     phone: Mapped[str] = mapped_column(sa.String(32), nullable=False, default="")
+    email: Mapped[str] = mapped_column(
+        sa.String(255), nullable=False, default="", server_default=""
+    )
     active: Mapped[bool] = mapped_column(nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, default=utcnow

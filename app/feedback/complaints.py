@@ -24,6 +24,8 @@ from app.inspections.models import (
 )
 from app.inspections.recording import submit
 from app.notices.lifecycle import draft_notices
+from app.notify.events import SUPERVISION_TEAM, announce, managers, path_for
+from app.notify.models import EventKind
 from app.photos import store_photo
 from app.timeutil import utcnow
 from app.tokens import new_token, token_hash
@@ -80,6 +82,14 @@ def file_complaint(
     db.session.add(complaint)
     db.session.flush()
     record_event("complaint_filed", complaint, to_state=complaint.status.value, actor=logged_by)
+    announce(
+        EventKind.COMPLAINT_RECEIVED,
+        {"reference": complaint.reference, "subject": complaint.subject},
+        path_for("feedback.complaint", complaint_id=complaint.id),
+        users=managers(),
+        robots_of=[SUPERVISION_TEAM],
+        about=complaint,
+    )
     return complaint, token
 
 

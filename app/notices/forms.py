@@ -45,6 +45,10 @@ class PolicyForm(FlaskForm):
         _l("Rejected fixes of one finding before a written exit warning"),
         validators=[DataRequired(), NumberRange(min=1, max=10)],
     )
+    reminder_hours = IntegerField(
+        _l("Hours before a deadline that the contractor is reminded"),
+        validators=[DataRequired(), NumberRange(min=1, max=720)],
+    )
 
 
 class RuleForm(FlaskForm):

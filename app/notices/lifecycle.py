@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.audit import record_event
+from app.audit import AuditEvent, record_event
 from app.auth.access import SUPERVISORS
 from app.auth.models import Role, User
 from app.extensions import db
@@ -27,6 +27,13 @@ from app.notices.models import (
     WarningReason,
 )
 from app.notices.numbering import next_serial
+from app.notices.telling import (
+    tell_fix_rejected,
+    tell_fix_reported,
+    tell_issued,
+    tell_overdue,
+    tell_warning,
+)
 from app.photos import store_photo
 from app.timeutil import LOCAL_TZ, as_utc, utcnow
 
@@ -159,6 +166,7 @@ def issue(notice: Notice, user: User, now: datetime | None = None) -> None:
     _event(
         notice, "notice_issued", user, now, before=NoticeStatus.DRAFT.value, detail=notice.number
     )
+    tell_issued(notice)
 
 
 def _contractors_own(notice: Notice, user: User) -> None:
@@ -166,6 +174,22 @@ def _contractors_own(notice: Notice, user: User) -> None:
         user.role == Role.CONTRACTOR and user.contractor_id == notice.contractor_id,
         _("Only the contractor's own users can do this."),
     )
+
+
+def note_first_opening(notice: Notice, user: User) -> bool:
+    """Record when one of the contractor's users first opened the issued notice (proof it
+    reached them); True if this was that first time."""
+    if user.role != Role.CONTRACTOR or notice.status == NoticeStatus.DRAFT:
+        return False
+    opened = sa.select(AuditEvent.id).where(
+        AuditEvent.object_type == "notices",
+        AuditEvent.object_id == notice.id,
+        AuditEvent.action == "notice_opened",
+    )
+    if db.session.scalar(opened) is not None:
+        return False
+    record_event("notice_opened", notice, actor=user)
+    return True
 
 
 def acknowledge(notice: Notice, user: User, now: datetime | None = None) -> None:
@@ -207,6 +231,7 @@ def report_fix(
     item.status = ItemStatus.FIX_REPORTED
     item.fix_note, item.fix_reported_at, item.fix_reported_by = note, now, user
     _event(notice, "fix_reported", user, now, detail=item.finding.title)
+    tell_fix_reported(item)
 
 
 def accept_fix(item: NoticeItem, user: User, now: datetime | None = None) -> None:
@@ -241,6 +266,7 @@ def reject_fix(
     item.deadline = new_deadline
     item.verified_at, item.verified_by = now, user
     _event(item.notice, "fix_rejected", user, now, detail=f"{item.finding.title}：{reason}")
+    tell_fix_rejected(item)
     if item.rejections >= policy().warning_after_rejections:
         return raise_warning(
             item.notice, WarningReason.REJECTED_TWICE, now, item=item, detail=reason
@@ -279,6 +305,7 @@ def raise_warning(
         detail=f"{warning.number} {reason.value}",
         at=now,
     )
+    tell_warning(warning)
     return warning
 
 
@@ -302,6 +329,7 @@ def escalate(now: datetime | None = None) -> tuple[list[Notice], list[ExitWarnin
                 at=now,
                 detail=f"{notice.next_deadline().astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}",
             )
+            tell_overdue(notice)
             marked.append(notice)
         if now - notice.next_deadline() >= limit:
             warning = raise_warning(notice, WarningReason.LONG_OVERDUE, now, detail=notice.number)

@@ -201,11 +201,14 @@ class NoticePolicy(db.Model):
     __table_args__ = (
         sa.CheckConstraint("overdue_warning_days > 0", name="overdue_days"),
         sa.CheckConstraint("warning_after_rejections > 0", name="rejections"),
+        sa.CheckConstraint("reminder_hours > 0", name="reminder_hours"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     overdue_warning_days: Mapped[int] = mapped_column(nullable=False, default=7)
     warning_after_rejections: Mapped[int] = mapped_column(nullable=False, default=2)
+    # how long before a deadline the contractor is reminded
+    reminder_hours: Mapped[int] = mapped_column(nullable=False, default=24, server_default="24")
 
 
 class ExitWarning(db.Model):

@@ -28,6 +28,7 @@ from app.notices.lifecycle import (
     draft_notices,
     findings_without_notice,
     issue,
+    note_first_opening,
     reject_fix,
     remove_item,
     report_fix,
@@ -169,6 +170,8 @@ def notice(notice_id: int):
         if notice.status == NoticeStatus.DRAFT and current_user.role in SUPERVISORS
         else []
     )
+    if note_first_opening(notice, current_user._get_current_object()):
+        db.session.commit()
     return render_template(
         "notices/detail.html",
         deadline_form=deadline_form,

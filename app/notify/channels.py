@@ -1,0 +1,126 @@
+"""Sending one message: e-mail over SMTP, or a group robot of 企业微信, 钉钉 or 飞书.
+
+The robots answer HTTP 200 with an error code in the body, so the body decides. Only the
+services' official hosts, or hosts an administrator allows (XUNJIAN_ROBOT_HOSTS, for an
+intranet gateway), are ever called. A webhook address is a secret: no error names it.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import smtplib
+import ssl
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from email.message import EmailMessage
+
+from flask import current_app
+
+from app.notify.models import Channel, Robot
+
+OFFICIAL_HOSTS = {
+    Channel.WECOM: {"qyapi.weixin.qq.com"},
+    Channel.DINGTALK: {"oapi.dingtalk.com"},
+    Channel.FEISHU: {"open.feishu.cn", "open.larksuite.com"},
+}
+# Codes with which a robot says "too many messages just now": wait, don't count it a failure.
+RATE_LIMITED = {
+    Channel.WECOM: {45009},
+    Channel.DINGTALK: {130101, 410100},
+    Channel.FEISHU: {9499, 11232},
+}
+TIMEOUT_SECONDS = 15
+
+
+class SendFailed(Exception):
+    """The message did not go; the text says why (never the webhook address)."""
+
+
+class RateLimited(SendFailed):
+    """The service asks us to slow down."""
+
+
+def send_email(address: str, text: str) -> None:
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["SMTP_FROM"]
+    message["To"] = address
+    message["Subject"] = text.split("\n", 1)[0][:120]
+    message.set_content(text)
+    try:
+        if config["SMTP_SSL"]:
+            smtp = smtplib.SMTP_SSL(
+                config["SMTP_HOST"],
+                config["SMTP_PORT"],
+                timeout=TIMEOUT_SECONDS,
+                context=ssl.create_default_context(),
+            )
+        else:
+            smtp = smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=TIMEOUT_SECONDS)
+        with smtp:
+            if config["SMTP_STARTTLS"]:
+                smtp.starttls(context=ssl.create_default_context())
+            if config["SMTP_USER"]:
+                smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        raise SendFailed(f"SMTP: {error}") from None
+
+
+def robot_host_allowed(service: Channel, webhook: str) -> bool:
+    parts = urllib.parse.urlsplit(webhook)
+    allowed = set(current_app.config["ROBOT_HOSTS"])
+    if parts.netloc in allowed or parts.hostname in allowed:
+        return parts.scheme in ("http", "https")
+    return parts.scheme == "https" and parts.hostname in OFFICIAL_HOSTS[service]
+
+
+def send_robot(robot: Robot, text: str) -> None:
+    if not robot_host_allowed(robot.service, robot.webhook):
+        raise SendFailed("host not allowed")
+    url, body = _signed(robot, text, now=time.time())
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body, ensure_ascii=False).encode(),
+        headers={"Content-Type": "application/json; charset=utf-8"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+            answer = json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        if error.code == 429:
+            raise RateLimited("HTTP 429") from None
+        raise SendFailed(f"HTTP {error.code}") from None
+    except (OSError, ValueError) as error:
+        raise SendFailed(type(error).__name__) from None
+    code = answer.get("errcode", answer.get("code", answer.get("StatusCode", -1)))
+    if code in RATE_LIMITED[robot.service]:
+        raise RateLimited(f"{code} {answer.get('errmsg', answer.get('msg', ''))}")
+    if code != 0:
+        raise SendFailed(f"{code} {answer.get('errmsg', answer.get('msg', ''))}")
+
+
+def _signed(robot: Robot, text: str, now: float) -> tuple[str, dict]:
+    """The address and body for the robot's service, signed where the service asks."""
+    if robot.service == Channel.FEISHU:
+        body = {"msg_type": "text", "content": {"text": text}}
+        if robot.secret:
+            timestamp = str(int(now))
+            key = f"{timestamp}\n{robot.secret}".encode()
+            sign = base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
+            body.update(timestamp=timestamp, sign=sign)
+        return robot.webhook, body
+    body = {"msgtype": "text", "text": {"content": text}}
+    if robot.service == Channel.DINGTALK and robot.secret:
+        timestamp = str(int(now * 1000))
+        digest = hmac.new(
+            robot.secret.encode(), f"{timestamp}\n{robot.secret}".encode(), hashlib.sha256
+        ).digest()
+        sign = urllib.parse.quote_plus(base64.b64encode(digest))
+        joiner = "&" if "?" in robot.webhook else "?"
+        return f"{robot.webhook}{joiner}timestamp={timestamp}&sign={sign}", body
+    return robot.webhook, body

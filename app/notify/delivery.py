@@ -1,0 +1,188 @@
+"""The worker's half of the outbox: claim due deliveries, send each, record every attempt.
+
+A claim is a lease (`claimed_until`) taken with SKIP LOCKED on PostgreSQL, so two workers never
+hold the same message; a worker killed mid-batch leaves leases that run out, and the messages
+are sent by the next pass. Failures wait longer each time and are given up after a day; a robot
+gets at most its services' pace (about 20 a minute) and is paused, not failed, when it asks."""
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.audit import record_event
+from app.extensions import db
+from app.notify.channels import RateLimited, SendFailed, send_email, send_robot
+from app.notify.events import message_for_outside
+from app.notify.models import Channel, Delivery, DeliveryAttempt, DeliveryStatus
+from app.timeutil import as_utc, utcnow
+
+BATCH = 50
+LEASE = timedelta(minutes=2)
+FIRST_PAUSE = timedelta(seconds=30)
+LONGEST_PAUSE = timedelta(hours=1)
+PACE_WINDOW = timedelta(minutes=1)
+
+
+@dataclass
+class Pass:
+    """What one pass over the outbox did."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    paced: int = 0
+    failing: set = field(default_factory=set)  # targets that failed in this pass
+
+    @property
+    def touched(self) -> int:
+        return self.sent + self.retrying + self.failed + self.paced
+
+
+def claim(now: datetime, token: str, limit: int = BATCH) -> list[int]:
+    """Lease up to `limit` due deliveries to this pass (`token`); commit the lease."""
+    free = sa.or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now)
+    ids = list(
+        db.session.scalars(
+            sa.select(Delivery.id)
+            .where(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now, free)
+            .order_by(Delivery.next_attempt_at, Delivery.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if ids:
+        db.session.execute(
+            sa.update(Delivery)
+            .where(Delivery.id.in_(ids))
+            .values(claimed_until=now + LEASE, claimed_by=token)
+        )
+    db.session.commit()
+    return ids
+
+
+def deliver_due(now: datetime | None = None) -> Pass:
+    """Send what is due now; one failing target does not hold up the others."""
+    done = Pass()
+    token = secrets.token_hex(8)
+    for delivery_id in claim(now or utcnow(), token):
+        if _still_ours(delivery_id, token):
+            deliver(db.session.get(Delivery, delivery_id), done)
+    return done
+
+
+def _still_ours(delivery_id: int, token: str) -> bool:
+    """Renew this pass's lease just before sending. A lease that ran out while earlier
+    messages of the batch were slow may have gone to another worker: then it is theirs."""
+    now = utcnow()
+    renewed = db.session.execute(
+        sa.update(Delivery)
+        .where(
+            Delivery.id == delivery_id,
+            Delivery.claimed_by == token,
+            Delivery.claimed_until >= now,
+            Delivery.status == DeliveryStatus.PENDING,
+        )
+        .values(claimed_until=now + LEASE)
+    ).rowcount
+    db.session.commit()
+    return renewed == 1
+
+
+def deliver(delivery: Delivery, done: Pass) -> None:
+    now = utcnow()
+    target = ("robot", delivery.robot_id) if delivery.robot_id else ("smtp",)
+    if target in done.failing:
+        _wait(delivery, now + FIRST_PAUSE)
+        done.retrying += 1
+    elif delivery.robot_id and (free_at := _robot_free_at(delivery.robot_id, now)):
+        _wait(delivery, free_at)
+        done.paced += 1
+    else:
+        _attempt(delivery, now, target, done)
+    delivery.claimed_until = None
+    db.session.commit()
+
+
+def _attempt(delivery: Delivery, now: datetime, target: tuple, done: Pass) -> None:
+    text = message_for_outside(delivery.event)
+    try:
+        if delivery.channel == Channel.EMAIL:
+            send_email(delivery.address, text)
+        else:
+            send_robot(delivery.robot, text)
+    except RateLimited as error:
+        _record(delivery, now, ok=False, error=str(error))
+        _wait(delivery, now + PACE_WINDOW)
+        done.paced += 1
+        return
+    except SendFailed as error:
+        _record(delivery, now, ok=False, error=str(error))
+        done.failing.add(target)
+        delivery.attempts += 1
+        give_up = timedelta(hours=current_app.config["NOTIFY_GIVE_UP_HOURS"])
+        if now - as_utc(delivery.created_at) >= give_up:
+            delivery.status = DeliveryStatus.FAILED
+            done.failed += 1
+        else:
+            pause = min(FIRST_PAUSE * 2 ** (delivery.attempts - 1), LONGEST_PAUSE)
+            _wait(delivery, now + pause)
+            done.retrying += 1
+        return
+    _record(delivery, now, ok=True)
+    delivery.status, delivery.sent_at, delivery.last_error = DeliveryStatus.SENT, now, ""
+    done.sent += 1
+    event = delivery.event
+    if event.object_type:
+        record_event(
+            "message_delivered",
+            object_type=event.object_type,
+            object_id=event.object_id,
+            detail=f"{delivery.channel.value} {_recipient(delivery)}",
+            at=now,
+        )
+
+
+def _recipient(delivery: Delivery) -> str:
+    if delivery.robot is not None:
+        return delivery.robot.name
+    return delivery.user.display_name if delivery.user else delivery.address
+
+
+def _record(delivery: Delivery, now: datetime, ok: bool, error: str = "") -> None:
+    delivery.tries.append(
+        DeliveryAttempt(robot_id=delivery.robot_id, at=now, ok=ok, error=error[:1000])
+    )
+    if not ok:
+        delivery.last_error = error[:1000]
+
+
+def _wait(delivery: Delivery, until: datetime) -> None:
+    delivery.next_attempt_at = until
+
+
+def _robot_free_at(robot_id: int, now: datetime) -> datetime | None:
+    """When the robot may take another message, if its pace is used up this minute."""
+    pace = current_app.config["ROBOT_MESSAGES_PER_MINUTE"]
+    recent = list(
+        db.session.scalars(
+            sa.select(DeliveryAttempt.at)
+            .where(DeliveryAttempt.robot_id == robot_id, DeliveryAttempt.at > now - PACE_WINDOW)
+            .order_by(DeliveryAttempt.at.desc())
+            .limit(pace)
+        )
+    )
+    if len(recent) < pace:
+        return None
+    return as_utc(recent[-1]) + PACE_WINDOW
+
+
+def send_again(delivery: Delivery) -> None:
+    """An administrator puts a failed message back in the outbox, for another day of tries."""
+    now = utcnow()
+    delivery.status = DeliveryStatus.PENDING
+    delivery.created_at = delivery.next_attempt_at = now
+    delivery.attempts = 0
+    delivery.claimed_until = None

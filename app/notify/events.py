@@ -1,0 +1,183 @@
+"""Telling people: an event becomes an inbox entry for each user who hears of it, an e-mail
+to those who want one, and a message to the group robots concerned. All of it is added to the
+session of the change that causes it, so a rolled-back change tells nobody anything."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from app.audit import record_event
+from app.auth.models import Role, User
+from app.extensions import db
+from app.notify.models import (
+    Channel,
+    Delivery,
+    EmailChoice,
+    Event,
+    EventKind,
+    Notification,
+    Robot,
+)
+from app.timeutil import LOCAL_TZ, as_utc
+
+SUPERVISION_TEAM = None  # the robots with no contractor are the supervision team's
+
+
+def announce(
+    kind: EventKind,
+    params: dict,
+    path: str,
+    *,
+    users: list[User],
+    robots_of: list[int | None] = (),
+    about=None,
+    key: str | None = None,
+) -> Event | None:
+    """Tell `users` (inbox, and e-mail if they want it) and the robots of the contractors in
+    `robots_of` (None: the supervision team's). With a `key` already used, nothing happens."""
+    if key and db.session.scalar(sa.select(Event.id).where(Event.key == key)):
+        return None
+    event = Event(
+        kind=kind,
+        params=params,
+        path=path,
+        key=key,
+        object_type=type(about).__tablename__ if about is not None else None,
+        object_id=about.id if about is not None else None,
+    )
+    db.session.add(event)
+    recipients = {user.id: user for user in users if user is not None and user.active}
+    email_on = bool(current_app.config.get("SMTP_HOST"))
+    refused = _email_refusals(list(recipients), kind) if email_on else set()
+    for user in recipients.values():
+        db.session.add(Notification(event=event, user_id=user.id))
+        if email_on and user.email and user.id not in refused:
+            db.session.add(
+                Delivery(event=event, channel=Channel.EMAIL, user_id=user.id, address=user.email)
+            )
+    for robot in _robots(robots_of):
+        db.session.add(Delivery(event=event, channel=robot.service, robot_id=robot.id))
+    if about is not None and recipients:
+        names = "、".join(user.display_name for user in recipients.values())
+        record_event("message_delivered", about, detail=f"inbox {names}"[:2000])
+    return event
+
+
+def _email_refusals(user_ids: list[int], kind: EventKind) -> set[int]:
+    if not user_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(EmailChoice.user_id).where(
+                EmailChoice.user_id.in_(user_ids),
+                EmailChoice.kind == kind,
+                EmailChoice.wanted.is_(False),
+            )
+        )
+    )
+
+
+def _robots(contractor_ids) -> list[Robot]:
+    wanted = list(dict.fromkeys(contractor_ids))
+    if not wanted:
+        return []
+    companies = [c for c in wanted if c is not None]
+    where = Robot.contractor_id.in_(companies) if companies else sa.false()
+    if SUPERVISION_TEAM in wanted:
+        where = sa.or_(where, Robot.contractor_id.is_(None))
+    return list(db.session.scalars(sa.select(Robot).where(Robot.active.is_(True), where)))
+
+
+# --- who hears ---------------------------------------------------------------------------
+
+
+def contractor_users(contractor_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User).where(User.contractor_id == contractor_id, User.active.is_(True))
+        )
+    )
+
+
+def managers() -> list[User]:
+    return list(
+        db.session.scalars(sa.select(User).where(User.role == Role.MANAGER, User.active.is_(True)))
+    )
+
+
+# --- what they read ----------------------------------------------------------------------
+
+
+def local_time(value: datetime | str | None) -> str:
+    """A moment in the bureau's time, as the messages print it."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return f"{as_utc(value).astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}"
+
+
+def event_text(event: Event) -> str:
+    """The event in a sentence, in the reader's language."""
+    p = dict(event.params)
+    for name in ("deadline", "new_deadline"):
+        if name in p:
+            p[name] = local_time(p[name])
+    texts = {
+        EventKind.NOTICE_ISSUED: lambda: _(
+            "Rectification notice %(number)s is issued to %(contractor)s: put %(n)s findings "
+            "right by %(deadline)s.",
+            **p,
+        ),
+        EventKind.DEADLINE_NEAR: lambda: _(
+            "Rectification notice %(number)s falls due at %(deadline)s; %(n)s findings still "
+            "wait for a fix.",
+            **p,
+        ),
+        EventKind.NOTICE_OVERDUE: lambda: _(
+            "Rectification notice %(number)s of %(contractor)s is overdue (deadline %(deadline)s).",
+            **p,
+        ),
+        EventKind.FIX_REPORTED: lambda: _(
+            "%(contractor)s reports a fix under %(number)s: %(title)s. Verify it on site.", **p
+        ),
+        EventKind.FIX_REJECTED: lambda: _(
+            "A fix under %(number)s is sent back: %(title)s. Reason: %(reason)s. New deadline "
+            "%(new_deadline)s.",
+            **p,
+        ),
+        EventKind.EXIT_WARNING: lambda: _(
+            "Written exit warning %(number)s to %(contractor)s, under notice %(notice)s.", **p
+        ),
+        EventKind.COMPLAINT_RECEIVED: lambda: _(
+            "Complaint %(reference)s received: %(subject)s", **p
+        ),
+        EventKind.VISIT_MISSED: lambda: _(
+            "Planned inspection missed: %(plan)s, due %(due)s, %(place)s.", **p
+        ),
+        EventKind.BULLETIN_PUBLISHED: lambda: _(
+            "The monthly bulletin for %(month)s is published.", **p
+        ),
+        EventKind.CERTIFICATE_EXPIRING: lambda: _(
+            "%(kind)s of %(staff)s (%(contractor)s) expires on %(date)s.", **p
+        ),
+    }
+    return texts[event.kind]()
+
+
+def path_for(endpoint: str, **values) -> str:
+    """An address in the app, also outside a request (the worker, cron, tests)."""
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+def public_link(event: Event) -> str:
+    return current_app.config["PUBLIC_URL"].rstrip("/") + event.path
+
+
+def message_for_outside(event: Event) -> str:
+    """What an e-mail or a robot says: the sentence in the bureau's language, and the link."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return f"{event_text(event)}\n{public_link(event)}"

@@ -1,0 +1,193 @@
+"""The inbox, each user's e-mail choices, group robots and the administrators' delivery page."""
+
+import sqlalchemy as sa
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.auth.access import ADMINS, EDITORS, role_required
+from app.auth.models import Role
+from app.catalog.models import Contractor
+from app.extensions import db
+from app.notify import bp
+from app.notify.channels import robot_host_allowed
+from app.notify.delivery import send_again
+from app.notify.events import event_text
+from app.notify.forms import EmailForm, RobotForm
+from app.notify.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    EmailChoice,
+    EventKind,
+    Notification,
+    Robot,
+)
+from app.timeutil import utcnow
+
+PER_PAGE = 30
+ROBOT_KEEPERS = (*EDITORS, Role.CONTRACTOR)
+
+
+@bp.app_template_global()
+def unread_count() -> int:
+    """The user's unread notifications, for the bell on every page: one query a request."""
+    if not current_user.is_authenticated:
+        return 0
+    if "unread_count" not in g:
+        g.unread_count = db.session.scalar(
+            sa.select(sa.func.count(Notification.id)).where(
+                Notification.user_id == current_user.id, Notification.read_at.is_(None)
+            )
+        )
+    return g.unread_count
+
+
+def _mine():
+    return sa.select(Notification).where(Notification.user_id == current_user.id)
+
+
+@bp.get("/inbox")
+@login_required
+def inbox():
+    page = db.paginate(_mine().order_by(Notification.id.desc()), per_page=PER_PAGE, error_out=False)
+    return render_template("notify/inbox.html", page=page, text_of=event_text)
+
+
+@bp.get("/inbox/<int:notification_id>")
+@login_required
+def open_notification(notification_id: int):
+    """Mark the notification read and go to what it is about."""
+    notification = db.session.scalar(_mine().where(Notification.id == notification_id))
+    if notification is None:
+        abort(404)
+    notification.read_at = notification.read_at or utcnow()
+    db.session.commit()
+    return redirect(notification.event.path)
+
+
+@bp.post("/inbox/<int:notification_id>/read")
+@login_required
+def mark_read(notification_id: int):
+    notification = db.session.scalar(_mine().where(Notification.id == notification_id))
+    if notification is None:
+        abort(404)
+    notification.read_at = notification.read_at or utcnow()
+    db.session.commit()
+    return redirect(url_for("notify.inbox", page=request.args.get("page", 1, type=int)))
+
+
+@bp.post("/inbox/read-all")
+@login_required
+def mark_all_read():
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+    flash(_("Everything is marked read."), "success")
+    return redirect(url_for("notify.inbox"))
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+@login_required
+def settings():
+    """The user's e-mail address, and which kinds of event also come by e-mail."""
+    me = current_user._get_current_object()
+    form = EmailForm(obj=me)
+    choices = {
+        c.kind: c.wanted
+        for c in db.session.scalars(sa.select(EmailChoice).where(EmailChoice.user_id == me.id))
+    }
+    if form.validate_on_submit():
+        me.email = (form.email.data or "").strip()
+        wanted = set(request.form.getlist("email_kinds"))
+        for kind in EventKind:
+            choice = db.session.get(EmailChoice, (me.id, kind)) or EmailChoice(
+                user_id=me.id, kind=kind
+            )
+            choice.wanted = kind.value in wanted
+            db.session.add(choice)
+        db.session.commit()
+        flash(_("Your notification choices are saved."), "success")
+        return redirect(url_for("notify.settings"))
+    return render_template(
+        "notify/settings.html", form=form, kinds=list(EventKind), choices=choices
+    ), (422 if request.method == "POST" else 200)
+
+
+def _robot_owners() -> list[tuple[int, str]]:
+    """Whose group a robot may serve: a contractor's user only its own company."""
+    if current_user.role == Role.CONTRACTOR:
+        return [(current_user.contractor_id, current_user.contractor.short_name)]
+    companies = db.session.scalars(
+        sa.select(Contractor).where(Contractor.active.is_(True)).order_by(Contractor.name)
+    )
+    return [(0, _("Supervision team")), *((c.id, c.short_name) for c in companies)]
+
+
+def _robots_query():
+    query = sa.select(Robot).order_by(Robot.contractor_id.is_not(None), Robot.id)
+    if current_user.role == Role.CONTRACTOR:
+        query = query.where(Robot.contractor_id == current_user.contractor_id)
+    return query
+
+
+@bp.route("/robots", methods=["GET", "POST"])
+@role_required(*ROBOT_KEEPERS)
+def robots():
+    form = RobotForm(owners=_robot_owners())
+    if form.validate_on_submit():
+        service = Channel(form.service.data)
+        if not robot_host_allowed(service, form.webhook.data):
+            form.webhook.errors.append(
+                _("Use the address the service gives (https, its own host).")
+            )
+        else:
+            db.session.add(
+                Robot(
+                    service=service,
+                    contractor_id=form.owner.data or None,
+                    name=form.name.data.strip(),
+                    webhook=form.webhook.data.strip(),
+                    secret=(form.secret.data or "").strip(),
+                )
+            )
+            db.session.commit()
+            flash(_("Robot saved. Messages for this group now go to it."), "success")
+            return redirect(url_for("notify.robots"))
+    return render_template(
+        "notify/robots.html", form=form, robots=db.session.scalars(_robots_query()).all()
+    ), (422 if request.method == "POST" else 200)
+
+
+@bp.post("/robots/<int:robot_id>/delete")
+@role_required(*ROBOT_KEEPERS)
+def delete_robot(robot_id: int):
+    robot = db.session.scalar(_robots_query().where(Robot.id == robot_id)) or abort(404)
+    db.session.delete(robot)
+    db.session.commit()
+    flash(_("Robot removed."), "success")
+    return redirect(url_for("notify.robots"))
+
+
+@bp.get("/admin/deliveries")
+@role_required(*ADMINS)
+def deliveries():
+    status = request.args.get("status", "failed")
+    query = sa.select(Delivery).order_by(Delivery.id.desc())
+    if status in DeliveryStatus._value2member_map_:
+        query = query.where(Delivery.status == DeliveryStatus(status))
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    return render_template("notify/deliveries.html", page=page, status=status, text_of=event_text)
+
+
+@bp.post("/admin/deliveries/<int:delivery_id>/resend")
+@role_required(*ADMINS)
+def resend(delivery_id: int):
+    delivery = db.session.get(Delivery, delivery_id) or abort(404)
+    send_again(delivery)
+    db.session.commit()
+    flash(_("Put back in the outbox; the worker sends it shortly."), "success")
+    return redirect(url_for("notify.deliveries"))

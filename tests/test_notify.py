@@ -1,0 +1,334 @@
+"""Notifications with real parts: a local SMTP server receives the mail, a local HTTP server
+speaking the robots' APIs (signatures checked, error codes, rate limits) receives the rest."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.audit import AuditEvent
+from app.auth.models import Role
+from app.extensions import db
+from app.notices.lifecycle import acknowledge, escalate, issue, report_fix
+from app.notify.clock import run_due_jobs
+from app.notify.delivery import deliver_due
+from app.notify.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    EmailChoice,
+    EventKind,
+    Notification,
+    Robot,
+)
+from app.timeutil import as_utc, utcnow
+from tests.conftest import jpeg, login
+from tests.robot_server import MailBox, RobotServer
+from tests.test_notices import drafts, inspection, world  # noqa: F401
+
+
+@pytest.fixture
+def robots():
+    with RobotServer() as server:
+        yield server
+
+
+@pytest.fixture
+def mailbox():
+    with MailBox() as box:
+        yield box
+
+
+@pytest.fixture
+def app_config(app_config, robots, mailbox):
+    return {
+        **app_config,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": mailbox.port,
+        "ROBOT_HOSTS": (robots.host,),
+        "PUBLIC_URL": "https://xunjian.example.gov.cn",
+    }
+
+
+def add_robot(server, contractor=None, service="wecom", token="tok", secret=""):
+    server.secrets[token] = secret
+    robot = Robot(
+        contractor_id=contractor.id if contractor else None,
+        service=Channel(service),
+        name=f"{service}-{token}",
+        webhook=server.url(service, token),
+        secret=secret,
+    )
+    db.session.add(robot)
+    db.session.commit()
+    return robot
+
+
+def issued_notice(world, drafts):  # noqa: F811
+    notice = drafts[world["caterer"].id]
+    issue(notice, world["inspector"])
+    db.session.commit()
+    return notice
+
+
+def test_issuing_tells_the_contractor_in_the_inbox_by_mail_and_in_its_group(
+    world,  # noqa: F811
+    drafts,  # noqa: F811
+    robots,
+    mailbox,
+):
+    world["caterer_user"].email = "boss@caterer.example"
+    add_robot(robots, world["caterer"], "wecom", "caterer-group")
+    add_robot(robots, None, "feishu", "team", secret="s3cret")
+    notice = issued_notice(world, drafts)
+
+    inbox = db.session.scalars(sa.select(Notification)).all()
+    assert [n.user_id for n in inbox] == [world["caterer_user"].id]
+    done = deliver_due()
+    assert done.sent == 2 and done.failed == 0
+
+    ((to, mail),) = mailbox.received()
+    assert to == ["boss@caterer.example"]
+    body = mail.get_content()
+    assert notice.number in body and f"https://xunjian.example.gov.cn/notices/{notice.id}" in body
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", body), "the deadline, in local time"
+    (text,) = robots.texts("caterer-group")
+    assert notice.number in text and "整改通知书" in text
+    assert robots.texts("team") == [], "the supervision team's group hears of other things"
+
+
+def test_a_rolled_back_change_tells_nobody(world, drafts):  # noqa: F811
+    issue(drafts[world["caterer"].id], world["inspector"])
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Delivery.id))) == 0
+
+
+@pytest.mark.parametrize("service", ["wecom", "dingtalk", "feishu"])
+def test_each_robot_api_is_spoken_and_signed(world, drafts, robots, service):  # noqa: F811
+    add_robot(robots, world["caterer"], service, "g1", secret="sign-me")
+    issued_notice(world, drafts)
+    assert deliver_due().sent == 1
+    assert len(robots.texts("g1")) == 1 and robots.refused == []
+
+
+def test_a_wrong_signature_is_a_failure_though_the_answer_is_200(
+    world,  # noqa: F811
+    drafts,  # noqa: F811
+    robots,
+):
+    robot = add_robot(robots, world["caterer"], "dingtalk", "g2", secret="right")
+    robot.secret = "wrong"
+    db.session.commit()
+    issued_notice(world, drafts)
+    done = deliver_due()
+    assert done.sent == 0 and done.retrying == 1
+    delivery = db.session.scalar(sa.select(Delivery))
+    assert delivery.status == DeliveryStatus.PENDING and "310000" in delivery.last_error
+    assert as_utc(delivery.next_attempt_at) > utcnow(), "tried again after a pause"
+    assert robot.webhook not in delivery.last_error
+
+
+def test_after_a_day_of_failures_a_message_is_failed_and_can_be_sent_again(
+    client,
+    world,  # noqa: F811
+    drafts,  # noqa: F811
+    robots,
+    make_user,
+):
+    add_robot(robots, world["caterer"], "wecom", "down")
+    robots.failing.add("down")
+    issued_notice(world, drafts)
+    delivery = db.session.scalar(sa.select(Delivery))
+    delivery.created_at = utcnow() - timedelta(hours=25)
+    db.session.commit()
+    assert deliver_due().failed == 1
+    assert delivery.status == DeliveryStatus.FAILED and len(delivery.tries) == 1
+
+    login(client, make_user(Role.ADMIN))
+    page = client.get("/admin/deliveries").text
+    assert "失败" in page and "down" not in page.split("wecom-down")[0][-5:]
+    robots.failing.clear()
+    assert client.post(f"/admin/deliveries/{delivery.id}/resend").status_code == 302
+    assert deliver_due().sent == 1
+    db.session.refresh(delivery)
+    assert delivery.status == DeliveryStatus.SENT and len(delivery.tries) == 2
+
+
+def test_a_robot_is_paced_and_its_rate_limit_answer_waits_instead_of_failing(
+    app,
+    world,  # noqa: F811
+    drafts,  # noqa: F811
+    robots,
+):
+    app.config["ROBOT_MESSAGES_PER_MINUTE"] = 3
+    robot = add_robot(robots, world["caterer"], "wecom", "busy")
+    robots.pace = 2  # the service is stricter than our pace: it answers 45009 once
+    issued_notice(world, drafts)
+    (first,) = db.session.scalars(sa.select(Delivery)).all()
+    for _ in range(4):
+        db.session.add(Delivery(event_id=first.event_id, channel=Channel.WECOM, robot=robot))
+    db.session.commit()
+    done = deliver_due()
+    assert done.sent == 2, "as many as the service takes"
+    assert done.paced == 3 and done.failed == 0, "one answered 45009, two held back by us"
+    waiting = db.session.scalars(
+        sa.select(Delivery).where(Delivery.status == DeliveryStatus.PENDING)
+    ).all()
+    assert len(waiting) == 3 and all(as_utc(d.next_attempt_at) > utcnow() for d in waiting)
+    assert len(robots.texts("busy")) == 2
+
+
+def test_a_failing_channel_never_holds_up_the_others(
+    world,  # noqa: F811
+    drafts,  # noqa: F811
+    robots,
+    mailbox,
+):
+    world["caterer_user"].email = "boss@caterer.example"
+    for token in ("a", "b", "c"):
+        add_robot(robots, world["caterer"], "wecom", token)
+        robots.failing.add(token)
+    robots.failing.discard("c")
+    issued_notice(world, drafts)
+    done = deliver_due()
+    assert len(mailbox.received()) == 1, "the e-mail went"
+    assert robots.texts("c"), "the working robot too"
+    assert done.sent == 2
+
+
+def test_only_official_or_allowed_hosts_are_called(app, world, drafts):  # noqa: F811
+    robot = Robot(
+        contractor_id=world["caterer"].id,
+        service=Channel.WECOM,
+        name="elsewhere",
+        webhook="https://evil.example.com/cgi-bin/webhook/send?key=secret-key",
+    )
+    db.session.add(robot)
+    db.session.commit()
+    issued_notice(world, drafts)
+    deliver_due()
+    delivery = db.session.scalar(sa.select(Delivery))
+    assert delivery.last_error == "host not allowed"
+    assert "secret-key" not in delivery.last_error
+
+
+def test_managers_and_the_contractor_keep_robots_whose_address_stays_secret(
+    client,
+    world,  # noqa: F811
+    robots,
+):
+    login(client, world["caterer_user"])
+    webhook = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abcdef-123456-SECRET"
+    form = {"service": "wecom", "owner": world["caterer"].id, "name": "禾香群", "webhook": webhook}
+    assert client.post("/robots", data=form).status_code == 302
+    page = client.get("/robots").text
+    assert "禾香群" in page and "SECRET" not in page and "abcdef" not in page
+    assert "CRET" in page, "the last four, to tell robots apart"
+    evil = {**form, "webhook": "https://attacker.example/hook"}
+    assert client.post("/robots", data=evil).status_code == 422
+    other = {**form, "owner": 0}
+    assert client.post("/robots", data=other).status_code == 422, "not the team's robot"
+
+
+def test_a_fix_report_tells_those_who_verify_and_a_rejection_the_contractor(
+    world,  # noqa: F811
+    drafts,  # noqa: F811
+):
+    notice = issued_notice(world, drafts)
+    acknowledge(notice, world["caterer_user"])
+    report_fix(notice.items[0], world["caterer_user"], "已整改", [jpeg()])
+    db.session.commit()
+    kinds = {(n.event.kind, n.user_id) for n in db.session.scalars(sa.select(Notification)).all()}
+    assert (EventKind.FIX_REPORTED, world["inspector"].id) in kinds
+
+
+def test_the_clock_reminds_once_before_the_deadline_and_marks_overdue(
+    world,  # noqa: F811
+    drafts,  # noqa: F811
+):
+    notice = issued_notice(world, drafts)
+    soon = as_utc(notice.deadline) - timedelta(hours=2)
+    run_due_jobs(soon)
+    run_due_jobs(soon + timedelta(minutes=6))
+    reminders = db.session.scalars(
+        sa.select(Notification)
+        .join(Notification.event)
+        .where(sa.literal_column("notify_events.kind") == EventKind.DEADLINE_NEAR.value)
+    ).all()
+    assert len(reminders) == 1, "once per deadline, however often the clock runs"
+    run_due_jobs(as_utc(notice.deadline) + timedelta(minutes=10))
+    db.session.refresh(notice)
+    assert notice.overdue_at is not None, "escalation runs without cron"
+    told = {n.user_id for n in db.session.scalars(sa.select(Notification)).all()}
+    assert world["manager"].id in told and world["caterer_user"].id in told
+
+
+def test_a_user_chooses_which_kinds_come_by_mail(
+    client,
+    world,  # noqa: F811
+    drafts,  # noqa: F811
+):
+    user = world["caterer_user"]
+    login(client, user)
+    kinds = [k.value for k in EventKind if k != EventKind.NOTICE_ISSUED]
+    response = client.post(
+        "/account/notifications", data={"email": "me@caterer.example", "email_kinds": kinds}
+    )
+    assert response.status_code == 302
+    assert db.session.get(EmailChoice, (user.id, EventKind.NOTICE_ISSUED)).wanted is False
+    issued_notice(world, drafts)
+    assert db.session.scalar(sa.select(sa.func.count(Delivery.id))) == 0, "no e-mail of this"
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 1, "inbox still"
+    bad = client.post("/account/notifications", data={"email": "not an address"})
+    assert bad.status_code == 422
+
+
+def test_the_inbox_its_bell_and_marking_read(client, world, drafts):  # noqa: F811
+    notice = issued_notice(world, drafts)
+    login(client, world["caterer_user"])
+    home = client.get("/").text
+    assert re.search(r'class="bell"[^>]*>收件箱 <span class="badge" aria-label="1 条未读">1<', home)
+    inbox = client.get("/inbox").text
+    assert notice.number in inbox and "未读" in inbox
+    (note,) = db.session.scalars(sa.select(Notification)).all()
+    opened = client.get(f"/inbox/{note.id}")
+    assert opened.status_code == 302 and opened.location == f"/notices/{notice.id}"
+    db.session.refresh(note)
+    assert note.read_at is not None
+    assert 'class="badge"' not in client.get("/inbox").text.split("</header>")[0]
+    client.post("/logout")
+    login(client, world["inspector"])
+    assert client.get(f"/inbox/{note.id}").status_code == 404, "not theirs"
+    assert client.post("/inbox/read-all").status_code == 302
+
+
+def test_the_notices_timeline_proves_how_and_when_it_reached_the_contractor(
+    client,
+    world,  # noqa: F811
+    drafts,  # noqa: F811
+    robots,
+):
+    add_robot(robots, world["caterer"], "wecom", "proof")
+    notice = issued_notice(world, drafts)
+    deliver_due()
+    login(client, world["caterer_user"])
+    client.get(f"/notices/{notice.id}")
+    client.get(f"/notices/{notice.id}")
+    history = client.get(f"/notices/{notice.id}").text.split('id="history-head"')[1]
+    assert "收件箱 发给" in history and "企业微信群机器人 发给 wecom-proof" in history
+    opened = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "notice_opened")
+    ).all()
+    assert len(opened) == 1 and opened[0].actor_id == world["caterer_user"].id
+    assert "承包单位首次查看" in history
+
+
+def test_escalation_from_cron_tells_people_too(world, drafts):  # noqa: F811
+    notice = issued_notice(world, drafts)
+    marked, _warnings = escalate(as_utc(notice.deadline) + timedelta(hours=1))
+    db.session.commit()
+    assert marked == [notice]
+    told = db.session.scalars(sa.select(Notification)).all()
+    assert EventKind.NOTICE_OVERDUE in {n.event.kind for n in told}
