@@ -34,6 +34,7 @@ class Defaults:
     ROBOT_HOSTS = ()  # besides the services' official hosts: e.g. an intranet gateway
     ROBOT_MESSAGES_PER_MINUTE = 20
     NOTIFY_GIVE_UP_HOURS = 24
+    NOTIFY_LEASE_SECONDS = 120  # a worker killed mid-batch holds its messages this long
     WORKER_PAUSE_SECONDS = 5
 
 
@@ -54,6 +55,17 @@ ENV_KEYS = {
     "SMTP_STARTTLS": "SMTP_STARTTLS",
     "SMTP_SSL": "SMTP_SSL",
     "ROBOT_HOSTS": "ROBOT_HOSTS",
+    "ROBOT_MESSAGES_PER_MINUTE": "ROBOT_MESSAGES_PER_MINUTE",
+    "NOTIFY_LEASE_SECONDS": "NOTIFY_LEASE_SECONDS",
+    "WORKER_PAUSE_SECONDS": "WORKER_PAUSE_SECONDS",
+}
+INTEGER_KEYS = {
+    "PROXY_HOPS",
+    "UPLOAD_LIMIT_MB",
+    "SMTP_PORT",
+    "ROBOT_MESSAGES_PER_MINUTE",
+    "NOTIFY_LEASE_SECONDS",
+    "WORKER_PAUSE_SECONDS",
 }
 BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE", "SMTP_STARTTLS", "SMTP_SSL"}
 
@@ -66,11 +78,10 @@ def load_config(app, overrides=None):
         value = os.environ.get(ENV_PREFIX + env_name)
         if value:
             app.config[key] = value == "1" if key in BOOLEAN_KEYS else value
-    app.config["PROXY_HOPS"] = int(app.config["PROXY_HOPS"])
     if overrides:
         app.config.update(overrides)
-    app.config["UPLOAD_LIMIT_MB"] = int(app.config["UPLOAD_LIMIT_MB"])
-    app.config["SMTP_PORT"] = int(app.config["SMTP_PORT"])
+    for key in INTEGER_KEYS:
+        app.config[key] = int(app.config[key])
     if isinstance(app.config["ROBOT_HOSTS"], str):
         hosts = app.config["ROBOT_HOSTS"].split(",")
         app.config["ROBOT_HOSTS"] = tuple(h.strip() for h in hosts if h.strip())

@@ -20,7 +20,6 @@ from app.notify.models import Channel, Delivery, DeliveryAttempt, DeliveryStatus
 from app.timeutil import as_utc, utcnow
 
 BATCH = 50
-LEASE = timedelta(minutes=2)
 FIRST_PAUSE = timedelta(seconds=30)
 LONGEST_PAUSE = timedelta(hours=1)
 PACE_WINDOW = timedelta(minutes=1)
@@ -41,6 +40,10 @@ class Pass:
         return self.sent + self.retrying + self.failed + self.paced
 
 
+def _lease() -> timedelta:
+    return timedelta(seconds=current_app.config["NOTIFY_LEASE_SECONDS"])
+
+
 def claim(now: datetime, token: str, limit: int = BATCH) -> list[int]:
     """Lease up to `limit` due deliveries to this pass (`token`); commit the lease."""
     free = sa.or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now)
@@ -57,7 +60,7 @@ def claim(now: datetime, token: str, limit: int = BATCH) -> list[int]:
         db.session.execute(
             sa.update(Delivery)
             .where(Delivery.id.in_(ids))
-            .values(claimed_until=now + LEASE, claimed_by=token)
+            .values(claimed_until=now + _lease(), claimed_by=token)
         )
     db.session.commit()
     return ids
@@ -85,7 +88,7 @@ def _still_ours(delivery_id: int, token: str) -> bool:
             Delivery.claimed_until >= now,
             Delivery.status == DeliveryStatus.PENDING,
         )
-        .values(claimed_until=now + LEASE)
+        .values(claimed_until=now + _lease())
     ).rowcount
     db.session.commit()
     return renewed == 1

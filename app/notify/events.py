@@ -10,7 +10,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.audit import record_event
-from app.auth.models import Role, User
+from app.auth.access import EDITORS
+from app.auth.models import User
 from app.extensions import db
 from app.notify.models import (
     Channel,
@@ -103,8 +104,9 @@ def contractor_users(contractor_id: int) -> list[User]:
 
 
 def managers() -> list[User]:
+    """The supervision department's managers (administrators hear what they hear)."""
     return list(
-        db.session.scalars(sa.select(User).where(User.role == Role.MANAGER, User.active.is_(True)))
+        db.session.scalars(sa.select(User).where(User.role.in_(EDITORS), User.active.is_(True)))
     )
 
 

@@ -1,0 +1,130 @@
+"""The worker as it runs in production, a process of its own: killed mid-batch it loses nothing,
+and two at once on PostgreSQL send every message exactly once."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.notify.events import announce
+from app.notify.models import Channel, Delivery, DeliveryStatus, EventKind, Robot
+from tests.robot_server import RobotServer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def robots():
+    with RobotServer(pace_per_minute=1000, delay=0.1) as server:
+        yield server
+
+
+def start_worker(app, robots) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "XUNJIAN_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "XUNJIAN_SECRET_KEY": app.config["SECRET_KEY"],
+        "XUNJIAN_UPLOAD_DIR": app.config["UPLOAD_DIR"],
+        "XUNJIAN_ROBOT_HOSTS": robots.host,
+        "XUNJIAN_NOTIFY_LEASE_SECONDS": "2",
+        "XUNJIAN_WORKER_PAUSE_SECONDS": "1",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def messages(make_contractor, robots, groups: int, per_group: int) -> int:
+    """`per_group` bulletin messages to each of `groups` contractor robots; how many in all."""
+    for group in range(groups):
+        company = make_contractor()
+        token = f"group{group}"
+        robots.secrets[token] = ""
+        db.session.add(
+            Robot(
+                contractor_id=company.id,
+                service=Channel.WECOM,
+                name=token,
+                webhook=robots.url("wecom", token),
+            )
+        )
+        db.session.flush()
+        for n in range(per_group):
+            announce(
+                EventKind.BULLETIN_PUBLISHED,
+                {"month": f"{group}-{n}"},
+                "/bulletins",
+                users=[],
+                robots_of=[company.id],
+            )
+    db.session.commit()
+    return groups * per_group
+
+
+def pending() -> int:
+    db.session.rollback()
+    return db.session.scalar(
+        sa.select(sa.func.count(Delivery.id)).where(Delivery.status != DeliveryStatus.SENT)
+    )
+
+
+def wait_for(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def stop(worker: subprocess.Popen) -> int:
+    worker.send_signal(signal.SIGTERM)
+    return worker.wait(timeout=30)
+
+
+def test_a_worker_killed_mid_batch_loses_nothing(app, make_contractor, robots):
+    total = messages(make_contractor, robots, groups=3, per_group=10)
+    worker = start_worker(app, robots)
+    try:
+        assert wait_for(lambda: len(robots.texts()) >= 5, 60), "the worker started sending"
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+    assert pending() > 0, "killed with messages in hand"
+
+    worker = start_worker(app, robots)
+    try:
+        assert wait_for(lambda: pending() == 0, 90), "the next worker sent the rest"
+    finally:
+        assert stop(worker) == 0, "SIGTERM stops it cleanly"
+    received = Counter(robots.texts())
+    assert len(received) == total, "every message arrived"
+    assert sum(received.values()) - total <= 1, "at most the one in flight twice"
+
+
+def test_two_workers_on_postgresql_send_each_message_exactly_once(
+    app, database_url, make_contractor, robots
+):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SKIP LOCKED is PostgreSQL's; on SQLite one worker runs")
+    total = messages(make_contractor, robots, groups=8, per_group=15)
+    workers = [start_worker(app, robots), start_worker(app, robots)]
+    try:
+        assert wait_for(lambda: pending() == 0, 120), "both workers together sent everything"
+    finally:
+        codes = [stop(worker) for worker in workers]
+    assert codes == [0, 0]
+    received = Counter(robots.texts())
+    assert len(received) == total and set(received.values()) == {1}
