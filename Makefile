@@ -13,9 +13,9 @@ CATALOGS := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messa
 
 .PHONY: run test system-deps system-deps-test venv htmx translations db lint clean i18n-update
 
-## Serve the app with demo data on SQLite at http://127.0.0.1:$(PORT).
+## Serve the app with demo data on SQLite at http://127.0.0.1:$(PORT), and its worker beside it.
 run: system-deps venv htmx translations db
-	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
+	PORT=$(PORT) scripts/serve.sh
 
 ## Run the whole suite on SQLite and on a throwaway PostgreSQL.
 test: system-deps system-deps-test venv htmx translations $(AXE) lint

@@ -12,6 +12,7 @@ from app.catalog.models import Certificate, Contractor, ServiceLine, Site, SiteK
 from app.catalog.standards_io import load_default_catalogue
 from app.demo_assessments import seed_assessments
 from app.demo_feedback import seed_complaints, seed_survey
+from app.demo_inbox import seed_inbox
 from app.demo_inspections import seed_external_check, seed_inspections, seed_self_check
 from app.demo_notices import seed_notices
 from app.demo_plans import seed_plans
@@ -319,4 +320,5 @@ def seed_demo(history: bool = True) -> None:
         seed_external_check(sites, lines, users)
         seed_notices(users)
         seed_assessments(users)
+    seed_inbox()
     db.session.commit()

@@ -5,6 +5,7 @@ from app.catalog.models import CheckPoint, Contractor, ServiceLine
 from app.catalog.staff import certificate_alerts
 from app.demo import DEMO_PASSWORD, USERS
 from app.extensions import db
+from app.notify.models import Delivery, Notification
 from app.timeutil import local_today
 
 
@@ -83,3 +84,18 @@ def test_create_user_command(app, make_contractor):
     assert refused.exit_code != 0 and "contractor-id" in refused.output
     chief = db.session.scalar(sa.select(User).where(User.username == "chief"))
     assert chief.role == Role.ADMIN and chief.check_password("strong-pass-1")
+
+
+def test_the_demo_has_inbox_messages_for_every_role_and_calls_no_robot(app):
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    users = db.session.scalars(sa.select(User)).all()
+    for role in Role:
+        mine = [
+            n
+            for u in users
+            if u.role == role
+            for n in db.session.scalars(sa.select(Notification).where(Notification.user_id == u.id))
+        ]
+        assert mine, f"the {role.value}'s inbox is empty"
+        assert any(n.read_at is None for n in mine), "a few stay unread"
+    assert db.session.scalar(sa.select(sa.func.count(Delivery.id))) == 0, "nothing leaves"

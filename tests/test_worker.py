@@ -3,9 +3,11 @@ and two at once on PostgreSQL send every message exactly once."""
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -128,3 +130,51 @@ def test_two_workers_on_postgresql_send_each_message_exactly_once(
     assert codes == [0, 0]
     received = Counter(robots.texts())
     assert len(received) == total and set(received.values()) == {1}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def test_make_run_serves_with_its_worker_and_they_stop_together(app):
+    port = free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "XUNJIAN_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "XUNJIAN_SECRET_KEY": app.config["SECRET_KEY"],
+        "XUNJIAN_UPLOAD_DIR": app.config["UPLOAD_DIR"],
+    }
+    serve = subprocess.Popen(
+        [str(ROOT / "scripts" / "serve.sh")],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert wait_for(lambda: answers(f"http://127.0.0.1:{port}/healthz"), 30)
+        worker = subprocess.run(
+            ["pgrep", "-P", str(serve.pid), "-f", "wsgi worker"],
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        assert len(worker) == 1, "the worker runs beside the web server"
+        os.kill(int(worker[0]), signal.SIGKILL)
+        serve.wait(timeout=30)
+        assert not answers(f"http://127.0.0.1:{port}/healthz"), "the web server stopped too"
+    finally:
+        if serve.poll() is None:
+            os.killpg(serve.pid, signal.SIGKILL)
+            serve.wait()
