@@ -3,6 +3,8 @@
 import io
 
 import pytest
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from app.inspections.external import DocumentRejected, attach_document
 from app.photos import PhotoRejected, store_photo
@@ -28,10 +30,14 @@ def test_a_photo_and_a_document_over_the_limit_get_the_same_message(app):
 
 
 def test_a_request_over_the_limit_gets_that_message_not_a_generic_page(client):
+    # encoded here, in memory: the test client's own temporary file would stay open
+    boundary, body = encode_multipart(
+        {"subject": "x", "photo": FileStorage(io.BytesIO(over_the_limit()), "big.jpg")}
+    )
     response = client.post(
         "/feedback/complaint",
-        data={"subject": "x", "photo": (io.BytesIO(over_the_limit()), "big.jpg")},
-        content_type="multipart/form-data",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
     )
     assert response.status_code == 413
     assert MESSAGE in response.text
