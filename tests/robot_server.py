@@ -32,7 +32,8 @@ class RobotServer:
         self.failing: set[str] = set()  # tokens answered with an error code
         self.received: list[tuple[str, str, str]] = []  # (service, token, text)
         self.refused: list[tuple[str, str, int]] = []
-        self._times = defaultdict(list)
+        self._times = defaultdict(list)  # the last minute's messages, per robot
+        self.accepted_at = defaultdict(list)  # every accepted message's time, per robot
         self._lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.httpd.daemon_threads = True
@@ -88,6 +89,7 @@ class RobotServer:
                 self._times[token] = recent
                 return RATE_LIMIT_CODES[service], ""
             self._times[token] = [*recent, now]
+            self.accepted_at[token].append(now)
             self.received.append((service, token, text))
         return 0, text
 
