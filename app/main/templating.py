@@ -58,6 +58,7 @@ NAVIGATION = [
     ),
     ("catalog.sites", _l("Sites"), SUPERVISORS, "catalog.site", None),
     ("auth.users", _l("Users"), ADMINS, "auth.user", "locked_users"),
+    ("notify.deliveries", _l("Deliveries"), ADMINS, "notify.deliveries", None),
 ]
 
 
