@@ -20,6 +20,7 @@ from app.inspections.models import Answer, Scope, Tier
 from app.inspections.recording import record_answer, record_note, submit
 from app.notices.deadlines import ensure_default_rules
 from app.notices.lifecycle import draft_notices, escalate, issue
+from app.notify.models import EventKind, Notification
 from app.timeutil import month_of, utcnow
 from tests.conftest import login
 
@@ -249,6 +250,10 @@ def test_publishing_freezes_the_bulletin(month, client, world, tmp_path):
     assert bulletin_body(client.get(f"/bulletins/{month}").text) == published
     assert client.post(f"/bulletins/{month}/publish").status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(Bulletin.id))) == 1
+
+    told = db.session.scalars(sa.select(Notification)).all()
+    assert {n.user_id for n in told} == {world["caterer_user"].id, world["other_user"].id}
+    assert {n.event.kind for n in told} == {EventKind.BULLETIN_PUBLISHED}, "told once"
 
     client.post("/logout")
     login(client, world["other_user"])

@@ -182,7 +182,7 @@ def publish(bulletin: Bulletin, user, pdf_from_data) -> None:
         EventKind.BULLETIN_PUBLISHED,
         {"month": bulletin.month},
         path_for("assessments.bulletin", month=bulletin.month),
-        users=[u for c in companies for u in contractor_users(c)],
+        users=contractor_users(*companies),
         robots_of=companies,
         about=bulletin,
     )

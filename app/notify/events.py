@@ -95,10 +95,11 @@ def _robots(contractor_ids) -> list[Robot]:
 # --- who hears ---------------------------------------------------------------------------
 
 
-def contractor_users(contractor_id: int) -> list[User]:
+def contractor_users(*contractor_ids: int) -> list[User]:
+    """The active users of these contractors."""
     return list(
         db.session.scalars(
-            sa.select(User).where(User.contractor_id == contractor_id, User.active.is_(True))
+            sa.select(User).where(User.contractor_id.in_(contractor_ids), User.active.is_(True))
         )
     )
 

@@ -47,6 +47,16 @@ def _mine():
     return sa.select(Notification).where(Notification.user_id == current_user.id)
 
 
+def _read(notification_id: int) -> Notification:
+    """The user's own notification, marked read (404 for anyone else's)."""
+    notification = db.session.scalar(_mine().where(Notification.id == notification_id))
+    if notification is None:
+        abort(404)
+    notification.read_at = notification.read_at or utcnow()
+    db.session.commit()
+    return notification
+
+
 @bp.get("/inbox")
 @login_required
 def inbox():
@@ -58,22 +68,13 @@ def inbox():
 @login_required
 def open_notification(notification_id: int):
     """Mark the notification read and go to what it is about."""
-    notification = db.session.scalar(_mine().where(Notification.id == notification_id))
-    if notification is None:
-        abort(404)
-    notification.read_at = notification.read_at or utcnow()
-    db.session.commit()
-    return redirect(notification.event.path)
+    return redirect(_read(notification_id).event.path)
 
 
 @bp.post("/inbox/<int:notification_id>/read")
 @login_required
 def mark_read(notification_id: int):
-    notification = db.session.scalar(_mine().where(Notification.id == notification_id))
-    if notification is None:
-        abort(404)
-    notification.read_at = notification.read_at or utcnow()
-    db.session.commit()
+    _read(notification_id)
     return redirect(url_for("notify.inbox", page=request.args.get("page", 1, type=int)))
 
 
