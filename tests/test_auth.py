@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask_login.utils import encode_cookie
 
 from app.audit import AuditEvent
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.extensions import db
 from tests.conftest import PASSWORD, login
 
@@ -139,10 +139,14 @@ def test_admin_creates_a_contractor_user(client, make_user, make_contractor):
             "role": "contractor",
             "contractor_id": contractor.id,
             "password": "long-enough-1",
+            "email": "zhou@example.com",
             "active": "y",
         },
     )
     assert response.status_code == 302
+    assert db.session.scalar(sa.select(User.email).where(User.username == "zhou")) == (
+        "zhou@example.com"
+    ), "for notifications by e-mail"
     client.post("/logout")
     response = client.post("/login", data={"username": "zhou", "password": "long-enough-1"})
     assert response.status_code == 302

@@ -1,7 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from app.auth.models import Role
 
@@ -37,6 +45,11 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[])
     contractor_id = SelectField(_l("Contractor (for contractor users)"), coerce=int, choices=[])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[Optional(), Email(check_deliverability=False), Length(max=255)],
+        description=_l("For notifications by e-mail; the user can change it too."),
+    )
     active = BooleanField(_l("Active"), default=True)
     password = PasswordField(
         _l("Password"),

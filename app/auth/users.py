@@ -12,7 +12,7 @@ class UsernameTaken(ValueError):
 
 
 def create_user(
-    username, display_name, role, password, *, contractor_id=None, phone="", active=True
+    username, display_name, role, password, *, contractor_id=None, phone="", email="", active=True
 ) -> User:
     """Add a user, refusing a username that is taken (case-insensitively)."""
     username = username.strip()
@@ -24,6 +24,7 @@ def create_user(
         role=Role(role),
         contractor_id=contractor_id or None,
         phone=phone or "",
+        email=(email or "").strip(),
         active=active,
     )
     user.set_password(password)
@@ -39,7 +40,16 @@ def find_user(username: str) -> User | None:
 
 
 def update_user(
-    user: User, *, username, display_name, role, contractor_id, phone, active, password=None
+    user: User,
+    *,
+    username,
+    display_name,
+    role,
+    contractor_id,
+    phone,
+    active,
+    email="",
+    password=None,
 ) -> None:
     """Change an account; role and activation changes are audited."""
     other = find_user(username)
@@ -51,6 +61,7 @@ def update_user(
     user.role = Role(role)
     user.contractor_id = contractor_id or None
     user.phone = phone or ""
+    user.email = (email or "").strip()
     user.active = active
     if password:
         user.set_password(password)

@@ -127,6 +127,7 @@ def user_new():
                 form.password.data,
                 contractor_id=form.contractor_id.data,
                 phone=form.phone.data,
+                email=form.email.data,
                 active=form.active.data,
             )
         except UsernameTaken:
@@ -161,6 +162,7 @@ def user_edit(user_id: int):
                     role=form.role.data,
                     contractor_id=form.contractor_id.data,
                     phone=form.phone.data,
+                    email=form.email.data,
                     active=form.active.data,
                     password=form.password.data,
                 )
