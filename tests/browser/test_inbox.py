@@ -37,6 +37,10 @@ def test_the_contractor_reads_the_inbox_on_a_phone(browser, live_server, scripts
     page.get_by_role("button", name="全部标为已读").click()
     expect(page.get_by_role("status")).to_contain_text("已全部标为已读")
     expect(page.locator(".inbox .unread")).to_have_count(0)
+    if scripts:
+        for path in ("/account/notifications", "/robots"):
+            page.goto(f"{live_server}{path}")
+            assert_fits_and_passes_axe(page, path)
     context.close()
 
 
