@@ -6,6 +6,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app, g
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import Role, User
 from app.auth.throttle import is_account_locked
@@ -95,6 +96,7 @@ def queue_for(user: User) -> Queue:
                 Inspection.status == Status.DRAFT,
                 Inspection.inspectors.any(User.id == user.id),
             )
+            .options(selectinload(Inspection.sites), selectinload(Inspection.contractors))
             .order_by(Inspection.started_at.desc())
         )
     )
@@ -120,7 +122,12 @@ def _notice_queue(queue: Queue, user: User) -> None:
     Managers: also overdue notices, drafts to issue and recent exit warnings."""
     now = utcnow()
     open_states = (NoticeStatus.ISSUED, NoticeStatus.ACKNOWLEDGED)
-    query = sa.select(Notice).where(Notice.status.in_(open_states)).order_by(Notice.deadline)
+    query = (
+        sa.select(Notice)
+        .where(Notice.status.in_(open_states))
+        .options(selectinload(Notice.items), selectinload(Notice.contractor))
+        .order_by(Notice.deadline)
+    )
     if user.role == Role.CONTRACTOR:
         mine = list(db.session.scalars(query.where(Notice.contractor_id == user.contractor_id)))
         queue.to_acknowledge = [n for n in mine if n.status == NoticeStatus.ISSUED]
@@ -142,13 +149,17 @@ def _notice_queue(queue: Queue, user: User) -> None:
         queue.overdue = [n for n in open_notices if n.is_overdue(now)]
         queue.draft_notices = list(
             db.session.scalars(
-                sa.select(Notice).where(Notice.status == NoticeStatus.DRAFT).order_by(Notice.id)
+                sa.select(Notice)
+                .where(Notice.status == NoticeStatus.DRAFT)
+                .options(selectinload(Notice.contractor))
+                .order_by(Notice.id)
             )
         )
         queue.warnings = list(
             db.session.scalars(
                 sa.select(ExitWarning)
                 .where(ExitWarning.issued_at >= now - timedelta(days=WARNINGS_SHOWN_DAYS))
+                .options(selectinload(ExitWarning.contractor))
                 .order_by(ExitWarning.issued_at.desc())
             )
         )

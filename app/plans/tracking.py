@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from app.audit import record_event
 from app.auth.models import User
@@ -33,7 +34,11 @@ class Visit:
 
 
 def _plans(user: User | None = None) -> list[InspectionPlan]:
-    query = sa.select(InspectionPlan).where(InspectionPlan.active.is_(True))
+    query = (
+        sa.select(InspectionPlan)
+        .where(InspectionPlan.active.is_(True))
+        .options(selectinload(InspectionPlan.stops).selectinload(PlanStop.site))
+    )
     if user is not None:
         query = query.join(plan_inspectors).where(plan_inspectors.c.user_id == user.id)
     return list(db.session.scalars(query.order_by(InspectionPlan.name)))
@@ -46,11 +51,13 @@ def _inspections_for(occurrences: list[tuple[InspectionPlan, date]]) -> dict:
     plan_ids = {plan.id for plan, _due in occurrences}
     dues = [due for _plan, due in occurrences]
     found = db.session.scalars(
-        sa.select(Inspection).where(
+        sa.select(Inspection)
+        .where(
             Inspection.plan_id.in_(plan_ids),
             Inspection.plan_due >= min(dues),
             Inspection.plan_due <= max(dues),
         )
+        .options(selectinload(Inspection.sites))
     ).all()
     best: dict[tuple, Inspection] = {}
     for inspection in sorted(found, key=lambda i: (i.status == Status.SUBMITTED, i.id)):
@@ -64,7 +71,11 @@ def _surveys_for(occurrences: list[tuple[InspectionPlan, date]]) -> dict:
     plan_ids = {plan.id for plan, _due in occurrences if plan.is_survey}
     if not plan_ids:
         return {}
-    found = db.session.scalars(sa.select(Survey).where(Survey.plan_id.in_(plan_ids)))
+    found = db.session.scalars(
+        sa.select(Survey)
+        .where(Survey.plan_id.in_(plan_ids))
+        .options(selectinload(Survey.responses))
+    )
     return {(survey.plan_id, survey.plan_due): survey for survey in found}
 
 

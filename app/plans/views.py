@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from app.audit import record_event
 from app.auth.access import EDITORS, SUPERVISORS, role_required
@@ -43,7 +44,14 @@ def get_plan(plan_id: int) -> InspectionPlan:
 def plans():
     today = local_today()
     rows = db.session.scalars(
-        sa.select(InspectionPlan).order_by(InspectionPlan.active.desc(), InspectionPlan.name)
+        sa.select(InspectionPlan)
+        .options(
+            selectinload(InspectionPlan.stops).selectinload(PlanStop.site),
+            selectinload(InspectionPlan.inspectors),
+            selectinload(InspectionPlan.contractor),
+            selectinload(InspectionPlan.service_line),
+        )
+        .order_by(InspectionPlan.active.desc(), InspectionPlan.name)
     ).all()
     return render_template(
         "plans/list.html",

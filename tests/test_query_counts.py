@@ -1,0 +1,105 @@
+"""The pages every role opens most run a fixed number of SQL statements, however many drafts,
+notices and plans there are: counts are deterministic where times are not."""
+
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from app.auth.models import User
+from app.catalog.models import ServiceLine, Site
+from app.demo import seed_demo
+from app.extensions import db
+from app.inspections.checklist import Plan, start_inspection
+from app.inspections.models import Answer, Scope, Tier
+from app.inspections.recording import attach_photo, record_answer, record_note, submit
+from app.notices.lifecycle import acknowledge, draft_notices, issue, report_fix
+from app.plans.models import InspectionPlan, PlanStop
+from app.plans.recurrence import Recurrence
+from app.timeutil import local_today
+from tests.conftest import IsolatedClient, jpeg, login
+
+PAGES = {
+    "inspector": ["/", "/notices", "/inspections", "/plans", "/inbox"],
+    "manager": ["/", "/notices", "/inspections", "/plans", "/plans/missed", "/complaints"],
+    "contractor": ["/", "/notices", "/inbox"],
+}
+
+
+@contextmanager
+def counting():
+    seen = []
+
+    def count(*args, **kwargs):
+        seen.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def page_counts(app) -> dict[str, int]:
+    app.test_client_class = IsolatedClient  # each request its own session, as in production
+    counts = {}
+    for username, pages in PAGES.items():
+        client = app.test_client()
+        login(
+            client,
+            db.session.scalar(sa.select(User).where(User.username == username)),
+            password="demo12345",
+        )
+        for page in pages:
+            with counting() as seen:
+                assert client.get(page).status_code == 200, page
+            counts[f"{username} {page}"] = len(seen)
+    return counts
+
+
+def more_of_everything(n: int) -> None:
+    """n more drafts, issued notices with a fix to verify, and patrol plans for the inspector."""
+    users = {u.username: u for u in db.session.scalars(sa.select(User))}
+    inspector, contractor = users["inspector"], users["contractor"]
+    cleaning = db.session.scalar(sa.select(ServiceLine).where(ServiceLine.code == "CLN"))
+    lobby = db.session.scalar(sa.select(Site).where(Site.code == "B1-F1-LOBBY"))
+    for _ in range(n):
+        start_inspection(Plan(Scope.STRIP, lobby, service_line=cleaning), inspector)
+        checked = start_inspection(Plan(Scope.STRIP, lobby, service_line=cleaning), inspector)
+        failed = checked.items[0]
+        record_answer(failed, Answer.FAIL, inspector)
+        record_note(failed, "地面有水渍", inspector)
+        attach_photo(failed, jpeg(), inspector)
+        for item in checked.items[1:]:
+            record_answer(item, Answer.PASS, inspector)
+        submit(checked, inspector)
+        (notice,) = draft_notices(checked, inspector)
+        issue(notice, inspector)
+        acknowledge(notice, contractor)
+        report_fix(notice.items[0], contractor, "已拖干", [jpeg()])
+        db.session.add(
+            InspectionPlan(
+                name=f"加测巡检{db.session.scalar(sa.select(sa.func.count(InspectionPlan.id)))}",
+                recurrence=Recurrence.DAILY,
+                starts_on=local_today() - timedelta(days=3),
+                tier=Tier.DAILY,
+                scope=Scope.STRIP,
+                service_line=cleaning,
+                stops=[PlanStop(site=lobby, position=1)],
+                inspectors=[inspector],
+            )
+        )
+        db.session.commit()
+
+
+@pytest.mark.parametrize("extra", [6])
+def test_main_pages_run_as_many_statements_with_more_rows(app, extra):
+    seed_demo(history=False)
+    more_of_everything(1)
+    before = page_counts(app)
+    more_of_everything(extra)
+    after = page_counts(app)
+    grew = {page: (before[page], after[page]) for page in before if after[page] != before[page]}
+    assert grew == {}, f"statements grew with the rows: {grew}"
