@@ -11,14 +11,14 @@ AXE_VERSION := 4.14.1
 AXE := tests/browser/vendor/axe.min.js
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test system-deps system-deps-test venv htmx translations db lint clean i18n-update
+.PHONY: run test system-deps system-deps-test venv htmx static translations db lint clean i18n-update
 
 ## Serve the app with demo data on SQLite at http://127.0.0.1:$(PORT), and its worker beside it.
-run: system-deps venv htmx translations db
+run: system-deps venv htmx static translations db
 	PORT=$(PORT) scripts/serve.sh
 
 ## Run the whole suite on SQLite and on a throwaway PostgreSQL.
-test: system-deps system-deps-test venv htmx translations $(AXE) lint
+test: system-deps system-deps-test venv htmx static translations $(AXE) lint
 	scripts/test-all.sh
 
 # Tools that may come from outside Debian's packages (pyenv, a Node.js install) are used as found.
@@ -47,6 +47,10 @@ $(HTMX):
 	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null \
 	  && tar xzf htmx.org-$(HTMX_VERSION).tgz package/dist/htmx.min.js \
 	  && cp package/dist/htmx.min.js $(CURDIR)/$@ && rm -rf $$tmp
+
+# gzip and brotli copies of the static files beside them, for WhiteNoise to send.
+static: htmx venv
+	$(BIN)/python -m whitenoise.compress -q app/static
 
 # axe-core checks accessibility in the browser tests.
 $(AXE):

@@ -8,7 +8,8 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import load_config
-from app.extensions import babel, csrf, db, htmx, login_manager, migrate, talisman
+from app.extensions import babel, compress, csrf, db, htmx, login_manager, migrate, talisman
+from app.static_files import serve_static, static_url_path
 
 # No inline script or style and nothing from elsewhere: markup injected into a page runs no
 # code. Photos are previewed from blob: URLs before they are uploaded.
@@ -29,9 +30,10 @@ CONTENT_SECURITY_POLICY = {
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, CLI."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, static_url_path=static_url_path())
     app.jinja_env.add_extension("jinja2.ext.do")
     load_config(app, config)
+    serve_static(app)
     if app.config["PROXY_HOPS"]:
         # the client's address, scheme and host as the proxy saw them: the rate limits and
         # login throttling count real addresses, and links point at the public site
@@ -50,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     htmx.init_app(app)
+    compress.init_app(app)
     talisman.init_app(
         app,
         force_https=False,  # the reverse proxy redirects to HTTPS (README, production)

@@ -36,6 +36,10 @@ class Defaults:
     NOTIFY_GIVE_UP_HOURS = 24
     NOTIFY_LEASE_SECONDS = 120  # a worker killed mid-batch holds its messages this long
     WORKER_PAUSE_SECONDS = 5
+    # pages and answers go compressed to browsers that take it (static files: WhiteNoise)
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_MIMETYPES = ["text/html", "application/json", "text/javascript"]
+    COMPRESS_MIN_SIZE = 500
 
 
 ENV_PREFIX = "XUNJIAN_"

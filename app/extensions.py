@@ -4,6 +4,7 @@ import enum
 
 import sqlalchemy as sa
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -32,6 +33,7 @@ csrf = CSRFProtect()
 talisman = Talisman()
 babel = Babel()
 htmx = Htmx()
+compress = Compress()
 
 
 def enum_type(enum_cls) -> sa.Enum:

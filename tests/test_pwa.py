@@ -1,6 +1,8 @@
 """The installable app's server side: manifest, service worker, offline page, the outbox's
 session check, and which pages the service worker may keep."""
 
+import re
+
 import pytest
 
 from app.auth.models import Role
@@ -34,7 +36,7 @@ def test_service_worker_is_served_from_the_root_and_changes_with_the_release(app
     assert response.headers["Service-Worker-Allowed"] == "/"
     assert response.headers["Cache-Control"] == "no-cache"
     script = response.text
-    assert '"/static/js/offline.js"' in script and '"/offline"' in script
+    assert f'"{app.static_url_path}/js/offline.js"' in script and '"/offline"' in script
     assert "shell-" in script
 
 
@@ -136,3 +138,19 @@ def test_an_offline_tap_that_arrives_late_loses_to_a_later_tap_but_stays_in_hist
     assert [r.answer.value for r in item.history] == ["fail", "pass"]
     assert "2 次作答，以最后一次为准" in card.text
     assert "钱监督" in card.text
+
+
+def test_static_files_are_named_by_content_kept_a_year_and_sent_compressed(app, client):
+    assert re.fullmatch(r"/static/[0-9a-f]{16}", app.static_url_path)
+    assert f"{app.static_url_path}/css/app.css" in client.get("/login").text
+    for encoding in ("br", "gzip"):
+        response = client.get(
+            f"{app.static_url_path}/js/vendor/htmx.min.js", headers={"Accept-Encoding": encoding}
+        )
+        assert response.status_code == 200
+        assert response.headers.get("Content-Encoding") == encoding, "make static compresses"
+        assert "max-age=31536000" in response.headers["Cache-Control"]
+        assert "immutable" in response.headers["Cache-Control"]
+        response.close()
+    page = client.get("/login", headers={"Accept-Encoding": "br, gzip"})
+    assert page.headers.get("Content-Encoding") == "br", "pages go compressed too"

@@ -193,6 +193,6 @@ def checklist_for_upload(make_user, make_site, make_check_point):
 def test_the_pdf_renderer_fetches_nothing_but_our_static_files(app, url):
     with app.test_request_context(base_url="http://localhost/"):
         fetcher = ConfinedFetcher(photo_for_path=None)
-        assert fetcher.fetch("http://localhost/static/css/print.css").read()
+        assert fetcher.fetch(f"http://localhost{app.static_url_path}/css/print.css").read()
         with pytest.raises(ValueError):
             fetcher.fetch(url)

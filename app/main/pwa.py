@@ -1,16 +1,15 @@
 """The installable app: manifest, service worker, offline fallback, and a fresh CSRF token for
 the phone's outbox when it replays what was captured offline."""
 
-import hashlib
 from functools import cache
-from pathlib import Path
 
-from flask import current_app, jsonify, make_response, render_template, url_for
+from flask import jsonify, make_response, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import generate_csrf
 
 from app.main import bp
+from app.static_files import static_version
 from app.uploads import too_large_message
 
 OFFLINE_PAGE_HEADER = "X-Offline-Page"
@@ -18,16 +17,6 @@ ICON_SIZES = (192, 512)
 
 
 @cache
-def static_version(static_folder: str) -> str:
-    """A digest of every static file: a new release gets a new service worker and caches."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(static_folder).rglob("*")):
-        if path.is_file():
-            digest.update(str(path.relative_to(static_folder)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def offline_page(response):
     """Mark a page the service worker may keep for use without a network."""
     response = make_response(response)
@@ -52,7 +41,7 @@ def service_worker():
     response = make_response(
         render_template(
             "pwa/sw.js",
-            version=static_version(current_app.static_folder),
+            version=static_version(),
             shell=shell + [url_for("main.offline"), url_for("main.manifest")],
             offline_header=OFFLINE_PAGE_HEADER,
         )

@@ -1,0 +1,40 @@
+"""Static files: served by WhiteNoise under a path named by their content, so a browser keeps
+them for a year and a new release changes every name; compressed copies (`make static`, which
+runs `python -m whitenoise.compress app/static`) go to browsers that take gzip or brotli."""
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from whitenoise import WhiteNoise
+
+STATIC_FOLDER = Path(__file__).parent / "static"
+COMPRESSED = {".gz", ".br"}
+A_YEAR = 365 * 24 * 3600
+
+
+@cache
+def static_version(folder: Path = STATIC_FOLDER) -> str:
+    """A digest of every static file (not their compressed copies)."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix not in COMPRESSED:
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def static_url_path() -> str:
+    return f"/static/{static_version()}"
+
+
+def serve_static(app) -> None:
+    """Put WhiteNoise in front of the app for everything under the versioned static path."""
+    app.wsgi_app = WhiteNoise(
+        app.wsgi_app,
+        root=str(STATIC_FOLDER),
+        prefix=app.static_url_path,
+        max_age=A_YEAR,
+        immutable_file_test=lambda path, url: True,  # every name here changes with its content
+        allow_all_origins=False,
+    )
