@@ -12,18 +12,31 @@ from app.auth.models import User
 from app.catalog.models import ServiceLine, Site
 from app.demo import seed_demo
 from app.extensions import db
+from app.feedback.complaints import file_complaint
+from app.feedback.models import ComplaintChannel
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Answer, Scope, Tier
 from app.inspections.recording import attach_photo, record_answer, record_note, submit
-from app.notices.lifecycle import acknowledge, draft_notices, issue, report_fix
+from app.notices.lifecycle import acknowledge, draft_notices, escalate, issue, report_fix
 from app.plans.models import InspectionPlan, PlanStop
 from app.plans.recurrence import Recurrence
-from app.timeutil import local_today
+from app.timeutil import local_today, month_of, utcnow
 from tests.conftest import IsolatedClient, jpeg, login
 
+THIS_MONTH = month_of(utcnow())
 PAGES = {
     "inspector": ["/", "/notices", "/inspections", "/plans", "/inbox"],
-    "manager": ["/", "/notices", "/inspections", "/plans", "/plans/missed", "/complaints"],
+    "manager": [
+        "/",
+        "/notices",
+        "/inspections",
+        "/plans",
+        "/plans/missed",
+        "/complaints",
+        f"/assessments/{THIS_MONTH}",
+        f"/assessments/{THIS_MONTH}.xlsx",
+        f"/bulletins/{THIS_MONTH}",
+    ],
     "contractor": ["/", "/notices", "/inbox"],
 }
 
@@ -59,26 +72,36 @@ def page_counts(app) -> dict[str, int]:
     return counts
 
 
+def issued_notice(inspector, lobby, cleaning):
+    checked = start_inspection(Plan(Scope.STRIP, lobby, service_line=cleaning), inspector)
+    failed = checked.items[0]
+    record_answer(failed, Answer.FAIL, inspector)
+    record_note(failed, "地面有水渍", inspector)
+    attach_photo(failed, jpeg(), inspector)
+    for item in checked.items[1:]:
+        record_answer(item, Answer.PASS, inspector)
+    submit(checked, inspector)
+    (notice,) = draft_notices(checked, inspector)
+    issue(notice, inspector)
+    return notice
+
+
 def more_of_everything(n: int) -> None:
-    """n more drafts, issued notices with a fix to verify, and patrol plans for the inspector."""
+    """n more drafts, notices with a fix to verify, overdue notices, complaints and patrol
+    plans."""
     users = {u.username: u for u in db.session.scalars(sa.select(User))}
     inspector, contractor = users["inspector"], users["contractor"]
     cleaning = db.session.scalar(sa.select(ServiceLine).where(ServiceLine.code == "CLN"))
     lobby = db.session.scalar(sa.select(Site).where(Site.code == "B1-F1-LOBBY"))
     for _ in range(n):
         start_inspection(Plan(Scope.STRIP, lobby, service_line=cleaning), inspector)
-        checked = start_inspection(Plan(Scope.STRIP, lobby, service_line=cleaning), inspector)
-        failed = checked.items[0]
-        record_answer(failed, Answer.FAIL, inspector)
-        record_note(failed, "地面有水渍", inspector)
-        attach_photo(failed, jpeg(), inspector)
-        for item in checked.items[1:]:
-            record_answer(item, Answer.PASS, inspector)
-        submit(checked, inspector)
-        (notice,) = draft_notices(checked, inspector)
-        issue(notice, inspector)
-        acknowledge(notice, contractor)
-        report_fix(notice.items[0], contractor, "已拖干", [jpeg()])
+        fixed = issued_notice(inspector, lobby, cleaning)
+        acknowledge(fixed, contractor)
+        report_fix(fixed.items[0], contractor, "已拖干", [jpeg()])
+        late = issued_notice(inspector, lobby, cleaning)
+        for item in late.items:
+            item.deadline = utcnow() - timedelta(hours=1)
+        file_complaint(ComplaintChannel.HOTLINE, "门岗不让进", "访客被拦")
         db.session.add(
             InspectionPlan(
                 name=f"加测巡检{db.session.scalar(sa.select(sa.func.count(InspectionPlan.id)))}",
@@ -91,6 +114,7 @@ def more_of_everything(n: int) -> None:
                 inspectors=[inspector],
             )
         )
+        escalate()
         db.session.commit()
 
 

@@ -23,7 +23,7 @@ from app.assessments.scoring import (
 from app.catalog.models import CheckCategory, CheckPoint, Contractor
 from app.extensions import db
 from app.inspections.models import Finding, Inspection, Status
-from app.notices.models import ExitWarning, Notice
+from app.notices.models import ExitWarning, Notice, NoticeItem
 from app.timeutil import month_bounds
 
 DEFAULT_POLICY = {
@@ -140,7 +140,9 @@ def assess_month(month: str) -> list[ContractorResult]:
         )
         by_contractor.setdefault(finding.contractor_id, []).append(finding)
     for notice in db.session.scalars(
-        sa.select(Notice).where(Notice.overdue_at >= start, Notice.overdue_at < end)
+        sa.select(Notice)
+        .where(Notice.overdue_at >= start, Notice.overdue_at < end)
+        .options(selectinload(Notice.items).selectinload(NoticeItem.finding))
     ):
         first = notice.items[0].finding if notice.items else None
         line_id = line_of.get(first.check_point_id) if first else None

@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
+from sqlalchemy.orm import selectinload
 
 from app.assessments import bp
 from app.assessments.history import (
@@ -44,7 +45,9 @@ def month_so_far(month: str) -> dict[str, int]:
     start, end = month_bounds(month)
     now = utcnow()
     open_notices = db.session.scalars(
-        sa.select(Notice).where(Notice.status.in_((NoticeStatus.ISSUED, NoticeStatus.ACKNOWLEDGED)))
+        sa.select(Notice)
+        .where(Notice.status.in_((NoticeStatus.ISSUED, NoticeStatus.ACKNOWLEDGED)))
+        .options(selectinload(Notice.items))
     ).all()
     return {
         "inspections": db.session.scalar(
@@ -239,6 +242,7 @@ def export(month: str):
     for n in db.session.scalars(
         sa.select(Notice)
         .where(Notice.issued_at >= start, Notice.issued_at < end)
+        .options(selectinload(Notice.items), selectinload(Notice.contractor))
         .order_by(Notice.serial)
     ):
         append_row(
