@@ -1,0 +1,356 @@
+"""Benchmark: five years of a large bureau, and how fast the main pages open on it.
+
+Run on demand (never in the test suite):
+
+    .venv/bin/python bench/scale.py --database sqlite|postgresql [--inspections 50000]
+        [--items 44] [--repeat 20] [--clients 10]
+
+It fills a throwaway database with set-based SQL (a numbers table and INSERT … SELECT, so
+minutes, not hours): 50 contractors, about 2,000 places, 40 inspectors, `--inspections`
+submitted inspections of `--items` items each (2.2 M with the defaults), a failure with a
+photo in every eleventh item (about 200,000), and a notice for four inspections in five (about
+40,000). Then it serves the instance with gunicorn (4 sync workers) and opens every main page
+as the role that uses it, `--repeat` times one at a time, then with `--clients` managers at
+once on the heavy pages, and prints p50/p95 per page.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.load_faults import PASSWORD, Inspector, LocalPostgres, Server, free_port  # noqa: E402
+
+CONTRACTORS, COMPOUNDS, BUILDINGS, AREAS, INSPECTORS = 50, 20, 10, 9, 40
+LINES = 13
+YEARS = 5
+FAIL_EVERY = 11
+NOTICE_SHARE = (4, 5)  # four inspections in five with failures get a notice
+
+
+def seconds_after(dialect: str, start: str, seconds: str) -> str:
+    """An SQL expression: the timestamp `start` plus `seconds` (an integer expression)."""
+    if dialect == "sqlite":
+        return f"datetime({start}, '+' || ({seconds}) || ' seconds')"
+    return f"(CAST({start} AS timestamptz) + ({seconds}) * interval '1 second')"
+
+
+def numbers(connection, dialect: str, up_to: int) -> None:
+    connection.execute(sa.text("CREATE TABLE bench_numbers (n integer PRIMARY KEY)"))
+    if dialect == "sqlite":
+        connection.execute(
+            sa.text(
+                "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < :m)"
+                " INSERT INTO bench_numbers SELECT n FROM seq"
+            ),
+            {"m": up_to},
+        )
+    else:
+        connection.execute(
+            sa.text("INSERT INTO bench_numbers SELECT generate_series(1, :m)"), {"m": up_to}
+        )
+
+
+def people_and_places(app) -> dict:
+    """The catalogue, places, contractors and users, through the app's own code."""
+    from app.auth.models import Role
+    from app.auth.users import create_user
+    from app.catalog.models import Contractor, ServiceLine, Site, SiteKind
+    from app.catalog.standards_io import load_default_catalogue
+    from app.extensions import db
+
+    load_default_catalogue()
+    lines = db.session.scalars(sa.select(ServiceLine).order_by(ServiceLine.id)).all()[:LINES]
+    # compounds, then buildings, then areas: the areas' ids run on without a gap
+    compounds = [
+        Site(code=f"C{c:02d}", name=f"园区{c:02d}", kind=SiteKind.COMPOUND)
+        for c in range(COMPOUNDS)
+    ]
+    db.session.add_all(compounds)
+    db.session.flush()
+    buildings = [
+        Site(code=f"{c.code}B{b}", name=f"{b + 1}号楼", kind=SiteKind.BUILDING, parent=c)
+        for c in compounds
+        for b in range(BUILDINGS)
+    ]
+    db.session.add_all(buildings)
+    db.session.flush()
+    leaves = [
+        Site(code=f"{b.code}A{a}", name=f"区域{a + 1}", kind=SiteKind.AREA, parent=b)
+        for b in buildings
+        for a in range(AREAS)
+    ]
+    db.session.add_all(leaves)
+    db.session.flush()
+    today = datetime.now(UTC).date()
+    companies = []
+    for n in range(CONTRACTORS):
+        company = Contractor(
+            name=f"规模服务公司{n:02d}",
+            short_name=f"规模{n:02d}",
+            licence_no="91320100MA1N2K3L4P",
+            contract_start=today - timedelta(days=900),
+            contract_end=today + timedelta(days=200),
+            contract_value=2_000_000,
+            deposit_share=5,
+            satisfaction_target=90,
+            service_lines=[lines[n % LINES]],
+            sites=[compounds[n % COMPOUNDS]],
+        )
+        db.session.add(company)
+        companies.append(company)
+    inspectors = [
+        create_user(f"inspector{n:02d}", f"监管员{n:02d}", Role.INSPECTOR, PASSWORD)
+        for n in range(INSPECTORS)
+    ]
+    create_user("scale-manager", "规模管理员", Role.MANAGER, PASSWORD)
+    create_user("scale-contractor", "规模承包方", Role.CONTRACTOR, PASSWORD,
+                contractor_id=companies[0].id)  # fmt: skip
+    db.session.commit()
+    return {
+        "lines": [line.id for line in lines],
+        "leaf_first": min(leaf.id for leaf in leaves),
+        "leaves": len(leaves),
+        "contractor_first": companies[0].id,
+        "inspector_first": inspectors[0].id,
+        "first_point": db.session.scalar(sa.text("SELECT min(id) FROM check_points")),
+        "points": db.session.scalar(sa.text("SELECT count(*) FROM check_points")),
+    }
+
+
+def history(connection, dialect: str, ids: dict, inspections: int, items: int) -> None:
+    """Five years of inspections, items, findings, photos and notices, set-based."""
+    began = (datetime.now(UTC) - timedelta(days=365 * YEARS)).strftime("%Y-%m-%d %H:%M:%S")
+    step = (365 * YEARS * 24 * 3600) // inspections
+    at = seconds_after(dialect, ":began", "n * :step")
+    line = f"(:line_first + (n % {LINES}))"
+    values = {**ids, "began": began, "step": step, "line_first": ids["lines"][0]}
+    run = lambda sql, **more: connection.execute(sa.text(sql), {**values, **more})  # noqa: E731
+    run(
+        f"""INSERT INTO inspections (id, scope, schedule, party, tier, status, created_by_id,
+            started_at, ended_at, summary, self_check, assessor)
+        SELECT n, 'strip', 'spot', 'internal',
+            CASE n % 5 WHEN 0 THEN 'daily' WHEN 1 THEN 'weekly_joint' WHEN 2 THEN 'monthly'
+                 WHEN 3 THEN 'half_yearly' ELSE 'ad_hoc' END,
+            'submitted', :inspector_first + (n % {INSPECTORS}), {at}, {at}, '', false, ''
+        FROM bench_numbers WHERE n <= :count""",
+        count=inspections,
+    )
+    run(
+        "INSERT INTO inspection_sites (inspection_id, site_id) "
+        "SELECT n, :leaf_first + (n % :leaves) FROM bench_numbers WHERE n <= :count",
+        count=inspections,
+    )
+    run(
+        f"INSERT INTO inspection_service_lines (inspection_id, service_line_id) "
+        f"SELECT n, {line} FROM bench_numbers WHERE n <= :count",
+        count=inspections,
+    )
+    run(
+        f"INSERT INTO inspection_contractors (inspection_id, contractor_id) "
+        f"SELECT n, :contractor_first + (n % {LINES}) + {LINES} * (n % 3) "
+        f"FROM bench_numbers WHERE n <= :count",
+        count=inspections,
+    )
+    run(
+        f"INSERT INTO inspection_inspectors (inspection_id, user_id) "
+        f"SELECT n, :inspector_first + (n % {INSPECTORS}) FROM bench_numbers WHERE n <= :count",
+        count=inspections,
+    )
+    inspection = f"((n - 1) / {items} + 1)"
+    answered = seconds_after(dialect, ":began", f"{inspection} * :step + ((n - 1) % {items}) * 30")
+    run(
+        f"""INSERT INTO inspection_items (id, inspection_id, position, check_point_id,
+            contractor_id, site_id, category, code, title, standard, good_practice, severity,
+            deduction, answer, note, answered_at, answered_by_id)
+        SELECT n, {inspection}, (n - 1) % {items}, p.id,
+            :contractor_first + ({inspection} % {LINES}) + {LINES} * ({inspection} % 3),
+            :leaf_first + ({inspection} % :leaves), c.name, p.code, p.title, p.standard,
+            COALESCE(p.good_practice, ''), p.severity, p.deduction,
+            CASE WHEN n % {FAIL_EVERY} = 0 THEN 'fail' ELSE 'pass' END,
+            CASE WHEN n % {FAIL_EVERY} = 0 THEN '规模测试发现的问题' ELSE '' END,
+            {answered}, :inspector_first + ({inspection} % {INSPECTORS})
+        FROM bench_numbers
+        JOIN check_points p ON p.id = :first_point + (n % :points)
+        JOIN check_categories c ON c.id = p.category_id
+        WHERE n <= :count""",
+        count=inspections * items,
+    )
+    run(
+        """INSERT INTO findings (id, inspection_id, item_id, check_point_id, contractor_id,
+            site_id, severity, deduction, title, standard, note, found_at)
+        SELECT id, inspection_id, id, check_point_id, contractor_id, site_id, severity,
+            deduction, title, standard, note, answered_at
+        FROM inspection_items WHERE answer = 'fail'"""
+    )
+    run(
+        """INSERT INTO inspection_photos (id, item_id, digest, width, height, taken_at,
+            uploaded_by_id, uploaded_at)
+        SELECT id, id, '0000000000000000000000000000000000000000000000000000000000000000',
+            1600, 1200, answered_at, answered_by_id, answered_at
+        FROM inspection_items WHERE answer = 'fail'"""
+    )
+    deadline = seconds_after(dialect, "i.started_at", "3 * 86400")
+    closed = seconds_after(dialect, "i.started_at", "2 * 86400")
+    run(
+        f"""INSERT INTO notices (id, contractor_id, inspection_id, status, year, serial,
+            deadline, deadline_reason, created_by_id, created_at, issued_at, issued_by_id,
+            acknowledged_at, acknowledged_by_id, closed_at)
+        SELECT i.id, ic.contractor_id, i.id, 'closed', 2000 + i.id / 10000, i.id % 10000 + 1,
+            {deadline}, '', i.created_by_id, i.started_at, i.started_at, i.created_by_id,
+            i.started_at, NULL, {closed}
+        FROM inspections i JOIN inspection_contractors ic ON ic.inspection_id = i.id
+        WHERE i.id % {NOTICE_SHARE[1]} < {NOTICE_SHARE[0]}
+          AND EXISTS (SELECT 1 FROM findings f WHERE f.inspection_id = i.id)"""
+    )
+    item_deadline = seconds_after(dialect, "n.issued_at", "3 * 86400")
+    run(
+        f"""INSERT INTO notice_items (id, notice_id, finding_id, status, deadline, rejections,
+            rejection_reason, fix_note)
+        SELECT f.id, f.inspection_id, f.id, 'accepted', {item_deadline}, 0, '', '已整改'
+        FROM findings f JOIN notices n ON n.id = f.inspection_id"""
+    )
+    if dialect == "postgresql":
+        for table in ("inspections", "inspection_items", "findings", "inspection_photos",
+                      "notices", "notice_items"):  # fmt: skip
+            run(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT max(id) FROM {table}))"
+            )
+    connection.execute(sa.text("DROP TABLE bench_numbers"))
+    connection.execute(sa.text("ANALYZE"))
+
+
+def pages(month: str) -> dict[str, list[str]]:
+    return {
+        "scale-manager": [
+            "/", "/inspections", "/inspections?page=50", "/notices?status=all",
+            "/notices?status=all&page=50", "/plans", "/plans/missed", "/complaints",
+            f"/assessments/{month}", f"/assessments/{month}.xlsx", f"/bulletins/{month}",
+            "/inspections/1", "/notices/1",
+        ],
+        "inspector00": ["/", "/inspections", "/notices", "/inbox"],
+        "scale-contractor": ["/", "/notices", "/inbox"],
+    }  # fmt: skip
+
+
+def timed(person: Inspector, url: str) -> float:
+    began = time.perf_counter()
+    if not person.call(url):
+        raise SystemExit(f"{url} did not answer 200 for {person.username}")
+    return (time.perf_counter() - began) * 1000
+
+
+def row(name: str, times: list[float]) -> str:
+    times = sorted(times)
+    p95 = times[max(0, round(0.95 * len(times)) - 1)]
+    return f"| {name} | {statistics.median(times):.0f} | {p95:.0f} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--inspections", type=int, default=50_000)
+    parser.add_argument("--items", type=int, default=44)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--clients", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="xunjian-scale-") as tmp:
+        instance = Path(tmp)
+        postgres = None
+        if args.database == "postgresql":
+            instance.chmod(0o711)
+            (instance / "pg").mkdir()
+            postgres = LocalPostgres(instance / "pg", free_port())
+            postgres.create()
+            url = postgres.url()
+        else:
+            url = f"sqlite:///{instance / 'scale.db'}"
+        env = {
+            **os.environ,
+            "XUNJIAN_DATABASE_URL": url,
+            "XUNJIAN_UPLOAD_DIR": str(instance / "photos"),
+            "XUNJIAN_SECRET_KEY": "bench",
+        }
+        os.environ.update(env)
+        from app import create_app
+        from app.extensions import db
+        from app.timeutil import month_of, utcnow
+
+        app = create_app({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+        server = Server(free_port(), args.workers, env, instance / "server.log")
+        try:
+            with app.app_context():
+                began = time.monotonic()
+                db.create_all()
+                ids = people_and_places(app)
+                with db.engine.begin() as connection:
+                    numbers(connection, args.database, args.inspections * args.items)
+                    history(connection, args.database, ids, args.inspections, args.items)
+                counts = {
+                    table: db.session.scalar(sa.text(f"SELECT count(*) FROM {table}"))
+                    for table in (
+                        "inspections",
+                        "inspection_items",
+                        "findings",
+                        "inspection_photos",
+                        "notices",
+                    )  # fmt: skip
+                }
+                print(f"generated in {time.monotonic() - began:.0f} s: {counts}")
+            server.start()
+            base = f"http://127.0.0.1:{server.port}"
+            month = month_of(utcnow())
+            print(f"\n{args.database}, gunicorn {args.workers} sync workers, one at a time "
+                  f"({args.repeat} each)\n")  # fmt: skip
+            print("| page (role) | p50 ms | p95 ms |\n|---|---|---|")
+            for username, urls in pages(month).items():
+                person = Inspector(username, 0, [])
+                person.login(base)
+                for url in urls:
+                    times = [timed(person, base + url) for _ in range(args.repeat)]
+                    print(row(f"{url} ({username})", times))
+            heavy = [f"/assessments/{month}", f"/bulletins/{month}", "/inspections", "/"]
+            managers = [Inspector("scale-manager", 0, []) for _ in range(args.clients)]
+            for person in managers:
+                person.login(base)
+            together: list[float] = []
+
+            def browse(person):
+                for url in heavy * 3:
+                    together.append(timed(person, base + url))
+
+            threads = [threading.Thread(target=browse, args=(p,)) for p in managers]
+            began = time.monotonic()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed = time.monotonic() - began
+            print(f"\n{args.clients} managers at once on {', '.join(heavy)}: "
+                  f"{len(together) / elapsed:.2f} pages/s")  # fmt: skip
+            print("| pages | p50 ms | p95 ms |\n|---|---|---|")
+            print(row("heavy pages, together", together))
+            log = server.log.read_text() if server.log.exists() else ""
+            died = log.count("SIGSEGV") + log.count("exited with code")
+            print(f"\ngunicorn workers that died: {died}")
+        finally:
+            server.stop()
+            if postgres:
+                postgres.crash()
+
+
+if __name__ == "__main__":
+    main()
