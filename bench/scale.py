@@ -16,6 +16,7 @@ once on the heavy pages, and prints p50/p95 per page.
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -244,17 +245,25 @@ def pages(month: str) -> dict[str, list[str]]:
     }  # fmt: skip
 
 
+FAILED = float("inf")  # a request that got no answer (a worker killed or timed out)
+
+
 def timed(person: Inspector, url: str) -> float:
     began = time.perf_counter()
-    if not person.call(url):
+    try:
+        answered = person.call(url)
+    except OSError:
+        return FAILED
+    if not answered:
         raise SystemExit(f"{url} did not answer 200 for {person.username}")
     return (time.perf_counter() - began) * 1000
 
 
 def row(name: str, times: list[float]) -> str:
+    failed = sum(1 for t in times if t == FAILED)
     times = sorted(times)
     p95 = times[max(0, round(0.95 * len(times)) - 1)]
-    return f"| {name} | {statistics.median(times):.0f} | {p95:.0f} |"
+    return f"| {name} | {statistics.median(times):.0f} | {p95:.0f} | {failed} |"
 
 
 def main() -> None:
@@ -265,6 +274,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--keep", help="a folder to keep the server log (and SQLite file) in")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="xunjian-scale-") as tmp:
@@ -315,7 +325,7 @@ def main() -> None:
             month = month_of(utcnow())
             print(f"\n{args.database}, gunicorn {args.workers} sync workers, one at a time "
                   f"({args.repeat} each)\n")  # fmt: skip
-            print("| page (role) | p50 ms | p95 ms |\n|---|---|---|")
+            print("| page (role) | p50 ms | p95 ms | no answer |\n|---|---|---|---|")
             for username, urls in pages(month).items():
                 person = Inspector(username, 0, [])
                 person.login(base)
@@ -341,11 +351,19 @@ def main() -> None:
             elapsed = time.monotonic() - began
             print(f"\n{args.clients} managers at once on {', '.join(heavy)}: "
                   f"{len(together) / elapsed:.2f} pages/s")  # fmt: skip
-            print("| pages | p50 ms | p95 ms |\n|---|---|---|")
+            print("| pages | p50 ms | p95 ms | no answer |\n|---|---|---|---|")
             print(row("heavy pages, together", together))
             log = server.log.read_text() if server.log.exists() else ""
             died = log.count("SIGSEGV") + log.count("exited with code")
-            print(f"\ngunicorn workers that died: {died}")
+            timeouts = log.count("WORKER TIMEOUT")
+            print(f"\ngunicorn workers that died: {died}; killed for taking over 30 s: {timeouts}")
+            if args.keep:
+                kept = Path(args.keep)
+                kept.mkdir(parents=True, exist_ok=True)
+                shutil.copy(server.log, kept / "server.log")
+                if args.database == "sqlite":
+                    shutil.copy(instance / "scale.db", kept / "scale.db")
+                print(f"kept the server log (and a SQLite database) in {kept}")
         finally:
             server.stop()
             if postgres:
