@@ -6,6 +6,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from app.assessments.models import Bulletin, BulletinStatus
 from app.assessments.monthly import assess_month, policy
@@ -99,7 +100,9 @@ def _finding_line(result, finding, line_names) -> str:
 def notice_figures(month: str) -> dict[str, int]:
     start, end = month_bounds(month)
     issued = db.session.scalars(
-        sa.select(Notice).where(Notice.issued_at >= start, Notice.issued_at < end)
+        sa.select(Notice)
+        .where(Notice.issued_at >= start, Notice.issued_at < end)
+        .options(selectinload(Notice.items))
     ).all()
     closed = [n for n in issued if n.status == NoticeStatus.CLOSED]
     on_time = [

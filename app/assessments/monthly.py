@@ -124,7 +124,10 @@ def assess_month(month: str) -> list[ContractorResult]:
         .where(
             Inspection.status == Status.SUBMITTED, Finding.found_at >= start, Finding.found_at < end
         )
-        .options(selectinload(Finding.inspection))
+        .options(
+            selectinload(Finding.inspection),
+            selectinload(Finding.check_point).selectinload(CheckPoint.category),
+        )
         .order_by(Finding.found_at, Finding.id)
     ).all()
     line_of = _line_of_points({f.check_point_id for f in findings if f.check_point_id})
