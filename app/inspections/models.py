@@ -89,6 +89,8 @@ def _link_table(name: str, other: str) -> sa.Table:
             "inspection_id", sa.ForeignKey("inspections.id", ondelete="CASCADE"), primary_key=True
         ),
         sa.Column(f"{other}_id", sa.ForeignKey(f"{other}s.id"), primary_key=True),
+        # the other way round too: a contractor's, a place's, an inspector's inspections
+        sa.Index(f"ix_{name}_{other}_id", f"{other}_id"),
     )
 
 
@@ -300,7 +302,9 @@ class Finding(db.Model):
     title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     standard: Mapped[str] = mapped_column(sa.Text, nullable=False)
     note: Mapped[str] = mapped_column(sa.Text, nullable=False)
-    found_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    found_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, index=True
+    )
 
     inspection: Mapped[Inspection] = relationship(back_populates="findings")
     item: Mapped[InspectionItem] = relationship()

@@ -78,12 +78,12 @@ class Notice(db.Model):
     created_at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, default=utcnow
     )
-    issued_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    issued_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), index=True)
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     acknowledged_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     closed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    overdue_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    overdue_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), index=True)
 
     contractor = relationship("Contractor")
     inspection = relationship("Inspection")
@@ -232,7 +232,9 @@ class ExitWarning(db.Model):
     year: Mapped[int] = mapped_column(nullable=False)
     serial: Mapped[int] = mapped_column(nullable=False)
     detail: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
-    issued_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    issued_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, index=True
+    )
 
     contractor = relationship("Contractor")
     notice = relationship("Notice")
