@@ -491,22 +491,7 @@ def main():
 
     with tempfile.TemporaryDirectory(prefix="xunjian-bench-") as tmp:
         instance = Path(tmp)
-        store = instance / "photos"
-        postgres = None
-        if args.database == "postgresql":
-            instance.chmod(0o711)  # the postgres user must reach its directory inside
-            (instance / "pg").mkdir()
-            postgres = LocalPostgres(instance / "pg", free_port())
-            postgres.create()
-            url = postgres.url()
-        else:
-            url = f"sqlite:///{instance / 'bench.db'}"
-        env = {
-            **os.environ,
-            "XUNJIAN_DATABASE_URL": url,
-            "XUNJIAN_UPLOAD_DIR": str(store),
-            "XUNJIAN_SECRET_KEY": "bench",
-        }
+        postgres, env = throwaway_instance(instance, args.database)
         os.environ.update(env)
         from app import create_app
 
@@ -558,6 +543,27 @@ def main():
             print(f"  {problem}")
         if problems:
             sys.exit(1)
+
+
+def throwaway_instance(instance: Path, database: str) -> tuple[LocalPostgres | None, dict]:
+    """A database (SQLite in the folder, or a private PostgreSQL cluster) and the environment
+    the app and its server run with on it."""
+    postgres = None
+    if database == "postgresql":
+        instance.chmod(0o711)  # the postgres user must reach its directory inside
+        (instance / "pg").mkdir()
+        postgres = LocalPostgres(instance / "pg", free_port())
+        postgres.create()
+        url = postgres.url()
+    else:
+        url = f"sqlite:///{instance / 'bench.db'}"
+    env = {
+        **os.environ,
+        "XUNJIAN_DATABASE_URL": url,
+        "XUNJIAN_UPLOAD_DIR": str(instance / "photos"),
+        "XUNJIAN_SECRET_KEY": "bench",
+    }
+    return postgres, env
 
 
 def run_together(threads: list[threading.Thread]) -> None:

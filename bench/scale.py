@@ -30,7 +30,13 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.load_faults import PASSWORD, Inspector, LocalPostgres, Server, free_port  # noqa: E402
+from bench.load_faults import (  # noqa: E402
+    PASSWORD,
+    Inspector,
+    Server,
+    free_port,
+    throwaway_instance,
+)
 
 CONTRACTORS, COMPOUNDS, BUILDINGS, AREAS, INSPECTORS = 50, 20, 10, 9, 40
 LINES = 13
@@ -279,21 +285,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="xunjian-scale-") as tmp:
         instance = Path(tmp)
-        postgres = None
-        if args.database == "postgresql":
-            instance.chmod(0o711)
-            (instance / "pg").mkdir()
-            postgres = LocalPostgres(instance / "pg", free_port())
-            postgres.create()
-            url = postgres.url()
-        else:
-            url = f"sqlite:///{instance / 'scale.db'}"
-        env = {
-            **os.environ,
-            "XUNJIAN_DATABASE_URL": url,
-            "XUNJIAN_UPLOAD_DIR": str(instance / "photos"),
-            "XUNJIAN_SECRET_KEY": "bench",
-        }
+        postgres, env = throwaway_instance(instance, args.database)
         os.environ.update(env)
         from app import create_app
         from app.extensions import db
@@ -362,7 +354,7 @@ def main() -> None:
                 kept.mkdir(parents=True, exist_ok=True)
                 shutil.copy(server.log, kept / "server.log")
                 if args.database == "sqlite":
-                    shutil.copy(instance / "scale.db", kept / "scale.db")
+                    shutil.copy(instance / "bench.db", kept / "bench.db")
                 print(f"kept the server log (and a SQLite database) in {kept}")
         finally:
             server.stop()
