@@ -10,6 +10,7 @@ from flask import Flask, g, request
 from flask_login import current_user
 from pythonjsonlogger.json import JsonFormatter
 
+WORKER_LOG = "xunjian.worker"
 REQUEST_LOG = "xunjian.request"
 SECRET_ARGUMENTS = {"token", "slug"}  # guest links, complaint status, survey links
 
@@ -22,7 +23,7 @@ def configure_logging(app: Flask) -> None:
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
         )
     )
-    for name in (REQUEST_LOG, app.logger.name):
+    for name in (REQUEST_LOG, WORKER_LOG, app.logger.name):
         logger = logging.getLogger(name)
         logger.handlers = [handler]
         logger.setLevel(logging.INFO)

@@ -10,10 +10,11 @@ import time
 from flask import current_app
 
 from app.extensions import db
+from app.logs import WORKER_LOG
 from app.notify.clock import run_due_jobs
 from app.notify.delivery import BATCH, deliver_due
 
-log = logging.getLogger("xunjian.worker")
+log = logging.getLogger(WORKER_LOG)
 
 
 class Stop:
