@@ -86,7 +86,7 @@ def bulletin_data(month: str) -> dict:
         "criticism": [
             row["short_name"] for row in ranking if Decimal(row["overall"]) < criticise_below
         ],
-        "trend": trend(month),
+        "trend": trend(month, results),
     }
 
 
@@ -123,8 +123,9 @@ def notice_figures(month: str) -> dict[str, int]:
     }
 
 
-def trend(month: str) -> dict:
-    """Each contractor's overall score over the last six months, oldest first."""
+def trend(month: str, this_month: list | None = None) -> dict:
+    """Each contractor's overall score over the last six months, oldest first (`this_month`:
+    the month's results, when the caller has them already)."""
     months = [shift_month(month, -back) for back in range(TREND_MONTHS - 1, -1, -1)]
     series: dict[str, list[str]] = {}
     for index, each in enumerate(months):
@@ -138,7 +139,8 @@ def trend(month: str) -> dict:
         )
         if not inspected:
             continue  # no record that month: no score to plot
-        for r in assess_month(each):
+        results = this_month if each == month and this_month is not None else assess_month(each)
+        for r in results:
             row = series.setdefault(r.contractor.short_name, [None] * len(months))
             row[index] = str(r.overall)
     return {"months": months, "series": series}
