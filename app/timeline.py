@@ -10,12 +10,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from app.assessments.history import POLICY_LABELS, tier_weight_labels
 from app.assessments.models import BulletinStatus
 from app.audit import AuditEvent
 from app.auth.models import Role
 from app.catalog.models import Severity
 from app.feedback.models import ComplaintStatus
-from app.inspections.models import Status, Tier
+from app.inspections.models import Status
 from app.notices.models import NoticeStatus, WarningReason
 from app.notify.models import Channel
 
@@ -32,16 +33,6 @@ ON_OFF = {
     "left": _l("left the company"),
     "True": _l("active"),
     "False": _l("inactive"),
-}
-POLICY_FIELDS = {
-    "overdue_notice_points": _l("Deducted per overdue notice"),
-    "exit_warning_points": _l("Deducted per written exit warning"),
-    "complaint_points": _l("Deducted per upheld complaint"),
-    "bonus_cap": _l("Most bonus points in a month"),
-    "praise_top": _l("Praise the best (how many)"),
-    "criticise_below": _l("Criticise by name below this score"),
-    "score_bands": _l("Deposit reward by score (per cent of the month's deposit)"),
-    "satisfaction_bands": _l("Deposit reward by satisfaction (per cent of the month's deposit)"),
 }
 
 
@@ -116,10 +107,9 @@ def _policy_changes(detail: str) -> str:
         name, colon, values = change.partition(": ")
         if name.startswith("weight "):
             tier = name.removeprefix("weight ")
-            what = _label_of(Tier, tier) or (_("self-check") if tier == "self_check" else tier)
-            name = _("Weight of %(tier)s", tier=what)
+            name = _("Weight of %(tier)s", tier=tier_weight_labels().get(tier, tier))
         else:
-            name = str(POLICY_FIELDS.get(name, name))
+            name = str(POLICY_LABELS.get(name, name))
         changes.append(f"{name}{colon}{values}")
     return "; ".join(changes)
 

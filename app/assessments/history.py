@@ -4,9 +4,12 @@ satisfaction, the assessment rules) goes into the audit log, and is read back fr
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.assessments.models import AssessmentPolicy
 from app.audit import AuditEvent, record_event
+from app.inspections.models import Tier
 
 SCORE_OBJECT = "contractor_scores"
 POLICY_OBJECT = "assessment_policy"
@@ -48,6 +51,26 @@ def score_events(contractor_id: int, month: str) -> list[AuditEvent]:
             .order_by(AuditEvent.at, AuditEvent.id)
         )
     )
+
+
+# What the rules' fields are called: on the rules page and in the score's history.
+POLICY_LABELS = {
+    "overdue_notice_points": _l("Deducted per overdue notice"),
+    "exit_warning_points": _l("Deducted per written exit warning"),
+    "complaint_points": _l("Deducted per upheld complaint"),
+    "bonus_cap": _l("Most bonus points in a month"),
+    "praise_top": _l("Praise the best (how many)"),
+    "criticise_below": _l("Criticise by name below this score"),
+    "score_bands": _l("Deposit reward by score (per cent of the month's deposit)"),
+    "satisfaction_bands": _l("Deposit reward by satisfaction (per cent of the month's deposit)"),
+}
+
+
+def tier_weight_labels() -> dict[str, str]:
+    """What each tier's weight is called, the self-check's included."""
+    return {tier.value: tier.label for tier in Tier} | {
+        "self_check": _("Failure reported in a contractor's self-check")
+    }
 
 
 def policy_summary(policy: AssessmentPolicy) -> dict[str, str]:

@@ -14,10 +14,12 @@ from sqlalchemy.orm import selectinload
 
 from app.assessments import bp
 from app.assessments.history import (
+    POLICY_LABELS,
     policy_changes,
     policy_summary,
     record_score_change,
     score_events,
+    tier_weight_labels,
 )
 from app.assessments.models import BonusEntry, BonusKind, SatisfactionEntry
 from app.assessments.monthly import assess_month, policy
@@ -25,7 +27,7 @@ from app.audit import record_event
 from app.auth.access import EDITORS, SUPERVISORS, role_required
 from app.catalog.models import Contractor, ServiceLine
 from app.extensions import db
-from app.inspections.models import Inspection, Status, Tier
+from app.inspections.models import Inspection, Status
 from app.notices.models import Notice, NoticeStatus
 from app.plans.tracking import month_figures
 from app.spreadsheets import append_row
@@ -297,8 +299,8 @@ def edit_policy():
         policy=current,
         tiers=TIERS,
         errors=errors,
-        tier_labels={tier.value: tier.label for tier in Tier}
-        | {"self_check": _("Failure reported in a contractor's self-check")},
+        tier_labels=tier_weight_labels(),
+        policy_labels=POLICY_LABELS,
     ), 422 if errors else 200
 
 
