@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from app.catalog.models import Certificate
 from app.catalog.staff import certificates_query
@@ -42,7 +43,9 @@ def deadline_reminders(now: datetime) -> str:
     ahead = timedelta(hours=policy().reminder_hours)
     told = 0
     for notice in db.session.scalars(
-        sa.select(Notice).where(Notice.status.in_((NoticeStatus.ISSUED, NoticeStatus.ACKNOWLEDGED)))
+        sa.select(Notice)
+        .where(Notice.status.in_((NoticeStatus.ISSUED, NoticeStatus.ACKNOWLEDGED)))
+        .options(selectinload(Notice.items))
     ):
         deadline = notice.next_deadline()
         if deadline is None or not now < deadline <= now + ahead:
@@ -69,6 +72,7 @@ def missed_visits(now: datetime) -> str:
     today = local_today()
     start = today - timedelta(days=MISSED_LOOK_BACK_DAYS)
     told = 0
+    supervisors = managers()
     for visit in visits_between(start, today, today):
         if visit.state != VisitState.MISSED:
             continue
@@ -77,7 +81,7 @@ def missed_visits(now: datetime) -> str:
             EventKind.VISIT_MISSED,
             {"plan": visit.plan.name, "due": visit.due.isoformat(), "place": place},
             path_for("plans.missed"),
-            users=[*visit.plan.inspectors, *managers()],
+            users=[*visit.plan.inspectors, *supervisors],
             robots_of=[None],
             key=f"visit_missed:{visit.plan.id}:{visit.due}:{visit.site.id if visit.site else 0}",
         )
