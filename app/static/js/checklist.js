@@ -123,9 +123,6 @@
   // one that read the outbox before a confirmation must not put back a "waiting" mark.
   async function refresh() {
     if (!document.querySelector("li.item[data-item]") || !outbox()) return;
-    for (const input of document.querySelectorAll("[data-outbox=photo] input[type=file]")) {
-      watchCamera(input);
-    }
     const mine = ++generation;
     const waiting = (await outbox().entries()).filter(
       (entry) => entry.status === "waiting" && CHECKLIST_KINDS.includes(entry.kind)
