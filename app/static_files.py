@@ -28,8 +28,23 @@ def static_url_path() -> str:
     return f"/static/{static_version()}"
 
 
+def drop_stale_copies(folder: Path = STATIC_FOLDER) -> None:
+    """Remove compressed copies older than their file (edited since `make static`), which
+    WhiteNoise would otherwise send in its place; where they cannot be removed, they stay."""
+    for copy in folder.rglob("*"):
+        if copy.suffix not in COMPRESSED:
+            continue
+        original = copy.with_suffix("")
+        try:
+            if not original.exists() or original.stat().st_mtime > copy.stat().st_mtime:
+                copy.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
 def serve_static(app) -> None:
     """Put WhiteNoise in front of the app for everything under the versioned static path."""
+    drop_stale_copies()
     app.wsgi_app = WhiteNoise(
         app.wsgi_app,
         root=str(STATIC_FOLDER),

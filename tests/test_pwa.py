@@ -1,6 +1,7 @@
 """The installable app's server side: manifest, service worker, offline page, the outbox's
 session check, and which pages the service worker may keep."""
 
+import os
 import re
 
 import pytest
@@ -10,6 +11,7 @@ from app.catalog.models import SiteKind
 from app.extensions import db
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Scope
+from app.static_files import drop_stale_copies
 from tests.conftest import login
 
 
@@ -154,3 +156,14 @@ def test_static_files_are_named_by_content_kept_a_year_and_sent_compressed(app, 
         response.close()
     page = client.get("/login", headers={"Accept-Encoding": "br, gzip"})
     assert page.headers.get("Content-Encoding") == "br", "pages go compressed too"
+
+
+def test_a_compressed_copy_older_than_its_file_is_not_sent(tmp_path):
+    script = tmp_path / "app.js"
+    script.write_text("old")
+    fresh, stale = tmp_path / "app.js.br", tmp_path / "app.js.gz"
+    fresh.write_bytes(b"br")
+    stale.write_bytes(b"gz")
+    os.utime(stale, (1, 1))  # made before the file was last edited
+    drop_stale_copies(tmp_path)
+    assert fresh.exists() and not stale.exists() and script.exists()
