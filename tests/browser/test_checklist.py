@@ -7,6 +7,7 @@ import subprocess
 
 import sqlalchemy as sa
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from app.extensions import db
@@ -191,15 +192,29 @@ def test_a_photo_chosen_while_the_note_is_saving_is_kept(browser, live_server, t
     phone.close()
 
 
-def uncovered(page, locator) -> bool:
-    """Whether a tap at the middle of the element reaches the element itself."""
-    return locator.evaluate(
-        """element => {
-            const box = element.getBoundingClientRect();
-            const hit = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
-            return element.contains(hit);
-        }"""
-    )
+def uncovered_at_the_end(page, *locators) -> bool:
+    """Whether, scrolled to the end, a tap at the middle of each element reaches it. The sync
+    panel may still be changing its text (and so its height) as the page settles: scroll to
+    the end again until it holds, for a few seconds at most."""
+    handles = [locator.element_handle() for locator in locators]
+    try:
+        page.wait_for_function(
+            """elements => {
+                window.scrollTo(0, document.documentElement.scrollHeight);
+                return elements.every(element => {
+                    const box = element.getBoundingClientRect();
+                    const hit = document.elementFromPoint(
+                        box.x + box.width / 2, box.y + box.height / 2);
+                    return element.contains(hit);
+                });
+            }""",
+            arg=handles,
+            timeout=5000,
+            polling=100,
+        )
+    except PlaywrightTimeout:
+        return False
+    return True
 
 
 def test_refused_photos_never_cover_the_submit_button(browser, live_server, tmp_path):
@@ -222,10 +237,10 @@ def test_refused_photos_never_cover_the_submit_button(browser, live_server, tmp_
         if opened:
             panel.locator("summary").click()
             expect(panel.get_by_role("button", name="放弃").first).to_be_visible()
-        page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
-        page.wait_for_timeout(100)
-        assert uncovered(page, submit), f"the panel hides 提交检查 (list open: {opened})"
-        assert uncovered(page, page.get_by_role("button", name="退出登录"))
+        logout = page.get_by_role("button", name="退出登录")
+        assert uncovered_at_the_end(page, submit, logout), (
+            f"the panel hides 提交检查 or 退出登录 (list open: {opened})"
+        )
     assert_fits_and_passes_axe(page, "checklist with refused photos")
     phone.close()
 
