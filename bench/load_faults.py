@@ -106,6 +106,9 @@ class LocalPostgres:
     def crash(self) -> None:
         self._run(f"{self.bin}/pg_ctl", "-D", f"{self.dir}/data", "-m", "immediate", "stop")
 
+    def stop(self) -> None:
+        self._run(f"{self.bin}/pg_ctl", "-D", f"{self.dir}/data", "-m", "fast", "stop")
+
 
 class Server:
     """gunicorn with sync workers, as the README's production guide runs it."""

@@ -3,7 +3,7 @@
 Run on demand (never in the test suite):
 
     .venv/bin/python bench/scale.py --database sqlite|postgresql [--inspections 50000]
-        [--items 44] [--repeat 20] [--clients 10]
+        [--items 44] [--repeat 20] [--clients 10] [--keep DIR | --reuse DIR]
 
 It fills a throwaway database with set-based SQL (a numbers table and INSERT … SELECT, so
 minutes, not hours): 50 contractors, about 2,000 places, 40 inspectors, `--inspections`
@@ -15,8 +15,8 @@ once on the heavy pages, and prints p50/p95 per page.
 """
 
 import argparse
+import contextlib
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from bench.load_faults import (  # noqa: E402
     PASSWORD,
     Inspector,
+    LocalPostgres,
     Server,
     free_port,
     throwaway_instance,
@@ -68,7 +69,7 @@ def numbers(connection, dialect: str, up_to: int) -> None:
         )
 
 
-def people_and_places(app) -> dict:
+def people_and_places() -> dict:
     """The catalogue, places, contractors and users, through the app's own code."""
     from app.auth.models import Role
     from app.auth.users import create_user
@@ -238,6 +239,38 @@ def history(connection, dialect: str, ids: dict, inspections: int, items: int) -
     connection.execute(sa.text("ANALYZE"))
 
 
+def generate(dialect: str, inspections: int, items: int) -> None:
+    from app.extensions import db
+
+    began = time.monotonic()
+    db.create_all()
+    ids = people_and_places()
+    with db.engine.begin() as connection:
+        numbers(connection, dialect, inspections * items)
+        history(connection, dialect, ids, inspections, items)
+    tables = ("inspections", "inspection_items", "findings", "inspection_photos", "notices")
+    counts = {t: db.session.scalar(sa.text(f"SELECT count(*) FROM {t}")) for t in tables}
+    print(f"generated in {time.monotonic() - began:.0f} s: {counts}")
+
+
+def kept_instance(instance: Path, database: str) -> tuple[LocalPostgres | None, dict]:
+    """The database and environment of an instance that `--keep` built before."""
+    postgres = None
+    if database == "postgresql":
+        postgres = LocalPostgres(instance / "pg", free_port())
+        postgres.start()
+        url = postgres.url()
+    else:
+        url = f"sqlite:///{instance / 'bench.db'}"
+    env = {
+        **os.environ,
+        "XUNJIAN_DATABASE_URL": url,
+        "XUNJIAN_UPLOAD_DIR": str(instance / "photos"),
+        "XUNJIAN_SECRET_KEY": "bench",
+    }
+    return postgres, env
+
+
 def pages(month: str) -> dict[str, list[str]]:
     return {
         "scale-manager": [
@@ -280,38 +313,35 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--keep", help="a folder to keep the server log (and SQLite file) in")
+    parser.add_argument(
+        "--keep", help="build the instance in this new folder and keep it (PostgreSQL stopped)"
+    )
+    parser.add_argument(
+        "--reuse", help="time the pages on an instance kept before, without generating anything"
+    )
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="xunjian-scale-") as tmp:
-        instance = Path(tmp)
-        postgres, env = throwaway_instance(instance, args.database)
+    with contextlib.ExitStack() as stack:
+        if args.reuse:
+            instance = Path(args.reuse)
+            postgres, env = kept_instance(instance, args.database)
+        else:
+            if args.keep:
+                instance = Path(args.keep)
+                instance.mkdir(parents=True)
+            else:
+                instance = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="scale-")))
+            postgres, env = throwaway_instance(instance, args.database)
         os.environ.update(env)
         from app import create_app
-        from app.extensions import db
         from app.timeutil import month_of, utcnow
 
         app = create_app({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
         server = Server(free_port(), args.workers, env, instance / "server.log")
         try:
-            with app.app_context():
-                began = time.monotonic()
-                db.create_all()
-                ids = people_and_places(app)
-                with db.engine.begin() as connection:
-                    numbers(connection, args.database, args.inspections * args.items)
-                    history(connection, args.database, ids, args.inspections, args.items)
-                counts = {
-                    table: db.session.scalar(sa.text(f"SELECT count(*) FROM {table}"))
-                    for table in (
-                        "inspections",
-                        "inspection_items",
-                        "findings",
-                        "inspection_photos",
-                        "notices",
-                    )  # fmt: skip
-                }
-                print(f"generated in {time.monotonic() - began:.0f} s: {counts}")
+            if not args.reuse:
+                with app.app_context():
+                    generate(args.database, args.inspections, args.items)
             server.start()
             base = f"http://127.0.0.1:{server.port}"
             month = month_of(utcnow())
@@ -349,16 +379,11 @@ def main() -> None:
             died = log.count("SIGSEGV") + log.count("exited with code")
             timeouts = log.count("WORKER TIMEOUT")
             print(f"\ngunicorn workers that died: {died}; killed for taking over 30 s: {timeouts}")
-            if args.keep:
-                kept = Path(args.keep)
-                kept.mkdir(parents=True, exist_ok=True)
-                shutil.copy(server.log, kept / "server.log")
-                if args.database == "sqlite":
-                    shutil.copy(instance / "bench.db", kept / "bench.db")
-                print(f"kept the server log (and a SQLite database) in {kept}")
         finally:
             server.stop()
-            if postgres:
+            if postgres and (args.keep or args.reuse):
+                postgres.stop()
+            elif postgres:
                 postgres.crash()
 
 

@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from app.assessments.bulletins import notice_figures
 from app.assessments.models import Bulletin, BulletinStatus, SatisfactionEntry
-from app.assessments.monthly import assess_month
+from app.assessments.monthly import assess_month, policy
 from app.auth.models import Role
 from app.catalog.models import Severity, SiteKind
 from app.extensions import db
@@ -19,9 +20,16 @@ from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Answer, Scope, Tier
 from app.inspections.recording import record_answer, record_note, submit
 from app.notices.deadlines import ensure_default_rules
-from app.notices.lifecycle import draft_notices, escalate, issue
+from app.notices.lifecycle import (
+    accept_fix,
+    acknowledge,
+    draft_notices,
+    escalate,
+    issue,
+    report_fix,
+)
 from app.notify.models import EventKind, Notification
-from app.timeutil import month_of, utcnow
+from app.timeutil import as_utc, month_of, utcnow
 from tests.conftest import login
 
 
@@ -114,6 +122,49 @@ def test_findings_deduct_by_line_with_the_tier_weight_and_are_traced(month, worl
     assert all(e.kind == "finding" for e in catering.deductions)
     other = result_for(world["other"], assess_month(month))
     assert other.overall == Decimal(100) and other.rank == 1 and caterer.rank == 2
+
+
+def test_the_trend_sums_findings_in_the_database_to_the_same_scores(month, world):
+    current = policy()
+    current.tier_weights = {**current.tier_weights, "daily": "1.25"}
+    db.session.merge(current)
+    db.session.commit()
+    for _ in range(3):  # 1 point × 1.25 is 1.3 each, rounded one by one: 3.9, not 3.8
+        inspect(world, Tier.DAILY, {"地面排水"})
+    inspect(world, Tier.MONTHLY, {"食品留样", "劳动合同"})
+    itemised = assess_month(month)
+    summed = assess_month(month, itemised=False)
+    caterer = result_for(world["caterer"], summed)
+    assert caterer.lines[0].deducted == Decimal("3.9") + Decimal("7.5") + Decimal("4.5")
+    assert [(r.contractor.id, r.overall, [line.score for line in r.lines]) for r in summed] == [
+        (r.contractor.id, r.overall, [line.score for line in r.lines]) for r in itemised
+    ]
+
+
+def test_notice_figures_count_notices_closed_on_time_and_late(month, world):
+    from tests.test_notices import jpeg
+
+    notices = []
+    for _ in range(4):
+        (notice,) = draft_notices(inspect(world, Tier.DAILY, {"地面排水"}), world["inspector"])
+        issue(notice, world["inspector"])
+        notices.append(notice)
+    first, second, late, _still_open = notices
+    for notice, fixed_at in (
+        (first, None),
+        (second, None),
+        (late, notice_deadline(late) + timedelta(hours=1)),
+    ):
+        acknowledge(notice, world["caterer_user"])
+        for item in notice.items:
+            report_fix(item, world["caterer_user"], "已整改", [jpeg()], now=fixed_at)
+            accept_fix(item, world["inspector"], now=fixed_at)
+    db.session.commit()
+    assert notice_figures(month) == {"issued": 4, "closed": 3, "closed_on_time": 2, "overdue": 0}
+
+
+def notice_deadline(notice):
+    return max(as_utc(item.deadline) for item in notice.items)
 
 
 def test_overdue_notices_and_warnings_deduct(month, world):

@@ -439,6 +439,15 @@ def test_list_filters_by_kind_and_month_and_inspectors_see_their_own(client, set
     assert f"#{strip.id} " in own and f"#{block.id} " not in own
 
 
+def test_list_shows_how_many_items_each_inspection_failed(client, setting, failed_with_photo):
+    block = start_inspection(Plan(Scope.BLOCK, setting["kitchen"]), setting["colleague"])
+    db.session.commit()
+    login(client, setting["manager"])
+    cards = client.get("/inspections").text.split('<li class="card">')[1:]
+    counted = {card.split("#", 1)[1].split(" ", 1)[0]: "不合格 1 项" in card for card in cards}
+    assert counted == {str(failed_with_photo.id): True, str(block.id): False}
+
+
 def test_list_paginates(client, setting):
     line = setting["food"].category.service_line
     for _ in range(23):

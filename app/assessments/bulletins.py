@@ -6,7 +6,6 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
 
 from app.assessments.models import Bulletin, BulletinStatus
 from app.assessments.monthly import assess_month, policy
@@ -14,11 +13,11 @@ from app.audit import record_event
 from app.catalog.models import Contractor, ServiceLine, Severity
 from app.extensions import db
 from app.inspections.models import Inspection, Status
-from app.notices.models import Notice, NoticeStatus
+from app.notices.models import Notice, NoticeItem, NoticeStatus
 from app.notify.events import announce, contractor_users, path_for
 from app.notify.models import EventKind
 from app.plans.tracking import month_figures
-from app.timeutil import as_utc, local_today, month_bounds, shift_month, utcnow
+from app.timeutil import local_today, month_bounds, shift_month, utcnow
 
 TREND_MONTHS = 6
 
@@ -67,7 +66,7 @@ def bulletin_data(month: str) -> dict:
     findings_by_line: dict[str, dict[str, int]] = {}
     for r in results:
         for finding in r.findings:
-            line = _finding_line(r, finding, line_names)
+            line = line_names.get(finding.line_id) or line_names[r.lines[0].service_line_id]
             counts = findings_by_line.setdefault(line, {s.value: 0 for s in Severity})
             counts[finding.severity.value] += 1
     criticise_below = Decimal(current.criticise_below)
@@ -90,37 +89,32 @@ def bulletin_data(month: str) -> dict:
     }
 
 
-def _finding_line(result, finding, line_names) -> str:
-    point = finding.check_point
-    if point is not None and point.category.service_line_id in line_names:
-        return line_names[point.category.service_line_id]
-    return line_names[result.lines[0].service_line_id]
-
-
 def notice_figures(month: str) -> dict[str, int]:
+    """Notices issued in the month, closed, closed with every item fixed by its deadline, and
+    notices that went overdue in the month: counted in the database."""
     start, end = month_bounds(month)
-    issued = db.session.scalars(
-        sa.select(Notice)
-        .where(Notice.issued_at >= start, Notice.issued_at < end)
-        .options(selectinload(Notice.items))
-    ).all()
-    closed = [n for n in issued if n.status == NoticeStatus.CLOSED]
-    on_time = [
-        n
-        for n in closed
-        if all(as_utc(i.fix_reported_at or n.closed_at) <= as_utc(i.deadline) for i in n.items)
-    ]
+    closed = Notice.status == NoticeStatus.CLOSED
+    late = (
+        sa.select(NoticeItem.id)
+        .where(
+            NoticeItem.notice_id == Notice.id,
+            sa.func.coalesce(NoticeItem.fix_reported_at, Notice.closed_at) > NoticeItem.deadline,
+        )
+        .exists()
+    )
+    issued, closed_count, on_time = db.session.execute(
+        sa.select(
+            sa.func.count(Notice.id),
+            sa.func.count(Notice.id).filter(closed),
+            sa.func.count(Notice.id).filter(closed, ~late),
+        ).where(Notice.issued_at >= start, Notice.issued_at < end)
+    ).one()
     overdue = db.session.scalar(
         sa.select(sa.func.count(Notice.id)).where(
             Notice.overdue_at >= start, Notice.overdue_at < end
         )
     )
-    return {
-        "issued": len(issued),
-        "closed": len(closed),
-        "closed_on_time": len(on_time),
-        "overdue": overdue,
-    }
+    return {"issued": issued, "closed": closed_count, "closed_on_time": on_time, "overdue": overdue}
 
 
 def trend(month: str, this_month: list | None = None) -> dict:
@@ -139,7 +133,11 @@ def trend(month: str, this_month: list | None = None) -> dict:
         )
         if not inspected:
             continue  # no record that month: no score to plot
-        results = this_month if each == month and this_month is not None else assess_month(each)
+        results = (
+            this_month
+            if each == month and this_month is not None
+            else assess_month(each, itemised=False)
+        )
         for r in results:
             row = series.setdefault(r.contractor.short_name, [None] * len(months))
             row[index] = str(r.overall)

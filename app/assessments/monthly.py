@@ -2,7 +2,7 @@
 satisfaction, fed to the pure functions in scoring.py."""
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ from app.assessments.scoring import (
     settle,
     weighted,
 )
-from app.catalog.models import CheckCategory, CheckPoint, Contractor
+from app.catalog.models import CheckCategory, CheckPoint, Contractor, Severity
 from app.extensions import db
 from app.inspections.models import Finding, Inspection, Status
 from app.notices.models import ExitWarning, Notice, NoticeItem
@@ -65,6 +65,21 @@ def bands(raw: list[dict]) -> list[Band]:
     return [Band(Decimal(b["minimum"]), Decimal(b["percent"])) for b in raw]
 
 
+@dataclass(frozen=True)
+class FindingRow:
+    """What the month's pages, workbook and bulletin show of one finding: plain values, not
+    an ORM object, so a month of a large bureau costs tuples rather than object graphs."""
+
+    id: int
+    inspection_id: int
+    found_at: datetime
+    title: str
+    note: str
+    severity: Severity
+    deduction: Decimal
+    line_id: int | None  # the service line of its check point, if it has one
+
+
 @dataclass
 class ContractorResult:
     contractor: Contractor
@@ -77,24 +92,48 @@ class ContractorResult:
     below_two_years: bool
     retender: bool
     rank: int = 0
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[FindingRow] = field(default_factory=list)
 
     @property
     def flagged_for_termination(self) -> bool:
         return self.below_three_quarters or self.below_two_years
 
 
-def _line_of_points(point_ids) -> dict[int, int | None]:
+def _first_item_lines(notice_ids: list[int]) -> dict[int, int | None]:
+    """The service line of each notice's first finding (its check point's), in one query."""
+    first_items = (
+        sa.select(sa.func.min(NoticeItem.id))
+        .where(NoticeItem.notice_id.in_(notice_ids))
+        .group_by(NoticeItem.notice_id)
+    )
     rows = db.session.execute(
-        sa.select(CheckPoint.id, CheckCategory.service_line_id)
+        sa.select(NoticeItem.notice_id, CheckCategory.service_line_id)
+        .join(Finding, NoticeItem.finding_id == Finding.id)
+        .join(CheckPoint, Finding.check_point_id == CheckPoint.id)
         .join(CheckCategory, CheckPoint.category_id == CheckCategory.id)
-        .where(CheckPoint.id.in_(point_ids))
+        .where(NoticeItem.id.in_(first_items))
     )
     return dict(rows.all())
 
 
-def assess_month(month: str) -> list[ContractorResult]:
-    """Every active contractor's scores for the month, best first, each point traceable."""
+def _month_findings(start: datetime, end: datetime):
+    """The month's findings of submitted inspections, with what scoring them needs."""
+    return (
+        sa.select(Finding.contractor_id, Inspection.tier, Inspection.self_check)
+        .select_from(Finding)
+        .join(Inspection, Finding.inspection_id == Inspection.id)
+        .outerjoin(CheckPoint, Finding.check_point_id == CheckPoint.id)
+        .outerjoin(CheckCategory, CheckPoint.category_id == CheckCategory.id)
+        .where(
+            Inspection.status == Status.SUBMITTED, Finding.found_at >= start, Finding.found_at < end
+        )
+    )
+
+
+def assess_month(month: str, itemised: bool = True) -> list[ContractorResult]:
+    """Every active contractor's scores for the month, best first. Itemised, each finding is
+    its own traceable entry; otherwise (for the trend) findings are summed in the database
+    by contractor, line, tier and deduction, which gives the same scores."""
     current = policy()
     weights = {tier: Decimal(w) for tier, w in current.tier_weights.items()}
     start, end = month_bounds(month)
@@ -118,40 +157,64 @@ def assess_month(month: str) -> list[ContractorResult]:
         target = own.get(line_id) or own[primary[contractor_id]]
         (target.bonuses if bonus else target.deductions).append(entry)
 
-    findings = db.session.scalars(
-        sa.select(Finding)
-        .join(Finding.inspection)
-        .where(
-            Inspection.status == Status.SUBMITTED, Finding.found_at >= start, Finding.found_at < end
+    def points(deduction, tier, self_check) -> Decimal:
+        counted = weighted(deduction, tier.value, weights)
+        if self_check:
+            counted = (counted * weights.get("self_check", Decimal(0))).quantize(counted)
+        return counted
+
+    by_contractor: dict[int, list[FindingRow]] = {}
+    if itemised:
+        rows = db.session.execute(
+            _month_findings(start, end)
+            .add_columns(
+                Finding.id,
+                Finding.inspection_id,
+                Finding.found_at,
+                Finding.title,
+                Finding.note,
+                Finding.severity,
+                Finding.deduction,
+                CheckCategory.service_line_id,
+            )
+            .order_by(Finding.found_at, Finding.id)
         )
-        .options(
-            selectinload(Finding.inspection),
-            selectinload(Finding.check_point).selectinload(CheckPoint.category),
+        for contractor_id, tier, self_check, *shown in rows:
+            finding = FindingRow(*shown)
+            charge(
+                contractor_id,
+                finding.line_id,
+                Entry(
+                    "finding",
+                    finding.id,
+                    finding.title,
+                    points(finding.deduction, tier, self_check),
+                ),
+            )
+            by_contractor.setdefault(contractor_id, []).append(finding)
+    else:
+        groups = db.session.execute(
+            _month_findings(start, end)
+            .add_columns(Finding.deduction, CheckCategory.service_line_id, sa.func.count())
+            .group_by(
+                Finding.contractor_id,
+                Inspection.tier,
+                Inspection.self_check,
+                Finding.deduction,
+                CheckCategory.service_line_id,
+            )
         )
-        .order_by(Finding.found_at, Finding.id)
+        for contractor_id, tier, self_check, deduction, line_id, count in groups:
+            total = points(deduction, tier, self_check) * count
+            charge(contractor_id, line_id, Entry("findings", 0, "", total))
+    overdue = db.session.scalars(
+        sa.select(Notice).where(Notice.overdue_at >= start, Notice.overdue_at < end)
     ).all()
-    line_of = _line_of_points({f.check_point_id for f in findings if f.check_point_id})
-    by_contractor: dict[int, list[Finding]] = {}
-    for finding in findings:
-        points = weighted(finding.deduction, finding.inspection.tier.value, weights)
-        if finding.inspection.self_check:
-            points = (points * weights.get("self_check", Decimal(0))).quantize(points)
-        charge(
-            finding.contractor_id,
-            line_of.get(finding.check_point_id),
-            Entry("finding", finding.id, finding.title, points),
-        )
-        by_contractor.setdefault(finding.contractor_id, []).append(finding)
-    for notice in db.session.scalars(
-        sa.select(Notice)
-        .where(Notice.overdue_at >= start, Notice.overdue_at < end)
-        .options(selectinload(Notice.items).selectinload(NoticeItem.finding))
-    ):
-        first = notice.items[0].finding if notice.items else None
-        line_id = line_of.get(first.check_point_id) if first else None
+    first_lines = _first_item_lines([notice.id for notice in overdue])
+    for notice in overdue:
         charge(
             notice.contractor_id,
-            line_id,
+            first_lines.get(notice.id),
             Entry("overdue", notice.id, notice.number, current.overdue_notice_points),
         )
     for warning in db.session.scalars(

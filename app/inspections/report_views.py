@@ -25,6 +25,7 @@ from app.inspections import bp
 from app.inspections.access import get_inspection, get_photo
 from app.inspections.forms import ReopenForm
 from app.inspections.models import (
+    Answer,
     Finding,
     Inspection,
     InspectionItem,
@@ -174,6 +175,20 @@ def inspection_query(args, user):
     return query, chosen
 
 
+def failed_counts(inspection_ids: list[int]) -> dict[int, int]:
+    """How many items each of these inspections failed, in one query."""
+    return dict(
+        db.session.execute(
+            sa.select(InspectionItem.inspection_id, sa.func.count())
+            .where(
+                InspectionItem.inspection_id.in_(inspection_ids),
+                InspectionItem.answer == Answer.FAIL,
+            )
+            .group_by(InspectionItem.inspection_id)
+        ).all()
+    )
+
+
 @bp.get("/inspections")
 @role_required(*SUPERVISORS)
 def inspections():
@@ -183,7 +198,6 @@ def inspections():
             selectinload(Inspection.sites),
             selectinload(Inspection.contractors),
             selectinload(Inspection.inspectors),
-            selectinload(Inspection.items).selectinload(InspectionItem.photos),
         ),
         per_page=PER_PAGE,
         error_out=False,
@@ -192,6 +206,7 @@ def inspections():
     return render_template(
         template,
         page=page,
+        failed=failed_counts([inspection.id for inspection in page.items]),
         chosen=chosen,
         enums=FILTER_ENUMS,
         contractors=db.session.scalars(sa.select(Contractor).order_by(Contractor.name)).all(),
