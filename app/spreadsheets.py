@@ -1,6 +1,6 @@
 """Workbooks we write: what people typed goes in as text, never as a formula."""
 
-from openpyxl.cell.cell import Cell
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet.worksheet import Worksheet
 
 
@@ -11,7 +11,8 @@ def append_row(sheet: Worksheet, values: list) -> None:
 
 
 def _as_entered(sheet: Worksheet, value):
-    cell = Cell(sheet, value=value)
-    if cell.data_type == "f":
-        cell.data_type = "s"
+    if not (isinstance(value, str) and value.startswith("=")):
+        return value  # only such a string could be read as a formula
+    cell = WriteOnlyCell(sheet, value=value)  # a cell either kind of sheet takes
+    cell.data_type = "s"
     return cell

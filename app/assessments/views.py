@@ -25,7 +25,7 @@ from app.assessments.models import BonusEntry, BonusKind, SatisfactionEntry
 from app.assessments.monthly import assess_month, policy
 from app.audit import record_event
 from app.auth.access import EDITORS, SUPERVISORS, role_required
-from app.catalog.models import Contractor, ServiceLine
+from app.catalog.models import Contractor, ServiceLine, Severity
 from app.extensions import db
 from app.inspections.models import Inspection, Status
 from app.notices.models import Notice, NoticeStatus
@@ -189,9 +189,8 @@ def export(month: str):
     month = checked_month(month)
     results = assess_month(month)
     lines = {line.id: line.name for line in db.session.scalars(sa.select(ServiceLine))}
-    workbook = Workbook()
-    scores = workbook.active
-    scores.title = "考核得分"
+    workbook = Workbook(write_only=True)  # rows streamed to the file, not kept and sorted
+    scores = workbook.create_sheet("考核得分")
     append_row(
         scores,
         [
@@ -224,6 +223,7 @@ def export(month: str):
             )
     findings = workbook.create_sheet("问题清单")
     append_row(findings, ["发现时间", "承包单位", "检查点", "严重程度", "扣分", "说明", "检查"])
+    severities = {severity: severity.label for severity in Severity}  # translated once, not per row
     for r in results:
         for f in r.findings:
             append_row(
@@ -232,7 +232,7 @@ def export(month: str):
                     f.found_at.strftime("%Y-%m-%d %H:%M"),
                     r.contractor.name,
                     f.title,
-                    f.severity.label,
+                    severities[f.severity],
                     float(f.deduction),
                     f.note,
                     f.inspection_id,
@@ -240,6 +240,7 @@ def export(month: str):
             )
     start, end = month_bounds(month)
     notices = workbook.create_sheet("整改通知")
+    statuses = {status: status.label for status in NoticeStatus}
     append_row(notices, ["编号", "承包单位", "状态", "签发时间", "问题数", "是否逾期"])
     for n in db.session.scalars(
         sa.select(Notice)
@@ -252,7 +253,7 @@ def export(month: str):
             [
                 n.number,
                 n.contractor.name,
-                n.status.label,
+                statuses[n.status],
                 n.issued_at.strftime("%Y-%m-%d %H:%M"),
                 len(n.items),
                 "是" if n.overdue_at else "否",
