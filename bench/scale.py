@@ -10,8 +10,9 @@ minutes, not hours): 50 contractors, about 2,000 places, 40 inspectors, `--inspe
 submitted inspections of `--items` items each (2.2 M with the defaults), a failure with a
 photo in every eleventh item (about 200,000), and a notice for four inspections in five (about
 40,000). Then it serves the instance with gunicorn (4 sync workers) and opens every main page
-as the role that uses it, `--repeat` times one at a time, then with `--clients` managers at
-once on the heavy pages, and prints p50/p95 per page.
+as the role that uses it, `--repeat` times one at a time (after one request per worker, which
+compiles the page's templates), then with `--clients` managers at once on the heavy pages, and
+prints p50/p95 per page. It exits 1 if any gunicorn worker died or was killed.
 """
 
 import argparse
@@ -352,6 +353,8 @@ def main() -> None:
                 person = Inspector(username, 0, [])
                 person.login(base)
                 for url in urls:
+                    for _ in range(args.workers):  # each worker compiles the page's templates
+                        timed(person, base + url)
                     times = [timed(person, base + url) for _ in range(args.repeat)]
                     print(row(f"{url} ({username})", times))
             heavy = [f"/assessments/{month}", f"/bulletins/{month}", "/inspections", "/"]
@@ -379,6 +382,8 @@ def main() -> None:
             died = log.count("SIGSEGV") + log.count("exited with code")
             timeouts = log.count("WORKER TIMEOUT")
             print(f"\ngunicorn workers that died: {died}; killed for taking over 30 s: {timeouts}")
+            if died or timeouts:
+                sys.exit(f"a worker died or was killed; see {server.log} (kept with --keep)")
         finally:
             server.stop()
             if postgres and (args.keep or args.reuse):
