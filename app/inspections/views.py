@@ -216,13 +216,17 @@ def _commit_capture(item):
     """Commit an answer or photo. If the same UUID was committed meanwhile (the phone resent
     while the first request was still on its way), the unique key refuses the second copy:
     that is a replay, and the answer is the item as stored."""
+    session = db.session()
+    session.expire_on_commit = False  # the answer shows what this request just wrote: no reload
     try:
-        db.session.commit()
+        session.commit()
     except sa.exc.IntegrityError:
-        db.session.rollback()
+        session.rollback()
         if not client_uuid():
             raise
-        db.session.refresh(item)
+        session.refresh(item)
+    finally:
+        session.expire_on_commit = True
     return _item_response(item)
 
 
