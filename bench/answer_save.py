@@ -1,0 +1,133 @@
+"""Benchmark: what one tap costs the server, alone and with 50 inspectors at once, against a
+bare one-row write on the same server.
+
+Run on demand (never in the test suite):
+
+    .venv/bin/python bench/answer_save.py [--database sqlite|postgresql] [--inspectors 50]
+        [--seconds 30] [--taps 300]
+
+It builds a throwaway instance with the demo (as bench/load_faults.py does, without faults),
+serves it with gunicorn sync workers and measures:
+
+1. one inspector alone saving `--taps` answers one after another (what one tap costs);
+2. `--inspectors` inspectors saving answers as fast as the server answers them;
+3. the same sessions posting to a bare route that inserts one row and commits, through the same
+   middleware (session, user, CSRF, security headers, log line).
+
+It prints p50/p95 and requests per second, and the answer saves' throughput as a share of the
+bare write's.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.load_faults import (  # noqa: E402
+    Inspector,
+    Server,
+    free_port,
+    prepare,
+    run_together,
+    throwaway_instance,
+)
+
+
+def tap(person: Inspector, base: str, step: int) -> float:
+    item_id = person.item_ids[step % len(person.item_ids)]
+    fields = {
+        "answer": ("pass", "fail", "na")[step % 3],
+        "client_uuid": str(uuid.uuid4()),
+        "answered_at_ms": str(int(time.time() * 1000)),
+    }
+    url = f"{base}/inspections/{person.inspection_id}/items/{item_id}/answer"
+    return timed(person, url, urllib.parse.urlencode(fields).encode())
+
+
+def bare_write(person: Inspector, base: str, step: int) -> float:
+    return timed(person, f"{base}/bench/write", b"")
+
+
+def timed(person: Inspector, url: str, body: bytes) -> float:
+    headers = {"HX-Request": "true", "X-CSRFToken": person.token}
+    began = time.perf_counter()
+    if not person.call(url, body, headers):
+        sys.exit(f"{url} did not answer 200")
+    return (time.perf_counter() - began) * 1000
+
+
+def together(people: list[Inspector], base: str, action, seconds: float) -> list[float]:
+    times: list[float] = []
+    until = time.monotonic() + seconds
+
+    def loop(person):
+        step = 0
+        while time.monotonic() < until:
+            times.append(action(person, base, step))
+            step += 1
+
+    run_together([threading.Thread(target=loop, args=(p,)) for p in people])
+    return times
+
+
+def row(name: str, times: list[float], seconds: float | None) -> str:
+    times = sorted(times)
+    p95 = times[max(0, round(0.95 * len(times)) - 1)]
+    rate = f"{len(times) / seconds:.0f}" if seconds else "—"
+    return f"| {name} | {statistics.median(times):.1f} | {p95:.1f} | {rate} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--inspectors", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--taps", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="xunjian-taps-") as tmp:
+        instance = Path(tmp)
+        postgres, env = throwaway_instance(instance, args.database)
+        os.environ.update(env)
+        from app.extensions import db
+        from bench.app import app, bench_writes
+
+        server = Server(free_port(), args.workers, env, instance / "server.log")
+        try:
+            people = prepare(app, args.inspectors)
+            with app.app_context():
+                bench_writes.create(db.engine)
+            server.start()
+            base = f"http://127.0.0.1:{server.port}"
+            for person in people:
+                person.login(base)
+            alone = people[0]
+            for step in range(args.workers * 4):  # every worker warm
+                tap(alone, base, step)
+            taps = [tap(alone, base, step) for step in range(args.taps)]
+            answers = together(people, base, tap, args.seconds)
+            writes = together(people, base, bare_write, args.seconds)
+        finally:
+            server.stop()
+            if postgres:
+                postgres.crash()
+    print(f"\n{args.database}, gunicorn {args.workers} sync workers, demo data\n")
+    print("| requests | p50 ms | p95 ms | per s |\n|---|---|---|---|")
+    print(row("one tap, one inspector alone", taps, None))
+    print(row(f"save answer, {args.inspectors} inspectors at once", answers, args.seconds))
+    print(row(f"bare one-row write, {args.inspectors} at once", writes, args.seconds))
+    print(f"\nanswer saves per second ÷ bare writes per second: {len(answers) / len(writes):.2f}")
+
+
+if __name__ == "__main__":
+    main()
