@@ -343,6 +343,7 @@ def main() -> None:
             if not args.reuse:
                 with app.app_context():
                     generate(args.database, args.inspections, args.items)
+            logged_before = server.log.stat().st_size if server.log.exists() else 0
             server.start()
             base = f"http://127.0.0.1:{server.port}"
             month = month_of(utcnow())
@@ -378,7 +379,9 @@ def main() -> None:
                   f"{len(together) / elapsed:.2f} pages/s")  # fmt: skip
             print("| pages | p50 ms | p95 ms | no answer |\n|---|---|---|---|")
             print(row("heavy pages, together", together))
-            log = server.log.read_text() if server.log.exists() else ""
+            with server.log.open("rb") as log_file:  # this run's part of a reused instance's log
+                log_file.seek(logged_before)
+                log = log_file.read().decode(errors="replace")
             died = log.count("SIGSEGV") + log.count("exited with code")
             timeouts = log.count("WORKER TIMEOUT")
             print(f"\ngunicorn workers that died: {died}; killed for taking over 30 s: {timeouts}")
