@@ -127,3 +127,27 @@ def test_main_pages_run_as_many_statements_with_more_rows(app, extra):
     after = page_counts(app)
     grew = {page: (before[page], after[page]) for page in before if after[page] != before[page]}
     assert grew == {}, f"statements grew with the rows: {grew}"
+
+
+def test_one_tap_runs_eleven_statements(app):
+    """Saving an answer: the user, the item, its inspection and inspectors, the replay check,
+    the write, then what the item's card shows (the checklist's items for the progress bar,
+    the contractor, the answer history, the photos) without reloading what it just wrote."""
+    seed_demo(history=False)
+    inspector = db.session.scalar(sa.select(User).where(User.username == "inspector"))
+    cleaning = db.session.scalar(sa.select(ServiceLine).where(ServiceLine.code == "CLN"))
+    lobby = db.session.scalar(sa.select(Site).where(Site.code == "B1-F1-LOBBY"))
+    draft = start_inspection(Plan(Scope.STRIP, lobby, service_line=cleaning), inspector)
+    db.session.commit()
+    url = f"/inspections/{draft.id}/items/{draft.items[0].id}/answer"
+    app.test_client_class = IsolatedClient
+    client = app.test_client()
+    login(client, inspector, password="demo12345")
+    for n, answer in enumerate(("pass", "fail", "na")):
+        with counting() as seen:
+            tapped = client.post(
+                url,
+                data={"answer": answer, "client_uuid": f"00000000-0000-4000-8000-00000000000{n}"},
+                headers={"HX-Request": "true"},
+            )
+        assert tapped.status_code == 200 and len(seen) == 11, (answer, len(seen))

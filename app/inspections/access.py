@@ -29,9 +29,14 @@ def get_inspection(inspection_id: int) -> Inspection:
 
 
 def get_item(inspection_id: int, item_id: int) -> InspectionItem:
-    inspection = get_inspection(inspection_id)
+    # The item holds its inspection, so the session keeps it (it keeps unreferenced objects
+    # only weakly): loaded the other way round, the inspection was loaded twice per tap.
     item = db.session.get(InspectionItem, item_id)
-    if item is None or item.inspection_id != inspection.id:
+    if (
+        item is None
+        or item.inspection_id != inspection_id
+        or not can_see_inspection(current_user, item.inspection)
+    ):
         abort(404)
     return item
 
