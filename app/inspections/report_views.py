@@ -35,6 +35,9 @@ from app.inspections.models import (
     Scope,
     Status,
     Tier,
+    inspection_contractors,
+    inspection_inspectors,
+    inspection_service_lines,
 )
 from app.inspections.recording import NotAllowed, progress, reopen
 from app.inspections.views import grouped_items
@@ -141,11 +144,18 @@ FILTER_ENUMS = {
 }
 
 
+def linked(link: sa.Table, other_id: int):
+    """Inspections linked to that contractor, line or inspector, straight from the link table
+    (no join through the other table, so the list's date order can drive the plan)."""
+    other = next(column for column in link.c if column.name != "inspection_id")
+    return Inspection.id.in_(sa.select(link.c.inspection_id).where(other == other_id))
+
+
 def inspection_query(args, user):
     """Inspections matching the list's filters, newest first; inspectors see their own."""
     query = sa.select(Inspection).order_by(Inspection.started_at.desc(), Inspection.id.desc())
     if user.role == Role.INSPECTOR:
-        query = query.where(Inspection.inspectors.any(User.id == user.id))
+        query = query.where(linked(inspection_inspectors, user.id))
     chosen = {}
     for name, enum_cls in FILTER_ENUMS.items():
         value = args.get(name, "")
@@ -155,15 +165,15 @@ def inspection_query(args, user):
             except ValueError:
                 abort(400)
             query = query.where(getattr(Inspection, name) == chosen[name])
-    for name, column, model in (
-        ("contractor", Inspection.contractors, Contractor),
-        ("line", Inspection.service_lines, ServiceLine),
-        ("inspector", Inspection.inspectors, User),
+    for name, link in (
+        ("contractor", inspection_contractors),
+        ("line", inspection_service_lines),
+        ("inspector", inspection_inspectors),
     ):
         value = args.get(name, type=int)
         if value:
             chosen[name] = value
-            query = query.where(column.any(model.id == value))
+            query = query.where(linked(link, value))
     month = args.get("month", "")
     if month:
         try:
