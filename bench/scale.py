@@ -272,11 +272,23 @@ def kept_instance(instance: Path, database: str) -> tuple[LocalPostgres | None, 
     return postgres, env
 
 
-def pages(month: str) -> dict[str, list[str]]:
+def last_pages(app) -> dict[str, int]:
+    """The number of the last page of the inspection and notice lists (20 to a page)."""
+    from app.extensions import db
+
+    with app.app_context():
+        return {
+            table: -(-db.session.scalar(sa.text(f"SELECT count(*) FROM {table}")) // 20)
+            for table in ("inspections", "notices")
+        }
+
+
+def pages(month: str, last: dict[str, int]) -> dict[str, list[str]]:
     return {
         "scale-manager": [
-            "/", "/inspections", "/inspections?page=50", "/notices?status=all",
-            "/notices?status=all&page=50", "/plans", "/plans/missed", "/complaints",
+            "/", "/inspections", "/inspections?page=50", f"/inspections?page={last['inspections']}",
+            "/notices?status=all", "/notices?status=all&page=50",
+            f"/notices?status=all&page={last['notices']}", "/plans", "/plans/missed", "/complaints",
             f"/assessments/{month}", f"/assessments/{month}.xlsx", f"/bulletins/{month}",
             "/inspections/1", "/notices/1",
         ],
@@ -350,7 +362,7 @@ def main() -> None:
             print(f"\n{args.database}, gunicorn {args.workers} sync workers, one at a time "
                   f"({args.repeat} each)\n")  # fmt: skip
             print("| page (role) | p50 ms | p95 ms | no answer |\n|---|---|---|---|")
-            for username, urls in pages(month).items():
+            for username, urls in pages(month, last_pages(app)).items():
                 person = Inspector(username, 0, [])
                 person.login(base)
                 for url in urls:
