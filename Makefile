@@ -25,7 +25,6 @@ test: system-deps system-deps-test venv htmx static translations $(AXE) lint
 system-deps:
 	scripts/ensure-apt.sh fonts-noto-cjk libharfbuzz-subset0 poppler-utils
 	command -v npm >/dev/null || scripts/ensure-apt.sh npm
-	python3 -c 'import ensurepip, venv' 2>/dev/null || scripts/ensure-apt.sh python3-venv
 
 system-deps-test:
 	test -x /usr/bin/chromium || scripts/ensure-apt.sh chromium
@@ -33,8 +32,10 @@ system-deps-test:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
-	test -x $(BIN)/python || python3 -m venv $(VENV)
+# A .venv on an older Python (3.11 workers crashed, see scripts/ensure-python.sh) is made anew.
+$(VENV)/.installed: pyproject.toml scripts/ensure-python.sh
+	$(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	  || { rm -rf $(VENV) && "$$(scripts/ensure-python.sh)" -m venv $(VENV); }
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
@@ -73,7 +74,7 @@ lint:
 	$(BIN)/ruff format --check app tests bench scripts
 
 clean:
-	rm -rf $(VENV) $(HTMX) $(AXE) $(CATALOGS)
+	rm -rf $(VENV) .python $(HTMX) $(AXE) $(CATALOGS)
 
 ## After changing interface text: refresh the catalogues, then translate the new zh_Hans entries.
 i18n-update: venv
