@@ -41,6 +41,7 @@ from app.inspections.models import (
 )
 from app.inspections.recording import NotAllowed, progress, reopen
 from app.inspections.views import grouped_items
+from app.paging import paginate
 from app.pdf import pdf_response, render_pdf
 from app.photos import photo_path, send_photo
 from app.timeutil import month_bounds
@@ -203,14 +204,13 @@ def failed_counts(inspection_ids: list[int]) -> dict[int, int]:
 @role_required(*SUPERVISORS)
 def inspections():
     query, chosen = inspection_query(request.args, current_user)
-    page = db.paginate(
+    page = paginate(
         query.options(
             selectinload(Inspection.sites),
             selectinload(Inspection.contractors),
             selectinload(Inspection.inspectors),
         ),
         per_page=PER_PAGE,
-        error_out=False,
     )
     template = page_or_fragment("inspections/list.html", "inspections/_list_results.html")
     return render_template(

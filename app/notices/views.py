@@ -35,6 +35,7 @@ from app.notices.lifecycle import (
     set_deadline,
 )
 from app.notices.models import DeadlineRule, ExitWarning, Notice, NoticeStatus
+from app.paging import paginate
 from app.pdf import pdf_response, render_pdf
 from app.photos import PhotoRejected, photo_path, send_photo
 from app.timeutil import LOCAL_TZ, utcnow
@@ -120,7 +121,7 @@ def notices():
         rows = [n for n in db.session.scalars(query) if n.is_overdue(now)]
         page = None
     else:
-        page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+        page = paginate(query, per_page=PER_PAGE)
         rows = page.items
     contractors = (
         db.session.scalars(sa.select(Contractor).order_by(Contractor.name)).all()
