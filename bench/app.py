@@ -2,11 +2,9 @@
 
 import sqlalchemy as sa
 
-from app import create_app
 from app.extensions import db
 from app.timeutil import utcnow
-
-app = create_app()
+from wsgi import app
 
 # created by bench/answer_save.py, the benchmark that posts to /bench/write
 bench_writes = sa.Table(
