@@ -252,12 +252,14 @@ def test_each_tap_is_saved_at_once(client, setting, strip):
     login(client, setting["inspector"])
     item = strip.items[1]
     url = f"/inspections/{strip.id}/items/{item.id}/answer"
-    response = client.post(url, data={"answer": "fail"}, headers={"HX-Request": "true"})
-    assert response.status_code == 200
-    assert f'id="item-{item.id}"' in response.text and 'hx-swap-oob="true"' in response.text
-    assert "不合格 1 项" in response.text
+    first = client.post(url, data={"answer": "fail"}, headers={"HX-Request": "true"})
+    assert first.status_code == 200 and first.text == ""  # the phone shows it already
     db.session.refresh(item)
     assert item.answer == Answer.FAIL and item.answered_by_id == setting["inspector"].id
+    changed = client.post(url, data={"answer": "fail"}, headers={"HX-Request": "true"})
+    assert changed.status_code == 200  # a second answer: the card, with its history
+    assert f'id="item-{item.id}"' in changed.text and 'hx-swap-oob="true"' in changed.text
+    assert "不合格 1 项" in changed.text and "2 次作答" in changed.text
     no_js = client.post(url, data={"answer": "pass"})
     assert no_js.status_code == 302 and no_js.location.endswith(f"#item-{item.id}")
     db.session.refresh(item)

@@ -199,6 +199,7 @@ def save_answer(item, user):
         choice = Answer(request.form.get("answer", ""))
     except ValueError:
         abort(400)
+    first_answer = item.answered_at is None
     try:
         record_answer(
             item,
@@ -209,13 +210,17 @@ def save_answer(item, user):
         )
     except NotAllowed as refusal:
         return _refuse(item, refusal)
-    return _commit_capture(item)
+    return _commit_capture(item, shown_on_the_phone=first_answer)
 
 
-def _commit_capture(item):
+def _commit_capture(item, shown_on_the_phone=False):
     """Commit an answer or photo. If the same UUID was committed meanwhile (the phone resent
     while the first request was still on its way), the unique key refuses the second copy:
-    that is a replay, and the answer is the item as stored."""
+    that is a replay, and the answer is the item as stored.
+
+    An item's first answer is stored exactly as the phone already shows it (no history to
+    list, no other answer that won): an empty 200 confirms it, and the phone keeps its card
+    and counts its progress itself. Rendering the card again was most of a tap's cost."""
     session = db.session()
     session.expire_on_commit = False  # the answer shows what this request just wrote: no reload
     try:
@@ -225,8 +230,11 @@ def _commit_capture(item):
         if not client_uuid():
             raise
         session.refresh(item)
+        shown_on_the_phone = False
     finally:
         session.expire_on_commit = True
+    if shown_on_the_phone and request.htmx:
+        return "", 200
     return _item_response(item)
 
 

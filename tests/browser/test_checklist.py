@@ -91,6 +91,10 @@ def test_spot_check_from_start_to_pdf(browser, live_server, tmp_path):
     for index in range(1, 5):
         answer(items.nth(index), "合格")
     expect(page.get_by_text("已答 5 / 12")).to_be_visible()
+    # A first answer is confirmed without a new card; a changed one brings the server's card.
+    answer(items.nth(4), "不适用")
+    expect(items.nth(4).get_by_text("共 2 次作答，以最后一次为准")).to_be_visible()
+    expect(page.get_by_text("已答 5 / 12")).to_be_visible()
     phone.close()
 
     # The browser was closed mid-way: nothing is lost, the draft waits on the home page.
