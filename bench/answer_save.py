@@ -4,13 +4,14 @@ bare one-row write on the same server.
 Run on demand (never in the test suite):
 
     .venv/bin/python bench/answer_save.py [--database sqlite|postgresql] [--inspectors 50]
-        [--seconds 30] [--taps 300]
+        [--seconds 30] [--taps 100] [--drafts 12]
 
 It builds a throwaway instance with the demo (as bench/load_faults.py does, without faults),
-serves it with gunicorn sync workers and measures:
+gives each inspector `--drafts` more drafts so that taps answer items once, in turn, as on a
+real round, serves it with gunicorn sync workers and measures:
 
 1. one inspector alone saving `--taps` answers one after another (what one tap costs);
-2. `--inspectors` inspectors saving answers as fast as the server answers them;
+2. `--inspectors` inspectors saving answers at once, as fast as the server answers them;
 3. the same sessions posting to a bare route that inserts one row and commits, through the same
    middleware (session, user, CSRF, security headers, log line).
 
@@ -41,15 +42,43 @@ from bench.load_faults import (  # noqa: E402
     throwaway_instance,
 )
 
+# (inspection, item) of every unanswered item each inspector has, taken in turn: an item is
+# answered once, as on a real round, and only after the last one do answers change.
+ITEMS: dict[str, list[tuple[int, int]]] = {}
+TAPPED: dict[str, int] = {}  # how many taps each inspector has made
+
+
+def more_drafts(app, people: list[Inspector], drafts: int) -> None:
+    from app.auth.models import User
+    from app.catalog.models import ServiceLine, Site
+    from app.extensions import db
+    from app.inspections.checklist import Plan, start_inspection
+    from app.inspections.models import Scope
+
+    with app.app_context():
+        line = db.session.query(ServiceLine).filter_by(code="CLN").one()
+        site = db.session.query(Site).filter_by(code="B1-F1-LOBBY").one()
+        for person in people:
+            ITEMS[person.username] = [(person.inspection_id, i) for i in person.item_ids]
+            TAPPED[person.username] = 0
+            user = db.session.query(User).filter_by(username=person.username).one()
+            for _ in range(drafts):
+                draft = start_inspection(Plan(Scope.STRIP, site, service_line=line), user)
+                db.session.flush()
+                ITEMS[person.username] += [(draft.id, item.id) for item in draft.items]
+        db.session.commit()
+
 
 def tap(person: Inspector, base: str, step: int) -> float:
-    item_id = person.item_ids[step % len(person.item_ids)]
+    items = ITEMS[person.username]
+    inspection_id, item_id = items[TAPPED[person.username] % len(items)]
+    TAPPED[person.username] += 1
     fields = {
         "answer": ("pass", "fail", "na")[step % 3],
         "client_uuid": str(uuid.uuid4()),
         "answered_at_ms": str(int(time.time() * 1000)),
     }
-    url = f"{base}/inspections/{person.inspection_id}/items/{item_id}/answer"
+    url = f"{base}/inspections/{inspection_id}/items/{item_id}/answer"
     return timed(person, url, urllib.parse.urlencode(fields).encode())
 
 
@@ -91,7 +120,8 @@ def main() -> None:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--inspectors", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--taps", type=int, default=300)
+    parser.add_argument("--taps", type=int, default=100)
+    parser.add_argument("--drafts", type=int, default=12, help="more drafts per inspector")
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2)
     args = parser.parse_args()
 
@@ -105,6 +135,7 @@ def main() -> None:
         server = Server(free_port(), args.workers, env, instance / "server.log")
         try:
             people = prepare(app, args.inspectors)
+            more_drafts(app, people, args.drafts)
             with app.app_context():
                 bench_writes.create(db.engine)
             server.start()
@@ -124,8 +155,8 @@ def main() -> None:
     print(f"\n{args.database}, gunicorn {args.workers} sync workers, demo data\n")
     print("| requests | p50 ms | p95 ms | per s |\n|---|---|---|---|")
     print(row("one tap, one inspector alone", taps, None))
-    print(row(f"save answer, {args.inspectors} inspectors at once", answers, args.seconds))
-    print(row(f"bare one-row write, {args.inspectors} at once", writes, args.seconds))
+    print(row(f"save answer, {len(people)} inspectors at once", answers, args.seconds))
+    print(row(f"bare one-row write, {len(people)} at once", writes, args.seconds))
     print(f"\nanswer saves per second ÷ bare writes per second: {len(answers) / len(writes):.2f}")
 
 
