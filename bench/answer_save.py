@@ -21,7 +21,6 @@ bare write's.
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import threading
@@ -37,6 +36,7 @@ from bench.load_faults import (  # noqa: E402
     Inspector,
     Server,
     free_port,
+    median_and_p95,
     prepare,
     run_together,
     throwaway_instance,
@@ -109,10 +109,9 @@ def together(people: list[Inspector], base: str, action, seconds: float) -> list
 
 
 def row(name: str, times: list[float], seconds: float | None) -> str:
-    times = sorted(times)
-    p95 = times[max(0, round(0.95 * len(times)) - 1)]
+    median, p95 = median_and_p95(times)
     rate = f"{len(times) / seconds:.0f}" if seconds else "—"
-    return f"| {name} | {statistics.median(times):.1f} | {p95:.1f} | {rate} |"
+    return f"| {name} | {median:.1f} | {p95:.1f} | {rate} |"
 
 
 def main() -> None:

@@ -12,7 +12,6 @@ one unmeasured download, through the app (query, template, WeasyPrint), and prin
 import argparse
 import gc
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.load_faults import median_and_p95  # noqa: E402
 
 
 def main() -> None:
@@ -69,9 +70,8 @@ def main() -> None:
                 times.append((time.perf_counter() - began) * 1000)
                 if answer.status_code != 200:
                     sys.exit(f"{url} answered {answer.status_code}")
-            times.sort()
-            p95 = times[max(0, round(0.95 * len(times)) - 1)]
-            print(f"| {name} | {statistics.median(times):.0f} | {p95:.0f} |")
+            median, p95 = median_and_p95(times)
+            print(f"| {name} | {median:.0f} | {p95:.0f} |")
 
 
 if __name__ == "__main__":

@@ -433,6 +433,12 @@ def outage(successes: list[float], at: float, window: float = 30) -> float:
     return max((b - a for a, b in itertools.pairwise(times)), default=window)
 
 
+def median_and_p95(times: list[float]) -> tuple[float, float]:
+    """The median and the nearest-rank 95th percentile (of ten, the slowest)."""
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[max(0, round(0.95 * len(ordered)) - 1)]
+
+
 def percentiles(values: list[float]) -> list[float]:
     return statistics.quantiles(values, n=100) if len(values) > 1 else [float("nan")] * 99
 
@@ -548,15 +554,21 @@ def main():
             sys.exit(1)
 
 
-def throwaway_instance(instance: Path, database: str) -> tuple[LocalPostgres | None, dict]:
+def throwaway_instance(
+    instance: Path, database: str, *, existing: bool = False
+) -> tuple[LocalPostgres | None, dict]:
     """A database (SQLite in the folder, or a private PostgreSQL cluster) and the environment
-    the app and its server run with on it."""
+    the app and its server run with on it; `existing`: the one a run kept there before."""
     postgres = None
     if database == "postgresql":
-        instance.chmod(0o711)  # the postgres user must reach its directory inside
-        (instance / "pg").mkdir()
-        postgres = LocalPostgres(instance / "pg", free_port())
-        postgres.create()
+        if existing:
+            postgres = LocalPostgres(instance / "pg", free_port())
+            postgres.start()
+        else:
+            instance.chmod(0o711)  # the postgres user must reach its directory inside
+            (instance / "pg").mkdir()
+            postgres = LocalPostgres(instance / "pg", free_port())
+            postgres.create()
         url = postgres.url()
     else:
         url = f"sqlite:///{instance / 'bench.db'}"

@@ -18,7 +18,6 @@ prints p50/p95 per page. It exits 1 if any gunicorn worker died or was killed.
 import argparse
 import contextlib
 import os
-import statistics
 import sys
 import tempfile
 import threading
@@ -34,9 +33,9 @@ sys.path.insert(0, str(ROOT))
 from bench.load_faults import (  # noqa: E402
     PASSWORD,
     Inspector,
-    LocalPostgres,
     Server,
     free_port,
+    median_and_p95,
     throwaway_instance,
 )
 
@@ -254,24 +253,6 @@ def generate(dialect: str, inspections: int, items: int) -> None:
     print(f"generated in {time.monotonic() - began:.0f} s: {counts}")
 
 
-def kept_instance(instance: Path, database: str) -> tuple[LocalPostgres | None, dict]:
-    """The database and environment of an instance that `--keep` built before."""
-    postgres = None
-    if database == "postgresql":
-        postgres = LocalPostgres(instance / "pg", free_port())
-        postgres.start()
-        url = postgres.url()
-    else:
-        url = f"sqlite:///{instance / 'bench.db'}"
-    env = {
-        **os.environ,
-        "XUNJIAN_DATABASE_URL": url,
-        "XUNJIAN_UPLOAD_DIR": str(instance / "photos"),
-        "XUNJIAN_SECRET_KEY": "bench",
-    }
-    return postgres, env
-
-
 def last_pages(app) -> dict[str, int]:
     """The number of the last page of the inspection and notice lists (20 to a page)."""
     from app.extensions import db
@@ -313,9 +294,8 @@ def timed(person: Inspector, url: str) -> float:
 
 def row(name: str, times: list[float]) -> str:
     failed = sum(1 for t in times if t == FAILED)
-    times = sorted(times)
-    p95 = times[max(0, round(0.95 * len(times)) - 1)]
-    return f"| {name} | {statistics.median(times):.0f} | {p95:.0f} | {failed} |"
+    median, p95 = median_and_p95(times)
+    return f"| {name} | {median:.0f} | {p95:.0f} | {failed} |"
 
 
 def main() -> None:
@@ -337,7 +317,7 @@ def main() -> None:
     with contextlib.ExitStack() as stack:
         if args.reuse:
             instance = Path(args.reuse)
-            postgres, env = kept_instance(instance, args.database)
+            postgres, env = throwaway_instance(instance, args.database, existing=True)
         else:
             if args.keep:
                 instance = Path(args.keep)
