@@ -10,7 +10,8 @@ It builds a throwaway instance with the demo (as bench/load_faults.py does, with
 gives each inspector `--drafts` more drafts so that taps answer items once, in turn, as on a
 real round, serves it with gunicorn sync workers and measures:
 
-1. one inspector alone saving `--taps` answers one after another (what one tap costs);
+1. one inspector alone saving `--taps` answers one after another (what one tap costs), then
+   as many bare writes (the least any request that writes can cost on this server);
 2. `--inspectors` inspectors saving answers at once, as fast as the server answers them;
 3. the same sessions posting to a bare route that inserts one row and commits, through the same
    middleware (session, user, CSRF, security headers, log line).
@@ -145,6 +146,7 @@ def main() -> None:
             for step in range(args.workers * 4):  # every worker warm
                 tap(alone, base, step)
             taps = [tap(alone, base, step) for step in range(args.taps)]
+            writes_alone = [bare_write(alone, base, step) for step in range(args.taps)]
             answers = together(people, base, tap, args.seconds)
             writes = together(people, base, bare_write, args.seconds)
         finally:
@@ -154,6 +156,7 @@ def main() -> None:
     print(f"\n{args.database}, gunicorn {args.workers} sync workers, demo data\n")
     print("| requests | p50 ms | p95 ms | per s |\n|---|---|---|---|")
     print(row("one tap, one inspector alone", taps, None))
+    print(row("bare one-row write, one inspector alone", writes_alone, None))
     print(row(f"save answer, {len(people)} inspectors at once", answers, args.seconds))
     print(row(f"bare one-row write, {len(people)} at once", writes, args.seconds))
     print(f"\nanswer saves per second ÷ bare writes per second: {len(answers) / len(writes):.2f}")
