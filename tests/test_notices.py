@@ -525,7 +525,9 @@ def test_exit_warning_has_its_page_and_pdf(client, world, acknowledged, tmp_path
         warning = reject_fix(item, world["inspector"], "未到位", utcnow() + timedelta(days=1))
     db.session.commit()
     login(client, world["caterer_user"])
-    assert warning.number in client.get(f"/warnings/{warning.id}").text
+    page = client.get(f"/warnings/{warning.id}").text
+    assert warning.number in page
+    assert "最近一次退回的理由：未到位" in page
     pdf = client.get(f"/warnings/{warning.id}.pdf")
     path = tmp_path / "w.pdf"
     path.write_bytes(pdf.data)

@@ -29,10 +29,6 @@ def role_required(*roles: Role):
     return decorator
 
 
-def can_edit_catalog(user) -> bool:
-    return user.is_authenticated and user.role in EDITORS
-
-
 def can_see_contractor(user, contractor_id: int) -> bool:
     """Supervisors see every contractor; a contractor user sees only its own."""
     if user.role == Role.CONTRACTOR:

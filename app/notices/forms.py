@@ -49,11 +49,3 @@ class PolicyForm(FlaskForm):
         _l("Hours before a deadline that the contractor is reminded"),
         validators=[DataRequired(), NumberRange(min=1, max=720)],
     )
-
-
-class RuleForm(FlaskForm):
-    severity = RadioField(_l("Severity"), choices=[], validators=[DataRequired()])
-    service_line_id = IntegerField(_l("Service line"), validators=[Optional()])
-    hours = IntegerField(
-        _l("Hours to fix"), validators=[DataRequired(), NumberRange(min=1, max=8760)]
-    )

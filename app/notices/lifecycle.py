@@ -269,7 +269,7 @@ def reject_fix(
     tell_fix_rejected(item)
     if item.rejections >= policy().warning_after_rejections:
         return raise_warning(
-            item.notice, WarningReason.REJECTED_TWICE, now, item=item, detail=reason
+            item.notice, WarningReason.TOO_MANY_REJECTIONS, now, item=item, detail=reason
         )
     return None
 

@@ -25,7 +25,8 @@ class ItemStatus(LabelledEnum):
 
 
 class WarningReason(LabelledEnum):
-    REJECTED_TWICE = "rejected_twice"
+    # stored as "rejected_twice" from when the count was fixed at two; policy sets it now
+    TOO_MANY_REJECTIONS = "rejected_twice"
     LONG_OVERDUE = "long_overdue"
 
 
@@ -41,7 +42,7 @@ ItemStatus.LABELS = {
     ItemStatus.ACCEPTED: _l("Fix accepted"),
 }
 WarningReason.LABELS = {
-    WarningReason.REJECTED_TWICE: _l("A fix was rejected twice"),
+    WarningReason.TOO_MANY_REJECTIONS: _l("A fix was rejected too many times"),
     WarningReason.LONG_OVERDUE: _l("A notice stayed overdue too long"),
 }
 
@@ -239,6 +240,10 @@ class ExitWarning(db.Model):
     contractor = relationship("Contractor")
     notice = relationship("Notice")
     notice_item = relationship("NoticeItem")
+
+    @property
+    def after_rejections(self) -> bool:
+        return self.reason == WarningReason.TOO_MANY_REJECTIONS
 
     @property
     def number(self) -> str:

@@ -51,8 +51,8 @@ def _back(notice, anchor=""):
     return redirect(url_for("notices.notice", notice_id=notice.id) + anchor)
 
 
-def _local_to_utc(value: datetime) -> datetime:
-    """A datetime-local field is wall time in the bureau's zone."""
+def _in_local_zone(value: datetime) -> datetime:
+    """A datetime-local field is wall time in the bureau's zone: say so."""
     return value.replace(tzinfo=LOCAL_TZ)
 
 
@@ -232,7 +232,7 @@ def change_deadline(notice_id: int):
         return _back(notice)
     return _run(
         notice,
-        lambda: set_deadline(notice, _local_to_utc(form.deadline.data), form.reason.data, _me()),
+        lambda: set_deadline(notice, _in_local_zone(form.deadline.data), form.reason.data, _me()),
         _("Deadline changed."),
     )
 
@@ -306,7 +306,7 @@ def verify(notice_id: int, item_id: int):
         return _back(item.notice, f"#notice-item-{item.id}")
     return _run(
         item.notice,
-        lambda: reject_fix(item, _me(), form.reason.data, _local_to_utc(form.new_deadline.data)),
+        lambda: reject_fix(item, _me(), form.reason.data, _in_local_zone(form.new_deadline.data)),
         _("Fix rejected and sent back."),
         f"#notice-item-{item.id}",
     )
