@@ -20,7 +20,7 @@ from app.audit import AuditEvent
 from app.auth.models import Role, User
 from app.catalog.models import CheckPoint, Contractor, ServiceLine, Site
 from app.demo import DEMO_PASSWORD, seed_demo
-from app.demo_inspections import demo_photo
+from app.demo.inspections import demo_photo
 from app.extensions import db
 from app.feedback.complaints import file_complaint
 from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, Survey

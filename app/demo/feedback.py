@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Site
-from app.demo_inspections import demo_photo
+from app.demo.inspections import demo_photo
 from app.extensions import db
 from app.feedback.complaints import accept, add_evidence, assign, dismiss, file_complaint, uphold
 from app.feedback.models import ComplaintChannel, Rating, Survey

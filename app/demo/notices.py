@@ -6,7 +6,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.auth.models import Role, User
-from app.demo_inspections import demo_photo
+from app.demo.inspections import demo_photo
 from app.extensions import db
 from app.inspections.models import Inspection, Status
 from app.notices.lifecycle import (
