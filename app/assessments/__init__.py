@@ -1,18 +1,4 @@
-from flask import Blueprint
+from app.assessments import bulletin_views, views
+from app.assessments.blueprint import bp
 
-bp = Blueprint("assessments", __name__)
-
-
-@bp.app_context_processor
-def chart_helpers():
-    from app.assessments.charts import findings_chart, trend_chart
-    from app.catalog.models import Severity
-
-    return {
-        "trend_chart": trend_chart,
-        "findings_chart": findings_chart,
-        "severity_labels": {s.value: s.label for s in Severity},
-    }
-
-
-from app.assessments import bulletin_views, views  # noqa: E402,F401
+__all__ = ["bp", "bulletin_views", "views"]

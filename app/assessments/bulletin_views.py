@@ -13,7 +13,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.assessments import bp
+from app.assessments.blueprint import bp
 from app.assessments.bulletins import bulletin_data, get_or_create, publish, stored_pdf
 from app.assessments.models import Bulletin, BulletinStatus
 from app.assessments.views import checked_month

@@ -12,7 +12,7 @@ from flask_login import current_user
 from openpyxl import Workbook
 from sqlalchemy.orm import selectinload
 
-from app.assessments import bp
+from app.assessments.blueprint import bp
 from app.assessments.history import (
     POLICY_LABELS,
     policy_changes,

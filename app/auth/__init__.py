@@ -1,5 +1,4 @@
-from flask import Blueprint
+from app.auth import views
+from app.auth.blueprint import bp
 
-bp = Blueprint("auth", __name__)
-
-from app.auth import views  # noqa: E402,F401
+__all__ = ["bp", "views"]

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.audit import record_event
-from app.auth import bp
 from app.auth.access import ADMINS, role_required
+from app.auth.blueprint import bp
 from app.auth.forms import LoginForm, PasswordChangeForm, UserForm
 from app.auth.models import Role, User
 from app.auth.throttle import (

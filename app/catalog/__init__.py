@@ -1,5 +1,4 @@
-from flask import Blueprint
+from app.catalog import contractor_views, site_views, standards_views
+from app.catalog.blueprint import bp
 
-bp = Blueprint("catalog", __name__)
-
-from app.catalog import contractor_views, site_views, standards_views  # noqa: E402,F401
+__all__ = ["bp", "contractor_views", "site_views", "standards_views"]

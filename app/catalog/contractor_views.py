@@ -12,8 +12,8 @@ from sqlalchemy.orm import selectinload
 from app.audit import record_event
 from app.auth.access import EDITORS, EVERYONE, SUPERVISORS, role_required
 from app.auth.models import Role
-from app.catalog import bp
 from app.catalog.access import get_certificate, get_contractor, get_staff_member
+from app.catalog.blueprint import bp
 from app.catalog.forms import (
     CERTIFICATE_KINDS,
     CertificateForm,

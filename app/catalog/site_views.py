@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from app.audit import record_event
 from app.auth.access import EDITORS, SUPERVISORS, role_required
-from app.catalog import bp
+from app.catalog.blueprint import bp
 from app.catalog.forms import SiteForm
 from app.catalog.models import SITE_CHILD_KINDS, Site, SiteKind
 from app.catalog.sites import placement_error, site_choices, site_tree

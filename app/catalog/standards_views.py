@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import record_event
 from app.auth.access import EDITORS, role_required
-from app.catalog import bp
+from app.catalog.blueprint import bp
 from app.catalog.forms import (
     CategoryForm,
     CheckPointForm,

@@ -1,5 +1,4 @@
-from flask import Blueprint
+from app.feedback import complaint_views, public_views, survey_views
+from app.feedback.blueprint import bp
 
-bp = Blueprint("feedback", __name__)
-
-from app.feedback import complaint_views, public_views, survey_views  # noqa: E402,F401
+__all__ = ["bp", "complaint_views", "public_views", "survey_views"]

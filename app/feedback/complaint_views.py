@@ -9,7 +9,7 @@ from app.auth.access import EDITORS, SUPERVISORS, role_required
 from app.catalog.models import Contractor, ServiceLine, Site
 from app.catalog.sites import site_choices
 from app.extensions import db
-from app.feedback import bp
+from app.feedback.blueprint import bp
 from app.feedback.complaints import (
     ComplaintRefused,
     accept,

@@ -6,7 +6,7 @@ from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.feedback import bp
+from app.feedback.blueprint import bp
 from app.feedback.complaints import (
     file_complaint,
     filed_by_this_phone,

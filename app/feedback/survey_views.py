@@ -13,7 +13,7 @@ from app.audit import record_event
 from app.auth.access import EDITORS, SUPERVISORS, role_required
 from app.catalog.models import Contractor
 from app.extensions import db
-from app.feedback import bp
+from app.feedback.blueprint import bp
 from app.feedback.forms import ApplyForm, SurveyAccessForm, SurveyCardsForm, SurveyForm
 from app.feedback.guard import form_stamp, looks_automated, note_submission, over_limit
 from app.feedback.models import Rating, Survey

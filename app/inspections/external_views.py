@@ -15,8 +15,8 @@ from app.catalog.forms import optional_int
 from app.catalog.models import Contractor, ServiceLine, Site
 from app.catalog.sites import site_choices
 from app.extensions import db
-from app.inspections import bp
 from app.inspections.access import get_inspection
+from app.inspections.blueprint import bp
 from app.inspections.checklist import CannotStart, Plan
 from app.inspections.external import (
     DocumentRejected,

@@ -4,7 +4,7 @@ same screens (and the same offline outbox) as an inspector, without an account."
 from flask import abort, g, render_template, request
 
 from app.extensions import db
-from app.inspections import bp
+from app.inspections.blueprint import bp
 from app.inspections.external import valid_pass
 from app.inspections.forms import SubmitForm
 from app.inspections.models import InspectionItem, InspectionPhoto

@@ -21,8 +21,8 @@ from app.auth.models import Role, User
 from app.catalog.models import Contractor, ServiceLine
 from app.extensions import db
 from app.fragments import page_or_fragment
-from app.inspections import bp
 from app.inspections.access import get_inspection, get_photo
+from app.inspections.blueprint import bp
 from app.inspections.forms import ReopenForm
 from app.inspections.models import (
     Answer,

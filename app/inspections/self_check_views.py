@@ -9,7 +9,7 @@ from app.auth.access import SUPERVISORS, role_required
 from app.auth.models import Role
 from app.catalog.models import Contractor, Site
 from app.extensions import db
-from app.inspections import bp
+from app.inspections.blueprint import bp
 from app.inspections.checklist import CannotStart, Plan, start_inspection
 from app.inspections.models import Inspection, Party, Schedule, Scope, Tier
 from app.inspections.views import _sites_for

@@ -13,8 +13,8 @@ from app.auth.models import Role, User
 from app.catalog.models import Contractor, ServiceLine, Site
 from app.catalog.sites import site_tree
 from app.extensions import db
-from app.inspections import bp
 from app.inspections.access import get_inspection, get_item, get_photo
+from app.inspections.blueprint import bp
 from app.inspections.checklist import (
     CannotStart,
     Plan,

@@ -1,5 +1,4 @@
-from flask import Blueprint
+from app.main import errors, models, pwa, views
+from app.main.blueprint import bp
 
-bp = Blueprint("main", __name__)
-
-from app.main import errors, models, pwa, views  # noqa: E402,F401
+__all__ = ["bp", "errors", "models", "pwa", "views"]

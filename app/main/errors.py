@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
-from app.main import bp
+from app.main.blueprint import bp
 from app.uploads import too_large_message
 
 

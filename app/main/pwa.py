@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import generate_csrf
 
-from app.main import bp
+from app.main.blueprint import bp
 from app.static_files import static_version
 from app.uploads import too_large_message
 

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from app.auth.access import SUPERVISORS
 from app.extensions import db
 from app.inspections.recent import recent_plans
-from app.main import bp
+from app.main.blueprint import bp
 from app.main.pwa import offline_page
 from app.main.queues import current_queue
 from app.timeutil import utcnow

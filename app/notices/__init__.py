@@ -1,13 +1,4 @@
-from flask import Blueprint
+from app.notices import views, warning_views
+from app.notices.blueprint import bp
 
-bp = Blueprint("notices", __name__)
-
-
-@bp.app_context_processor
-def notice_helpers():
-    from app.notices.timing import time_left
-
-    return {"time_left": time_left}
-
-
-from app.notices import views, warning_views  # noqa: E402,F401
+__all__ = ["bp", "views", "warning_views"]

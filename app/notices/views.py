@@ -16,8 +16,8 @@ from app.fragments import page_or_fragment
 from app.inspections.access import get_inspection
 from app.inspections.models import Finding, InspectionPhoto
 from app.main.replays import once_per_client_uuid
-from app.notices import bp
 from app.notices.access import get_fix_photo, get_notice, get_notice_item
+from app.notices.blueprint import bp
 from app.notices.deadlines import ensure_default_rules, policy
 from app.notices.forms import DeadlineForm, FixForm, PolicyForm, VerifyForm
 from app.notices.lifecycle import (

@@ -3,8 +3,8 @@
 from flask import render_template
 
 from app.auth.access import EVERYONE, role_required
-from app.notices import bp
 from app.notices.access import get_warning
+from app.notices.blueprint import bp
 from app.pdf import pdf_response, render_pdf
 
 

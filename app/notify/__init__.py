@@ -1,7 +1,6 @@
 """Notifications: the inbox, e-mail and group robots, and the worker that runs the clock."""
 
-from flask import Blueprint
+from app.notify import models, views
+from app.notify.blueprint import bp
 
-bp = Blueprint("notify", __name__)
-
-from app.notify import models, views  # noqa: E402,F401
+__all__ = ["bp", "models", "views"]

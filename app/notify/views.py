@@ -9,7 +9,7 @@ from app.auth.access import ADMINS, EDITORS, role_required
 from app.auth.models import Role
 from app.catalog.models import Contractor
 from app.extensions import db
-from app.notify import bp
+from app.notify.blueprint import bp
 from app.notify.channels import robot_host_allowed
 from app.notify.delivery import send_again
 from app.notify.events import event_text

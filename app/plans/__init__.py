@@ -1,5 +1,4 @@
-from flask import Blueprint
+from app.plans import views
+from app.plans.blueprint import bp
 
-bp = Blueprint("plans", __name__)
-
-from app.plans import views  # noqa: E402,F401
+__all__ = ["bp", "views"]

@@ -19,7 +19,7 @@ from app.extensions import db
 from app.inspections.checklist import plan_check_points
 from app.inspections.models import Party, Scope, Tier
 from app.pdf import pdf_response, render_pdf
-from app.plans import bp
+from app.plans.blueprint import bp
 from app.plans.forms import WEEKDAYS, PlanForm, StopPointsForm
 from app.plans.models import InspectionPlan, PlanActivity, PlanStop, VisitState
 from app.plans.qr import qr_svg, scan_url

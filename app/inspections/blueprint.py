@@ -1,0 +1,11 @@
+from flask import Blueprint
+
+bp = Blueprint("inspections", __name__)
+
+
+@bp.app_context_processor
+def checklist_helpers():
+    from app.inspections.models import Answer
+    from app.inspections.urls import checklist_url
+
+    return {"answers": list(Answer), "checklist_url": checklist_url}
