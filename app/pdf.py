@@ -53,7 +53,8 @@ class ConfinedFetcher(URLFetcher):
 
 
 def render_pdf(template: str, photo_for_path: PhotoResolver | None = None, **context) -> bytes:
-    """Render a print template (templates/pdf/) with our print CSS and fonts."""
+    """Render a print template (a `*_pdf.html` beside the page it prints) with our print CSS
+    and fonts."""
     html = render_template(template, **context)
     fonts = FontConfiguration()
     fetcher = ConfinedFetcher(photo_for_path)

@@ -144,7 +144,9 @@ def main():
                 data = bulletin_data(month)
                 figures = time.perf_counter() - began
                 began = time.perf_counter()
-                pdf = render_pdf("pdf/bulletin.html", bulletin=Bulletin(month=month), data=data)
+                pdf = render_pdf(
+                    "assessments/bulletin_pdf.html", bulletin=Bulletin(month=month), data=data
+                )
                 rendering = time.perf_counter() - began
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{args.contractors} contractors, {args.findings} findings in {month}")

@@ -43,7 +43,7 @@ def _bulletin_and_data(month: str) -> tuple[Bulletin, dict]:
 
 
 def _pdf(bulletin: Bulletin, data: dict) -> bytes:
-    return render_pdf("pdf/bulletin.html", bulletin=bulletin, data=data)
+    return render_pdf("assessments/bulletin_pdf.html", bulletin=bulletin, data=data)
 
 
 @bp.get("/bulletins")
@@ -52,7 +52,7 @@ def bulletins():
     query = sa.select(Bulletin).order_by(Bulletin.month.desc())
     if current_user.role not in EDITORS:
         query = query.where(Bulletin.status == BulletinStatus.PUBLISHED)
-    return render_template("bulletins/list.html", bulletins=db.session.scalars(query).all())
+    return render_template("assessments/bulletins.html", bulletins=db.session.scalars(query).all())
 
 
 @bp.get("/bulletins/<month>")
@@ -60,7 +60,7 @@ def bulletins():
 def bulletin(month: str):
     month = checked_month(month)
     shown, data = _bulletin_and_data(month)
-    return render_template("bulletins/bulletin.html", bulletin=shown, data=data)
+    return render_template("assessments/bulletin.html", bulletin=shown, data=data)
 
 
 @bp.post("/bulletins/<month>")

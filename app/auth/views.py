@@ -107,7 +107,7 @@ def change_password():
 def users():
     people = db.session.scalars(sa.select(User).order_by(User.role, User.username)).all()
     locked = {u.id for u in people if is_account_locked(u.username)}
-    return render_template("admin/users.html", users=people, locked=locked)
+    return render_template("auth/users.html", users=people, locked=locked)
 
 
 def _contractors():

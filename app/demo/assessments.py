@@ -70,7 +70,7 @@ def seed_assessments(users) -> None:
             publish(
                 bulletin,
                 manager,
-                lambda b, data: render_pdf("pdf/bulletin.html", bulletin=b, data=data),
+                lambda b, data: render_pdf("assessments/bulletin_pdf.html", bulletin=b, data=data),
             )
         draft = get_or_create(this_month)
         draft.summary = "（本月通报草稿，月底前完善。）"

@@ -132,7 +132,7 @@ def print_cards(survey_id: int):
     for code in codes:
         link = url_for("feedback.answer_survey", slug=survey.slug, card=code, _external=True)
         cards.append((f"{code[:5]}-{code[5:]}", qr_svg(link, scale=3)))
-    pdf = render_pdf("pdf/survey_cards.html", survey=survey, cards=cards)
+    pdf = render_pdf("feedback/survey_cards_pdf.html", survey=survey, cards=cards)
     return pdf_response(pdf, f"survey-{survey.id}-cards.pdf")
 
 

@@ -94,7 +94,7 @@ def report_pdf(inspection_id: int):
             return None
         return photo_path(photo.digest, thumb=bool(match[2]))
 
-    pdf = render_pdf("pdf/inspection.html", photo_for, **_report_context(inspection))
+    pdf = render_pdf("inspections/report_pdf.html", photo_for, **_report_context(inspection))
     return pdf_response(pdf, f"inspection-{inspection.id}.pdf")
 
 

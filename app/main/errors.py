@@ -13,7 +13,7 @@ from app.uploads import too_large_message
 
 def _page(status: int, title: str, message: str, minimal: bool = False):
     return render_template(
-        "errors/error.html", status=status, title=title, message=message, minimal=minimal
+        "main/error.html", status=status, title=title, message=message, minimal=minimal
     ), status
 
 

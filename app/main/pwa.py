@@ -40,7 +40,7 @@ def service_worker():
     ]
     response = make_response(
         render_template(
-            "pwa/sw.js",
+            "main/sw.js",
             version=static_version(),
             shell=shell + [url_for("main.offline"), url_for("main.manifest")],
             offline_header=OFFLINE_PAGE_HEADER,
@@ -91,7 +91,7 @@ def manifest():
 def offline():
     # Cached once for whoever uses the phone next: it must not carry this user's name.
     return render_template(
-        "pwa/offline.html", minimal=True, show_sync=True, current_user=AnonymousUserMixin()
+        "main/offline.html", minimal=True, show_sync=True, current_user=AnonymousUserMixin()
     )
 
 

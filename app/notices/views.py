@@ -200,7 +200,7 @@ def notice_pdf(notice_id: int):
                     return photo_path(photo.digest, thumb="size=thumb" in path)
         return None
 
-    pdf = render_pdf("pdf/notice.html", photo_for, **notice_context(notice))
+    pdf = render_pdf("notices/notice_pdf.html", photo_for, **notice_context(notice))
     return pdf_response(pdf, f"notice-{notice.id}.pdf")
 
 

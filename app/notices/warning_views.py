@@ -18,5 +18,5 @@ def warning(warning_id: int):
 @role_required(*EVERYONE)
 def warning_pdf(warning_id: int):
     exit_warning = get_warning(warning_id)
-    pdf = render_pdf("pdf/warning.html", warning=exit_warning)
+    pdf = render_pdf("notices/warning_pdf.html", warning=exit_warning)
     return pdf_response(pdf, f"warning-{exit_warning.id}.pdf")

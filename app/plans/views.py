@@ -335,7 +335,7 @@ def labels(site_id: int):
     site = db.session.get(Site, site_id) or abort(404)
     places = [node.site for node in site_tree() if _inside(node.site, site)]
     codes = [(place, qr_svg(scan_url(place), scale=3)) for place in places]
-    pdf = render_pdf("pdf/labels.html", site=site, codes=codes)
+    pdf = render_pdf("plans/labels_pdf.html", site=site, codes=codes)
     return pdf_response(pdf, f"labels-{site.code}.pdf")
 
 
