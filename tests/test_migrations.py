@@ -1,8 +1,11 @@
 """The Alembic chain builds the schema from empty and matches the models exactly."""
 
+from pathlib import Path
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
 from app.extensions import db
@@ -57,3 +60,11 @@ def test_the_last_revisions_go_down_and_up_again_over_a_full_database(app):
     db.session.remove()
     downgrade(revision="base")
     db.create_all()
+
+
+def test_migration_files_sort_in_the_chains_order():
+    """A newcomer reads migrations/versions top to bottom: the file names must say the order."""
+    folder = Path(__file__).resolve().parents[1] / "migrations"
+    scripts = ScriptDirectory(str(folder))
+    oldest_first = [Path(s.path).name for s in reversed(list(scripts.walk_revisions()))]
+    assert oldest_first == sorted(oldest_first)
