@@ -8,10 +8,11 @@ BIN := $(VENV)/bin
 HTMX_VERSION := 2.0.11
 HTMX := app/static/js/vendor/htmx.min.js
 AXE_VERSION := 4.14.1
+PIP_TOOLS_VERSION := 7.6.2
 AXE := tests/browser/vendor/axe.min.js
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test system-deps system-deps-test venv htmx static translations db lint clean i18n-update
+.PHONY: run test system-deps system-deps-test venv htmx static translations db lint clean i18n-update lock
 
 ## Serve the app with demo data on SQLite at http://127.0.0.1:$(PORT), and its worker beside it.
 run: system-deps venv htmx static translations db
@@ -33,12 +34,21 @@ system-deps-test:
 venv: $(VENV)/.installed
 
 # A .venv on an older Python (3.11 workers crashed, see scripts/ensure-python.sh) is made anew.
-$(VENV)/.installed: pyproject.toml scripts/ensure-python.sh
+# Every package comes from requirements.lock, pinned and checked against its hashes.
+$(VENV)/.installed: pyproject.toml requirements.lock scripts/ensure-python.sh
 	$(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	  || { rm -rf $(VENV) && "$$(scripts/ensure-python.sh)" -m venv $(VENV); }
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+## After changing pyproject.toml's dependencies: pin them (and theirs) anew, with hashes.
+lock: venv
+	$(BIN)/pip install --quiet pip-tools==$(PIP_TOOLS_VERSION)
+	$(BIN)/pip-compile --quiet --upgrade --generate-hashes --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links --extra test --output-file requirements.lock \
+	  pyproject.toml
 
 htmx: $(HTMX)
 
@@ -70,6 +80,7 @@ db:
 	$(BIN)/flask --app wsgi seed-demo --if-empty
 
 lint:
+	$(BIN)/python scripts/check_lock.py
 	$(BIN)/ruff check app tests bench scripts
 	$(BIN)/ruff format --check app tests bench scripts
 
