@@ -133,3 +133,13 @@ def record_event(
     )
     db.session.add(event)
     return event
+
+
+def history_of(obj, actions=None) -> list[AuditEvent]:
+    """An object's audit events, oldest first; only the given actions if named."""
+    query = sa.select(AuditEvent).where(
+        AuditEvent.object_type == type(obj).__tablename__, AuditEvent.object_id == obj.id
+    )
+    if actions is not None:
+        query = query.where(AuditEvent.action.in_(actions))
+    return list(db.session.scalars(query.order_by(AuditEvent.at, AuditEvent.id)))

@@ -20,6 +20,7 @@ from app.auth.throttle import (
 from app.auth.users import UsernameTaken, create_user, find_user, update_user
 from app.catalog.models import Contractor
 from app.extensions import db, login_manager
+from app.responses import form_shown
 from app.timeutil import utcnow
 
 login_manager.login_view = "auth.login"
@@ -96,10 +97,9 @@ def change_password():
             login_user(me)  # this session carries on; every other one has ended
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.home"))
-    status = 422 if request.method == "POST" else 200
-    return render_template(
+    return form_shown(
         "form_page.html", form=form, title=_("Change password"), cancel_url=url_for("main.home")
-    ), status
+    )
 
 
 @bp.get("/admin/users")
@@ -136,10 +136,9 @@ def user_new():
             db.session.commit()
             flash(_("User %(name)s created.", name=form.username.data), "success")
             return redirect(url_for("auth.users"))
-    status = 422 if request.method == "POST" else 200
-    return render_template(
+    return form_shown(
         "form_page.html", form=form, title=_("New user"), cancel_url=url_for("auth.users")
-    ), status
+    )
 
 
 @bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -174,13 +173,12 @@ def user_edit(user_id: int):
                     login_user(user)  # a new password ends other sessions, not this one
                 flash(_("User %(name)s saved.", name=user.username), "success")
                 return redirect(url_for("auth.users"))
-    status = 422 if request.method == "POST" else 200
-    return render_template(
+    return form_shown(
         "form_page.html",
         form=form,
         title=_("Edit user %(name)s", name=user.username),
         cancel_url=url_for("auth.users"),
-    ), status
+    )
 
 
 @bp.post("/admin/users/<int:user_id>/unlock")

@@ -25,7 +25,7 @@ from app.catalog.models import Certificate, Contractor, ServiceLine, Site, Staff
 from app.catalog.sites import site_choices
 from app.catalog.staff import certificates_query
 from app.extensions import db
-from app.fragments import page_or_fragment
+from app.responses import form_shown, page_or_fragment
 from app.timeutil import local_today
 
 
@@ -119,9 +119,7 @@ def contractor_form(contractor_id: int | None = None):
         if company
         else url_for("catalog.contractors")
     )
-    return render_template("form_page.html", form=form, title=title, cancel_url=cancel), (
-        422 if request.method == "POST" else 200
-    )
+    return form_shown("form_page.html", form=form, title=title, cancel_url=cancel)
 
 
 @bp.route(
@@ -149,12 +147,12 @@ def staff_form(contractor_id: int | None = None, staff_id: int | None = None):
         if member
         else _("New staff member of %(company)s", company=company.short_name)
     )
-    return render_template(
+    return form_shown(
         "form_page.html",
         form=form,
         title=title,
         cancel_url=url_for("catalog.contractor", contractor_id=company.id),
-    ), 422 if request.method == "POST" else 200
+    )
 
 
 @bp.route(
@@ -192,13 +190,13 @@ def certificate_form(staff_id: int | None = None, certificate_id: int | None = N
         if certificate
         else _("New certificate for %(name)s", name=member.name)
     )
-    return render_template(
+    return form_shown(
         "form_page.html",
         form=form,
         title=title,
         datalist=CERTIFICATE_KINDS,
         cancel_url=url_for("catalog.contractor", contractor_id=member.contractor_id),
-    ), 422 if request.method == "POST" else 200
+    )
 
 
 CERTIFICATE_FILTERS = ("expired", "expiring", "all")

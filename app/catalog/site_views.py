@@ -11,6 +11,7 @@ from app.catalog.forms import SiteForm
 from app.catalog.models import SITE_CHILD_KINDS, Site, SiteKind
 from app.catalog.sites import placement_error, site_choices, site_tree
 from app.extensions import db
+from app.responses import form_shown
 
 
 @bp.get("/sites")
@@ -59,9 +60,7 @@ def site_form(site_id: int | None = None):
             flash(_("Site %(name)s saved.", name=site.name), "success")
             return redirect(url_for("catalog.sites") + f"#site-{site.id}")
     title = _("Edit site") if site else _("New site")
-    return render_template(
-        "form_page.html", form=form, title=title, cancel_url=url_for("catalog.sites")
-    ), (422 if request.method == "POST" else 200)
+    return form_shown("form_page.html", form=form, title=title, cancel_url=url_for("catalog.sites"))
 
 
 def _suggested_kind(parent: Site | None) -> SiteKind:

@@ -21,8 +21,8 @@ from app.catalog.forms import (
 from app.catalog.models import CheckCategory, CheckPoint, ServiceLine, Severity
 from app.catalog.standards_io import export_xlsx, import_xlsx
 from app.extensions import db
-from app.fragments import page_or_fragment
 from app.photos import PhotoRejected, send_photo, store_photo
+from app.responses import form_shown, page_or_fragment
 from app.timeutil import local_today
 
 SEARCH_LIMIT = 50
@@ -124,9 +124,7 @@ def standards_line_form(line_id: int | None = None):
             return redirect(_line_url(line.id))
     title = _("Edit service line") if line else _("New service line")
     cancel = _line_url(line.id) if line else url_for("catalog.standards")
-    return render_template("form_page.html", form=form, title=title, cancel_url=cancel), (
-        422 if request.method == "POST" else 200
-    )
+    return form_shown("form_page.html", form=form, title=title, cancel_url=cancel)
 
 
 def _line_choices():
@@ -174,9 +172,7 @@ def standards_category_form(category_id: int | None = None):
             return redirect(_line_url(category.service_line_id))
     title = _("Edit category") if category else _("New category")
     cancel = _line_url(category.service_line_id) if category else url_for("catalog.standards")
-    return render_template("form_page.html", form=form, title=title, cancel_url=cancel), (
-        422 if request.method == "POST" else 200
-    )
+    return form_shown("form_page.html", form=form, title=title, cancel_url=cancel)
 
 
 def _category_choices():
@@ -239,9 +235,7 @@ def standards_point_form(point_id: int | None = None):
             return redirect(_line_url(point.category.service_line_id) + f"#point-{point.id}")
     title = _("Edit check point") if point else _("New check point")
     cancel = _line_url(point.category.service_line_id) if point else url_for("catalog.standards")
-    return render_template("form_page.html", form=form, title=title, cancel_url=cancel), (
-        422 if request.method == "POST" else 200
-    )
+    return form_shown("form_page.html", form=form, title=title, cancel_url=cancel)
 
 
 def _store_reference_upload(form: CheckPointForm) -> str | None:
@@ -300,5 +294,4 @@ def standards_import():
             )
             return redirect(url_for("catalog.standards"))
         db.session.rollback()
-    status = 422 if request.method == "POST" else 200
-    return render_template("catalog/import.html", form=form, report=report), status
+    return form_shown("catalog/import.html", form=form, report=report)

@@ -24,6 +24,7 @@ from app.feedback.forms import AssignForm, DecisionForm, EvidenceForm, HotlineCo
 from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, ComplaintStatus
 from app.main.replays import once_per_client_uuid
 from app.photos import PhotoRejected, send_photo
+from app.responses import form_shown
 
 
 def get_complaint(complaint_id: int) -> Complaint:
@@ -66,12 +67,12 @@ def log_complaint():
             complaint=complaint,
             link=url_for("feedback.complaint_status", token=token, _external=True),
         )
-    return render_template(
+    return form_shown(
         "form_page.html",
         form=form,
         title=_("Log a complaint"),
         cancel_url=url_for("feedback.complaints"),
-    ), (422 if request.method == "POST" else 200)
+    )
 
 
 def _assign_form(complaint: Complaint) -> AssignForm:

@@ -5,7 +5,7 @@ with a reason. Plain functions; the caller commits."""
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.audit import AuditEvent, record_event
+from app.audit import AuditEvent, history_of, record_event
 from app.auth.access import EDITORS, SUPERVISORS
 from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Severity, Site
@@ -241,14 +241,4 @@ def uphold(complaint: Complaint, user: User, reason: str) -> Inspection:
 
 def public_timeline(complaint: Complaint) -> list[AuditEvent]:
     """The steps the complainant may see: what happened and when, not who inside did it."""
-    return list(
-        db.session.scalars(
-            sa.select(AuditEvent)
-            .where(
-                AuditEvent.object_type == "complaints",
-                AuditEvent.object_id == complaint.id,
-                AuditEvent.action.in_(PUBLIC_ACTIONS),
-            )
-            .order_by(AuditEvent.at, AuditEvent.id)
-        )
-    )
+    return history_of(complaint, PUBLIC_ACTIONS)

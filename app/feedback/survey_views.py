@@ -30,6 +30,7 @@ from app.feedback.surveys import (
 )
 from app.pdf import pdf_response, render_pdf
 from app.plans.qr import qr_svg
+from app.responses import form_shown
 from app.timeutil import local_today
 
 VOTER_COOKIE = "xj_voter"
@@ -69,12 +70,12 @@ def new_survey():
         db.session.add(survey)
         db.session.commit()
         return redirect(url_for("feedback.survey", survey_id=survey.id))
-    return render_template(
+    return form_shown(
         "form_page.html",
         form=form,
         title=_("New satisfaction survey"),
         cancel_url=url_for("feedback.surveys"),
-    ), (422 if request.method == "POST" else 200)
+    )
 
 
 @bp.get("/surveys/<int:survey_id>")

@@ -28,6 +28,7 @@ from app.inspections.external import (
 from app.inspections.models import ExternalBody, ExternalDocument, GuestPass, Scope
 from app.main.replays import once_per_client_uuid
 from app.photos import send_photo
+from app.responses import form_shown
 
 
 class ExternalForm(FlaskForm):
@@ -86,9 +87,7 @@ def new_external():
         else:
             db.session.commit()
             return redirect(url_for("inspections.external", inspection_id=inspection.id))
-    return render_template("inspections/external_new.html", form=form, error=error), (
-        422 if request.method == "POST" else 200
-    )
+    return form_shown("inspections/external_new.html", form=form, error=error)
 
 
 @bp.get("/inspections/<int:inspection_id>/external")

@@ -15,12 +15,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app.audit import AuditEvent
+from app.audit import history_of
 from app.auth.access import EDITORS, EVERYONE, SUPERVISORS, role_required
 from app.auth.models import Role, User
 from app.catalog.models import Contractor, ServiceLine
 from app.extensions import db
-from app.fragments import page_or_fragment
 from app.inspections.access import get_inspection, get_photo
 from app.inspections.blueprint import bp
 from app.inspections.forms import ReopenForm
@@ -44,6 +43,7 @@ from app.inspections.views import grouped_items
 from app.paging import paginate
 from app.pdf import pdf_response, render_pdf
 from app.photos import photo_path, send_photo
+from app.responses import page_or_fragment
 from app.timeutil import month_bounds
 
 PHOTO_PATH = re.compile(r"^/inspections/photos/(\d+)(\?size=thumb)?$")
@@ -55,11 +55,7 @@ def _report_context(inspection):
         "inspection": inspection,
         "groups": grouped_items(inspection.items),
         "progress": progress(inspection),
-        "history": db.session.scalars(
-            sa.select(AuditEvent)
-            .where(AuditEvent.object_type == "inspections", AuditEvent.object_id == inspection.id)
-            .order_by(AuditEvent.at, AuditEvent.id)
-        ).all(),
+        "history": history_of(inspection),
     }
 
 

@@ -39,6 +39,7 @@ from app.inspections.urls import checklist_url
 from app.main.pwa import offline_page
 from app.main.replays import client_uuid
 from app.photos import PhotoRejected
+from app.responses import form_shown
 
 RECORDERS = (Role.INSPECTOR, Role.MANAGER, Role.ADMIN)
 # a contractor's users record their own self-checks on the same screens
@@ -132,14 +133,14 @@ def start():
         else:
             db.session.commit()
             return redirect(url_for("inspections.run", inspection_id=inspection.id))
-    return render_template(
+    return form_shown(
         "inspections/start_go.html",
         form=form,
         plan=plan,
         contractors=plan_contractors(plan) if not error else contractors_at(site, line),
         point_count=len(plan_check_points(plan)),
         error=error,
-    ), 422 if request.method == "POST" else 200
+    )
 
 
 def grouped_items(items):

@@ -7,12 +7,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.audit import AuditEvent
+from app.audit import history_of
 from app.auth.access import EDITORS, EVERYONE, SUPERVISORS, role_required
 from app.auth.models import Role
 from app.catalog.models import Contractor, ServiceLine, Severity
 from app.extensions import db
-from app.fragments import page_or_fragment
 from app.inspections.access import get_inspection
 from app.inspections.models import Finding, InspectionPhoto
 from app.main.replays import once_per_client_uuid
@@ -38,6 +37,7 @@ from app.notices.models import DeadlineRule, ExitWarning, Notice, NoticeStatus
 from app.paging import paginate
 from app.pdf import pdf_response, render_pdf
 from app.photos import PhotoRejected, photo_path, send_photo
+from app.responses import page_or_fragment
 from app.timeutil import LOCAL_TZ, utcnow
 
 PER_PAGE = 20
@@ -140,19 +140,11 @@ def notices():
     )
 
 
-def _history(notice):
-    return db.session.scalars(
-        sa.select(AuditEvent)
-        .where(AuditEvent.object_type == "notices", AuditEvent.object_id == notice.id)
-        .order_by(AuditEvent.at, AuditEvent.id)
-    ).all()
-
-
 def notice_context(notice):
     return {
         "notice": notice,
         "now": utcnow(),
-        "history": _history(notice),
+        "history": history_of(notice),
         "warnings": db.session.scalars(
             sa.select(ExitWarning).where(ExitWarning.notice_id == notice.id)
         ).all(),

@@ -23,6 +23,7 @@ from app.notify.models import (
     Notification,
     Robot,
 )
+from app.responses import form_shown
 from app.timeutil import utcnow
 
 PER_PAGE = 30
@@ -113,9 +114,7 @@ def settings():
         db.session.commit()
         flash(_("Your notification choices are saved."), "success")
         return redirect(url_for("notify.settings"))
-    return render_template(
-        "notify/settings.html", form=form, kinds=list(EventKind), choices=choices
-    ), (422 if request.method == "POST" else 200)
+    return form_shown("notify/settings.html", form=form, kinds=list(EventKind), choices=choices)
 
 
 def _robot_owners() -> list[tuple[int, str]]:
@@ -158,9 +157,9 @@ def robots():
             db.session.commit()
             flash(_("Robot saved. Messages for this group now go to it."), "success")
             return redirect(url_for("notify.robots"))
-    return render_template(
+    return form_shown(
         "notify/robots.html", form=form, robots=db.session.scalars(_robots_query()).all()
-    ), (422 if request.method == "POST" else 200)
+    )
 
 
 @bp.post("/robots/<int:robot_id>/delete")

@@ -32,6 +32,7 @@ from app.plans.tracking import (
     stop_coverage,
     visits_between,
 )
+from app.responses import form_shown
 from app.timeutil import local_today, month_days, month_of, shift_month, utcnow
 
 
@@ -137,9 +138,7 @@ def plan_form(plan_id: int | None = None):
         return redirect(url_for("plans.plan", plan_id=plan.id))
     title = _("Edit plan %(name)s", name=plan.name) if plan else _("New inspection plan")
     cancel = url_for("plans.plan", plan_id=plan.id) if plan else url_for("plans.plans")
-    return render_template("form_page.html", form=form, title=title, cancel_url=cancel), (
-        422 if request.method == "POST" else 200
-    )
+    return form_shown("form_page.html", form=form, title=title, cancel_url=cancel)
 
 
 def _set_route(plan: InspectionPlan, site_ids: list[int]) -> None:
@@ -216,12 +215,12 @@ def stop_points(plan_id: int, stop_id: int):
         flash(_("Check points of %(place)s saved.", place=stop.site.name), "success")
         return redirect(url_for("plans.plan", plan_id=plan.id) + "#route")
     title = _("Check points at %(place)s", place=stop.site.path)
-    return render_template(
+    return form_shown(
         "form_page.html",
         form=form,
         title=title,
         cancel_url=url_for("plans.plan", plan_id=plan.id) + "#route",
-    ), (422 if request.method == "POST" else 200)
+    )
 
 
 @bp.get("/plans/missed")
