@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# Run the whole suite on SQLite, then on a throwaway PostgreSQL; fail if either fails.
+# Run the whole suite on SQLite and on a throwaway PostgreSQL side by side (they share no
+# state: SQLite copies its database per test, PostgreSQL runs in its own temporary cluster);
+# print each run's output whole, SQLite's first; fail if either fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PATH="$PWD/.venv/bin:$PATH"
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
 
-echo "=== pytest on SQLite ==="
-XUNJIAN_TEST_DATABASE_URL="" pytest "$@"
+XUNJIAN_TEST_DATABASE_URL="" pytest "$@" >"$logs/sqlite" 2>&1 &
+sqlite_run=$!
+scripts/with-postgres.sh pytest "$@" >"$logs/postgresql" 2>&1 &
+pg_run=$!
+
+wait $sqlite_run
 sqlite_status=$?
-
-echo "=== pytest on PostgreSQL ==="
-scripts/with-postgres.sh pytest "$@"
+echo "=== pytest on SQLite ==="
+cat "$logs/sqlite"
+wait $pg_run
 pg_status=$?
+echo "=== pytest on PostgreSQL ==="
+cat "$logs/postgresql"
 
 echo "SQLite suite exit: $sqlite_status; PostgreSQL suite exit: $pg_status"
 [ $sqlite_status -eq 0 ] && [ $pg_status -eq 0 ]

@@ -5,10 +5,12 @@ import contextvars
 import io
 import itertools
 import os
+import shutil
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 from openpyxl import Workbook
 from PIL import Image
@@ -36,18 +38,41 @@ _serial = itertools.count(1)
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
+    """PostgreSQL's database for the whole run, or SQLite's empty schema, which each test
+    copies (copying a file is quicker than building the schema anew)."""
     return (
         os.environ.get("XUNJIAN_TEST_DATABASE_URL")
-        or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        or f"sqlite:///{tmp_path_factory.mktemp('db') / 'empty.db'}"
     )
 
 
+@pytest.fixture(scope="session")
+def schema(database_url, tmp_path_factory):
+    """The tables, built once for the run."""
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "schema", "TESTING": True}
+    )
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    yield
+    if database_url.startswith("postgresql"):
+        with app.app_context():
+            db.drop_all()
+            db.engine.dispose()
+
+
 @pytest.fixture
-def app_config(database_url, tmp_path):
+def app_config(database_url, schema, tmp_path):
+    url = database_url
+    if url.startswith("sqlite"):
+        test_db = tmp_path / "test.db"
+        shutil.copyfile(sa.make_url(url).database, test_db)
+        url = f"sqlite:///{test_db}"
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
         "UPLOAD_DIR": str(tmp_path / "photos"),
         # a cheap hash keeps the suite quick; production keeps scrypt
@@ -59,13 +84,27 @@ def app_config(database_url, tmp_path):
 def app(app_config):
     app = create_app(app_config)
     with app.app_context():
-        db.create_all()
         yield app
         db.session.remove()
+        if db.engine.dialect.name == "postgresql":
+            empty_every_table()
+        db.engine.dispose()
+
+
+def empty_every_table():
+    """Leave PostgreSQL as the next test expects it: every table there and empty, numbering
+    from 1. A test that rebuilt the schema (the migration tests) may leave it otherwise; then
+    it is built anew."""
+    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    try:
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    except sa.exc.ProgrammingError:
         db.drop_all()
         with db.engine.begin() as connection:
             connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        db.engine.dispose()
+        db.create_all()
 
 
 class IsolatedClient(FlaskClient):
