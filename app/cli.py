@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from flask import Flask
 
 from app.auth.models import Role, User
-from app.auth.users import UsernameTaken, create_user
+from app.auth.users import create_user
 from app.catalog.standards_io import load_default_catalogue
 from app.extensions import db
+from app.refusals import Refused
 
 
 def register_cli(app: Flask) -> None:
@@ -96,7 +97,7 @@ def register_cli(app: Flask) -> None:
         try:
             create_user(username, display_name, role, password, contractor_id=contractor_id)
             db.session.commit()
-        except UsernameTaken as exc:
+        except Refused as exc:
             raise click.ClickException(f"username {username} is taken") from exc
         except sa.exc.IntegrityError as exc:
             db.session.rollback()

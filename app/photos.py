@@ -21,6 +21,7 @@ from flask import abort, current_app, send_file
 from flask_babel import gettext as _
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from app.refusals import Refused
 from app.uploads import is_too_large, too_large_message
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -30,10 +31,6 @@ THUMB_LONG_SIDE = 480
 HASH_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 EXIF_IFD = 0x8769
 DATETIME_ORIGINAL = 0x9003
-
-
-class PhotoRejected(ValueError):
-    """The upload is not a photo we can keep; the message says why, for the user."""
 
 
 @dataclass
@@ -47,9 +44,9 @@ class StoredPhoto:
 def store_photo(data: bytes) -> StoredPhoto:
     """Validate, clean and store a photo; return its content hash and what we learnt."""
     if not data:
-        raise PhotoRejected(_("The file is empty."))
+        raise Refused(_("The file is empty."), status=422)
     if is_too_large(data):
-        raise PhotoRejected(too_large_message())
+        raise Refused(too_large_message(), status=422)
     image = _decode(data)
     taken_at = _taken_at(image)
     image = ImageOps.exif_transpose(image).convert("RGB")
@@ -88,18 +85,18 @@ def _decode(data: bytes) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format not in ACCEPTED_FORMATS:
-                raise PhotoRejected(_("Only JPEG, PNG or WebP photos are accepted."))
+                raise Refused(_("Only JPEG, PNG or WebP photos are accepted."), status=422)
             if image.width * image.height > MAX_PIXELS:
-                raise PhotoRejected(_("The photo has too many pixels."))
+                raise Refused(_("The photo has too many pixels."), status=422)
             image.load()
-    except PhotoRejected:
+    except Refused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise PhotoRejected(_("The photo has too many pixels.")) from exc
+        raise Refused(_("The photo has too many pixels."), status=422) from exc
     except UnidentifiedImageError as exc:
-        raise PhotoRejected(_("This file is not a photo.")) from exc
+        raise Refused(_("This file is not a photo."), status=422) from exc
     except (OSError, SyntaxError, ValueError) as exc:
-        raise PhotoRejected(_("The photo is damaged or incomplete.")) from exc
+        raise Refused(_("The photo is damaged or incomplete."), status=422) from exc
     return image
 
 

@@ -1,6 +1,26 @@
-"""How a view answers: a form page shown again, and htmx fragments."""
+"""How a view answers: a domain change made or refused, a form page shown again, and htmx
+fragments."""
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request
+
+from app.extensions import db
+from app.refusals import Refused
+
+
+def apply(change, back: str, success: str | None = None, done=None):
+    """Make a domain change and answer with a redirect. Refused: roll back, show why and go
+    `back`. Done: commit, confirm with `success` if given, and go to `done` (a URL, or a
+    function of what the change returned) or else `back`."""
+    try:
+        result = change()
+    except Refused as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+        return redirect(back)
+    db.session.commit()
+    if success:
+        flash(success, "success")
+    return redirect(done(result) if callable(done) else done or back)
 
 
 def form_shown(template: str, **context):

@@ -16,7 +16,6 @@ from app.auth.models import Role
 from app.catalog.models import SiteKind
 from app.extensions import db
 from app.feedback.complaints import (
-    ComplaintRefused,
     accept,
     add_evidence,
     assign,
@@ -28,6 +27,7 @@ from app.feedback.complaints import (
 from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, ComplaintStatus
 from app.inspections.models import Finding, Party
 from app.notices.models import Notice, NoticeStatus
+from app.refusals import Refused
 from app.timeutil import month_of, utcnow
 from tests.conftest import jpeg, login
 
@@ -122,10 +122,10 @@ def test_an_upheld_complaint_becomes_a_finding_that_deducts_and_a_draft_notice(w
         ComplaintChannel.HOTLINE, "保安态度恶劣", "门岗保安对来访群众大声呵斥", logged_by=manager
     )
     assert find_by_token(token) is complaint
-    with pytest.raises(ComplaintRefused):
+    with pytest.raises(Refused):
         accept(complaint, inspector)  # managers accept
     accept(complaint, manager)
-    with pytest.raises(ComplaintRefused):
+    with pytest.raises(Refused):
         uphold(complaint, manager, "属实")  # not investigated, no one responsible yet
     add_evidence(complaint, inspector, "调取监控，情况属实", [jpeg()])
     assign(complaint, manager, world["caterer"], world["line"], world["canteen"])
@@ -146,7 +146,7 @@ def test_an_upheld_complaint_becomes_a_finding_that_deducts_and_a_draft_notice(w
     result = next(r for r in assess_month(month_of(utcnow())) if r.contractor == world["caterer"])
     assert result.overall == Decimal("97")
     assert [e.label for line in result.lines for e in line.deductions] == ["保安态度恶劣"]
-    with pytest.raises(ComplaintRefused):
+    with pytest.raises(Refused):
         dismiss(complaint, manager, "改判")  # decided once
 
 
@@ -157,9 +157,9 @@ def test_a_dismissal_needs_its_reason_and_responsibility_a_matching_service(worl
     add_evidence(complaint, manager, "检测温度正常")
     other_line = world["line"].__class__(code="SEC", name="安保服务")
     db.session.add(other_line)
-    with pytest.raises(ComplaintRefused):
+    with pytest.raises(Refused):
         assign(complaint, manager, world["caterer"], other_line, world["canteen"])
-    with pytest.raises(ComplaintRefused):
+    with pytest.raises(Refused):
         dismiss(complaint, manager, "  ")
     dismiss(complaint, manager, "现场检测温度符合标准")
     db.session.commit()

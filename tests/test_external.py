@@ -14,6 +14,7 @@ from app.catalog.models import SiteKind
 from app.extensions import db
 from app.inspections.external import issue_guest_pass
 from app.inspections.models import ExternalBody, Finding, GuestPass, Inspection, Party
+from app.refusals import Refused
 from app.timeutil import month_of, utcnow
 from tests.conftest import jpeg, login
 
@@ -166,7 +167,7 @@ def test_a_guest_pass_is_only_for_a_draft_external_check(client, place):
         == 409
     )
     db.session.refresh(inspection)
-    with pytest.raises(ValueError):
+    with pytest.raises(Refused):
         issue_guest_pass(inspection, place["manager"], "x", 2)
 
 

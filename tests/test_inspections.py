@@ -12,7 +12,7 @@ from app.audit import AuditEvent
 from app.auth.models import Role
 from app.catalog.models import Severity, SiteKind
 from app.extensions import db
-from app.inspections.checklist import CannotStart, Plan, plan_check_points, start_inspection
+from app.inspections.checklist import Plan, plan_check_points, start_inspection
 from app.inspections.models import (
     Answer,
     Finding,
@@ -24,7 +24,6 @@ from app.inspections.models import (
 )
 from app.inspections.recent import recent_plans
 from app.inspections.recording import (
-    NotAllowed,
     NotReady,
     record_answer,
     record_note,
@@ -32,6 +31,7 @@ from app.inspections.recording import (
     submission_problems,
     submit,
 )
+from app.refusals import Refused
 from app.timeutil import utcnow
 from tests.conftest import jpeg, login
 
@@ -124,7 +124,7 @@ def test_block_check_of_a_place_covers_every_contractor_serving_it(setting):
 
 
 def test_a_strip_check_needs_a_line_and_something_to_check(setting):
-    with pytest.raises(CannotStart):
+    with pytest.raises(Refused):
         start_inspection(Plan(Scope.STRIP, setting["kitchen"]), setting["inspector"])
     empty = Plan(Scope.BLOCK, setting["compound"], contractor=None)
     setting["caterer"].active = setting["cleaner"].active = False
@@ -179,7 +179,7 @@ def test_submit_locks_and_makes_findings(app, setting, strip):
     assert finding.contractor_id == setting["caterer"].id
     assert finding.site_id == setting["kitchen"].id and finding.note == "留样不足125克"
     assert len(finding.photos) == 1 and finding.photos[0].latitude == 32.05
-    with pytest.raises(NotAllowed):
+    with pytest.raises(Refused):
         record_answer(general, Answer.FAIL, inspector)
     events = db.session.scalars(
         sa.select(AuditEvent.action).where(AuditEvent.object_type == "inspections")
@@ -188,7 +188,7 @@ def test_submit_locks_and_makes_findings(app, setting, strip):
 
 
 def test_only_the_inspectors_on_it_record(setting, strip):
-    with pytest.raises(NotAllowed):
+    with pytest.raises(Refused):
         record_answer(strip.items[0], Answer.PASS, setting["colleague"])
 
 
@@ -202,9 +202,9 @@ def submitted(setting, strip):
 
 def test_manager_reopens_with_a_reason_and_it_is_audited(setting, strip):
     inspection = submitted(setting, strip)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(Refused):
         reopen(inspection, setting["inspector"], "录入错误")
-    with pytest.raises(ValueError):
+    with pytest.raises(Refused):
         reopen(inspection, setting["manager"], "  ")
     reopen(inspection, setting["manager"], "录入错误")
     db.session.commit()

@@ -16,20 +16,14 @@ from app.catalog.models import Severity, SiteKind
 from app.extensions import db
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Answer, Scope
-from app.inspections.recording import (
-    NotAllowed,
-    attach_photo,
-    record_answer,
-    record_note,
-    reopen,
-    submit,
-)
+from app.inspections.recording import attach_photo, record_answer, record_note, reopen, submit
 from app.main.models import DeliveredForm
 from app.notices.deadlines import ensure_default_rules
 from app.notices.lifecycle import (
-    TransitionRefused,
     accept_fix,
     acknowledge,
+    can_acknowledge,
+    can_report_fix,
     draft_notices,
     escalate,
     issue,
@@ -46,6 +40,7 @@ from app.notices.models import (
     Notice,
     NoticeStatus,
 )
+from app.refusals import Refused
 from app.timeutil import LOCAL_TZ, utcnow
 from tests.conftest import jpeg, login
 from tests.test_timeline import raw_parts
@@ -149,16 +144,16 @@ def test_findings_go_on_one_notice_only(world, inspection, drafts):
 
 def test_a_draft_inspection_cannot_make_notices(world):
     draft = start_inspection(Plan(Scope.BLOCK, world["kitchen"]), world["inspector"])
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(Refused):
         draft_notices(draft, world["inspector"])
 
 
 def test_deadline_changes_need_a_reason_and_a_future_time(world, drafts):
     notice = drafts[world["caterer"].id]
     later = utcnow() + timedelta(days=3)
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(Refused):
         set_deadline(notice, later, " ", world["inspector"])
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(Refused):
         set_deadline(notice, utcnow() - timedelta(hours=1), "节假日", world["inspector"])
     set_deadline(notice, later, "需采购配件", world["inspector"])
     assert notice.deadline_reason == "需采购配件"
@@ -173,7 +168,7 @@ def test_issue_numbers_notices_by_year_in_order(world, drafts):
     assert (first.serial, second.serial) == (1, 2)
     assert first.number == f"整改〔{year}〕第0001号"
     assert first.status == NoticeStatus.ISSUED and first.issued_by == world["inspector"]
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(Refused):
         issue(first, world["inspector"])
 
 
@@ -193,16 +188,16 @@ def test_the_rules_clock_starts_at_issue_unless_set_by_hand(world, drafts):
     issue(ruled, world["inspector"], now=late)
     assert ruled.deadline == late + timedelta(hours=24)
     set_deadline(manual, utcnow() + timedelta(days=3), "合同约定", world["inspector"])
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(Refused):
         issue(manual, world["inspector"], now=late)  # the hand-set deadline has passed
 
 
 def test_an_empty_draft_or_a_contractor_cannot_issue(world, drafts):
     notice = drafts[world["cleaner"].id]
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(Refused):
         issue(notice, world["cleaner_user"])
     remove_item(notice.items[0], world["inspector"])
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(Refused):
         issue(notice, world["inspector"])
 
 
@@ -251,29 +246,29 @@ def test_concurrent_issuing_gives_every_number_once(app, world, make_check_point
 
 def test_only_the_contractors_own_user_acknowledges(world, issued):
     for outsider in (world["cleaner_user"], world["inspector"]):
-        with pytest.raises(TransitionRefused):
+        with pytest.raises(Refused):
             acknowledge(issued, outsider)
     acknowledge(issued, world["caterer_user"])
     assert issued.status == NoticeStatus.ACKNOWLEDGED
     assert issued.acknowledged_by == world["caterer_user"]
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(Refused):
         acknowledge(issued, world["caterer_user"])
 
 
 def test_a_fix_needs_acknowledgement_a_note_and_a_photo(world, issued):
     item = issued.items[0]
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(Refused):
         report_fix(item, world["caterer_user"], "已整改", [jpeg()])
     acknowledge(issued, world["caterer_user"])
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(Refused):
         report_fix(item, world["caterer_user"], "", [jpeg()])
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(Refused):
         report_fix(item, world["caterer_user"], "已整改", [])
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(Refused):
         report_fix(item, world["cleaner_user"], "已整改", [jpeg()])
     report_fix(item, world["caterer_user"], "已补足留样", [jpeg(), jpeg(color=(0, 200, 0))])
     assert item.status == ItemStatus.FIX_REPORTED and len(item.fix_photos) == 2
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(Refused):
         report_fix(item, world["caterer_user"], "再报", [jpeg()])
 
 
@@ -281,13 +276,13 @@ def test_accepting_every_fix_closes_the_notice(world, acknowledged):
     first, second = acknowledged.items
     for item in (first, second):
         report_fix(item, world["caterer_user"], "已整改", [jpeg()])
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(Refused):
         accept_fix(first, world["caterer_user"])
     accept_fix(first, world["inspector"])
     assert acknowledged.status == NoticeStatus.ACKNOWLEDGED
     accept_fix(second, world["inspector"])
     assert acknowledged.status == NoticeStatus.CLOSED and acknowledged.closed_at is not None
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(Refused):
         accept_fix(second, world["inspector"])
 
 
@@ -295,9 +290,9 @@ def test_rejection_sends_back_with_a_new_deadline_and_twice_warns(world, acknowl
     item = acknowledged.items[0]
     later = utcnow() + timedelta(days=2)
     report_fix(item, world["caterer_user"], "已整改", [jpeg()])
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(Refused):
         reject_fix(item, world["inspector"], "", later)
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(Refused):
         reject_fix(item, world["inspector"], "未到位", utcnow() - timedelta(hours=1))
     assert reject_fix(item, world["inspector"], "仍有残渣", later) is None
     assert (item.status, item.rejections, item.deadline) == (ItemStatus.OPEN, 1, later)
@@ -346,7 +341,7 @@ def test_escalate_command_is_for_cron(app, world, issued):
 def test_reopening_an_inspection_respects_its_notices(world, inspection, drafts):
     issue(drafts[world["caterer"].id], world["inspector"])
     db.session.commit()
-    with pytest.raises(NotAllowed):
+    with pytest.raises(Refused):
         reopen(inspection, world["manager"], "更正")
     db.session.rollback()
     only_drafts = draft_notices(inspection, world["inspector"])
@@ -422,6 +417,35 @@ def test_the_contractor_acknowledges_and_reports_a_fix_on_the_page(client, world
     page = client.get(f"/notices/{issued.id}").text
     assert "签收人" in page and world["caterer_user"].display_name in page
     assert "报告整改" in page  # the timeline
+
+
+def test_a_notice_page_offers_what_the_lifecycle_allows_the_reader(client, world, issued):
+    """The page asks the lifecycle's own predicates: what it offers, the guards accept."""
+    acknowledge_button, fix_form = "签收</button>", "报告整改</button>"
+    for user, can in (
+        (world["inspector"], False),
+        (world["cleaner_user"], None),  # not theirs: not even shown
+        (world["caterer_user"], True),
+    ):
+        login(client, user)
+        page = client.get(f"/notices/{issued.id}")
+        if can is None:
+            assert page.status_code == 404
+        else:
+            assert (acknowledge_button in page.text) is can
+            assert can_acknowledge(issued, user) is can
+        client.post("/logout")
+    acknowledge(issued, world["caterer_user"])
+    db.session.commit()
+    login(client, world["caterer_user"])
+    page = client.get(f"/notices/{issued.id}").text
+    assert acknowledge_button not in page and page.count(fix_form) == len(issued.items)
+    assert all(can_report_fix(item, world["caterer_user"]) for item in issued.items)
+    assert not any(can_report_fix(item, world["inspector"]) for item in issued.items)
+    assert "草稿" not in client.get("/notices").text
+    client.post("/logout")
+    login(client, world["manager"])
+    assert "草稿" in client.get("/notices").text
 
 
 def test_the_inspector_verifies_from_the_queue(client, world, fixed):

@@ -6,7 +6,8 @@ from PIL import Image
 
 from app.auth.models import Role
 from app.extensions import db
-from app.photos import PhotoRejected, photo_path, store_photo
+from app.photos import photo_path, store_photo
+from app.refusals import Refused
 from tests.conftest import login
 
 GPS_IFD = 0x8825
@@ -71,20 +72,20 @@ def test_png_is_accepted_and_large_photos_are_downscaled(app):
     ],
 )
 def test_non_photos_are_refused(app, data, reason):
-    with pytest.raises(PhotoRejected):
+    with pytest.raises(Refused):
         store_photo(data)
 
 
 def test_gif_is_refused_even_when_it_is_an_image(app):
     buffer = io.BytesIO()
     Image.new("P", (8, 8)).save(buffer, "GIF")
-    with pytest.raises(PhotoRejected, match="JPEG"):
+    with pytest.raises(Refused, match="JPEG"):
         store_photo(buffer.getvalue())
 
 
 def test_truncated_photo_is_refused(app):
     data = photo_bytes(size=(400, 400))
-    with pytest.raises(PhotoRejected):
+    with pytest.raises(Refused):
         store_photo(data[: len(data) // 2])
 
 
@@ -92,12 +93,12 @@ def test_decompression_bomb_is_refused(app):
     buffer = io.BytesIO()
     Image.new("1", (12000, 12000)).save(buffer, "PNG")
     assert len(buffer.getvalue()) < 200_000
-    with pytest.raises(PhotoRejected):
+    with pytest.raises(Refused):
         store_photo(buffer.getvalue())
 
 
 def test_oversized_file_is_refused(app):
-    with pytest.raises(PhotoRejected):
+    with pytest.raises(Refused):
         store_photo(b"\xff\xd8" + b"\x00" * (21 * 1024 * 1024))
 
 

@@ -21,13 +21,8 @@ from app.notify.clock import run_due_jobs
 from app.notify.models import Event, EventKind, Notification
 from app.plans.models import InspectionPlan, PlanStop, VisitState
 from app.plans.recurrence import Recurrence, Rule, current_due, due_dates, open_until
-from app.plans.tracking import (
-    VisitRefused,
-    figures,
-    open_visits,
-    start_visit,
-    visits_between,
-)
+from app.plans.tracking import figures, open_visits, start_visit, visits_between
+from app.refusals import Refused
 from app.timeutil import local_today, utcnow
 from tests.conftest import login
 
@@ -167,20 +162,20 @@ def test_a_started_visit_is_in_progress_and_done_once_submitted(route):
     assert inspection.status == Status.SUBMITTED
     states = {v.site.name: v.state for v in open_visits(inspector, today)}
     assert states["大堂"] == VisitState.DONE
-    with pytest.raises(VisitRefused):
+    with pytest.raises(Refused):
         start_visit(route["plan"], today, route["lobby"], inspector, today)
 
 
 def test_a_visit_starts_only_for_its_team_on_its_route_while_open(route, make_user, make_site):
     today = local_today()
     plan = route["plan"]
-    with pytest.raises(VisitRefused):
+    with pytest.raises(Refused):
         start_visit(plan, today, route["lobby"], make_user(Role.INSPECTOR), today)
-    with pytest.raises(VisitRefused):
+    with pytest.raises(Refused):
         start_visit(plan, today, make_site("车库", SiteKind.AREA), route["inspector"], today)
-    with pytest.raises(VisitRefused):
+    with pytest.raises(Refused):
         start_visit(plan, today - timedelta(days=1), route["lobby"], route["inspector"], today)
-    with pytest.raises(VisitRefused):
+    with pytest.raises(Refused):
         start_visit(plan, today + timedelta(days=1), route["lobby"], route["inspector"], today)
 
 

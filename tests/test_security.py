@@ -20,7 +20,8 @@ from app.inspections.models import Answer, Scope
 from app.inspections.recording import record_answer, record_note, submit
 from app.notices.lifecycle import draft_notices
 from app.pdf import ConfinedFetcher
-from app.photos import PhotoRejected, store_photo
+from app.photos import store_photo
+from app.refusals import Refused
 from tests.conftest import PASSWORD, jpeg, login
 
 TEMPLATES = Path(__file__).parents[1] / "app" / "templates"
@@ -142,7 +143,7 @@ def test_a_photo_that_is_also_a_script_is_stored_as_a_clean_photo(app):
     ],
 )
 def test_scripts_dressed_as_photos_are_refused(app, data):
-    with pytest.raises(PhotoRejected):
+    with pytest.raises(Refused):
         store_photo(data)
 
 

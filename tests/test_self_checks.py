@@ -113,3 +113,11 @@ def test_managers_set_the_self_check_weight(client, company):
     login(client, company["manager"])
     page = client.get("/assessments/policy")
     assert 'name="weight-self_check"' in page.text and "自查" in page.text
+
+
+def test_only_those_who_may_start_a_self_check_are_offered_one(client, company):
+    for user, offered in ((company["own"], True), (company["inspector"], False)):
+        login(client, user)
+        assert ("开始自查" in client.get("/").text) is offered
+        assert client.get("/self-checks/new").status_code == (200 if offered else 403)
+        client.post("/logout")

@@ -15,7 +15,8 @@ from app.assessments.models import SatisfactionEntry
 from app.auth.models import Role
 from app.extensions import db
 from app.feedback.models import Rating, Survey, SurveyResponse
-from app.feedback.surveys import AnswerRefused, apply_to_assessment, record_answer, results
+from app.feedback.surveys import apply_to_assessment, record_answer, results
+from app.refusals import Refused
 from app.timeutil import local_today
 from tests.conftest import login
 
@@ -53,9 +54,9 @@ def test_rates_count_satisfied_and_fairly_satisfied(survey):
     db.session.commit()
     rates = {r.contractor.name: (r.answers, r.rate) for r in results(s)}
     assert rates == {"禾香餐饮": (4, Decimal("75.00")), "安泰物业": (3, Decimal("66.67"))}
-    with pytest.raises(AnswerRefused):
+    with pytest.raises(Refused):
         record_answer(s, "browser-0", {caterer.id: Rating.SATISFIED})  # once per browser
-    with pytest.raises(AnswerRefused):
+    with pytest.raises(Refused):
         record_answer(s, "browser-9", {})
 
     assert apply_to_assessment(s, "2026-12", survey["manager"]) == 2

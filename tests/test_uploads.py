@@ -6,8 +6,9 @@ import pytest
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from app.inspections.external import DocumentRejected, attach_document
-from app.photos import PhotoRejected, store_photo
+from app.inspections.external import attach_document
+from app.photos import store_photo
+from app.refusals import Refused
 
 LIMIT_MB = 1
 MESSAGE = "每次上传最多 1 MB"
@@ -23,9 +24,9 @@ def over_the_limit() -> bytes:
 
 
 def test_a_photo_and_a_document_over_the_limit_get_the_same_message(app):
-    with pytest.raises(PhotoRejected, match=MESSAGE):
+    with pytest.raises(Refused, match=MESSAGE):
         store_photo(over_the_limit())
-    with pytest.raises(DocumentRejected, match=MESSAGE):
+    with pytest.raises(Refused, match=MESSAGE):
         attach_document(None, b"%PDF-" + over_the_limit(), "big.pdf", None)
 
 

@@ -9,6 +9,7 @@ from app.auth.models import Role
 
 SUPERVISORS = (Role.INSPECTOR, Role.MANAGER, Role.ADMIN)
 EDITORS = (Role.MANAGER, Role.ADMIN)
+SELF_CHECKERS = (Role.CONTRACTOR,)  # a contractor's users check their own service
 ADMINS = (Role.ADMIN,)
 EVERYONE = tuple(Role)
 

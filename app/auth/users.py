@@ -1,14 +1,12 @@
 """Plain functions for creating and changing user accounts."""
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.audit import record_event
 from app.auth.models import Role, User
 from app.extensions import db
-
-
-class UsernameTaken(ValueError):
-    pass
+from app.refusals import Refused
 
 
 def create_user(
@@ -17,7 +15,7 @@ def create_user(
     """Add a user, refusing a username that is taken (case-insensitively)."""
     username = username.strip()
     if find_user(username) is not None:
-        raise UsernameTaken(username)
+        raise Refused(_("This username is taken."))
     user = User(
         username=username,
         display_name=display_name.strip(),
@@ -54,7 +52,7 @@ def update_user(
     """Change an account; role and activation changes are audited."""
     other = find_user(username)
     if other is not None and other.id != user.id:
-        raise UsernameTaken(username)
+        raise Refused(_("This username is taken."))
     old_role, old_active = user.role, user.active
     user.username = username.strip()
     user.display_name = display_name.strip()

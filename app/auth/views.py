@@ -17,9 +17,10 @@ from app.auth.throttle import (
     record_attempt,
     unlock_account,
 )
-from app.auth.users import UsernameTaken, create_user, find_user, update_user
+from app.auth.users import create_user, find_user, update_user
 from app.catalog.models import Contractor
 from app.extensions import db, login_manager
+from app.refusals import Refused
 from app.responses import form_shown
 from app.timeutil import utcnow
 
@@ -130,7 +131,7 @@ def user_new():
                 email=form.email.data,
                 active=form.active.data,
             )
-        except UsernameTaken:
+        except Refused:
             form.username.errors.append(_("This username is taken."))
         else:
             db.session.commit()
@@ -165,7 +166,7 @@ def user_edit(user_id: int):
                     active=form.active.data,
                     password=form.password.data,
                 )
-            except UsernameTaken:
+            except Refused:
                 form.username.errors.append(_("This username is taken."))
             else:
                 db.session.commit()

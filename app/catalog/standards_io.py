@@ -18,6 +18,7 @@ from openpyxl.styles import Font
 
 from app.catalog.models import CheckCategory, CheckPoint, ServiceLine, Severity
 from app.extensions import db
+from app.refusals import Refused
 from app.spreadsheets import append_row
 
 # (field, spreadsheet header). The headers are what a bureau's staff read and type.
@@ -269,10 +270,6 @@ def apply_rows(points: list[PointRow]) -> ImportReport:
     return report
 
 
-class UnreadableSpreadsheet(ValueError):
-    pass
-
-
 def read_sheet(stream) -> tuple[list[str], list[tuple]]:
     """The first sheet's header and data rows; at most MAX_ROWS + 1 data rows are read."""
     try:
@@ -284,7 +281,7 @@ def read_sheet(stream) -> tuple[list[str], list[tuple]]:
         finally:
             workbook.close()
     except Exception as exc:  # openpyxl fails on damaged files with many exception types
-        raise UnreadableSpreadsheet(str(exc)) from exc
+        raise Refused(str(exc), status=422) from exc
     return header, data
 
 
@@ -292,7 +289,7 @@ def import_xlsx(stream) -> ImportReport:
     """Check a spreadsheet in full; if every row is good, apply it, else change nothing."""
     try:
         header, data = read_sheet(stream)
-    except UnreadableSpreadsheet:
+    except Refused:
         return ImportReport(errors=[RowError(0, "", _("This is not an XLSX spreadsheet."))])
     if header[: len(HEADERS)] != HEADERS:
         missing = [h for i, h in enumerate(HEADERS) if i >= len(header) or header[i] != h]

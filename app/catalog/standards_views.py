@@ -21,7 +21,8 @@ from app.catalog.forms import (
 from app.catalog.models import CheckCategory, CheckPoint, ServiceLine, Severity
 from app.catalog.standards_io import export_xlsx, import_xlsx
 from app.extensions import db
-from app.photos import PhotoRejected, send_photo, store_photo
+from app.photos import send_photo, store_photo
+from app.refusals import Refused
 from app.responses import form_shown, page_or_fragment
 from app.timeutil import local_today
 
@@ -245,7 +246,7 @@ def _store_reference_upload(form: CheckPointForm) -> str | None:
         return None
     try:
         return store_photo(upload.read()).digest
-    except PhotoRejected as refusal:
+    except Refused as refusal:
         form.reference_upload.errors.append(str(refusal))
         return None
 

@@ -9,10 +9,11 @@ from PIL import Image, ImageDraw
 from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Site
 from app.extensions import db
-from app.inspections.checklist import CannotStart, Plan, start_inspection
+from app.inspections.checklist import Plan, start_inspection
 from app.inspections.external import attach_document, start_external
 from app.inspections.models import Answer, ExternalBody, Party, Schedule, Scope, Tier
 from app.inspections.recording import attach_photo, record_answer, record_note, submit
+from app.refusals import Refused
 from app.timeutil import LOCAL_TZ, clock_at, local_today
 
 NOTES = [
@@ -143,7 +144,7 @@ def _run_one(rng, plan, lead, joint, tier, schedule, party, started, photo_seed)
             inspection = start_inspection(
                 plan, lead, schedule=schedule, party=party, tier=tier, co_inspectors=joint
             )
-    except CannotStart:
+    except Refused:
         return photo_seed
     inspection.started_at = started
     minute = started

@@ -11,7 +11,6 @@ from app.catalog.sites import site_choices
 from app.extensions import db
 from app.feedback.blueprint import bp
 from app.feedback.complaints import (
-    ComplaintRefused,
     accept,
     add_evidence,
     assign,
@@ -23,7 +22,8 @@ from app.feedback.complaints import (
 from app.feedback.forms import AssignForm, DecisionForm, EvidenceForm, HotlineComplaintForm
 from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, ComplaintStatus
 from app.main.replays import once_per_client_uuid
-from app.photos import PhotoRejected, send_photo
+from app.photos import send_photo
+from app.refusals import Refused
 from app.responses import form_shown
 
 
@@ -129,12 +129,7 @@ def complaint_step(complaint_id: int, step: str):
             if not form.validate_on_submit():
                 return _page(complaint, 422, **forms)
             photos = [f.read() for f in request.files.getlist("photo") if f and f.filename]
-            try:
-                add_evidence(complaint, user, form.evidence.data, photos)
-            except PhotoRejected as refusal:
-                db.session.rollback()
-                flash(str(refusal), "error")
-                return redirect(url_for("feedback.complaint", complaint_id=complaint_id))
+            add_evidence(complaint, user, form.evidence.data, photos)
         elif step == "assign":
             form = forms["assign_form"] = _assign_form(complaint)
             if not form.validate_on_submit():
@@ -156,7 +151,7 @@ def complaint_step(complaint_id: int, step: str):
                 dismiss(complaint, user, form.reason.data)
         else:
             abort(404)
-    except ComplaintRefused as refusal:
+    except Refused as refusal:
         db.session.rollback()
         flash(str(refusal), "error")
         return redirect(url_for("feedback.complaint", complaint_id=complaint_id))

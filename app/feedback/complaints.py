@@ -27,6 +27,7 @@ from app.notices.lifecycle import draft_notices
 from app.notify.events import SUPERVISION_TEAM, announce, managers, path_for
 from app.notify.models import EventKind
 from app.photos import store_photo
+from app.refusals import require
 from app.timeutil import utcnow
 from app.tokens import new_token, token_hash
 
@@ -39,15 +40,6 @@ PUBLIC_ACTIONS = (
     "complaint_upheld",
     "complaint_dismissed",
 )
-
-
-class ComplaintRefused(ValueError):
-    """This step cannot be taken; the message says why, for the user."""
-
-
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise ComplaintRefused(message)
 
 
 def find_by_token(token: str) -> Complaint | None:
@@ -65,7 +57,7 @@ def file_complaint(
     photos: list[bytes] = (),
     client_uuid: str | None = None,
 ) -> tuple[Complaint, str]:
-    """Record a complaint, with the complainant's photos if any (PhotoRejected if one is not
+    """Record a complaint, with the complainant's photos if any (Refused if one is not
     a photo); returns it and the secret for the private link (shown once, never stored)."""
     token = new_token()
     complaint = Complaint(
@@ -128,21 +120,21 @@ def _move(complaint: Complaint, to: ComplaintStatus, action: str, user: User, de
 
 
 def accept(complaint: Complaint, user: User) -> None:
-    _require(user.role in EDITORS, _("Only a manager accepts complaints."))
-    _require(complaint.status == ComplaintStatus.RECEIVED, _("This complaint is already accepted."))
+    require(user.role in EDITORS, _("Only a manager accepts complaints."))
+    require(complaint.status == ComplaintStatus.RECEIVED, _("This complaint is already accepted."))
     _move(complaint, ComplaintStatus.ACCEPTED, "complaint_accepted", user)
 
 
 def add_evidence(complaint: Complaint, user: User, evidence: str, photos: list[bytes] = ()) -> None:
-    """What the investigation found, in words and (optionally) photos; PhotoRejected if a
+    """What the investigation found, in words and (optionally) photos; Refused if a
     photo is not one."""
-    _require(user.role in SUPERVISORS, _("Only supervisors investigate complaints."))
-    _require(
+    require(user.role in SUPERVISORS, _("Only supervisors investigate complaints."))
+    require(
         complaint.status in (ComplaintStatus.ACCEPTED, ComplaintStatus.INVESTIGATING),
         _("Accept the complaint before investigating it."),
     )
     evidence = evidence.strip()
-    _require(bool(evidence), _("Write down what the investigation found."))
+    require(bool(evidence), _("Write down what the investigation found."))
     _attach_photos(complaint, photos, user)
     stamp = utcnow().strftime("%Y-%m-%d %H:%M")
     complaint.evidence = "\n".join(
@@ -155,12 +147,12 @@ def assign(
     complaint: Complaint, user: User, contractor: Contractor, line: ServiceLine, site: Site
 ) -> None:
     """Responsibility: the contractor and the service line at fault, and where."""
-    _require(user.role in EDITORS, _("Only a manager assigns responsibility."))
-    _require(
+    require(user.role in EDITORS, _("Only a manager assigns responsibility."))
+    require(
         complaint.status == ComplaintStatus.INVESTIGATING,
         _("Investigate the complaint before assigning responsibility."),
     )
-    _require(
+    require(
         any(served.id == line.id for served in contractor.service_lines),
         _("%(company)s does not provide this service.", company=contractor.short_name),
     )
@@ -171,9 +163,9 @@ def assign(
 
 
 def dismiss(complaint: Complaint, user: User, reason: str) -> None:
-    _require(user.role in EDITORS, _("Only a manager decides on complaints."))
-    _require(complaint.is_open, _("This complaint is already decided."))
-    _require(bool(reason.strip()), _("Give the reason for dismissing it."))
+    require(user.role in EDITORS, _("Only a manager decides on complaints."))
+    require(complaint.is_open, _("This complaint is already decided."))
+    require(bool(reason.strip()), _("Give the reason for dismissing it."))
     complaint.decision, complaint.decided_at = reason.strip(), utcnow()
     _move(complaint, ComplaintStatus.DISMISSED, "complaint_dismissed", user)
 
@@ -183,12 +175,12 @@ def uphold(complaint: Complaint, user: User, reason: str) -> Inspection:
     (so a finding that deducts the policy's complaint points) and a draft notice."""
     from app.assessments.monthly import policy  # here: the assessments import this package
 
-    _require(user.role in EDITORS, _("Only a manager decides on complaints."))
-    _require(
+    require(user.role in EDITORS, _("Only a manager decides on complaints."))
+    require(
         complaint.status == ComplaintStatus.INVESTIGATING and complaint.contractor is not None,
         _("Investigate and assign responsibility before upholding."),
     )
-    _require(bool(reason.strip()), _("Say why the complaint is upheld."))
+    require(bool(reason.strip()), _("Say why the complaint is upheld."))
     db.session.flush()  # the responsibility just assigned, as ids for the item below
     now = utcnow()
     complaint.decision, complaint.decided_at = reason.strip(), now

@@ -17,7 +17,7 @@ from app.feedback.forms import PublicComplaintForm
 from app.feedback.guard import form_stamp, looks_automated, note_submission, over_limit
 from app.feedback.models import ComplaintChannel
 from app.main.replays import client_uuid
-from app.photos import PhotoRejected
+from app.refusals import Refused
 
 COMPLAINTS_PER_ADDRESS = 5
 COMPLAINT_WINDOW = timedelta(hours=1)
@@ -50,7 +50,7 @@ def public_complaint():
                     photos=photos[:MAX_PHOTOS],
                     client_uuid=client_uuid(),
                 )
-            except PhotoRejected as rejected:
+            except Refused as rejected:
                 db.session.rollback()
                 refusal = str(rejected)
             else:

@@ -19,7 +19,6 @@ from app.feedback.guard import form_stamp, looks_automated, note_submission, ove
 from app.feedback.models import Rating, Survey
 from app.feedback.surveys import (
     MAX_CARDS,
-    AnswerRefused,
     apply_to_assessment,
     card_for,
     has_answered,
@@ -30,6 +29,7 @@ from app.feedback.surveys import (
 )
 from app.pdf import pdf_response, render_pdf
 from app.plans.qr import qr_svg
+from app.refusals import Refused
 from app.responses import form_shown
 from app.timeutil import local_today
 
@@ -192,7 +192,7 @@ def answer_survey(slug: str):
                 )
                 note_submission("survey")
                 db.session.commit()
-            except AnswerRefused as why:
+            except Refused as why:
                 db.session.rollback()
                 refusal = str(why)
                 status = 409 if _answered(survey, voter, card_code) else 422

@@ -15,12 +15,9 @@ from app.catalog.models import Contractor
 from app.extensions import db
 from app.feedback.guard import keyed_hash
 from app.feedback.models import Rating, Survey, SurveyCard, SurveyRating, SurveyResponse
+from app.refusals import Refused
 
 MAX_COMMENT = 1000
-
-
-class AnswerRefused(ValueError):
-    """The answer cannot be taken; the message says why, for the person answering."""
 
 
 CARD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # nothing to misread: no 0/O, 1/I
@@ -87,20 +84,20 @@ def record_answer(
     card holders only, one per answer card. The caller commits; the unique key stops a
     second answer that slips past the check in a race."""
     if not ratings:
-        raise AnswerRefused(_("Rate at least one service."))
+        raise Refused(_("Rate at least one service."))
     if survey.cards_only:
         card = card_for(survey, card_code)
         if card is None:
-            raise AnswerRefused(_("This answer card code is not valid for this survey."))
+            raise Refused(_("This answer card code is not valid for this survey."))
         if card.used:
-            raise AnswerRefused(_("This answer card has already been used. Thank you."))
+            raise Refused(_("This answer card has already been used. Thank you."))
         card.used = True
         voter_token = f"card:{normalise_card(card_code)}"
     elif has_answered(survey, voter_token):
-        raise AnswerRefused(_("This browser has already answered this survey. Thank you."))
+        raise Refused(_("This browser has already answered this survey. Thank you."))
     known = set(db.session.scalars(sa.select(Contractor.id).where(Contractor.active.is_(True))))
     if not set(ratings) <= known:
-        raise AnswerRefused(_("The answer names a service that is not in this survey."))
+        raise Refused(_("The answer names a service that is not in this survey."))
     response = SurveyResponse(
         survey=survey,
         voter_hash=voter_hash(survey, voter_token),

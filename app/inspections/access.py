@@ -4,13 +4,14 @@ contractors' self-checks; a contractor's users their own contractor's self-check
 from flask import abort
 from flask_login import current_user
 
+from app.auth.access import EDITORS
 from app.auth.models import Role
 from app.extensions import db
 from app.inspections.models import Inspection, InspectionItem, InspectionPhoto
 
 
 def can_see_inspection(user, inspection: Inspection) -> bool:
-    if user.role in (Role.MANAGER, Role.ADMIN):
+    if user.role in EDITORS:
         return True
     if user.role == Role.INSPECTOR:
         return inspection.self_check or any(p.id == user.id for p in inspection.inspectors)

@@ -33,14 +33,11 @@ from app.inspections.models import (
     Status,
     Tier,
 )
+from app.refusals import Refused
 from app.timeutil import local_today
 
 CERTIFICATE_CATEGORY = "人员证照"
 CERTIFICATE_DEDUCTION = Decimal("2")
-
-
-class CannotStart(ValueError):
-    """The choices do not make an inspection; the message says why, for the user."""
 
 
 @dataclass
@@ -114,14 +111,14 @@ def plan_check_points(plan: Plan) -> list[CheckPoint]:
 
 def check_plan(plan: Plan) -> None:
     if plan.scope == Scope.STRIP and plan.service_line is None:
-        raise CannotStart(_("A strip check needs a service line."))
+        raise Refused(_("A strip check needs a service line."))
     if plan.scope == Scope.BLOCK and plan.service_line is not None:
-        raise CannotStart(_("A block check covers every line; do not choose one."))
+        raise Refused(_("A block check covers every line; do not choose one."))
     if plan.contractor is not None and plan.scope == Scope.STRIP:
         if plan.service_line not in plan.contractor.service_lines:
-            raise CannotStart(_("This contractor does not serve that line."))
+            raise Refused(_("This contractor does not serve that line."))
     if not plan_check_points(plan):
-        raise CannotStart(_("There is nothing to check here: no check points apply."))
+        raise Refused(_("There is nothing to check here: no check points apply."))
 
 
 def start_inspection(

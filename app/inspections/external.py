@@ -22,16 +22,13 @@ from app.inspections.models import (
     Schedule,
     Tier,
 )
-from app.photos import PhotoRejected, store_photo
+from app.photos import store_photo
+from app.refusals import Refused
 from app.timeutil import as_utc, utcnow
 from app.tokens import new_token, token_hash
 from app.uploads import is_too_large, too_large_message
 
 GUEST_HOURS_MAX = 24 * 14
-
-
-class DocumentRejected(ValueError):
-    """Not a document we keep; the message says why, for the user."""
 
 
 def start_external(plan: Plan, manager: User, body: ExternalBody, assessor: str) -> Inspection:
@@ -52,10 +49,10 @@ def attach_document(inspection: Inspection, data: bytes, filename: str, user: Us
     """Keep a PDF as sent (after checking it is one) or a photo of a paper record (decoded,
     re-encoded and stripped like any evidence photo)."""
     if is_too_large(data):
-        raise DocumentRejected(too_large_message())
+        raise Refused(too_large_message(), status=422)
     if data.startswith(b"%PDF-"):
         if b"%%EOF" not in data[-2048:]:
-            raise DocumentRejected(_("This PDF is incomplete or damaged."))
+            raise Refused(_("This PDF is incomplete or damaged."), status=422)
         digest = hashlib.sha256(data).hexdigest()
         path = document_path(digest)
         if not path.exists():
@@ -67,9 +64,9 @@ def attach_document(inspection: Inspection, data: bytes, filename: str, user: Us
     else:
         try:
             digest = store_photo(data).digest
-        except PhotoRejected as refusal:
-            raise DocumentRejected(
-                _("Attach a PDF or a photo (JPEG, PNG, WebP) of the document.")
+        except Refused as refusal:
+            raise Refused(
+                _("Attach a PDF or a photo (JPEG, PNG, WebP) of the document."), status=422
             ) from refusal
         kind = "image"
     document = ExternalDocument(
@@ -89,7 +86,7 @@ def issue_guest_pass(
     """A link for one external checker to fill this checklist until it expires. Returns the
     pass and the secret for the link (shown once; only its hash is kept)."""
     if not inspection.is_draft:
-        raise ValueError(_("The inspection is already submitted."))
+        raise Refused(_("The inspection is already submitted."))
     token = new_token()
     guest = User(
         username=f"guest-{token_hash(token)[:12]}",

@@ -17,9 +17,8 @@ from app.catalog.sites import site_choices
 from app.extensions import db
 from app.inspections.access import get_inspection
 from app.inspections.blueprint import bp
-from app.inspections.checklist import CannotStart, Plan
+from app.inspections.checklist import Plan
 from app.inspections.external import (
-    DocumentRejected,
     attach_document,
     document_path,
     issue_guest_pass,
@@ -28,7 +27,8 @@ from app.inspections.external import (
 from app.inspections.models import ExternalBody, ExternalDocument, GuestPass, Scope
 from app.main.replays import once_per_client_uuid
 from app.photos import send_photo
-from app.responses import form_shown
+from app.refusals import Refused
+from app.responses import apply, form_shown
 
 
 class ExternalForm(FlaskForm):
@@ -82,7 +82,7 @@ def new_external():
                 ExternalBody(form.body.data),
                 form.assessor.data,
             )
-        except CannotStart as refusal:
+        except Refused as refusal:
             error = str(refusal)
         else:
             db.session.commit()
@@ -117,15 +117,12 @@ def upload_document(inspection_id: int):
     files = [f for f in request.files.getlist("document") if f and f.filename]
     if not files:
         flash(_("Choose a document first."), "error")
-    try:
+
+    def attach_all():
         for upload in files:
             attach_document(inspection, upload.read(), upload.filename, current_user)
-    except DocumentRejected as refusal:
-        db.session.rollback()
-        flash(str(refusal), "error")
-    else:
-        db.session.commit()
-    return redirect(url_for("inspections.external", inspection_id=inspection.id))
+
+    return apply(attach_all, back=url_for("inspections.external", inspection_id=inspection.id))
 
 
 @bp.get("/inspections/documents/<int:document_id>")

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.audit import record_event
-from app.auth.models import Role, User
+from app.auth.access import EDITORS
+from app.auth.models import User
 from app.extensions import db
 from app.inspections.models import (
     Answer,
@@ -19,13 +20,10 @@ from app.inspections.models import (
     Status,
 )
 from app.photos import store_photo
+from app.refusals import Refused
 from app.timeutil import as_utc, utcnow
 
 MAX_NOTE = 2000
-
-
-class NotAllowed(PermissionError):
-    """The user may not change this inspection (not on it, or it is submitted)."""
 
 
 @dataclass
@@ -36,9 +34,9 @@ class Problem:
 
 def ensure_can_record(inspection: Inspection, user: User) -> None:
     if inspection.status != Status.DRAFT:
-        raise NotAllowed(_("This inspection is submitted; a manager must reopen it first."))
+        raise Refused(_("This inspection is submitted; a manager must reopen it first."))
     if user not in inspection.inspectors:
-        raise NotAllowed(_("Only the inspectors on this inspection can record it."))
+        raise Refused(_("Only the inspectors on this inspection can record it."))
 
 
 def record_answer(
@@ -95,7 +93,7 @@ def attach_photo(
     accuracy_m: float | None = None,
     client_uuid: str | None = None,
 ) -> InspectionPhoto:
-    """Store a photo (refused with PhotoRejected if it is not a good one) on the item.
+    """Store a photo on the item (Refused, with 422, if it is not a good one).
 
     The camera's own time wins over the time the browser reports; coordinates come from the
     phone's Geolocation API, never from the file, whose location tags are stripped.
@@ -158,7 +156,7 @@ def progress(inspection: Inspection) -> dict[str, int]:
     return {"answered": answered, "total": len(inspection.items), "failed": failed}
 
 
-class NotReady(ValueError):
+class NotReady(Refused):
     def __init__(self, problems: list[Problem]):
         super().__init__(f"{len(problems)} problems")
         self.problems = problems
@@ -204,12 +202,12 @@ def submit(inspection: Inspection, user: User, summary: str = "") -> list[Findin
 
 def reopen(inspection: Inspection, manager: User, reason: str) -> None:
     """Unlock a submitted inspection for correction; its findings are withdrawn until resubmit."""
-    if manager.role not in (Role.MANAGER, Role.ADMIN):
-        raise NotAllowed(_("Only a manager can reopen an inspection."))
+    if manager.role not in EDITORS:
+        raise Refused(_("Only a manager can reopen an inspection."))
     if inspection.status != Status.SUBMITTED:
-        raise NotAllowed(_("Only a submitted inspection can be reopened."))
+        raise Refused(_("Only a submitted inspection can be reopened."))
     if not (reason or "").strip():
-        raise ValueError(_("Give the reason for reopening."))
+        raise Refused(_("Give the reason for reopening."))
     _withdraw_from_draft_notices(inspection)
     inspection.findings.clear()
     inspection.status = Status.DRAFT
@@ -233,7 +231,7 @@ def _withdraw_from_draft_notices(inspection: Inspection) -> None:
             sa.select(NoticeItem).where(NoticeItem.finding_id == finding.id)
         ):
             if item.notice.status != NoticeStatus.DRAFT:
-                raise NotAllowed(
+                raise Refused(
                     _(
                         "A finding is on issued notice %(number)s; it cannot be reopened.",
                         number=item.notice.number,

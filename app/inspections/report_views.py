@@ -38,12 +38,12 @@ from app.inspections.models import (
     inspection_inspectors,
     inspection_service_lines,
 )
-from app.inspections.recording import NotAllowed, progress, reopen
+from app.inspections.recording import progress, reopen
 from app.inspections.views import grouped_items
 from app.paging import paginate
 from app.pdf import pdf_response, render_pdf
 from app.photos import photo_path, send_photo
-from app.responses import page_or_fragment
+from app.responses import apply, page_or_fragment
 from app.timeutil import month_bounds
 
 PHOTO_PATH = re.compile(r"^/inspections/photos/(\d+)(\?size=thumb)?$")
@@ -120,16 +120,11 @@ def reopen_inspection(inspection_id: int):
     if not form.validate_on_submit():
         flash(_("Give the reason for reopening."), "error")
         return redirect(url_for("inspections.report", inspection_id=inspection.id))
-    try:
-        reopen(inspection, current_user._get_current_object(), form.reason.data)
-    except NotAllowed as refusal:
-        flash(str(refusal), "error")
-        return redirect(url_for("inspections.report", inspection_id=inspection.id))
-    db.session.commit()
-    flash(
-        _("Inspection reopened; its findings are withdrawn until it is submitted again."), "success"
+    return apply(
+        lambda: reopen(inspection, current_user._get_current_object(), form.reason.data),
+        back=url_for("inspections.report", inspection_id=inspection.id),
+        success=_("Inspection reopened; its findings are withdrawn until it is submitted again."),
     )
-    return redirect(url_for("inspections.report", inspection_id=inspection.id))
 
 
 FILTER_ENUMS = {

@@ -5,20 +5,21 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.auth.access import SUPERVISORS, role_required
+from app.auth.access import SELF_CHECKERS, SUPERVISORS, role_required
 from app.auth.models import Role
 from app.catalog.models import Contractor, Site
 from app.extensions import db
 from app.inspections.blueprint import bp
-from app.inspections.checklist import CannotStart, Plan, start_inspection
+from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Inspection, Party, Schedule, Scope, Tier
 from app.inspections.views import _sites_for
+from app.refusals import Refused
 
 PAGE_SIZE = 50
 
 
 @bp.route("/self-checks/new", methods=["GET", "POST"])
-@role_required(Role.CONTRACTOR)
+@role_required(*SELF_CHECKERS)
 def start_self_check():
     contractor = db.session.get(Contractor, current_user.contractor_id) or abort(404)
     nodes = _sites_for(None, contractor)
@@ -34,7 +35,7 @@ def start_self_check():
                 party=Party.INTERNAL,
                 tier=Tier.AD_HOC,
             )
-        except CannotStart as refusal:
+        except Refused as refusal:
             flash(str(refusal), "error")
             return redirect(url_for("inspections.start_self_check"))
         inspection.self_check = True
@@ -44,7 +45,7 @@ def start_self_check():
 
 
 @bp.get("/self-checks")
-@role_required(*SUPERVISORS, Role.CONTRACTOR)
+@role_required(*SUPERVISORS, *SELF_CHECKERS)
 def self_checks():
     query = (
         sa.select(Inspection)
@@ -57,5 +58,5 @@ def self_checks():
     return render_template(
         "inspections/self_checks.html",
         inspections=db.session.scalars(query).all(),
-        can_start=current_user.role == Role.CONTRACTOR,
+        can_start=current_user.role in SELF_CHECKERS,
     )

@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.access import role_required
+from app.auth.access import SELF_CHECKERS, SUPERVISORS, role_required
 from app.auth.models import Role, User
 from app.catalog.models import Contractor, ServiceLine, Site
 from app.catalog.sites import site_tree
@@ -16,7 +16,6 @@ from app.extensions import db
 from app.inspections.access import get_inspection, get_item, get_photo
 from app.inspections.blueprint import bp
 from app.inspections.checklist import (
-    CannotStart,
     Plan,
     contractors_at,
     plan_check_points,
@@ -26,7 +25,6 @@ from app.inspections.checklist import (
 from app.inspections.forms import StartForm, SubmitForm
 from app.inspections.models import Answer, Party, Schedule, Scope, Tier
 from app.inspections.recording import (
-    NotAllowed,
     NotReady,
     attach_photo,
     progress,
@@ -38,12 +36,11 @@ from app.inspections.recording import (
 from app.inspections.urls import checklist_url
 from app.main.pwa import offline_page
 from app.main.replays import client_uuid
-from app.photos import PhotoRejected
+from app.refusals import Refused
 from app.responses import form_shown
 
-RECORDERS = (Role.INSPECTOR, Role.MANAGER, Role.ADMIN)
 # a contractor's users record their own self-checks on the same screens
-SELF_RECORDERS = (*RECORDERS, Role.CONTRACTOR)
+SELF_RECORDERS = (*SUPERVISORS, *SELF_CHECKERS)
 
 
 def _chosen(model, key):
@@ -76,7 +73,7 @@ def _sites_for(line, contractor):
 
 
 @bp.route("/inspections/new", methods=["GET", "POST"])
-@role_required(*RECORDERS)
+@role_required(*SUPERVISORS)
 def start():
     line = _chosen(ServiceLine, "line")
     contractor = _chosen(Contractor, "contractor")
@@ -128,7 +125,7 @@ def start():
                 tier=Tier(form.tier.data),
                 co_inspectors=co_inspectors,
             )
-        except CannotStart as refusal:
+        except Refused as refusal:
             error = str(refusal)
         else:
             db.session.commit()
@@ -184,9 +181,9 @@ def _item_response(item, error=None, status=200):
     return redirect(checklist_url("run", inspection_id=item.inspection_id) + f"#item-{item.id}")
 
 
-def _refuse(item, refusal: NotAllowed):
+def _refuse(item, refusal: Refused):
     db.session.rollback()
-    return _item_response(item, error=str(refusal), status=409)
+    return _item_response(item, error=str(refusal), status=refusal.status)
 
 
 @bp.post("/inspections/<int:inspection_id>/items/<int:item_id>/answer")
@@ -209,7 +206,7 @@ def save_answer(item, user):
             answered_at=_client_time("answered_at_ms"),
             client_uuid=client_uuid(),
         )
-    except NotAllowed as refusal:
+    except Refused as refusal:
         return _refuse(item, refusal)
     return _commit_capture(item, shown_on_the_phone=first_answer)
 
@@ -248,7 +245,7 @@ def note(inspection_id: int, item_id: int):
 def save_note(item, user):
     try:
         record_note(item, request.form.get("note", ""), user)
-    except NotAllowed as refusal:
+    except Refused as refusal:
         return _refuse(item, refusal)
     db.session.commit()
     return _item_response(item)
@@ -294,11 +291,8 @@ def save_photos(item, user):
                 accuracy_m=_float("accuracy"),
                 client_uuid=client_uuid() if len(files) == 1 else None,
             )
-    except NotAllowed as refusal:
+    except Refused as refusal:
         return _refuse(item, refusal)
-    except PhotoRejected as refusal:
-        db.session.rollback()
-        return _item_response(item, error=str(refusal), status=422)
     return _commit_capture(item)
 
 
@@ -312,7 +306,7 @@ def drop_photo(photo, user):
     item = photo.item
     try:
         remove_photo(photo, user)
-    except NotAllowed as refusal:
+    except Refused as refusal:
         return _refuse(item, refusal)
     db.session.commit()
     db.session.refresh(item)
@@ -337,9 +331,6 @@ def finish(inspection, user, done_url: str):
         abort(400)
     try:
         findings = submit(inspection, user, form.summary.data)
-    except NotAllowed as refusal:
-        flash(str(refusal), "error")
-        return redirect(done_url)
     except NotReady as not_ready:
         problems = {}
         for problem in not_ready.problems:
@@ -353,6 +344,9 @@ def finish(inspection, user, done_url: str):
             form=form,
             can_record=True,
         ), 422
+    except Refused as refusal:
+        flash(str(refusal), "error")
+        return redirect(done_url)
     db.session.commit()
     flash(_("Inspection submitted with %(n)d findings.", n=len(findings)), "success")
     return redirect(done_url)

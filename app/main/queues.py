@@ -8,6 +8,7 @@ from flask import current_app, g
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from app.auth.access import EDITORS
 from app.auth.models import Role, User
 from app.auth.throttle import is_account_locked
 from app.catalog.models import Certificate, Contractor
@@ -81,7 +82,7 @@ def queue_for(user: User) -> Queue:
     alerts = certificate_alerts(today, warning_days, contractor_id=contractor_id)
     queue.expired_certificates = alerts.expired
     queue.expiring_certificates = alerts.expiring
-    if user.role in (Role.MANAGER, Role.ADMIN):
+    if user.role in EDITORS:
         contractors = db.session.scalars(
             sa.select(Contractor).where(Contractor.active.is_(True)).order_by(Contractor.name)
         ).all()
@@ -145,7 +146,7 @@ def _notice_queue(queue: Queue, user: User) -> None:
     queue.to_verify = [
         n for n in open_notices if any(i.status == ItemStatus.FIX_REPORTED for i in n.items)
     ]
-    if user.role in (Role.MANAGER, Role.ADMIN):
+    if user.role in EDITORS:
         queue.overdue = [n for n in open_notices if n.is_overdue(now)]
         queue.draft_notices = list(
             db.session.scalars(

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.audit import action_label
-from app.auth.access import ADMINS, EDITORS, SUPERVISORS
+from app.auth.access import ADMINS, EDITORS, SELF_CHECKERS, SUPERVISORS
 from app.auth.models import Role
 from app.main.queues import current_queue
 from app.timeline import event_facts
@@ -96,6 +96,7 @@ def register_template_helpers(app):
             "today": local_today(),
             "can_edit": current_user.is_authenticated and current_user.role in EDITORS,
             "is_supervisor": current_user.is_authenticated and current_user.role in SUPERVISORS,
+            "can_self_check": current_user.is_authenticated and current_user.role in SELF_CHECKERS,
         }
 
 

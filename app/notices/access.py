@@ -9,8 +9,12 @@ from app.extensions import db
 from app.notices.models import ExitWarning, FixPhoto, Notice, NoticeItem, NoticeStatus
 
 
+def sees_drafts(user) -> bool:
+    return user.role in SUPERVISORS
+
+
 def can_see_notice(user, notice: Notice) -> bool:
-    if user.role in SUPERVISORS:
+    if sees_drafts(user):
         return True
     return (
         user.role == Role.CONTRACTOR

@@ -5,6 +5,13 @@ bp = Blueprint("notices", __name__)
 
 @bp.app_context_processor
 def notice_helpers():
+    from app.notices.access import sees_drafts
+    from app.notices.lifecycle import can_acknowledge, can_report_fix
     from app.notices.timing import time_left
 
-    return {"time_left": time_left}
+    return {
+        "time_left": time_left,
+        "can_acknowledge": can_acknowledge,
+        "can_report_fix": can_report_fix,
+        "sees_drafts": sees_drafts,
+    }

@@ -35,18 +35,10 @@ from app.notices.telling import (
     tell_warning,
 )
 from app.photos import store_photo
+from app.refusals import require
 from app.timeutil import LOCAL_TZ, as_utc, utcnow
 
 MAX_TEXT = 2000
-
-
-class TransitionRefused(ValueError):
-    """This change is not allowed now, or not for this person; the message says why."""
-
-
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise TransitionRefused(message)
 
 
 def _event(notice, action, user, now, *, before=None, detail=""):
@@ -79,8 +71,8 @@ def draft_notices(inspection: Inspection, user: User, now: datetime | None = Non
     reviewer set the deadline by hand.
     """
     now = now or utcnow()
-    _require(user.role in SUPERVISORS, _("Only supervisors draft notices."))
-    _require(not inspection.is_draft, _("Submit the inspection first."))
+    require(user.role in SUPERVISORS, _("Only supervisors draft notices."))
+    require(not inspection.is_draft, _("Submit the inspection first."))
     taken = set(db.session.scalars(sa.select(NoticeItem.finding_id)))
     by_contractor: dict[int, list[Finding]] = {}
     for finding in inspection.findings:
@@ -105,18 +97,18 @@ def draft_notices(inspection: Inspection, user: User, now: datetime | None = Non
 
 
 def _editable(notice: Notice, user: User) -> None:
-    _require(user.role in SUPERVISORS, _("Only supervisors edit a draft notice."))
-    _require(notice.status == NoticeStatus.DRAFT, _("Only a draft notice can be changed."))
+    require(user.role in SUPERVISORS, _("Only supervisors edit a draft notice."))
+    require(notice.status == NoticeStatus.DRAFT, _("Only a draft notice can be changed."))
 
 
 def add_finding(notice: Notice, finding: Finding, user: User) -> None:
     _editable(notice, user)
-    _require(
+    require(
         finding.contractor_id == notice.contractor_id,
         _("The finding belongs to another contractor."),
     )
     taken = db.session.scalar(sa.select(NoticeItem.id).where(NoticeItem.finding_id == finding.id))
-    _require(taken is None, _("The finding is already on a notice."))
+    require(taken is None, _("The finding is already on a notice."))
     notice.items.append(NoticeItem(finding=finding, deadline=notice.deadline))
 
 
@@ -132,8 +124,8 @@ def set_deadline(
     now = now or utcnow()
     _editable(notice, user)
     reason = (reason or "").strip()[:MAX_TEXT]
-    _require(bool(reason), _("Give the reason for changing the deadline."))
-    _require(as_utc(deadline) > now, _("The deadline must be in the future."))
+    require(bool(reason), _("Give the reason for changing the deadline."))
+    require(as_utc(deadline) > now, _("The deadline must be in the future."))
     notice.deadline = deadline
     notice.deadline_reason = reason
     for item in notice.items:
@@ -151,12 +143,12 @@ def issue(notice: Notice, user: User, now: datetime | None = None) -> None:
     """Give the notice its yearly number and send it to the contractor."""
     now = now or utcnow()
     _editable(notice, user)
-    _require(bool(notice.items), _("A notice needs at least one finding."))
+    require(bool(notice.items), _("A notice needs at least one finding."))
     if not notice.deadline_reason:
         # The rules' time runs from issue: a draft reviewed late must not cut it short.
         hours = min(deadline_hours(item.finding) for item in notice.items)
         notice.deadline = now + timedelta(hours=hours)
-    _require(as_utc(notice.deadline) > now, _("The deadline has passed; set a new one."))
+    require(as_utc(notice.deadline) > now, _("The deadline has passed; set a new one."))
     notice.year = now.astimezone(LOCAL_TZ).year
     notice.serial = next_serial("notice", notice.year)
     notice.status = NoticeStatus.ISSUED
@@ -169,11 +161,24 @@ def issue(notice: Notice, user: User, now: datetime | None = None) -> None:
     tell_issued(notice)
 
 
-def _contractors_own(notice: Notice, user: User) -> None:
-    _require(
-        user.role == Role.CONTRACTOR and user.contractor_id == notice.contractor_id,
-        _("Only the contractor's own users can do this."),
+def is_contractors_own(notice: Notice, user: User) -> bool:
+    return user.role == Role.CONTRACTOR and user.contractor_id == notice.contractor_id
+
+
+def can_acknowledge(notice: Notice, user: User) -> bool:
+    return is_contractors_own(notice, user) and notice.status == NoticeStatus.ISSUED
+
+
+def can_report_fix(item: NoticeItem, user: User) -> bool:
+    return (
+        is_contractors_own(item.notice, user)
+        and item.notice.status == NoticeStatus.ACKNOWLEDGED
+        and item.status == ItemStatus.OPEN
     )
+
+
+def _contractors_own(notice: Notice, user: User) -> None:
+    require(is_contractors_own(notice, user), _("Only the contractor's own users can do this."))
 
 
 def note_first_opening(notice: Notice, user: User) -> bool:
@@ -195,9 +200,8 @@ def note_first_opening(notice: Notice, user: User) -> bool:
 def acknowledge(notice: Notice, user: User, now: datetime | None = None) -> None:
     now = now or utcnow()
     _contractors_own(notice, user)
-    _require(
-        notice.status == NoticeStatus.ISSUED,
-        _("This notice is not waiting for you to acknowledge it."),
+    require(
+        can_acknowledge(notice, user), _("This notice is not waiting for you to acknowledge it.")
     )
     notice.status = NoticeStatus.ACKNOWLEDGED
     notice.acknowledged_at, notice.acknowledged_by = now, user
@@ -211,11 +215,11 @@ def report_fix(
     now = now or utcnow()
     notice = item.notice
     _contractors_own(notice, user)
-    _require(notice.status == NoticeStatus.ACKNOWLEDGED, _("Acknowledge the notice first."))
-    _require(item.status == ItemStatus.OPEN, _("This finding is not waiting for a fix."))
+    require(notice.status == NoticeStatus.ACKNOWLEDGED, _("Acknowledge the notice first."))
+    require(can_report_fix(item, user), _("This finding is not waiting for a fix."))
     note = (note or "").strip()[:MAX_TEXT]
-    _require(bool(note), _("Say what was done."))
-    _require(bool(photos), _("Add at least one photo of the fix."))
+    require(bool(note), _("Say what was done."))
+    require(bool(photos), _("Add at least one photo of the fix."))
     for data in photos:
         stored = store_photo(data)
         item.fix_photos.append(
@@ -237,8 +241,8 @@ def report_fix(
 def accept_fix(item: NoticeItem, user: User, now: datetime | None = None) -> None:
     """An inspector confirms the fix on site; the notice closes with its last finding."""
     now = now or utcnow()
-    _require(user.role in SUPERVISORS, _("Only supervisors verify fixes."))
-    _require(item.status == ItemStatus.FIX_REPORTED, _("No fix is waiting to be verified."))
+    require(user.role in SUPERVISORS, _("Only supervisors verify fixes."))
+    require(item.status == ItemStatus.FIX_REPORTED, _("No fix is waiting to be verified."))
     item.status = ItemStatus.ACCEPTED
     item.verified_at, item.verified_by = now, user
     notice = item.notice
@@ -255,11 +259,11 @@ def reject_fix(
 ) -> ExitWarning | None:
     """Send a fix back with a reason and a new deadline; too many rejections warn the contractor."""
     now = now or utcnow()
-    _require(user.role in SUPERVISORS, _("Only supervisors verify fixes."))
-    _require(item.status == ItemStatus.FIX_REPORTED, _("No fix is waiting to be verified."))
+    require(user.role in SUPERVISORS, _("Only supervisors verify fixes."))
+    require(item.status == ItemStatus.FIX_REPORTED, _("No fix is waiting to be verified."))
     reason = (reason or "").strip()[:MAX_TEXT]
-    _require(bool(reason), _("Give the reason for rejecting the fix."))
-    _require(as_utc(new_deadline) > now, _("The new deadline must be in the future."))
+    require(bool(reason), _("Give the reason for rejecting the fix."))
+    require(as_utc(new_deadline) > now, _("The new deadline must be in the future."))
     item.status = ItemStatus.OPEN
     item.rejections += 1
     item.rejection_reason = reason

@@ -15,12 +15,11 @@ from app.extensions import db
 from app.inspections.access import get_inspection
 from app.inspections.models import Finding, InspectionPhoto
 from app.main.replays import once_per_client_uuid
-from app.notices.access import get_fix_photo, get_notice, get_notice_item
+from app.notices.access import get_fix_photo, get_notice, get_notice_item, sees_drafts
 from app.notices.blueprint import bp
 from app.notices.deadlines import ensure_default_rules, policy
 from app.notices.forms import DeadlineForm, FixForm, PolicyForm, VerifyForm
 from app.notices.lifecycle import (
-    TransitionRefused,
     accept_fix,
     acknowledge,
     add_finding,
@@ -36,8 +35,9 @@ from app.notices.lifecycle import (
 from app.notices.models import DeadlineRule, ExitWarning, Notice, NoticeStatus
 from app.paging import paginate
 from app.pdf import pdf_response, render_pdf
-from app.photos import PhotoRejected, photo_path, send_photo
-from app.responses import page_or_fragment
+from app.photos import photo_path, send_photo
+from app.refusals import Refused
+from app.responses import apply, page_or_fragment
 from app.timeutil import LOCAL_TZ, utcnow
 
 PER_PAGE = 20
@@ -57,16 +57,8 @@ def _in_local_zone(value: datetime) -> datetime:
 
 
 def _run(notice, change, success, anchor=""):
-    """Apply a lifecycle change; commit and confirm, or show the refusal."""
-    try:
-        change()
-    except (TransitionRefused, PhotoRejected) as refusal:
-        db.session.rollback()
-        flash(str(refusal), "error")
-        return _back(notice, anchor)
-    db.session.commit()
-    flash(success, "success")
-    return _back(notice, anchor)
+    """Apply a lifecycle change and come back to the notice."""
+    return apply(change, url_for("notices.notice", notice_id=notice.id) + anchor, success)
 
 
 @bp.post("/inspections/<int:inspection_id>/notices")
@@ -75,7 +67,7 @@ def draft_from_inspection(inspection_id: int):
     inspection = get_inspection(inspection_id)
     try:
         drafts = draft_notices(inspection, _me())
-    except TransitionRefused as refusal:
+    except Refused as refusal:
         flash(str(refusal), "error")
         return redirect(url_for("inspections.report", inspection_id=inspection.id))
     db.session.commit()
@@ -112,7 +104,7 @@ def notice_query(user, status: str, contractor_id: int | None):
 @role_required(*EVERYONE)
 def notices():
     status = request.args.get("status", "open")
-    if status not in STATUS_FILTERS or (status == "draft" and current_user.role == Role.CONTRACTOR):
+    if status not in STATUS_FILTERS or (status == "draft" and not sees_drafts(current_user)):
         abort(404)
     contractor_id = request.args.get("contractor", type=int)
     query = notice_query(current_user, status, contractor_id)
@@ -160,7 +152,7 @@ def notice(notice_id: int):
         deadline_form.deadline.data = notice.deadline.astimezone(LOCAL_TZ).replace(tzinfo=None)
     addable = (
         findings_without_notice(notice.contractor_id)
-        if notice.status == NoticeStatus.DRAFT and current_user.role in SUPERVISORS
+        if notice.status == NoticeStatus.DRAFT and sees_drafts(current_user)
         else []
     )
     if note_first_opening(notice, current_user._get_current_object()):

@@ -12,10 +12,11 @@ from app.auth.models import User
 from app.catalog.models import Site
 from app.extensions import db
 from app.feedback.models import Survey
-from app.inspections.checklist import CannotStart, Plan, start_inspection
+from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Inspection, Schedule, Status
 from app.plans.models import InspectionPlan, PlanStop, VisitState, plan_inspectors
 from app.plans.recurrence import current_due, due_dates, open_until
+from app.refusals import Refused
 from app.timeutil import month_days
 
 
@@ -161,22 +162,18 @@ def stop_coverage(stop: PlanStop, *, every_point: bool = False) -> Plan:
     )
 
 
-class VisitRefused(ValueError):
-    """This visit cannot be started now; the message says why, for the user."""
-
-
 def _check_open(plan: InspectionPlan, due: date, user: User, today: date) -> None:
     if user not in plan.inspectors:
-        raise VisitRefused(_("You are not one of this plan's inspectors."))
+        raise Refused(_("You are not one of this plan's inspectors."))
     if due not in due_dates(plan.rule, due, due) or not due <= today <= open_until(plan.rule, due):
-        raise VisitRefused(_("This visit is not open today."))
+        raise Refused(_("This visit is not open today."))
 
 
 def open_planned_survey(plan: InspectionPlan, due: date, user: User, today: date) -> Survey:
     """The survey of one occurrence of a survey plan: the one already opened, or a new one
     open from today until the next occurrence. The caller commits."""
     if not plan.is_survey:
-        raise VisitRefused(_("This plan is not a survey plan."))
+        raise Refused(_("This plan is not a survey plan."))
     _check_open(plan, due, user, today)
     survey = _surveys_for([(plan, due)]).get((plan.id, due))
     if survey is None:
@@ -211,10 +208,10 @@ def start_visit(
     _check_open(plan, due, user, today)
     stop = next((stop for stop in plan.stops if stop.site_id == site.id), None)
     if stop is None:
-        raise VisitRefused(_("This place is not on the plan's route."))
+        raise Refused(_("This place is not on the plan's route."))
     existing = _inspections_for([(plan, due)]).get((plan.id, due, site.id))
     if existing is not None and existing.status == Status.SUBMITTED:
-        raise VisitRefused(_("This visit is already done."))
+        raise Refused(_("This visit is already done."))
     inspection = existing
     if inspection is None:
         coverage = stop_coverage(stop)
@@ -227,8 +224,8 @@ def start_visit(
                 tier=plan.tier,
                 co_inspectors=plan.inspectors,
             )
-        except CannotStart as refusal:
-            raise VisitRefused(str(refusal)) from refusal
+        except Refused as refusal:
+            raise Refused(str(refusal)) from refusal
         inspection.plan = plan
         inspection.plan_due = due
     if scanned_at is not None:

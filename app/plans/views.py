@@ -25,14 +25,14 @@ from app.plans.models import InspectionPlan, PlanActivity, PlanStop, VisitState
 from app.plans.qr import qr_svg, scan_url
 from app.plans.recurrence import Recurrence, current_due
 from app.plans.tracking import (
-    VisitRefused,
     open_planned_survey,
     open_visits,
     start_visit,
     stop_coverage,
     visits_between,
 )
-from app.responses import form_shown
+from app.refusals import Refused
+from app.responses import apply, form_shown
 from app.timeutil import local_today, month_days, month_of, shift_month, utcnow
 
 
@@ -261,19 +261,13 @@ def _due_date(due: str) -> date:
 def start(plan_id: int, due: str, site_id: int):
     plan = get_plan(plan_id)
     due_date = _due_date(due)
-    try:
-        inspection = start_visit(
-            plan,
-            due_date,
-            _visit_site(plan, site_id),
-            current_user._get_current_object(),
-            local_today(),
-        )
-    except VisitRefused as refusal:
-        flash(str(refusal), "error")
-        return redirect(url_for("main.home"))
-    db.session.commit()
-    return redirect(url_for("inspections.run", inspection_id=inspection.id))
+    site = _visit_site(plan, site_id)
+    me = current_user._get_current_object()
+    return apply(
+        lambda: start_visit(plan, due_date, site, me, local_today()),
+        back=url_for("main.home"),
+        done=lambda inspection: url_for("inspections.run", inspection_id=inspection.id),
+    )
 
 
 @bp.post("/plans/<int:plan_id>/surveys/<due>")
@@ -282,15 +276,12 @@ def open_survey(plan_id: int, due: str):
     """Open the opinion survey a survey plan has falling due."""
     plan = get_plan(plan_id)
     due_date = _due_date(due)
-    try:
-        survey = open_planned_survey(
-            plan, due_date, current_user._get_current_object(), local_today()
-        )
-    except VisitRefused as refusal:
-        flash(str(refusal), "error")
-        return redirect(url_for("main.home"))
-    db.session.commit()
-    return redirect(url_for("feedback.survey", survey_id=survey.id))
+    me = current_user._get_current_object()
+    return apply(
+        lambda: open_planned_survey(plan, due_date, me, local_today()),
+        back=url_for("main.home"),
+        done=lambda survey: url_for("feedback.survey", survey_id=survey.id),
+    )
 
 
 def _site_for_token(token: str) -> Site:
@@ -319,7 +310,7 @@ def scan(token: str):
                 today,
                 scanned_at=utcnow(),
             )
-        except VisitRefused as refusal:
+        except Refused as refusal:
             flash(str(refusal), "error")
             return redirect(url_for("plans.scan", token=token))
         db.session.commit()
