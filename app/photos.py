@@ -2,25 +2,22 @@
 
 A photo is decoded by Pillow (never trusted by its name), refused if it is not an image, is
 truncated, too large or a decompression bomb; it is turned upright, stripped of all metadata
-(location, device) by re-encoding, and stored under the upload folder as
-`ab/<sha256>.jpg` with a thumbnail beside it. Photos are never served from static/.
+(location, device) by re-encoding, and kept in the file store (app/files.py) under its
+SHA-256 with a thumbnail beside it. Photos are never served from static/.
 """
 
 import hashlib
 import io
-import os
-import re
-import secrets
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from flask import abort, current_app, send_file
 from flask_babel import gettext as _
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from app.files import Kind, is_stored, send_stored, store, stored_path
 from app.refusals import Refused
 from app.uploads import is_too_large, too_large_message
 
@@ -28,7 +25,6 @@ ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 MAX_PIXELS = 50_000_000  # a 48 MP phone camera fits; anything larger is refused
 STORED_LONG_SIDE = 2560
 THUMB_LONG_SIDE = 480
-HASH_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 EXIF_IFD = 0x8769
 DATETIME_ORIGINAL = 0x9003
 
@@ -54,16 +50,13 @@ def store_photo(data: bytes) -> StoredPhoto:
     image.thumbnail((STORED_LONG_SIDE, STORED_LONG_SIDE))
     stored = _jpeg(image, quality=85)
     digest = hashlib.sha256(stored).hexdigest()
-    path, thumb_path = photo_path(digest), photo_path(digest, thumb=True)
-    # Both files are checked: a worker killed between the two writes left the photo alone,
-    # and the phone's retry must still get its thumbnail.
-    if not (path.exists() and thumb_path.exists()):
-        path.parent.mkdir(parents=True, exist_ok=True)
+    # The thumbnail is checked too: a worker killed between the two writes left the photo
+    # alone, and the phone's retry must still get its thumbnail.
+    if not is_stored(Kind.THUMB, digest):
         thumb = image.copy()
         thumb.thumbnail((THUMB_LONG_SIDE, THUMB_LONG_SIDE))
-        _write_atomically(thumb_path, _jpeg(thumb, quality=80))
-        _write_atomically(path, stored)
-        _sync_directory(path.parent)  # the two renames reach the disk before the row commits
+        store(Kind.THUMB, digest, _jpeg(thumb, quality=80))
+    store(Kind.PHOTO, digest, stored)
     return StoredPhoto(digest=digest, width=image.width, height=image.height, taken_at=taken_at)
 
 
@@ -115,40 +108,9 @@ def _jpeg(image: Image.Image, quality: int) -> bytes:
     return buffer.getvalue()
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write beside the target, flush it to disk and rename, so a reader never sees half a
-    photo and a power cut after the database row commits does not lose it."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    with temporary.open("wb") as file:
-        file.write(data)
-        file.flush()
-        os.fsync(file.fileno())
-    temporary.replace(path)
-
-
-def _sync_directory(directory: Path) -> None:
-    """Flush a directory's entries (the renames into it) to disk."""
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
 def photo_path(digest: str, thumb: bool = False) -> Path:
-    """Where a stored photo lives; only a well-formed hash can name a file."""
-    if not HASH_PATTERN.match(digest or ""):
-        raise ValueError("not a photo hash")
-    name = f"{digest}{'_thumb' if thumb else ''}.jpg"
-    return Path(current_app.config["UPLOAD_DIR"]) / digest[:2] / name
+    return stored_path(Kind.THUMB if thumb else Kind.PHOTO, digest)
 
 
 def send_photo(digest: str, thumb: bool = False):
-    """Answer with a stored photo; the caller has checked who may see it, so no shared cache."""
-    path = photo_path(digest, thumb=thumb)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype="image/jpeg", max_age=3600, conditional=True)
-    response.cache_control.public = False
-    response.cache_control.private = True
-    return response
+    return send_stored(Kind.THUMB if thumb else Kind.PHOTO, digest, "image/jpeg")

@@ -68,3 +68,23 @@ def test_migration_files_sort_in_the_chains_order():
     scripts = ScriptDirectory(str(folder))
     oldest_first = [Path(s.path).name for s in reversed(list(scripts.walk_revisions()))]
     assert oldest_first == sorted(oldest_first)
+
+
+def test_published_bulletins_move_into_the_file_store_and_back(app, tmp_path):
+    from app.files import Kind, stored_path
+
+    digest = "ab" + "c" * 62
+    app.instance_path = str(tmp_path / "instance")
+    old = tmp_path / "instance" / "bulletins" / f"{digest}.pdf"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"%PDF-1.7 published")
+    db.session.remove()
+    db.drop_all()
+    upgrade(revision="b95866aaf3a3")
+    upgrade()
+    assert not old.exists()
+    assert stored_path(Kind.BULLETIN, digest).read_bytes() == b"%PDF-1.7 published"
+    downgrade(revision="b95866aaf3a3")
+    assert old.read_bytes() == b"%PDF-1.7 published"
+    downgrade(revision="base")
+    db.create_all()

@@ -7,18 +7,18 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.assessments.blueprint import bp
-from app.assessments.bulletins import bulletin_data, get_or_create, publish, stored_pdf
+from app.assessments.bulletins import bulletin_data, get_or_create, publish
 from app.assessments.models import Bulletin, BulletinStatus
 from app.assessments.views import checked_month
 from app.auth.access import EDITORS, EVERYONE, role_required
 from app.extensions import db
+from app.files import Kind, send_stored
 from app.pdf import pdf_response, render_pdf
 
 PROSE = ("summary", "praise", "criticism", "measures")
@@ -98,7 +98,7 @@ def bulletin_pdf(month: str):
     month = checked_month(month)
     shown, data = _bulletin_and_data(month)
     if shown.status == BulletinStatus.PUBLISHED:
-        return send_file(
-            stored_pdf(shown), mimetype="application/pdf", download_name=f"bulletin-{month}.pdf"
+        return send_stored(
+            Kind.BULLETIN, shown.pdf_digest, "application/pdf", f"bulletin-{month}.pdf"
         )
     return pdf_response(_pdf(shown, data), f"bulletin-{month}-draft.pdf")

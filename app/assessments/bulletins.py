@@ -2,16 +2,15 @@
 
 import hashlib
 from decimal import Decimal
-from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
 
 from app.assessments.models import Bulletin, BulletinStatus
 from app.assessments.monthly import assess_month, policy
 from app.audit import record_event
 from app.catalog.models import Contractor, ServiceLine, Severity
 from app.extensions import db
+from app.files import Kind, store
 from app.inspections.models import Inspection, Status
 from app.notices.models import Notice, NoticeItem, NoticeStatus
 from app.notify.events import announce, contractor_users, path_for
@@ -153,10 +152,6 @@ def get_or_create(month: str) -> Bulletin:
     return bulletin
 
 
-def bulletin_dir() -> Path:
-    return Path(current_app.instance_path) / "bulletins"
-
-
 def publish(bulletin: Bulletin, user, pdf_from_data) -> None:
     """Freeze the figures and the prose: store the data and the PDF made from them."""
     if bulletin.status == BulletinStatus.PUBLISHED:
@@ -164,9 +159,7 @@ def publish(bulletin: Bulletin, user, pdf_from_data) -> None:
     bulletin.snapshot = bulletin_data(bulletin.month)
     pdf = pdf_from_data(bulletin, bulletin.snapshot)
     digest = hashlib.sha256(pdf).hexdigest()
-    folder = bulletin_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{digest}.pdf").write_bytes(pdf)
+    store(Kind.BULLETIN, digest, pdf)
     bulletin.pdf_digest = digest
     bulletin.status = BulletinStatus.PUBLISHED
     bulletin.published_at, bulletin.published_by = utcnow(), user
@@ -189,7 +182,3 @@ def publish(bulletin: Bulletin, user, pdf_from_data) -> None:
         robots_of=companies,
         about=bulletin,
     )
-
-
-def stored_pdf(bulletin: Bulletin) -> Path:
-    return bulletin_dir() / f"{bulletin.pdf_digest}.pdf"

@@ -7,11 +7,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from app.auth.models import Role, User
 from app.extensions import db
+from app.files import Kind, store
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import (
     ExternalBody,
@@ -41,10 +41,6 @@ def start_external(plan: Plan, manager: User, body: ExternalBody, assessor: str)
     return inspection
 
 
-def document_path(digest: str) -> Path:
-    return Path(current_app.config["UPLOAD_DIR"]) / "documents" / digest[:2] / f"{digest}.pdf"
-
-
 def attach_document(inspection: Inspection, data: bytes, filename: str, user: User):
     """Keep a PDF as sent (after checking it is one) or a photo of a paper record (decoded,
     re-encoded and stripped like any evidence photo)."""
@@ -54,12 +50,7 @@ def attach_document(inspection: Inspection, data: bytes, filename: str, user: Us
         if b"%%EOF" not in data[-2048:]:
             raise Refused(_("This PDF is incomplete or damaged."), status=422)
         digest = hashlib.sha256(data).hexdigest()
-        path = document_path(digest)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
-            tmp.write_bytes(data)
-            tmp.replace(path)
+        store(Kind.DOCUMENT, digest, data)
         kind = "pdf"
     else:
         try:

@@ -2,7 +2,7 @@
 checkers who fill in the checklist themselves."""
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,12 +15,12 @@ from app.catalog.forms import optional_int
 from app.catalog.models import Contractor, ServiceLine, Site
 from app.catalog.sites import site_choices
 from app.extensions import db
+from app.files import Kind, send_stored
 from app.inspections.access import get_inspection
 from app.inspections.blueprint import bp
 from app.inspections.checklist import Plan
 from app.inspections.external import (
     attach_document,
-    document_path,
     issue_guest_pass,
     start_external,
 )
@@ -132,11 +132,7 @@ def document(document_id: int):
     get_inspection(doc.inspection_id)  # may this user see it?
     if doc.kind == "image":
         return send_photo(doc.digest)
-    response = send_file(
-        document_path(doc.digest), mimetype="application/pdf", download_name=doc.filename
-    )
-    response.cache_control.private = True
-    return response
+    return send_stored(Kind.DOCUMENT, doc.digest, "application/pdf", doc.filename)
 
 
 @bp.post("/inspections/<int:inspection_id>/guest-pass")
