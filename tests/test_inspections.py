@@ -539,7 +539,7 @@ def test_a_resend_racing_its_first_copy_is_a_replay_not_an_error(
     """The phone resends while the first request is still being stored: both pass the
     "seen this UUID?" check, the database's unique key stops the second copy, and the phone
     gets the item as stored."""
-    from app.inspections import views
+    from app.inspections import capture
     from app.inspections.models import AnswerRecord
 
     login(client, setting["inspector"])
@@ -549,14 +549,14 @@ def test_a_resend_racing_its_first_copy_is_a_replay_not_an_error(
     data = {"answer": "fail", "client_uuid": key}
     assert client.post(url, data=data, headers={"HX-Request": "true"}).status_code == 200
 
-    real = views.record_answer
+    real = capture.record_answer
 
     def missed_the_first_copy(item, answer, user, *, answered_at=None, client_uuid=None):
         record = real(item, answer, user, answered_at=answered_at)
         record.client_uuid = client_uuid
         return record
 
-    monkeypatch.setattr(views, "record_answer", missed_the_first_copy)
+    monkeypatch.setattr(capture, "record_answer", missed_the_first_copy)
     response = client.post(url, data=data, headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert f'id="item-{item.id}"' in response.text

@@ -22,6 +22,7 @@ from app.catalog.models import (
     Severity,
     Site,
 )
+from app.catalog.sites import site_tree
 from app.catalog.staff import certificates_query
 from app.extensions import db
 from app.inspections.models import (
@@ -229,3 +230,25 @@ def _item_from_certificate(certificate: Certificate, position: int, site: Site):
         severity=Severity.MAJOR,
         deduction=CERTIFICATE_DEDUCTION,
     )
+
+
+def sites_to_offer(line, contractor):
+    """Places to offer: those the chosen line's or contractor's contractors serve, and inside."""
+    if contractor is not None:
+        served = {s.id for s in contractor.sites}
+    elif line is not None:
+        served = {s.id for c in line.contractors if c.active for s in c.sites}
+    else:
+        served = None
+    nodes = site_tree()
+    if served is None:
+        return nodes
+    offered, inside_depth = [], None
+    for node in nodes:
+        if inside_depth is not None and node.depth <= inside_depth:
+            inside_depth = None
+        if node.site.id in served and inside_depth is None:
+            inside_depth = node.depth
+        if inside_depth is not None:
+            offered.append(node)
+    return offered

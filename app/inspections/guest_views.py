@@ -5,19 +5,17 @@ from flask import abort, g, render_template, request
 
 from app.extensions import db
 from app.inspections.blueprint import bp
-from app.inspections.external import valid_pass
-from app.inspections.forms import SubmitForm
-from app.inspections.models import InspectionItem, InspectionPhoto
-from app.inspections.recording import progress
-from app.inspections.urls import checklist_url
-from app.inspections.views import (
+from app.inspections.capture import (
+    checklist_page,
     drop_photo,
     finish,
-    grouped_items,
     save_answer,
     save_note,
     save_photos,
 )
+from app.inspections.external import valid_pass
+from app.inspections.models import InspectionItem, InspectionPhoto
+from app.inspections.urls import checklist_url
 from app.main.pwa import offline_page, outbox_session
 from app.photos import send_photo
 
@@ -53,13 +51,8 @@ def guest_run(token: str, inspection_id: int | None = None):
     inspection = grant.inspection
     if not inspection.is_draft:
         return render_template("inspections/guest_done.html", grant=grant), 200
-    page = render_template(
-        "inspections/run.html",
-        inspection=inspection,
-        groups=grouped_items(inspection.items),
-        progress=progress(inspection),
-        problems={},
-        form=SubmitForm(),
+    page = checklist_page(
+        inspection,
         can_record=True,
         guest=grant,
         sync_user=grant.guest_id,

@@ -22,6 +22,7 @@ from app.catalog.models import Contractor, ServiceLine
 from app.extensions import db
 from app.inspections.access import get_inspection, get_photo
 from app.inspections.blueprint import bp
+from app.inspections.capture import grouped_items
 from app.inspections.forms import ReopenForm
 from app.inspections.models import (
     Answer,
@@ -39,7 +40,6 @@ from app.inspections.models import (
     inspection_service_lines,
 )
 from app.inspections.recording import progress, reopen
-from app.inspections.views import grouped_items
 from app.paging import paginate
 from app.pdf import pdf_response, render_pdf
 from app.photos import photo_path, send_photo

@@ -10,9 +10,8 @@ from app.auth.models import Role
 from app.catalog.models import Contractor, Site
 from app.extensions import db
 from app.inspections.blueprint import bp
-from app.inspections.checklist import Plan, start_inspection
+from app.inspections.checklist import Plan, sites_to_offer, start_inspection
 from app.inspections.models import Inspection, Party, Schedule, Scope, Tier
-from app.inspections.views import _sites_for
 from app.refusals import Refused
 
 PAGE_SIZE = 50
@@ -22,7 +21,7 @@ PAGE_SIZE = 50
 @role_required(*SELF_CHECKERS)
 def start_self_check():
     contractor = db.session.get(Contractor, current_user.contractor_id) or abort(404)
-    nodes = _sites_for(None, contractor)
+    nodes = sites_to_offer(None, contractor)
     if request.method == "POST":
         site = db.session.get(Site, request.form.get("site", type=int) or 0)
         if site is None or site.id not in {node.site.id for node in nodes}:

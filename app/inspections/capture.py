@@ -1,0 +1,195 @@
+"""The phone's side of a checklist, shared by an inspector's routes and a guest link's:
+the checklist page, and saving an answer, a note or photos, removing a photo, submitting.
+
+Each function takes the item (or inspection) and the user the route has already checked,
+does the change through app/inspections/recording.py, and answers as the phone expects: the
+item's card for htmx (or an empty 200 for a first answer it already shows), else a redirect.
+"""
+
+import itertools
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request
+from flask_babel import gettext as _
+
+from app.extensions import db
+from app.inspections.forms import SubmitForm
+from app.inspections.models import Answer
+from app.inspections.recording import (
+    NotReady,
+    attach_photo,
+    progress,
+    record_answer,
+    record_note,
+    remove_photo,
+    submit,
+)
+from app.inspections.urls import checklist_url
+from app.main.replays import client_uuid
+from app.refusals import Refused
+
+
+def grouped_items(items):
+    """Items by category, keeping checklist order (a category's items are consecutive)."""
+    return [
+        (name, list(group)) for name, group in itertools.groupby(items, key=lambda i: i.category)
+    ]
+
+
+def checklist_page(inspection, *, can_record: bool, problems=None, form=None, **extra) -> str:
+    """The checklist as the inspector, a contractor or a guest sees it while it is a draft;
+    `problems` (item id: messages) after a submit that was not ready."""
+    return render_template(
+        "inspections/run.html",
+        inspection=inspection,
+        groups=grouped_items(inspection.items),
+        progress=progress(inspection),
+        problems=problems or {},
+        form=form or SubmitForm(),
+        can_record=can_record,
+        **extra,
+    )
+
+
+def _item_response(item, error=None, status=200):
+    """The item's card for htmx (with the progress bar out of band), else back to the list."""
+    if request.htmx:
+        return render_template(
+            "inspections/_item_response.html",
+            item=item,
+            error=error,
+            progress=progress(item.inspection),
+            can_record=True,
+        ), status
+    if error:
+        flash(error, "error")
+    return redirect(checklist_url("run", inspection_id=item.inspection_id) + f"#item-{item.id}")
+
+
+def _refuse(item, refusal: Refused):
+    db.session.rollback()
+    return _item_response(item, error=str(refusal), status=refusal.status)
+
+
+def save_answer(item, user):
+    try:
+        choice = Answer(request.form.get("answer", ""))
+    except ValueError:
+        abort(400)
+    first_answer = item.answered_at is None
+    try:
+        record_answer(
+            item,
+            choice,
+            user,
+            answered_at=_client_time("answered_at_ms"),
+            client_uuid=client_uuid(),
+        )
+    except Refused as refusal:
+        return _refuse(item, refusal)
+    return _commit_capture(item, shown_on_the_phone=first_answer)
+
+
+def _commit_capture(item, shown_on_the_phone=False):
+    """Commit an answer or photo. If the same UUID was committed meanwhile (the phone resent
+    while the first request was still on its way), the unique key refuses the second copy:
+    that is a replay, and the answer is the item as stored.
+
+    An item's first answer is stored exactly as the phone already shows it (no history to
+    list, no other answer that won): an empty 200 confirms it, and the phone keeps its card
+    and counts its progress itself. Rendering the card again was most of a tap's cost."""
+    session = db.session()
+    session.expire_on_commit = False  # the answer shows what this request just wrote: no reload
+    try:
+        session.commit()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        if not client_uuid():
+            raise
+        session.refresh(item)
+        shown_on_the_phone = False
+    finally:
+        session.expire_on_commit = True
+    if shown_on_the_phone and request.htmx:
+        return "", 200
+    return _item_response(item)
+
+
+def save_note(item, user):
+    try:
+        record_note(item, request.form.get("note", ""), user)
+    except Refused as refusal:
+        return _refuse(item, refusal)
+    db.session.commit()
+    return _item_response(item)
+
+
+def _float(name):
+    try:
+        return float(request.form[name])
+    except (KeyError, ValueError):
+        return None
+
+
+def _client_time(field: str = "taken_at_ms"):
+    """A time the browser sent (ms since epoch): a photo's capture, an offline tap."""
+    millis = _float(field)
+    if millis is None:
+        return None
+    try:
+        return datetime.fromtimestamp(millis / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def save_photos(item, user):
+    files = [f for f in request.files.getlist("photo") if f and f.filename]
+    if not files:
+        return _item_response(item, error=_("Choose or take a photo first."), status=422)
+    try:
+        for upload in files:
+            attach_photo(
+                item,
+                upload.read(),
+                user,
+                taken_at=_client_time(),
+                latitude=_float("latitude"),
+                longitude=_float("longitude"),
+                accuracy_m=_float("accuracy"),
+                client_uuid=client_uuid() if len(files) == 1 else None,
+            )
+    except Refused as refusal:
+        return _refuse(item, refusal)
+    return _commit_capture(item)
+
+
+def drop_photo(photo, user):
+    item = photo.item
+    try:
+        remove_photo(photo, user)
+    except Refused as refusal:
+        return _refuse(item, refusal)
+    db.session.commit()
+    db.session.refresh(item)
+    return _item_response(item)
+
+
+def finish(inspection, user, done_url: str):
+    """Submit, or show the checklist again with what still needs the inspector."""
+    form = SubmitForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        findings = submit(inspection, user, form.summary.data)
+    except NotReady as not_ready:
+        problems = {}
+        for problem in not_ready.problems:
+            problems.setdefault(problem.item.id, []).append(problem.message)
+        return checklist_page(inspection, can_record=True, problems=problems, form=form), 422
+    except Refused as refusal:
+        flash(str(refusal), "error")
+        return redirect(done_url)
+    db.session.commit()
+    flash(_("Inspection submitted with %(n)d findings.", n=len(findings)), "success")
+    return redirect(done_url)
