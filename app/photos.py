@@ -60,6 +60,19 @@ def store_photo(data: bytes) -> StoredPhoto:
     return StoredPhoto(digest=digest, width=image.width, height=image.height, taken_at=taken_at)
 
 
+def photo_rows(model, photos: list[bytes], **fields) -> list:
+    """Store each photo and make a `model` row for it (its digest, size and, where the model
+    keeps it, the time it was taken) with the given fields."""
+    rows = []
+    for data in photos:
+        stored = store_photo(data)
+        values = {"digest": stored.digest, "width": stored.width, "height": stored.height}
+        if hasattr(model, "taken_at"):
+            values["taken_at"] = stored.taken_at
+        rows.append(model(**values, **fields))
+    return rows
+
+
 @contextmanager
 def _truncated_images_refused():
     """WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES; a half-uploaded photo

@@ -26,7 +26,7 @@ from app.inspections.recording import submit
 from app.notices.lifecycle import draft_notices
 from app.notify.events import SUPERVISION_TEAM, announce, managers, path_for
 from app.notify.models import EventKind
-from app.photos import store_photo
+from app.photos import photo_rows
 from app.refusals import require
 from app.timeutil import utcnow
 from app.tokens import new_token, token_hash
@@ -99,16 +99,9 @@ def filed_by_this_phone(client_uuid: str | None) -> tuple[Complaint, str] | None
 
 
 def _attach_photos(complaint: Complaint, photos: list[bytes], user: User | None) -> None:
-    for data in photos:
-        stored = store_photo(data)
-        complaint.photos.append(
-            ComplaintPhoto(
-                digest=stored.digest,
-                width=stored.width,
-                height=stored.height,
-                uploaded_by_id=user.id if user else None,
-            )
-        )
+    complaint.photos.extend(
+        photo_rows(ComplaintPhoto, photos, uploaded_by_id=user.id if user else None)
+    )
 
 
 def _move(complaint: Complaint, to: ComplaintStatus, action: str, user: User, detail=""):

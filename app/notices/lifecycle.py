@@ -34,7 +34,7 @@ from app.notices.telling import (
     tell_overdue,
     tell_warning,
 )
-from app.photos import store_photo
+from app.photos import photo_rows
 from app.refusals import require
 from app.timeutil import LOCAL_TZ, as_utc, utcnow
 
@@ -220,18 +220,7 @@ def report_fix(
     note = (note or "").strip()[:MAX_TEXT]
     require(bool(note), _("Say what was done."))
     require(bool(photos), _("Add at least one photo of the fix."))
-    for data in photos:
-        stored = store_photo(data)
-        item.fix_photos.append(
-            FixPhoto(
-                digest=stored.digest,
-                width=stored.width,
-                height=stored.height,
-                taken_at=stored.taken_at,
-                uploaded_by_id=user.id,
-                uploaded_at=now,
-            )
-        )
+    item.fix_photos.extend(photo_rows(FixPhoto, photos, uploaded_by_id=user.id, uploaded_at=now))
     item.status = ItemStatus.FIX_REPORTED
     item.fix_note, item.fix_reported_at, item.fix_reported_by = note, now, user
     _event(notice, "fix_reported", user, now, detail=item.finding.title)
