@@ -29,6 +29,24 @@ def form_shown(template: str, **context):
     return render_template(template, **context), 422 if request.method == "POST" else 200
 
 
+def form_messages(form) -> list[str]:
+    """Every error of a form and of the forms inside it, each said once, in field order."""
+    messages = []
+
+    def collect(errors):
+        if isinstance(errors, dict):
+            for value in errors.values():
+                collect(value)
+        elif isinstance(errors, list | tuple):
+            for value in errors:
+                collect(value)
+        elif errors and str(errors) not in messages:
+            messages.append(str(errors))
+
+    collect(form.errors)
+    return messages
+
+
 def page_or_fragment(page: str, fragment: str) -> str:
     """The template to render: a boosted navigation or a plain request gets the full page."""
     return fragment if request.htmx and not request.htmx.boosted else page

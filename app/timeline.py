@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from app.assessments.history import POLICY_LABELS, tier_weight_labels
+from app.assessments.history import POLICY_LABELS, TIER_WEIGHT_LABELS
 from app.assessments.models import BulletinStatus
 from app.audit import AuditEvent
 from app.auth.models import Role
@@ -107,7 +107,7 @@ def _policy_changes(detail: str) -> str:
         name, colon, values = change.partition(": ")
         if name.startswith("weight "):
             tier = name.removeprefix("weight ")
-            name = _("Weight of %(tier)s", tier=tier_weight_labels().get(tier, tier))
+            name = _("Weight of %(tier)s", tier=TIER_WEIGHT_LABELS.get(tier, tier))
         else:
             name = str(POLICY_LABELS.get(name, name))
         changes.append(f"{name}{colon}{values}")

@@ -254,7 +254,12 @@ def test_manager_changes_the_rules(month, client, world):
     catering = result_for(world["caterer"], assess_month(month)).lines[0]
     assert catering.deductions[0].points == Decimal("1.0")  # the monthly weight is now 1
     form["score_bands-1-minimum"] = "99"  # out of order
-    assert client.post("/assessments/policy", data=form).status_code == 422
+    refused = client.post("/assessments/policy", data=form)
+    assert refused.status_code == 422 and "请按起点从高到低排列各档。" in refused.text
+    assert 'value="99"' in refused.text, "what was typed comes back to be corrected"
+    form["weight-daily"] = "9"
+    assert "层级权重应在0至5之间。" in client.post("/assessments/policy", data=form).text
+    assert policy().score_bands[1]["minimum"] == "90" and policy().tier_weights["daily"] == "1"
 
 
 def test_xlsx_for_the_finance_office(month, client, world):

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from app.assessments.models import AssessmentPolicy
-from app.assessments.monthly import DEFAULT_POLICY, assess_month
+from app.assessments.models import DEFAULT_POLICY, AssessmentPolicy
+from app.assessments.monthly import assess_month
 from app.auth.models import Role
 from app.catalog.models import Severity, SiteKind
 from app.extensions import db

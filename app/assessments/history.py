@@ -4,10 +4,9 @@ satisfaction, the assessment rules) goes into the audit log, and is read back fr
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.assessments.models import AssessmentPolicy
+from app.assessments.models import BAND_RULES, POINT_RULES, AssessmentPolicy
 from app.audit import AuditEvent, record_event
 from app.inspections.models import Tier
 
@@ -66,26 +65,17 @@ POLICY_LABELS = {
 }
 
 
-def tier_weight_labels() -> dict[str, str]:
-    """What each tier's weight is called, the self-check's included."""
-    return {tier.value: tier.label for tier in Tier} | {
-        "self_check": _("Failure reported in a contractor's self-check")
-    }
+TIER_WEIGHT_LABELS = {tier.value: Tier.LABELS[tier] for tier in Tier} | {
+    "self_check": _l("Failure reported in a contractor's self-check")
+}
 
 
 def policy_summary(policy: AssessmentPolicy) -> dict[str, str]:
     """The rules as text, field by field, to say what a change changed."""
     summary = {f"weight {tier}": _number(value) for tier, value in policy.tier_weights.items()}
-    for name in (
-        "overdue_notice_points",
-        "exit_warning_points",
-        "complaint_points",
-        "bonus_cap",
-        "praise_top",
-        "criticise_below",
-    ):
+    for name in (*POINT_RULES, "praise_top"):
         summary[name] = _number(getattr(policy, name))
-    for name in ("score_bands", "satisfaction_bands"):
+    for name in BAND_RULES:
         summary[name] = ", ".join(
             f"≥{_number(band['minimum'])}: {_number(band['percent'])}%"
             for band in getattr(policy, name)

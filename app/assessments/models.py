@@ -37,6 +37,49 @@ BulletinStatus.LABELS = {
 }
 
 
+DEFAULT_POLICY = {
+    "tier_weights": {
+        "daily": "1.0",
+        "weekly_joint": "1.2",
+        "monthly": "1.5",
+        "half_yearly": "2.0",
+        "ad_hoc": "1.0",
+        "self_check": "0",  # a failure a contractor reports itself: no deduction by default
+    },
+    "overdue_notice_points": Decimal("2"),
+    "exit_warning_points": Decimal("5"),
+    "complaint_points": Decimal("3"),
+    "bonus_cap": Decimal("5"),
+    "score_bands": [
+        {"minimum": "95", "percent": "10"},
+        {"minimum": "90", "percent": "0"},
+        {"minimum": "80", "percent": "-10"},
+        {"minimum": "0", "percent": "-30"},
+    ],
+    "satisfaction_bands": [
+        {"minimum": "95", "percent": "5"},
+        {"minimum": "90", "percent": "0"},
+        {"minimum": "80", "percent": "-5"},
+        {"minimum": "0", "percent": "-15"},
+    ],
+    "praise_top": 1,
+    "criticise_below": Decimal("85"),
+}
+
+
+# The rules' fields, named once: the form, the rules page and the history of a score use these.
+TIERS = tuple(DEFAULT_POLICY["tier_weights"])  # each tier's weight, the self-check's included
+POINT_RULES = (
+    "overdue_notice_points",
+    "exit_warning_points",
+    "complaint_points",
+    "bonus_cap",
+    "criticise_below",
+)
+BAND_RULES = ("score_bands", "satisfaction_bands")
+BANDS_PER_RULE = 4
+
+
 class AssessmentPolicy(db.Model):
     """What managers set: tier weights, fixed deductions, the bonus cap, bands, bulletin rules."""
 

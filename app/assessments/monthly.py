@@ -8,7 +8,12 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app.assessments.models import AssessmentPolicy, BonusEntry, SatisfactionEntry
+from app.assessments.models import (
+    DEFAULT_POLICY,
+    AssessmentPolicy,
+    BonusEntry,
+    SatisfactionEntry,
+)
 from app.assessments.scoring import (
     Band,
     Entry,
@@ -25,35 +30,6 @@ from app.extensions import db
 from app.inspections.models import Finding, Inspection, Status
 from app.notices.models import ExitWarning, Notice, NoticeItem
 from app.timeutil import month_bounds
-
-DEFAULT_POLICY = {
-    "tier_weights": {
-        "daily": "1.0",
-        "weekly_joint": "1.2",
-        "monthly": "1.5",
-        "half_yearly": "2.0",
-        "ad_hoc": "1.0",
-        "self_check": "0",  # a failure a contractor reports itself: no deduction by default
-    },
-    "overdue_notice_points": Decimal("2"),
-    "exit_warning_points": Decimal("5"),
-    "complaint_points": Decimal("3"),
-    "bonus_cap": Decimal("5"),
-    "score_bands": [
-        {"minimum": "95", "percent": "10"},
-        {"minimum": "90", "percent": "0"},
-        {"minimum": "80", "percent": "-10"},
-        {"minimum": "0", "percent": "-30"},
-    ],
-    "satisfaction_bands": [
-        {"minimum": "95", "percent": "5"},
-        {"minimum": "90", "percent": "0"},
-        {"minimum": "80", "percent": "-5"},
-        {"minimum": "0", "percent": "-15"},
-    ],
-    "praise_top": 1,
-    "criticise_below": Decimal("85"),
-}
 
 
 def policy() -> AssessmentPolicy:

@@ -13,13 +13,12 @@ from openpyxl import Workbook
 from sqlalchemy.orm import selectinload
 
 from app.assessments.blueprint import bp
+from app.assessments.forms import apply_policy_form, policy_form
 from app.assessments.history import (
-    POLICY_LABELS,
     policy_changes,
     policy_summary,
     record_score_change,
     score_events,
-    tier_weight_labels,
 )
 from app.assessments.models import BonusEntry, BonusKind, SatisfactionEntry
 from app.assessments.monthly import assess_month, policy
@@ -30,6 +29,7 @@ from app.extensions import db
 from app.inspections.models import Inspection, Status
 from app.notices.models import Notice, NoticeStatus
 from app.plans.tracking import month_figures
+from app.responses import form_messages, form_shown
 from app.spreadsheets import append_row
 from app.timeutil import local_today, month_bounds, month_of, utcnow
 
@@ -270,90 +270,25 @@ def export(month: str):
     )
 
 
-# the tiers' weights, and the weight of a failure a contractor reported in its own self-check
-TIERS = ("daily", "weekly_joint", "monthly", "half_yearly", "ad_hoc", "self_check")
-
-
 @bp.route("/assessments/policy", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def edit_policy():
     current = policy()
-    errors = []
-    if request.method == "POST":
+    form = policy_form(current)
+    if form.validate_on_submit():
         before = policy_summary(current)
-        errors = _apply_policy(current)
-        if not errors:
-            record_event(
-                "policy_saved",
-                object_type="assessment_policy",
-                from_state=None,
-                detail=policy_changes(before, policy_summary(current)),
-            )
-            db.session.merge(current)
-            db.session.commit()
-            flash(_("Assessment rules saved."), "success")
-            return redirect(url_for("assessments.edit_policy"))
-        db.session.rollback()
-        current = policy()
-    return render_template(
-        "assessments/policy.html",
-        policy=current,
-        tiers=TIERS,
-        errors=errors,
-        tier_labels=tier_weight_labels(),
-        policy_labels=POLICY_LABELS,
-    ), 422 if errors else 200
-
-
-def _apply_policy(current) -> list[str]:
-    errors = []
-    weights = {}
-    for tier in TIERS:
-        value = _decimal(f"weight-{tier}", Decimal("0"), Decimal("5"))
-        if value is None:
-            errors.append(_("Tier weights are numbers from 0 to 5."))
-            break
-        weights[tier] = str(value)
-    fixed = {}
-    for name in (
-        "overdue_notice_points",
-        "exit_warning_points",
-        "complaint_points",
-        "bonus_cap",
-        "criticise_below",
-    ):
-        value = _decimal(name, Decimal("0"), Decimal("100"))
-        if value is None:
-            errors.append(_("Points are numbers from 0 to 100."))
-            break
-        fixed[name] = value
-    praise_top = request.form.get("praise_top", type=int)
-    if praise_top is None or not 0 <= praise_top <= 10:
-        errors.append(_("Praise goes to 0 to 10 contractors."))
-    band_sets = {}
-    for name in ("score_bands", "satisfaction_bands"):
-        rows = []
-        for index in range(4):
-            minimum = _decimal(f"{name}-{index}-minimum", Decimal(0), Decimal(100))
-            percent = _decimal(f"{name}-{index}-percent", Decimal(-100), Decimal(100))
-            if minimum is None or percent is None:
-                errors.append(_("Each band needs a minimum (0 to 100) and a percentage."))
-                break
-            rows.append({"minimum": str(minimum), "percent": str(percent)})
-        if rows and [Decimal(r["minimum"]) for r in rows] != sorted(
-            (Decimal(r["minimum"]) for r in rows), reverse=True
-        ):
-            errors.append(_("List the bands from the highest minimum down."))
-        band_sets[name] = rows
-    if errors:
-        return errors
-    current.tier_weights = weights
-    for name, value in fixed.items():
-        setattr(current, name, value)
-    current.praise_top = praise_top
-    current.score_bands = band_sets["score_bands"]
-    current.satisfaction_bands = band_sets["satisfaction_bands"]
-    return []
+        apply_policy_form(form, current)
+        record_event(
+            "policy_saved",
+            object_type="assessment_policy",
+            from_state=None,
+            detail=policy_changes(before, policy_summary(current)),
+        )
+        db.session.merge(current)
+        db.session.commit()
+        flash(_("Assessment rules saved."), "success")
+        return redirect(url_for("assessments.edit_policy"))
+    return form_shown("assessments/policy.html", form=form, errors=form_messages(form))
 
 
 @bp.get("/assessments/<month>/contractors/<int:contractor_id>")
