@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from app.auth.models import Role
-from app.catalog.models import Severity, SiteKind
+from app.catalog.models import ServiceLine, Severity, SiteKind
 from app.extensions import db
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Answer, Scope
@@ -494,6 +494,21 @@ def test_manager_edits_deadline_rules(client, world):
         )
     )
     assert rule.hours == 12
+    cleaning = db.session.scalar(sa.select(ServiceLine).where(ServiceLine.code == "CLN"))
+    valid = {
+        "hours-critical-0": "12",
+        "hours-major-0": "48",
+        "hours-general-0": "120",
+        "overdue_warning_days": "5",
+        "warning_after_rejections": "3",
+        f"hours-critical-{cleaning.id}": "6",
+    }
+    assert client.post("/notices/rules", data=valid).status_code == 302
+    own = sa.select(DeadlineRule.hours).where(DeadlineRule.service_line_id == cleaning.id)
+    assert db.session.scalars(own).all() == [6]
+    emptied = valid | {f"hours-critical-{cleaning.id}": ""}
+    assert client.post("/notices/rules", data=emptied).status_code == 302
+    assert db.session.scalars(own).all() == [], "an emptied line uses the bureau-wide hours"
     bad = client.post(
         "/notices/rules",
         data={
@@ -505,6 +520,8 @@ def test_manager_edits_deadline_rules(client, world):
         },
     )
     assert bad.status_code == 422
+    assert "每个严重程度都需要通用期限。" in bad.text
+    assert "严重（全部服务项目）：时限应为1至8760小时。" in bad.text
     db.session.refresh(rule)
     assert rule.hours == 12
     client.post("/logout")

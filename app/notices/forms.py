@@ -2,7 +2,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import DateTimeLocalField, IntegerField, RadioField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from app.catalog.models import ServiceLine, Severity
 
 
 class DeadlineForm(FlaskForm):
@@ -49,3 +51,36 @@ class PolicyForm(FlaskForm):
         _l("Hours before a deadline that the contractor is reminded"),
         validators=[DataRequired(), NumberRange(min=1, max=720)],
     )
+
+
+def hours_field_name(severity: Severity, line: ServiceLine | None) -> str:
+    return f"hours-{severity.value}-{line.id if line else 0}"
+
+
+def deadline_rules_form(lines: list[ServiceLine]) -> type[PolicyForm]:
+    """The rules page: the policy's fields, and the hours to fix each severity bureau-wide
+    (required) and on each service line (empty: the bureau-wide hours apply)."""
+
+    class DeadlineRulesForm(PolicyForm):
+        pass
+
+    for line in [None, *lines]:
+        for severity in Severity:
+            where = line.name if line else _l("all lines")
+            in_range = NumberRange(
+                1,
+                8760,
+                _l(
+                    "%(severity)s, %(line)s: hours must be 1 to 8760.",
+                    severity=Severity.LABELS[severity],
+                    line=where,
+                ),
+            )
+            needed = (
+                InputRequired(_l("Every severity needs a bureau-wide deadline."))
+                if line is None
+                else Optional()
+            )
+            field = IntegerField(Severity.LABELS[severity], [needed, in_range])
+            setattr(DeadlineRulesForm, hours_field_name(severity, line), field)
+    return DeadlineRulesForm

@@ -18,7 +18,13 @@ from app.main.replays import once_per_client_uuid
 from app.notices.access import get_fix_photo, get_notice, get_notice_item, sees_drafts
 from app.notices.blueprint import bp
 from app.notices.deadlines import ensure_default_rules, policy
-from app.notices.forms import DeadlineForm, FixForm, PolicyForm, VerifyForm
+from app.notices.forms import (
+    DeadlineForm,
+    FixForm,
+    VerifyForm,
+    deadline_rules_form,
+    hours_field_name,
+)
 from app.notices.lifecycle import (
     accept_fix,
     acknowledge,
@@ -37,7 +43,7 @@ from app.paging import paginate
 from app.pdf import pdf_response, render_pdf
 from app.photos import photo_path, send_photo
 from app.refusals import Refused
-from app.responses import apply, page_or_fragment
+from app.responses import apply, form_shown, page_or_fragment
 from app.timeutil import LOCAL_TZ, utcnow
 
 PER_PAGE = 20
@@ -301,60 +307,54 @@ def verify(notice_id: int, item_id: int):
 def rules():
     ensure_default_rules()
     current = policy()
-    form = PolicyForm(obj=current)
+    lines = db.session.scalars(sa.select(ServiceLine).order_by(ServiceLine.position)).all()
+    rules_now = {
+        (rule.severity, rule.service_line_id): rule
+        for rule in db.session.scalars(sa.select(DeadlineRule))
+    }
+    line_of = {line.id: line for line in lines}
+    hours_now = {
+        hours_field_name(rule.severity, line_of.get(rule.service_line_id)): rule.hours
+        for rule in rules_now.values()
+    }
+    form = deadline_rules_form(lines)(obj=current, data=hours_now)
     if form.validate_on_submit():
         form.populate_obj(current)
-        rule_errors = _save_rules(request.form)
-        if not rule_errors:
-            db.session.merge(current)
-            db.session.commit()
-            flash(_("Deadline rules saved."), "success")
-            return redirect(url_for("notices.rules"))
-        for error in rule_errors:
-            form.form_errors.append(error)
-        db.session.rollback()
-    db.session.commit()
-    lines = db.session.scalars(sa.select(ServiceLine).order_by(ServiceLine.position)).all()
-    rows = {
-        (r.severity, r.service_line_id): r.hours
-        for r in db.session.scalars(sa.select(DeadlineRule))
-    }
-    return render_template(
-        "notices/rules.html", form=form, lines=lines, rows=rows, severities=list(Severity)
-    ), 422 if form.form_errors else 200
+        _save_rules(form, lines, rules_now)
+        db.session.merge(current)
+        db.session.commit()
+        flash(_("Deadline rules saved."), "success")
+        return redirect(url_for("notices.rules"))
+    return form_shown(
+        "notices/rules.html",
+        form=form,
+        lines=lines,
+        severities=list(Severity),
+        hours_field_name=hours_field_name,
+        errors=list(
+            dict.fromkeys(
+                error
+                for line in [None, *lines]
+                for severity in Severity
+                for error in form[hours_field_name(severity, line)].errors
+            )
+        ),
+    )
 
 
-def _save_rules(values) -> list[str]:
-    """Rules come as hours-<severity>-<line id or 0>; empty removes a line's own rule."""
-    errors = []
-    lines = {0: None} | {line.id: line for line in db.session.scalars(sa.select(ServiceLine))}
-    existing = {
-        (r.severity, r.service_line_id or 0): r for r in db.session.scalars(sa.select(DeadlineRule))
-    }
-    for severity in Severity:
-        for line_id, line in lines.items():
-            raw = values.get(f"hours-{severity.value}-{line_id}", "").strip()
-            rule = existing.get((severity, line_id))
-            if not raw:
-                if line_id and rule is not None:
+def _save_rules(form, lines, rules_now) -> None:
+    """Each severity's hours bureau-wide and per line; a line left empty loses its own rule."""
+    for line in [None, *lines]:
+        line_id = line.id if line else None
+        for severity in Severity:
+            hours = form[hours_field_name(severity, line)].data
+            rule = rules_now.get((severity, line_id))
+            if hours is None:
+                if rule is not None:
                     db.session.delete(rule)
-                elif not line_id:
-                    errors.append(_("Every severity needs a bureau-wide deadline."))
-                continue
-            if not raw.isdigit() or not 1 <= int(raw) <= 8760:
-                name = line.name if line else _("all lines")
-                errors.append(
-                    _(
-                        "%(severity)s, %(line)s: hours must be 1 to 8760.",
-                        severity=severity.label,
-                        line=name,
-                    )
-                )
-                continue
-            if rule is None:
+            elif rule is None:
                 db.session.add(
-                    DeadlineRule(severity=severity, service_line_id=line_id or None, hours=int(raw))
+                    DeadlineRule(severity=severity, service_line_id=line_id, hours=hours)
                 )
             else:
-                rule.hours = int(raw)
-    return errors
+                rule.hours = hours
