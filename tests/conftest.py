@@ -1,8 +1,6 @@
 """Fixtures: an app on a fresh database (SQLite, or PostgreSQL when
 XUNJIAN_TEST_DATABASE_URL is set), a client, and factories with sensible defaults."""
 
-import contextvars
-import io
 import itertools
 import os
 import shutil
@@ -11,9 +9,6 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from flask.testing import FlaskClient
-from openpyxl import Workbook
-from PIL import Image
 
 from app import create_app
 from app.auth.models import Role, User
@@ -28,11 +23,10 @@ from app.catalog.models import (
     SiteKind,
     StaffMember,
 )
-from app.catalog.standards_io import HEADERS
 from app.extensions import db
 from app.timeutil import local_today
+from tests.helpers import PASSWORD, IsolatedClient, save
 
-PASSWORD = "correct-horse-9"
 _serial = itertools.count(1)
 
 
@@ -107,50 +101,10 @@ def empty_every_table():
         db.create_all()
 
 
-class IsolatedClient(FlaskClient):
-    """A test client whose requests get their own app context, as in production, so `g`
-    (the login and locale caches) and the database session are not shared with the test."""
-
-    def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
-
-
 @pytest.fixture
 def client(app):
     app.test_client_class = IsolatedClient
     return app.test_client()
-
-
-def xlsx(rows, headers=HEADERS) -> io.BytesIO:
-    """A standards spreadsheet with the given header and rows, ready to upload."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(list(headers))
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return buffer
-
-
-def jpeg(size=(640, 480), color=(30, 120, 200)) -> bytes:
-    """A plain JPEG photo for tests."""
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
-def save(obj):
-    db.session.add(obj)
-    db.session.commit()
-    return obj
-
-
-def login(client, user, password=PASSWORD):
-    response = client.post("/login", data={"username": user.username, "password": password})
-    assert response.status_code == 302, response.data.decode()[:500]
-    return response
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import pytest
 from app.auth.models import Role
 from app.catalog.models import SiteKind
 from app.extensions import db
-from tests.conftest import login
+from tests.helpers import login
 
 
 @pytest.fixture

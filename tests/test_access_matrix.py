@@ -41,7 +41,7 @@ from app.notify.models import Channel, Delivery, DeliveryStatus, Notification, R
 from app.photos import store_photo
 from app.plans.models import InspectionPlan
 from app.timeutil import local_today, month_of, utcnow
-from tests.conftest import PASSWORD, IsolatedClient
+from tests.helpers import PASSWORD, IsolatedClient
 
 ANON, CONTRACTOR, OTHER_CONTRACTOR = "anonymous", "contractor", "other_contractor"
 INSPECTOR, OTHER_INSPECTOR, MANAGER, ADMIN = "inspector", "other_inspector", "manager", "admin"

@@ -30,7 +30,7 @@ from app.notices.lifecycle import (
 )
 from app.notify.models import EventKind, Notification
 from app.timeutil import as_utc, month_of, utcnow
-from tests.conftest import login
+from tests.helpers import login
 
 
 @pytest.fixture

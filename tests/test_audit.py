@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from app.audit import AuditEvent, AuditLogIsAppendOnly, record_event
 from app.auth.models import Role
 from app.extensions import db
-from tests.conftest import login
+from tests.helpers import login
 from tests.test_assessments import month, world  # noqa: F401  (fixtures)
 
 

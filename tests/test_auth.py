@@ -7,7 +7,7 @@ from flask_login.utils import encode_cookie
 from app.audit import AuditEvent
 from app.auth.models import Role, User
 from app.extensions import db
-from tests.conftest import PASSWORD, login
+from tests.helpers import PASSWORD, login
 
 
 def test_login_with_right_password_opens_the_home_page(client, make_user):

@@ -29,7 +29,7 @@ from app.inspections.models import Finding, Party
 from app.notices.models import Notice, NoticeStatus
 from app.refusals import Refused
 from app.timeutil import month_of, utcnow
-from tests.conftest import jpeg, login
+from tests.helpers import jpeg, login
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from app.inspections.external import issue_guest_pass
 from app.inspections.models import ExternalBody, Finding, GuestPass, Inspection, Party
 from app.refusals import Refused
 from app.timeutil import month_of, utcnow
-from tests.conftest import jpeg, login
+from tests.helpers import jpeg, login
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

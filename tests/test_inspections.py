@@ -33,7 +33,7 @@ from app.inspections.recording import (
 )
 from app.refusals import Refused
 from app.timeutil import utcnow
-from tests.conftest import jpeg, login
+from tests.helpers import jpeg, login
 
 
 @pytest.fixture

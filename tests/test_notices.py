@@ -42,7 +42,7 @@ from app.notices.models import (
 )
 from app.refusals import Refused
 from app.timeutil import LOCAL_TZ, utcnow
-from tests.conftest import jpeg, login
+from tests.helpers import jpeg, login
 from tests.test_timeline import raw_parts
 
 

@@ -23,7 +23,7 @@ from app.notify.models import (
     Robot,
 )
 from app.timeutil import as_utc, utcnow
-from tests.conftest import jpeg, login
+from tests.helpers import jpeg, login
 from tests.robot_server import MailBox, RobotServer
 from tests.test_notices import drafts, inspection, world  # noqa: F401
 

@@ -9,7 +9,7 @@ import pytest
 
 from app import create_app
 from app.logs import REQUEST_LOG
-from tests.conftest import login
+from tests.helpers import login
 
 
 @pytest.fixture

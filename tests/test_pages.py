@@ -10,7 +10,7 @@ from app.auth.models import Role
 from app.catalog.models import CheckPoint, Contractor, Site, SiteKind
 from app.extensions import db
 from app.timeutil import local_today
-from tests.conftest import login, xlsx
+from tests.helpers import login, xlsx
 
 
 def test_healthz_reports_the_database(client):

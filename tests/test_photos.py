@@ -8,7 +8,7 @@ from app.auth.models import Role
 from app.extensions import db
 from app.photos import photo_path, store_photo
 from app.refusals import Refused
-from tests.conftest import login
+from tests.helpers import login
 
 GPS_IFD = 0x8825
 

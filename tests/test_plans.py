@@ -24,7 +24,7 @@ from app.plans.recurrence import Recurrence, Rule, current_due, due_dates, open_
 from app.plans.tracking import figures, open_visits, start_visit, visits_between
 from app.refusals import Refused
 from app.timeutil import local_today, utcnow
-from tests.conftest import login
+from tests.helpers import login
 
 # --- recurrence ------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Scope
 from app.static_files import drop_stale_copies
-from tests.conftest import login
+from tests.helpers import login
 
 
 def test_manifest_makes_an_installable_chinese_app(client):

@@ -21,7 +21,7 @@ from app.notices.lifecycle import acknowledge, draft_notices, escalate, issue, r
 from app.plans.models import InspectionPlan, PlanStop
 from app.plans.recurrence import Recurrence
 from app.timeutil import local_today, month_of, utcnow
-from tests.conftest import IsolatedClient, jpeg, login
+from tests.helpers import IsolatedClient, jpeg, login
 
 THIS_MONTH = month_of(utcnow())
 PAGES = {

@@ -22,7 +22,7 @@ from app.notices.lifecycle import draft_notices
 from app.pdf import ConfinedFetcher
 from app.photos import store_photo
 from app.refusals import Refused
-from tests.conftest import PASSWORD, jpeg, login
+from tests.helpers import PASSWORD, jpeg, login
 
 TEMPLATES = Path(__file__).parents[1] / "app" / "templates"
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'

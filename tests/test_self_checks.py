@@ -13,7 +13,7 @@ from app.catalog.models import Severity, SiteKind
 from app.extensions import db
 from app.inspections.models import Inspection
 from app.timeutil import month_of, utcnow
-from tests.conftest import login
+from tests.helpers import login
 
 
 @pytest.fixture

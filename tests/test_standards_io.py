@@ -14,7 +14,7 @@ from app.catalog.standards_io import (
     parse_rows,
 )
 from app.extensions import db
-from tests.conftest import xlsx
+from tests.helpers import xlsx
 
 
 def count(model):

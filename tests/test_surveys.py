@@ -18,7 +18,7 @@ from app.feedback.models import Rating, Survey, SurveyResponse
 from app.feedback.surveys import apply_to_assessment, record_answer, results
 from app.refusals import Refused
 from app.timeutil import local_today
-from tests.conftest import login
+from tests.helpers import login
 
 
 @pytest.fixture

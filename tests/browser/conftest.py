@@ -27,7 +27,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--no-first-run",
 ]
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 
 
 @pytest.fixture(scope="session")
@@ -141,42 +140,6 @@ def server_process(app, tmp_path):
     yield server
     if server.process is not None:
         server.kill()
-
-
-def log_in(page, base_url, username, password="demo12345"):
-    page.goto(f"{base_url}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base_url}/")
-
-
-def axe_violations(page) -> list[dict]:
-    """Run axe-core's WCAG 2 A/AA rules on the page; return what fails."""
-    page.evaluate(AXE.read_text())  # as the test's code: the page's own CSP would refuse it
-    result = page.evaluate(
-        "() => axe.run(document, {runOnly: {type: 'tag', values: "
-        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
-    )
-    return [
-        {"id": v["id"], "help": v["help"], "targets": [n["target"] for n in v["nodes"]][:3]}
-        for v in result["violations"]
-    ]
-
-
-def assert_fits_and_passes_axe(page, what: str) -> None:
-    """No sideways scrolling on this viewport, and no WCAG 2 AA failures axe can find."""
-    overflow = page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{what} scrolls sideways by {overflow}px"
-    assert csp_violations(page) == [], what
-    assert axe_violations(page) == [], what
-
-
-def csp_violations(page) -> list[str]:
-    """What the page's Content-Security-Policy refused since the page opened."""
-    return page.evaluate("() => window.__cspViolations || ['no CSP watch on this page']")
 
 
 WATCH_CSP = """

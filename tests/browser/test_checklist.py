@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.inspections.models import Finding, InspectionPhoto
-from tests.browser.conftest import assert_fits_and_passes_axe, log_in
+from tests.browser.helpers import assert_fits_and_passes_axe, log_in
 
 
 def phone_photo(path):

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.inspections.checklist import Plan
 from app.inspections.external import issue_guest_pass, start_external
 from app.inspections.models import Answer, ExternalBody, InspectionItem, Scope
-from tests.browser.conftest import assert_fits_and_passes_axe
+from tests.browser.helpers import assert_fits_and_passes_axe
 
 
 def guest_link(live_server) -> tuple[str, int]:

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.notices.models import FixPhoto, Notice, NoticeStatus
-from tests.browser.conftest import assert_fits_and_passes_axe, log_in
+from tests.browser.helpers import assert_fits_and_passes_axe, log_in
 from tests.browser.test_checklist import answer, pdf_text, phone_photo, start_lobby_check
 from tests.browser.test_uploads import long_side, phone
 

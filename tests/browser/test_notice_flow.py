@@ -16,7 +16,7 @@ from app.inspections.models import Answer, Scope
 from app.inspections.recording import attach_photo, record_answer, record_note, submit
 from app.notices.lifecycle import draft_notices, issue
 from app.notices.models import Notice, NoticeStatus
-from tests.browser.conftest import assert_fits_and_passes_axe, log_in
+from tests.browser.helpers import assert_fits_and_passes_axe, log_in
 
 
 def jpeg_bytes(color):

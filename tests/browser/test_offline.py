@@ -18,7 +18,7 @@ from app.catalog.models import ServiceLine, Site
 from app.extensions import db
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import AnswerRecord, Inspection, InspectionPhoto, Scope
-from tests.browser.conftest import assert_fits_and_passes_axe, log_in
+from tests.browser.helpers import assert_fits_and_passes_axe, log_in
 
 SYNCED = "全部已保存到服务器。"
 

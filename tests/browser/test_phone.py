@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.timeutil import month_of, utcnow
-from tests.browser.conftest import assert_fits_and_passes_axe, log_in
+from tests.browser.helpers import assert_fits_and_passes_axe, log_in
 
 
 def test_inspector_logs_in_on_a_phone_and_sees_what_waits(page, live_server):

@@ -20,7 +20,7 @@ from app.inspections.models import ExternalBody, ExternalDocument, InspectionPho
 from app.notices.lifecycle import acknowledge
 from app.notices.models import FixPhoto
 from app.photos import photo_path
-from tests.browser.conftest import assert_fits_and_passes_axe, log_in
+from tests.browser.helpers import assert_fits_and_passes_axe, log_in
 from tests.browser.test_checklist import phone_photo
 from tests.browser.test_guest import guest_link
 from tests.browser.test_notice_flow import issued_notice

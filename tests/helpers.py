@@ -1,0 +1,54 @@
+"""What tests share besides fixtures: the test password, a client with a context per request,
+and small makers of uploads (a spreadsheet, a photo)."""
+
+import contextvars
+import io
+
+from flask.testing import FlaskClient
+from openpyxl import Workbook
+from PIL import Image
+
+from app.catalog.standards_io import HEADERS
+from app.extensions import db
+
+PASSWORD = "correct-horse-9"
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests get their own app context, as in production, so `g`
+    (the login and locale caches) and the database session are not shared with the test."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def xlsx(rows, headers=HEADERS) -> io.BytesIO:
+    """A standards spreadsheet with the given header and rows, ready to upload."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def jpeg(size=(640, 480), color=(30, 120, 200)) -> bytes:
+    """A plain JPEG photo for tests."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def save(obj):
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
+def login(client, user, password=PASSWORD):
+    response = client.post("/login", data={"username": user.username, "password": password})
+    assert response.status_code == 302, response.data.decode()[:500]
+    return response
