@@ -10,6 +10,7 @@ HTMX := app/static/js/vendor/htmx.min.js
 AXE_VERSION := 4.14.1
 PIP_TOOLS_VERSION := 7.6.2
 AXE := tests/browser/vendor/axe.min.js
+ESLINT := scripts/lint-js/node_modules/.bin/eslint
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
 
 .PHONY: run test system-deps system-deps-test venv htmx static translations db lint clean i18n-update lock
@@ -79,13 +80,19 @@ db:
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed-demo --if-empty
 
-lint:
+lint: $(ESLINT)
 	$(BIN)/python scripts/check_lock.py
 	$(BIN)/ruff check app tests bench scripts
 	$(BIN)/ruff format --check app tests bench scripts
+	$(ESLINT) --config scripts/lint-js/eslint.config.js app/static/js
+
+# ESLint for the phone's scripts, pinned with hashes in its own package-lock.json.
+$(ESLINT): scripts/lint-js/package.json scripts/lint-js/package-lock.json
+	cd scripts/lint-js && npm ci --silent --no-audit --no-fund
+	touch $@
 
 clean:
-	rm -rf $(VENV) .python $(HTMX) $(AXE) $(CATALOGS)
+	rm -rf $(VENV) .python $(HTMX) $(AXE) $(CATALOGS) scripts/lint-js/node_modules
 
 ## After changing interface text: refresh the catalogues, then translate the new zh_Hans entries.
 i18n-update: venv

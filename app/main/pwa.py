@@ -9,7 +9,7 @@ from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import generate_csrf
 
 from app.main.blueprint import bp
-from app.static_files import static_version
+from app.static_files import STATIC_FOLDER, static_version
 from app.uploads import too_large_message
 
 OFFLINE_PAGE_HEADER = "X-Offline-Page"
@@ -26,17 +26,12 @@ def offline_page(response):
 
 @bp.get("/sw.js")
 def service_worker():
+    scripts = sorted(
+        path.relative_to(STATIC_FOLDER).as_posix() for path in (STATIC_FOLDER / "js").rglob("*.js")
+    )
     shell = [
         url_for("static", filename=name)
-        for name in (
-            "css/app.css",
-            "js/vendor/htmx.min.js",
-            "js/offline.js",
-            "js/checklist.js",
-            "js/uploads.js",
-            "icons/icon.svg",
-            "icons/icon-192.png",
-        )
+        for name in ("css/app.css", *scripts, "icons/icon.svg", "icons/icon-192.png")
     ]
     response = make_response(
         render_template(

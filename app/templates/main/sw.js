@@ -1,6 +1,6 @@
 // Xunjian's service worker: keeps the app shell, the pages the server marks for offline use
 // (the today page, started checklists) and their thumbnails, so they open with no network.
-// What an inspector captures offline is not here but in IndexedDB (static/js/offline.js).
+// What an inspector captures offline is not here but in IndexedDB (static/js/outbox/).
 "use strict";
 const SHELL = "shell-{{ version }}";
 const SHELL_URLS = {{ shell|tojson }};
