@@ -1,6 +1,8 @@
 """Real headless Chromium (Debian's) on a phone, against the app served on localhost."""
 
 import os
+import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -11,10 +13,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Browser
 from werkzeug.serving import make_server
 
+from app import create_app
 from app.demo import seed_demo
+from app.extensions import db
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -58,11 +63,76 @@ def buffered(app):
     return wsgi
 
 
+@pytest.fixture(scope="session")
+def demo_template(database_url, schema, tmp_path_factory):
+    """The demo organisation (without its inspection history), seeded once for the run: each
+    browser test starts from a copy of its database and of its stored files."""
+    folder = tmp_path_factory.mktemp("demo")
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{folder / 'demo.db'}"
+        shutil.copyfile(sa.make_url(database_url).database, folder / "demo.db")
+    else:
+        url = _create_database(database_url, "xunjian_demo")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "UPLOAD_DIR": str(folder / "files"),
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
+    with app.app_context():
+        if not url.startswith("sqlite"):
+            db.create_all()
+        seed_demo(history=False)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    yield url, folder / "files"
+    if not url.startswith("sqlite"):
+        _drop_database(database_url, "xunjian_demo")
+
+
+def _create_database(server_url: str, name: str, template: str | None = None) -> str:
+    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        copy = f' TEMPLATE "{template}"' if template else ""
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"{copy}')
+    engine.dispose()
+    return sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(server_url: str, name: str) -> None:
+    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    engine.dispose()
+
+
+@pytest.fixture
+def app_config(app_config, demo_template, database_url):
+    """A test's own copy of the demo: its database (a file, or a PostgreSQL database made
+    from the template) and its stored files."""
+    template_url, template_files = demo_template
+    shutil.copytree(template_files, app_config["UPLOAD_DIR"])
+    if template_url.startswith("sqlite"):
+        shutil.copyfile(
+            sa.make_url(template_url).database,
+            sa.make_url(app_config["SQLALCHEMY_DATABASE_URI"]).database,
+        )
+        yield app_config
+        return
+    name = f"xunjian_browser_{secrets.token_hex(4)}"
+    template = sa.make_url(template_url).database
+    url = _create_database(database_url, name, template=template)
+    yield {**app_config, "SQLALCHEMY_DATABASE_URI": url}
+    _drop_database(database_url, name)
+
+
 @pytest.fixture
 def live_server(app):
-    """The app with the demo organisation (without its inspection history, for speed),
-    served by a real HTTP server in a thread."""
-    seed_demo(history=False)
+    """The app with the demo organisation, served by a real HTTP server in a thread."""
     server = make_server("127.0.0.1", 0, buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -139,7 +209,6 @@ class ServerProcess:
 
 @pytest.fixture
 def server_process(app, tmp_path):
-    seed_demo(history=False)
     server = ServerProcess(app, tmp_path)
     server.start()
     yield server
