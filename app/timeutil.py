@@ -52,10 +52,11 @@ def month_days(month: str) -> tuple[date, date]:
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """The month's start and end instants in the bureau's time zone."""
+    """The month's start and end instants by the bureau's calendar, in UTC: SQLite compares
+    stored times as text, which are UTC, so a bound in another zone would shift the month."""
     start = datetime.combine(month_start(month), datetime.min.time(), LOCAL_TZ)
     end = datetime.combine(month_start(shift_month(month, 1)), datetime.min.time(), LOCAL_TZ)
-    return start, end
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def month_of(moment: datetime) -> str:

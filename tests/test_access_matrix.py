@@ -36,7 +36,8 @@ from app.inspections.models import (
     Status,
 )
 from app.inspections.recording import attach_photo
-from app.notices.models import ExitWarning, Notice, NoticeStatus
+from app.notices.lifecycle import raise_warning
+from app.notices.models import ExitWarning, Notice, NoticeStatus, WarningReason
 from app.notify.models import Channel, Delivery, DeliveryStatus, Notification, Robot
 from app.photos import store_photo
 from app.plans.models import InspectionPlan
@@ -391,6 +392,10 @@ def build_world() -> dict:
         for fix in item.fix_photos
         for evidence in item.finding.item.photos
     )
+    # The demo's warnings depend on today's date; the table needs one of the owner's.
+    warning = db.session.scalar(
+        sa.select(ExitWarning).where(ExitWarning.contractor_id == own.id).limit(1)
+    ) or raise_warning(notice, WarningReason.LONG_OVERDUE, utcnow())
     draft_notice = _first(
         sa.select(Notice).where(Notice.status == NoticeStatus.DRAFT, Notice.contractor_id == own.id)
     )
@@ -447,7 +452,7 @@ def build_world() -> dict:
         "evidence_photo_id": evidence.id,
         "draft_notice_id": draft_notice.id,
         "draft_notice_item_id": draft_notice.items[0].id,
-        "warning_id": _first(sa.select(ExitWarning).where(ExitWarning.contractor_id == own.id)).id,
+        "warning_id": warning.id,
         "plan_id": patrol.id,
         "stop_id": patrol.stops[0].id,
         "survey_plan_id": survey_plan.id,

@@ -23,7 +23,7 @@ from app.plans.models import InspectionPlan, PlanStop, VisitState
 from app.plans.recurrence import Recurrence, Rule, current_due, due_dates, open_until
 from app.plans.tracking import figures, open_visits, start_visit, visits_between
 from app.refusals import Refused
-from app.timeutil import local_today, utcnow
+from app.timeutil import local_today, shift_month, utcnow
 from tests.helpers import login
 
 # --- recurrence ------------------------------------------------------------------------
@@ -237,7 +237,8 @@ def test_managers_define_plans_with_clear_errors(client, route, make_user):
     db.session.refresh(route_plan)
     assert [stop.site.name for stop in route_plan.stops] == ["楼梯间", "大堂"]
 
-    missed = client.get("/plans/missed")
+    last_month = shift_month(f"{local_today():%Y-%m}", -1)  # a whole month, whatever today is
+    missed = client.get(f"/plans/missed?month={last_month}")
     assert missed.status_code == 200 and missed.text.count("已错过") >= 6
     dashboard = client.get(f"/assessments/{local_today():%Y-%m}")
     assert "计划检查完成" in dashboard.text

@@ -1,6 +1,6 @@
 """Notice pages: drafting, issuing, the contractor's side, verification, the PDF."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -59,7 +59,7 @@ def _back(notice, anchor=""):
 
 def _in_local_zone(value: datetime) -> datetime:
     """A datetime-local field is wall time in the bureau's zone: say so."""
-    return value.replace(tzinfo=LOCAL_TZ)
+    return value.replace(tzinfo=LOCAL_TZ).astimezone(UTC)  # stored as UTC, as every time is
 
 
 def _run(notice, change, success, anchor=""):
