@@ -3,7 +3,7 @@
 import io
 import subprocess
 import zipfile
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -29,7 +29,7 @@ from app.notices.lifecycle import (
     report_fix,
 )
 from app.notify.models import EventKind, Notification
-from app.timeutil import as_utc, month_of, utcnow
+from app.timeutil import LOCAL_TZ, as_utc, clock_at, month_of, utcnow
 from tests.helpers import login
 
 
@@ -105,6 +105,17 @@ def bulletin_body(page: str) -> str:
 
 def result_for(contractor, results):
     return next(r for r in results if r.contractor.id == contractor.id)
+
+
+def test_a_finding_just_after_midnight_on_the_first_counts_in_that_month(world):
+    """The bureau's calendar decides the month, on SQLite too (which compares times as text):
+    00:30 on 1 December in Beijing is still 30 November in UTC."""
+    with clock_at(datetime(2026, 12, 1, 0, 30, tzinfo=LOCAL_TZ).astimezone(UTC)):
+        inspect(world, Tier.DAILY, {"地面排水"})
+    catering = [r.lines[0] for r in assess_month("2026-12") if r.contractor == world["caterer"]]
+    assert [e.label for e in catering[0].deductions] == ["地面排水"]
+    november = [r.lines[0] for r in assess_month("2026-11") if r.contractor == world["caterer"]]
+    assert november[0].deductions == []
 
 
 def test_findings_deduct_by_line_with_the_tier_weight_and_are_traced(month, world):

@@ -41,7 +41,7 @@ from app.notices.models import (
     NoticeStatus,
 )
 from app.refusals import Refused
-from app.timeutil import LOCAL_TZ, utcnow
+from app.timeutil import LOCAL_TZ, as_utc, utcnow
 from tests.helpers import jpeg, login
 from tests.test_timeline import raw_parts
 
@@ -656,3 +656,19 @@ def test_a_uuid_sent_by_someone_else_is_refused(app, client, world, acknowledged
     replayed = colleague.post(url, data=fix_form(key), content_type="multipart/form-data")
     assert replayed.status_code == 409
     assert client.post(url, data={"client_uuid": "not-a-uuid"}).status_code == 400
+
+
+def test_a_deadline_typed_in_beijing_time_is_kept_as_that_instant(client, world, drafts):
+    """18:00 typed on the form is 18:00 in the bureau's zone, i.e. 10:00 UTC, on both databases
+    (SQLite once kept the wall-clock text and read it back as UTC, eight hours late)."""
+    notice = drafts[world["caterer"].id]
+    login(client, world["manager"])
+    typed = (utcnow() + timedelta(days=3)).astimezone(LOCAL_TZ).replace(hour=18, minute=0)
+    response = client.post(
+        f"/notices/{notice.id}/deadline",
+        data={"deadline": typed.strftime("%Y-%m-%dT%H:%M"), "reason": "节假日顺延"},
+    )
+    assert response.status_code == 302
+    db.session.refresh(notice)
+    assert as_utc(notice.deadline) == typed.replace(second=0, microsecond=0)
+    assert "18:00" in client.get(f"/notices/{notice.id}").text
