@@ -9,6 +9,7 @@ from app.auth.access import EDITORS, SUPERVISORS, role_required
 from app.catalog.models import Contractor, ServiceLine, Site
 from app.catalog.sites import site_choices
 from app.extensions import db
+from app.feedback.access import get_complaint
 from app.feedback.blueprint import bp
 from app.feedback.complaints import (
     accept,
@@ -25,10 +26,6 @@ from app.main.replays import once_per_client_uuid
 from app.photos import send_photo
 from app.refusals import Refused
 from app.responses import form_shown
-
-
-def get_complaint(complaint_id: int) -> Complaint:
-    return db.session.get(Complaint, complaint_id) or abort(404)
 
 
 @bp.get("/complaints")

@@ -13,6 +13,7 @@ from app.audit import record_event
 from app.auth.access import EDITORS, SUPERVISORS, role_required
 from app.catalog.models import Contractor
 from app.extensions import db
+from app.feedback.access import get_survey
 from app.feedback.blueprint import bp
 from app.feedback.forms import ApplyForm, SurveyAccessForm, SurveyCardsForm, SurveyForm
 from app.feedback.guard import form_stamp, looks_automated, note_submission, over_limit
@@ -36,10 +37,6 @@ from app.timeutil import local_today
 VOTER_COOKIE = "xj_voter"
 ANSWERS_PER_ADDRESS = 60  # an office's staff may share one address
 ANSWER_WINDOW = timedelta(hours=1)
-
-
-def get_survey(survey_id: int) -> Survey:
-    return db.session.get(Survey, survey_id) or abort(404)
 
 
 def quarter_months(quarter: str) -> list[str]:

@@ -19,6 +19,7 @@ from app.extensions import db
 from app.inspections.checklist import plan_check_points
 from app.inspections.models import Party, Scope, Tier
 from app.pdf import pdf_response, render_pdf
+from app.plans.access import get_plan, get_stop
 from app.plans.blueprint import bp
 from app.plans.forms import WEEKDAYS, PlanForm, StopPointsForm
 from app.plans.models import InspectionPlan, PlanActivity, PlanStop, VisitState
@@ -34,10 +35,6 @@ from app.plans.tracking import (
 from app.refusals import Refused
 from app.responses import apply, form_shown
 from app.timeutil import local_today, month_days, month_of, shift_month, utcnow
-
-
-def get_plan(plan_id: int) -> InspectionPlan:
-    return db.session.get(InspectionPlan, plan_id) or abort(404)
 
 
 @bp.get("/plans")
@@ -186,16 +183,12 @@ def move_stop(plan_id: int, stop_id: int):
     return redirect(url_for("plans.plan", plan_id=plan.id) + "#route")
 
 
-def _get_stop(plan: InspectionPlan, stop_id: int) -> PlanStop:
-    return next((stop for stop in plan.stops if stop.id == stop_id), None) or abort(404)
-
-
 @bp.route("/plans/<int:plan_id>/stops/<int:stop_id>", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def stop_points(plan_id: int, stop_id: int):
     """Choose which of the plan's check points are asked at one stop of the route."""
     plan = get_plan(plan_id)
-    stop = _get_stop(plan, stop_id)
+    stop = get_stop(plan, stop_id)
     form = StopPointsForm()
     available = plan_check_points(stop_coverage(stop, every_point=True))
     form.check_points.choices = [
