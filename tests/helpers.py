@@ -1,9 +1,10 @@
 """What tests share besides fixtures: the test password, a client with a context per request,
-and small makers of uploads (a spreadsheet, a photo)."""
+small makers of uploads (a spreadsheet, a photo), and extra PostgreSQL databases."""
 
 import contextvars
 import io
 
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 from openpyxl import Workbook
 from PIL import Image
@@ -52,3 +53,21 @@ def login(client, user, password=PASSWORD):
     response = client.post("/login", data={"username": user.username, "password": password})
     assert response.status_code == 302, response.data.decode()[:500]
     return response
+
+
+def create_database(server_url: str, name: str, template: str | None = None) -> str:
+    """A PostgreSQL database beside the suite's (a copy of `template` if named); its URL."""
+    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        copy = f' TEMPLATE "{template}"' if template else ""
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"{copy}')
+    engine.dispose()
+    return sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    """Drop it even if a server the test started is still connected."""
+    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    engine.dispose()

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from app import create_app
 from app.demo import seed_demo
 from app.extensions import db
+from tests.helpers import create_database, drop_database
 
 
 @pytest.fixture
@@ -19,15 +20,9 @@ def empty_database_url(database_url, tmp_path):
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'restored.db'}"
         return
-    url = sa.make_url(database_url)
     name = f"xunjian_restore_{secrets.token_hex(4)}"
-    server = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with server.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    server.dispose()
+    yield create_database(database_url, name)
+    drop_database(database_url, name)
 
 
 def table_rows() -> dict[str, list[tuple]]:

@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.demo import seed_demo
 from app.extensions import db
+from tests.helpers import create_database, drop_database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -72,7 +73,7 @@ def demo_template(database_url, schema, tmp_path_factory):
         url = f"sqlite:///{folder / 'demo.db'}"
         shutil.copyfile(sa.make_url(database_url).database, folder / "demo.db")
     else:
-        url = _create_database(database_url, "xunjian_demo")
+        url = create_database(database_url, "xunjian_demo")
     app = create_app(
         {
             "TESTING": True,
@@ -91,23 +92,7 @@ def demo_template(database_url, schema, tmp_path_factory):
         db.engine.dispose()
     yield url, folder / "files"
     if not url.startswith("sqlite"):
-        _drop_database(database_url, "xunjian_demo")
-
-
-def _create_database(server_url: str, name: str, template: str | None = None) -> str:
-    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        copy = f' TEMPLATE "{template}"' if template else ""
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"{copy}')
-    engine.dispose()
-    return sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_database(server_url: str, name: str) -> None:
-    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    engine.dispose()
+        drop_database(database_url, "xunjian_demo")
 
 
 @pytest.fixture
@@ -125,9 +110,9 @@ def app_config(app_config, demo_template, database_url):
         return
     name = f"xunjian_browser_{secrets.token_hex(4)}"
     template = sa.make_url(template_url).database
-    url = _create_database(database_url, name, template=template)
+    url = create_database(database_url, name, template=template)
     yield {**app_config, "SQLALCHEMY_DATABASE_URI": url}
-    _drop_database(database_url, name)
+    drop_database(database_url, name)
 
 
 @pytest.fixture
