@@ -24,14 +24,21 @@ def offline_page(response):
     return response
 
 
+@cache
+def _scripts() -> tuple[str, ...]:
+    """Every script the pages load (fixed while the server runs, like static_version)."""
+    return tuple(
+        sorted(
+            p.relative_to(STATIC_FOLDER).as_posix() for p in (STATIC_FOLDER / "js").rglob("*.js")
+        )
+    )
+
+
 @bp.get("/sw.js")
 def service_worker():
-    scripts = sorted(
-        path.relative_to(STATIC_FOLDER).as_posix() for path in (STATIC_FOLDER / "js").rglob("*.js")
-    )
     shell = [
         url_for("static", filename=name)
-        for name in ("css/app.css", *scripts, "icons/icon.svg", "icons/icon-192.png")
+        for name in ("css/app.css", *_scripts(), "icons/icon.svg", "icons/icon-192.png")
     ]
     response = make_response(
         render_template(
