@@ -25,7 +25,7 @@ from app.catalog.models import (
 )
 from app.extensions import db
 from app.timeutil import local_today
-from tests.helpers import PASSWORD, IsolatedClient, save
+from tests.helpers import PASSWORD, Cast, IsolatedClient, save
 
 _serial = itertools.count(1)
 
@@ -147,6 +147,23 @@ def make_user(app, make_contractor):
         return user
 
     return make
+
+
+@pytest.fixture
+def cast(make_contractor, make_user) -> Cast:
+    own = make_contractor(name="禾香餐饮", short_name="禾香")
+    other = make_contractor(name="安泰物业", short_name="安泰")
+    return Cast(
+        own=own,
+        other=other,
+        owner=make_user(Role.CONTRACTOR, contractor=own),
+        colleague=make_user(Role.CONTRACTOR, contractor=own),
+        outsider=make_user(Role.CONTRACTOR, contractor=other),
+        inspector=make_user(Role.INSPECTOR),
+        second_inspector=make_user(Role.INSPECTOR),
+        manager=make_user(Role.MANAGER),
+        admin=make_user(Role.ADMIN),
+    )
 
 
 @pytest.fixture

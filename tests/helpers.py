@@ -1,18 +1,45 @@
-"""What tests share besides fixtures: the test password, a client with a context per request,
-small makers of uploads (a spreadsheet, a photo), and extra PostgreSQL databases."""
+"""What tests share besides fixtures: the test password, the cast of people, a client with a
+context per request, small makers of uploads (a spreadsheet, a photo), and extra PostgreSQL
+databases."""
 
 import contextvars
 import io
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from openpyxl import Workbook
 from PIL import Image
 
+from app.auth.models import User
+from app.catalog.models import Contractor
 from app.catalog.standards_io import HEADERS
 from app.extensions import db
 
 PASSWORD = "correct-horse-9"
+
+
+@dataclass
+class Cast:
+    """The people every test of who-sees-what needs. `own` is the contractor whose records a
+    test makes; `owner` and `colleague` are two of its users; `outsider` is the user of the
+    `other` contractor, who must never see them; then the department's inspector, a second
+    inspector (not on the inspector's checks unless a test puts them there), a manager and an
+    admin. Each test module gives the two companies their service lines and sites."""
+
+    own: Contractor
+    other: Contractor
+    owner: User
+    colleague: User
+    outsider: User
+    inspector: User
+    second_inspector: User
+    manager: User
+    admin: User
+
+    def by_role(self, role: str) -> User:
+        """The one user of a role; "contractor" is the owner."""
+        return self.owner if role == "contractor" else getattr(self, role)
 
 
 class IsolatedClient(FlaskClient):

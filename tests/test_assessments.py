@@ -13,12 +13,11 @@ from openpyxl import load_workbook
 from app.assessments.bulletins import notice_figures
 from app.assessments.models import Bulletin, BulletinStatus, SatisfactionEntry
 from app.assessments.monthly import assess_month, policy
-from app.auth.models import Role
 from app.catalog.models import Severity, SiteKind
 from app.extensions import db
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Answer, Scope, Tier
-from app.inspections.recording import record_answer, record_note, submit
+from app.inspections.recording import attach_photo, record_answer, record_note, submit
 from app.notices.deadlines import ensure_default_rules
 from app.notices.lifecycle import (
     accept_fix,
@@ -30,7 +29,7 @@ from app.notices.lifecycle import (
 )
 from app.notify.models import EventKind, Notification
 from app.timeutil import LOCAL_TZ, as_utc, clock_at, month_of, utcnow
-from tests.helpers import login
+from tests.helpers import jpeg, login
 
 
 @pytest.fixture
@@ -40,7 +39,9 @@ def month():
 
 
 @pytest.fixture
-def world(make_contractor, make_check_point, make_site, make_user):
+def kitchen(cast, make_check_point, make_site):
+    """A kitchen where the caterer (`cast.own`) answers for catering and laundry, and a laundry
+    (`cast.other`) for laundry too; one block-only point on labour contracts."""
     ensure_default_rules()
     kitchen = make_site("后厨", SiteKind.COMPOUND)
     make_check_point(
@@ -59,41 +60,28 @@ def world(make_contractor, make_check_point, make_site, make_user):
         deduction="3",
     )
     laundry = make_check_point(line_code="DRM", category="洗涤", title="洗涤质量")
-    caterer = make_contractor(name="禾香餐饮", short_name="禾香")
-    caterer.service_lines = [drain.category.service_line, laundry.category.service_line]
-    caterer.sites = [kitchen]
-    other = make_contractor(name="洁丽洗涤", short_name="洁丽")
-    other.service_lines = [laundry.category.service_line]
-    other.sites = [kitchen]
+    cast.own.service_lines = [drain.category.service_line, laundry.category.service_line]
+    cast.own.sites = [kitchen]
+    cast.other.service_lines = [laundry.category.service_line]
+    cast.other.sites = [kitchen]
     db.session.commit()
-    return {
-        "kitchen": kitchen,
-        "caterer": caterer,
-        "other": other,
-        "inspector": make_user(Role.INSPECTOR),
-        "manager": make_user(Role.MANAGER),
-        "caterer_user": make_user(Role.CONTRACTOR, contractor=caterer),
-        "other_user": make_user(Role.CONTRACTOR, contractor=other),
-    }
+    return kitchen
 
 
-def inspect(world, tier, failing):
+def inspect(cast, kitchen, tier, failing):
     checked = start_inspection(
-        Plan(Scope.BLOCK, world["kitchen"], contractor=world["caterer"]),
-        world["inspector"],
+        Plan(Scope.BLOCK, kitchen, contractor=cast.own),
+        cast.inspector,
         tier=tier,
     )
     for item in checked.items:
         fail = item.title in failing
-        record_answer(item, Answer.FAIL if fail else Answer.PASS, world["inspector"])
+        record_answer(item, Answer.FAIL if fail else Answer.PASS, cast.inspector)
         if fail:
-            record_note(item, f"{item.title}不合格", world["inspector"])
+            record_note(item, f"{item.title}不合格", cast.inspector)
             if item.needs_photo:
-                from app.inspections.recording import attach_photo
-                from tests.test_notices import jpeg
-
-                attach_photo(item, jpeg(), world["inspector"])
-    submit(checked, world["inspector"])
+                attach_photo(item, jpeg(), cast.inspector)
+    submit(checked, cast.inspector)
     db.session.commit()
     return checked
 
@@ -107,21 +95,21 @@ def result_for(contractor, results):
     return next(r for r in results if r.contractor.id == contractor.id)
 
 
-def test_a_finding_just_after_midnight_on_the_first_counts_in_that_month(world):
+def test_a_finding_just_after_midnight_on_the_first_counts_in_that_month(cast, kitchen):
     """The bureau's calendar decides the month, on SQLite too (which compares times as text):
     00:30 on 1 December in Beijing is still 30 November in UTC."""
     with clock_at(datetime(2026, 12, 1, 0, 30, tzinfo=LOCAL_TZ).astimezone(UTC)):
-        inspect(world, Tier.DAILY, {"地面排水"})
-    catering = [r.lines[0] for r in assess_month("2026-12") if r.contractor == world["caterer"]]
+        inspect(cast, kitchen, Tier.DAILY, {"地面排水"})
+    catering = [r.lines[0] for r in assess_month("2026-12") if r.contractor == cast.own]
     assert [e.label for e in catering[0].deductions] == ["地面排水"]
-    november = [r.lines[0] for r in assess_month("2026-11") if r.contractor == world["caterer"]]
+    november = [r.lines[0] for r in assess_month("2026-11") if r.contractor == cast.own]
     assert november[0].deductions == []
 
 
-def test_findings_deduct_by_line_with_the_tier_weight_and_are_traced(month, world):
-    inspect(world, Tier.DAILY, {"地面排水"})
-    inspect(world, Tier.MONTHLY, {"食品留样", "劳动合同"})
-    caterer = result_for(world["caterer"], assess_month(month))
+def test_findings_deduct_by_line_with_the_tier_weight_and_are_traced(month, cast, kitchen):
+    inspect(cast, kitchen, Tier.DAILY, {"地面排水"})
+    inspect(cast, kitchen, Tier.MONTHLY, {"食品留样", "劳动合同"})
+    caterer = result_for(cast.own, assess_month(month))
     catering, laundry = caterer.lines
     assert [(e.label, e.points) for e in catering.deductions] == [
         ("地面排水", Decimal("1.0")),
@@ -131,34 +119,34 @@ def test_findings_deduct_by_line_with_the_tier_weight_and_are_traced(month, worl
     assert catering.score == Decimal("87.0") and laundry.score == Decimal(100)
     assert caterer.overall == Decimal("93.5")
     assert all(e.kind == "finding" for e in catering.deductions)
-    other = result_for(world["other"], assess_month(month))
+    other = result_for(cast.other, assess_month(month))
     assert other.overall == Decimal(100) and other.rank == 1 and caterer.rank == 2
 
 
-def test_the_trend_sums_findings_in_the_database_to_the_same_scores(month, world):
+def test_the_trend_sums_findings_in_the_database_to_the_same_scores(month, cast, kitchen):
     current = policy()
     current.tier_weights = {**current.tier_weights, "daily": "1.25"}
     db.session.merge(current)
     db.session.commit()
     for _ in range(3):  # 1 point × 1.25 is 1.3 each, rounded one by one: 3.9, not 3.8
-        inspect(world, Tier.DAILY, {"地面排水"})
-    inspect(world, Tier.MONTHLY, {"食品留样", "劳动合同"})
+        inspect(cast, kitchen, Tier.DAILY, {"地面排水"})
+    inspect(cast, kitchen, Tier.MONTHLY, {"食品留样", "劳动合同"})
     itemised = assess_month(month)
     summed = assess_month(month, itemised=False)
-    caterer = result_for(world["caterer"], summed)
+    caterer = result_for(cast.own, summed)
     assert caterer.lines[0].deducted == Decimal("3.9") + Decimal("7.5") + Decimal("4.5")
     assert [(r.contractor.id, r.overall, [line.score for line in r.lines]) for r in summed] == [
         (r.contractor.id, r.overall, [line.score for line in r.lines]) for r in itemised
     ]
 
 
-def test_notice_figures_count_notices_closed_on_time_and_late(month, world):
+def test_notice_figures_count_notices_closed_on_time_and_late(month, cast, kitchen):
     from tests.test_notices import jpeg
 
     notices = []
     for _ in range(4):
-        (notice,) = draft_notices(inspect(world, Tier.DAILY, {"地面排水"}), world["inspector"])
-        issue(notice, world["inspector"])
+        (notice,) = draft_notices(inspect(cast, kitchen, Tier.DAILY, {"地面排水"}), cast.inspector)
+        issue(notice, cast.inspector)
         notices.append(notice)
     first, second, late, _still_open = notices
     for notice, fixed_at in (
@@ -166,10 +154,10 @@ def test_notice_figures_count_notices_closed_on_time_and_late(month, world):
         (second, None),
         (late, notice_deadline(late) + timedelta(hours=1)),
     ):
-        acknowledge(notice, world["caterer_user"])
+        acknowledge(notice, cast.owner)
         for item in notice.items:
-            report_fix(item, world["caterer_user"], "已整改", [jpeg()], now=fixed_at)
-            accept_fix(item, world["inspector"], now=fixed_at)
+            report_fix(item, cast.owner, "已整改", [jpeg()], now=fixed_at)
+            accept_fix(item, cast.inspector, now=fixed_at)
     db.session.commit()
     assert notice_figures(month) == {"issued": 4, "closed": 3, "closed_on_time": 2, "overdue": 0}
 
@@ -178,26 +166,26 @@ def notice_deadline(notice):
     return max(as_utc(item.deadline) for item in notice.items)
 
 
-def test_overdue_notices_and_warnings_deduct(month, world):
-    checked = inspect(world, Tier.DAILY, {"地面排水"})
-    (notice,) = draft_notices(checked, world["inspector"])
-    issue(notice, world["inspector"])
+def test_overdue_notices_and_warnings_deduct(month, cast, kitchen):
+    checked = inspect(cast, kitchen, Tier.DAILY, {"地面排水"})
+    (notice,) = draft_notices(checked, cast.inspector)
+    issue(notice, cast.inspector)
     for item in notice.items:  # eight days late: overdue, and past the limit for a warning
         item.deadline = utcnow() - timedelta(days=8)
     escalate()
     db.session.commit()
-    catering = result_for(world["caterer"], assess_month(month)).lines[0]
+    catering = result_for(cast.own, assess_month(month)).lines[0]
     kinds = [(e.kind, e.points) for e in catering.deductions]
     assert ("overdue", Decimal("2")) in kinds and ("warning", Decimal("5")) in kinds
 
 
-def test_bonus_satisfaction_and_money_on_the_page(month, client, world):
-    login(client, world["manager"])
-    line = world["caterer"].service_lines[0]
+def test_bonus_satisfaction_and_money_on_the_page(month, client, cast, kitchen):
+    login(client, cast.manager)
+    line = cast.own.service_lines[0]
     response = client.post(
         f"/assessments/{month}/bonus",
         data={
-            "contractor_line": f"{world['caterer'].id}:{line.id}",
+            "contractor_line": f"{cast.own.id}:{line.id}",
             "kind": "praise",
             "points": "2",
             "reason": "收到表扬信",
@@ -207,7 +195,7 @@ def test_bonus_satisfaction_and_money_on_the_page(month, client, world):
     bad = client.post(
         f"/assessments/{month}/bonus",
         data={
-            "contractor_line": f"{world['other'].id}:{line.id}",
+            "contractor_line": f"{cast.other.id}:{line.id}",
             "kind": "praise",
             "points": "2",
             "reason": "不服务该项目",
@@ -216,9 +204,9 @@ def test_bonus_satisfaction_and_money_on_the_page(month, client, world):
     assert bad.status_code == 302
     client.post(
         f"/assessments/{month}/satisfaction",
-        data={"contractor_id": world["caterer"].id, "rate": "96.5", "respondents": "80"},
+        data={"contractor_id": cast.own.id, "rate": "96.5", "respondents": "80"},
     )
-    caterer = result_for(world["caterer"], assess_month(month))
+    caterer = result_for(cast.own, assess_month(month))
     assert [e.label for e in caterer.lines[0].bonuses] == ["收到表扬信"]
     assert caterer.lines[0].score == Decimal(102) and caterer.satisfaction == Decimal("96.50")
     assert caterer.money > 0
@@ -226,19 +214,19 @@ def test_bonus_satisfaction_and_money_on_the_page(month, client, world):
     assert "收到表扬信" in page and "96.50%" in page
 
 
-def test_assessment_pages_are_for_supervisors(month, client, world):
-    login(client, world["caterer_user"])
+def test_assessment_pages_are_for_supervisors(month, client, cast, kitchen):
+    login(client, cast.owner)
     assert client.get(f"/assessments/{month}").status_code == 403
     assert client.get(f"/assessments/{month}.xlsx").status_code == 403
     assert client.get("/assessments/policy").status_code == 403
     client.post("/logout")
-    login(client, world["inspector"])
+    login(client, cast.inspector)
     assert client.get(f"/assessments/{month}").status_code == 200
     assert client.get("/assessments/2026-13").status_code == 404
 
 
-def test_manager_changes_the_rules(month, client, world):
-    login(client, world["manager"])
+def test_manager_changes_the_rules(month, client, cast, kitchen):
+    login(client, cast.manager)
     client.get("/assessments/policy")
     form = {
         f"weight-{t}": "1" for t in ("daily", "weekly_joint", "monthly", "half_yearly", "ad_hoc")
@@ -261,8 +249,8 @@ def test_manager_changes_the_rules(month, client, world):
             form[f"{name}-{index}-minimum"] = minimum
             form[f"{name}-{index}-percent"] = percent
     assert client.post("/assessments/policy", data=form).status_code == 302
-    inspect(world, Tier.MONTHLY, {"地面排水"})
-    catering = result_for(world["caterer"], assess_month(month)).lines[0]
+    inspect(cast, kitchen, Tier.MONTHLY, {"地面排水"})
+    catering = result_for(cast.own, assess_month(month)).lines[0]
     assert catering.deductions[0].points == Decimal("1.0")  # the monthly weight is now 1
     form["score_bands-1-minimum"] = "99"  # out of order
     refused = client.post("/assessments/policy", data=form)
@@ -273,9 +261,9 @@ def test_manager_changes_the_rules(month, client, world):
     assert policy().score_bands[1]["minimum"] == "90" and policy().tier_weights["daily"] == "1"
 
 
-def test_xlsx_for_the_finance_office(month, client, world):
-    inspect(world, Tier.DAILY, {"地面排水"})
-    login(client, world["manager"])
+def test_xlsx_for_the_finance_office(month, client, cast, kitchen):
+    inspect(cast, kitchen, Tier.DAILY, {"地面排水"})
+    login(client, cast.manager)
     response = client.get(f"/assessments/{month}.xlsx")
     workbook = load_workbook(io.BytesIO(response.data))
     assert workbook.sheetnames == ["考核得分", "问题清单", "整改通知"]
@@ -286,19 +274,19 @@ def test_xlsx_for_the_finance_office(month, client, world):
 # --- the bulletin ----------------------------------------------------------------------
 
 
-def test_a_draft_bulletin_is_for_managers_only(month, client, world):
-    login(client, world["caterer_user"])
+def test_a_draft_bulletin_is_for_managers_only(month, client, cast, kitchen):
+    login(client, cast.owner)
     assert client.get(f"/bulletins/{month}").status_code == 404
     assert client.get(f"/bulletins/{month}.pdf").status_code == 404
     assert month not in client.get("/bulletins").text
     client.post("/logout")
-    login(client, world["manager"])
+    login(client, cast.manager)
     assert client.get(f"/bulletins/{month}").status_code == 200
 
 
-def test_publishing_freezes_the_bulletin(month, client, world, tmp_path):
-    inspect(world, Tier.DAILY, {"地面排水"})
-    login(client, world["manager"])
+def test_publishing_freezes_the_bulletin(month, client, cast, kitchen, tmp_path):
+    inspect(cast, kitchen, Tier.DAILY, {"地面排水"})
+    login(client, cast.manager)
     client.post(
         f"/bulletins/{month}",
         data={"summary": "本月总体平稳", "praise": "", "criticism": "", "measures": "加强巡查"},
@@ -307,7 +295,8 @@ def test_publishing_freezes_the_bulletin(month, client, world, tmp_path):
     published = bulletin_body(client.get(f"/bulletins/{month}").text)
     assert "99.5" in published and "本月总体平稳" in published  # 100 and 99 on two lines
 
-    inspect(world, Tier.DAILY, {"地面排水", "洗涤质量"})  # later records change nothing printed
+    # later records change nothing printed
+    inspect(cast, kitchen, Tier.DAILY, {"地面排水", "洗涤质量"})
     assert bulletin_body(client.get(f"/bulletins/{month}").text) == published
     client.post(
         f"/bulletins/{month}",
@@ -319,11 +308,11 @@ def test_publishing_freezes_the_bulletin(month, client, world, tmp_path):
     assert db.session.scalar(sa.select(sa.func.count(Bulletin.id))) == 1
 
     told = db.session.scalars(sa.select(Notification)).all()
-    assert {n.user_id for n in told} == {world["caterer_user"].id, world["other_user"].id}
+    assert {n.user_id for n in told} == {cast.owner.id, cast.colleague.id, cast.outsider.id}
     assert {n.event.kind for n in told} == {EventKind.BULLETIN_PUBLISHED}, "told once"
 
     client.post("/logout")
-    login(client, world["other_user"])
+    login(client, cast.outsider)
     assert client.get(f"/bulletins/{month}").text.count("禾香餐饮") >= 1
     with client.get(f"/bulletins/{month}.pdf") as pdf:
         assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
@@ -343,35 +332,35 @@ def test_publishing_freezes_the_bulletin(month, client, world, tmp_path):
     assert bulletin.status == BulletinStatus.PUBLISHED and bulletin.snapshot["month"] == month
 
 
-def test_bulletin_html_snapshot(month, client, world):
+def test_bulletin_html_snapshot(month, client, cast, kitchen):
     """The published page renders the frozen data the same way every time."""
-    inspect(world, Tier.MONTHLY, {"食品留样"})
+    inspect(cast, kitchen, Tier.MONTHLY, {"食品留样"})
     db.session.add(
         SatisfactionEntry(
             month=month,
-            contractor_id=world["caterer"].id,
+            contractor_id=cast.own.id,
             rate=Decimal("91.5"),
             respondents=30,
-            entered_by_id=world["manager"].id,
+            entered_by_id=cast.manager.id,
         )
     )
     db.session.commit()
-    login(client, world["manager"])
+    login(client, cast.manager)
     client.post(f"/bulletins/{month}/publish")
     body = bulletin_body(client.get(f"/bulletins/{month}").text)
     assert "<svg" in body and "polyline" in body
     assert body.count("<tr>") == 3  # the header and two contractors
     assert "91.5" in body and "食品留样" not in body
-    assert "洁丽" in body and "禾香" in body
+    assert "安泰" in body and "禾香" in body
     assert bulletin_body(client.get(f"/bulletins/{month}").text) == body
 
 
-def test_the_xlsx_writes_what_outsiders_typed_as_text_never_a_formula(month, client, world):
-    checked = inspect(world, Tier.DAILY, {"地面排水"})
+def test_the_xlsx_writes_what_outsiders_typed_as_text_never_a_formula(month, client, cast, kitchen):
+    checked = inspect(cast, kitchen, Tier.DAILY, {"地面排水"})
     finding = checked.findings[0]
     finding.note = '=HYPERLINK("http://example.invalid/x","点此查看")'
     db.session.commit()
-    login(client, world["manager"])
+    login(client, cast.manager)
     data = client.get(f"/assessments/{month}.xlsx").data
     cell = load_workbook(io.BytesIO(data))["问题清单"]["F2"]
     assert cell.value == finding.note and cell.data_type == "s"

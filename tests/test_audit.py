@@ -8,7 +8,7 @@ from app.audit import AuditEvent, AuditLogIsAppendOnly, record_event
 from app.auth.models import Role
 from app.extensions import db
 from tests.helpers import login
-from tests.test_assessments import month, world  # noqa: F401  (fixtures)
+from tests.test_assessments import kitchen, month  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
@@ -66,10 +66,10 @@ def _policy_form(**changes):
     return form | changes
 
 
-def test_a_score_s_history_shows_every_change_to_what_it_counts(month, client, world):  # noqa: F811
-    caterer = world["caterer"]
+def test_a_score_s_history_shows_every_change_to_what_it_counts(month, client, cast, kitchen):  # noqa: F811
+    caterer = cast.own
     line = caterer.service_lines[0]
-    login(client, world["manager"])
+    login(client, cast.manager)
     client.post(
         f"/assessments/{month}/bonus",
         data={
@@ -95,10 +95,10 @@ def test_a_score_s_history_shows_every_change_to_what_it_counts(month, client, w
     assert "92.00% → 96.50%" in history, "the rate's change, from and to"
     assert "每月加分上限: 5 → 3" in history, "the rule by its name, not its field"
     assert history.count("评分规则已修改") == 2
-    other = client.get(f"/assessments/{month}/contractors/{world['other'].id}").text
+    other = client.get(f"/assessments/{month}/contractors/{cast.other.id}").text
     assert "收到表扬信" not in other and "96.50%" not in other
     assert "每月加分上限: 5 → 3" in other, "the rules count for everyone"
 
     client.post("/logout")
-    login(client, world["caterer_user"])
+    login(client, cast.owner)
     assert client.get(url).status_code == 403

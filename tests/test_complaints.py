@@ -12,8 +12,7 @@ import sqlalchemy as sa
 from itsdangerous import URLSafeTimedSerializer
 
 from app.assessments.monthly import assess_month
-from app.auth.models import Role
-from app.catalog.models import SiteKind
+from app.catalog.models import ServiceLine, SiteKind
 from app.extensions import db
 from app.feedback.complaints import (
     accept,
@@ -33,21 +32,15 @@ from tests.helpers import jpeg, login
 
 
 @pytest.fixture
-def world(make_user, make_contractor, make_check_point, make_site):
+def canteen(cast, make_check_point, make_site):
+    """The canteen building, whose catering (one food safety point) the caterer `cast.own`
+    provides."""
     point = make_check_point(line_code="CAT", category="食品安全", title="食品留样")
     canteen = make_site("机关食堂", SiteKind.BUILDING)
-    caterer = make_contractor(name="禾香餐饮")
-    caterer.service_lines = [point.category.service_line]
-    caterer.sites = [canteen]
+    cast.own.service_lines = [point.category.service_line]
+    cast.own.sites = [canteen]
     db.session.commit()
-    return {
-        "line": point.category.service_line,
-        "canteen": canteen,
-        "caterer": caterer,
-        "manager": make_user(Role.MANAGER),
-        "inspector": make_user(Role.INSPECTOR),
-        "contractor_user": make_user(Role.CONTRACTOR, contractor=caterer),
-    }
+    return canteen
 
 
 def aged_stamp(app, seconds=30):
@@ -68,7 +61,7 @@ def public_form(app, **fields):
     }
 
 
-def test_a_recipient_files_a_complaint_and_follows_it_privately(app, client, world):
+def test_a_recipient_files_a_complaint_and_follows_it_privately(app, client, cast):
     assert client.get("/feedback/complaint").status_code == 200
     sent = client.post("/feedback/complaint", data=public_form(app))
     assert sent.status_code == 200
@@ -77,14 +70,14 @@ def test_a_recipient_files_a_complaint_and_follows_it_privately(app, client, wor
     assert complaint.channel == ComplaintChannel.ONLINE
     assert link.rsplit("/", 1)[1] not in complaint.token_hash, "only the link's hash is kept"
 
-    accept(complaint, world["manager"])
-    add_evidence(complaint, world["inspector"], "现场查看留样，凉拌菜确有变质，厨师长承认未冷藏")
+    accept(complaint, cast.manager)
+    add_evidence(complaint, cast.inspector, "现场查看留样，凉拌菜确有变质，厨师长承认未冷藏")
     db.session.commit()
     status = client.get(link.replace("http://localhost", ""))
     assert status.status_code == 200
     assert "调查中" in status.text and "午餐菜品变质" in status.text
     assert "厨师长承认" not in status.text, "the investigation stays inside"
-    assert world["inspector"].display_name not in status.text
+    assert cast.inspector.display_name not in status.text
     assert client.get("/feedback/complaint/not-the-link").status_code == 404
 
 
@@ -98,7 +91,7 @@ def test_a_recipient_files_a_complaint_and_follows_it_privately(app, client, wor
         ({"stamp": None}, "sent within a second of showing the form"),
     ],
 )
-def test_bad_and_automated_complaints_are_refused(app, client, world, change, why):
+def test_bad_and_automated_complaints_are_refused(app, client, change, why):
     fields = public_form(app, **change)
     if "stamp" in change and change["stamp"] is None:
         fields["stamp"] = URLSafeTimedSerializer(
@@ -109,15 +102,15 @@ def test_bad_and_automated_complaints_are_refused(app, client, world, change, wh
     assert db.session.scalar(sa.select(sa.func.count(Complaint.id))) == 0
 
 
-def test_one_network_cannot_flood_the_form(app, client, world):
+def test_one_network_cannot_flood_the_form(app, client):
     for _ in range(5):
         assert client.post("/feedback/complaint", data=public_form(app)).status_code == 200
     assert client.post("/feedback/complaint", data=public_form(app)).status_code == 429
     assert db.session.scalar(sa.select(sa.func.count(Complaint.id))) == 5
 
 
-def test_an_upheld_complaint_becomes_a_finding_that_deducts_and_a_draft_notice(world):
-    manager, inspector = world["manager"], world["inspector"]
+def test_an_upheld_complaint_becomes_a_finding_that_deducts_and_a_draft_notice(cast, canteen):
+    manager, inspector = cast.manager, cast.inspector
     complaint, token = file_complaint(
         ComplaintChannel.HOTLINE, "保安态度恶劣", "门岗保安对来访群众大声呵斥", logged_by=manager
     )
@@ -128,7 +121,7 @@ def test_an_upheld_complaint_becomes_a_finding_that_deducts_and_a_draft_notice(w
     with pytest.raises(Refused):
         uphold(complaint, manager, "属实")  # not investigated, no one responsible yet
     add_evidence(complaint, inspector, "调取监控，情况属实", [jpeg()])
-    assign(complaint, manager, world["caterer"], world["line"], world["canteen"])
+    assign(complaint, manager, cast.own, cast.own.service_lines[0], canteen)
     inspection = uphold(complaint, manager, "经核实投诉属实")
     db.session.commit()
     assert len(complaint.photos) == 1
@@ -139,26 +132,28 @@ def test_an_upheld_complaint_becomes_a_finding_that_deducts_and_a_draft_notice(w
     assert complaint.status == ComplaintStatus.UPHELD and complaint.inspection is inspection
     assert inspection.party == Party.EXTERNAL
     finding = db.session.scalar(sa.select(Finding))
-    assert (finding.title, finding.contractor_id) == ("保安态度恶劣", world["caterer"].id)
+    assert (finding.title, finding.contractor_id) == ("保安态度恶劣", cast.own.id)
     assert finding.deduction == Decimal("3"), "the policy's points for an upheld complaint"
     notice = db.session.scalar(sa.select(Notice))
-    assert notice.status == NoticeStatus.DRAFT and notice.contractor_id == world["caterer"].id
-    result = next(r for r in assess_month(month_of(utcnow())) if r.contractor == world["caterer"])
+    assert notice.status == NoticeStatus.DRAFT and notice.contractor_id == cast.own.id
+    result = next(r for r in assess_month(month_of(utcnow())) if r.contractor == cast.own)
     assert result.overall == Decimal("97")
     assert [e.label for line in result.lines for e in line.deductions] == ["保安态度恶劣"]
     with pytest.raises(Refused):
         dismiss(complaint, manager, "改判")  # decided once
 
 
-def test_a_dismissal_needs_its_reason_and_responsibility_a_matching_service(world, make_site):
-    manager = world["manager"]
+def test_a_dismissal_needs_its_reason_and_responsibility_a_matching_service(
+    cast, canteen, make_site
+):
+    manager = cast.manager
     complaint, _ = file_complaint(ComplaintChannel.LIAISON, "会议室空调不冷", "三楼会议室")
     accept(complaint, manager)
     add_evidence(complaint, manager, "检测温度正常")
-    other_line = world["line"].__class__(code="SEC", name="安保服务")
+    other_line = ServiceLine(code="SEC", name="安保服务")
     db.session.add(other_line)
     with pytest.raises(Refused):
-        assign(complaint, manager, world["caterer"], other_line, world["canteen"])
+        assign(complaint, manager, cast.own, other_line, canteen)
     with pytest.raises(Refused):
         dismiss(complaint, manager, "  ")
     dismiss(complaint, manager, "现场检测温度符合标准")
@@ -167,13 +162,13 @@ def test_a_dismissal_needs_its_reason_and_responsibility_a_matching_service(worl
     assert db.session.scalar(sa.select(sa.func.count(Finding.id))) == 0
 
 
-def test_staff_pages_follow_the_steps(client, world):
+def test_staff_pages_follow_the_steps(client, cast, canteen):
     assert client.get("/complaints").status_code == 302
-    login(client, world["contractor_user"])
+    login(client, cast.owner)
     assert client.get("/complaints").status_code == 403
     client.post("/logout")
 
-    login(client, world["manager"])
+    login(client, cast.manager)
     logged = client.post(
         "/complaints/new",
         data={"channel": "hotline", "subject": "电梯停运", "description": "2号楼电梯停运半天"},
@@ -203,9 +198,9 @@ def test_staff_pages_follow_the_steps(client, world):
     client.post(
         f"{base}/assign",
         data={
-            "contractor": world["caterer"].id,
-            "service_line": world["line"].id,
-            "site": world["canteen"].id,
+            "contractor": cast.own.id,
+            "service_line": cast.own.service_lines[0].id,
+            "site": canteen.id,
         },
     )
     client.post(f"{base}/uphold", data={"reason": "属实"})
@@ -219,12 +214,12 @@ def test_staff_pages_follow_the_steps(client, world):
 # --- sent again by the phone's outbox ---------------------------------------------------
 
 
-def test_resent_complaint_evidence_is_kept_once(client, world):
+def test_resent_complaint_evidence_is_kept_once(client, cast):
     complaint, _token = file_complaint(ComplaintChannel.HOTLINE, "饭菜变质", "凉拌菜有异味")
     db.session.commit()
-    accept(complaint, world["manager"])
+    accept(complaint, cast.manager)
     db.session.commit()
-    login(client, world["inspector"])
+    login(client, cast.inspector)
     key = str(uuid.uuid4())
     for _ in range(2):
         client.post(
@@ -244,11 +239,7 @@ def link_in(page: str) -> str:
     return re.search(r'href="http://localhost(/feedback/complaint/[^"]+)"', page).group(1)
 
 
-def test_a_resent_public_complaint_is_filed_once_with_a_new_private_link(
-    app,
-    client,
-    world,
-):
+def test_a_resent_public_complaint_is_filed_once_with_a_new_private_link(app, client):
     key = str(uuid.uuid4())
     form = {**public_form(app), "client_uuid": key}
     first = client.post(
@@ -265,11 +256,7 @@ def test_a_resent_public_complaint_is_filed_once_with_a_new_private_link(
     assert client.get(link_in(first.text)).status_code == 404, "the lost answer's link is void"
 
 
-def test_a_public_complaint_with_a_bad_photo_is_refused_with_its_reason(
-    app,
-    client,
-    world,
-):
+def test_a_public_complaint_with_a_bad_photo_is_refused_with_its_reason(app, client):
     data = {**public_form(app), "photos": (io.BytesIO(b"not a photo"), "x.jpg")}
     response = client.post("/feedback/complaint", data=data)
     assert response.status_code == 422 and "不是照片" in response.text

@@ -4,12 +4,12 @@ import io
 import subprocess
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
 from app.audit import AuditEvent
-from app.auth.models import Role
 from app.catalog.models import Severity, SiteKind
 from app.extensions import db
 from app.inspections.checklist import Plan, plan_check_points, start_inspection
@@ -37,8 +37,9 @@ from tests.helpers import jpeg, login
 
 
 @pytest.fixture
-def setting(make_contractor, make_check_point, make_site, make_user, make_certificate):
-    """A compound with a canteen; a caterer and a cleaner serving it; their check points."""
+def setting(cast, make_check_point, make_site, make_certificate):
+    """A compound with a canteen; the caterer (`cast.own`) serves the canteen and the cleaner
+    (`cast.other`) the compound; their check points; a caterer's lapsed health certificate."""
     compound = make_site("机关大院", SiteKind.COMPOUND)
     canteen = make_site("食堂", SiteKind.BUILDING, compound)
     kitchen = make_site("后厨", SiteKind.AREA, canteen)
@@ -59,37 +60,26 @@ def setting(make_contractor, make_check_point, make_site, make_user, make_certif
         severity=Severity.MAJOR,
         deduction="3",
     )
-    caterer = make_contractor(name="禾香餐饮")
-    caterer.service_lines = [food.category.service_line]
-    caterer.sites = [canteen]
-    cleaner = make_contractor(name="安泰物业")
-    cleaner.service_lines = [floor.category.service_line]
-    cleaner.sites = [compound]
+    cast.own.service_lines, cast.own.sites = [food.category.service_line], [canteen]
+    cast.other.service_lines, cast.other.sites = [floor.category.service_line], [compound]
     db.session.commit()
-    expired = make_certificate(contractor=caterer, kind="健康证", expires_in_days=-3)
-    return {
-        "compound": compound,
-        "canteen": canteen,
-        "kitchen": kitchen,
-        "food": food,
-        "hygiene": hygiene,
-        "floor": floor,
-        "labour": labour,
-        "caterer": caterer,
-        "cleaner": cleaner,
-        "expired": expired,
-        "inspector": make_user(Role.INSPECTOR),
-        "colleague": make_user(Role.INSPECTOR),
-        "manager": make_user(Role.MANAGER),
-        "contractor_user": make_user(Role.CONTRACTOR, contractor=caterer),
-    }
+    return SimpleNamespace(
+        compound=compound,
+        canteen=canteen,
+        kitchen=kitchen,
+        food=food,
+        hygiene=hygiene,
+        floor=floor,
+        labour=labour,
+        expired=make_certificate(contractor=cast.own, kind="健康证", expires_in_days=-3),
+    )
 
 
 @pytest.fixture
-def strip(setting):
+def strip(cast, setting):
     """A draft strip check of catering in the kitchen by the setting's inspector."""
-    plan = Plan(Scope.STRIP, setting["kitchen"], service_line=setting["food"].category.service_line)
-    inspection = start_inspection(plan, setting["inspector"])
+    plan = Plan(Scope.STRIP, setting.kitchen, service_line=setting.food.category.service_line)
+    inspection = start_inspection(plan, cast.inspector)
     db.session.commit()
     return inspection
 
@@ -98,50 +88,50 @@ def titles(inspection):
     return [item.title for item in inspection.items]
 
 
-def test_strip_check_draws_only_its_lines_active_points(setting, strip):
+def test_strip_check_draws_only_its_lines_active_points(cast, strip):
     assert titles(strip) == ["食品留样", "地面排水"]
-    assert strip.contractors == [setting["caterer"]]
-    assert {item.contractor_id for item in strip.items} == {setting["caterer"].id}
-    assert strip.status == Status.DRAFT and strip.inspectors == [setting["inspector"]]
+    assert strip.contractors == [cast.own]
+    assert {item.contractor_id for item in strip.items} == {cast.own.id}
+    assert strip.status == Status.DRAFT and strip.inspectors == [cast.inspector]
 
 
-def test_block_check_of_a_contractor_adds_block_points_and_expired_certificates(setting):
-    plan = Plan(Scope.BLOCK, setting["kitchen"], contractor=setting["caterer"])
-    inspection = start_inspection(plan, setting["inspector"])
+def test_block_check_of_a_contractor_adds_block_points_and_expired_certificates(cast, setting):
+    plan = Plan(Scope.BLOCK, setting.kitchen, contractor=cast.own)
+    inspection = start_inspection(plan, cast.inspector)
     assert titles(inspection)[:3] == ["食品留样", "地面排水", "劳动合同"]
     certificate_item = inspection.items[-1]
-    assert certificate_item.certificate_id == setting["expired"].id
+    assert certificate_item.certificate_id == setting.expired.id
     assert "健康证" in certificate_item.title and certificate_item.severity == Severity.MAJOR
 
 
-def test_block_check_of_a_place_covers_every_contractor_serving_it(setting):
-    plan = Plan(Scope.BLOCK, setting["kitchen"])
-    inspection = start_inspection(plan, setting["inspector"])
+def test_block_check_of_a_place_covers_every_contractor_serving_it(cast, setting):
+    plan = Plan(Scope.BLOCK, setting.kitchen)
+    inspection = start_inspection(plan, cast.inspector)
     assert {c.name for c in inspection.contractors} == {"禾香餐饮", "安泰物业"}
     assert "大堂地面" in titles(inspection)
     labour = [item for item in inspection.items if item.title == "劳动合同"]
-    assert {item.contractor_id for item in labour} == {setting["caterer"].id, setting["cleaner"].id}
+    assert {item.contractor_id for item in labour} == {cast.own.id, cast.other.id}
 
 
-def test_a_strip_check_needs_a_line_and_something_to_check(setting):
+def test_a_strip_check_needs_a_line_and_something_to_check(cast, setting):
     with pytest.raises(Refused):
-        start_inspection(Plan(Scope.STRIP, setting["kitchen"]), setting["inspector"])
-    empty = Plan(Scope.BLOCK, setting["compound"], contractor=None)
-    setting["caterer"].active = setting["cleaner"].active = False
+        start_inspection(Plan(Scope.STRIP, setting.kitchen), cast.inspector)
+    empty = Plan(Scope.BLOCK, setting.compound, contractor=None)
+    cast.own.active = cast.other.active = False
     db.session.flush()
     assert [p.title for p in plan_check_points(empty)] == ["劳动合同"]
 
 
 def test_items_keep_a_snapshot_when_the_library_changes(setting, strip):
-    setting["food"].title = "改过的标题"
-    setting["food"].deduction = Decimal("9")
+    setting.food.title = "改过的标题"
+    setting.food.deduction = Decimal("9")
     db.session.commit()
     db.session.refresh(strip.items[0])
     assert strip.items[0].title == "食品留样" and strip.items[0].deduction == Decimal("5")
 
 
-def test_submit_needs_every_answer_a_note_per_failure_and_photos_for_serious_ones(setting, strip):
-    inspector = setting["inspector"]
+def test_submit_needs_every_answer_a_note_per_failure_and_photos_for_serious_ones(cast, strip):
+    inspector = cast.inspector
     critical, general = strip.items
     assert len(submission_problems(strip)) == 2
 
@@ -157,10 +147,10 @@ def test_submit_needs_every_answer_a_note_per_failure_and_photos_for_serious_one
     assert [p.item for p in refused.value.problems] == [critical]
 
 
-def test_submit_locks_and_makes_findings(app, setting, strip):
+def test_submit_locks_and_makes_findings(app, cast, setting, strip):
     from app.inspections.recording import attach_photo
 
-    inspector = setting["inspector"]
+    inspector = cast.inspector
     critical, general = strip.items
     record_answer(critical, Answer.FAIL, inspector)
     record_note(critical, "留样不足125克", inspector)
@@ -176,8 +166,8 @@ def test_submit_locks_and_makes_findings(app, setting, strip):
         Severity.CRITICAL,
         Decimal("5"),
     )
-    assert finding.contractor_id == setting["caterer"].id
-    assert finding.site_id == setting["kitchen"].id and finding.note == "留样不足125克"
+    assert finding.contractor_id == cast.own.id
+    assert finding.site_id == setting.kitchen.id and finding.note == "留样不足125克"
     assert len(finding.photos) == 1 and finding.photos[0].latitude == 32.05
     with pytest.raises(Refused):
         record_answer(general, Answer.FAIL, inspector)
@@ -187,52 +177,52 @@ def test_submit_locks_and_makes_findings(app, setting, strip):
     assert events == ["inspection_started", "inspection_submitted"]
 
 
-def test_only_the_inspectors_on_it_record(setting, strip):
+def test_only_the_inspectors_on_it_record(cast, strip):
     with pytest.raises(Refused):
-        record_answer(strip.items[0], Answer.PASS, setting["colleague"])
+        record_answer(strip.items[0], Answer.PASS, cast.second_inspector)
 
 
-def submitted(setting, strip):
+def submitted(cast, strip):
     for item in strip.items:
-        record_answer(item, Answer.PASS, setting["inspector"])
-    submit(strip, setting["inspector"])
+        record_answer(item, Answer.PASS, cast.inspector)
+    submit(strip, cast.inspector)
     db.session.commit()
     return strip
 
 
-def test_manager_reopens_with_a_reason_and_it_is_audited(setting, strip):
-    inspection = submitted(setting, strip)
+def test_manager_reopens_with_a_reason_and_it_is_audited(cast, setting, strip):
+    inspection = submitted(cast, strip)
     with pytest.raises(Refused):
-        reopen(inspection, setting["inspector"], "录入错误")
+        reopen(inspection, cast.inspector, "录入错误")
     with pytest.raises(Refused):
-        reopen(inspection, setting["manager"], "  ")
-    reopen(inspection, setting["manager"], "录入错误")
+        reopen(inspection, cast.manager, "  ")
+    reopen(inspection, cast.manager, "录入错误")
     db.session.commit()
     assert inspection.status == Status.DRAFT
     event = db.session.scalar(
         sa.select(AuditEvent).where(AuditEvent.action == "inspection_reopened")
     )
-    assert event.detail == "录入错误" and event.actor_id == setting["manager"].id
-    record_answer(inspection.items[0], Answer.FAIL, setting["inspector"])
+    assert event.detail == "录入错误" and event.actor_id == cast.manager.id
+    record_answer(inspection.items[0], Answer.FAIL, cast.inspector)
 
 
 # --- routes ---------------------------------------------------------------------------
 
 
-def test_three_taps_start_a_spot_check(client, setting):
-    login(client, setting["inspector"])
-    line = setting["food"].category.service_line
+def test_three_taps_start_a_spot_check(client, cast, setting):
+    login(client, cast.inspector)
+    line = setting.food.category.service_line
     kinds = client.get("/inspections/new").text
     assert f"/inspections/new?line={line.id}" in kinds
     places = client.get(f"/inspections/new?line={line.id}").text
-    assert f"site={setting['kitchen'].id}" in places and "大堂" not in places
-    go = client.get(f"/inspections/new?line={line.id}&site={setting['kitchen'].id}")
+    assert f"site={setting.kitchen.id}" in places and "大堂" not in places
+    go = client.get(f"/inspections/new?line={line.id}&site={setting.kitchen.id}")
     assert go.status_code == 200 and "开始检查" in go.text
     response = client.post(
         "/inspections/new",
         data={
             "line": line.id,
-            "site": setting["kitchen"].id,
+            "site": setting.kitchen.id,
             "tier": "ad_hoc",
             "schedule": "spot",
             "party": "internal",
@@ -248,14 +238,14 @@ def test_three_taps_start_a_spot_check(client, setting):
     assert "进行中的检查" in client.get("/").text
 
 
-def test_each_tap_is_saved_at_once(client, setting, strip):
-    login(client, setting["inspector"])
+def test_each_tap_is_saved_at_once(client, cast, strip):
+    login(client, cast.inspector)
     item = strip.items[1]
     url = f"/inspections/{strip.id}/items/{item.id}/answer"
     first = client.post(url, data={"answer": "fail"}, headers={"HX-Request": "true"})
     assert first.status_code == 200 and first.text == ""  # the phone shows it already
     db.session.refresh(item)
-    assert item.answer == Answer.FAIL and item.answered_by_id == setting["inspector"].id
+    assert item.answer == Answer.FAIL and item.answered_by_id == cast.inspector.id
     changed = client.post(url, data={"answer": "fail"}, headers={"HX-Request": "true"})
     assert changed.status_code == 200  # a second answer: the card, with its history
     assert f'id="item-{item.id}"' in changed.text and 'hx-swap-oob="true"' in changed.text
@@ -267,9 +257,9 @@ def test_each_tap_is_saved_at_once(client, setting, strip):
     assert client.post(url, data={"answer": "maybe"}).status_code == 400
 
 
-def test_a_submitted_inspection_refuses_answers_with_a_message(client, setting, strip):
-    submitted(setting, strip)
-    login(client, setting["inspector"])
+def test_a_submitted_inspection_refuses_answers_with_a_message(client, cast, setting, strip):
+    submitted(cast, strip)
+    login(client, cast.inspector)
     item = strip.items[0]
     response = client.post(
         f"/inspections/{strip.id}/items/{item.id}/answer",
@@ -281,8 +271,8 @@ def test_a_submitted_inspection_refuses_answers_with_a_message(client, setting, 
     assert item.answer == Answer.PASS
 
 
-def test_photo_upload_keeps_location_and_refuses_non_images(client, setting, strip):
-    login(client, setting["inspector"])
+def test_photo_upload_keeps_location_and_refuses_non_images(client, cast, strip):
+    login(client, cast.inspector)
     item = strip.items[0]
     url = f"/inspections/{strip.id}/items/{item.id}/photos"
     client.post(f"/inspections/{strip.id}/items/{item.id}/answer", data={"answer": "fail"})
@@ -322,8 +312,8 @@ def test_photo_upload_keeps_location_and_refuses_non_images(client, setting, str
     assert f"/inspections/photos/{photo.id}?size=thumb" in accepted.text
 
 
-def test_submit_route_lists_problems_then_locks(client, setting, strip):
-    login(client, setting["inspector"])
+def test_submit_route_lists_problems_then_locks(client, cast, strip):
+    login(client, cast.inspector)
     refused = client.post(f"/inspections/{strip.id}/submit", data={"summary": ""})
     assert refused.status_code == 422 and "尚未提交" in refused.text
     for item in strip.items:
@@ -334,11 +324,11 @@ def test_submit_route_lists_problems_then_locks(client, setting, strip):
 
 
 @pytest.fixture
-def failed_with_photo(client, setting, strip):
+def failed_with_photo(client, cast, strip):
     """The strip check submitted with one failure that carries a photo and hostile text."""
     from app.inspections.recording import attach_photo
 
-    inspector = setting["inspector"]
+    inspector = cast.inspector
     critical, general = strip.items
     record_answer(critical, Answer.FAIL, inspector)
     record_note(critical, "留样柜未上锁 <script>alert(1)</script>", inspector)
@@ -349,8 +339,8 @@ def failed_with_photo(client, setting, strip):
     return strip
 
 
-def test_report_page_and_pdf_show_the_failure(client, setting, failed_with_photo, tmp_path):
-    login(client, setting["inspector"])
+def test_report_page_and_pdf_show_the_failure(client, cast, failed_with_photo, tmp_path):
+    login(client, cast.inspector)
     page = client.get(f"/inspections/{failed_with_photo.id}")
     assert page.status_code == 200
     assert "留样柜未上锁 &lt;script&gt;" in page.text and "<script>alert" not in page.text
@@ -376,13 +366,13 @@ def test_report_page_and_pdf_show_the_failure(client, setting, failed_with_photo
 
 # A contractor's users open inspections (their own self-checks), so one that is not theirs is
 # simply not found, as for an inspector not on it.
-@pytest.mark.parametrize("who, status", [("colleague", 404), ("contractor_user", 404)])
+@pytest.mark.parametrize("who, status", [("second_inspector", 404), ("owner", 404)])
 def test_outsiders_cannot_open_an_inspection_or_its_photos(
-    client, setting, failed_with_photo, who, status
+    client, cast, failed_with_photo, who, status
 ):
     photo = failed_with_photo.items[0].photos[0]
     item = failed_with_photo.items[0]
-    login(client, setting[who])
+    login(client, getattr(cast, who))
     for url in (
         f"/inspections/{failed_with_photo.id}",
         f"/inspections/{failed_with_photo.id}.pdf",
@@ -397,20 +387,20 @@ def test_outsiders_cannot_open_an_inspection_or_its_photos(
     assert answer.status_code == status
 
 
-def test_manager_sees_any_inspection_and_its_photo(client, setting, failed_with_photo):
+def test_manager_sees_any_inspection_and_its_photo(client, cast, failed_with_photo):
     photo = failed_with_photo.items[0].photos[0]
-    login(client, setting["manager"])
+    login(client, cast.manager)
     assert client.get(f"/inspections/{failed_with_photo.id}").status_code == 200
     with client.get(f"/inspections/photos/{photo.id}") as response:
         assert response.status_code == 200 and response.mimetype == "image/jpeg"
 
 
-def test_reopen_route_is_for_managers_with_a_reason(client, setting, failed_with_photo):
+def test_reopen_route_is_for_managers_with_a_reason(client, cast, failed_with_photo):
     url = f"/inspections/{failed_with_photo.id}/reopen"
-    login(client, setting["inspector"])
+    login(client, cast.inspector)
     assert client.post(url, data={"reason": "错"}).status_code == 403
     client.post("/logout")
-    login(client, setting["manager"])
+    login(client, cast.manager)
     client.post(url, data={"reason": ""})
     db.session.refresh(failed_with_photo)
     assert failed_with_photo.status == Status.SUBMITTED
@@ -420,10 +410,10 @@ def test_reopen_route_is_for_managers_with_a_reason(client, setting, failed_with
     assert db.session.scalar(sa.select(sa.func.count(Finding.id))) == 0
 
 
-def test_list_filters_by_kind_and_month_and_inspectors_see_their_own(client, setting, strip):
-    block = start_inspection(Plan(Scope.BLOCK, setting["kitchen"]), setting["colleague"])
+def test_list_filters_by_kind_and_month_and_inspectors_see_their_own(client, cast, setting, strip):
+    block = start_inspection(Plan(Scope.BLOCK, setting.kitchen), cast.second_inspector)
     db.session.commit()
-    login(client, setting["manager"])
+    login(client, cast.manager)
     everything = client.get("/inspections").text
     assert f"#{strip.id} " in everything and f"#{block.id} " in everything
     strips = client.get("/inspections?scope=strip").text
@@ -436,28 +426,26 @@ def test_list_filters_by_kind_and_month_and_inspectors_see_their_own(client, set
     fragment = client.get("/inspections?scope=block", headers={"HX-Request": "true"})
     assert fragment.text.lstrip().startswith('<div id="inspection-results">')
     client.post("/logout")
-    login(client, setting["inspector"])
+    login(client, cast.inspector)
     own = client.get("/inspections").text
     assert f"#{strip.id} " in own and f"#{block.id} " not in own
 
 
-def test_list_shows_how_many_items_each_inspection_failed(client, setting, failed_with_photo):
-    block = start_inspection(Plan(Scope.BLOCK, setting["kitchen"]), setting["colleague"])
+def test_list_shows_how_many_items_each_inspection_failed(client, cast, setting, failed_with_photo):
+    block = start_inspection(Plan(Scope.BLOCK, setting.kitchen), cast.second_inspector)
     db.session.commit()
-    login(client, setting["manager"])
+    login(client, cast.manager)
     cards = client.get("/inspections").text.split('<li class="card">')[1:]
     counted = {card.split("#", 1)[1].split(" ", 1)[0]: "不合格 1 项" in card for card in cards}
     assert counted == {str(failed_with_photo.id): True, str(block.id): False}
 
 
-def test_list_paginates(client, setting):
-    line = setting["food"].category.service_line
+def test_list_paginates(client, cast, setting):
+    line = setting.food.category.service_line
     for _ in range(23):
-        start_inspection(
-            Plan(Scope.STRIP, setting["kitchen"], service_line=line), setting["inspector"]
-        )
+        start_inspection(Plan(Scope.STRIP, setting.kitchen, service_line=line), cast.inspector)
     db.session.commit()
-    login(client, setting["manager"])
+    login(client, cast.manager)
     first = client.get("/inspections").text
     assert "共 23 次检查" in first and "第 1 页，共 2 页" in first
     assert "第 2 页，共 2 页" in client.get("/inspections?page=2").text
@@ -466,45 +454,45 @@ def test_list_paginates(client, setting):
 # --- replays and joint-check conflicts ---------------------------------------------------
 
 
-def test_a_replayed_answer_counts_once(setting, strip):
+def test_a_replayed_answer_counts_once(cast, strip):
     from app.inspections.models import AnswerRecord
 
     item = strip.items[0]
     key = "0b8a3c52-7d57-4c1e-9a57-3f1f6f0f6a01"
-    first = record_answer(item, Answer.FAIL, setting["inspector"], client_uuid=key)
-    again = record_answer(item, Answer.FAIL, setting["inspector"], client_uuid=key)
+    first = record_answer(item, Answer.FAIL, cast.inspector, client_uuid=key)
+    again = record_answer(item, Answer.FAIL, cast.inspector, client_uuid=key)
     db.session.commit()
     assert again is first
     assert db.session.scalar(sa.select(sa.func.count(AnswerRecord.id))) == 1
 
 
-def test_the_later_tap_wins_and_the_other_stays_in_history(setting, make_site):
+def test_the_later_tap_wins_and_the_other_stays_in_history(cast, setting, make_site):
     from datetime import timedelta
 
     from app.timeutil import utcnow
 
     joint = start_inspection(
-        Plan(Scope.STRIP, setting["kitchen"], service_line=setting["food"].category.service_line),
-        setting["inspector"],
-        co_inspectors=[setting["colleague"]],
+        Plan(Scope.STRIP, setting.kitchen, service_line=setting.food.category.service_line),
+        cast.inspector,
+        co_inspectors=[cast.second_inspector],
     )
     item = joint.items[0]
     now = utcnow()
-    record_answer(item, Answer.PASS, setting["colleague"], answered_at=now - timedelta(minutes=2))
+    record_answer(item, Answer.PASS, cast.second_inspector, answered_at=now - timedelta(minutes=2))
     # The inspector was offline: the tap was earlier, it arrives later, it does not win.
-    record_answer(item, Answer.FAIL, setting["inspector"], answered_at=now - timedelta(minutes=5))
-    assert item.answer == Answer.PASS and item.answered_by == setting["colleague"]
+    record_answer(item, Answer.FAIL, cast.inspector, answered_at=now - timedelta(minutes=5))
+    assert item.answer == Answer.PASS and item.answered_by == cast.second_inspector
     # A tap after both wins.
-    record_answer(item, Answer.FAIL, setting["inspector"], answered_at=now - timedelta(minutes=1))
+    record_answer(item, Answer.FAIL, cast.inspector, answered_at=now - timedelta(minutes=1))
     db.session.commit()
     assert item.answer == Answer.FAIL
     assert [r.answer for r in item.history] == [Answer.FAIL, Answer.PASS, Answer.FAIL]
 
 
-def test_answers_and_photos_replayed_through_the_routes_are_stored_once(client, setting, strip):
+def test_answers_and_photos_replayed_through_the_routes_are_stored_once(client, cast, strip):
     from app.inspections.models import AnswerRecord
 
-    login(client, setting["inspector"])
+    login(client, cast.inspector)
     item = strip.items[0]
     answer_url = f"/inspections/{strip.id}/items/{item.id}/answer"
     key = "5f0c1f9e-2a4b-4f8e-8e49-0d6a2b7c9e10"
@@ -533,16 +521,14 @@ def test_answers_and_photos_replayed_through_the_routes_are_stored_once(client, 
     assert db.session.scalar(sa.select(sa.func.count(InspectionPhoto.id))) == 1
 
 
-def test_a_resend_racing_its_first_copy_is_a_replay_not_an_error(
-    client, setting, strip, monkeypatch
-):
+def test_a_resend_racing_its_first_copy_is_a_replay_not_an_error(client, cast, strip, monkeypatch):
     """The phone resends while the first request is still being stored: both pass the
     "seen this UUID?" check, the database's unique key stops the second copy, and the phone
     gets the item as stored."""
     from app.inspections import capture
     from app.inspections.models import AnswerRecord
 
-    login(client, setting["inspector"])
+    login(client, cast.inspector)
     item = strip.items[0]
     url = f"/inspections/{strip.id}/items/{item.id}/answer"
     key = "0b7f5f64-4b1e-4c8e-9a57-3f2d1c0b9a88"
@@ -563,21 +549,21 @@ def test_a_resend_racing_its_first_copy_is_a_replay_not_an_error(
     assert db.session.scalar(sa.select(sa.func.count(AnswerRecord.id))) == 1
 
 
-def test_recent_spot_checks_come_back_as_one_tap_plans(setting, make_user):
-    inspector = setting["inspector"]
-    food = setting["food"].category.service_line
-    cleaning = setting["floor"].category.service_line
-    kitchen, compound = setting["kitchen"], setting["compound"]
+def test_recent_spot_checks_come_back_as_one_tap_plans(cast, setting, make_user):
+    inspector = cast.inspector
+    food = setting.food.category.service_line
+    cleaning = setting.floor.category.service_line
+    kitchen, compound = setting.kitchen, setting.compound
     started = [
         Plan(Scope.STRIP, kitchen, service_line=food),
-        Plan(Scope.BLOCK, kitchen, contractor=setting["caterer"]),
+        Plan(Scope.BLOCK, kitchen, contractor=cast.own),
         Plan(Scope.STRIP, compound, service_line=cleaning),
         Plan(Scope.STRIP, kitchen, service_line=food),  # again: offered once, as the newest
     ]
     for minutes, plan in enumerate(started):
         inspection = start_inspection(plan, inspector)
         inspection.started_at = utcnow() + timedelta(minutes=minutes)
-    start_inspection(Plan(Scope.STRIP, compound, service_line=cleaning), setting["colleague"])
+    start_inspection(Plan(Scope.STRIP, compound, service_line=cleaning), cast.second_inspector)
     start_inspection(
         Plan(Scope.STRIP, kitchen, service_line=food), inspector, schedule=Schedule.SCHEDULED
     )
@@ -587,17 +573,17 @@ def test_recent_spot_checks_come_back_as_one_tap_plans(setting, make_user):
     assert offered == [
         (Scope.STRIP, kitchen, food, None),
         (Scope.STRIP, compound, cleaning, None),
-        (Scope.BLOCK, kitchen, None, setting["caterer"]),
+        (Scope.BLOCK, kitchen, None, cast.own),
     ]
-    assert recent_plans(setting["manager"]) == []
+    assert recent_plans(cast.manager) == []
 
 
-def test_the_home_page_starts_a_recent_check_in_one_tap(client, setting, strip):
-    login(client, setting["inspector"])
+def test_the_home_page_starts_a_recent_check_in_one_tap(client, cast, setting, strip):
+    login(client, cast.inspector)
     home = client.get("/").text
-    assert "一键再查" in home and f'name="site" value="{setting["kitchen"].id}"' in home
+    assert "一键再查" in home and f'name="site" value="{setting.kitchen.id}"' in home
     response = client.post(
         "/inspections/new",
-        data={"site": setting["kitchen"].id, "line": setting["food"].category.service_line_id},
+        data={"site": setting.kitchen.id, "line": setting.food.category.service_line_id},
     )
     assert response.status_code == 302 and response.location.endswith("/run")

@@ -11,7 +11,6 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from app.auth.models import Role
 from app.catalog.models import ServiceLine, Severity, SiteKind
 from app.extensions import db
 from app.inspections.checklist import Plan, start_inspection
@@ -47,8 +46,9 @@ from tests.test_timeline import raw_parts
 
 
 @pytest.fixture
-def world(make_contractor, make_check_point, make_site, make_user):
-    """A kitchen served by a caterer (critical and general points) and a cleaner; their users."""
+def kitchen(cast, make_check_point, make_site):
+    """A kitchen in a compound: the caterer (`cast.own`) answers for its food safety (critical)
+    and kitchen points, the cleaner (`cast.other`) for the compound's floors."""
     ensure_default_rules()
     compound = make_site("机关大院", SiteKind.COMPOUND)
     kitchen = make_site("后厨", SiteKind.AREA, compound)
@@ -61,26 +61,17 @@ def world(make_contractor, make_check_point, make_site, make_user):
     )
     make_check_point(line_code="CAT", category="厨房环境", title="地面排水")
     floor = make_check_point(line_code="CLN", category="公共区域", title="大堂地面")
-    caterer, cleaner = make_contractor(name="禾香餐饮"), make_contractor(name="安泰物业")
-    caterer.service_lines, caterer.sites = [food.category.service_line], [kitchen]
-    cleaner.service_lines, cleaner.sites = [floor.category.service_line], [compound]
+    cast.own.service_lines, cast.own.sites = [food.category.service_line], [kitchen]
+    cast.other.service_lines, cast.other.sites = [floor.category.service_line], [compound]
     db.session.commit()
-    return {
-        "kitchen": kitchen,
-        "caterer": caterer,
-        "cleaner": cleaner,
-        "inspector": make_user(Role.INSPECTOR),
-        "manager": make_user(Role.MANAGER),
-        "caterer_user": make_user(Role.CONTRACTOR, contractor=caterer),
-        "cleaner_user": make_user(Role.CONTRACTOR, contractor=cleaner),
-    }
+    return kitchen
 
 
 @pytest.fixture
-def inspection(world):
+def inspection(cast, kitchen):
     """A submitted block check of the kitchen: both caterer points and the floor failed."""
-    inspector = world["inspector"]
-    checked = start_inspection(Plan(Scope.BLOCK, world["kitchen"]), inspector)
+    inspector = cast.inspector
+    checked = start_inspection(Plan(Scope.BLOCK, kitchen), inspector)
     for item in checked.items:
         failed = item.title in ("食品留样", "地面排水", "大堂地面")
         record_answer(item, Answer.FAIL if failed else Answer.PASS, inspector)
@@ -93,23 +84,23 @@ def inspection(world):
 
 
 @pytest.fixture
-def drafts(world, inspection):
-    made = draft_notices(inspection, world["inspector"])
+def drafts(cast, inspection):
+    made = draft_notices(inspection, cast.inspector)
     db.session.commit()
     return {n.contractor_id: n for n in made}
 
 
 @pytest.fixture
-def issued(world, drafts):
-    notice = drafts[world["caterer"].id]
-    issue(notice, world["inspector"])
+def issued(cast, drafts):
+    notice = drafts[cast.own.id]
+    issue(notice, cast.inspector)
     db.session.commit()
     return notice
 
 
 @pytest.fixture
-def acknowledged(world, issued):
-    acknowledge(issued, world["caterer_user"])
+def acknowledged(cast, issued):
+    acknowledge(issued, cast.owner)
     db.session.commit()
     return issued
 
@@ -117,105 +108,103 @@ def acknowledged(world, issued):
 # --- drafting and issuing ---------------------------------------------------------------
 
 
-def test_findings_become_one_draft_per_contractor_with_the_strictest_deadline(world, drafts):
-    caterer = drafts[world["caterer"].id]
+def test_findings_become_one_draft_per_contractor_with_the_strictest_deadline(cast, drafts):
+    caterer = drafts[cast.own.id]
     assert [i.finding.title for i in caterer.items] == ["食品留样", "地面排水"]
-    assert [i.finding.title for i in drafts[world["cleaner"].id].items] == ["大堂地面"]
+    assert [i.finding.title for i in drafts[cast.other.id].items] == ["大堂地面"]
     hours = (caterer.deadline - caterer.created_at).total_seconds() / 3600
     assert hours == pytest.approx(24)  # critical: a day, not the general week
     assert caterer.status == NoticeStatus.DRAFT and caterer.serial is None
 
 
-def test_a_line_rule_beats_the_bureau_wide_rule(world, inspection):
+def test_a_line_rule_beats_the_bureau_wide_rule(cast, inspection):
     line = inspection.service_lines[0]
     db.session.add(DeadlineRule(severity=Severity.CRITICAL, service_line_id=line.id, hours=4))
     db.session.commit()
     notice = next(
-        n
-        for n in draft_notices(inspection, world["inspector"])
-        if n.contractor_id == world["caterer"].id
+        n for n in draft_notices(inspection, cast.inspector) if n.contractor_id == cast.own.id
     )
     assert (notice.deadline - notice.created_at) == timedelta(hours=4)
 
 
-def test_findings_go_on_one_notice_only(world, inspection, drafts):
-    assert draft_notices(inspection, world["inspector"]) == []
+def test_findings_go_on_one_notice_only(cast, inspection, drafts):
+    assert draft_notices(inspection, cast.inspector) == []
 
 
-def test_a_draft_inspection_cannot_make_notices(world):
-    draft = start_inspection(Plan(Scope.BLOCK, world["kitchen"]), world["inspector"])
+def test_a_draft_inspection_cannot_make_notices(cast, kitchen):
+    draft = start_inspection(Plan(Scope.BLOCK, kitchen), cast.inspector)
     with pytest.raises(Refused):
-        draft_notices(draft, world["inspector"])
+        draft_notices(draft, cast.inspector)
 
 
-def test_deadline_changes_need_a_reason_and_a_future_time(world, drafts):
-    notice = drafts[world["caterer"].id]
+def test_deadline_changes_need_a_reason_and_a_future_time(cast, drafts):
+    notice = drafts[cast.own.id]
     later = utcnow() + timedelta(days=3)
     with pytest.raises(Refused):
-        set_deadline(notice, later, " ", world["inspector"])
+        set_deadline(notice, later, " ", cast.inspector)
     with pytest.raises(Refused):
-        set_deadline(notice, utcnow() - timedelta(hours=1), "节假日", world["inspector"])
-    set_deadline(notice, later, "需采购配件", world["inspector"])
+        set_deadline(notice, utcnow() - timedelta(hours=1), "节假日", cast.inspector)
+    set_deadline(notice, later, "需采购配件", cast.inspector)
     assert notice.deadline_reason == "需采购配件"
     assert all(item.deadline == later for item in notice.items)
 
 
-def test_issue_numbers_notices_by_year_in_order(world, drafts):
-    first, second = drafts[world["caterer"].id], drafts[world["cleaner"].id]
-    issue(first, world["inspector"])
-    issue(second, world["manager"])
+def test_issue_numbers_notices_by_year_in_order(cast, drafts):
+    first, second = drafts[cast.own.id], drafts[cast.other.id]
+    issue(first, cast.inspector)
+    issue(second, cast.manager)
     year = utcnow().astimezone(LOCAL_TZ).year
     assert (first.serial, second.serial) == (1, 2)
     assert first.number == f"整改〔{year}〕第0001号"
-    assert first.status == NoticeStatus.ISSUED and first.issued_by == world["inspector"]
+    assert first.status == NoticeStatus.ISSUED and first.issued_by == cast.inspector
     with pytest.raises(Refused):
-        issue(first, world["inspector"])
+        issue(first, cast.inspector)
 
 
-def test_a_number_taken_in_a_failed_transaction_is_given_again(world, drafts):
-    first, second = drafts[world["caterer"].id], drafts[world["cleaner"].id]
-    issue(first, world["inspector"])
+def test_a_number_taken_in_a_failed_transaction_is_given_again(cast, drafts):
+    first, second = drafts[cast.own.id], drafts[cast.other.id]
+    issue(first, cast.inspector)
     assert first.serial == 1
     db.session.rollback()  # the crash: nothing of that issue is kept
-    issue(db.session.get(Notice, second.id), world["inspector"])
+    issue(db.session.get(Notice, second.id), cast.inspector)
     db.session.commit()
     assert db.session.get(Notice, second.id).serial == 1
 
 
-def test_the_rules_clock_starts_at_issue_unless_set_by_hand(world, drafts):
+def test_the_rules_clock_starts_at_issue_unless_set_by_hand(cast, drafts):
     late = utcnow() + timedelta(days=5)
-    ruled, manual = drafts[world["caterer"].id], drafts[world["cleaner"].id]
-    issue(ruled, world["inspector"], now=late)
+    ruled, manual = drafts[cast.own.id], drafts[cast.other.id]
+    issue(ruled, cast.inspector, now=late)
     assert ruled.deadline == late + timedelta(hours=24)
-    set_deadline(manual, utcnow() + timedelta(days=3), "合同约定", world["inspector"])
+    set_deadline(manual, utcnow() + timedelta(days=3), "合同约定", cast.inspector)
     with pytest.raises(Refused):
-        issue(manual, world["inspector"], now=late)  # the hand-set deadline has passed
+        issue(manual, cast.inspector, now=late)  # the hand-set deadline has passed
 
 
-def test_an_empty_draft_or_a_contractor_cannot_issue(world, drafts):
-    notice = drafts[world["cleaner"].id]
+def test_an_empty_draft_or_a_contractor_cannot_issue(cast, drafts):
+    notice = drafts[cast.other.id]
     with pytest.raises(Refused):
-        issue(notice, world["cleaner_user"])
-    remove_item(notice.items[0], world["inspector"])
+        issue(notice, cast.outsider)
+    remove_item(notice.items[0], cast.inspector)
     with pytest.raises(Refused):
-        issue(notice, world["inspector"])
+        issue(notice, cast.inspector)
 
 
-def test_concurrent_issuing_gives_every_number_once(app, world, make_check_point):
+def test_concurrent_issuing_gives_every_number_once(app, cast, kitchen, make_check_point):
     """Eight inspectors press issue at once: serials 1..8, none twice, none skipped."""
     ensure_default_rules()
     notices = []
     for n in range(8):
-        checked = start_inspection(Plan(Scope.BLOCK, world["kitchen"]), world["inspector"])
+        checked = start_inspection(Plan(Scope.BLOCK, kitchen), cast.inspector)
         for item in checked.items:
             record_answer(
-                item, Answer.FAIL if item.title == "地面排水" else Answer.PASS, world["inspector"]
+                item, Answer.FAIL if item.title == "地面排水" else Answer.PASS, cast.inspector
             )
-            record_note(item, f"第{n}次", world["inspector"])
-        submit(checked, world["inspector"])
-        notices.extend(draft_notices(checked, world["inspector"]))
+            record_note(item, f"第{n}次", cast.inspector)
+        submit(checked, cast.inspector)
+        notices.extend(draft_notices(checked, cast.inspector))
     db.session.commit()
-    ids, inspector_id = [n.id for n in notices], world["inspector"].id
+    ids, inspector_id = [n.id for n in notices], cast.inspector.id
     barrier, errors = threading.Barrier(len(ids)), []
 
     def press_issue(notice_id):
@@ -244,78 +233,78 @@ def test_concurrent_issuing_gives_every_number_once(app, world, make_check_point
 # --- the contractor's side and verification ---------------------------------------------
 
 
-def test_only_the_contractors_own_user_acknowledges(world, issued):
-    for outsider in (world["cleaner_user"], world["inspector"]):
+def test_only_the_contractors_own_user_acknowledges(cast, issued):
+    for outsider in (cast.outsider, cast.inspector):
         with pytest.raises(Refused):
             acknowledge(issued, outsider)
-    acknowledge(issued, world["caterer_user"])
+    acknowledge(issued, cast.owner)
     assert issued.status == NoticeStatus.ACKNOWLEDGED
-    assert issued.acknowledged_by == world["caterer_user"]
+    assert issued.acknowledged_by == cast.owner
     with pytest.raises(Refused):
-        acknowledge(issued, world["caterer_user"])
+        acknowledge(issued, cast.owner)
 
 
-def test_a_fix_needs_acknowledgement_a_note_and_a_photo(world, issued):
+def test_a_fix_needs_acknowledgement_a_note_and_a_photo(cast, issued):
     item = issued.items[0]
     with pytest.raises(Refused):
-        report_fix(item, world["caterer_user"], "已整改", [jpeg()])
-    acknowledge(issued, world["caterer_user"])
+        report_fix(item, cast.owner, "已整改", [jpeg()])
+    acknowledge(issued, cast.owner)
     with pytest.raises(Refused):
-        report_fix(item, world["caterer_user"], "", [jpeg()])
+        report_fix(item, cast.owner, "", [jpeg()])
     with pytest.raises(Refused):
-        report_fix(item, world["caterer_user"], "已整改", [])
+        report_fix(item, cast.owner, "已整改", [])
     with pytest.raises(Refused):
-        report_fix(item, world["cleaner_user"], "已整改", [jpeg()])
-    report_fix(item, world["caterer_user"], "已补足留样", [jpeg(), jpeg(color=(0, 200, 0))])
+        report_fix(item, cast.outsider, "已整改", [jpeg()])
+    report_fix(item, cast.owner, "已补足留样", [jpeg(), jpeg(color=(0, 200, 0))])
     assert item.status == ItemStatus.FIX_REPORTED and len(item.fix_photos) == 2
     with pytest.raises(Refused):
-        report_fix(item, world["caterer_user"], "再报", [jpeg()])
+        report_fix(item, cast.owner, "再报", [jpeg()])
 
 
-def test_accepting_every_fix_closes_the_notice(world, acknowledged):
+def test_accepting_every_fix_closes_the_notice(cast, acknowledged):
     first, second = acknowledged.items
     for item in (first, second):
-        report_fix(item, world["caterer_user"], "已整改", [jpeg()])
+        report_fix(item, cast.owner, "已整改", [jpeg()])
     with pytest.raises(Refused):
-        accept_fix(first, world["caterer_user"])
-    accept_fix(first, world["inspector"])
+        accept_fix(first, cast.owner)
+    accept_fix(first, cast.inspector)
     assert acknowledged.status == NoticeStatus.ACKNOWLEDGED
-    accept_fix(second, world["inspector"])
+    accept_fix(second, cast.inspector)
     assert acknowledged.status == NoticeStatus.CLOSED and acknowledged.closed_at is not None
     with pytest.raises(Refused):
-        accept_fix(second, world["inspector"])
+        accept_fix(second, cast.inspector)
 
 
-def test_rejection_sends_back_with_a_new_deadline_and_twice_warns(world, acknowledged):
+def test_rejection_sends_back_with_a_new_deadline_and_twice_warns(cast, acknowledged):
     item = acknowledged.items[0]
     later = utcnow() + timedelta(days=2)
-    report_fix(item, world["caterer_user"], "已整改", [jpeg()])
+    report_fix(item, cast.owner, "已整改", [jpeg()])
     with pytest.raises(Refused):
-        reject_fix(item, world["inspector"], "", later)
+        reject_fix(item, cast.inspector, "", later)
     with pytest.raises(Refused):
-        reject_fix(item, world["inspector"], "未到位", utcnow() - timedelta(hours=1))
-    assert reject_fix(item, world["inspector"], "仍有残渣", later) is None
+        reject_fix(item, cast.inspector, "未到位", utcnow() - timedelta(hours=1))
+    assert reject_fix(item, cast.inspector, "仍有残渣", later) is None
     assert (item.status, item.rejections, item.deadline) == (ItemStatus.OPEN, 1, later)
-    report_fix(item, world["caterer_user"], "再次整改", [jpeg()])
-    warning = reject_fix(item, world["inspector"], "依旧未到位", later + timedelta(days=1))
+    report_fix(item, cast.owner, "再次整改", [jpeg()])
+    warning = reject_fix(item, cast.inspector, "依旧未到位", later + timedelta(days=1))
     db.session.commit()
     year = utcnow().astimezone(LOCAL_TZ).year
     assert warning.number == f"退出警告〔{year}〕第001号"
-    assert warning.contractor_id == world["caterer"].id
+    assert warning.contractor_id == cast.own.id
 
 
 # --- overdue and escalation --------------------------------------------------------------
 
 
-def test_overdue_is_about_findings_still_waiting_for_the_contractor(world, acknowledged):
+def test_overdue_is_about_findings_still_waiting_for_the_contractor(cast, acknowledged):
     after = utcnow() + timedelta(days=2)
     assert acknowledged.is_overdue(after)
     for item in acknowledged.items:
-        report_fix(item, world["caterer_user"], "已整改", [jpeg()])
+        report_fix(item, cast.owner, "已整改", [jpeg()])
     assert not acknowledged.is_overdue(after)  # the fixes now wait for us
 
 
-def test_escalate_marks_once_and_warns_when_overdue_too_long(world, issued):
+def test_escalate_marks_once_and_warns_when_overdue_too_long(issued):
     soon = utcnow() + timedelta(days=2)
     marked, warnings = escalate(soon)
     assert marked == [issued] and warnings == [] and issued.overdue_at == soon
@@ -327,7 +316,7 @@ def test_escalate_marks_once_and_warns_when_overdue_too_long(world, issued):
     assert db.session.scalar(sa.select(sa.func.count(ExitWarning.id))) == 1
 
 
-def test_escalate_command_is_for_cron(app, world, issued):
+def test_escalate_command_is_for_cron(app, issued):
     issued.deadline = utcnow() - timedelta(hours=1)
     for item in issued.items:
         item.deadline = issued.deadline
@@ -338,13 +327,13 @@ def test_escalate_command_is_for_cron(app, world, issued):
     assert "0 notices newly overdue" in runner.invoke(args=["notices", "escalate"]).output
 
 
-def test_reopening_an_inspection_respects_its_notices(world, inspection, drafts):
-    issue(drafts[world["caterer"].id], world["inspector"])
+def test_reopening_an_inspection_respects_its_notices(cast, inspection, drafts):
+    issue(drafts[cast.own.id], cast.inspector)
     db.session.commit()
     with pytest.raises(Refused):
-        reopen(inspection, world["manager"], "更正")
+        reopen(inspection, cast.manager, "更正")
     db.session.rollback()
-    only_drafts = draft_notices(inspection, world["inspector"])
+    only_drafts = draft_notices(inspection, cast.inspector)
     assert only_drafts == []
 
 
@@ -363,18 +352,18 @@ def notice_urls(notice):
 
 
 @pytest.fixture
-def fixed(world, acknowledged):
-    report_fix(acknowledged.items[0], world["caterer_user"], "已补足留样", [jpeg()])
+def fixed(cast, acknowledged):
+    report_fix(acknowledged.items[0], cast.owner, "已补足留样", [jpeg()])
     db.session.commit()
     return acknowledged
 
 
 @pytest.mark.parametrize(
     "who, status",
-    [("caterer_user", 200), ("inspector", 200), ("manager", 200), ("cleaner_user", 404)],
+    [("owner", 200), ("colleague", 200), ("inspector", 200), ("manager", 200), ("outsider", 404)],
 )
-def test_who_sees_a_notice_its_photos_and_its_pdf(client, world, fixed, who, status):
-    login(client, world[who])
+def test_who_sees_a_notice_its_photos_and_its_pdf(client, cast, fixed, who, status):
+    login(client, getattr(cast, who))
     for url in notice_urls(fixed):
         with client.get(url) as response:
             assert response.status_code == status, url
@@ -385,16 +374,16 @@ def test_anonymous_visitors_are_sent_to_log_in(client, fixed):
         assert client.get(url).status_code == 302
 
 
-def test_contractors_do_not_see_drafts_or_others_notices(client, world, drafts, issued):
-    login(client, world["caterer_user"])
-    assert client.get(f"/notices/{drafts[world['cleaner'].id].id}").status_code == 404
+def test_contractors_do_not_see_drafts_or_others_notices(client, cast, drafts, issued):
+    login(client, cast.owner)
+    assert client.get(f"/notices/{drafts[cast.other.id].id}").status_code == 404
     listing = client.get("/notices?status=all").text
     assert issued.number in listing
     assert client.get("/notices?status=draft").status_code == 404
 
 
-def test_the_contractor_acknowledges_and_reports_a_fix_on_the_page(client, world, issued):
-    login(client, world["caterer_user"])
+def test_the_contractor_acknowledges_and_reports_a_fix_on_the_page(client, cast, issued):
+    login(client, cast.owner)
     home = client.get("/").text
     assert "待签收的整改通知书" in home and issued.number in home
     assert client.post(f"/notices/{issued.id}/acknowledge").status_code == 302
@@ -415,17 +404,17 @@ def test_the_contractor_acknowledges_and_reports_a_fix_on_the_page(client, world
     db.session.refresh(item)
     assert item.status == ItemStatus.FIX_REPORTED
     page = client.get(f"/notices/{issued.id}").text
-    assert "签收人" in page and world["caterer_user"].display_name in page
+    assert "签收人" in page and cast.owner.display_name in page
     assert "报告整改" in page  # the timeline
 
 
-def test_a_notice_page_offers_what_the_lifecycle_allows_the_reader(client, world, issued):
+def test_a_notice_page_offers_what_the_lifecycle_allows_the_reader(client, cast, issued):
     """The page asks the lifecycle's own predicates: what it offers, the guards accept."""
     acknowledge_button, fix_form = "签收</button>", "报告整改</button>"
     for user, can in (
-        (world["inspector"], False),
-        (world["cleaner_user"], None),  # not theirs: not even shown
-        (world["caterer_user"], True),
+        (cast.inspector, False),
+        (cast.outsider, None),  # not theirs: not even shown
+        (cast.owner, True),
     ):
         login(client, user)
         page = client.get(f"/notices/{issued.id}")
@@ -435,21 +424,21 @@ def test_a_notice_page_offers_what_the_lifecycle_allows_the_reader(client, world
             assert (acknowledge_button in page.text) is can
             assert can_acknowledge(issued, user) is can
         client.post("/logout")
-    acknowledge(issued, world["caterer_user"])
+    acknowledge(issued, cast.owner)
     db.session.commit()
-    login(client, world["caterer_user"])
+    login(client, cast.owner)
     page = client.get(f"/notices/{issued.id}").text
     assert acknowledge_button not in page and page.count(fix_form) == len(issued.items)
-    assert all(can_report_fix(item, world["caterer_user"]) for item in issued.items)
-    assert not any(can_report_fix(item, world["inspector"]) for item in issued.items)
+    assert all(can_report_fix(item, cast.owner) for item in issued.items)
+    assert not any(can_report_fix(item, cast.inspector) for item in issued.items)
     assert "草稿" not in client.get("/notices").text
     client.post("/logout")
-    login(client, world["manager"])
+    login(client, cast.manager)
     assert "草稿" in client.get("/notices").text
 
 
-def test_the_inspector_verifies_from_the_queue(client, world, fixed):
-    login(client, world["inspector"])
+def test_the_inspector_verifies_from_the_queue(client, cast, fixed):
+    login(client, cast.inspector)
     assert "待现场验收的整改" in client.get("/").text
     item = fixed.items[0]
     url = f"/notices/{fixed.id}/items/{item.id}/verify"
@@ -462,19 +451,19 @@ def test_the_inspector_verifies_from_the_queue(client, world, fixed):
     assert item.status == ItemStatus.OPEN and item.rejections == 1
 
 
-def test_manager_sees_overdue_notices(client, world, issued):
+def test_manager_sees_overdue_notices(client, cast, issued):
     issued.deadline = utcnow() - timedelta(hours=3)
     for item in issued.items:
         item.deadline = issued.deadline
     db.session.commit()
-    login(client, world["manager"])
+    login(client, cast.manager)
     assert "逾期的整改通知书" in client.get("/").text
     overdue = client.get("/notices?status=overdue").text
     assert issued.number in overdue and "已逾期" in overdue
 
 
-def test_manager_edits_deadline_rules(client, world):
-    login(client, world["manager"])
+def test_manager_edits_deadline_rules(client, cast, kitchen):
+    login(client, cast.manager)
     assert client.get("/notices/rules").status_code == 200
     line = db.session.scalar(sa.select(DeadlineRule.service_line_id).limit(1))
     response = client.post(
@@ -525,14 +514,14 @@ def test_manager_edits_deadline_rules(client, world):
     db.session.refresh(rule)
     assert rule.hours == 12
     client.post("/logout")
-    login(client, world["inspector"])
+    login(client, cast.inspector)
     assert client.get("/notices/rules").status_code == 403
 
 
 def test_notice_pdf_is_an_official_document_with_fonts_and_photos(
-    client, world, acknowledged, tmp_path
+    client, cast, acknowledged, tmp_path
 ):
-    login(client, world["manager"])
+    login(client, cast.manager)
     pdf = client.get(f"/notices/{acknowledged.id}.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     path = tmp_path / "notice.pdf"
@@ -559,13 +548,13 @@ def test_notice_pdf_is_an_official_document_with_fonts_and_photos(
     assert len(images) >= 2, "both findings' photos are printed"
 
 
-def test_exit_warning_has_its_page_and_pdf(client, world, acknowledged, tmp_path):
+def test_exit_warning_has_its_page_and_pdf(client, cast, acknowledged, tmp_path):
     item = acknowledged.items[0]
     for _ in range(2):
-        report_fix(item, world["caterer_user"], "整改", [jpeg()])
-        warning = reject_fix(item, world["inspector"], "未到位", utcnow() + timedelta(days=1))
+        report_fix(item, cast.owner, "整改", [jpeg()])
+        warning = reject_fix(item, cast.inspector, "未到位", utcnow() + timedelta(days=1))
     db.session.commit()
-    login(client, world["caterer_user"])
+    login(client, cast.owner)
     page = client.get(f"/warnings/{warning.id}").text
     assert warning.number in page
     assert "最近一次退回的理由：未到位" in page
@@ -577,12 +566,12 @@ def test_exit_warning_has_its_page_and_pdf(client, world, acknowledged, tmp_path
     ).stdout
     assert "书面退出警告" in text
     client.post("/logout")
-    login(client, world["cleaner_user"])
+    login(client, cast.outsider)
     assert client.get(f"/warnings/{warning.id}").status_code == 404
 
 
-def test_the_contractor_opens_the_inspectors_evidence_photo_at_full_size(client, world, fixed):
-    login(client, world["caterer_user"])
+def test_the_contractor_opens_the_inspectors_evidence_photo_at_full_size(client, cast, fixed):
+    login(client, cast.owner)
     page = client.get(f"/notices/{fixed.id}").text
     photo = fixed.items[0].finding.photos[0]
     full = f'href="/notices/{fixed.id}/evidence/{photo.id}"'
@@ -593,10 +582,10 @@ def test_the_contractor_opens_the_inspectors_evidence_photo_at_full_size(client,
 
 
 @pytest.mark.parametrize("locale", ["zh_Hans", "en"])
-def test_the_contractor_reads_the_notices_timeline_as_words(client, world, fixed, locale):
-    accept_fix(fixed.items[0], world["inspector"])
+def test_the_contractor_reads_the_notices_timeline_as_words(client, cast, fixed, locale):
+    accept_fix(fixed.items[0], cast.inspector)
     db.session.commit()
-    login(client, world["caterer_user"])
+    login(client, cast.owner)
     client.post("/language", data={"lang": locale})
     page = client.get(f"/notices/{fixed.id}").text
     history = page[page.index('id="history-head"') : page.index("</ol>", page.index("timeline"))]
@@ -617,9 +606,9 @@ def fix_form(key, photos=1):
 
 
 def test_a_resent_fix_report_is_done_once_and_answers_where_the_first_went(
-    client, world, acknowledged
+    client, cast, acknowledged
 ):
-    login(client, world["caterer_user"])
+    login(client, cast.owner)
     item = acknowledged.items[0]
     url = f"/notices/{acknowledged.id}/items/{item.id}/fix"
     key = str(uuid.uuid4())
@@ -633,8 +622,8 @@ def test_a_resent_fix_report_is_done_once_and_answers_where_the_first_went(
     assert item.status == ItemStatus.FIX_REPORTED
 
 
-def test_a_refused_form_leaves_no_trace_so_its_resend_is_judged_again(client, world, acknowledged):
-    login(client, world["caterer_user"])
+def test_a_refused_form_leaves_no_trace_so_its_resend_is_judged_again(client, cast, acknowledged):
+    login(client, cast.owner)
     item = acknowledged.items[0]
     url = f"/notices/{acknowledged.id}/items/{item.id}/fix"
     key = str(uuid.uuid4())
@@ -645,24 +634,24 @@ def test_a_refused_form_leaves_no_trace_so_its_resend_is_judged_again(client, wo
     assert item.status == ItemStatus.FIX_REPORTED
 
 
-def test_a_uuid_sent_by_someone_else_is_refused(app, client, world, acknowledged, make_user):
-    login(client, world["caterer_user"])
+def test_a_uuid_sent_by_someone_else_is_refused(app, client, cast, acknowledged):
+    login(client, cast.owner)
     item = acknowledged.items[0]
     url = f"/notices/{acknowledged.id}/items/{item.id}/fix"
     key = str(uuid.uuid4())
     client.post(url, data=fix_form(key), content_type="multipart/form-data")
     colleague = app.test_client()
-    login(colleague, make_user(Role.CONTRACTOR, contractor=world["caterer"]))
+    login(colleague, cast.colleague)
     replayed = colleague.post(url, data=fix_form(key), content_type="multipart/form-data")
     assert replayed.status_code == 409
     assert client.post(url, data={"client_uuid": "not-a-uuid"}).status_code == 400
 
 
-def test_a_deadline_typed_in_beijing_time_is_kept_as_that_instant(client, world, drafts):
+def test_a_deadline_typed_in_beijing_time_is_kept_as_that_instant(client, cast, drafts):
     """18:00 typed on the form is 18:00 in the bureau's zone, i.e. 10:00 UTC, on both databases
     (SQLite once kept the wall-clock text and read it back as UTC, eight hours late)."""
-    notice = drafts[world["caterer"].id]
-    login(client, world["manager"])
+    notice = drafts[cast.own.id]
+    login(client, cast.manager)
     typed = (utcnow() + timedelta(days=3)).astimezone(LOCAL_TZ).replace(hour=18, minute=0)
     response = client.post(
         f"/notices/{notice.id}/deadline",

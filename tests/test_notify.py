@@ -25,7 +25,7 @@ from app.notify.models import (
 from app.timeutil import as_utc, utcnow
 from tests.helpers import jpeg, login
 from tests.robot_server import MailBox, RobotServer
-from tests.test_notices import drafts, inspection, world  # noqa: F401
+from tests.test_notices import drafts, inspection, kitchen  # noqa: F401
 
 
 @pytest.fixture
@@ -65,26 +65,27 @@ def add_robot(server, contractor=None, service="wecom", token="tok", secret=""):
     return robot
 
 
-def issued_notice(world, drafts):  # noqa: F811
-    notice = drafts[world["caterer"].id]
-    issue(notice, world["inspector"])
+def issued_notice(cast, drafts):  # noqa: F811
+    notice = drafts[cast.own.id]
+    issue(notice, cast.inspector)
     db.session.commit()
     return notice
 
 
 def test_issuing_tells_the_contractor_in_the_inbox_by_mail_and_in_its_group(
-    world,  # noqa: F811
+    cast,
+    kitchen,  # noqa: F811
     drafts,  # noqa: F811
     robots,
     mailbox,
 ):
-    world["caterer_user"].email = "boss@caterer.example"
-    add_robot(robots, world["caterer"], "wecom", "caterer-group")
+    cast.owner.email = "boss@caterer.example"
+    add_robot(robots, cast.own, "wecom", "caterer-group")
     add_robot(robots, None, "feishu", "team", secret="s3cret")
-    notice = issued_notice(world, drafts)
+    notice = issued_notice(cast, drafts)
 
     inbox = db.session.scalars(sa.select(Notification)).all()
-    assert [n.user_id for n in inbox] == [world["caterer_user"].id]
+    assert sorted(n.user_id for n in inbox) == [cast.owner.id, cast.colleague.id], "all its users"
     done = deliver_due()
     assert done.sent == 2 and done.failed == 0
 
@@ -98,30 +99,31 @@ def test_issuing_tells_the_contractor_in_the_inbox_by_mail_and_in_its_group(
     assert robots.texts("team") == [], "the supervision team's group hears of other things"
 
 
-def test_a_rolled_back_change_tells_nobody(world, drafts):  # noqa: F811
-    issue(drafts[world["caterer"].id], world["inspector"])
+def test_a_rolled_back_change_tells_nobody(cast, drafts):  # noqa: F811
+    issue(drafts[cast.own.id], cast.inspector)
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(Delivery.id))) == 0
 
 
 @pytest.mark.parametrize("service", ["wecom", "dingtalk", "feishu"])
-def test_each_robot_api_is_spoken_and_signed(world, drafts, robots, service):  # noqa: F811
-    add_robot(robots, world["caterer"], service, "g1", secret="sign-me")
-    issued_notice(world, drafts)
+def test_each_robot_api_is_spoken_and_signed(cast, drafts, robots, service):  # noqa: F811
+    add_robot(robots, cast.own, service, "g1", secret="sign-me")
+    issued_notice(cast, drafts)
     assert deliver_due().sent == 1
     assert len(robots.texts("g1")) == 1 and robots.refused == []
 
 
 def test_a_wrong_signature_is_a_failure_though_the_answer_is_200(
-    world,  # noqa: F811
+    cast,
+    kitchen,  # noqa: F811
     drafts,  # noqa: F811
     robots,
 ):
-    robot = add_robot(robots, world["caterer"], "dingtalk", "g2", secret="right")
+    robot = add_robot(robots, cast.own, "dingtalk", "g2", secret="right")
     robot.secret = "wrong"
     db.session.commit()
-    issued_notice(world, drafts)
+    issued_notice(cast, drafts)
     done = deliver_due()
     assert done.sent == 0 and done.retrying == 1
     delivery = db.session.scalar(sa.select(Delivery))
@@ -132,14 +134,15 @@ def test_a_wrong_signature_is_a_failure_though_the_answer_is_200(
 
 def test_after_a_day_of_failures_a_message_is_failed_and_can_be_sent_again(
     client,
-    world,  # noqa: F811
+    cast,
+    kitchen,  # noqa: F811
     drafts,  # noqa: F811
     robots,
     make_user,
 ):
-    add_robot(robots, world["caterer"], "wecom", "down")
+    add_robot(robots, cast.own, "wecom", "down")
     robots.failing.add("down")
-    issued_notice(world, drafts)
+    issued_notice(cast, drafts)
     delivery = db.session.scalar(sa.select(Delivery))
     delivery.created_at = utcnow() - timedelta(hours=25)
     db.session.commit()
@@ -158,14 +161,15 @@ def test_after_a_day_of_failures_a_message_is_failed_and_can_be_sent_again(
 
 def test_a_robot_is_paced_and_its_rate_limit_answer_waits_instead_of_failing(
     app,
-    world,  # noqa: F811
+    cast,
+    kitchen,  # noqa: F811
     drafts,  # noqa: F811
     robots,
 ):
     app.config["ROBOT_MESSAGES_PER_MINUTE"] = 3
-    robot = add_robot(robots, world["caterer"], "wecom", "busy")
+    robot = add_robot(robots, cast.own, "wecom", "busy")
     robots.pace = 2  # the service is stricter than our pace: it answers 45009 once
-    issued_notice(world, drafts)
+    issued_notice(cast, drafts)
     (first,) = db.session.scalars(sa.select(Delivery)).all()
     for _ in range(4):
         db.session.add(Delivery(event_id=first.event_id, channel=Channel.WECOM, robot=robot))
@@ -181,33 +185,34 @@ def test_a_robot_is_paced_and_its_rate_limit_answer_waits_instead_of_failing(
 
 
 def test_a_failing_channel_never_holds_up_the_others(
-    world,  # noqa: F811
+    cast,
+    kitchen,  # noqa: F811
     drafts,  # noqa: F811
     robots,
     mailbox,
 ):
-    world["caterer_user"].email = "boss@caterer.example"
+    cast.owner.email = "boss@caterer.example"
     for token in ("a", "b", "c"):
-        add_robot(robots, world["caterer"], "wecom", token)
+        add_robot(robots, cast.own, "wecom", token)
         robots.failing.add(token)
     robots.failing.discard("c")
-    issued_notice(world, drafts)
+    issued_notice(cast, drafts)
     done = deliver_due()
     assert len(mailbox.received()) == 1, "the e-mail went"
     assert robots.texts("c"), "the working robot too"
     assert done.sent == 2
 
 
-def test_only_official_or_allowed_hosts_are_called(app, world, drafts):  # noqa: F811
+def test_only_official_or_allowed_hosts_are_called(app, cast, drafts):  # noqa: F811
     robot = Robot(
-        contractor_id=world["caterer"].id,
+        contractor_id=cast.own.id,
         service=Channel.WECOM,
         name="elsewhere",
         webhook="https://evil.example.com/cgi-bin/webhook/send?key=secret-key",
     )
     db.session.add(robot)
     db.session.commit()
-    issued_notice(world, drafts)
+    issued_notice(cast, drafts)
     deliver_due()
     delivery = db.session.scalar(sa.select(Delivery))
     assert delivery.last_error == "host not allowed"
@@ -216,12 +221,13 @@ def test_only_official_or_allowed_hosts_are_called(app, world, drafts):  # noqa:
 
 def test_managers_and_the_contractor_keep_robots_whose_address_stays_secret(
     client,
-    world,  # noqa: F811
+    cast,
+    kitchen,  # noqa: F811
     robots,
 ):
-    login(client, world["caterer_user"])
+    login(client, cast.owner)
     webhook = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abcdef-123456-SECRET"
-    form = {"service": "wecom", "owner": world["caterer"].id, "name": "禾香群", "webhook": webhook}
+    form = {"service": "wecom", "owner": cast.own.id, "name": "禾香群", "webhook": webhook}
     assert client.post("/robots", data=form).status_code == 302
     page = client.get("/robots").text
     assert "禾香群" in page and "SECRET" not in page and "abcdef" not in page
@@ -233,22 +239,24 @@ def test_managers_and_the_contractor_keep_robots_whose_address_stays_secret(
 
 
 def test_a_fix_report_tells_those_who_verify_and_a_rejection_the_contractor(
-    world,  # noqa: F811
+    cast,
+    kitchen,  # noqa: F811
     drafts,  # noqa: F811
 ):
-    notice = issued_notice(world, drafts)
-    acknowledge(notice, world["caterer_user"])
-    report_fix(notice.items[0], world["caterer_user"], "已整改", [jpeg()])
+    notice = issued_notice(cast, drafts)
+    acknowledge(notice, cast.owner)
+    report_fix(notice.items[0], cast.owner, "已整改", [jpeg()])
     db.session.commit()
     kinds = {(n.event.kind, n.user_id) for n in db.session.scalars(sa.select(Notification)).all()}
-    assert (EventKind.FIX_REPORTED, world["inspector"].id) in kinds
+    assert (EventKind.FIX_REPORTED, cast.inspector.id) in kinds
 
 
 def test_the_clock_reminds_once_before_the_deadline_and_marks_overdue(
-    world,  # noqa: F811
+    cast,
+    kitchen,  # noqa: F811
     drafts,  # noqa: F811
 ):
-    notice = issued_notice(world, drafts)
+    notice = issued_notice(cast, drafts)
     soon = as_utc(notice.deadline) - timedelta(hours=2)
     run_due_jobs(soon)
     run_due_jobs(soon + timedelta(minutes=6))
@@ -257,20 +265,23 @@ def test_the_clock_reminds_once_before_the_deadline_and_marks_overdue(
         .join(Notification.event)
         .where(sa.literal_column("notify_events.kind") == EventKind.DEADLINE_NEAR.value)
     ).all()
-    assert len(reminders) == 1, "once per deadline, however often the clock runs"
+    assert sorted(r.user_id for r in reminders) == [cast.owner.id, cast.colleague.id], (
+        "once per user and deadline, however often the clock runs"
+    )
     run_due_jobs(as_utc(notice.deadline) + timedelta(minutes=10))
     db.session.refresh(notice)
     assert notice.overdue_at is not None, "escalation runs without cron"
     told = {n.user_id for n in db.session.scalars(sa.select(Notification)).all()}
-    assert world["manager"].id in told and world["caterer_user"].id in told
+    assert cast.manager.id in told and cast.owner.id in told
 
 
 def test_a_user_chooses_which_kinds_come_by_mail(
     client,
-    world,  # noqa: F811
+    cast,
+    kitchen,  # noqa: F811
     drafts,  # noqa: F811
 ):
-    user = world["caterer_user"]
+    user = cast.owner
     login(client, user)
     kinds = [k.value for k in EventKind if k != EventKind.NOTICE_ISSUED]
     response = client.post(
@@ -278,42 +289,47 @@ def test_a_user_chooses_which_kinds_come_by_mail(
     )
     assert response.status_code == 302
     assert db.session.get(EmailChoice, (user.id, EventKind.NOTICE_ISSUED)).wanted is False
-    issued_notice(world, drafts)
+    issued_notice(cast, drafts)
     assert db.session.scalar(sa.select(sa.func.count(Delivery.id))) == 0, "no e-mail of this"
-    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 1, "inbox still"
+    mine = sa.select(sa.func.count(Notification.id)).where(Notification.user_id == user.id)
+    assert db.session.scalar(mine) == 1, "inbox still"
     bad = client.post("/account/notifications", data={"email": "not an address"})
     assert bad.status_code == 422
 
 
-def test_the_inbox_its_bell_and_marking_read(client, world, drafts):  # noqa: F811
-    notice = issued_notice(world, drafts)
-    login(client, world["caterer_user"])
+def test_the_inbox_its_bell_and_marking_read(client, cast, drafts):  # noqa: F811
+    notice = issued_notice(cast, drafts)
+    login(client, cast.owner)
     home = client.get("/").text
     assert re.search(r'class="bell"[^>]*>收件箱 <span class="badge" aria-label="1 条未读">1<', home)
     inbox = client.get("/inbox").text
     assert notice.number in inbox and "未读" in inbox
-    (note,) = db.session.scalars(sa.select(Notification)).all()
+    (note,) = db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == cast.owner.id)
+    ).all()
     opened = client.get(f"/inbox/{note.id}")
     assert opened.status_code == 302 and opened.location == f"/notices/{notice.id}"
     db.session.refresh(note)
     assert note.read_at is not None
     assert 'class="badge"' not in client.get("/inbox").text.split("</header>")[0]
     client.post("/logout")
-    login(client, world["inspector"])
+    login(client, cast.colleague)
+    assert 'aria-label="1 条未读"' in client.get("/").text, "the colleague's own copy is unread"
     assert client.get(f"/inbox/{note.id}").status_code == 404, "not theirs"
     assert client.post("/inbox/read-all").status_code == 302
 
 
 def test_the_notices_timeline_proves_how_and_when_it_reached_the_contractor(
     client,
-    world,  # noqa: F811
+    cast,
+    kitchen,  # noqa: F811
     drafts,  # noqa: F811
     robots,
 ):
-    add_robot(robots, world["caterer"], "wecom", "proof")
-    notice = issued_notice(world, drafts)
+    add_robot(robots, cast.own, "wecom", "proof")
+    notice = issued_notice(cast, drafts)
     deliver_due()
-    login(client, world["caterer_user"])
+    login(client, cast.owner)
     client.get(f"/notices/{notice.id}")
     client.get(f"/notices/{notice.id}")
     history = client.get(f"/notices/{notice.id}").text.split('id="history-head"')[1]
@@ -321,12 +337,12 @@ def test_the_notices_timeline_proves_how_and_when_it_reached_the_contractor(
     opened = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action == "notice_opened")
     ).all()
-    assert len(opened) == 1 and opened[0].actor_id == world["caterer_user"].id
+    assert len(opened) == 1 and opened[0].actor_id == cast.owner.id
     assert "承包单位首次查看" in history
 
 
-def test_escalation_from_cron_tells_people_too(world, drafts):  # noqa: F811
-    notice = issued_notice(world, drafts)
+def test_escalation_from_cron_tells_people_too(cast, drafts):  # noqa: F811
+    notice = issued_notice(cast, drafts)
     marked, _warnings = escalate(as_utc(notice.deadline) + timedelta(hours=1))
     db.session.commit()
     assert marked == [notice]

@@ -2,13 +2,13 @@
 contractor's own users only, and deducting only by the self-check weight managers set."""
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
 from app.assessments.models import DEFAULT_POLICY, AssessmentPolicy
 from app.assessments.monthly import assess_month
-from app.auth.models import Role
 from app.catalog.models import Severity, SiteKind
 from app.extensions import db
 from app.inspections.models import Inspection
@@ -17,7 +17,8 @@ from tests.helpers import login
 
 
 @pytest.fixture
-def company(make_user, make_contractor, make_check_point, make_site):
+def company(cast, make_check_point, make_site):
+    """The cleaner (`cast.own`) cleans the lobby, a rival cleaner (`cast.other`) the garage."""
     point = make_check_point(
         line_code="CLN",
         category="公共区域",
@@ -27,28 +28,19 @@ def company(make_user, make_contractor, make_check_point, make_site):
     )
     lobby = make_site("大堂", SiteKind.AREA)
     garage = make_site("车库", SiteKind.AREA)
-    cleaner, rival = make_contractor(name="安泰物业"), make_contractor(name="洁丽保洁")
-    for contractor in (cleaner, rival):
+    for contractor in (cast.own, cast.other):
         contractor.service_lines = [point.category.service_line]
-    cleaner.sites, rival.sites = [lobby], [garage]
+    cast.own.sites, cast.other.sites = [lobby], [garage]
     db.session.commit()
-    return {
-        "lobby": lobby,
-        "garage": garage,
-        "cleaner": cleaner,
-        "own": make_user(Role.CONTRACTOR, contractor=cleaner),
-        "rival_user": make_user(Role.CONTRACTOR, contractor=rival),
-        "inspector": make_user(Role.INSPECTOR),
-        "manager": make_user(Role.MANAGER),
-    }
+    return SimpleNamespace(lobby=lobby, garage=garage)
 
 
-def run_self_check(client, company, answer="fail"):
-    login(client, company["own"])
-    started = client.post("/self-checks/new", data={"site": company["lobby"].id})
+def run_self_check(client, cast, company, answer="fail"):
+    login(client, cast.owner)
+    started = client.post("/self-checks/new", data={"site": company.lobby.id})
     assert started.status_code == 302 and started.headers["Location"].endswith("/run")
     inspection = db.session.scalar(sa.select(Inspection))
-    assert inspection.self_check and [c.name for c in inspection.contractors] == ["安泰物业"]
+    assert inspection.self_check and [c.name for c in inspection.contractors] == [cast.own.name]
     item = inspection.items[0]
     base = f"/inspections/{inspection.id}/items/{item.id}"
     assert client.post(f"{base}/answer", data={"answer": answer}).status_code == 302
@@ -63,60 +55,60 @@ def run_self_check(client, company, answer="fail"):
     return inspection
 
 
-def test_a_contractor_runs_its_own_self_check_on_the_same_screens(client, company):
-    inspection = run_self_check(client, company)
+def test_a_contractor_runs_its_own_self_check_on_the_same_screens(client, cast, company):
+    inspection = run_self_check(client, cast, company)
     assert not inspection.is_draft and len(inspection.findings) == 1
 
-    login(client, company["own"])
+    login(client, cast.owner)
     assert client.get(f"/inspections/{inspection.id}").status_code == 200
     assert "大堂" in client.get("/self-checks").text
-    assert client.post("/self-checks/new", data={"site": company["garage"].id}).status_code == 404
+    assert client.post("/self-checks/new", data={"site": company.garage.id}).status_code == 404
     assert client.get("/inspections/new").status_code == 403, "not the supervisors' start"
     client.post("/logout")
 
-    login(client, company["rival_user"])
+    login(client, cast.outsider)
     assert client.get(f"/inspections/{inspection.id}").status_code == 404
     assert "大堂" not in client.get("/self-checks").text
     client.post("/logout")
 
-    login(client, company["inspector"])
+    login(client, cast.inspector)
     assert client.get(f"/inspections/{inspection.id}").status_code == 200, "supervisors see it"
 
 
-def test_a_contractor_cannot_open_the_supervisors_inspections(client, company):
+def test_a_contractor_cannot_open_the_supervisors_inspections(client, cast, company):
     from app.inspections.checklist import Plan, start_inspection
     from app.inspections.models import Scope
 
     supervised = start_inspection(
-        Plan(Scope.BLOCK, company["lobby"], contractor=company["cleaner"]), company["inspector"]
+        Plan(Scope.BLOCK, company.lobby, contractor=cast.own), cast.inspector
     )
     db.session.commit()
-    login(client, company["own"])
+    login(client, cast.owner)
     assert client.get(f"/inspections/{supervised.id}").status_code == 404
     assert client.get(f"/inspections/{supervised.id}/run").status_code == 404
 
 
-def test_a_self_reported_failure_deducts_by_the_managers_weight(client, company):
-    run_self_check(client, company)
+def test_a_self_reported_failure_deducts_by_the_managers_weight(client, cast, company):
+    run_self_check(client, cast, company)
     month = month_of(utcnow())
-    result = next(r for r in assess_month(month) if r.contractor == company["cleaner"])
+    result = next(r for r in assess_month(month) if r.contractor == cast.own)
     assert result.overall == Decimal("100"), "by default a self-reported failure costs nothing"
 
     weights = {**DEFAULT_POLICY["tier_weights"], "self_check": "0.5"}
     db.session.add(AssessmentPolicy(id=1, **{**DEFAULT_POLICY, "tier_weights": weights}))
     db.session.commit()
-    result = next(r for r in assess_month(month) if r.contractor == company["cleaner"])
+    result = next(r for r in assess_month(month) if r.contractor == cast.own)
     assert result.overall == Decimal("99"), "half of the point's 2"
 
 
-def test_managers_set_the_self_check_weight(client, company):
-    login(client, company["manager"])
+def test_managers_set_the_self_check_weight(client, cast, company):
+    login(client, cast.manager)
     page = client.get("/assessments/policy")
     assert 'name="weight-self_check"' in page.text and "自查" in page.text
 
 
-def test_only_those_who_may_start_a_self_check_are_offered_one(client, company):
-    for user, offered in ((company["own"], True), (company["inspector"], False)):
+def test_only_those_who_may_start_a_self_check_are_offered_one(client, cast, company):
+    for user, offered in ((cast.owner, True), (cast.inspector, False)):
         login(client, user)
         assert ("开始自查" in client.get("/").text) is offered
         assert client.get("/self-checks/new").status_code == (200 if offered else 403)
