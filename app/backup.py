@@ -1,13 +1,14 @@
-"""Backups: one archive with a consistent copy of the database and the photo store, and
-bringing it back into an empty instance.
+"""Backups: one archive with a consistent copy of the database and the file store (the local
+folder or the object store, app/files.py), and bringing it back into an empty instance.
 
 The database is copied first (SQLite's online backup API, or `pg_dump` in one transaction),
-then the photo store. Stored files are named by their content and never change, so every
+then the file store. Stored files are named by their content and never change, so every
 file the copied database names is in the archive; a photo stored while the backup ran may be
 there too, harmlessly.
 """
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -15,13 +16,14 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+import time
 from glob import glob
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
 
 from app.extensions import db
+from app.files import current_store
 from app.timeutil import utcnow
 
 FORMAT = 1
@@ -151,17 +153,30 @@ def write_backup(directory: Path) -> Path:
         with tarfile.open(partial, "w:gz") as archive:
             archive.add(work / "manifest.json", arcname="manifest.json")
             archive.add(work / database, arcname=database)
-            photos = Path(current_app.config["UPLOAD_DIR"])
-            if photos.is_dir():
-                archive.add(photos, arcname="photos", filter=_no_temporary_files)
+            _archive_files(archive)
         final = directory / f"xunjian-{stamp}.tar.gz"
         os.replace(partial, final)  # a half-written archive never looks like a backup
     return final
 
 
-def _no_temporary_files(member: tarfile.TarInfo) -> tarfile.TarInfo | None:
-    name = Path(member.name).name
-    return None if name.startswith(".") or name.endswith(".tmp") else member
+def _archive_files(archive: tarfile.TarFile) -> None:
+    """Every stored file, under photos/ and its key (the name the first backups used)."""
+    files = current_store()
+    for key in files.keys():
+        data = files.read(key)
+        if data is None:
+            continue
+        member = tarfile.TarInfo(f"photos/{key}")
+        member.size, member.mtime, member.mode = len(data), int(time.time()), 0o644
+        archive.addfile(member, io.BytesIO(data))
+
+
+def _restore_files(folder: Path) -> None:
+    files = current_store()
+    for path in sorted(folder.rglob("*")):
+        key = path.relative_to(folder).as_posix()
+        if path.is_file() and not path.name.startswith(".") and not files.has(key):
+            files.put(key, path.read_bytes())
 
 
 def _is_empty() -> bool:
@@ -174,7 +189,6 @@ def restore_backup(archive_path: Path) -> dict:
     of the same kind as the backup's. Returns the backup's manifest."""
     if not _is_empty():
         raise BackupError("the database is not empty: restore only into an empty database")
-    photos = Path(current_app.config["UPLOAD_DIR"])
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
         try:
@@ -217,7 +231,7 @@ def restore_backup(archive_path: Path) -> dict:
                 ]
             )
         if (work / "photos").is_dir():
-            shutil.copytree(work / "photos", photos, dirs_exist_ok=True)
+            _restore_files(work / "photos")
     if _row_counts() != manifest["rows"]:
         raise BackupError("the restored database does not hold what the backup counted")
     return manifest

@@ -1,5 +1,5 @@
 """Command-line tasks: `flask --app wsgi seed-demo`, `create-user`, `load-standards`,
-`worker`, `backup`, `restore`."""
+`worker`, `backup`, `restore`, `storage copy`."""
 
 from pathlib import Path
 
@@ -43,6 +43,39 @@ def register_cli(app: Flask) -> None:
         else:
             run_worker()
 
+    @app.cli.group("storage")
+    def storage_group():
+        """The file store (photos, documents, bulletins): local folder or object storage."""
+
+    @storage_group.command("copy")
+    @click.option("--to", "target_url", required=True, help="s3://bucket/prefix or a folder.")
+    @click.option("--endpoint", default=None, help="The target's S3 endpoint (default: ours).")
+    @click.option("--region", default=None, help="The target's S3 region (default: ours).")
+    @click.option("--addressing", type=click.Choice(["auto", "path", "virtual"]), default=None)
+    def storage_copy_command(target_url, endpoint, region, addressing):
+        """Copy every stored file to another store and verify each checksum; run it again to
+        resume. Then point XUNJIAN_STORAGE_URL at the new store."""
+        from app.files import copy_files, current_store, open_store
+
+        settings = dict(app.config)
+        for key, value in (("S3_ENDPOINT", endpoint), ("S3_REGION", region)):
+            if value is not None:
+                settings[key] = value
+        if addressing:
+            settings["S3_ADDRESSING"] = addressing
+        try:
+            target = open_store(target_url, settings)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--to") from exc
+        source = current_store()
+        click.echo(f"Copying {source} to {target} ...")
+        report = copy_files(source, target)
+        click.echo(f"{report.copied} copied, {report.already_there} already there and verified.")
+        for failure in report.failed:
+            click.echo(f"FAILED {failure}", err=True)
+        if report.failed:
+            raise click.ClickException(f"{len(report.failed)} files were not copied; run again.")
+
     @app.cli.command("backup")
     @click.option(
         "--to",
@@ -52,7 +85,7 @@ def register_cli(app: Flask) -> None:
         help="Where to write the archive (default: instance/backups).",
     )
     def backup_command(directory):
-        """Write a consistent backup of the database and the photo store."""
+        """Write a consistent backup of the database and the file store."""
         from app.backup import BackupError, write_backup
 
         try:
@@ -64,7 +97,7 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("restore")
     @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     def restore_command(archive):
-        """Bring a backup back into this instance's empty database and photo store."""
+        """Bring a backup back into this instance's empty database and file store."""
         from app.backup import BackupError, restore_backup
 
         try:

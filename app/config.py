@@ -17,6 +17,12 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # a phone form left open over lunch must still submit
+    # Where files are kept: empty for the folder UPLOAD_DIR, or s3://bucket/prefix (app/files.py)
+    STORAGE_URL = ""
+    S3_ENDPOINT = ""  # e.g. https://oss-cn-hangzhou.aliyuncs.com; empty for AWS itself
+    S3_REGION = ""
+    S3_ADDRESSING = "auto"  # "path" for most Ceph and MinIO setups, "virtual" for Alibaba OSS
+    STORAGE_SIGNED_URLS = False  # redirect to a 5-minute link instead of streaming through us
     UPLOAD_LIMIT_MB = 16  # one request, and so any one photo or document in it
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
@@ -47,6 +53,11 @@ ENV_KEYS = {
     "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "SECRET_KEY": "SECRET_KEY",
     "UPLOAD_DIR": "UPLOAD_DIR",
+    "STORAGE_URL": "STORAGE_URL",
+    "S3_ENDPOINT": "S3_ENDPOINT",
+    "S3_REGION": "S3_REGION",
+    "S3_ADDRESSING": "S3_ADDRESSING",
+    "STORAGE_SIGNED_URLS": "STORAGE_SIGNED_URLS",
     "SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
     "PROXY_HOPS": "PROXY_HOPS",
     "UPLOAD_LIMIT_MB": "UPLOAD_LIMIT_MB",
@@ -71,7 +82,7 @@ INTEGER_KEYS = {
     "NOTIFY_LEASE_SECONDS",
     "WORKER_PAUSE_SECONDS",
 }
-BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE", "SMTP_STARTTLS", "SMTP_SSL"}
+BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE", "SMTP_STARTTLS", "SMTP_SSL", "STORAGE_SIGNED_URLS"}
 
 
 def load_config(app, overrides=None):

@@ -15,8 +15,8 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 from werkzeug.security import safe_join
 
-# Maps a request path (with its query) to a photo file the document may show, or None.
-PhotoResolver = Callable[[str], Path | None]
+# Maps a request path (with its query) to the JPEG of a photo the document may show, or None.
+PhotoResolver = Callable[[str], bytes | None]
 
 
 # The fetcher below never opens a connection, so it needs no certificates: left to itself,
@@ -36,19 +36,23 @@ class ConfinedFetcher(URLFetcher):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or parts.netloc != self.host:
             raise ValueError(f"refused: {url}")
-        path = None
         if parts.path.startswith(self.static_prefix):
             joined = safe_join(self.static_root, parts.path[len(self.static_prefix) :])
             path = Path(joined) if joined else None
-        elif self.photo_for_path is not None:
-            path = self.photo_for_path(parts.path + (f"?{parts.query}" if parts.query else ""))
-        if path is None or not path.is_file():
-            raise ValueError(f"refused: {url}")
+            if path is None or not path.is_file():
+                raise ValueError(f"refused: {url}")
+            body, suffix = path.read_bytes(), path.suffix
+        else:
+            query = f"?{parts.query}" if parts.query else ""
+            body = self.photo_for_path(parts.path + query) if self.photo_for_path else None
+            if body is None:
+                raise ValueError(f"refused: {url}")
+            suffix = ".jpg"
         content_type = {".jpg": "image/jpeg", ".css": "text/css", ".svg": "image/svg+xml"}
         return URLFetcherResponse(
             url,
-            body=path.read_bytes(),
-            headers={"Content-Type": content_type.get(path.suffix, "application/octet-stream")},
+            body=body,
+            headers={"Content-Type": content_type.get(suffix, "application/octet-stream")},
         )
 
 

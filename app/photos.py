@@ -12,12 +12,11 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from flask_babel import gettext as _
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from app.files import Kind, is_stored, send_stored, store, stored_path
+from app.files import Kind, is_stored, read_stored, send_stored, store
 from app.refusals import Refused
 from app.uploads import is_too_large, too_large_message
 
@@ -121,8 +120,8 @@ def _jpeg(image: Image.Image, quality: int) -> bytes:
     return buffer.getvalue()
 
 
-def photo_path(digest: str, thumb: bool = False) -> Path:
-    return stored_path(Kind.THUMB if thumb else Kind.PHOTO, digest)
+def read_photo(digest: str, thumb: bool = False) -> bytes | None:
+    return read_stored(Kind.THUMB if thumb else Kind.PHOTO, digest)
 
 
 def send_photo(digest: str, thumb: bool = False):

@@ -379,7 +379,7 @@ def verify(app, run: Run) -> list[str]:
 
     from app.extensions import db
     from app.inspections.models import AnswerRecord, InspectionItem, InspectionPhoto
-    from app.photos import photo_path
+    from app.photos import read_photo
 
     problems = []
     with app.app_context():
@@ -413,7 +413,9 @@ def verify(app, run: Run) -> list[str]:
                     continue
                 for thumb in (False, True):
                     try:
-                        with Image.open(photo_path(stored.digest, thumb=thumb)) as image:
+                        with Image.open(
+                            io.BytesIO(read_photo(stored.digest, thumb=thumb))
+                        ) as image:
                             image.verify()
                     except OSError as error:
                         problems.append(f"photo {write.client_uuid} file unreadable: {error}")

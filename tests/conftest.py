@@ -1,5 +1,6 @@
 """Fixtures: an app on a fresh database (SQLite, or PostgreSQL when
-XUNJIAN_TEST_DATABASE_URL is set), a client, and factories with sensible defaults."""
+XUNJIAN_TEST_DATABASE_URL is set) and a fresh file store (a folder, or a prefix of an S3 API
+server when XUNJIAN_TEST_STORAGE=s3), a client, and factories with sensible defaults."""
 
 import itertools
 import os
@@ -26,6 +27,7 @@ from app.catalog.models import (
 from app.extensions import db
 from app.timeutil import local_today
 from tests.helpers import PASSWORD, Cast, IsolatedClient, save
+from tests.s3_server import CREDENTIALS, ObjectStoreServer
 
 _serial = itertools.count(1)
 
@@ -56,8 +58,34 @@ def schema(database_url, tmp_path_factory):
             db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def object_store(tmp_path_factory):
+    """A real S3 API server, started for the first test that needs it, stopped after the run."""
+    os.environ.update(CREDENTIALS)  # where boto3 looks, in this process and the servers it starts
+    server = ObjectStoreServer(tmp_path_factory.mktemp("s3") / "moto.log")
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def app_config(database_url, schema, tmp_path):
+def storage_settings(request, tmp_path):
+    """Settings for a new, empty file store of the run's kind, named `name` within the test."""
+
+    def settings(name: str) -> dict:
+        if os.environ.get("XUNJIAN_TEST_STORAGE") == "s3":
+            server = request.getfixturevalue("object_store")
+            return {
+                "UPLOAD_DIR": str(tmp_path / name),
+                **server.settings(f"{tmp_path.name}/{name}"),
+            }
+        return {"UPLOAD_DIR": str(tmp_path / name), "STORAGE_URL": ""}
+
+    return settings
+
+
+@pytest.fixture
+def app_config(database_url, schema, tmp_path, storage_settings):
     url = database_url
     if url.startswith("sqlite"):
         test_db = tmp_path / "test.db"
@@ -68,7 +96,7 @@ def app_config(database_url, schema, tmp_path):
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
-        "UPLOAD_DIR": str(tmp_path / "photos"),
+        **storage_settings("photos"),
         # a cheap hash keeps the suite quick; production keeps scrypt
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
@@ -79,10 +107,20 @@ def app(app_config):
     app = create_app(app_config)
     with app.app_context():
         yield app
+        use_store(app, None)
         db.session.remove()
         if db.engine.dialect.name == "postgresql":
             empty_every_table()
         db.engine.dispose()
+
+
+def use_store(app, settings: dict | None) -> None:
+    """Close the app's file store; with settings, open the one they name from now on."""
+    store = app.extensions.pop("file_store", None)
+    if store is not None:
+        store.close()
+    if settings is not None:
+        app.config.update(settings)
 
 
 def empty_every_table():

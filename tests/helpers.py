@@ -4,7 +4,15 @@ databases."""
 
 import contextvars
 import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask.testing import FlaskClient
@@ -14,7 +22,9 @@ from PIL import Image
 from app.auth.models import User
 from app.catalog.models import Contractor
 from app.catalog.standards_io import HEADERS
+from app.config import ENV_KEYS, ENV_PREFIX
 from app.extensions import db
+from app.files import Kind, LocalFolder, current_store, key_of, sha256
 
 PASSWORD = "correct-horse-9"
 
@@ -70,6 +80,29 @@ def jpeg(size=(640, 480), color=(30, 120, 200)) -> bytes:
     return buffer.getvalue()
 
 
+def stored_files() -> dict[str, str]:
+    """Every file in the app's store: its key and the SHA-256 of what it holds."""
+    files = current_store()
+    return {key: sha256(files.read(key)) for key in files.keys()}
+
+
+def forget(kind: Kind, digest: str) -> None:
+    """Lose one stored file, as a crash between two writes would."""
+    files, key = current_store(), key_of(kind, digest)
+    if isinstance(files, LocalFolder):
+        (files.root / key).unlink()
+    else:
+        files.client.delete_object(Bucket=files.bucket, Key=files._name(key))
+
+
+def server_environment(config) -> dict[str, str]:
+    """The environment a server process needs to run on the same database and file store as
+    an app in the tests."""
+    shared = ("DATABASE_URL", "SECRET_KEY", "UPLOAD_DIR", "STORAGE_URL", "S3_ENDPOINT")
+    shared += ("S3_REGION", "S3_ADDRESSING")
+    return {f"{ENV_PREFIX}{env}": str(config.get(ENV_KEYS[env]) or "") for env in shared}
+
+
 def save(obj):
     db.session.add(obj)
     db.session.commit()
@@ -98,3 +131,60 @@ def drop_database(server_url: str, name: str) -> None:
     with engine.connect() as connection:
         connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     engine.dispose()
+
+
+class ServerProcess:
+    """The production server (gunicorn) in a process of its own, with the environment given
+    (see server_environment), so a test can kill it outright and start it again on the same
+    address."""
+
+    def __init__(self, environment: dict[str, str], access_log: Path):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.access_log = access_log
+        self.env = {**os.environ, **environment}
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                "1",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--access-logfile",
+                str(self.access_log),
+                "wsgi:app",
+            ],
+            cwd=Path(__file__).resolve().parents[1],
+            env=self.env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("the server did not start")
+
+    def kill(self):
+        """SIGKILL to the master and its worker: no clean shutdown, as in a crash."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.process = None
+
+    def requests(self) -> list[str]:
+        """The request lines the server has logged so far ("GET /path HTTP/1.1")."""
+        if not self.access_log.exists():
+            return []
+        return [line.split('"')[1] for line in self.access_log.read_text().splitlines()]

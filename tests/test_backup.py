@@ -1,7 +1,6 @@
 """Backups: `flask backup` writes the database and the photo store to one archive;
 `flask restore` brings it into an empty instance, where everything compares equal."""
 
-import hashlib
 import secrets
 from pathlib import Path
 
@@ -11,7 +10,8 @@ import sqlalchemy as sa
 from app import create_app
 from app.demo import seed_demo
 from app.extensions import db
-from tests.helpers import create_database, drop_database
+from tests.conftest import use_store
+from tests.helpers import create_database, drop_database, stored_files
 
 
 @pytest.fixture
@@ -35,21 +35,13 @@ def table_rows() -> dict[str, list[tuple]]:
         }
 
 
-def photo_files(root: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in root.rglob("*")
-        if path.is_file()
-    }
-
-
 def test_a_backup_restores_into_an_empty_instance_exactly(
-    app, app_config, tmp_path, empty_database_url
+    app, app_config, tmp_path, empty_database_url, storage_settings
 ):
     seed_demo(history=False)  # with a complaint's photo in the store
     db.session.commit()
     before = table_rows()
-    photos_before = photo_files(Path(app.config["UPLOAD_DIR"]))
+    photos_before = stored_files()
     assert before["users"] and before["complaint_photos"] and photos_before
 
     made = app.test_cli_runner().invoke(args=["backup", "--to", str(tmp_path / "backups")])
@@ -61,7 +53,7 @@ def test_a_backup_restores_into_an_empty_instance_exactly(
         {
             **app_config,
             "SQLALCHEMY_DATABASE_URI": empty_database_url,
-            "UPLOAD_DIR": str(tmp_path / "restored-photos"),
+            **storage_settings("restored-photos"),
         }
     )
     with restored.app_context():
@@ -69,9 +61,10 @@ def test_a_backup_restores_into_an_empty_instance_exactly(
         result = runner.invoke(args=["restore", str(archive)])
         assert result.exit_code == 0, result.output
         assert table_rows() == before
-        assert photo_files(tmp_path / "restored-photos") == photos_before
+        assert stored_files() == photos_before
         again = runner.invoke(args=["restore", str(archive)])
         assert again.exit_code != 0 and "not empty" in again.output
+        use_store(restored, None)
         db.session.remove()
         db.engine.dispose()
 

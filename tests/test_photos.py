@@ -6,9 +6,10 @@ from PIL import Image
 
 from app.auth.models import Role
 from app.extensions import db
-from app.photos import photo_path, store_photo
+from app.files import Kind
+from app.photos import read_photo, store_photo
 from app.refusals import Refused
-from tests.helpers import login
+from tests.helpers import forget, login
 
 GPS_IFD = 0x8825
 
@@ -35,11 +36,10 @@ def test_photo_is_turned_upright_stripped_and_stored_by_hash(app):
 
     assert (stored.width, stored.height) == (32, 64)
     assert stored.taken_at == datetime(2026, 11, 20, 9, 15)
-    path = photo_path(stored.digest)
-    with Image.open(path) as kept:
+    with Image.open(io.BytesIO(read_photo(stored.digest))) as kept:
         assert kept.format == "JPEG" and kept.size == (32, 64)
         assert not kept.getexif(), "location and device tags must be gone"
-    assert photo_path(stored.digest, thumb=True).is_file()
+    assert read_photo(stored.digest, thumb=True)
 
 
 def test_the_same_photo_is_stored_once(app):
@@ -51,10 +51,10 @@ def test_a_photo_whose_thumbnail_was_never_written_gets_it_on_the_retry(app):
     """A worker killed between the photo and its thumbnail: the phone resends the photo."""
     data = photo_bytes()
     digest = store_photo(data).digest
-    photo_path(digest, thumb=True).unlink()
+    forget(Kind.THUMB, digest)
 
     assert store_photo(data).digest == digest
-    with Image.open(photo_path(digest, thumb=True)) as thumb:
+    with Image.open(io.BytesIO(read_photo(digest, thumb=True))) as thumb:
         assert thumb.format == "JPEG"
 
 
@@ -105,7 +105,7 @@ def test_oversized_file_is_refused(app):
 @pytest.mark.parametrize("name", ["../../etc/passwd", "ABC", "a" * 63, "g" * 64, ""])
 def test_only_a_hash_names_a_stored_file(app, name):
     with pytest.raises(ValueError):
-        photo_path(name)
+        read_photo(name)
 
 
 def test_manager_attaches_a_reference_photo_and_everyone_logged_in_sees_it(

@@ -15,6 +15,7 @@ from app.auth.models import Role
 from app.catalog.models import SiteKind
 from app.extensions import db
 from app.feedback.models import Complaint
+from app.files import Kind, read_stored
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Answer, Scope
 from app.inspections.recording import record_answer, record_note, submit
@@ -128,9 +129,8 @@ def test_a_photo_that_is_also_a_script_is_stored_as_a_clean_photo(app):
     Image.new("RGB", (64, 64), (200, 30, 30)).save(buffer, "JPEG", comment=payload)
     polyglot = buffer.getvalue() + payload
     stored = store_photo(polyglot)
-    kept = Path(app.config["UPLOAD_DIR"]).rglob(f"{stored.digest}*")
-    for path in kept:
-        assert payload not in path.read_bytes() and b"<script" not in path.read_bytes()
+    for data in (read_stored(Kind.PHOTO, stored.digest), read_stored(Kind.THUMB, stored.digest)):
+        assert payload not in data and b"<script" not in data
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.notify.events import announce
 from app.notify.models import Channel, Delivery, DeliveryStatus, EventKind, Robot
+from tests.helpers import server_environment
 from tests.robot_server import RobotServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,9 +32,7 @@ def robots():
 def start_worker(app, robots) -> subprocess.Popen:
     env = {
         **os.environ,
-        "XUNJIAN_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "XUNJIAN_SECRET_KEY": app.config["SECRET_KEY"],
-        "XUNJIAN_UPLOAD_DIR": app.config["UPLOAD_DIR"],
+        **server_environment(app.config),
         "XUNJIAN_ROBOT_HOSTS": robots.host,
         "XUNJIAN_NOTIFY_LEASE_SECONDS": "2",
         "XUNJIAN_WORKER_PAUSE_SECONDS": "1",
@@ -151,9 +150,7 @@ def test_make_run_serves_with_its_worker_and_they_stop_together(app):
     env = {
         **os.environ,
         "PORT": str(port),
-        "XUNJIAN_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "XUNJIAN_SECRET_KEY": app.config["SECRET_KEY"],
-        "XUNJIAN_UPLOAD_DIR": app.config["UPLOAD_DIR"],
+        **server_environment(app.config),
     }
     serve = subprocess.Popen(
         [str(ROOT / "scripts" / "serve.sh")],

@@ -42,7 +42,7 @@ from app.inspections.models import (
 from app.inspections.recording import progress, reopen
 from app.paging import paginate
 from app.pdf import pdf_response, render_pdf
-from app.photos import photo_path, send_photo
+from app.photos import read_photo, send_photo
 from app.responses import apply, page_or_fragment
 from app.timeutil import month_bounds
 
@@ -88,7 +88,7 @@ def report_pdf(inspection_id: int):
         photo = db.session.get(InspectionPhoto, int(match[1]))
         if photo is None or photo.item.inspection_id != inspection.id:
             return None
-        return photo_path(photo.digest, thumb=bool(match[2]))
+        return read_photo(photo.digest, thumb=bool(match[2]))
 
     pdf = render_pdf("inspections/report_pdf.html", photo_for, **_report_context(inspection))
     return pdf_response(pdf, f"inspection-{inspection.id}.pdf")

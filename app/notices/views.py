@@ -41,7 +41,7 @@ from app.notices.lifecycle import (
 from app.notices.models import DeadlineRule, ExitWarning, Notice, NoticeStatus
 from app.paging import paginate
 from app.pdf import pdf_response, render_pdf
-from app.photos import photo_path, send_photo
+from app.photos import read_photo, send_photo
 from app.refusals import Refused
 from app.responses import apply, form_shown, page_or_fragment
 from app.timeutil import LOCAL_TZ, utcnow
@@ -187,7 +187,7 @@ def notice_pdf(notice_id: int):
                         "notices.evidence", notice_id=notice.id, photo_id=photo.id, size="thumb"
                     ),
                 ):
-                    return photo_path(photo.digest, thumb="size=thumb" in path)
+                    return read_photo(photo.digest, thumb="size=thumb" in path)
         return None
 
     pdf = render_pdf("notices/notice_pdf.html", photo_for, **notice_context(notice))

@@ -1,16 +1,8 @@
 """Real headless Chromium (Debian's) on a phone, against the app served on localhost."""
 
-import os
 import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -20,7 +12,8 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.demo import seed_demo
 from app.extensions import db
-from tests.helpers import create_database, drop_database
+from app.files import LocalFolder, configured_store, copy_files
+from tests.helpers import ServerProcess, create_database, drop_database, server_environment
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -47,21 +40,45 @@ def browser_context_args(browser_context_args, playwright):
     return {**browser_context_args, **phone, "locale": "zh-CN"}
 
 
-def buffered(app):
-    """Read each response whole before it is sent. Werkzeug's development server skips the
-    response's close() when the browser drops the connection mid-body (it does, navigating
-    on while an icon downloads), which leaves a file open and fails the test on a
-    ResourceWarning that has nothing to do with the app."""
+class Gate:
+    """The WSGI app as the live server runs it, counting the requests inside it, so the test's
+    teardown can close the gate (later requests, such as one more on a browser's keep-alive
+    connection, get 503 without touching the database) and wait until the last one is out
+    before the database is emptied or dropped."""
 
-    def wsgi(environ, start_response):
-        response = app(environ, start_response)
+    def __init__(self, app):
+        self.app, self.inside, self.closed = app, 0, False
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            if self.closed:
+                start_response("503 Service Unavailable", [("Content-Length", "0")])
+                return [b""]
+            self.inside += 1
+        try:
+            return self._buffered(environ, start_response)
+        finally:
+            with self.changed:
+                self.inside -= 1
+                self.changed.notify_all()
+
+    def _buffered(self, environ, start_response):
+        """Read each response whole before it is sent. Werkzeug's development server skips
+        the response's close() when the browser drops the connection mid-body (it does,
+        navigating on while an icon downloads), which leaves a file open and fails the test on
+        a ResourceWarning that has nothing to do with the app."""
+        response = self.app(environ, start_response)
         try:
             return [b"".join(response)]
         finally:
             if hasattr(response, "close"):
                 response.close()
 
-    return wsgi
+    def close(self, timeout: float = 10) -> None:
+        with self.changed:
+            self.closed = True
+            self.changed.wait_for(lambda: self.inside == 0, timeout)
 
 
 @pytest.fixture(scope="session")
@@ -100,7 +117,7 @@ def app_config(app_config, demo_template, database_url):
     """A test's own copy of the demo: its database (a file, or a PostgreSQL database made
     from the template) and its stored files."""
     template_url, template_files = demo_template
-    shutil.copytree(template_files, app_config["UPLOAD_DIR"])
+    copy_files(LocalFolder(template_files), configured_store(app_config))
     if template_url.startswith("sqlite"):
         shutil.copyfile(
             sa.make_url(template_url).database,
@@ -118,83 +135,22 @@ def app_config(app_config, demo_template, database_url):
 @pytest.fixture
 def live_server(app):
     """The app with the demo organisation, served by a real HTTP server in a thread."""
-    server = make_server("127.0.0.1", 0, buffered(app), threaded=True)
+    gate = Gate(app)
+    server = make_server("127.0.0.1", 0, gate, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
+    # A request still running (one a test held back) gives its database connection back
+    # before the tables are emptied and the engine disposed; left to run on, it deadlocked
+    # with the emptying, and its connection, dropped unclosed, failed a later test.
+    gate.close()
     server.shutdown()
     thread.join()
-    # A request still running (one a test held back) gives its database connection back
-    # before the engine is disposed; left to finish later, the connection is dropped unclosed
-    # and its ResourceWarning fails whichever test is running then.
-    for request in list(server._threads):
-        request.join(timeout=10)
-
-
-class ServerProcess:
-    """The production server (gunicorn) in a process of its own on the test database, so a
-    test can kill it outright and start it again on the same address."""
-
-    def __init__(self, app, tmp_path):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.access_log = tmp_path / "access.log"
-        self.env = {
-            **os.environ,
-            "XUNJIAN_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-            "XUNJIAN_SECRET_KEY": app.config["SECRET_KEY"],
-            "XUNJIAN_UPLOAD_DIR": app.config["UPLOAD_DIR"],
-        }
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                "1",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--access-logfile",
-                str(self.access_log),
-                "wsgi:app",
-            ],
-            cwd=Path(__file__).resolve().parents[2],
-            env=self.env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as answer:
-                    if answer.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("the server did not start")
-
-    def kill(self):
-        """SIGKILL to the master and its worker: no clean shutdown, as in a crash."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-        self.process = None
-
-    def requests(self) -> list[str]:
-        """The request lines the server has logged so far ("GET /path HTTP/1.1")."""
-        if not self.access_log.exists():
-            return []
-        return [line.split('"')[1] for line in self.access_log.read_text().splitlines()]
 
 
 @pytest.fixture
 def server_process(app, tmp_path):
-    server = ServerProcess(app, tmp_path)
+    server = ServerProcess(server_environment(app.config), tmp_path / "access.log")
     server.start()
     yield server
     if server.process is not None:

@@ -2,6 +2,7 @@
 an external check's documents) makes them smaller on the phone, shows its progress and
 survives a dropped connection, with service workers or without (as in WeChat's browser)."""
 
+import io
 import re
 
 import pytest
@@ -19,7 +20,7 @@ from app.inspections.external import start_external
 from app.inspections.models import ExternalBody, ExternalDocument, InspectionPhoto, Scope
 from app.notices.lifecycle import acknowledge
 from app.notices.models import FixPhoto
-from app.photos import photo_path
+from app.photos import read_photo
 from tests.browser.helpers import assert_fits_and_passes_axe, log_in
 from tests.browser.test_checklist import phone_photo
 from tests.browser.test_guest import guest_link
@@ -41,7 +42,7 @@ def phone(browser, service_workers="allow"):
 def long_side(digest: str) -> int:
     """The stored photo's long side: 1600 if the phone made it smaller (the server alone
     keeps a 4000 px camera photo at 2560)."""
-    with Image.open(photo_path(digest)) as image:
+    with Image.open(io.BytesIO(read_photo(digest))) as image:
         return max(image.size)
 
 
