@@ -1,5 +1,6 @@
 """Xunjian (巡检): supervision of outsourced logistics services."""
 
+import os
 from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, session
@@ -30,7 +31,12 @@ CONTENT_SECURITY_POLICY = {
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, CLI."""
-    app = Flask(__name__, instance_relative_config=True, static_url_path=static_url_path())
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("XUNJIAN_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+        static_url_path=static_url_path(),
+    )
     app.jinja_env.add_extension("jinja2.ext.do")
     load_config(app, config)
     serve_static(app)
