@@ -4,6 +4,7 @@ What one server stores or counts, the other sees."""
 
 import re
 import time
+from collections import Counter
 
 import pytest
 import requests
@@ -17,6 +18,7 @@ from app.inspections.models import InspectionPhoto, Scope
 from app.photos import read_photo
 from tests.conftest import use_store
 from tests.helpers import PASSWORD, ServerProcess, jpeg, server_environment
+from tests.test_worker import messages, pending, robots, start_worker, stop, wait_for  # noqa: F401
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 
@@ -143,3 +145,20 @@ def test_the_public_complaint_limit_counts_on_both_servers(app, servers, make_si
         )
     assert answers == [200] * 5 + [429], "five an hour from one network, wherever they land"
     assert db.session.scalar(sa.select(sa.func.count(Complaint.id))) == 5
+
+
+def test_a_worker_beside_each_server_sends_every_message_once(
+    app,
+    servers,
+    make_contractor,
+    robots,  # noqa: F811
+):
+    total = messages(make_contractor, robots, groups=6, per_group=10)
+    workers = [start_worker(app, robots, server.env) for server in servers]
+    try:
+        assert wait_for(lambda: pending() == 0, 120), "the two workers together sent everything"
+    finally:
+        codes = [stop(worker) for worker in workers]
+    assert codes == [0, 0]
+    received = Counter(robots.texts())
+    assert len(received) == total and set(received.values()) == {1}

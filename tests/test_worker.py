@@ -29,10 +29,11 @@ def robots():
         yield server
 
 
-def start_worker(app, robots) -> subprocess.Popen:
+def start_worker(app, robots, environment: dict[str, str] | None = None) -> subprocess.Popen:
+    """`flask worker` on the app's database and store (or the environment given)."""
     env = {
         **os.environ,
-        **server_environment(app.config),
+        **(environment or server_environment(app.config)),
         "XUNJIAN_ROBOT_HOSTS": robots.host,
         "XUNJIAN_NOTIFY_LEASE_SECONDS": "2",
         "XUNJIAN_WORKER_PAUSE_SECONDS": "1",
