@@ -240,6 +240,7 @@ def test_manager_changes_the_rules(month, client, cast, kitchen):
             "bonus_cap": "4",
             "criticise_below": "90",
             "praise_top": "2",
+            "repeat_window_days": "21",
         }
     )
     for name in ("score_bands", "satisfaction_bands"):
@@ -252,6 +253,9 @@ def test_manager_changes_the_rules(month, client, cast, kitchen):
     inspect(cast, kitchen, Tier.MONTHLY, {"地面排水"})
     catering = result_for(cast.own, assess_month(month)).lines[0]
     assert catering.deductions[0].points == Decimal("1.0")  # the monthly weight is now 1
+    assert policy().repeat_window_days == 21
+    too_long = client.post("/assessments/policy", data=form | {"repeat_window_days": "400"})
+    assert too_long.status_code == 422 and "重复问题的判断期限为 1 至 365 天。" in too_long.text
     form["score_bands-1-minimum"] = "99"  # out of order
     refused = client.post("/assessments/policy", data=form)
     assert refused.status_code == 422 and "请按起点从高到低排列各档。" in refused.text

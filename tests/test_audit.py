@@ -55,6 +55,7 @@ def _policy_form(**changes):
             "bonus_cap": "5",
             "criticise_below": "85",
             "praise_top": "3",
+            "repeat_window_days": "30",
         }
     )
     for name in ("score_bands", "satisfaction_bands"):

@@ -4,7 +4,7 @@ from wtforms import DecimalField, FieldList, Form, FormField, IntegerField, Vali
 from wtforms.validators import InputRequired, NumberRange
 
 from app.assessments.history import POLICY_LABELS, TIER_WEIGHT_LABELS
-from app.assessments.models import BAND_RULES, BANDS_PER_RULE, POINT_RULES, TIERS
+from app.assessments.models import BAND_RULES, BANDS_PER_RULE, INTEGER_RULES, POINT_RULES, TIERS
 
 
 class TierWeightsForm(Form):
@@ -59,6 +59,10 @@ class PolicyForm(FlaskForm):
         POLICY_LABELS["praise_top"],
         [InputRequired(), NumberRange(0, 10, _l("Praise goes to 0 to 10 contractors."))],
     )
+    repeat_window_days = IntegerField(
+        POLICY_LABELS["repeat_window_days"],
+        [InputRequired(), NumberRange(1, 365, _l("A repeat is looked for within 1 to 365 days."))],
+    )
 
 
 for _name in POINT_RULES:
@@ -90,17 +94,15 @@ def policy_form(policy) -> PolicyForm:
     """The form filled from the rules as they stand (or from what was posted)."""
     data = {
         "weight": policy.tier_weights,
-        "praise_top": policy.praise_top,
-        **{name: getattr(policy, name) for name in (*POINT_RULES, *BAND_RULES)},
+        **{name: getattr(policy, name) for name in (*POINT_RULES, *INTEGER_RULES, *BAND_RULES)},
     }
     return PolicyForm(data=data)
 
 
 def apply_policy_form(form: PolicyForm, policy) -> None:
     policy.tier_weights = {tier: str(value) for tier, value in form.weight.data.items()}
-    for name in POINT_RULES:
+    for name in (*POINT_RULES, *INTEGER_RULES):
         setattr(policy, name, form[name].data)
-    policy.praise_top = form.praise_top.data
     for name in BAND_RULES:
         bands = [
             {"minimum": str(b["minimum"]), "percent": str(b["percent"])} for b in form[name].data

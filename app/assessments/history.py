@@ -6,7 +6,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from app.assessments.models import BAND_RULES, POINT_RULES, AssessmentPolicy
+from app.assessments.models import BAND_RULES, INTEGER_RULES, POINT_RULES, AssessmentPolicy
 from app.audit import AuditEvent, record_event
 from app.inspections.models import Tier
 
@@ -60,6 +60,7 @@ POLICY_LABELS = {
     "bonus_cap": _l("Most bonus points in a month"),
     "praise_top": _l("Praise the best (how many)"),
     "criticise_below": _l("Criticise by name below this score"),
+    "repeat_window_days": _l("A finding repeats one found within (days)"),
     "score_bands": _l("Deposit reward by score (per cent of the month's deposit)"),
     "satisfaction_bands": _l("Deposit reward by satisfaction (per cent of the month's deposit)"),
 }
@@ -73,7 +74,7 @@ TIER_WEIGHT_LABELS = {tier.value: Tier.LABELS[tier] for tier in Tier} | {
 def policy_summary(policy: AssessmentPolicy) -> dict[str, str]:
     """The rules as text, field by field, to say what a change changed."""
     summary = {f"weight {tier}": _number(value) for tier, value in policy.tier_weights.items()}
-    for name in (*POINT_RULES, "praise_top"):
+    for name in (*POINT_RULES, *INTEGER_RULES):
         summary[name] = _number(getattr(policy, name))
     for name in BAND_RULES:
         summary[name] = ", ".join(

@@ -64,6 +64,7 @@ DEFAULT_POLICY = {
     ],
     "praise_top": 1,
     "criticise_below": Decimal("85"),
+    "repeat_window_days": 30,
 }
 
 
@@ -76,6 +77,7 @@ POINT_RULES = (
     "bonus_cap",
     "criticise_below",
 )
+INTEGER_RULES = ("praise_top", "repeat_window_days")
 BAND_RULES = ("score_bands", "satisfaction_bands")
 BANDS_PER_RULE = 4
 
@@ -95,6 +97,8 @@ class AssessmentPolicy(db.Model):
     satisfaction_bands: Mapped[list] = mapped_column(sa.JSON, nullable=False)
     praise_top: Mapped[int] = mapped_column(nullable=False)
     criticise_below: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1), nullable=False)
+    # A finding repeats one at the same check point and place found this many days before.
+    repeat_window_days: Mapped[int] = mapped_column(nullable=False, server_default="30")
 
 
 class BonusEntry(db.Model):

@@ -282,6 +282,11 @@ class Finding(db.Model):
     """A failed check point of a submitted inspection, ready to go on a rectification notice."""
 
     __tablename__ = "findings"
+    # Repeats: the same check point at the same place, or by the same contractor, in a window.
+    __table_args__ = (
+        sa.Index("ix_findings_repeat_place", "check_point_id", "site_id", "found_at"),
+        sa.Index("ix_findings_repeat_contractor", "check_point_id", "contractor_id", "found_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inspection_id: Mapped[int] = mapped_column(

@@ -40,6 +40,7 @@ from app.inspections.models import (
     inspection_service_lines,
 )
 from app.inspections.recording import progress, reopen
+from app.inspections.repeats import repeats_of
 from app.paging import paginate
 from app.pdf import pdf_response, render_pdf
 from app.photos import read_photo, send_photo
@@ -56,6 +57,7 @@ def _report_context(inspection):
         "groups": grouped_items(inspection.items),
         "progress": progress(inspection),
         "history": history_of(inspection),
+        "repeats": repeats_of(inspection.findings),
     }
 
 

@@ -14,6 +14,7 @@ from app.catalog.models import Contractor, ServiceLine, Severity
 from app.extensions import db
 from app.inspections.access import get_inspection
 from app.inspections.models import Finding, InspectionPhoto
+from app.inspections.repeats import repeats_of
 from app.main.replays import once_per_client_uuid
 from app.notices.access import get_fix_photo, get_notice, get_notice_item, sees_drafts
 from app.notices.blueprint import bp
@@ -143,6 +144,7 @@ def notice_context(notice):
         "notice": notice,
         "now": utcnow(),
         "history": history_of(notice),
+        "repeats": repeats_of([item.finding for item in notice.items]),
         "warnings": db.session.scalars(
             sa.select(ExitWarning).where(ExitWarning.notice_id == notice.id)
         ).all(),

@@ -1,0 +1,81 @@
+"""Repeat findings (重复出现): the same check point failing again at the same place within the
+managers' window (default 30 days, counted back from the later finding, that day included);
+for a finding without a place, the same check point failing again for the same contractor.
+
+A repeat is worked out from the findings as they stand, not stored: a reopened inspection's
+findings are withdrawn until it is submitted again, so they never count twice, and a
+complaint that was dismissed never made a finding. A complaint's finding has no check point,
+so it is never a repeat."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.inspections.models import Finding
+from app.timeutil import as_utc
+
+
+@dataclass(frozen=True)
+class Earlier:
+    id: int
+    inspection_id: int
+    found_at: datetime
+
+
+@dataclass(frozen=True)
+class Repeat:
+    occurrence: int  # this finding is the n-th within the window, itself included
+    window_days: int
+    earlier: tuple[Earlier, ...]  # oldest first
+
+
+def repeats_of(findings: Sequence[Finding]) -> dict[int, Repeat]:
+    """Each of `findings` that repeats earlier ones, by its id, found in one query."""
+    checked = [f for f in findings if f.check_point_id is not None]
+    if not checked:
+        return {}
+    from app.assessments.monthly import policy  # assessments imports inspections at load
+
+    days = policy().repeat_window_days
+    window = timedelta(days=days)
+    times = [as_utc(f.found_at) for f in checked]
+    candidates = db.session.execute(
+        sa.select(
+            Finding.id,
+            Finding.inspection_id,
+            Finding.found_at,
+            Finding.check_point_id,
+            Finding.site_id,
+            Finding.contractor_id,
+        ).where(
+            Finding.check_point_id.in_({f.check_point_id for f in checked}),
+            Finding.found_at >= min(times) - window,
+            Finding.found_at <= max(times),
+        )
+    ).all()
+    found = {}
+    for finding, at in zip(checked, times, strict=True):
+        earlier = sorted(
+            (
+                Earlier(row.id, row.inspection_id, as_utc(row.found_at))
+                for row in candidates
+                if _same_failure(finding, row)
+                and at - window <= as_utc(row.found_at)
+                and (as_utc(row.found_at), row.id) < (at, finding.id)
+            ),
+            key=lambda e: (e.found_at, e.id),
+        )
+        if earlier:
+            found[finding.id] = Repeat(len(earlier) + 1, days, tuple(earlier))
+    return found
+
+
+def _same_failure(finding: Finding, row) -> bool:
+    if row.check_point_id != finding.check_point_id:
+        return False
+    if finding.site_id is not None:
+        return row.site_id == finding.site_id
+    return row.site_id is None and row.contractor_id == finding.contractor_id
