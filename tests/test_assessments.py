@@ -241,6 +241,7 @@ def test_manager_changes_the_rules(month, client, cast, kitchen):
             "criticise_below": "90",
             "praise_top": "2",
             "repeat_window_days": "21",
+            "repeat_weight": "1",
         }
     )
     for name in ("score_bands", "satisfaction_bands"):

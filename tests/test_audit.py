@@ -56,6 +56,7 @@ def _policy_form(**changes):
             "criticise_below": "85",
             "praise_top": "3",
             "repeat_window_days": "30",
+            "repeat_weight": "1",
         }
     )
     for name in ("score_bands", "satisfaction_bands"):

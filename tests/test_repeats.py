@@ -4,10 +4,11 @@ on the notice and in its PDF."""
 
 import subprocess
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
-from app.assessments.monthly import policy
+from app.assessments.monthly import assess_month, policy
 from app.catalog.models import SiteKind
 from app.extensions import db
 from app.inspections.checklist import Plan, start_inspection
@@ -16,7 +17,7 @@ from app.inspections.recording import record_answer, record_note, reopen, submit
 from app.inspections.repeats import repeats_of
 from app.notices.deadlines import ensure_default_rules
 from app.notices.lifecycle import draft_notices, issue
-from app.timeutil import utcnow
+from app.timeutil import month_of, utcnow
 from tests.helpers import login
 
 
@@ -126,3 +127,33 @@ def test_the_report_the_notice_and_its_pdf_say_it_repeats(client, cast, toilets,
     pdf.write_bytes(client.get(f"/notices/{notice.id}.pdf").data)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "30 天内第 3 次出现" in text.replace("\n", "")
+
+
+def test_a_weighted_repeat_deducts_more_and_says_so_in_the_score(client, cast, toilets):
+    east, _west = toilets
+    now = utcnow()
+    first = failed_at(cast, east, now - timedelta(minutes=30))
+    again = failed_at(cast, east, now - timedelta(minutes=10))
+    month = month_of(now)
+
+    def entries():
+        (result,) = [r for r in assess_month(month) if r.contractor == cast.own]
+        return {e.ref_id: e for line in result.lines for e in line.deductions}, result.overall
+
+    plain, plain_score = entries()
+    assert plain[first.id].points == plain[again.id].points and not plain[again.id].occurrence
+    rules = policy()
+    rules.repeat_weight = Decimal("1.5")
+    db.session.merge(rules)
+    db.session.commit()
+    weighted, score = entries()
+    assert weighted[first.id].points == plain[first.id].points, "the first is no repeat"
+    assert weighted[again.id].points == plain[again.id].points * Decimal("1.5")
+    assert weighted[again.id].occurrence == 2
+    assert score == plain_score - plain[again.id].points * Decimal("0.5")
+    (trend,) = [r for r in assess_month(month, itemised=False) if r.contractor == cast.own]
+    assert trend.overall == score, "the bulletin's trend counts the repeat as the month does"
+
+    login(client, cast.manager)
+    history = client.get(f"/assessments/{month}/contractors/{cast.own.id}").text
+    assert "重复出现，第 2 次：已加权" in history

@@ -4,7 +4,14 @@ from wtforms import DecimalField, FieldList, Form, FormField, IntegerField, Vali
 from wtforms.validators import InputRequired, NumberRange
 
 from app.assessments.history import POLICY_LABELS, TIER_WEIGHT_LABELS
-from app.assessments.models import BAND_RULES, BANDS_PER_RULE, INTEGER_RULES, POINT_RULES, TIERS
+from app.assessments.models import (
+    BAND_RULES,
+    BANDS_PER_RULE,
+    INTEGER_RULES,
+    POINT_RULES,
+    TIERS,
+    WEIGHT_RULES,
+)
 
 
 class TierWeightsForm(Form):
@@ -63,6 +70,12 @@ class PolicyForm(FlaskForm):
         POLICY_LABELS["repeat_window_days"],
         [InputRequired(), NumberRange(1, 365, _l("A repeat is looked for within 1 to 365 days."))],
     )
+    repeat_weight = DecimalField(
+        POLICY_LABELS["repeat_weight"],
+        [InputRequired(), NumberRange(0, 5, _l("A repeat's weight is a number from 0 to 5."))],
+        places=None,
+        render_kw={"step": "0.1"},
+    )
 
 
 for _name in POINT_RULES:
@@ -94,14 +107,17 @@ def policy_form(policy) -> PolicyForm:
     """The form filled from the rules as they stand (or from what was posted)."""
     data = {
         "weight": policy.tier_weights,
-        **{name: getattr(policy, name) for name in (*POINT_RULES, *INTEGER_RULES, *BAND_RULES)},
+        **{
+            name: getattr(policy, name)
+            for name in (*POINT_RULES, *INTEGER_RULES, *WEIGHT_RULES, *BAND_RULES)
+        },
     }
     return PolicyForm(data=data)
 
 
 def apply_policy_form(form: PolicyForm, policy) -> None:
     policy.tier_weights = {tier: str(value) for tier, value in form.weight.data.items()}
-    for name in (*POINT_RULES, *INTEGER_RULES):
+    for name in (*POINT_RULES, *INTEGER_RULES, *WEIGHT_RULES):
         setattr(policy, name, form[name].data)
     for name in BAND_RULES:
         bands = [

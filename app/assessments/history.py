@@ -6,7 +6,13 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from app.assessments.models import BAND_RULES, INTEGER_RULES, POINT_RULES, AssessmentPolicy
+from app.assessments.models import (
+    BAND_RULES,
+    INTEGER_RULES,
+    POINT_RULES,
+    WEIGHT_RULES,
+    AssessmentPolicy,
+)
 from app.audit import AuditEvent, record_event
 from app.inspections.models import Tier
 
@@ -61,6 +67,7 @@ POLICY_LABELS = {
     "praise_top": _l("Praise the best (how many)"),
     "criticise_below": _l("Criticise by name below this score"),
     "repeat_window_days": _l("A finding repeats one found within (days)"),
+    "repeat_weight": _l("Weight of a repeat's deduction"),
     "score_bands": _l("Deposit reward by score (per cent of the month's deposit)"),
     "satisfaction_bands": _l("Deposit reward by satisfaction (per cent of the month's deposit)"),
 }
@@ -74,7 +81,7 @@ TIER_WEIGHT_LABELS = {tier.value: Tier.LABELS[tier] for tier in Tier} | {
 def policy_summary(policy: AssessmentPolicy) -> dict[str, str]:
     """The rules as text, field by field, to say what a change changed."""
     summary = {f"weight {tier}": _number(value) for tier, value in policy.tier_weights.items()}
-    for name in (*POINT_RULES, *INTEGER_RULES):
+    for name in (*POINT_RULES, *INTEGER_RULES, *WEIGHT_RULES):
         summary[name] = _number(getattr(policy, name))
     for name in BAND_RULES:
         summary[name] = ", ".join(

@@ -65,6 +65,7 @@ DEFAULT_POLICY = {
     "praise_top": 1,
     "criticise_below": Decimal("85"),
     "repeat_window_days": 30,
+    "repeat_weight": Decimal("1"),
 }
 
 
@@ -78,6 +79,7 @@ POINT_RULES = (
     "criticise_below",
 )
 INTEGER_RULES = ("praise_top", "repeat_window_days")
+WEIGHT_RULES = ("repeat_weight",)
 BAND_RULES = ("score_bands", "satisfaction_bands")
 BANDS_PER_RULE = 4
 
@@ -99,6 +101,10 @@ class AssessmentPolicy(db.Model):
     criticise_below: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1), nullable=False)
     # A finding repeats one at the same check point and place found this many days before.
     repeat_window_days: Mapped[int] = mapped_column(nullable=False, server_default="30")
+    # A repeat's deduction is multiplied by this (1: a repeat costs what any finding costs).
+    repeat_weight: Mapped[Decimal] = mapped_column(
+        sa.Numeric(3, 1), nullable=False, server_default="1"
+    )
 
 
 class BonusEntry(db.Model):

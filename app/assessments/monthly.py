@@ -22,12 +22,14 @@ from app.assessments.scoring import (
     below_target_runs,
     money,
     overall,
+    round_points,
     settle,
     weighted,
 )
 from app.catalog.models import CheckCategory, CheckPoint, Contractor, Severity
 from app.extensions import db
 from app.inspections.models import Finding, Inspection, Status
+from app.inspections.repeats import repeats_of
 from app.notices.models import ExitWarning, Notice, NoticeItem
 from app.timeutil import month_bounds
 
@@ -54,6 +56,9 @@ class FindingRow:
     severity: Severity
     deduction: Decimal
     line_id: int | None  # the service line of its check point, if it has one
+    check_point_id: int | None
+    site_id: int | None
+    contractor_id: int | None
 
 
 @dataclass
@@ -109,9 +114,12 @@ def _month_findings(start: datetime, end: datetime):
 def assess_month(month: str, itemised: bool = True) -> list[ContractorResult]:
     """Every active contractor's scores for the month, best first. Itemised, each finding is
     its own traceable entry; otherwise (for the trend) findings are summed in the database
-    by contractor, line, tier and deduction, which gives the same scores."""
+    by contractor, line, tier and deduction, which gives the same scores (unless repeats are
+    weighted: then each finding is looked at, for the trend too)."""
     current = policy()
     weights = {tier: Decimal(w) for tier, w in current.tier_weights.items()}
+    repeat_weight = Decimal(current.repeat_weight)
+    itemised = itemised or repeat_weight != 1
     start, end = month_bounds(month)
     contractors = db.session.scalars(
         sa.select(Contractor)
@@ -152,22 +160,31 @@ def assess_month(month: str, itemised: bool = True) -> list[ContractorResult]:
                 Finding.severity,
                 Finding.deduction,
                 CheckCategory.service_line_id,
+                Finding.check_point_id,
+                Finding.site_id,
+                Finding.contractor_id,
             )
             .order_by(Finding.found_at, Finding.id)
-        )
-        for contractor_id, tier, self_check, *shown in rows:
-            finding = FindingRow(*shown)
+        ).all()
+        findings = [(tier, self_check, FindingRow(*shown)) for _c, tier, self_check, *shown in rows]
+        repeats = repeats_of([f for *_, f in findings]) if repeat_weight != 1 else {}
+        for tier, self_check, finding in findings:
+            counted = points(finding.deduction, tier, self_check)
+            repeat = repeats.get(finding.id)
+            if repeat:
+                counted = round_points(counted * repeat_weight)
             charge(
-                contractor_id,
+                finding.contractor_id,
                 finding.line_id,
                 Entry(
                     "finding",
                     finding.id,
                     finding.title,
-                    points(finding.deduction, tier, self_check),
+                    counted,
+                    occurrence=repeat.occurrence if repeat else 0,
                 ),
             )
-            by_contractor.setdefault(contractor_id, []).append(finding)
+            by_contractor.setdefault(finding.contractor_id, []).append(finding)
     else:
         groups = db.session.execute(
             _month_findings(start, end)

@@ -20,6 +20,7 @@ class Entry:
     ref_id: int
     label: str
     points: Decimal
+    occurrence: int = 0  # a finding weighted as a repeat: its number within the window
 
 
 @dataclass

@@ -7,6 +7,7 @@ findings are withdrawn until it is submitted again, so they never count twice, a
 complaint that was dismissed never made a finding. A complaint's finding has no check point,
 so it is never a repeat."""
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,8 +33,9 @@ class Repeat:
     earlier: tuple[Earlier, ...]  # oldest first
 
 
-def repeats_of(findings: Sequence[Finding]) -> dict[int, Repeat]:
-    """Each of `findings` that repeats earlier ones, by its id, found in one query."""
+def repeats_of(findings: Sequence) -> dict[int, Repeat]:
+    """Each of `findings` (rows or objects with a finding's id, check point, place,
+    contractor and time) that repeats earlier ones, by its id, found in one query."""
     checked = [f for f in findings if f.check_point_id is not None]
     if not checked:
         return {}
@@ -56,15 +58,17 @@ def repeats_of(findings: Sequence[Finding]) -> dict[int, Repeat]:
             Finding.found_at <= max(times),
         )
     ).all()
+    by_failure: dict[tuple, list[Earlier]] = defaultdict(list)
+    for row in candidates:
+        by_failure[_failure(row)].append(Earlier(row.id, row.inspection_id, as_utc(row.found_at)))
     found = {}
     for finding, at in zip(checked, times, strict=True):
         earlier = sorted(
             (
-                Earlier(row.id, row.inspection_id, as_utc(row.found_at))
-                for row in candidates
-                if _same_failure(finding, row)
-                and at - window <= as_utc(row.found_at)
-                and (as_utc(row.found_at), row.id) < (at, finding.id)
+                candidate
+                for candidate in by_failure[_failure(finding)]
+                if at - window <= candidate.found_at
+                and (candidate.found_at, candidate.id) < (at, finding.id)
             ),
             key=lambda e: (e.found_at, e.id),
         )
@@ -73,9 +77,9 @@ def repeats_of(findings: Sequence[Finding]) -> dict[int, Repeat]:
     return found
 
 
-def _same_failure(finding: Finding, row) -> bool:
-    if row.check_point_id != finding.check_point_id:
-        return False
+def _failure(finding) -> tuple:
+    """What makes two findings the same failure: the check point and the place, or the check
+    point and the contractor for a finding without a place."""
     if finding.site_id is not None:
-        return row.site_id == finding.site_id
-    return row.site_id is None and row.contractor_id == finding.contractor_id
+        return (finding.check_point_id, "site", finding.site_id)
+    return (finding.check_point_id, "contractor", finding.contractor_id)
