@@ -1,7 +1,13 @@
 """Workbooks we write: what people typed goes in as text, never as a formula."""
 
+import io
+
+from flask import send_file
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet.worksheet import Worksheet
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def append_row(sheet: Worksheet, values: list) -> None:
@@ -16,3 +22,14 @@ def _as_entered(sheet: Worksheet, value):
     cell = WriteOnlyCell(sheet, value=value)  # a cell either kind of sheet takes
     cell.data_type = "s"
     return cell
+
+
+def xlsx_response(workbook: Workbook | bytes, filename: str):
+    """A workbook as a download named `filename`."""
+    if isinstance(workbook, Workbook):
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        data = buffer.getvalue()
+    else:
+        data = workbook
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=filename, mimetype=XLSX)

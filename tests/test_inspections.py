@@ -448,7 +448,10 @@ def test_list_paginates(client, cast, setting):
     login(client, cast.manager)
     first = client.get("/inspections").text
     assert "共 23 次检查" in first and "第 1 页，共 2 页" in first
-    assert "第 2 页，共 2 页" in client.get("/inspections?page=2").text
+    assert 'href="/inspections?page=2"' in first
+    second = client.get(f"/inspections?page=2&line={line.id}").text
+    assert "第 2 页，共 2 页" in second
+    assert f'href="/inspections?page=1&amp;line={line.id}"' in second, "the filter goes along"
 
 
 # --- replays and joint-check conflicts ---------------------------------------------------

@@ -1,12 +1,11 @@
 """The month's scores with every point traced, bonus and satisfaction entry, the policy,
 the manager's dashboard and the finance office's spreadsheet."""
 
-import io
 import re
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
@@ -30,7 +29,7 @@ from app.inspections.models import Inspection, Status
 from app.notices.models import Notice, NoticeStatus
 from app.plans.tracking import month_figures
 from app.responses import form_messages, form_shown
-from app.spreadsheets import append_row
+from app.spreadsheets import append_row, xlsx_response
 from app.timeutil import local_today, month_bounds, month_of, utcnow
 
 MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -259,15 +258,7 @@ def export(month: str):
                 "是" if n.overdue_at else "否",
             ],
         )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return send_file(
-        buffer,
-        as_attachment=True,
-        download_name=f"xunjian-{month}.xlsx",
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return xlsx_response(workbook, f"xunjian-{month}.xlsx")
 
 
 @bp.route("/assessments/policy", methods=["GET", "POST"])

@@ -1,9 +1,7 @@
 """The standards library: service lines, categories, check points, XLSX in and out."""
 
-import io
-
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy.orm import selectinload
@@ -24,6 +22,7 @@ from app.extensions import db
 from app.photos import send_photo, store_photo
 from app.refusals import Refused
 from app.responses import form_shown, page_or_fragment
+from app.spreadsheets import xlsx_response
 from app.timeutil import local_today
 
 SEARCH_LIMIT = 50
@@ -263,12 +262,7 @@ def standards_reference_photo(point_id: int):
 @bp.get("/catalog/export.xlsx")
 @role_required(*EDITORS)
 def standards_export():
-    return send_file(
-        io.BytesIO(export_xlsx()),
-        as_attachment=True,
-        download_name=f"xunjian-standards-{local_today():%Y%m%d}.xlsx",
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return xlsx_response(export_xlsx(), f"xunjian-standards-{local_today():%Y%m%d}.xlsx")
 
 
 @bp.route("/catalog/import", methods=["GET", "POST"])
