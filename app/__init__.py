@@ -71,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
 
     from app import audit  # noqa: F401  (registers the model)
+    from app.analysis import bp as analysis_bp
     from app.assessments import bp as assessments_bp
     from app.auth import bp as auth_bp
     from app.catalog import bp as catalog_bp
@@ -89,6 +90,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(plans_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(assessments_bp)
+    app.register_blueprint(analysis_bp)
     app.register_blueprint(notify_bp)
 
     from app.cli import register_cli

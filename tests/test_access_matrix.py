@@ -175,6 +175,9 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/assessments/policy"): EDITORS,
     (GET, "/assessments/<month>/contractors/<int:contractor_id>"): SUPERVISORS,
     (GET, "/bulletins"): LOGGED_IN,
+    (GET, "/analysis"): LOGGED_IN,  # a contractor's user: its own company's figures only
+    (GET, "/analysis.xlsx"): LOGGED_IN,
+    (GET, "/analysis/findings"): LOGGED_IN,
     (GET, "/bulletins/<month>"): EDITORS,  # this month's, a draft: published, all see it
     (GET, "/bulletins/<month>.pdf"): EDITORS,
     # --- changes, posted empty: refused, or answered with the form's errors

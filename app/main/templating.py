@@ -40,6 +40,7 @@ NAVIGATION = [
         None,
     ),
     ("assessments.bulletins", _l("Bulletins"), tuple(Role), ("assessments.bulletin",), None),
+    ("analysis.analysis", _l("Analysis"), tuple(Role), "analysis.", None),
     ("catalog.standards", _l("Standards"), tuple(Role), "catalog.standards", None),
     ("catalog.contractors", _l("Contractors"), SUPERVISORS, "catalog.contractor", None),
     (

@@ -1,0 +1,263 @@
+"""The analysis's figures (寻找规律), each from aggregate queries over the selection's findings:
+when they were found, on which service lines and how serious, the check points that fail
+most, the places down the site tree, each contractor's fixing, and planned inspections done
+and missed per inspector."""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from statistics import median
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.analysis.selection import Selection, findings_in
+from app.auth.models import User
+from app.catalog.models import CheckCategory, Contractor, ServiceLine, Severity, Site
+from app.extensions import db
+from app.inspections.models import Finding
+from app.inspections.repeats import repeats_of
+from app.notices.models import ItemStatus, Notice, NoticeItem, NoticeStatus
+from app.plans.models import VisitState
+from app.plans.tracking import visits_between
+from app.timeutil import as_utc, local_today
+
+DAILY_UP_TO_DAYS = 62  # a longer period is counted by month
+TOP_POINTS = 10
+SEVERITIES = [s.value for s in (Severity.CRITICAL, Severity.MAJOR, Severity.GENERAL)]
+
+
+@dataclass
+class Bucket:
+    label: str
+    first: date
+    last: date
+    counts: Counter = field(default_factory=Counter)  # severity value -> findings
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
+class ContractorFigures:
+    contractor: Contractor
+    findings: int = 0
+    repeats: int = 0
+    items: int = 0  # findings on issued notices
+    fixed_on_time: int = 0  # fixes reported by the deadline and accepted
+    overdue_notices: int = 0
+    hours_to_fix: list[float] = field(default_factory=list)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return round(100 * self.fixed_on_time / self.items, 1) if self.items else None
+
+    @property
+    def median_hours(self) -> float | None:
+        return round(median(self.hours_to_fix), 1) if self.hours_to_fix else None
+
+
+@dataclass
+class InspectorFigures:
+    inspector: User
+    planned: int = 0
+    done: int = 0
+    missed: int = 0
+
+
+@dataclass
+class PlaceFigure:
+    site: Site
+    findings: int
+    has_children: bool
+
+
+@dataclass
+class Figures:
+    total: int
+    buckets: list[Bucket]
+    by_line: dict[str, Counter]  # line name -> severity value -> findings
+    line_ids: dict[str, int]
+    top_points: list[tuple[int, str, int]]  # check point id, title, findings
+    places: list[PlaceFigure]
+    contractors: list[ContractorFigures]
+    inspectors: list[InspectorFigures]
+
+
+def buckets_of(selection: Selection) -> list[Bucket]:
+    """The periods findings are counted in: days for up to two months, else months."""
+    if (selection.last - selection.first).days < DAILY_UP_TO_DAYS:
+        days = (selection.last - selection.first).days + 1
+        return [
+            Bucket(day.strftime("%m-%d"), day, day)
+            for day in (selection.first + timedelta(days=n) for n in range(days))
+        ]
+    buckets, start = [], selection.first
+    while start <= selection.last:
+        next_month = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+        last = min(next_month - timedelta(days=1), selection.last)
+        buckets.append(Bucket(start.strftime("%Y-%m"), start, last))
+        start = next_month
+    return buckets
+
+
+def over_time(selection: Selection) -> list[Bucket]:
+    buckets = buckets_of(selection)
+    ends = [
+        (Finding.found_at < Selection("custom", b.first, b.last).end, index)
+        for index, b in enumerate(buckets)
+    ]
+    which = sa.case(*ends, else_=len(buckets) - 1)
+    rows = db.session.execute(
+        findings_in(selection, which, Finding.severity, sa.func.count()).group_by(
+            which, Finding.severity
+        )
+    )
+    for index, severity, count in rows:
+        buckets[index].counts[severity.value] += count
+    return buckets
+
+
+def by_line(selection: Selection) -> tuple[dict[str, Counter], dict[str, int]]:
+    rows = db.session.execute(
+        findings_in(selection, ServiceLine.id, ServiceLine.name, Finding.severity, sa.func.count())
+        .outerjoin(ServiceLine, CheckCategory.service_line_id == ServiceLine.id)
+        .group_by(ServiceLine.id, ServiceLine.name, Finding.severity)
+    )
+    counts: dict[str, Counter] = defaultdict(Counter)
+    ids = {}
+    for line_id, name, severity, count in rows:
+        label = name or _("Without a service line (complaints)")
+        counts[label][severity.value] += count
+        if line_id:
+            ids[label] = line_id
+    return dict(counts), ids
+
+
+def top_points(selection: Selection) -> list[tuple[int, str, int]]:
+    count = sa.func.count()
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            findings_in(selection, Finding.check_point_id, sa.func.max(Finding.title), count)
+            .where(Finding.check_point_id.is_not(None))
+            .group_by(Finding.check_point_id)
+            .order_by(count.desc(), Finding.check_point_id)
+            .limit(TOP_POINTS)
+        )
+    ]
+
+
+def places(selection: Selection) -> list[PlaceFigure]:
+    """Findings under each place one level below the chosen place (or under each top-level
+    place), most first: a click goes one level further down."""
+    counts = dict(
+        db.session.execute(
+            findings_in(selection, Finding.site_id, sa.func.count())
+            .where(Finding.site_id.is_not(None))
+            .group_by(Finding.site_id)
+        ).all()
+    )
+    sites = {site.id: site for site in db.session.scalars(sa.select(Site))}
+    shown = [s for s in sites.values() if s.parent_id == selection.site_id]
+    parents = {s.id: s.parent_id for s in sites.values()}
+    under: Counter = Counter()
+    for site_id, count in counts.items():
+        current = site_id
+        while current is not None and parents.get(current) != selection.site_id:
+            current = parents.get(current)
+        if current is not None:  # else it was found at the chosen place itself
+            under[current] += count
+    with_children = set(parents.values())
+    figures = [
+        PlaceFigure(site, under[site.id], site.id in with_children)
+        for site in shown
+        if under[site.id]
+    ]
+    return sorted(figures, key=lambda f: (-f.findings, f.site.name))
+
+
+def contractors(selection: Selection) -> list[ContractorFigures]:
+    query = sa.select(Contractor).order_by(Contractor.name)
+    if selection.contractor_id:
+        query = query.where(Contractor.id == selection.contractor_id)
+    figures = {c.id: ContractorFigures(c) for c in db.session.scalars(query)}
+    rows = db.session.execute(
+        findings_in(
+            selection,
+            Finding.id,
+            Finding.check_point_id,
+            Finding.site_id,
+            Finding.contractor_id,
+            Finding.found_at,
+        )
+    ).all()
+    repeated = repeats_of(rows)
+    for row in rows:
+        if row.contractor_id in figures:
+            figures[row.contractor_id].findings += 1
+            figures[row.contractor_id].repeats += row.id in repeated
+    items = db.session.execute(
+        findings_in(
+            selection,
+            Finding.contractor_id,
+            NoticeItem.status,
+            NoticeItem.deadline,
+            NoticeItem.fix_reported_at,
+            Notice.id,
+            Notice.issued_at,
+            Notice.overdue_at,
+        )
+        .join(NoticeItem, NoticeItem.finding_id == Finding.id)
+        .join(Notice, NoticeItem.notice_id == Notice.id)
+        .where(Notice.status != NoticeStatus.DRAFT)
+    ).all()
+    overdue = defaultdict(set)
+    for contractor_id, status, deadline, reported, notice_id, issued, overdue_at in items:
+        figure = figures.get(contractor_id)
+        if figure is None:
+            continue
+        figure.items += 1
+        if status == ItemStatus.ACCEPTED and reported is not None:
+            if as_utc(reported) <= as_utc(deadline):
+                figure.fixed_on_time += 1
+            if issued is not None:
+                figure.hours_to_fix.append((as_utc(reported) - as_utc(issued)) / timedelta(hours=1))
+        if overdue_at is not None:
+            overdue[contractor_id].add(notice_id)
+    for contractor_id, notices in overdue.items():
+        figures[contractor_id].overdue_notices = len(notices)
+    return [f for f in figures.values() if f.findings or f.items]
+
+
+def inspectors(selection: Selection) -> list[InspectorFigures]:
+    """Planned visits falling due in the period (up to today) per inspector on the plan."""
+    today = local_today()
+    if selection.first > today:
+        return []
+    figures: dict[int, InspectorFigures] = {}
+    for visit in visits_between(selection.first, min(selection.last, today), today):
+        if visit.plan.is_survey:
+            continue
+        for inspector in visit.plan.inspectors:
+            figure = figures.setdefault(inspector.id, InspectorFigures(inspector))
+            figure.planned += 1
+            figure.done += visit.state == VisitState.DONE
+            figure.missed += visit.state == VisitState.MISSED
+    return sorted(figures.values(), key=lambda f: (-f.missed, f.inspector.display_name))
+
+
+def figures_for(selection: Selection, with_inspectors: bool) -> Figures:
+    buckets = over_time(selection)
+    lines, line_ids = by_line(selection)
+    return Figures(
+        total=sum(b.total for b in buckets),
+        buckets=buckets,
+        by_line=lines,
+        line_ids=line_ids,
+        top_points=top_points(selection),
+        places=places(selection),
+        contractors=contractors(selection),
+        inspectors=inspectors(selection) if with_inspectors else [],
+    )

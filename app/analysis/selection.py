@@ -1,0 +1,148 @@
+"""What an analysis looks at: a period (a month, a quarter, a year or chosen dates, by the
+bureau's calendar) and the filters, read from the page's query string. A contractor's user is
+always held to its own company."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import abort
+from werkzeug.datastructures import MultiDict
+
+from app.auth.models import Role, User
+from app.catalog.models import CheckCategory, CheckPoint, Site
+from app.extensions import db
+from app.inspections.models import Finding, Inspection, Party, Schedule, Scope, Status, Tier
+from app.timeutil import LOCAL_TZ, local_today, month_start, shift_month
+
+PERIODS = ("month", "quarter", "year", "custom")
+INSPECTION_FILTERS = {"scope": Scope, "schedule": Schedule, "party": Party, "tier": Tier}
+MAX_DAYS = 3 * 366  # a custom period longer than three years is refused
+
+
+@dataclass
+class Selection:
+    period: str
+    first: date  # local dates, both included
+    last: date
+    line_id: int | None = None
+    contractor_id: int | None = None
+    site_id: int | None = None
+    chosen: dict = field(default_factory=dict)  # the inspection filters: name -> enum member
+    contractor_locked: bool = False  # a contractor's user: its own company, whatever was asked
+
+    @property
+    def start(self) -> datetime:
+        return _utc(self.first)
+
+    @property
+    def end(self) -> datetime:
+        return _utc(self.last + timedelta(days=1))
+
+    def args(self, **changes) -> dict:
+        """The query string that shows this selection (with changes), for links."""
+        values = {
+            "period": self.period,
+            "at": self.first.strftime("%Y-%m"),
+            "line": self.line_id,
+            "contractor": None if self.contractor_locked else self.contractor_id,
+            "site": self.site_id,
+            **{name: member.value for name, member in self.chosen.items()},
+        }
+        if self.period == "custom":
+            values |= {"from": self.first.isoformat(), "to": self.last.isoformat()}
+            values.pop("at")
+        values |= changes
+        return {key: value for key, value in values.items() if value not in (None, "")}
+
+
+def _utc(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), LOCAL_TZ).astimezone(UTC)
+
+
+def _month(value: str) -> str:
+    try:
+        month_start(value)
+    except ValueError:
+        abort(400)
+    return value
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        abort(400)
+
+
+def selection_from(args: MultiDict, user: User) -> Selection:
+    period = args.get("period") or "month"
+    if period not in PERIODS:
+        abort(400)
+    at = _month(args.get("at") or local_today().strftime("%Y-%m"))
+    if period == "month":
+        first_month, months = at, 1
+    elif period == "quarter":
+        first_month, months = f"{at[:4]}-{(int(at[5:]) - 1) // 3 * 3 + 1:02d}", 3
+    elif period == "year":
+        first_month, months = f"{at[:4]}-01", 12
+    if period == "custom":
+        first = _date(args.get("from", ""))
+        last = _date(args.get("to", ""))
+        if last < first or (last - first).days > MAX_DAYS:
+            abort(400)
+    else:
+        first = month_start(first_month)
+        last = month_start(shift_month(first_month, months)) - timedelta(days=1)
+    selection = Selection(period, first, last)
+    for name, enum_cls in INSPECTION_FILTERS.items():
+        if args.get(name):
+            try:
+                selection.chosen[name] = enum_cls(args[name])
+            except ValueError:
+                abort(400)
+    selection.line_id = args.get("line", type=int)
+    selection.site_id = args.get("site", type=int)
+    selection.contractor_id = args.get("contractor", type=int)
+    if user.role == Role.CONTRACTOR:
+        selection.contractor_id, selection.contractor_locked = user.contractor_id, True
+    return selection
+
+
+def subtree(site_id: int) -> list[int]:
+    """A place and every place under it."""
+    children: dict[int | None, list[int]] = {}
+    for child, parent in db.session.execute(sa.select(Site.id, Site.parent_id)):
+        children.setdefault(parent, []).append(child)
+    found, waiting = [], [site_id]
+    while waiting:
+        current = waiting.pop()
+        found.append(current)
+        waiting.extend(children.get(current, []))
+    return found
+
+
+def findings_in(selection: Selection, *columns):
+    """SELECT `columns` FROM the selection's findings (of submitted inspections), ready for
+    more conditions, grouping and ordering."""
+    query = (
+        sa.select(*columns)
+        .select_from(Finding)
+        .join(Inspection, Finding.inspection_id == Inspection.id)
+        .outerjoin(CheckPoint, Finding.check_point_id == CheckPoint.id)
+        .outerjoin(CheckCategory, CheckPoint.category_id == CheckCategory.id)
+        .where(
+            Inspection.status == Status.SUBMITTED,
+            Finding.found_at >= selection.start,
+            Finding.found_at < selection.end,
+        )
+    )
+    for name, member in selection.chosen.items():
+        query = query.where(getattr(Inspection, name) == member)
+    if selection.line_id:
+        query = query.where(CheckCategory.service_line_id == selection.line_id)
+    if selection.contractor_id:
+        query = query.where(Finding.contractor_id == selection.contractor_id)
+    if selection.site_id:
+        query = query.where(Finding.site_id.in_(subtree(selection.site_id)))
+    return query

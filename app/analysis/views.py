@@ -1,0 +1,152 @@
+"""Finding the patterns (寻找规律): /analysis, its workbook, and the findings behind a figure."""
+
+import sqlalchemy as sa
+from flask import abort, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from openpyxl import Workbook
+from sqlalchemy.orm import selectinload
+
+from app.analysis.blueprint import bp
+from app.analysis.charts import columns_chart
+from app.analysis.figures import SEVERITIES, figures_for
+from app.analysis.selection import INSPECTION_FILTERS, PERIODS, findings_in, selection_from
+from app.auth.access import EVERYONE, SUPERVISORS, role_required
+from app.catalog.models import Contractor, ServiceLine, Severity, Site
+from app.extensions import db
+from app.inspections.models import Finding
+from app.notices.models import Notice, NoticeItem, NoticeStatus
+from app.paging import paginate
+from app.spreadsheets import append_row, xlsx_response
+
+PER_PAGE = 30
+
+
+def _choices(selection):
+    return {
+        "periods": PERIODS,
+        "enums": INSPECTION_FILTERS,
+        "lines": db.session.scalars(sa.select(ServiceLine).order_by(ServiceLine.position)).all(),
+        "contractors": (
+            []
+            if selection.contractor_locked
+            else db.session.scalars(sa.select(Contractor).order_by(Contractor.name)).all()
+        ),
+        "sites": sorted(db.session.scalars(sa.select(Site)), key=lambda s: s.path),
+    }
+
+
+@bp.get("/analysis")
+@role_required(*EVERYONE)
+def analysis():
+    selection = selection_from(request.args, current_user)
+    figures = figures_for(selection, with_inspectors=current_user.role in SUPERVISORS)
+    return render_template(
+        "analysis/analysis.html",
+        selection=selection,
+        figures=figures,
+        columns=columns_chart(figures.buckets),
+        severities=SEVERITIES,
+        severity_labels={s.value: s.label for s in Severity},
+        place=db.session.get(Site, selection.site_id) if selection.site_id else None,
+        **_choices(selection),
+    )
+
+
+@bp.get("/analysis.xlsx")
+@role_required(*EVERYONE)
+def analysis_workbook():
+    selection = selection_from(request.args, current_user)
+    figures = figures_for(selection, with_inspectors=current_user.role in SUPERVISORS)
+    labels = {s.value: str(s.label) for s in Severity}
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Over time")
+    append_row(sheet, [_("Period"), *(labels[s] for s in SEVERITIES), _("Findings")])
+    for bucket in figures.buckets:
+        row = [bucket.label, *(bucket.counts.get(s, 0) for s in SEVERITIES), bucket.total]
+        append_row(sheet, row)
+    sheet = book.create_sheet(_("Service lines"))
+    append_row(sheet, [_("Service line"), *(labels[s] for s in SEVERITIES), _("Findings")])
+    for line, counts in figures.by_line.items():
+        row = [line, *(counts.get(s, 0) for s in SEVERITIES), sum(counts.values())]
+        append_row(sheet, row)
+    sheet = book.create_sheet(_("Check points"))
+    append_row(sheet, [_("Check point"), _("Findings")])
+    for _point_id, title, count in figures.top_points:
+        append_row(sheet, [title, count])
+    sheet = book.create_sheet(_("Places"))
+    append_row(sheet, [_("Place"), _("Findings")])
+    for place in figures.places:
+        append_row(sheet, [place.site.path, place.findings])
+    sheet = book.create_sheet(_("Contractors"))
+    append_row(
+        sheet,
+        [
+            _("Contractor"),
+            _("Findings"),
+            _("Repeat findings"),
+            _("On notices"),
+            _("Fixed on time (per cent)"),
+            _("Median hours to fix"),
+            _("Overdue notices"),
+        ],
+    )
+    for figure in figures.contractors:
+        append_row(
+            sheet,
+            [
+                figure.contractor.name,
+                figure.findings,
+                figure.repeats,
+                figure.items,
+                figure.on_time_rate,
+                figure.median_hours,
+                figure.overdue_notices,
+            ],
+        )
+    if figures.inspectors:
+        sheet = book.create_sheet(_("Inspectors"))
+        append_row(sheet, [_("Inspector"), _("Planned"), _("Done"), _("Missed")])
+        for figure in figures.inspectors:
+            row = [figure.inspector.display_name, figure.planned, figure.done, figure.missed]
+            append_row(sheet, row)
+    return xlsx_response(book, f"xunjian-analysis-{selection.first}-{selection.last}.xlsx")
+
+
+@bp.get("/analysis/findings")
+@role_required(*EVERYONE)
+def findings():
+    """The findings behind a figure: the selection, narrowed to a check point or severity."""
+    selection = selection_from(request.args, current_user)
+    query = findings_in(selection, Finding).order_by(Finding.found_at.desc(), Finding.id.desc())
+    point = request.args.get("point", type=int)
+    if point:
+        query = query.where(Finding.check_point_id == point)
+    severity = request.args.get("severity", "")
+    if severity:
+        if severity not in SEVERITIES:
+            abort(400)
+        query = query.where(Finding.severity == Severity(severity))
+    page = paginate(
+        query.options(selectinload(Finding.site), selectinload(Finding.contractor)),
+        per_page=PER_PAGE,
+    )
+    notices = dict(
+        db.session.execute(
+            sa.select(NoticeItem.finding_id, NoticeItem.notice_id)
+            .join(Notice, NoticeItem.notice_id == Notice.id)
+            .where(
+                NoticeItem.finding_id.in_([f.id for f in page.items]),
+                Notice.status != NoticeStatus.DRAFT,
+            )
+        ).all()
+    )
+    return render_template(
+        "analysis/findings.html",
+        selection=selection,
+        page=page,
+        notices=notices,
+        point=point,
+        severity=severity,
+    )

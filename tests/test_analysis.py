@@ -1,0 +1,195 @@
+"""Finding the patterns (/analysis): every figure checked against records made for the test,
+narrowed by period, line, place and the inspection's kind; a contractor sees only its own."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from app.analysis.figures import figures_for
+from app.analysis.selection import selection_from
+from app.catalog.models import Severity, SiteKind
+from app.extensions import db
+from app.inspections.checklist import Plan, start_inspection
+from app.inspections.models import Answer, Scope, Tier
+from app.inspections.recording import attach_photo, record_answer, record_note, submit
+from app.notices.deadlines import ensure_default_rules
+from app.notices.lifecycle import (
+    accept_fix,
+    acknowledge,
+    draft_notices,
+    escalate,
+    issue,
+    report_fix,
+)
+from app.timeutil import LOCAL_TZ, utcnow
+from tests.helpers import jpeg, login
+
+
+@pytest.fixture
+def campus(cast, make_check_point, make_site):
+    """A building with two floors; the caterer (`cast.own`) cleans and caters, a cleaner
+    (`cast.other`) cleans too, on another floor."""
+    ensure_default_rules()
+    building = make_site("综合楼", SiteKind.BUILDING)
+    first = make_site("一层", SiteKind.FLOOR, building)
+    second = make_site("二层", SiteKind.FLOOR, building)
+    annex = make_site("附楼", SiteKind.BUILDING)
+    toilet = make_check_point(line_code="CLN", category="卫生间", title="卫生间无异味")
+    food = make_check_point(
+        line_code="CAT",
+        category="食品安全",
+        title="食品留样",
+        severity=Severity.CRITICAL,
+        deduction="5",
+    )
+    cast.own.service_lines = [toilet.category.service_line, food.category.service_line]
+    cast.own.sites = [first, annex]
+    cast.other.service_lines = [toilet.category.service_line]
+    cast.other.sites = [second]
+    db.session.commit()
+    return {"building": building, "first": first, "second": second, "annex": annex}
+
+
+def fail(cast, site, line, when, tier=Tier.DAILY, titles=None):
+    """A submitted strip check of `line` at `site` at `when`, failing every point (or those
+    titled); its findings."""
+    checked = start_inspection(
+        Plan(Scope.STRIP, site, service_line=line), cast.inspector, tier=tier
+    )
+    for item in checked.items:
+        failed = titles is None or item.title in titles
+        record_answer(
+            item, Answer.FAIL if failed else Answer.PASS, cast.inspector, answered_at=when
+        )
+        if failed:
+            record_note(item, f"{item.title}不合格", cast.inspector)
+            if item.needs_photo:
+                attach_photo(item, jpeg(), cast.inspector)
+    findings = submit(checked, cast.inspector)
+    db.session.commit()
+    return findings
+
+
+def line(cast, code):
+    return next(line for line in cast.own.service_lines if line.code == code)
+
+
+@pytest.fixture
+def month_of_records(cast, campus):
+    """Within this month (all in the past): six findings of the caterer, three of them repeats
+    (twice the first floor's toilet, once the annex's food samples), one of the cleaner; two
+    notices, one fixed on time and one overdue."""
+    now = utcnow()
+    start = now.astimezone(LOCAL_TZ).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    at = [start + timedelta(hours=1 + n) for n in range(6)]
+    at = [min(moment, now - timedelta(minutes=10 - n)) for n, moment in enumerate(at)]
+    cleaning, catering = line(cast, "CLN"), line(cast, "CAT")
+    fail(cast, campus["first"], cleaning, at[0])
+    fail(cast, campus["first"], cleaning, at[1])  # a repeat at the same floor
+    fail(cast, campus["first"], cleaning, at[2])  # and another
+    (food,) = fail(cast, campus["annex"], catering, at[3], tier=Tier.MONTHLY)
+    fail(cast, campus["annex"], cleaning, at[4])
+    fail(cast, campus["second"], cleaning, at[5])  # the cleaner's
+    drafts = draft_notices(food.inspection, cast.inspector)
+    (on_time,) = drafts
+    issue(on_time, cast.inspector)
+    acknowledge(on_time, cast.owner)
+    report_fix(on_time.items[0], cast.owner, "已补留样", [jpeg()])
+    accept_fix(on_time.items[0], cast.inspector)
+    (late,) = draft_notices(
+        fail(cast, campus["annex"], catering, at[5])[0].inspection, cast.inspector
+    )
+    issue(late, cast.inspector)
+    late.items[0].deadline = late.deadline = now - timedelta(minutes=1)
+    escalate(now)
+    db.session.commit()
+    return {"food": food, "late": late}
+
+
+def figures_as(user, **args):
+    from werkzeug.datastructures import MultiDict
+
+    return figures_for(selection_from(MultiDict(args), user), with_inspectors=True)
+
+
+def test_each_figure_counts_the_records(cast, campus, month_of_records):
+    figures = figures_as(cast.manager)
+    assert figures.total == 7
+    assert sum(b.total for b in figures.buckets) == 7
+    assert {line: sum(c.values()) for line, c in figures.by_line.items()} == {
+        "服务CLN": 5,
+        "服务CAT": 2,
+    }
+    assert figures.by_line["服务CAT"]["critical"] == 2
+    assert [(title, n) for _id, title, n in figures.top_points] == [
+        ("卫生间无异味", 5),
+        ("食品留样", 2),
+    ]
+    assert [(p.site.name, p.findings) for p in figures.places] == [("综合楼", 4), ("附楼", 3)]
+    caterer = next(c for c in figures.contractors if c.contractor == cast.own)
+    assert (caterer.findings, caterer.repeats) == (6, 3)
+    assert (caterer.items, caterer.fixed_on_time, caterer.overdue_notices) == (2, 1, 1)
+    assert caterer.on_time_rate == 50.0 and caterer.median_hours is not None
+    cleaner = next(c for c in figures.contractors if c.contractor == cast.other)
+    assert (cleaner.findings, cleaner.repeats, cleaner.items) == (1, 0, 0)
+
+
+def test_filters_narrow_every_figure(cast, campus, month_of_records):
+    building = figures_as(cast.manager, site=str(campus["building"].id))
+    assert building.total == 4 and [(p.site.name, p.findings) for p in building.places] == [
+        ("一层", 3),
+        ("二层", 1),
+    ]
+    catering = figures_as(cast.manager, line=str(line(cast, "CAT").id))
+    assert catering.total == 2 and list(catering.by_line) == ["服务CAT"]
+    monthly = figures_as(cast.manager, tier="monthly")
+    assert monthly.total == 1
+    last_year = figures_as(cast.manager, period="year", at=f"{utcnow().year - 1}-06")
+    assert last_year.total == 0 and len(last_year.buckets) == 12
+
+
+def test_a_contractor_sees_only_its_own_company(client, cast, campus, month_of_records):
+    own = figures_as(cast.owner, contractor=str(cast.other.id))
+    assert own.total == 6 and [c.contractor for c in own.contractors] == [cast.own]
+    login(client, cast.owner)
+    page = client.get(f"/analysis?contractor={cast.other.id}").text
+    assert "6 个问题" in page and cast.other.short_name not in page
+    assert "各巡查员的计划检查" not in page
+    listed = client.get(f"/analysis/findings?contractor={cast.other.id}").text
+    assert "6 个问题" in listed
+    book = load_workbook(io.BytesIO(client.get("/analysis.xlsx").data))
+    names = [row[0].value for row in book["承包单位"].iter_rows(min_row=2)]
+    assert names == [cast.own.name]
+    client.post("/logout")
+    login(client, cast.outsider)
+    assert "1 个问题" in client.get("/analysis").text
+
+
+def test_every_figure_links_to_its_findings(client, cast, campus, month_of_records):
+    login(client, cast.manager)
+    page = client.get("/analysis").text
+    assert "7 个问题" in page
+    point = month_of_records["food"].check_point_id
+    assert f"point={point}" in page
+    behind = client.get(f"/analysis/findings?point={point}").text
+    assert "2 个问题" in behind and f'href="/findings/{month_of_records["food"].id}"' in behind
+    critical = client.get("/analysis/findings?severity=critical").text
+    assert "2 个问题" in critical
+    assert client.get("/analysis/findings?severity=worst").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "period=decade",
+        "at=2026-13",
+        "period=custom&from=2026-05-01&to=2026-04-01",
+        "period=custom&from=2020-01-01&to=2026-01-01",
+        "tier=hourly",
+    ],
+)
+def test_a_bad_choice_is_refused(client, cast, query):
+    login(client, cast.manager)
+    assert client.get(f"/analysis?{query}").status_code == 400
