@@ -1,8 +1,8 @@
 """The file store: every file the app keeps besides the database, named by its content.
 
-Photos and their thumbnails, external checks' PDFs and published bulletins are each kept
-under the SHA-256 of what they hold (a thumbnail under its photo's), at a key such as
-`documents/3f/3f…e1.pdf`. A file once stored never changes, so storing the same content
+Photos and their thumbnails, external checks' PDFs, published bulletins and meeting packs are
+each kept under the SHA-256 of what they hold (a thumbnail under its photo's), at a key such
+as `documents/3f/3f…e1.pdf`. A file once stored never changes, so storing the same content
 again writes nothing, and copying a store to another is safe to repeat.
 
 Two back ends keep the keys, chosen by `STORAGE_URL` (`XUNJIAN_STORAGE_URL`):
@@ -43,6 +43,7 @@ class Kind(Enum):
     THUMB = ("", "_thumb.jpg")
     DOCUMENT = ("documents", ".pdf")
     BULLETIN = ("bulletins", ".pdf")
+    MEETING_PACK = ("meetings", ".pdf")
 
 
 def key_of(kind: Kind, digest: str) -> str:

@@ -15,7 +15,10 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
 
+from app.analysis.meetings import keep_meeting
+from app.analysis.selection import selection_from
 from app.audit import AuditEvent
 from app.auth.models import Role, User
 from app.catalog.models import CheckPoint, Contractor, ServiceLine, Site
@@ -178,6 +181,9 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/analysis"): LOGGED_IN,  # a contractor's user: its own company's figures only
     (GET, "/analysis.xlsx"): LOGGED_IN,
     (GET, "/analysis/findings"): LOGGED_IN,
+    (POST, "/analysis/meetings"): EDITORS,
+    (GET, "/analysis/meetings"): SUPERVISORS,
+    (GET, "/analysis/meetings/<int:meeting_id>.pdf"): SUPERVISORS,
     (GET, "/bulletins/<month>"): EDITORS,  # this month's, a draft: published, all see it
     (GET, "/bulletins/<month>.pdf"): EDITORS,
     # --- changes, posted empty: refused, or answered with the form's errors
@@ -428,6 +434,13 @@ def build_world() -> dict:
         status=DeliveryStatus.FAILED,
     )
     db.session.add(failed)
+    meeting = keep_meeting(
+        selection_from(MultiDict(), manager),
+        local_today(),
+        "每周抽查卫生间",
+        manager,
+        lambda meeting: b"%PDF-1.7 a meeting pack",
+    )
     db.session.commit()
     staff = next(member for member in own.staff if member.certificates)
     return {
@@ -476,6 +489,7 @@ def build_world() -> dict:
         "notification_id": notification.id,
         "robot_id": robot.id,
         "delivery_id": failed.id,
+        "meeting_id": meeting.id,
     }
 
 

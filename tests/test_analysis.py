@@ -2,12 +2,15 @@
 narrowed by period, line, place and the inspection's kind; a contractor sees only its own."""
 
 import io
+import subprocess
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from app.analysis.figures import figures_for
+from app.analysis.models import AnalysisMeeting
 from app.analysis.selection import selection_from
 from app.catalog.models import Severity, SiteKind
 from app.extensions import db
@@ -193,3 +196,34 @@ def test_every_figure_links_to_its_findings(client, cast, campus, month_of_recor
 def test_a_bad_choice_is_refused(client, cast, query):
     login(client, cast.manager)
     assert client.get(f"/analysis?{query}").status_code == 400
+
+
+def test_the_meeting_pack_is_made_once_with_the_measures_agreed(
+    client, cast, campus, month_of_records, tmp_path
+):
+    login(client, cast.manager)
+    refused = client.post("/analysis/meetings?period=month", data={"held_on": "2026-11-30"})
+    assert refused.status_code == 302 and db.session.scalar(sa.select(AnalysisMeeting)) is None
+    kept = client.post(
+        "/analysis/meetings?period=month",
+        data={"held_on": "2026-11-30", "measures": "一层卫生间每日加巡两次\n留样由专人负责"},
+    )
+    assert kept.status_code == 302 and kept.location == "/analysis/meetings"
+    meeting = db.session.scalar(sa.select(AnalysisMeeting))
+    listed = client.get("/analysis/meetings").text
+    assert "2026-11-30" in listed and "一层卫生间每日加巡两次" in listed
+    with client.get(f"/analysis/meetings/{meeting.id}.pdf") as response:
+        first = response.data
+    pdf = tmp_path / "pack.pdf"
+    pdf.write_bytes(first)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "质量分析例会" in text and "留样由专人负责" in text and "7 个问题" in text
+    fail(cast, campus["first"], line(cast, "CLN"), utcnow() - timedelta(minutes=1))
+    with client.get(f"/analysis/meetings/{meeting.id}.pdf") as again:
+        assert again.data == first, "kept, not made again"
+    client.post("/logout")
+
+    login(client, cast.owner)
+    assert client.get("/analysis/meetings").status_code == 403
+    assert client.get(f"/analysis/meetings/{meeting.id}.pdf").status_code == 403
+    assert client.post("/analysis/meetings", data={"measures": "x"}).status_code == 403

@@ -1,7 +1,8 @@
-"""Finding the patterns (寻找规律): /analysis, its workbook, and the findings behind a figure."""
+"""Finding the patterns (寻找规律): /analysis, its workbook, the findings behind a figure, and
+the quality-analysis meeting packs."""
 
 import sqlalchemy as sa
-from flask import abort, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
@@ -10,13 +11,19 @@ from sqlalchemy.orm import selectinload
 from app.analysis.blueprint import bp
 from app.analysis.charts import columns_chart
 from app.analysis.figures import SEVERITIES, figures_for
+from app.analysis.forms import MeetingForm
+from app.analysis.meetings import keep_meeting
+from app.analysis.models import AnalysisMeeting
 from app.analysis.selection import INSPECTION_FILTERS, PERIODS, findings_in, selection_from
-from app.auth.access import EVERYONE, SUPERVISORS, role_required
+from app.auth.access import EDITORS, EVERYONE, SUPERVISORS, role_required
 from app.catalog.models import Contractor, ServiceLine, Severity, Site
 from app.extensions import db
+from app.files import Kind, send_stored
 from app.inspections.models import Finding
 from app.notices.models import Notice, NoticeItem, NoticeStatus
 from app.paging import paginate
+from app.pdf import render_pdf
+from app.responses import form_messages
 from app.spreadsheets import append_row, xlsx_response
 
 PER_PAGE = 30
@@ -36,20 +43,70 @@ def _choices(selection):
     }
 
 
+def figures_context(selection) -> dict:
+    """What the figures' template needs: the page and the meeting pack's PDF use it alike."""
+    figures = figures_for(selection, with_inspectors=current_user.role in SUPERVISORS)
+    return {
+        "selection": selection,
+        "figures": figures,
+        "columns": columns_chart(figures.buckets),
+        "severities": SEVERITIES,
+        "severity_labels": {s.value: s.label for s in Severity},
+        "place": db.session.get(Site, selection.site_id) if selection.site_id else None,
+    }
+
+
 @bp.get("/analysis")
 @role_required(*EVERYONE)
 def analysis():
     selection = selection_from(request.args, current_user)
-    figures = figures_for(selection, with_inspectors=current_user.role in SUPERVISORS)
     return render_template(
         "analysis/analysis.html",
-        selection=selection,
-        figures=figures,
-        columns=columns_chart(figures.buckets),
-        severities=SEVERITIES,
-        severity_labels={s.value: s.label for s in Severity},
-        place=db.session.get(Site, selection.site_id) if selection.site_id else None,
+        **figures_context(selection),
         **_choices(selection),
+    )
+
+
+@bp.post("/analysis/meetings")
+@role_required(*EDITORS)
+def new_meeting():
+    """Keep the analysis on screen as a meeting pack, with the measures agreed."""
+    selection = selection_from(request.args, current_user)
+    form = MeetingForm()
+    if not form.validate_on_submit():
+        for message in form_messages(form):
+            flash(message, "error")
+        return redirect(url_for("analysis.analysis", **selection.args()))
+    context = figures_context(selection)
+
+    def render(meeting):
+        return render_pdf("analysis/meeting_pdf.html", meeting=meeting, **context)
+
+    keep_meeting(
+        selection, form.held_on.data, form.measures.data, current_user._get_current_object(), render
+    )
+    db.session.commit()
+    flash(_("Meeting pack kept."), "success")
+    return redirect(url_for("analysis.meetings"))
+
+
+@bp.get("/analysis/meetings")
+@role_required(*SUPERVISORS)
+def meetings():
+    kept = db.session.scalars(
+        sa.select(AnalysisMeeting).order_by(
+            AnalysisMeeting.held_on.desc(), AnalysisMeeting.id.desc()
+        )
+    ).all()
+    return render_template("analysis/meetings.html", meetings=kept)
+
+
+@bp.get("/analysis/meetings/<int:meeting_id>.pdf")
+@role_required(*SUPERVISORS)
+def meeting_pdf(meeting_id: int):
+    meeting = db.session.get(AnalysisMeeting, meeting_id) or abort(404)
+    return send_stored(
+        Kind.MEETING_PACK, meeting.pdf_digest, "application/pdf", f"meeting-{meeting.held_on}.pdf"
     )
 
 
@@ -57,7 +114,7 @@ def analysis():
 @role_required(*EVERYONE)
 def analysis_workbook():
     selection = selection_from(request.args, current_user)
-    figures = figures_for(selection, with_inspectors=current_user.role in SUPERVISORS)
+    figures = figures_context(selection)["figures"]
     labels = {s.value: str(s.label) for s in Severity}
     book = Workbook()
     sheet = book.active

@@ -1,0 +1,15 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+
+class MeetingForm(FlaskForm):
+    held_on = DateField(_l("Held on"), validators=[DataRequired()])
+    measures = TextAreaField(
+        _l("Measures agreed"),
+        validators=[
+            DataRequired(_l("Write down the measures agreed at the meeting.")),
+            Length(max=4000),
+        ],
+    )

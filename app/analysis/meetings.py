@@ -1,0 +1,36 @@
+"""The quality-analysis meeting's pack (质量分析例会): the period's analysis and the measures
+agreed, rendered into a PDF once when it is kept and served from the file store after."""
+
+from datetime import date
+
+from app.analysis.models import AnalysisMeeting
+from app.analysis.selection import Selection
+from app.audit import record_event
+from app.extensions import db
+from app.files import Kind, sha256, store
+
+
+def keep_meeting(
+    selection: Selection, held_on: date, measures: str, user, render
+) -> AnalysisMeeting:
+    """Store the pack `render(meeting)` makes and record the meeting; the caller commits."""
+    meeting = AnalysisMeeting(
+        held_on=held_on,
+        first=selection.first,
+        last=selection.last,
+        selection=selection.args(),
+        measures=measures.strip(),
+        pdf_digest="",
+        created_by=user,
+    )
+    pdf = render(meeting)
+    meeting.pdf_digest = sha256(pdf)
+    store(Kind.MEETING_PACK, meeting.pdf_digest, pdf)
+    db.session.add(meeting)
+    record_event(
+        "meeting_pack_kept",
+        meeting,
+        detail=f"{selection.first}–{selection.last}",
+        actor=user,
+    )
+    return meeting
