@@ -272,9 +272,10 @@ def pages(month: str, last: dict[str, int]) -> dict[str, list[str]]:
             f"/notices?status=all&page={last['notices']}", "/plans", "/plans/missed", "/complaints",
             f"/assessments/{month}", f"/assessments/{month}.xlsx", f"/bulletins/{month}",
             "/inspections/1", "/notices/1",
+            f"/analysis?period=year&at={month}", f"/analysis.xlsx?period=year&at={month}",
         ],
         "inspector00": ["/", "/inspections", "/notices", "/inbox"],
-        "scale-contractor": ["/", "/notices", "/inbox"],
+        "scale-contractor": ["/", "/notices", "/inbox", f"/analysis?period=year&at={month}"],
     }  # fmt: skip
 
 

@@ -40,7 +40,8 @@ NAVIGATION = [
         None,
     ),
     ("assessments.bulletins", _l("Bulletins"), tuple(Role), ("assessments.bulletin",), None),
-    ("analysis.analysis", _l("Analysis"), tuple(Role), "analysis.", None),
+    # contractors open their analysis from their company's page: their menu stays unfolded
+    ("analysis.analysis", _l("Analysis"), SUPERVISORS, "analysis.", None),
     ("catalog.standards", _l("Standards"), tuple(Role), "catalog.standards", None),
     ("catalog.contractors", _l("Contractors"), SUPERVISORS, "catalog.contractor", None),
     (

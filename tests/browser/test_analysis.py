@@ -16,6 +16,12 @@ def test_the_year_s_patterns_on_a_phone(browser, live_server, who):
     context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
     page = context.new_page()
     log_in(page, live_server, who)
+    if who == "contractor":  # from its company's page, its own menu being short
+        page.get_by_role("link", name=re.compile("本单位")).click()
+    else:
+        page.locator("summary", has_text="更多").click()  # the folded part of the menu
+    page.get_by_role("link", name="分析", exact=True).click()
+    expect(page.get_by_role("heading", name="分析", exact=True)).to_be_visible()
     page.goto(f"{live_server}/analysis?period=year")
     expect(page.get_by_role("heading", name="分析", exact=True)).to_be_visible()
     expect(page.get_by_role("img", name="按严重程度的问题数随时间变化")).to_be_visible()
