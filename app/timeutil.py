@@ -5,6 +5,10 @@ from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+
+from app.extensions import db
+
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
@@ -61,3 +65,11 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
 
 def month_of(moment: datetime) -> str:
     return moment.astimezone(LOCAL_TZ).strftime("%Y-%m")
+
+
+def seconds_between(later, earlier):
+    """`later - earlier` in seconds, in SQL: PostgreSQL subtracts timestamps, SQLite keeps
+    them as text that julianday() reads (with the +00:00 they are stored with)."""
+    if db.engine.dialect.name == "postgresql":
+        return sa.func.extract("epoch", later - earlier)
+    return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400

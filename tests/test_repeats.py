@@ -7,14 +7,15 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from app.assessments.monthly import assess_month, policy
 from app.catalog.models import SiteKind
 from app.extensions import db
 from app.inspections.checklist import Plan, start_inspection
-from app.inspections.models import Answer, Scope
+from app.inspections.models import Answer, Finding, Scope
 from app.inspections.recording import record_answer, record_note, reopen, submit
-from app.inspections.repeats import repeats_of
+from app.inspections.repeats import repeats_by_contractor, repeats_of
 from app.notices.deadlines import ensure_default_rules
 from app.notices.lifecycle import draft_notices, issue
 from app.timeutil import month_of, utcnow
@@ -70,11 +71,17 @@ def test_exactly_the_window_counts_and_a_minute_more_does_not(cast, toilets):
     found = repeats_of([latest, edge])
     assert [e.id for e in found[latest.id].earlier] == [edge.id], "exactly 30 days: counted"
     assert edge.id not in found, "30 days and a minute: not counted"
+    ids = sa.select(Finding.id).where(Finding.id.in_([old.id, edge.id, latest.id]))
+    since = now - timedelta(days=90)
+    assert repeats_by_contractor(ids, since, now + timedelta(minutes=1)) == {cast.own.id: 1}, (
+        "the analysis's count in SQL draws the same line"
+    )
     policy_now = policy()
     policy_now.repeat_window_days = 61
     db.session.merge(policy_now)
     db.session.commit()
     assert repeats_of([latest])[latest.id].occurrence == 3, "a longer window finds both"
+    assert repeats_by_contractor(ids, since, now + timedelta(minutes=1)) == {cast.own.id: 2}
     assert old.id not in repeats_of([old])
 
 

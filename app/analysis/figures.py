@@ -16,11 +16,11 @@ from app.auth.models import User
 from app.catalog.models import CheckCategory, Contractor, ServiceLine, Severity, Site
 from app.extensions import db
 from app.inspections.models import Finding
-from app.inspections.repeats import repeats_of
+from app.inspections.repeats import repeats_by_contractor
 from app.notices.models import ItemStatus, Notice, NoticeItem, NoticeStatus
 from app.plans.models import VisitState
 from app.plans.tracking import visits_between
-from app.timeutil import as_utc, local_today
+from app.timeutil import local_today, seconds_between
 
 DAILY_UP_TO_DAYS = 62  # a longer period is counted by month
 TOP_POINTS = 10
@@ -183,51 +183,48 @@ def contractors(selection: Selection) -> list[ContractorFigures]:
     if selection.contractor_id:
         query = query.where(Contractor.id == selection.contractor_id)
     figures = {c.id: ContractorFigures(c) for c in db.session.scalars(query)}
-    rows = db.session.execute(
-        findings_in(
-            selection,
-            Finding.id,
-            Finding.check_point_id,
-            Finding.site_id,
-            Finding.contractor_id,
-            Finding.found_at,
+    counts = db.session.execute(
+        findings_in(selection, Finding.contractor_id, sa.func.count()).group_by(
+            Finding.contractor_id
         )
-    ).all()
-    repeated = repeats_of(rows)
-    for row in rows:
-        if row.contractor_id in figures:
-            figures[row.contractor_id].findings += 1
-            figures[row.contractor_id].repeats += row.id in repeated
-    items = db.session.execute(
-        findings_in(
-            selection,
-            Finding.contractor_id,
-            NoticeItem.status,
-            NoticeItem.deadline,
-            NoticeItem.fix_reported_at,
-            Notice.id,
-            Notice.issued_at,
-            Notice.overdue_at,
-        )
+    )
+    for contractor_id, count in counts:
+        if contractor_id in figures:
+            figures[contractor_id].findings = count
+    ids = findings_in(selection, Finding.id)
+    for contractor_id, count in repeats_by_contractor(ids, selection.start, selection.end).items():
+        if contractor_id in figures:
+            figures[contractor_id].repeats = count
+    on_notices = (
+        findings_in(selection)
         .join(NoticeItem, NoticeItem.finding_id == Finding.id)
         .join(Notice, NoticeItem.notice_id == Notice.id)
         .where(Notice.status != NoticeStatus.DRAFT)
-    ).all()
-    overdue = defaultdict(set)
-    for contractor_id, status, deadline, reported, notice_id, issued, overdue_at in items:
-        figure = figures.get(contractor_id)
-        if figure is None:
-            continue
-        figure.items += 1
-        if status == ItemStatus.ACCEPTED and reported is not None:
-            if as_utc(reported) <= as_utc(deadline):
-                figure.fixed_on_time += 1
-            if issued is not None:
-                figure.hours_to_fix.append((as_utc(reported) - as_utc(issued)) / timedelta(hours=1))
-        if overdue_at is not None:
-            overdue[contractor_id].add(notice_id)
-    for contractor_id, notices in overdue.items():
-        figures[contractor_id].overdue_notices = len(notices)
+    )
+    accepted = NoticeItem.status == ItemStatus.ACCEPTED
+    on_time = sa.and_(accepted, NoticeItem.fix_reported_at <= NoticeItem.deadline)
+    overdue = sa.case((Notice.overdue_at.is_not(None), Notice.id))
+    totals = db.session.execute(
+        on_notices.add_columns(
+            Finding.contractor_id,
+            sa.func.count(),
+            sa.func.sum(sa.case((on_time, 1), else_=0)),
+            sa.func.count(sa.distinct(overdue)),
+        ).group_by(Finding.contractor_id)
+    )
+    for contractor_id, items, fixed_on_time, overdue_notices in totals:
+        if contractor_id in figures:
+            figure = figures[contractor_id]
+            figure.items, figure.fixed_on_time = items, fixed_on_time or 0
+            figure.overdue_notices = overdue_notices
+    hours = seconds_between(NoticeItem.fix_reported_at, Notice.issued_at) / 3600
+    for contractor_id, taken in db.session.execute(
+        on_notices.add_columns(Finding.contractor_id, hours).where(
+            accepted, NoticeItem.fix_reported_at.is_not(None), Notice.issued_at.is_not(None)
+        )
+    ):
+        if contractor_id in figures:
+            figures[contractor_id].hours_to_fix.append(float(taken))
     return [f for f in figures.values() if f.findings or f.items]
 
 

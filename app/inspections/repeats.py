@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.inspections.models import Finding
-from app.timeutil import as_utc
+from app.timeutil import as_utc, seconds_between
 
 
 @dataclass(frozen=True)
@@ -83,3 +83,45 @@ def _failure(finding) -> tuple:
     if finding.site_id is not None:
         return (finding.check_point_id, "site", finding.site_id)
     return (finding.check_point_id, "contractor", finding.contractor_id)
+
+
+def repeats_by_contractor(finding_ids, start: datetime, end: datetime) -> dict[int, int]:
+    """How many of the findings `finding_ids` (a subquery) repeat an earlier one, per
+    contractor, in one aggregate query: a finding repeats when the one before it of the same
+    failure (by time) lies within the window. The same answer as repeats_of, for a year of a
+    large bureau without loading its findings."""
+    from app.assessments.monthly import policy  # assessments imports inspections at load
+
+    window = timedelta(days=policy().repeat_window_days)
+    earlier_failure = sa.func.lag(Finding.found_at).over(
+        partition_by=(
+            Finding.check_point_id,
+            Finding.site_id,
+            sa.case((Finding.site_id.is_(None), Finding.contractor_id)),
+        ),
+        order_by=(Finding.found_at, Finding.id),
+    )
+    timeline = (
+        sa.select(
+            Finding.id,
+            Finding.contractor_id,
+            Finding.found_at,
+            earlier_failure.label("previous"),
+        )
+        .where(
+            Finding.check_point_id.is_not(None),
+            Finding.found_at >= as_utc(start) - window,
+            Finding.found_at < as_utc(end),
+        )
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(timeline.c.contractor_id, sa.func.count())
+        .where(
+            timeline.c.id.in_(finding_ids),
+            timeline.c.previous.is_not(None),
+            seconds_between(timeline.c.found_at, timeline.c.previous) <= window.total_seconds(),
+        )
+        .group_by(timeline.c.contractor_id)
+    )
+    return dict(rows.all())
