@@ -25,6 +25,7 @@ from app.feedback.complaints import (
 )
 from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, ComplaintStatus
 from app.inspections.models import Finding, Party
+from app.inspections.repeats import repeats_of
 from app.notices.models import Notice, NoticeStatus
 from app.refusals import Refused
 from app.timeutil import month_of, utcnow
@@ -261,3 +262,23 @@ def test_a_public_complaint_with_a_bad_photo_is_refused_with_its_reason(app, cli
     response = client.post("/feedback/complaint", data=data)
     assert response.status_code == 422 and "不是照片" in response.text
     assert db.session.scalar(sa.select(sa.func.count(Complaint.id))) == 0
+
+
+def test_complaints_never_make_repeats_and_a_dismissed_one_no_finding(cast, canteen):
+    """A complaint's finding has no check point, so it repeats nothing and nothing repeats it;
+    a dismissed complaint makes no finding at all."""
+    findings = []
+    for decision in ("uphold", "dismiss", "uphold"):
+        complaint, _token = file_complaint(
+            ComplaintChannel.HOTLINE, "饭菜不热", "午餐送到时已凉", logged_by=cast.manager
+        )
+        accept(complaint, cast.manager)
+        add_evidence(complaint, cast.inspector, "现场测温")
+        if decision == "dismiss":
+            dismiss(complaint, cast.manager, "测温符合标准")
+        else:
+            assign(complaint, cast.manager, cast.own, cast.own.service_lines[0], canteen)
+            findings.extend(uphold(complaint, cast.manager, "属实").findings)
+        db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(Finding.id))) == 2, "none for the dismissed"
+    assert repeats_of(findings) == {}
