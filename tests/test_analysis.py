@@ -181,6 +181,9 @@ def test_every_figure_links_to_its_findings(client, cast, campus, month_of_recor
     critical = client.get("/analysis/findings?severity=critical").text
     assert "2 个问题" in critical
     assert client.get("/analysis/findings?severity=worst").status_code == 400
+    assert "/analysis/findings?repeats=1&amp;period=month" in page
+    repeats = client.get(f"/analysis/findings?repeats=1&contractor={cast.own.id}").text
+    assert "3 个问题" in repeats, "the first floor's toilet twice, the annex's food samples once"
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from app.catalog.models import Contractor, ServiceLine, Severity, Site
 from app.extensions import db
 from app.files import Kind, send_stored
 from app.inspections.models import Finding
+from app.inspections.repeats import repeating
 from app.notices.models import Notice, NoticeItem, NoticeStatus
 from app.paging import paginate
 from app.pdf import render_pdf
@@ -174,12 +175,17 @@ def analysis_workbook():
 @bp.get("/analysis/findings")
 @role_required(*EVERYONE)
 def findings():
-    """The findings behind a figure: the selection, narrowed to a check point or severity."""
+    """The findings behind a figure: the selection, narrowed to a check point, a severity or
+    the repeats."""
     selection = selection_from(request.args, current_user)
     query = findings_in(selection, Finding).order_by(Finding.found_at.desc(), Finding.id.desc())
     point = request.args.get("point", type=int)
     if point:
         query = query.where(Finding.check_point_id == point)
+    if request.args.get("repeats"):
+        ids = findings_in(selection, Finding.id)
+        repeats = repeating(ids, selection.start, selection.end).subquery()
+        query = query.where(Finding.id.in_(sa.select(repeats.c.id)))
     severity = request.args.get("severity", "")
     if severity:
         if severity not in SEVERITIES:

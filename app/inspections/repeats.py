@@ -85,11 +85,11 @@ def _failure(finding) -> tuple:
     return (finding.check_point_id, "contractor", finding.contractor_id)
 
 
-def repeats_by_contractor(finding_ids, start: datetime, end: datetime) -> dict[int, int]:
-    """How many of the findings `finding_ids` (a subquery) repeat an earlier one, per
-    contractor, in one aggregate query: a finding repeats when the one before it of the same
-    failure (by time) lies within the window. The same answer as repeats_of, for a year of a
-    large bureau without loading its findings."""
+def repeating(finding_ids, start: datetime, end: datetime):
+    """SELECT (id, contractor_id) of those of the findings `finding_ids` (found between
+    `start` and `end`) that repeat an earlier one: a finding repeats when the one before it
+    of the same failure, by time, lies within the window. The same answer as repeats_of, in
+    SQL, for a year of a large bureau without loading its findings."""
     from app.assessments.monthly import policy  # assessments imports inspections at load
 
     window = timedelta(days=policy().repeat_window_days)
@@ -115,13 +115,19 @@ def repeats_by_contractor(finding_ids, start: datetime, end: datetime) -> dict[i
         )
         .subquery()
     )
+    # SQLite reads times to the millisecond, in floating point: half of one is the slack
+    within = window.total_seconds() + 0.0005
+    return sa.select(timeline.c.id, timeline.c.contractor_id).where(
+        timeline.c.id.in_(finding_ids),
+        timeline.c.previous.is_not(None),
+        seconds_between(timeline.c.found_at, timeline.c.previous) <= within,
+    )
+
+
+def repeats_by_contractor(finding_ids, start: datetime, end: datetime) -> dict[int, int]:
+    """How many of the findings `finding_ids` repeat an earlier one, per contractor."""
+    repeats = repeating(finding_ids, start, end).subquery()
     rows = db.session.execute(
-        sa.select(timeline.c.contractor_id, sa.func.count())
-        .where(
-            timeline.c.id.in_(finding_ids),
-            timeline.c.previous.is_not(None),
-            seconds_between(timeline.c.found_at, timeline.c.previous) <= window.total_seconds(),
-        )
-        .group_by(timeline.c.contractor_id)
+        sa.select(repeats.c.contractor_id, sa.func.count()).group_by(repeats.c.contractor_id)
     )
     return dict(rows.all())
