@@ -183,6 +183,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/analysis/findings"): LOGGED_IN,
     (POST, "/analysis/meetings"): EDITORS,
     (GET, "/analysis/meetings"): SUPERVISORS,
+    (GET, "/analysis/visits"): SUPERVISORS,
     (GET, "/analysis/meetings/<int:meeting_id>.pdf"): SUPERVISORS,
     (GET, "/bulletins/<month>"): EDITORS,  # this month's, a draft: published, all see it
     (GET, "/bulletins/<month>.pdf"): EDITORS,

@@ -2,6 +2,7 @@
 narrowed by period, line, place and the inspection's kind; a contractor sees only its own."""
 
 import io
+import re
 import subprocess
 from datetime import timedelta
 
@@ -26,8 +27,9 @@ from app.notices.lifecycle import (
     issue,
     report_fix,
 )
-from app.timeutil import LOCAL_TZ, utcnow
+from app.timeutil import LOCAL_TZ, local_today, utcnow
 from tests.helpers import jpeg, login
+from tests.test_plans import route  # noqa: F401  (a fixture)
 
 
 @pytest.fixture
@@ -230,3 +232,32 @@ def test_the_meeting_pack_is_made_once_with_the_measures_agreed(
     assert client.get("/analysis/meetings").status_code == 403
     assert client.get(f"/analysis/meetings/{meeting.id}.pdf").status_code == 403
     assert client.post("/analysis/meetings", data={"measures": "x"}).status_code == 403
+
+
+def test_each_inspector_s_planned_visits_link_to_the_visits(client, cast, route):  # noqa: F811
+    """A daily patrol of two places, started three days ago: six visits missed, two due."""
+    today = local_today()
+    period = {"period": "custom", "from": (today - timedelta(days=5)).isoformat()}
+    period["to"] = today.isoformat()
+    (figure, _partner) = sorted(
+        figures_as(cast.manager, **period).inspectors, key=lambda f: f.inspector.id
+    )
+    assert (figure.inspector, figure.planned, figure.done, figure.missed) == (
+        route["inspector"],
+        8,
+        0,
+        6,
+    )
+    login(client, cast.manager)
+    page = client.get("/analysis", query_string=period).text
+    link = re.search(r'href="(/analysis/visits\?[^"]*state=missed[^"]*)"', page)[1]
+    assert f"inspector={route['inspector'].id}" in link
+    missed = client.get(
+        "/analysis/visits",
+        query_string={**period, "inspector": route["inspector"].id, "state": "missed"},
+    ).text
+    assert "6 次" in missed and missed.count("card-bad") == 6
+    assert client.get("/analysis/visits?state=lost").status_code == 400
+    client.post("/logout")
+    login(client, cast.owner)
+    assert client.get("/analysis/visits").status_code == 403

@@ -104,7 +104,7 @@ def route(make_user, make_site, make_contractor, make_check_point):
     building = make_site("综合楼", SiteKind.BUILDING)
     lobby = make_site("大堂", SiteKind.AREA, building)
     stairs = make_site("楼梯间", SiteKind.AREA, building)
-    cleaner = make_contractor(name="安泰物业")
+    cleaner = make_contractor(name="宏达物业")
     cleaner.service_lines = [point.category.service_line]
     cleaner.sites = [building]
     inspector, partner = make_user(Role.INSPECTOR), make_user(Role.INSPECTOR)

@@ -228,15 +228,19 @@ def contractors(selection: Selection) -> list[ContractorFigures]:
     return [f for f in figures.values() if f.findings or f.items]
 
 
-def inspectors(selection: Selection) -> list[InspectorFigures]:
-    """Planned visits falling due in the period (up to today) per inspector on the plan."""
+def planned_visits(selection: Selection) -> list:
+    """The planned inspection visits falling due in the period, up to today."""
     today = local_today()
     if selection.first > today:
         return []
+    visits = visits_between(selection.first, min(selection.last, today), today)
+    return [visit for visit in visits if not visit.plan.is_survey]
+
+
+def inspectors(selection: Selection) -> list[InspectorFigures]:
+    """Planned visits falling due in the period (up to today) per inspector on the plan."""
     figures: dict[int, InspectorFigures] = {}
-    for visit in visits_between(selection.first, min(selection.last, today), today):
-        if visit.plan.is_survey:
-            continue
+    for visit in planned_visits(selection):
         for inspector in visit.plan.inspectors:
             figure = figures.setdefault(inspector.id, InspectorFigures(inspector))
             figure.planned += 1

@@ -10,12 +10,13 @@ from sqlalchemy.orm import selectinload
 
 from app.analysis.blueprint import bp
 from app.analysis.charts import columns_chart
-from app.analysis.figures import SEVERITIES, figures_for
+from app.analysis.figures import SEVERITIES, figures_for, planned_visits
 from app.analysis.forms import MeetingForm
 from app.analysis.meetings import keep_meeting
 from app.analysis.models import AnalysisMeeting
 from app.analysis.selection import INSPECTION_FILTERS, PERIODS, findings_in, selection_from
 from app.auth.access import EDITORS, EVERYONE, SUPERVISORS, role_required
+from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Severity, Site
 from app.extensions import db
 from app.files import Kind, send_stored
@@ -24,6 +25,7 @@ from app.inspections.repeats import repeating
 from app.notices.models import Notice, NoticeItem, NoticeStatus
 from app.paging import paginate
 from app.pdf import render_pdf
+from app.plans.models import VisitState
 from app.responses import form_messages
 from app.spreadsheets import append_row, xlsx_response
 
@@ -212,4 +214,29 @@ def findings():
         notices=notices,
         point=point,
         severity=severity,
+    )
+
+
+@bp.get("/analysis/visits")
+@role_required(*SUPERVISORS)
+def visits():
+    """The planned visits behind an inspector's figures: all, done or missed."""
+    selection = selection_from(request.args, current_user)
+    inspector_id = request.args.get("inspector", type=int)
+    try:
+        state = VisitState(request.args["state"]) if request.args.get("state") else None
+    except ValueError:
+        abort(400)
+    shown = [
+        visit
+        for visit in planned_visits(selection)
+        if (state is None or visit.state == state)
+        and (inspector_id is None or any(i.id == inspector_id for i in visit.plan.inspectors))
+    ]
+    return render_template(
+        "analysis/visits.html",
+        selection=selection,
+        visits=shown,
+        state=state,
+        inspector=db.session.get(User, inspector_id) if inspector_id else None,
     )
