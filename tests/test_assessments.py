@@ -3,8 +3,9 @@
 import io
 import subprocess
 import zipfile
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -271,9 +272,57 @@ def test_xlsx_for_the_finance_office(month, client, cast, kitchen):
     login(client, cast.manager)
     response = client.get(f"/assessments/{month}.xlsx")
     workbook = load_workbook(io.BytesIO(response.data))
-    assert workbook.sheetnames == ["考核得分", "问题清单", "整改通知"]
+    assert workbook.sheetnames == ["考核得分", "扣分加分明细", "问题清单", "整改通知"]
     rows = list(workbook["问题清单"].iter_rows(values_only=True))
     assert rows[1][1] == "禾香餐饮" and rows[1][2] == "地面排水"
+
+
+def test_every_score_in_the_xlsx_sums_from_its_itemised_rows(month, client, cast, kitchen):
+    """Findings of two tiers (one of them repeated, weighted), an overdue notice and its exit
+    warning, and bonuses beyond the cap: 100 plus a line's rows is its score, and the mean of a
+    contractor's lines its overall score."""
+    rules = policy()
+    rules.repeat_weight = Decimal("2")
+    db.session.merge(rules)
+    inspect(cast, kitchen, Tier.DAILY, {"地面排水", "洗涤质量"})
+    checked = inspect(cast, kitchen, Tier.MONTHLY, {"食品留样", "地面排水", "劳动合同"})
+    (notice,) = [n for n in draft_notices(checked, cast.inspector) if n.contractor == cast.own]
+    issue(notice, cast.inspector)
+    for item in notice.items:
+        item.deadline = utcnow() - timedelta(days=8)
+    escalate()
+    db.session.commit()
+    login(client, cast.manager)
+    line = cast.own.service_lines[0]
+    for points in ("4", "3"):  # 7 in all, over the cap of 5
+        client.post(
+            f"/assessments/{month}/bonus",
+            data={
+                "contractor_line": f"{cast.own.id}:{line.id}",
+                "kind": "praise",
+                "points": points,
+                "reason": "表扬",
+            },
+        )
+    book = load_workbook(io.BytesIO(client.get(f"/assessments/{month}.xlsx").data))
+    scores = {
+        (row[1], row[2]): (Decimal(str(row[3])), Decimal(str(row[6])))
+        for row in book["考核得分"].iter_rows(min_row=2, values_only=True)
+    }
+    rows = list(book["扣分加分明细"].iter_rows(min_row=2, values_only=True))
+    sources = {row[2] for row in rows}
+    assert {"检查发现", "逾期整改通知", "书面退出预警", "加分", "加分超出上限"} <= sources
+    assert any(row[5] == 3.0 for row in rows), "a monthly finding, repeated: 1.5 × 2"
+    summed = defaultdict(Decimal)
+    for contractor, line_name, _source, _record, _raw, _weight, counted, _score in rows:
+        summed[(contractor, line_name)] += Decimal(str(counted))
+    for (contractor, line_name), (line_score, _overall) in scores.items():
+        assert Decimal(100) + summed[(contractor, line_name)] == line_score, (contractor, line_name)
+    for contractor in {c for c, _ in scores}:
+        line_scores = [s for (c, _), (s, _o) in scores.items() if c == contractor]
+        overall = next(o for (c, _), (_s, o) in scores.items() if c == contractor)
+        mean = sum(line_scores) / len(line_scores)
+        assert mean.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) == overall
 
 
 # --- the bulletin ----------------------------------------------------------------------

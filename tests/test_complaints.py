@@ -140,6 +140,9 @@ def test_an_upheld_complaint_becomes_a_finding_that_deducts_and_a_draft_notice(c
     result = next(r for r in assess_month(month_of(utcnow())) if r.contractor == cast.own)
     assert result.overall == Decimal("97")
     assert [e.label for line in result.lines for e in line.deductions] == ["保安态度恶劣"]
+    assert [e.source for line in result.lines for e in line.deductions] == ["complaint"], (
+        "the month's workbook names its source"
+    )
     with pytest.raises(Refused):
         dismiss(complaint, manager, "改判")  # decided once
 

@@ -28,6 +28,7 @@ from app.assessments.scoring import (
 )
 from app.catalog.models import CheckCategory, CheckPoint, Contractor, Severity
 from app.extensions import db
+from app.feedback.models import Complaint
 from app.inspections.models import Finding, Inspection, Status
 from app.inspections.repeats import repeats_of
 from app.notices.models import ExitWarning, Notice, NoticeItem
@@ -95,6 +96,17 @@ def _first_item_lines(notice_ids: list[int]) -> dict[int, int | None]:
         .where(NoticeItem.id.in_(first_items))
     )
     return dict(rows.all())
+
+
+def _complaint_inspections(inspection_ids: set[int]) -> set[int]:
+    """Which of these inspections an upheld complaint made."""
+    if not inspection_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Complaint.inspection_id).where(Complaint.inspection_id.in_(inspection_ids))
+        )
+    )
 
 
 def _month_findings(start: datetime, end: datetime):
@@ -168,11 +180,16 @@ def assess_month(month: str, itemised: bool = True) -> list[ContractorResult]:
         ).all()
         findings = [(tier, self_check, FindingRow(*shown)) for _c, tier, self_check, *shown in rows]
         repeats = repeats_of([f for *_, f in findings]) if repeat_weight != 1 else {}
+        from_complaints = _complaint_inspections({f.inspection_id for *_, f in findings})
         for tier, self_check, finding in findings:
             counted = points(finding.deduction, tier, self_check)
+            weight = weights.get(tier.value, Decimal(1))
+            if self_check:
+                weight *= weights.get("self_check", Decimal(0))
             repeat = repeats.get(finding.id)
             if repeat:
                 counted = round_points(counted * repeat_weight)
+                weight *= repeat_weight
             charge(
                 finding.contractor_id,
                 finding.line_id,
@@ -182,6 +199,9 @@ def assess_month(month: str, itemised: bool = True) -> list[ContractorResult]:
                     finding.title,
                     counted,
                     occurrence=repeat.occurrence if repeat else 0,
+                    raw=finding.deduction,
+                    weight=weight,
+                    source="complaint" if finding.inspection_id in from_complaints else "",
                 ),
             )
             by_contractor.setdefault(finding.contractor_id, []).append(finding)

@@ -19,8 +19,11 @@ class Entry:
     kind: str  # finding, overdue, warning, complaint, bonus
     ref_id: int
     label: str
-    points: Decimal
+    points: Decimal  # as the score counts them
     occurrence: int = 0  # a finding weighted as a repeat: its number within the window
+    raw: Decimal | None = None  # a finding's deduction before the weights
+    weight: Decimal = Decimal(1)  # tier × self-check × repeat weights, as applied
+    source: str = ""  # a finding's: "complaint" when an upheld complaint made it
 
 
 @dataclass

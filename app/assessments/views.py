@@ -21,6 +21,7 @@ from app.assessments.history import (
 )
 from app.assessments.models import BonusEntry, BonusKind, SatisfactionEntry
 from app.assessments.monthly import assess_month, policy
+from app.assessments.reconciliation import score_rows
 from app.audit import record_event
 from app.auth.access import EDITORS, SUPERVISORS, role_required
 from app.catalog.models import Contractor, ServiceLine, Severity
@@ -220,6 +221,15 @@ def export(month: str):
                     float(r.money),
                 ],
             )
+    itemised = workbook.create_sheet("扣分加分明细")
+    append_row(
+        itemised,
+        ["承包单位", "服务项目", "来源", "记录", "原始分值", "权重", "计入分值", "该项得分"],
+    )
+    for r in results:
+        for line in r.lines:
+            for row in score_rows(line, policy().bonus_cap):
+                append_row(itemised, [r.contractor.name, lines[line.service_line_id], *row])
     findings = workbook.create_sheet("问题清单")
     append_row(findings, ["发现时间", "承包单位", "检查点", "严重程度", "扣分", "说明", "检查"])
     severities = {severity: severity.label for severity in Severity}  # translated once, not per row
