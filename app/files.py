@@ -340,6 +340,13 @@ def store(kind: Kind, digest: str, data: bytes) -> None:
         files.put(key, data)
 
 
+def store_content(kind: Kind, data: bytes) -> str:
+    """Keep `data` under its own SHA-256, which is returned to name it by."""
+    digest = sha256(data)
+    store(kind, digest, data)
+    return digest
+
+
 def send_stored(kind: Kind, digest: str, mimetype: str, download_name: str | None = None):
     """Answer with a stored file. The caller has checked who may see it, so only the browser
     keeps a copy, never a shared cache."""

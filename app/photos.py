@@ -6,7 +6,6 @@ truncated, too large or a decompression bomb; it is turned upright, stripped of 
 SHA-256 with a thumbnail beside it. Photos are never served from static/.
 """
 
-import hashlib
 import io
 import warnings
 from contextlib import contextmanager
@@ -16,7 +15,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from app.files import Kind, is_stored, read_stored, send_stored, store
+from app.files import Kind, is_stored, read_stored, send_stored, sha256, store
 from app.refusals import Refused
 from app.uploads import is_too_large, too_large_message
 
@@ -48,7 +47,7 @@ def store_photo(data: bytes) -> StoredPhoto:
     image.info = {}  # no comment, XMP or profile rides along: only the picture is kept
     image.thumbnail((STORED_LONG_SIDE, STORED_LONG_SIDE))
     stored = _jpeg(image, quality=85)
-    digest = hashlib.sha256(stored).hexdigest()
+    digest = sha256(stored)
     # The thumbnail is checked too: a worker killed between the two writes left the photo
     # alone, and the phone's retry must still get its thumbnail.
     if not is_stored(Kind.THUMB, digest):

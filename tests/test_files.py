@@ -1,7 +1,6 @@
 """The file store: named by content, written whole or not at all, served privately; on a
 local folder or on a real S3 API server; copied from one to the other and checked."""
 
-import hashlib
 import os
 import urllib.error
 import urllib.request
@@ -19,15 +18,12 @@ from app.files import (
     key_of,
     read_stored,
     send_stored,
+    sha256,
     store,
 )
 from app.photos import store_photo
 from tests.conftest import use_store
 from tests.helpers import jpeg, stored_files
-
-
-def digest_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 @pytest.fixture(params=["folder", "s3"])
@@ -42,7 +38,7 @@ def backend(request, app, object_store, tmp_path):
 
 def test_a_file_is_kept_under_its_digest_once(app, backend):
     data = b"%PDF-1.7 a bulletin"
-    digest = digest_of(data)
+    digest = sha256(data)
     store(Kind.BULLETIN, digest, data)
     store(Kind.BULLETIN, digest, data)
     assert read_stored(Kind.BULLETIN, digest) == data and is_stored(Kind.BULLETIN, digest)
@@ -53,7 +49,7 @@ def test_a_file_is_kept_under_its_digest_once(app, backend):
 
 def test_a_write_that_fails_leaves_nothing_under_the_final_name(app, tmp_path, monkeypatch):
     data = b"half a document"
-    digest = digest_of(data)
+    digest = sha256(data)
     use_store(app, {"STORAGE_URL": "", "UPLOAD_DIR": str(tmp_path / "disk")})
 
     def power_cut(descriptor):
@@ -74,7 +70,7 @@ def test_only_a_digest_names_a_file(app, name):
 
 def test_a_stored_file_is_sent_for_the_browser_only(app, backend):
     data = b"%PDF-1.7 a document"
-    digest = digest_of(data)
+    digest = sha256(data)
     store(Kind.DOCUMENT, digest, data)
     with app.test_request_context():
         response = send_stored(Kind.DOCUMENT, digest, "application/pdf", "检查报告.pdf")
@@ -90,7 +86,7 @@ def test_a_stored_file_is_sent_for_the_browser_only(app, backend):
 
 def test_the_browser_asks_again_and_gets_not_modified(app, client, backend):
     data = b"%PDF-1.7 unchanged"
-    digest = digest_of(data)
+    digest = sha256(data)
     store(Kind.DOCUMENT, digest, data)
     with app.test_request_context():
         first = send_stored(Kind.DOCUMENT, digest, "application/pdf")
@@ -106,7 +102,7 @@ def test_object_storage_can_hand_out_a_short_lived_link_instead(app, object_stor
         app, {**object_store.settings(f"{tmp_path.name}/signed"), "STORAGE_SIGNED_URLS": True}
     )
     data = jpeg()
-    digest = digest_of(data)
+    digest = sha256(data)
     store(Kind.PHOTO, digest, data)
     with app.test_request_context():
         response = send_stored(Kind.PHOTO, digest, "image/jpeg")
@@ -125,7 +121,7 @@ def test_object_storage_can_hand_out_a_short_lived_link_instead(app, object_stor
 def test_storage_copy_moves_every_file_verified_and_resumes(app, object_store, tmp_path, request):
     use_store(app, {"STORAGE_URL": "", "UPLOAD_DIR": str(tmp_path / "disk")})
     photos = [store_photo(jpeg(color=(i * 40, 90, 200))) for i in range(3)]
-    store(Kind.DOCUMENT, digest_of(b"%PDF doc"), b"%PDF doc")
+    store(Kind.DOCUMENT, sha256(b"%PDF doc"), b"%PDF doc")
     before = stored_files()
     assert len(before) == 7  # three photos, their thumbnails, a document
     target = object_store.settings(f"{tmp_path.name}/cloud")

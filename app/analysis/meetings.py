@@ -7,7 +7,7 @@ from app.analysis.models import AnalysisMeeting
 from app.analysis.selection import Selection
 from app.audit import record_event
 from app.extensions import db
-from app.files import Kind, sha256, store
+from app.files import Kind, store_content
 
 
 def keep_meeting(
@@ -24,8 +24,7 @@ def keep_meeting(
         created_by=user,
     )
     pdf = render(meeting)
-    meeting.pdf_digest = sha256(pdf)
-    store(Kind.MEETING_PACK, meeting.pdf_digest, pdf)
+    meeting.pdf_digest = store_content(Kind.MEETING_PACK, pdf)
     db.session.add(meeting)
     record_event(
         "meeting_pack_kept",

@@ -1,6 +1,5 @@
 """The monthly bulletin's figures, and publishing: a frozen snapshot and a stored PDF."""
 
-import hashlib
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -10,7 +9,7 @@ from app.assessments.monthly import assess_month, policy
 from app.audit import record_event
 from app.catalog.models import Contractor, ServiceLine, Severity
 from app.extensions import db
-from app.files import Kind, store
+from app.files import Kind, store_content
 from app.inspections.models import Inspection, Status
 from app.notices.models import Notice, NoticeItem, NoticeStatus
 from app.notify.events import announce, contractor_users, path_for
@@ -158,9 +157,7 @@ def publish(bulletin: Bulletin, user, pdf_from_data) -> None:
         raise ValueError("already published")
     bulletin.snapshot = bulletin_data(bulletin.month)
     pdf = pdf_from_data(bulletin, bulletin.snapshot)
-    digest = hashlib.sha256(pdf).hexdigest()
-    store(Kind.BULLETIN, digest, pdf)
-    bulletin.pdf_digest = digest
+    bulletin.pdf_digest = store_content(Kind.BULLETIN, pdf)
     bulletin.status = BulletinStatus.PUBLISHED
     bulletin.published_at, bulletin.published_by = utcnow(), user
     record_event(

@@ -1,7 +1,6 @@
 """External checks (外检): findings of a functional department or hired assessor, recorded
 by a manager with the checker's documents, or filled in by the checker through a guest link."""
 
-import hashlib
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -11,7 +10,7 @@ from flask_babel import gettext as _
 
 from app.auth.models import Role, User
 from app.extensions import db
-from app.files import Kind, store
+from app.files import Kind, store_content
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import (
     ExternalBody,
@@ -49,8 +48,7 @@ def attach_document(inspection: Inspection, data: bytes, filename: str, user: Us
     if data.startswith(b"%PDF-"):
         if b"%%EOF" not in data[-2048:]:
             raise Refused(_("This PDF is incomplete or damaged."), status=422)
-        digest = hashlib.sha256(data).hexdigest()
-        store(Kind.DOCUMENT, digest, data)
+        digest = store_content(Kind.DOCUMENT, data)
         kind = "pdf"
     else:
         try:
