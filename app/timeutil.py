@@ -55,12 +55,15 @@ def month_days(month: str) -> tuple[date, date]:
     return month_start(month), month_start(shift_month(month, 1)) - timedelta(days=1)
 
 
+def day_start(day: date) -> datetime:
+    """The instant a day begins by the bureau's calendar, in UTC: SQLite compares stored times
+    as text, which are UTC, so a bound in another zone would shift the day."""
+    return datetime.combine(day, datetime.min.time(), LOCAL_TZ).astimezone(UTC)
+
+
 def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """The month's start and end instants by the bureau's calendar, in UTC: SQLite compares
-    stored times as text, which are UTC, so a bound in another zone would shift the month."""
-    start = datetime.combine(month_start(month), datetime.min.time(), LOCAL_TZ)
-    end = datetime.combine(month_start(shift_month(month, 1)), datetime.min.time(), LOCAL_TZ)
-    return start.astimezone(UTC), end.astimezone(UTC)
+    """The month's start and end instants by the bureau's calendar, in UTC."""
+    return day_start(month_start(month)), day_start(month_start(shift_month(month, 1)))
 
 
 def month_of(moment: datetime) -> str:

@@ -20,7 +20,7 @@ from app.inspections.repeats import repeats_by_contractor
 from app.notices.models import ItemStatus, Notice, NoticeItem, NoticeStatus
 from app.plans.models import VisitState
 from app.plans.tracking import visits_between
-from app.timeutil import local_today, seconds_between
+from app.timeutil import day_start, local_today, seconds_between
 
 DAILY_UP_TO_DAYS = 62  # a longer period is counted by month
 TOP_POINTS = 10
@@ -105,7 +105,7 @@ def buckets_of(selection: Selection) -> list[Bucket]:
 def over_time(selection: Selection) -> list[Bucket]:
     buckets = buckets_of(selection)
     ends = [
-        (Finding.found_at < Selection("custom", b.first, b.last).end, index)
+        (Finding.found_at < day_start(b.last + timedelta(days=1)), index)
         for index, b in enumerate(buckets)
     ]
     which = sa.case(*ends, else_=len(buckets) - 1)

@@ -3,7 +3,7 @@ bureau's calendar) and the filters, read from the page's query string. A contrac
 always held to its own company."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import abort
@@ -13,7 +13,7 @@ from app.auth.models import Role, User
 from app.catalog.models import CheckCategory, CheckPoint, Site
 from app.extensions import db
 from app.inspections.models import Finding, Inspection, Party, Schedule, Scope, Status, Tier
-from app.timeutil import LOCAL_TZ, local_today, month_start, shift_month
+from app.timeutil import day_start, local_today, month_start, shift_month
 
 PERIODS = ("month", "quarter", "year", "custom")
 INSPECTION_FILTERS = {"scope": Scope, "schedule": Schedule, "party": Party, "tier": Tier}
@@ -33,11 +33,11 @@ class Selection:
 
     @property
     def start(self) -> datetime:
-        return _utc(self.first)
+        return day_start(self.first)
 
     @property
     def end(self) -> datetime:
-        return _utc(self.last + timedelta(days=1))
+        return day_start(self.last + timedelta(days=1))
 
     def args(self, **changes) -> dict:
         """The query string that shows this selection (with changes), for links."""
@@ -54,10 +54,6 @@ class Selection:
             values.pop("at")
         values |= changes
         return {key: value for key, value in values.items() if value not in (None, "")}
-
-
-def _utc(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time(), LOCAL_TZ).astimezone(UTC)
 
 
 def _month(value: str) -> str:
