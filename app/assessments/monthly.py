@@ -153,11 +153,14 @@ def assess_month(month: str, itemised: bool = True) -> list[ContractorResult]:
         target = own.get(line_id) or own[primary[contractor_id]]
         (target.bonuses if bonus else target.deductions).append(entry)
 
-    def points(deduction, tier, self_check) -> Decimal:
+    def points(deduction, tier, self_check) -> tuple[Decimal, Decimal]:
+        """A finding's points as counted, and the weight they were multiplied by."""
         counted = weighted(deduction, tier.value, weights)
+        weight = weights.get(tier.value, Decimal(1))
         if self_check:
-            counted = (counted * weights.get("self_check", Decimal(0))).quantize(counted)
-        return counted
+            own_report = weights.get("self_check", Decimal(0))
+            counted, weight = (counted * own_report).quantize(counted), weight * own_report
+        return counted, weight
 
     by_contractor: dict[int, list[FindingRow]] = {}
     if itemised:
@@ -182,10 +185,7 @@ def assess_month(month: str, itemised: bool = True) -> list[ContractorResult]:
         repeats = repeats_of([f for *_, f in findings]) if repeat_weight != 1 else {}
         from_complaints = _complaint_inspections({f.inspection_id for *_, f in findings})
         for tier, self_check, finding in findings:
-            counted = points(finding.deduction, tier, self_check)
-            weight = weights.get(tier.value, Decimal(1))
-            if self_check:
-                weight *= weights.get("self_check", Decimal(0))
+            counted, weight = points(finding.deduction, tier, self_check)
             repeat = repeats.get(finding.id)
             if repeat:
                 counted = round_points(counted * repeat_weight)
@@ -218,7 +218,7 @@ def assess_month(month: str, itemised: bool = True) -> list[ContractorResult]:
             )
         )
         for contractor_id, tier, self_check, deduction, line_id, count in groups:
-            total = points(deduction, tier, self_check) * count
+            total = points(deduction, tier, self_check)[0] * count
             charge(contractor_id, line_id, Entry("findings", 0, "", total))
     overdue = db.session.scalars(
         sa.select(Notice).where(Notice.overdue_at >= start, Notice.overdue_at < end)
