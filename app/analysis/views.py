@@ -65,6 +65,7 @@ def analysis():
     selection = selection_from(request.args, current_user)
     return render_template(
         "analysis/analysis.html",
+        meeting_form=MeetingForm(),
         **figures_context(selection),
         **_choices(selection),
     )
