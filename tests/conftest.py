@@ -70,10 +70,11 @@ def object_store(tmp_path_factory):
 
 @pytest.fixture
 def storage_settings(request, tmp_path):
-    """Settings for a new, empty file store of the run's kind, named `name` within the test."""
+    """Settings for a new, empty file store named `name` within the test: of the run's kind
+    (XUNJIAN_TEST_STORAGE), or of the kind asked for ("folder" or "s3")."""
 
-    def settings(name: str) -> dict:
-        if os.environ.get("XUNJIAN_TEST_STORAGE") == "s3":
+    def settings(name: str, kind: str | None = None) -> dict:
+        if (kind or os.environ.get("XUNJIAN_TEST_STORAGE")) == "s3":
             server = request.getfixturevalue("object_store")
             return {
                 "UPLOAD_DIR": str(tmp_path / name),

@@ -27,12 +27,9 @@ from tests.helpers import jpeg, stored_files
 
 
 @pytest.fixture(params=["folder", "s3"])
-def backend(request, app, object_store, tmp_path):
+def backend(request, app, storage_settings):
     """The app's store switched to each back end in turn, whatever the run's default."""
-    if request.param == "s3":
-        use_store(app, object_store.settings(f"{tmp_path.name}/own"))
-    else:
-        use_store(app, {"STORAGE_URL": "", "UPLOAD_DIR": str(tmp_path / "own")})
+    use_store(app, storage_settings("own", kind=request.param))
     return request.param
 
 
@@ -47,10 +44,12 @@ def test_a_file_is_kept_under_its_digest_once(app, backend):
     assert read_stored(Kind.DOCUMENT, digest) is None
 
 
-def test_a_write_that_fails_leaves_nothing_under_the_final_name(app, tmp_path, monkeypatch):
+def test_a_write_that_fails_leaves_nothing_under_the_final_name(
+    app, tmp_path, monkeypatch, storage_settings
+):
     data = b"half a document"
     digest = sha256(data)
-    use_store(app, {"STORAGE_URL": "", "UPLOAD_DIR": str(tmp_path / "disk")})
+    use_store(app, storage_settings("disk", kind="folder"))
 
     def power_cut(descriptor):
         raise OSError("disk gone")
@@ -97,10 +96,10 @@ def test_the_browser_asks_again_and_gets_not_modified(app, client, backend):
         again.close()
 
 
-def test_object_storage_can_hand_out_a_short_lived_link_instead(app, object_store, tmp_path):
-    use_store(
-        app, {**object_store.settings(f"{tmp_path.name}/signed"), "STORAGE_SIGNED_URLS": True}
-    )
+def test_object_storage_can_hand_out_a_short_lived_link_instead(
+    app, object_store, storage_settings
+):
+    use_store(app, {**storage_settings("signed", kind="s3"), "STORAGE_SIGNED_URLS": True})
     data = jpeg()
     digest = sha256(data)
     store(Kind.PHOTO, digest, data)
@@ -118,13 +117,15 @@ def test_object_storage_can_hand_out_a_short_lived_link_instead(app, object_stor
     assert refused.value.code == 403, "nothing in the bucket is public"
 
 
-def test_storage_copy_moves_every_file_verified_and_resumes(app, object_store, tmp_path, request):
-    use_store(app, {"STORAGE_URL": "", "UPLOAD_DIR": str(tmp_path / "disk")})
+def test_storage_copy_moves_every_file_verified_and_resumes(
+    app, object_store, storage_settings, request
+):
+    use_store(app, storage_settings("disk", kind="folder"))
     photos = [store_photo(jpeg(color=(i * 40, 90, 200))) for i in range(3)]
     store(Kind.DOCUMENT, sha256(b"%PDF doc"), b"%PDF doc")
     before = stored_files()
     assert len(before) == 7  # three photos, their thumbnails, a document
-    target = object_store.settings(f"{tmp_path.name}/cloud")
+    target = storage_settings("cloud", kind="s3")
     runner = app.test_cli_runner()
     copy = ["storage", "copy", "--to", target["STORAGE_URL"], "--addressing", "path"]
     copy += ["--endpoint", object_store.endpoint]
