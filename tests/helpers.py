@@ -148,6 +148,10 @@ class ServerProcess:
         self.process = None
 
     def start(self):
+        self.launch()
+        self.wait_until_up()
+
+    def launch(self):
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -167,6 +171,8 @@ class ServerProcess:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+
+    def wait_until_up(self):
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

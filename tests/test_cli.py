@@ -1,5 +1,9 @@
+import shutil
+
+import pytest
 import sqlalchemy as sa
 
+from app import create_app
 from app.auth.models import Role, User
 from app.catalog.models import CheckPoint, Contractor, ServiceLine
 from app.catalog.staff import certificate_alerts
@@ -7,11 +11,42 @@ from app.demo import DEMO_PASSWORD, USERS
 from app.extensions import db
 from app.notify.models import Delivery, Notification
 from app.timeutil import local_today
+from tests.helpers import create_database, drop_database
 
 
-def test_seed_demo_loads_a_lived_in_organisation(app):
-    runner = app.test_cli_runner()
-    result = runner.invoke(args=["seed-demo"])
+@pytest.fixture(scope="module")
+def seeded(database_url, schema, tmp_path_factory):
+    """An app on a database of its own where `flask seed-demo --if-empty` has run once, for
+    the tests that read what it made (seeding the whole demo takes seconds)."""
+    folder = tmp_path_factory.mktemp("cli-demo")
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{folder / 'demo.db'}"
+        shutil.copyfile(sa.make_url(database_url).database, folder / "demo.db")
+    else:
+        url = create_database(database_url, "xunjian_cli_demo")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "UPLOAD_DIR": str(folder / "files"),
+            "STORAGE_URL": "",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
+    with app.app_context():
+        if not url.startswith("sqlite"):
+            db.create_all()
+        result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
+        yield app, result
+        db.session.remove()
+        db.engine.dispose()
+    if not url.startswith("sqlite"):
+        drop_database(database_url, "xunjian_cli_demo")
+
+
+def test_seed_demo_loads_a_lived_in_organisation(seeded):
+    _app, result = seeded
     assert result.exit_code == 0, result.output
 
     users = {u.username: u for u in db.session.scalars(sa.select(User))}
@@ -40,11 +75,10 @@ def test_seed_demo_loads_a_lived_in_organisation(app):
     }
 
 
-def test_seed_demo_if_empty_does_not_load_twice(app):
-    runner = app.test_cli_runner()
-    runner.invoke(args=["seed-demo", "--if-empty"])
-    result = runner.invoke(args=["seed-demo", "--if-empty"])
-    assert "already has data" in result.output
+def test_seed_demo_if_empty_does_not_load_twice(seeded):
+    app, _result = seeded
+    again = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
+    assert "already has data" in again.output
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == len(USERS)
 
 
@@ -86,8 +120,7 @@ def test_create_user_command(app, make_contractor):
     assert chief.role == Role.ADMIN and chief.check_password("strong-pass-1")
 
 
-def test_the_demo_has_inbox_messages_for_every_role_and_calls_no_robot(app):
-    app.test_cli_runner().invoke(args=["seed-demo"])
+def test_the_demo_has_inbox_messages_for_every_role_and_calls_no_robot(seeded):
     users = db.session.scalars(sa.select(User)).all()
     for role in Role:
         mine = [

@@ -23,29 +23,44 @@ from tests.test_worker import messages, pending, robots, start_worker, stop, wai
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 
 
-@pytest.fixture
-def servers(app, database_url, object_store, tmp_path):
+@pytest.fixture(scope="module")
+def running_servers(database_url, object_store, tmp_path_factory):
+    """Two servers for the module's tests, started side by side once: each test empties the
+    database they share, and a server keeps nothing of its own between requests."""
     if not database_url.startswith("postgresql"):
         pytest.skip("several servers share PostgreSQL; SQLite is one machine's database")
-    use_store(app, object_store.settings(f"{tmp_path.name}/shared"))
-    shared = server_environment(app.config)
+    folder = tmp_path_factory.mktemp("servers")
+    store = object_store.settings(f"{folder.name}/shared")
+    shared = server_environment(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret", **store}
+    )
     started = []
     for name in ("a", "b"):
-        instance = tmp_path / f"instance-{name}"
+        instance = folder / f"instance-{name}"
         instance.mkdir()
-        server = ServerProcess(
-            {
-                **shared,
-                "XUNJIAN_INSTANCE_PATH": str(instance),
-                "XUNJIAN_UPLOAD_DIR": str(instance / "files"),  # unused: the store is shared
-            },
-            tmp_path / f"access-{name}.log",
-        )
-        server.start()
-        started.append(server)
-    yield started
+        environment = {
+            **shared,
+            "XUNJIAN_INSTANCE_PATH": str(instance),
+            "XUNJIAN_UPLOAD_DIR": str(instance / "files"),  # unused: the store is shared
+        }
+        started.append(ServerProcess(environment, folder / f"access-{name}.log"))
     for server in started:
-        server.kill()
+        server.launch()
+    try:
+        for server in started:
+            server.wait_until_up()
+        yield started, store
+    finally:
+        for server in started:
+            server.kill()
+
+
+@pytest.fixture
+def servers(app, running_servers):
+    """The two servers, with the test's app on their database and their file store."""
+    started, store = running_servers
+    use_store(app, store)
+    return started
 
 
 def csrf_token(page: str) -> str:
