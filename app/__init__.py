@@ -75,6 +75,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.assessments import bp as assessments_bp
     from app.auth import bp as auth_bp
     from app.catalog import bp as catalog_bp
+    from app.documents import bp as documents_bp
     from app.feedback import bp as feedback_bp
     from app.inspections import bp as inspections_bp
     from app.main import bp as main_bp
@@ -92,6 +93,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(assessments_bp)
     app.register_blueprint(analysis_bp)
     app.register_blueprint(notify_bp)
+    app.register_blueprint(documents_bp)
 
     from app.cli import register_cli
     from app.logs import configure_logging

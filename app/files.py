@@ -44,6 +44,7 @@ class Kind(Enum):
     DOCUMENT = ("documents", ".pdf")
     BULLETIN = ("bulletins", ".pdf")
     MEETING_PACK = ("meetings", ".pdf")
+    ISSUED = ("issued", ".pdf")  # issued documents' versions (app/documents)
 
 
 def key_of(kind: Kind, digest: str) -> str:

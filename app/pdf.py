@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, render_template, request
+from flask import Response, current_app, has_request_context, render_template, request
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -58,7 +58,10 @@ class ConfinedFetcher(URLFetcher):
 
 def render_pdf(template: str, photo_for_path: PhotoResolver | None = None, **context) -> bytes:
     """Render a print template (a `*_pdf.html` beside the page it prints) with our print CSS
-    and fonts."""
+    and fonts. Outside a request (the worker, the demo) it renders as if asked at PUBLIC_URL."""
+    if not has_request_context():
+        with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+            return render_pdf(template, photo_for_path, **context)
     html = render_template(template, **context)
     fonts = FontConfiguration()
     fetcher = ConfinedFetcher(photo_for_path)

@@ -54,9 +54,12 @@ class Cast:
 
 class IsolatedClient(FlaskClient):
     """A test client whose requests get their own app context, as in production, so `g`
-    (the login and locale caches) and the database session are not shared with the test."""
+    (the login and locale caches) and the database session are not shared with the test.
+    Its responses are read whole and closed, as a browser would: a stored file sent from the
+    file store is not left open."""
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

@@ -87,6 +87,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/session/token"): LOGGED_IN,
     (GET, "/session/public"): PUBLIC,
     (GET, "/feedback/complaint"): PUBLIC,
+    (GET, "/verify"): PUBLIC,
     (GET, "/feedback/complaint/<token>"): BY_SECRET,
     (GET, "/s/<slug>"): PUBLIC,
     (GET, "/guest/<token>"): BY_SECRET,
@@ -191,6 +192,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (POST, "/language"): PUBLIC,
     (POST, "/login"): PUBLIC,
     (POST, "/feedback/complaint"): PUBLIC,
+    (POST, "/verify"): PUBLIC,
     (POST, "/s/<slug>"): PUBLIC,
     (POST, "/account/password"): LOGGED_IN,
     (POST, "/self-checks/new"): {CONTRACTOR, OTHER_CONTRACTOR},  # before its places change

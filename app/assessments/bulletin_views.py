@@ -13,13 +13,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.assessments.blueprint import bp
-from app.assessments.bulletins import bulletin_data, get_or_create, publish
+from app.assessments.bulletins import (
+    bulletin_data,
+    bulletin_document,
+    get_or_create,
+    publish,
+    render_bulletin,
+)
 from app.assessments.models import Bulletin, BulletinStatus
 from app.assessments.views import checked_month
 from app.auth.access import EDITORS, EVERYONE, role_required
+from app.documents.versions import send_version, versions_of
 from app.extensions import db
-from app.files import Kind, send_stored
-from app.pdf import pdf_response, render_pdf
+from app.pdf import pdf_response
 
 PROSE = ("summary", "praise", "criticism", "measures")
 
@@ -42,10 +48,6 @@ def _bulletin_and_data(month: str) -> tuple[Bulletin, dict]:
     return found or Bulletin(month=month, status=BulletinStatus.DRAFT), bulletin_data(month)
 
 
-def _pdf(bulletin: Bulletin, data: dict) -> bytes:
-    return render_pdf("assessments/bulletin_pdf.html", bulletin=bulletin, data=data)
-
-
 @bp.get("/bulletins")
 @role_required(*EVERYONE)
 def bulletins():
@@ -60,7 +62,10 @@ def bulletins():
 def bulletin(month: str):
     month = checked_month(month)
     shown, data = _bulletin_and_data(month)
-    return render_template("assessments/bulletin.html", bulletin=shown, data=data)
+    versions = versions_of("bulletin", shown.id) if shown.id else []
+    return render_template(
+        "assessments/bulletin.html", bulletin=shown, data=data, versions=versions
+    )
 
 
 @bp.post("/bulletins/<month>")
@@ -86,7 +91,7 @@ def publish_bulletin(month: str):
     if draft.status == BulletinStatus.PUBLISHED:
         flash(_("A published bulletin cannot be changed."), "error")
         return redirect(url_for("assessments.bulletin", month=month))
-    publish(draft, current_user._get_current_object(), _pdf)
+    publish(draft, current_user._get_current_object())
     db.session.commit()
     flash(_("Bulletin published."), "success")
     return redirect(url_for("assessments.bulletin", month=month))
@@ -98,7 +103,7 @@ def bulletin_pdf(month: str):
     month = checked_month(month)
     shown, data = _bulletin_and_data(month)
     if shown.status == BulletinStatus.PUBLISHED:
-        return send_stored(
-            Kind.BULLETIN, shown.pdf_digest, "application/pdf", f"bulletin-{month}.pdf"
+        return send_version(
+            bulletin_document(shown), request.args.get("version", type=int), f"bulletin-{month}"
         )
-    return pdf_response(_pdf(shown, data), f"bulletin-{month}-draft.pdf")
+    return pdf_response(render_bulletin(shown, data), f"bulletin-{month}-draft.pdf")

@@ -3,17 +3,19 @@
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.assessments.models import Bulletin, BulletinStatus
 from app.assessments.monthly import assess_month, policy
 from app.audit import record_event
 from app.catalog.models import Contractor, ServiceLine, Severity
+from app.documents.versions import Issued, freeze
 from app.extensions import db
-from app.files import Kind, store_content
 from app.inspections.models import Inspection, Status
 from app.notices.models import Notice, NoticeItem, NoticeStatus
 from app.notify.events import announce, contractor_users, path_for
 from app.notify.models import EventKind
+from app.pdf import render_pdf
 from app.plans.tracking import month_figures
 from app.timeutil import local_today, month_bounds, shift_month, utcnow
 
@@ -151,15 +153,32 @@ def get_or_create(month: str) -> Bulletin:
     return bulletin
 
 
-def publish(bulletin: Bulletin, user, pdf_from_data) -> None:
+def render_bulletin(bulletin: Bulletin, data: dict, stamp=None) -> bytes:
+    return render_pdf("assessments/bulletin_pdf.html", bulletin=bulletin, data=data, stamp=stamp)
+
+
+def bulletin_document(bulletin: Bulletin) -> Issued:
+    """The published bulletin: its figures and prose are frozen, so it has one version."""
+    return Issued(
+        kind="bulletin",
+        record_id=bulletin.id,
+        number=_("Bulletin %(month)s", month=bulletin.month),
+        addressee=_("All contractors"),
+        dated=bulletin.published_at,
+        state_key="published",
+        state_label=_("Published"),
+        render=lambda stamp: render_bulletin(bulletin, bulletin.snapshot, stamp),
+    )
+
+
+def publish(bulletin: Bulletin, user) -> None:
     """Freeze the figures and the prose: store the data and the PDF made from them."""
     if bulletin.status == BulletinStatus.PUBLISHED:
         raise ValueError("already published")
     bulletin.snapshot = bulletin_data(bulletin.month)
-    pdf = pdf_from_data(bulletin, bulletin.snapshot)
-    bulletin.pdf_digest = store_content(Kind.BULLETIN, pdf)
     bulletin.status = BulletinStatus.PUBLISHED
     bulletin.published_at, bulletin.published_by = utcnow(), user
+    bulletin.pdf_digest = freeze(bulletin_document(bulletin)).digest
     record_event(
         "bulletin_published",
         bulletin,

@@ -29,7 +29,7 @@ from app.feedback.surveys import (
     results,
 )
 from app.pdf import pdf_response, render_pdf
-from app.plans.qr import qr_svg
+from app.qrcodes import qr_svg
 from app.refusals import Refused
 from app.responses import form_shown
 from app.timeutil import local_today

@@ -6,14 +6,15 @@ does the change through app/inspections/recording.py, and answers as the phone e
 item's card for htmx (or an empty 200 for a first answer it already shows), else a redirect.
 """
 
-import itertools
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
+from app.documents.versions import freeze
 from app.extensions import db
+from app.inspections.documents import grouped_items, report_document
 from app.inspections.forms import SubmitForm
 from app.inspections.models import Answer
 from app.inspections.recording import (
@@ -28,13 +29,6 @@ from app.inspections.recording import (
 from app.inspections.urls import checklist_url
 from app.main.replays import client_uuid
 from app.refusals import Refused
-
-
-def grouped_items(items):
-    """Items by category, keeping checklist order (a category's items are consecutive)."""
-    return [
-        (name, list(group)) for name, group in itertools.groupby(items, key=lambda i: i.category)
-    ]
 
 
 def checklist_page(inspection, *, can_record: bool, problems=None, form=None, **extra) -> str:
@@ -190,6 +184,7 @@ def finish(inspection, user, done_url: str):
     except Refused as refusal:
         flash(str(refusal), "error")
         return redirect(done_url)
+    freeze(report_document(inspection))
     db.session.commit()
     flash(_("Inspection submitted with %(n)d findings.", n=len(findings)), "success")
     return redirect(done_url)

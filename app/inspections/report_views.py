@@ -1,7 +1,5 @@
 """The inspection report (page and PDF from the same template), photos, lists, reopen."""
 
-import re
-
 import sqlalchemy as sa
 from flask import (
     abort,
@@ -15,21 +13,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app.audit import history_of
 from app.auth.access import EDITORS, EVERYONE, SUPERVISORS, role_required
 from app.auth.models import Role, User
 from app.catalog.models import Contractor, ServiceLine
+from app.documents.versions import send_version, versions_of
 from app.extensions import db
 from app.inspections.access import get_inspection, get_photo
 from app.inspections.blueprint import bp
-from app.inspections.capture import grouped_items
+from app.inspections.documents import render_report, report_context, report_document
 from app.inspections.forms import ReopenForm
 from app.inspections.models import (
     Answer,
     Finding,
     Inspection,
     InspectionItem,
-    InspectionPhoto,
     Party,
     Schedule,
     Scope,
@@ -39,26 +36,14 @@ from app.inspections.models import (
     inspection_inspectors,
     inspection_service_lines,
 )
-from app.inspections.recording import progress, reopen
-from app.inspections.repeats import repeats_of
+from app.inspections.recording import reopen
 from app.paging import paginate
-from app.pdf import pdf_response, render_pdf
-from app.photos import read_photo, send_photo
+from app.pdf import pdf_response
+from app.photos import send_photo
 from app.responses import apply, page_or_fragment
 from app.timeutil import month_bounds
 
-PHOTO_PATH = re.compile(r"^/inspections/photos/(\d+)(\?size=thumb)?$")
 PER_PAGE = 20
-
-
-def _report_context(inspection):
-    return {
-        "inspection": inspection,
-        "groups": grouped_items(inspection.items),
-        "progress": progress(inspection),
-        "history": history_of(inspection),
-        "repeats": repeats_of(inspection.findings),
-    }
 
 
 @bp.get("/inspections/<int:inspection_id>")
@@ -74,26 +59,22 @@ def report(inspection_id: int):
         "inspections/report.html",
         reopen_form=ReopenForm(),
         inspection_notices=notices,
-        **_report_context(inspection),
+        versions=versions_of("report", inspection.id),
+        **report_context(inspection),
     )
 
 
 @bp.get("/inspections/<int:inspection_id>.pdf")
 @role_required(*EVERYONE)  # contractors: their self-checks only
 def report_pdf(inspection_id: int):
+    """The submitted report as kept (`?version=N` for an earlier one); a draft as it stands."""
     inspection = get_inspection(inspection_id)
-
-    def photo_for(path: str):
-        match = PHOTO_PATH.match(path)
-        if not match:
-            return None
-        photo = db.session.get(InspectionPhoto, int(match[1]))
-        if photo is None or photo.item.inspection_id != inspection.id:
-            return None
-        return read_photo(photo.digest, thumb=bool(match[2]))
-
-    pdf = render_pdf("inspections/report_pdf.html", photo_for, **_report_context(inspection))
-    return pdf_response(pdf, f"inspection-{inspection.id}.pdf")
+    document = report_document(inspection)
+    if document is None:
+        return pdf_response(render_report(inspection), f"inspection-{inspection.id}-draft.pdf")
+    return send_version(
+        document, request.args.get("version", type=int), f"inspection-{inspection.id}"
+    )
 
 
 @bp.get("/findings/<int:finding_id>")

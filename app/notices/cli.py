@@ -3,7 +3,9 @@
 import click
 from flask.cli import AppGroup
 
+from app.documents.versions import freeze
 from app.extensions import db
+from app.notices.documents import warning_document
 from app.notices.lifecycle import escalate
 
 notices_cli = AppGroup("notices", help="Rectification notice tasks.")
@@ -13,5 +15,7 @@ notices_cli = AppGroup("notices", help="Rectification notice tasks.")
 def escalate_command():
     """Mark overdue notices and issue the exit warnings the policy calls for."""
     marked, warnings = escalate()
+    for warning in warnings:
+        freeze(warning_document(warning))
     db.session.commit()
     click.echo(f"{len(marked)} notices newly overdue, {len(warnings)} exit warnings issued.")

@@ -7,18 +7,23 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.audit import history_of
 from app.auth.access import EDITORS, EVERYONE, SUPERVISORS, role_required
 from app.auth.models import Role
 from app.catalog.models import Contractor, ServiceLine, Severity
+from app.documents.versions import freeze, send_version, versions_of
 from app.extensions import db
 from app.inspections.access import get_inspection
 from app.inspections.models import Finding, InspectionPhoto
-from app.inspections.repeats import repeats_of
 from app.main.replays import once_per_client_uuid
 from app.notices.access import get_fix_photo, get_notice, get_notice_item, sees_drafts
 from app.notices.blueprint import bp
 from app.notices.deadlines import ensure_default_rules, policy
+from app.notices.documents import (
+    notice_context,
+    notice_document,
+    render_notice,
+    warning_document,
+)
 from app.notices.forms import (
     DeadlineForm,
     FixForm,
@@ -41,8 +46,8 @@ from app.notices.lifecycle import (
 )
 from app.notices.models import DeadlineRule, ExitWarning, Notice, NoticeStatus
 from app.paging import paginate
-from app.pdf import pdf_response, render_pdf
-from app.photos import read_photo, send_photo
+from app.pdf import pdf_response
+from app.photos import send_photo
 from app.refusals import Refused
 from app.responses import apply, form_shown, page_or_fragment
 from app.timeutil import LOCAL_TZ, utcnow
@@ -64,8 +69,23 @@ def _in_local_zone(value: datetime) -> datetime:
 
 
 def _run(notice, change, success, anchor=""):
-    """Apply a lifecycle change and come back to the notice."""
-    return apply(change, url_for("notices.notice", notice_id=notice.id) + anchor, success)
+    """Apply a lifecycle change, keep a new version of each document it changed (the notice,
+    an exit warning it raised) and come back to the notice."""
+
+    def change_and_keep():
+        result = change()
+        keep_documents(notice, result)
+        return result
+
+    return apply(change_and_keep, url_for("notices.notice", notice_id=notice.id) + anchor, success)
+
+
+def keep_documents(notice, result=None) -> None:
+    document = notice_document(notice)
+    if document is not None:
+        freeze(document)
+    if isinstance(result, ExitWarning):
+        freeze(warning_document(result))
 
 
 @bp.post("/inspections/<int:inspection_id>/notices")
@@ -139,18 +159,6 @@ def notices():
     )
 
 
-def notice_context(notice):
-    return {
-        "notice": notice,
-        "now": utcnow(),
-        "history": history_of(notice),
-        "repeats": repeats_of([item.finding for item in notice.items]),
-        "warnings": db.session.scalars(
-            sa.select(ExitWarning).where(ExitWarning.notice_id == notice.id)
-        ).all(),
-    }
-
-
 @bp.get("/notices/<int:notice_id>")
 @role_required(*EVERYONE)
 def notice(notice_id: int):
@@ -171,6 +179,7 @@ def notice(notice_id: int):
         fix_form=FixForm(),
         verify_form=VerifyForm(),
         addable=addable,
+        versions=versions_of("notice", notice.id),
         **notice_context(notice),
     )
 
@@ -178,22 +187,12 @@ def notice(notice_id: int):
 @bp.get("/notices/<int:notice_id>.pdf")
 @role_required(*EVERYONE)
 def notice_pdf(notice_id: int):
+    """The issued notice as kept (`?version=N` for an earlier one); a draft as it stands."""
     notice = get_notice(notice_id)
-
-    def photo_for(path: str):
-        for item in notice.items:
-            for photo in item.finding.photos:
-                if path in (
-                    url_for("notices.evidence", notice_id=notice.id, photo_id=photo.id),
-                    url_for(
-                        "notices.evidence", notice_id=notice.id, photo_id=photo.id, size="thumb"
-                    ),
-                ):
-                    return read_photo(photo.digest, thumb="size=thumb" in path)
-        return None
-
-    pdf = render_pdf("notices/notice_pdf.html", photo_for, **notice_context(notice))
-    return pdf_response(pdf, f"notice-{notice.id}.pdf")
+    document = notice_document(notice)
+    if document is None:
+        return pdf_response(render_notice(notice), f"notice-{notice.id}-draft.pdf")
+    return send_version(document, request.args.get("version", type=int), f"notice-{notice.id}")
 
 
 @bp.get("/notices/<int:notice_id>/evidence/<int:photo_id>")

@@ -23,7 +23,7 @@ from app.plans.access import get_plan, get_stop
 from app.plans.blueprint import bp
 from app.plans.forms import WEEKDAYS, PlanForm, StopPointsForm
 from app.plans.models import InspectionPlan, PlanActivity, PlanStop, VisitState
-from app.plans.qr import qr_svg, scan_url
+from app.plans.qr import scan_url
 from app.plans.recurrence import Recurrence, current_due
 from app.plans.tracking import (
     open_planned_survey,
@@ -32,6 +32,7 @@ from app.plans.tracking import (
     stop_coverage,
     visits_between,
 )
+from app.qrcodes import qr_svg
 from app.refusals import Refused
 from app.responses import apply, form_shown
 from app.timeutil import local_today, month_days, month_of, shift_month, utcnow

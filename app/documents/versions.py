@@ -1,0 +1,156 @@
+"""Issued documents kept as they were issued: each change of state a document shows is
+rendered once into a new version, stored by its SHA-256, with a short code and a QR code
+printed on it that `/verify` looks up. Downloads serve the stored file, never a new rendering.
+
+A domain describes its document as an `Issued` (what it is, what it shows now, how to print
+it) and calls `freeze` after a change; `send_version` answers a download."""
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import abort, current_app
+from markupsafe import Markup
+
+from app.documents.models import DocumentVersion, shown
+from app.extensions import db
+from app.files import Kind, send_stored, store_content
+from app.qrcodes import qr_svg
+
+# Crockford's base 32: no I, L, O or U, so a code read aloud or typed from paper survives.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 12  # 60 random bits
+READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+# Published bulletins were stored before versions were kept; they stay where they are.
+STORED_AS = {"bulletin": Kind.BULLETIN}
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What a version prints of itself: its number, its code and where to check it."""
+
+    version: int
+    code: str
+    verify_url: str
+
+    @property
+    def shown_code(self) -> str:
+        return shown(self.code)
+
+    @property
+    def qr(self) -> Markup:
+        return qr_svg(self.verify_url, scale=2)
+
+
+@dataclass(frozen=True)
+class Issued:
+    """An issued document as it stands: which record, what `/verify` may say of it (number,
+    date, addressee), what it shows that can change, and how to print it with a stamp."""
+
+    kind: str
+    record_id: int
+    number: str
+    addressee: str
+    dated: datetime
+    state_key: str
+    state_label: str
+    render: Callable[[Stamp], bytes]
+
+
+def stored_as(kind: str) -> Kind:
+    return STORED_AS.get(kind, Kind.ISSUED)
+
+
+def normalised(text: str) -> str:
+    """A code as typed: any case, spaces and dashes, O for 0, I or L for 1."""
+    return "".join(c for c in (text or "").upper().translate(READ_AS) if c in CODE_ALPHABET)
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def versions_of(kind: str, record_id: int) -> list[DocumentVersion]:
+    return list(
+        db.session.scalars(
+            sa.select(DocumentVersion)
+            .where(DocumentVersion.kind == kind, DocumentVersion.record_id == record_id)
+            .order_by(DocumentVersion.version)
+        )
+    )
+
+
+def latest(kind: str, record_id: int) -> DocumentVersion | None:
+    return db.session.scalar(
+        sa.select(DocumentVersion)
+        .where(DocumentVersion.kind == kind, DocumentVersion.record_id == record_id)
+        .order_by(DocumentVersion.version.desc())
+        .limit(1)
+    )
+
+
+def freeze(document: Issued) -> DocumentVersion | None:
+    """Render and keep a new version if the document shows something its last version does
+    not; None if nothing it shows has changed."""
+    last = latest(document.kind, document.record_id)
+    if last is not None and last.state_key == document.state_key:
+        return None
+    code = new_code()
+    stamp = Stamp(
+        version=last.version + 1 if last else 1,
+        code=code,
+        verify_url=current_app.config["PUBLIC_URL"].rstrip("/")
+        + current_app.url_map.bind("localhost").build("documents.verify", {"code": shown(code)}),
+    )
+    pdf = document.render(stamp)
+    version = DocumentVersion(
+        kind=document.kind,
+        record_id=document.record_id,
+        version=stamp.version,
+        state_key=document.state_key,
+        state_label=document.state_label[:200],
+        code=code,
+        digest=store_content(stored_as(document.kind), pdf),
+        number=document.number,
+        addressee=document.addressee,
+        dated=document.dated,
+    )
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def send_version(document: Issued, version: int | None, filename: str):
+    """Answer with a stored version, the latest if none is named. A document issued before
+    versions were kept is frozen as it stands at its first download."""
+    if version is None:
+        kept = latest(document.kind, document.record_id) or freeze(document)
+        db.session.commit()
+    else:
+        kept = db.session.scalar(
+            sa.select(DocumentVersion).where(
+                DocumentVersion.kind == document.kind,
+                DocumentVersion.record_id == document.record_id,
+                DocumentVersion.version == version,
+            )
+        )
+        if kept is None:
+            abort(404)
+    return send_stored(
+        stored_as(kept.kind), kept.digest, "application/pdf", f"{filename}-v{kept.version}.pdf"
+    )
+
+
+def find_by_code(text: str) -> DocumentVersion | None:
+    code = normalised(text)
+    if len(code) != CODE_LENGTH:
+        return None
+    return db.session.scalar(sa.select(DocumentVersion).where(DocumentVersion.code == code))
+
+
+def find_by_digest(digest: str) -> DocumentVersion | None:
+    return db.session.scalar(
+        sa.select(DocumentVersion).where(DocumentVersion.digest == digest).limit(1)
+    )
