@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HTMX_VERSION := 2.0.11
 HTMX := app/static/js/vendor/htmx.min.js
+SIGNATURE_PAD_VERSION := 5.1.4
+SIGNATURE_PAD := app/static/js/vendor/signature_pad.js
 AXE_VERSION := 4.14.1
 PIP_TOOLS_VERSION := 7.6.2
 AXE := tests/browser/vendor/axe.min.js
@@ -51,7 +53,7 @@ lock: venv
 	  --no-emit-index-url --no-emit-find-links --extra test --output-file requirements.lock \
 	  pyproject.toml
 
-htmx: $(HTMX)
+htmx: $(HTMX) $(SIGNATURE_PAD)
 
 # htmx is pinned: 4.x sends different request headers. npm checks the package's integrity.
 $(HTMX):
@@ -59,6 +61,13 @@ $(HTMX):
 	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null \
 	  && tar xzf htmx.org-$(HTMX_VERSION).tgz package/dist/htmx.min.js \
 	  && cp package/dist/htmx.min.js $(CURDIR)/$@ && rm -rf $$tmp
+
+# The signature box on notices (app/static/js/signature.js imports it); pinned like htmx.
+$(SIGNATURE_PAD):
+	mkdir -p $(dir $@)
+	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent signature_pad@$(SIGNATURE_PAD_VERSION) >/dev/null \
+	  && tar xzf signature_pad-$(SIGNATURE_PAD_VERSION).tgz package/dist/signature_pad.min.js \
+	  && cp package/dist/signature_pad.min.js $(CURDIR)/$@ && rm -rf $$tmp
 
 # gzip and brotli copies of the static files beside them, for WhiteNoise to send.
 static: htmx venv

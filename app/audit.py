@@ -66,6 +66,8 @@ ACTION_LABELS = {
     "notice_deadline_changed": _l("Deadline changed"),
     "notice_issued": _l("Notice issued"),
     "notice_acknowledged": _l("Notice acknowledged"),
+    "notice_refused": _l("Refused to sign; served before a witness"),
+    "notice_unreachable": _l("Could not be reached; served before a witness"),
     "fix_reported": _l("Fix reported"),
     "fix_accepted": _l("Fix accepted"),
     "fix_rejected": _l("Fix rejected"),

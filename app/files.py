@@ -45,6 +45,7 @@ class Kind(Enum):
     BULLETIN = ("bulletins", ".pdf")
     MEETING_PACK = ("meetings", ".pdf")
     ISSUED = ("issued", ".pdf")  # issued documents' versions (app/documents)
+    SIGNATURE = ("signatures", ".png")  # handwritten signatures on receipts
 
 
 def key_of(kind: Kind, digest: str) -> str:

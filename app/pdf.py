@@ -15,7 +15,8 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 from werkzeug.security import safe_join
 
-# Maps a request path (with its query) to the JPEG of a photo the document may show, or None.
+# Maps a request path (with its query) to the image the document may show (a JPEG photo, a
+# PNG signature), or None.
 PhotoResolver = Callable[[str], bytes | None]
 
 
@@ -47,8 +48,13 @@ class ConfinedFetcher(URLFetcher):
             body = self.photo_for_path(parts.path + query) if self.photo_for_path else None
             if body is None:
                 raise ValueError(f"refused: {url}")
-            suffix = ".jpg"
-        content_type = {".jpg": "image/jpeg", ".css": "text/css", ".svg": "image/svg+xml"}
+            suffix = ".png" if body.startswith(b"\x89PNG") else ".jpg"  # a signature is a PNG
+        content_type = {
+            ".jpg": "image/jpeg",
+            ".png": "image/png",
+            ".css": "text/css",
+            ".svg": "image/svg+xml",
+        }
         return URLFetcherResponse(
             url,
             body=body,

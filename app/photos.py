@@ -6,6 +6,8 @@ truncated, too large or a decompression bomb; it is turned upright, stripped of 
 SHA-256 with a thumbnail beside it. Photos are never served from static/.
 """
 
+import base64
+import binascii
 import io
 import warnings
 from contextlib import contextmanager
@@ -15,7 +17,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from app.files import Kind, is_stored, read_stored, send_stored, sha256, store
+from app.files import Kind, is_stored, read_stored, send_stored, sha256, store, store_content
 from app.refusals import Refused
 from app.uploads import is_too_large, too_large_message
 
@@ -125,3 +127,39 @@ def read_photo(digest: str, thumb: bool = False) -> bytes | None:
 
 def send_photo(digest: str, thumb: bool = False):
     return send_stored(Kind.THUMB if thumb else Kind.PHOTO, digest, "image/jpeg")
+
+
+SIGNATURE_MAX_SIDE = 3000
+SIGNATURE_DATA_URL = "data:image/png;base64,"
+
+
+def signature_from_data_url(value: str) -> bytes | None:
+    """The PNG a signature pad sends as a data URL; None if nothing was drawn."""
+    if not value:
+        return None
+    if not value.startswith(SIGNATURE_DATA_URL):
+        raise Refused(_("The signature could not be read. Sign again."), status=422)
+    try:
+        return base64.b64decode(value[len(SIGNATURE_DATA_URL) :], validate=True)
+    except binascii.Error as exc:
+        raise Refused(_("The signature could not be read. Sign again."), status=422) from exc
+
+
+def store_signature(data: bytes) -> str:
+    """Check a drawn signature (a PNG with something drawn on it, of a sensible size), keep
+    it re-encoded without metadata, and return its digest."""
+    if is_too_large(data):
+        raise Refused(too_large_message(), status=422)
+    image = _decode(data)
+    if image.format != "PNG" or max(image.size) > SIGNATURE_MAX_SIDE:
+        raise Refused(_("The signature could not be read. Sign again."), status=422)
+    image = image.convert("RGBA")
+    if image.getchannel("A").getbbox() is None:
+        raise Refused(_("The signature is empty. Sign in the box."), status=422)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=True)
+    return store_content(Kind.SIGNATURE, buffer.getvalue())
+
+
+def read_signature(digest: str) -> bytes | None:
+    return read_stored(Kind.SIGNATURE, digest)

@@ -17,7 +17,7 @@ from app.auth.models import Role
 from app.catalog.models import Severity
 from app.feedback.models import ComplaintStatus
 from app.inspections.models import Status
-from app.notices.models import NoticeStatus, WarningReason
+from app.notices.models import NoticeStatus, ReceiptWay, WarningReason
 from app.notify.models import Channel
 
 STATES_BY_OBJECT = {
@@ -120,7 +120,18 @@ def _delivered(detail: str) -> str:
     return _("%(channel)s to %(to)s", channel=label, to=to) if label else detail
 
 
+def _receipt_way(detail: str) -> str:
+    return str(ReceiptWay(detail).label) if detail in ReceiptWay._value2member_map_ else detail
+
+
+def _witness(detail: str) -> str:
+    return _("Witness: %(name)s", name=detail) if detail else ""
+
+
 DETAILS = {
+    "notice_acknowledged": _receipt_way,
+    "notice_refused": _witness,
+    "notice_unreachable": _witness,
     "message_delivered": _delivered,
     "inspection_submitted": _count_of_findings,
     "notice_drafted": _count_of_findings,

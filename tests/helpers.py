@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from openpyxl import Workbook
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from app.auth.models import User
 from app.catalog.models import Contractor
@@ -74,6 +74,16 @@ def xlsx(rows, headers=HEADERS) -> io.BytesIO:
     workbook.save(buffer)
     buffer.seek(0)
     return buffer
+
+
+def signature_png(size=(600, 200)) -> bytes:
+    """A drawn signature as a signature pad sends it: strokes on a transparent PNG."""
+    image = Image.new("RGBA", size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.line([(40, 150), (120, 40), (200, 160), (300, 60), (420, 140), (540, 70)], "black", 8)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def jpeg(size=(640, 480), color=(30, 120, 200)) -> bytes:

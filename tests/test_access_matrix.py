@@ -40,12 +40,19 @@ from app.inspections.models import (
 )
 from app.inspections.recording import attach_photo
 from app.notices.lifecycle import raise_warning
-from app.notices.models import ExitWarning, Notice, NoticeStatus, WarningReason
+from app.notices.models import (
+    ExitWarning,
+    Notice,
+    NoticeReceipt,
+    NoticeStatus,
+    ReceiptWay,
+    WarningReason,
+)
 from app.notify.models import Channel, Delivery, DeliveryStatus, Notification, Robot
-from app.photos import store_photo
+from app.photos import store_photo, store_signature
 from app.plans.models import InspectionPlan
 from app.timeutil import local_today, month_of, utcnow
-from tests.helpers import PASSWORD, IsolatedClient
+from tests.helpers import PASSWORD, IsolatedClient, signature_png
 
 ANON, CONTRACTOR, OTHER_CONTRACTOR = "anonymous", "contractor", "other_contractor"
 INSPECTOR, OTHER_INSPECTOR, MANAGER, ADMIN = "inspector", "other_inspector", "manager", "admin"
@@ -154,6 +161,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/notices/<int:notice_id>.pdf"): CONCERNED,
     (GET, "/notices/<int:notice_id>/evidence/<int:photo_id>"): CONCERNED,
     (GET, "/notices/fix-photos/<int:photo_id>"): CONCERNED,
+    (GET, "/notices/<int:notice_id>/receipt/<any(signature, photo):part>"): CONCERNED,
     (GET, "/warnings/<int:warning_id>"): CONCERNED,
     (GET, "/warnings/<int:warning_id>.pdf"): CONCERNED,
     # --- plans
@@ -237,6 +245,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (POST, "/notices/<int:notice_id>/items/<int:item_id>/fix"): NOBODY_ELSE,
     (POST, "/notices/<int:notice_id>/items/<int:item_id>/verify"): SUPERVISORS,
     (POST, "/notices/<int:notice_id>/acknowledge"): NOBODY_ELSE,
+    (POST, "/notices/<int:notice_id>/served"): SUPERVISORS,
     (POST, "/plans/new"): EDITORS,
     (POST, "/plans/<int:plan_id>/edit"): EDITORS,
     (POST, "/plans/<int:plan_id>/stops/<int:stop_id>"): EDITORS,
@@ -437,6 +446,10 @@ def build_world() -> dict:
         status=DeliveryStatus.FAILED,
     )
     db.session.add(failed)
+    notice.receipt = notice.receipt or NoticeReceipt(
+        way=ReceiptWay.SIGNED, recorded_by=users["contractor"], recorded_at=utcnow()
+    )
+    notice.receipt.signature_digest = store_signature(signature_png())
     meeting = keep_meeting(
         selection_from(MultiDict(), manager),
         local_today(),
@@ -493,6 +506,7 @@ def build_world() -> dict:
         "robot_id": robot.id,
         "delivery_id": failed.id,
         "meeting_id": meeting.id,
+        "part": "signature",
     }
 
 

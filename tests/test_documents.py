@@ -98,24 +98,24 @@ def test_a_stored_notice_is_unchanged_by_a_later_template_change(
     cast,
     issued_by_hand,
     drafts,  # noqa: F811
+    tmp_path,
 ):
     notice = issued_by_hand
     login(client, cast.manager)
     before = client.get(f"/notices/{notice.id}.pdf").data
     body = app.jinja_env.loader.get_source(app.jinja_env, "notices/_notice_body.html")[0]
+    changed = body.replace('<article class="document">', '<article class="document"><p>新版式</p>')
+    assert changed != body
     app.jinja_env.loader = ChoiceLoader(
-        [
-            DictLoader({"notices/_notice_body.html": body.replace("整改", "改过的模板")}),
-            app.jinja_env.loader,
-        ]
+        [DictLoader({"notices/_notice_body.html": changed}), app.jinja_env.loader]
     )
     app.jinja_env.cache.clear()
+    assert "新版式" in client.get(f"/notices/{notice.id}").text, "the new template is in use"
     assert client.get(f"/notices/{notice.id}.pdf").data == before, "served as stored"
+    assert "新版式" not in pdf_text(before, tmp_path)
     other = drafts[cast.other.id]
     assert client.post(f"/notices/{other.id}/issue").status_code == 302
-    assert b"%PDF" in client.get(f"/notices/{other.id}.pdf").data
-    [newer] = versions("notice", other.id)
-    assert newer.digest != versions("notice", notice.id)[0].digest
+    assert "新版式" in pdf_text(client.get(f"/notices/{other.id}.pdf").data, tmp_path)
 
 
 def test_verify_by_code_and_by_file_says_what_the_document_is_and_nothing_more(

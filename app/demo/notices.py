@@ -1,9 +1,11 @@
 """Demo notices in every state: closed, rejected and redone, overdue, warned, fresh drafts."""
 
+import io
 import random
 from datetime import timedelta
 
 import sqlalchemy as sa
+from PIL import Image, ImageDraw
 
 from app.auth.models import Role, User
 from app.demo.inspections import demo_photo
@@ -15,9 +17,11 @@ from app.notices.lifecycle import (
     draft_notices,
     escalate,
     issue,
+    record_unsigned_service,
     reject_fix,
     report_fix,
 )
+from app.notices.models import ReceiptWay
 from app.timeutil import as_utc, utcnow
 
 FIX_NOTES = [
@@ -26,6 +30,23 @@ FIX_NOTES = [
     "已补齐台账记录，责任人已培训。",
     "已更换损坏部件，恢复正常使用。",
 ]
+
+
+def demo_signature(seed: int) -> bytes:
+    """A stand-in for a signature drawn with a finger: a few strokes on a clear PNG."""
+    rng = random.Random(seed)
+    image = Image.new("RGBA", (480, 160), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    x = 30
+    for _ in range(3):
+        points = []
+        for _ in range(rng.randrange(4, 8)):
+            x += rng.randrange(10, 40)
+            points.append((min(x, 460), rng.randrange(30, 130)))
+        draw.line(points, fill=(20, 20, 20, 255), width=5, joint="curve")
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def seed_notices(users: dict[str, User]) -> None:
@@ -50,12 +71,25 @@ def seed_notices(users: dict[str, User]) -> None:
             moment = ended + timedelta(hours=1)
             issue(notice, inspector, now=moment)
             owner = contractor_users[notice.contractor_id]
-            if rank in (2, 7):
-                continue  # never acknowledged
+            if rank == 2:
+                continue  # not yet acknowledged
             moment += timedelta(hours=rng.randrange(1, 6))
             if moment >= now:
                 continue
-            acknowledge(notice, owner, now=moment)
+            if rank == 7:
+                photo_seed += 1
+                record_unsigned_service(
+                    notice,
+                    inspector,
+                    ReceiptWay.REFUSED,
+                    "物业服务中心 值班员 刘洋",
+                    demo_photo(photo_seed),
+                    "项目经理不在，现场负责人拒绝签字。",
+                    now=moment,
+                )
+                continue
+            signature = demo_signature(rank) if rank % 3 else None
+            acknowledge(notice, owner, now=moment, signature=signature)
             if rank in (3, 11):
                 continue  # acknowledged, nothing done yet
             verify = rank > 5  # the recent fixes still wait for an inspector

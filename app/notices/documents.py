@@ -12,7 +12,7 @@ from app.extensions import db
 from app.inspections.repeats import repeats_of
 from app.notices.models import ExitWarning, ItemStatus, Notice, NoticeStatus
 from app.pdf import render_pdf
-from app.photos import read_photo
+from app.photos import read_photo, read_signature
 from app.timeutil import utcnow
 
 
@@ -31,6 +31,20 @@ def notice_context(notice: Notice) -> dict:
 
 def render_notice(notice: Notice, stamp=None) -> bytes:
     def photo_for(path: str):
+        receipt = notice.receipt
+        if (
+            receipt
+            and receipt.signature_digest
+            and path == url_for("notices.receipt_image", notice_id=notice.id, part="signature")
+        ):
+            return read_signature(receipt.signature_digest)
+        if (
+            receipt
+            and receipt.photo_digest
+            and path
+            == url_for("notices.receipt_image", notice_id=notice.id, part="photo", size="thumb")
+        ):
+            return read_photo(receipt.photo_digest, thumb=True)
         for item in notice.items:
             for photo in item.finding.photos:
                 if path in (

@@ -1,10 +1,20 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import MultipleFileField
-from wtforms import DateTimeLocalField, IntegerField, RadioField, TextAreaField
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
+from wtforms import (
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.catalog.models import ServiceLine, Severity
+from app.notices.models import ReceiptWay
+
+UNSIGNED_WAYS = (ReceiptWay.REFUSED, ReceiptWay.UNREACHABLE)
 
 
 class DeadlineForm(FlaskForm):
@@ -21,6 +31,28 @@ class FixForm(FlaskForm):
     photos = MultipleFileField(
         _l("Photos of the fix"), render_kw={"accept": "image/*", "capture": "environment"}
     )
+
+
+class AcknowledgeForm(FlaskForm):
+    # the drawn signature as a PNG data URL (signature.js); empty when nothing was drawn
+    signature = HiddenField(validators=[Length(max=2_000_000)])
+
+
+class UnsignedServiceForm(FlaskForm):
+    way = RadioField(_l("What happened"), choices=[], validators=[DataRequired()])
+    witness = StringField(
+        _l("Witness (name and unit)"), validators=[DataRequired(), Length(max=200)]
+    )
+    photo = FileField(
+        _l("Photo taken on the spot"),
+        validators=[FileRequired()],
+        render_kw={"accept": "image/*", "capture": "environment"},
+    )
+    note = TextAreaField(_l("Note (optional)"), validators=[Length(max=2000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.way.choices = [(way.value, way.label) for way in UNSIGNED_WAYS]
 
 
 class VerifyForm(FlaskForm):

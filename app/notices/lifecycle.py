@@ -23,7 +23,9 @@ from app.notices.models import (
     ItemStatus,
     Notice,
     NoticeItem,
+    NoticeReceipt,
     NoticeStatus,
+    ReceiptWay,
     WarningReason,
 )
 from app.notices.numbering import next_serial
@@ -34,7 +36,7 @@ from app.notices.telling import (
     tell_overdue,
     tell_warning,
 )
-from app.photos import photo_rows
+from app.photos import photo_rows, store_photo, store_signature
 from app.refusals import require
 from app.timeutil import LOCAL_TZ, as_utc, utcnow
 
@@ -197,15 +199,76 @@ def note_first_opening(notice: Notice, user: User) -> bool:
     return True
 
 
-def acknowledge(notice: Notice, user: User, now: datetime | None = None) -> None:
+def acknowledge(
+    notice: Notice,
+    user: User,
+    now: datetime | None = None,
+    *,
+    signature: bytes | None = None,
+    address: str = "",
+) -> None:
+    """The contractor signs for the notice: with a drawn signature (a PNG) or by confirming."""
     now = now or utcnow()
     _contractors_own(notice, user)
     require(
         can_acknowledge(notice, user), _("This notice is not waiting for you to acknowledge it.")
     )
+    way = ReceiptWay.SIGNED if signature else ReceiptWay.CONFIRMED
+    notice.receipt = NoticeReceipt(
+        way=way,
+        recorded_by=user,
+        recorded_at=now,
+        address=address[:45],
+        signature_digest=store_signature(signature) if signature else None,
+    )
     notice.status = NoticeStatus.ACKNOWLEDGED
     notice.acknowledged_at, notice.acknowledged_by = now, user
-    _event(notice, "notice_acknowledged", user, now, before=NoticeStatus.ISSUED.value)
+    _event(
+        notice, "notice_acknowledged", user, now, before=NoticeStatus.ISSUED.value, detail=way.value
+    )
+
+
+def can_record_unsigned_service(notice: Notice, user: User) -> bool:
+    return user.role in SUPERVISORS and notice.status == NoticeStatus.ISSUED
+
+
+def record_unsigned_service(
+    notice: Notice,
+    user: User,
+    way: ReceiptWay,
+    witness: str,
+    photo: bytes | None,
+    note: str = "",
+    *,
+    address: str = "",
+    now: datetime | None = None,
+) -> None:
+    """An inspector records that the contractor refused to sign or could not be reached, before
+    a witness and with a photo taken there; the notice counts as served from then."""
+    now = now or utcnow()
+    require(user.role in SUPERVISORS, _("Only supervisors record how a notice was served."))
+    require(
+        way in (ReceiptWay.REFUSED, ReceiptWay.UNREACHABLE),
+        _("Choose refused or could not be served."),
+    )
+    require(notice.status == NoticeStatus.ISSUED, _("This notice is not waiting to be served."))
+    witness = (witness or "").strip()[:200]
+    require(bool(witness), _("Name the witness."))
+    require(bool(photo), _("Add a photo taken on the spot."))
+    notice.receipt = NoticeReceipt(
+        way=way,
+        recorded_by=user,
+        recorded_at=now,
+        address=address[:45],
+        witness=witness,
+        photo_digest=store_photo(photo).digest,
+        note=(note or "").strip()[:MAX_TEXT],
+    )
+    notice.status = NoticeStatus.ACKNOWLEDGED
+    notice.acknowledged_at = now
+    _event(
+        notice, f"notice_{way.value}", user, now, before=NoticeStatus.ISSUED.value, detail=witness
+    )
 
 
 def report_fix(

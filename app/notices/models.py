@@ -30,6 +30,25 @@ class WarningReason(LabelledEnum):
     LONG_OVERDUE = "long_overdue"
 
 
+class ReceiptWay(LabelledEnum):
+    """How an issued notice reached its contractor: the signing user drew a signature or only
+    confirmed; or an inspector recorded, before a witness and with a photo, that the contractor
+    refused to sign or could not be reached. From then it counts as served."""
+
+    SIGNED = "signed"
+    CONFIRMED = "confirmed"
+    REFUSED = "refused"
+    UNREACHABLE = "unreachable"
+
+
+ReceiptWay.LABELS = {
+    ReceiptWay.SIGNED: _l("Signed for"),
+    ReceiptWay.CONFIRMED: _l("Receipt confirmed without a signature"),
+    ReceiptWay.REFUSED: _l("Refused to sign"),
+    ReceiptWay.UNREACHABLE: _l("Could not be served"),
+}
+
+
 NoticeStatus.LABELS = {
     NoticeStatus.DRAFT: _l("Draft"),
     NoticeStatus.ISSUED: _l("Issued, awaiting acknowledgement"),
@@ -94,6 +113,7 @@ class Notice(db.Model):
     items: Mapped[list["NoticeItem"]] = relationship(
         back_populates="notice", order_by="NoticeItem.id", cascade="all, delete-orphan"
     )
+    receipt: Mapped["NoticeReceipt | None"] = relationship(cascade="all, delete-orphan")
 
     @property
     def number(self) -> str:
@@ -153,6 +173,31 @@ class NoticeItem(db.Model):
     @property
     def severity(self) -> Severity:
         return self.finding.severity
+
+
+class NoticeReceipt(db.Model):
+    """How and when an issued notice was served, by whom, from which address."""
+
+    __tablename__ = "notice_receipts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("notices.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    way: Mapped[ReceiptWay] = mapped_column(enum_type(ReceiptWay), nullable=False)
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    address: Mapped[str] = mapped_column(sa.String(45), nullable=False, default="")
+    signature_digest: Mapped[str | None] = mapped_column(sa.String(64))  # a PNG
+    witness: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    photo_digest: Mapped[str | None] = mapped_column(sa.String(64))
+    note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+
+    recorded_by = relationship("User")
+
+    @property
+    def served_without_signing(self) -> bool:
+        return self.way in (ReceiptWay.REFUSED, ReceiptWay.UNREACHABLE)
 
 
 class FixPhoto(db.Model):

@@ -12,6 +12,7 @@ from app.auth.models import Role
 from app.catalog.models import Contractor, ServiceLine, Severity
 from app.documents.versions import freeze, send_version, versions_of
 from app.extensions import db
+from app.files import Kind, send_stored
 from app.inspections.access import get_inspection
 from app.inspections.models import Finding, InspectionPhoto
 from app.main.replays import once_per_client_uuid
@@ -25,8 +26,11 @@ from app.notices.documents import (
     warning_document,
 )
 from app.notices.forms import (
+    UNSIGNED_WAYS,
+    AcknowledgeForm,
     DeadlineForm,
     FixForm,
+    UnsignedServiceForm,
     VerifyForm,
     deadline_rules_form,
     hours_field_name,
@@ -39,15 +43,16 @@ from app.notices.lifecycle import (
     findings_without_notice,
     issue,
     note_first_opening,
+    record_unsigned_service,
     reject_fix,
     remove_item,
     report_fix,
     set_deadline,
 )
-from app.notices.models import DeadlineRule, ExitWarning, Notice, NoticeStatus
+from app.notices.models import DeadlineRule, ExitWarning, Notice, NoticeStatus, ReceiptWay
 from app.paging import paginate
 from app.pdf import pdf_response
-from app.photos import send_photo
+from app.photos import send_photo, signature_from_data_url
 from app.refusals import Refused
 from app.responses import apply, form_shown, page_or_fragment
 from app.timeutil import LOCAL_TZ, utcnow
@@ -177,6 +182,9 @@ def notice(notice_id: int):
         "notices/detail.html",
         deadline_form=deadline_form,
         fix_form=FixForm(),
+        acknowledge_form=AcknowledgeForm(),
+        service_form=UnsignedServiceForm(),
+        service_ways=UNSIGNED_WAYS,
         verify_form=VerifyForm(),
         addable=addable,
         versions=versions_of("notice", notice.id),
@@ -256,7 +264,51 @@ def issue_notice(notice_id: int):
 @role_required(Role.CONTRACTOR)
 def acknowledge_notice(notice_id: int):
     notice = get_notice(notice_id)
-    return _run(notice, lambda: acknowledge(notice, _me()), _("Notice acknowledged."))
+    form = AcknowledgeForm()
+    if not form.validate_on_submit():
+        flash(_("The signature could not be read. Sign again."), "error")
+        return _back(notice)
+
+    def signed():
+        signature = signature_from_data_url(form.signature.data)
+        acknowledge(notice, _me(), signature=signature, address=request.remote_addr or "")
+
+    return _run(notice, signed, _("Notice acknowledged."))
+
+
+@bp.post("/notices/<int:notice_id>/served")
+@role_required(*SUPERVISORS)
+def record_service(notice_id: int):
+    notice = get_notice(notice_id)
+    form = UnsignedServiceForm()
+    if not form.validate_on_submit():
+        flash(_("Choose what happened, name the witness and add a photo."), "error")
+        return _back(notice, "#unsigned-service")
+    return _run(
+        notice,
+        lambda: record_unsigned_service(
+            notice,
+            _me(),
+            ReceiptWay(form.way.data),
+            form.witness.data,
+            form.photo.data.read(),
+            form.note.data,
+            address=request.remote_addr or "",
+        ),
+        _("Service recorded; the notice counts as served from now."),
+    )
+
+
+@bp.get("/notices/<int:notice_id>/receipt/<any(signature, photo):part>")
+@role_required(*EVERYONE)
+def receipt_image(notice_id: int, part: str):
+    """The receipt's signature, or the photo taken when it was served without one."""
+    receipt = get_notice(notice_id).receipt
+    if part == "signature" and receipt and receipt.signature_digest:
+        return send_stored(Kind.SIGNATURE, receipt.signature_digest, "image/png")
+    if part == "photo" and receipt and receipt.photo_digest:
+        return send_photo(receipt.photo_digest, thumb=request.args.get("size") == "thumb")
+    abort(404)
 
 
 @bp.post("/notices/<int:notice_id>/items/<int:item_id>/fix")

@@ -15,7 +15,8 @@ from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Answer, Scope
 from app.inspections.recording import attach_photo, record_answer, record_note, submit
 from app.notices.lifecycle import draft_notices, issue
-from app.notices.models import Notice, NoticeStatus
+from app.notices.models import Notice, NoticeStatus, ReceiptWay
+from app.photos import read_signature
 from tests.browser.helpers import assert_fits_and_passes_axe, log_in
 
 
@@ -81,3 +82,48 @@ def test_contractor_fixes_and_inspector_closes(browser, live_server, tmp_path):
 
     db.session.expire_all()
     assert db.session.get(Notice, notice.id).status == NoticeStatus.CLOSED
+
+
+def test_the_contractor_signs_with_a_finger_on_a_360px_phone(browser, live_server):
+    notice = issued_notice()
+    phone = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
+    page = phone.new_page()
+    log_in(page, live_server, "contractor")
+    page.goto(f"{live_server}/notices/{notice.id}")
+    pad = page.get_by_role("img", name="签名框")
+    expect(pad).to_be_visible()
+    page.wait_for_function("document.querySelector('canvas[data-signature-pad]').width > 0")
+    assert_fits_and_passes_axe(page, "notice with the signature box")
+
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + box["height"] * 0.7)
+    page.mouse.down()
+    for step in range(1, 12):
+        x = box["x"] + 20 + step * (box["width"] - 40) / 11
+        y = box["y"] + box["height"] * (0.3 if step % 2 else 0.7)
+        page.mouse.move(x, y, steps=4)
+    page.mouse.up()
+    expect(page.locator("input[name=signature]")).to_have_value(
+        re.compile(r"^data:image/png;base64,")
+    )
+    page.get_by_role("button", name="清除重签").click()
+    expect(page.locator("input[name=signature]")).to_have_value("")
+    page.mouse.move(box["x"] + 30, box["y"] + 40)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] - 30, box["y"] + box["height"] - 40, steps=10)
+    page.mouse.up()
+
+    page.get_by_role("button", name="签收", exact=True).click()
+    expect(page.get_by_role("status").first).to_contain_text("已签收")
+    expect(page.get_by_role("img", name=re.compile("的签名"))).to_be_visible()
+    assert_fits_and_passes_axe(page, "signed notice")
+    db.session.expire_all()
+    receipt = db.session.get(Notice, notice.id).receipt
+    assert receipt.way == ReceiptWay.SIGNED and receipt.signature_digest
+    with Image.open(io.BytesIO(read_signature(receipt.signature_digest))) as drawn:
+        left, top, right, bottom = drawn.getchannel("A").getbbox()
+        assert right - left > drawn.width / 2, "the one stroke drawn after clearing crosses it"
+    phone.close()
