@@ -5,6 +5,7 @@ databases."""
 import contextvars
 import io
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -19,6 +20,7 @@ from flask.testing import FlaskClient
 from openpyxl import Workbook
 from PIL import Image, ImageDraw
 
+from app import create_app
 from app.auth.models import User
 from app.catalog.models import Contractor
 from app.catalog.standards_io import HEADERS
@@ -136,6 +138,38 @@ def create_database(server_url: str, name: str, template: str | None = None) -> 
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"{copy}')
     engine.dispose()
     return sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def own_database(database_url: str, folder: Path, name: str) -> str:
+    """A database beside the run's, with every table, for data made once per run or module
+    (the demo); its URL. SQLite's is a copy of the run's empty schema in `folder`."""
+    if database_url.startswith("sqlite"):
+        shutil.copyfile(sa.make_url(database_url).database, folder / f"{name}.db")
+        return f"sqlite:///{folder / f'{name}.db'}"
+    url = create_database(database_url, name)
+    engine = sa.create_engine(url)
+    db.metadata.create_all(engine)
+    engine.dispose()
+    return url
+
+
+def drop_own_database(database_url: str, name: str) -> None:
+    if not database_url.startswith("sqlite"):
+        drop_database(database_url, name)
+
+
+def app_on(url: str, files: Path):
+    """An app as the tests configure it, on the database and file folder given."""
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "UPLOAD_DIR": str(files),
+            "STORAGE_URL": "",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
 
 
 def drop_database(server_url: str, name: str) -> None:

@@ -1,9 +1,6 @@
-import shutil
-
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
 from app.auth.models import Role, User
 from app.catalog.models import CheckPoint, Contractor, ServiceLine
 from app.catalog.staff import certificate_alerts
@@ -11,7 +8,7 @@ from app.demo import DEMO_PASSWORD, USERS
 from app.extensions import db
 from app.notify.models import Delivery, Notification
 from app.timeutil import local_today
-from tests.helpers import create_database, drop_database
+from tests.helpers import app_on, drop_own_database, own_database
 
 
 @pytest.fixture(scope="module")
@@ -19,30 +16,13 @@ def seeded(database_url, schema, tmp_path_factory):
     """An app on a database of its own where `flask seed-demo --if-empty` has run once, for
     the tests that read what it made (seeding the whole demo takes seconds)."""
     folder = tmp_path_factory.mktemp("cli-demo")
-    if database_url.startswith("sqlite"):
-        url = f"sqlite:///{folder / 'demo.db'}"
-        shutil.copyfile(sa.make_url(database_url).database, folder / "demo.db")
-    else:
-        url = create_database(database_url, "xunjian_cli_demo")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "UPLOAD_DIR": str(folder / "files"),
-            "STORAGE_URL": "",
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        }
-    )
+    app = app_on(own_database(database_url, folder, "xunjian_cli_demo"), folder / "files")
     with app.app_context():
-        if not url.startswith("sqlite"):
-            db.create_all()
         result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
         yield app, result
         db.session.remove()
         db.engine.dispose()
-    if not url.startswith("sqlite"):
-        drop_database(database_url, "xunjian_cli_demo")
+    drop_own_database(database_url, "xunjian_cli_demo")
 
 
 def test_seed_demo_loads_a_lived_in_organisation(seeded):

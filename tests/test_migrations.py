@@ -90,3 +90,67 @@ def test_published_bulletins_move_into_the_file_store_and_back(app, tmp_path):
     assert old.read_bytes() == b"%PDF-1.7 published"
     downgrade(revision="base")
     db.create_all()
+
+
+def test_receipts_and_document_versions_are_made_for_what_came_before(app, make_user):
+    """Notices acknowledged before receipts were kept get a confirmation by whoever
+    acknowledged them; bulletins published before versions were kept have their stored PDF
+    adopted as version 1, with a code."""
+    from datetime import timedelta
+
+    from app.assessments.models import Bulletin, BulletinStatus
+    from app.auth.models import Role
+    from app.timeutil import utcnow
+    from tests.helpers import save
+
+    db.session.remove()
+    db.drop_all()
+    upgrade(revision="4e2f18c4a816")
+    owner = make_user(Role.CONTRACTOR)
+    inspector = make_user(Role.INSPECTOR)
+    now = utcnow()
+    acknowledged_at = now - timedelta(days=3)
+    db.session.execute(
+        sa.text(
+            "INSERT INTO notices (contractor_id, status, year, serial, deadline, deadline_reason,"
+            " created_by_id, created_at, issued_at, issued_by_id, acknowledged_at,"
+            " acknowledged_by_id) VALUES (:c, 'acknowledged', 2026, 1, :d, '', :i, :t, :t, :i,"
+            " :a, :o), (:c, 'issued', 2026, 2, :d, '', :i, :t, :t, :i, NULL, NULL)"
+        ).bindparams(
+            *(sa.bindparam(name, type_=sa.DateTime(timezone=True)) for name in ("d", "t", "a"))
+        ),
+        {
+            "c": owner.contractor_id,
+            "d": now + timedelta(days=1),
+            "i": inspector.id,
+            "t": now - timedelta(days=4),
+            "a": acknowledged_at,
+            "o": owner.id,
+        },
+    )
+    bulletin = save(
+        Bulletin(
+            month="2026-10",
+            status=BulletinStatus.PUBLISHED,
+            pdf_digest="ab" + "c" * 62,
+            published_at=now,
+        )
+    )
+    save(Bulletin(month="2026-11", status=BulletinStatus.DRAFT))
+    db.session.commit()
+    upgrade()
+    with db.engine.connect() as connection:
+        receipts = connection.execute(
+            sa.text("SELECT notice_id, way, recorded_by_id FROM notice_receipts")
+        ).all()
+        versions = connection.execute(
+            sa.text("SELECT kind, record_id, version, digest, code FROM document_versions")
+        ).all()
+    assert [(way, by) for _notice, way, by in receipts] == [("confirmed", owner.id)]
+    [(kind, record_id, version, digest, code)] = versions
+    assert (kind, record_id, version, digest) == ("bulletin", bulletin.id, 1, "ab" + "c" * 62)
+    assert len(code) == 12
+    db.session.remove()
+    downgrade(revision="4e2f18c4a816")
+    downgrade(revision="base")
+    db.create_all()

@@ -9,11 +9,18 @@ import sqlalchemy as sa
 from playwright.sync_api import Browser
 from werkzeug.serving import make_server
 
-from app import create_app
 from app.demo import seed_demo
 from app.extensions import db
 from app.files import LocalFolder, configured_store, copy_files
-from tests.helpers import ServerProcess, create_database, drop_database, server_environment
+from tests.helpers import (
+    ServerProcess,
+    app_on,
+    create_database,
+    drop_database,
+    drop_own_database,
+    own_database,
+    server_environment,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -86,30 +93,15 @@ def demo_template(database_url, schema, tmp_path_factory):
     """The demo organisation (without its inspection history), seeded once for the run: each
     browser test starts from a copy of its database and of its stored files."""
     folder = tmp_path_factory.mktemp("demo")
-    if database_url.startswith("sqlite"):
-        url = f"sqlite:///{folder / 'demo.db'}"
-        shutil.copyfile(sa.make_url(database_url).database, folder / "demo.db")
-    else:
-        url = create_database(database_url, "xunjian_demo")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "UPLOAD_DIR": str(folder / "files"),
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        }
-    )
+    url = own_database(database_url, folder, "xunjian_demo")
+    app = app_on(url, folder / "files")
     with app.app_context():
-        if not url.startswith("sqlite"):
-            db.create_all()
         seed_demo(history=False)
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
     yield url, folder / "files"
-    if not url.startswith("sqlite"):
-        drop_database(database_url, "xunjian_demo")
+    drop_own_database(database_url, "xunjian_demo")
 
 
 @pytest.fixture
