@@ -2,17 +2,18 @@
 # Run the whole suite on SQLite and on a throwaway PostgreSQL side by side (they share no
 # state: SQLite copies its database per test, PostgreSQL runs in its own temporary cluster);
 # print each run's output whole, SQLite's first; fail if either fails.
-# SQLite's run keeps files in a local folder, PostgreSQL's (production's) in object storage:
-# a real S3 API server (moto) the suite starts; the storage tests themselves use both.
+# One run keeps its files in object storage (a real S3 API server, moto, that the suite
+# starts), the other in a local folder; the storage tests themselves use both in each run.
+# S3 goes with SQLite's run, the shorter one, so the two end closer together.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PATH="$PWD/.venv/bin:$PATH"
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
-XUNJIAN_TEST_DATABASE_URL="" XUNJIAN_TEST_STORAGE=folder pytest "$@" >"$logs/sqlite" 2>&1 &
+XUNJIAN_TEST_DATABASE_URL="" XUNJIAN_TEST_STORAGE=s3 pytest "$@" >"$logs/sqlite" 2>&1 &
 sqlite_run=$!
-XUNJIAN_TEST_STORAGE=s3 scripts/with-postgres.sh pytest "$@" >"$logs/postgresql" 2>&1 &
+XUNJIAN_TEST_STORAGE=folder scripts/with-postgres.sh pytest "$@" >"$logs/postgresql" 2>&1 &
 pg_run=$!
 
 wait $sqlite_run

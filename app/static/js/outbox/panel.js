@@ -84,15 +84,21 @@ function refusedItem(entry) {
   return item;
 }
 
+// Renders overlap (each awaits the store): only the one started last draws, or one that
+// read the outbox before an entry was discarded could draw it back after the discard's own.
+let latestRender = 0;
+
 export async function render() {
   const section = panel();
   if (!section) return;
+  const thisRender = ++latestRender;
   let entries;
   try {
     entries = await allEntries();
   } catch (error) {
     return;
   }
+  if (thisRender !== latestRender) return;
   const user = currentUser();
   const mine = entries.filter((entry) => user === null || entry.user === user);
   const waiting = mine.filter((entry) => entry.status === "waiting");
