@@ -3,9 +3,8 @@
 import click
 from flask.cli import AppGroup
 
-from app.documents.versions import freeze
 from app.extensions import db
-from app.notices.documents import warning_document
+from app.notices.documents import keep_warnings
 from app.notices.lifecycle import escalate
 
 notices_cli = AppGroup("notices", help="Rectification notice tasks.")
@@ -15,7 +14,6 @@ notices_cli = AppGroup("notices", help="Rectification notice tasks.")
 def escalate_command():
     """Mark overdue notices and issue the exit warnings the policy calls for."""
     marked, warnings = escalate()
-    for warning in warnings:
-        freeze(warning_document(warning))
+    keep_warnings(warnings)
     db.session.commit()
     click.echo(f"{len(marked)} notices newly overdue, {len(warnings)} exit warnings issued.")

@@ -7,7 +7,7 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from app.audit import history_of
-from app.documents.versions import Issued
+from app.documents.versions import Issued, freeze
 from app.extensions import db
 from app.inspections.repeats import repeats_of
 from app.notices.models import ExitWarning, ItemStatus, Notice, NoticeStatus
@@ -105,3 +105,19 @@ def warning_document(warning: ExitWarning) -> Issued:
         state_label=_("Issued"),
         render=lambda stamp: render_pdf("notices/warning_pdf.html", warning=warning, stamp=stamp),
     )
+
+
+def keep_documents(notice: Notice, result=None) -> None:
+    """After a change to a notice: a new version of it if what it shows has changed, and the
+    first of an exit warning the change raised."""
+    document = notice_document(notice)
+    if document is not None:
+        freeze(document)
+    if isinstance(result, ExitWarning):
+        freeze(warning_document(result))
+
+
+def keep_warnings(warnings: list[ExitWarning]) -> None:
+    """The first version of each exit warning escalation raised."""
+    for warning in warnings:
+        freeze(warning_document(warning))

@@ -10,7 +10,7 @@ from flask_login import current_user
 from app.auth.access import EDITORS, EVERYONE, SUPERVISORS, role_required
 from app.auth.models import Role
 from app.catalog.models import Contractor, ServiceLine, Severity
-from app.documents.versions import freeze, send_version, versions_of
+from app.documents.versions import send_version, versions_of
 from app.extensions import db
 from app.files import Kind, send_stored
 from app.inspections.access import get_inspection
@@ -19,12 +19,7 @@ from app.main.replays import once_per_client_uuid
 from app.notices.access import get_fix_photo, get_notice, get_notice_item, sees_drafts
 from app.notices.blueprint import bp
 from app.notices.deadlines import ensure_default_rules, policy
-from app.notices.documents import (
-    notice_context,
-    notice_document,
-    render_notice,
-    warning_document,
-)
+from app.notices.documents import keep_documents, notice_context, notice_document, render_notice
 from app.notices.forms import (
     UNSIGNED_WAYS,
     AcknowledgeForm,
@@ -49,7 +44,7 @@ from app.notices.lifecycle import (
     report_fix,
     set_deadline,
 )
-from app.notices.models import DeadlineRule, ExitWarning, Notice, NoticeStatus, ReceiptWay
+from app.notices.models import DeadlineRule, Notice, NoticeStatus, ReceiptWay
 from app.paging import paginate
 from app.pdf import pdf_response
 from app.photos import send_photo, signature_from_data_url
@@ -83,14 +78,6 @@ def _run(notice, change, success, anchor=""):
         return result
 
     return apply(change_and_keep, url_for("notices.notice", notice_id=notice.id) + anchor, success)
-
-
-def keep_documents(notice, result=None) -> None:
-    document = notice_document(notice)
-    if document is not None:
-        freeze(document)
-    if isinstance(result, ExitWarning):
-        freeze(warning_document(result))
 
 
 @bp.post("/inspections/<int:inspection_id>/notices")

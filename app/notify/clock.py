@@ -12,10 +12,9 @@ from sqlalchemy.orm import selectinload
 
 from app.catalog.models import Certificate
 from app.catalog.staff import certificates_query
-from app.documents.versions import freeze
 from app.extensions import db
 from app.notices.deadlines import policy
-from app.notices.documents import warning_document
+from app.notices.documents import keep_warnings
 from app.notices.lifecycle import escalate
 from app.notices.models import Notice, NoticeStatus
 from app.notify.events import announce, contractor_users, managers, path_for
@@ -37,8 +36,7 @@ class Job:
 
 def escalation(now: datetime) -> str:
     marked, warnings = escalate(now)
-    for warning in warnings:
-        freeze(warning_document(warning))
+    keep_warnings(warnings)
     return f"{len(marked)} overdue, {len(warnings)} warnings"
 
 
