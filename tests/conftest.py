@@ -5,11 +5,15 @@ server when XUNJIAN_TEST_STORAGE=s3), a client, and factories with sensible defa
 import itertools
 import os
 import shutil
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from click.testing import Result
 
 from app import create_app
 from app.auth.models import Role, User
@@ -26,7 +30,15 @@ from app.catalog.models import (
 )
 from app.extensions import db
 from app.timeutil import local_today
-from tests.helpers import PASSWORD, Cast, IsolatedClient, save
+from tests.helpers import (
+    PASSWORD,
+    Cast,
+    IsolatedClient,
+    app_on,
+    drop_own_database,
+    own_database,
+    save,
+)
 from tests.s3_server import CREDENTIALS, ObjectStoreServer
 
 _serial = itertools.count(1)
@@ -56,6 +68,32 @@ def schema(database_url, tmp_path_factory):
         with app.app_context():
             db.drop_all()
             db.engine.dispose()
+
+
+@dataclass(frozen=True)
+class Demo:
+    url: str
+    files: Path
+    loaded: Result  # what `flask seed-demo` said
+
+
+@pytest.fixture(scope="session")
+def full_demo(database_url, schema, tmp_path_factory) -> Demo:
+    """The whole demo, history included, loaded once for the run by `flask seed-demo
+    --if-empty` into a database of its own. Tests read it (test_cli) or work on a copy of
+    it (copy_of: the access matrix)."""
+    folder = tmp_path_factory.mktemp("full-demo")
+    url = own_database(database_url, folder, "xunjian_full_demo")
+    app = app_on(url, folder / "files")
+    with app.app_context():
+        loaded = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
+        db.session.remove()
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as connection:
+                connection.exec_driver_sql("ANALYZE")  # copies start with the planner's figures
+        db.engine.dispose()
+    yield Demo(url, folder / "files", loaded)
+    drop_own_database(database_url, "xunjian_full_demo")
 
 
 @pytest.fixture(scope="session")
@@ -105,7 +143,15 @@ def app_config(database_url, schema, tmp_path, storage_settings):
 
 @pytest.fixture
 def app(app_config):
-    app = create_app(app_config)
+    with running(app_config) as app:
+        yield app
+
+
+@contextmanager
+def running(config: dict):
+    """An app on these settings, in its app context; afterwards its file store is closed
+    and its database (PostgreSQL's, which tests share) left empty."""
+    app = create_app(config)
     with app.app_context():
         yield app
         use_store(app, None)

@@ -5,6 +5,7 @@ databases."""
 import contextvars
 import io
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +28,15 @@ from app.catalog.models import Contractor
 from app.catalog.standards_io import HEADERS
 from app.config import ENV_KEYS, ENV_PREFIX
 from app.extensions import db
-from app.files import Kind, LocalFolder, current_store, key_of, sha256
+from app.files import (
+    Kind,
+    LocalFolder,
+    configured_store,
+    copy_files,
+    current_store,
+    key_of,
+    sha256,
+)
 
 PASSWORD = "correct-horse-9"
 
@@ -151,6 +161,27 @@ def own_database(database_url: str, folder: Path, name: str) -> str:
     db.metadata.create_all(engine)
     engine.dispose()
     return url
+
+
+@contextmanager
+def copy_of(template_url: str, template_files: Path, app_config: dict, database_url: str):
+    """A test's own copy of a database made once (own_database) and of its stored files:
+    the test's settings, on the copy (a file, or a PostgreSQL database made from it)."""
+    copy_files(LocalFolder(template_files), configured_store(app_config))
+    if template_url.startswith("sqlite"):
+        shutil.copyfile(
+            sa.make_url(template_url).database,
+            sa.make_url(app_config["SQLALCHEMY_DATABASE_URI"]).database,
+        )
+        yield app_config
+        return
+    name = f"xunjian_copy_{secrets.token_hex(4)}"
+    template = sa.make_url(template_url).database
+    url = create_database(database_url, name, template=template)
+    try:
+        yield {**app_config, "SQLALCHEMY_DATABASE_URI": url}
+    finally:
+        drop_database(database_url, name)
 
 
 def drop_own_database(database_url: str, name: str) -> None:

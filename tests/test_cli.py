@@ -8,21 +8,17 @@ from app.demo import DEMO_PASSWORD, USERS
 from app.extensions import db
 from app.notify.models import Delivery, Notification
 from app.timeutil import local_today
-from tests.helpers import app_on, drop_own_database, own_database
+from tests.helpers import app_on
 
 
-@pytest.fixture(scope="module")
-def seeded(database_url, schema, tmp_path_factory):
-    """An app on a database of its own where `flask seed-demo --if-empty` has run once, for
-    the tests that read what it made (seeding the whole demo takes seconds)."""
-    folder = tmp_path_factory.mktemp("cli-demo")
-    app = app_on(own_database(database_url, folder, "xunjian_cli_demo"), folder / "files")
+@pytest.fixture
+def seeded(full_demo):
+    """An app on the run's demo database, which `flask seed-demo --if-empty` loaded."""
+    app = app_on(full_demo.url, full_demo.files)
     with app.app_context():
-        result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
-        yield app, result
+        yield app, full_demo.loaded
         db.session.remove()
         db.engine.dispose()
-    drop_own_database(database_url, "xunjian_cli_demo")
 
 
 def test_seed_demo_loads_a_lived_in_organisation(seeded):

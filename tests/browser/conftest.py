@@ -1,22 +1,17 @@
 """Real headless Chromium (Debian's) on a phone, against the app served on localhost."""
 
-import secrets
-import shutil
 import threading
 
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import Browser
 from werkzeug.serving import make_server
 
 from app.demo import seed_demo
 from app.extensions import db
-from app.files import LocalFolder, configured_store, copy_files
 from tests.helpers import (
     ServerProcess,
     app_on,
-    create_database,
-    drop_database,
+    copy_of,
     drop_own_database,
     own_database,
     server_environment,
@@ -106,22 +101,9 @@ def demo_template(database_url, schema, tmp_path_factory):
 
 @pytest.fixture
 def app_config(app_config, demo_template, database_url):
-    """A test's own copy of the demo: its database (a file, or a PostgreSQL database made
-    from the template) and its stored files."""
-    template_url, template_files = demo_template
-    copy_files(LocalFolder(template_files), configured_store(app_config))
-    if template_url.startswith("sqlite"):
-        shutil.copyfile(
-            sa.make_url(template_url).database,
-            sa.make_url(app_config["SQLALCHEMY_DATABASE_URI"]).database,
-        )
-        yield app_config
-        return
-    name = f"xunjian_browser_{secrets.token_hex(4)}"
-    template = sa.make_url(template_url).database
-    url = create_database(database_url, name, template=template)
-    yield {**app_config, "SQLALCHEMY_DATABASE_URI": url}
-    drop_database(database_url, name)
+    """A test's own copy of the demo: its database and its stored files."""
+    with copy_of(*demo_template, app_config, database_url) as config:
+        yield config
 
 
 @pytest.fixture
