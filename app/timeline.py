@@ -169,4 +169,6 @@ SAYS_ITS_STATE = {
     "fix_rejected",
     "notice_drafted",
     "notice_deadline_changed",
+    "notice_refused",
+    "notice_unreachable",
 }

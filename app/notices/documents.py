@@ -74,6 +74,8 @@ def notice_document(notice: Notice) -> Issued | None:
     }
     accepted = sum(item.status == ItemStatus.ACCEPTED for item in notice.items)
     label = notice.status.label
+    if notice.receipt and notice.receipt.served_without_signing and notice.is_open:
+        label = notice.receipt.way.label  # served all the same: not "acknowledged"
     if notice.status == NoticeStatus.ACKNOWLEDGED:
         label = _(
             "%(state)s, %(n)d of %(total)d findings accepted",

@@ -266,9 +266,7 @@ def record_unsigned_service(
     )
     notice.status = NoticeStatus.ACKNOWLEDGED
     notice.acknowledged_at = now
-    _event(
-        notice, f"notice_{way.value}", user, now, before=NoticeStatus.ISSUED.value, detail=witness
-    )
+    _event(notice, f"notice_{way.value}", user, now, detail=witness)
 
 
 def report_fix(
