@@ -105,6 +105,8 @@ def test_contractor_sees_only_its_own_company(page, live_server):
         "/complaints/2",
         "/complaints/new",
         "/feedback/complaint",
+        "/verify",
+        "/verify?code=ABCD-EFGH-JKMN",
         "/surveys",
         "/surveys/1",
         "/surveys/new",
@@ -122,7 +124,8 @@ def test_pages_fit_a_360px_phone_and_pass_axe(browser, live_server, path):
         locale="zh-CN",
     )
     page = context.new_page()
-    if path not in ("/login", "/feedback/complaint"):  # the public pages need no login
+    public = path in ("/login", "/feedback/complaint") or path.startswith("/verify")
+    if not public:  # the public pages need no login
         log_in(page, live_server, "admin")
     page.goto(f"{live_server}{path}")
     assert page.evaluate("() => document.documentElement.lang") == "zh-Hans"
