@@ -104,7 +104,9 @@ def plan_check_points(plan: Plan) -> list[CheckPoint]:
                 CheckCategory.service_line_id.is_(None),
                 ServiceLine.position,
                 CheckCategory.position,
+                CheckCategory.id,  # equal positions: the order they were made in, every time
                 CheckPoint.position,
+                CheckPoint.id,
             )
         )
     )
