@@ -12,8 +12,9 @@ from app.catalog.models import Contractor, ServiceLine, Severity
 from app.documents.versions import Issued, freeze
 from app.extensions import db
 from app.inspections.models import Inspection, Status
+from app.links import path_for
 from app.notices.models import Notice, NoticeItem, NoticeStatus
-from app.notify.events import announce, contractor_users, path_for
+from app.notify.events import announce, contractor_users
 from app.notify.models import EventKind
 from app.pdf import render_pdf
 from app.plans.tracking import month_figures

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import abort, current_app
+from flask import abort
 from markupsafe import Markup
 
 from app.documents.models import DocumentVersion, shown
 from app.extensions import db
 from app.files import Kind, send_stored, store_content
+from app.links import path_for, public_link
 from app.qrcodes import qr_svg
 
 # Crockford's base 32: no I, L, O or U, so a code read aloud or typed from paper survives.
@@ -72,23 +73,19 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def versions_of(kind: str, record_id: int) -> list[DocumentVersion]:
-    return list(
-        db.session.scalars(
-            sa.select(DocumentVersion)
-            .where(DocumentVersion.kind == kind, DocumentVersion.record_id == record_id)
-            .order_by(DocumentVersion.version)
-        )
+def _versions(kind: str, record_id: int) -> sa.Select:
+    return sa.select(DocumentVersion).where(
+        DocumentVersion.kind == kind, DocumentVersion.record_id == record_id
     )
+
+
+def versions_of(kind: str, record_id: int) -> list[DocumentVersion]:
+    return list(db.session.scalars(_versions(kind, record_id).order_by(DocumentVersion.version)))
 
 
 def latest(kind: str, record_id: int) -> DocumentVersion | None:
-    return db.session.scalar(
-        sa.select(DocumentVersion)
-        .where(DocumentVersion.kind == kind, DocumentVersion.record_id == record_id)
-        .order_by(DocumentVersion.version.desc())
-        .limit(1)
-    )
+    query = _versions(kind, record_id).order_by(DocumentVersion.version.desc()).limit(1)
+    return db.session.scalar(query)
 
 
 def freeze(document: Issued) -> DocumentVersion | None:
@@ -101,8 +98,7 @@ def freeze(document: Issued) -> DocumentVersion | None:
     stamp = Stamp(
         version=last.version + 1 if last else 1,
         code=code,
-        verify_url=current_app.config["PUBLIC_URL"].rstrip("/")
-        + current_app.url_map.bind("localhost").build("documents.verify", {"code": shown(code)}),
+        verify_url=public_link(path_for("documents.verify", code=shown(code))),
     )
     pdf = document.render(stamp)
     version = DocumentVersion(
@@ -130,11 +126,7 @@ def send_version(document: Issued, version: int | None, filename: str):
         db.session.commit()
     else:
         kept = db.session.scalar(
-            sa.select(DocumentVersion).where(
-                DocumentVersion.kind == document.kind,
-                DocumentVersion.record_id == document.record_id,
-                DocumentVersion.version == version,
-            )
+            _versions(document.kind, document.record_id).where(DocumentVersion.version == version)
         )
         if kept is None:
             abort(404)

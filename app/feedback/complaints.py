@@ -23,8 +23,9 @@ from app.inspections.models import (
     Tier,
 )
 from app.inspections.recording import submit
+from app.links import path_for
 from app.notices.lifecycle import draft_notices
-from app.notify.events import SUPERVISION_TEAM, announce, managers, path_for
+from app.notify.events import SUPERVISION_TEAM, announce, managers
 from app.notify.models import EventKind
 from app.photos import photo_rows
 from app.refusals import require

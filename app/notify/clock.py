@@ -13,11 +13,12 @@ from sqlalchemy.orm import selectinload
 from app.catalog.models import Certificate
 from app.catalog.staff import certificates_query
 from app.extensions import db
+from app.links import path_for
 from app.notices.deadlines import policy
 from app.notices.documents import keep_warnings
 from app.notices.lifecycle import escalate
 from app.notices.models import Notice, NoticeStatus
-from app.notify.events import announce, contractor_users, managers, path_for
+from app.notify.events import announce, contractor_users, managers
 from app.notify.models import ClockJob, EventKind
 from app.plans.models import VisitState
 from app.plans.tracking import visits_between

@@ -13,6 +13,7 @@ from app.audit import record_event
 from app.auth.access import EDITORS
 from app.auth.models import User
 from app.extensions import db
+from app.links import public_link
 from app.notify.models import (
     Channel,
     Delivery,
@@ -171,16 +172,7 @@ def event_text(event: Event) -> str:
     return texts[event.kind]()
 
 
-def path_for(endpoint: str, **values) -> str:
-    """An address in the app, also outside a request (the worker, cron, tests)."""
-    return current_app.url_map.bind("localhost").build(endpoint, values)
-
-
-def public_link(event: Event) -> str:
-    return current_app.config["PUBLIC_URL"].rstrip("/") + event.path
-
-
 def message_for_outside(event: Event) -> str:
     """What an e-mail or a robot says: the sentence in the bureau's language, and the link."""
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return f"{event_text(event)}\n{public_link(event)}"
+        return f"{event_text(event)}\n{public_link(event.path)}"
