@@ -6,6 +6,7 @@ import logging
 import time
 import uuid
 
+import sqlalchemy as sa
 from flask import Flask, g, request
 from flask_login import current_user
 from pythonjsonlogger.json import JsonFormatter
@@ -61,7 +62,7 @@ def configure_logging(app: Flask) -> None:
                 "status": response.status_code,
                 "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
                 "bytes": response.content_length,
-                "user": str(current_user.id) if current_user.is_authenticated else None,
+                "user": logged_user(),
                 "address": request.remote_addr,
                 "htmx": request.headers.get("HX-Request") == "true",
             },
@@ -69,6 +70,13 @@ def configure_logging(app: Flask) -> None:
         if g.get("request_id"):
             response.headers["X-Request-ID"] = g.request_id
         return response
+
+
+def logged_user() -> str | None:
+    """The signed-in user's id, read from the session's identity map: the request's commit
+    has expired the user, and reading `current_user.id` would load the user again."""
+    state = sa.inspect(current_user._get_current_object(), raiseerr=False)
+    return str(state.identity[0]) if state is not None and state.identity else None
 
 
 def loggable_path() -> str:

@@ -35,7 +35,8 @@ def logged():
 
 
 def test_each_request_is_one_json_line_without_the_secret_parts(client, logged, make_user):
-    login(client, make_user())
+    user = make_user()
+    login(client, user)
     assert logged() == []
     client.get("/feedback/complaint/the-secret-status-token?from=sms")
     client.get("/s/secret-survey-slug?card=ABCDE23456")
@@ -50,7 +51,11 @@ def test_each_request_is_one_json_line_without_the_secret_parts(client, logged, 
     assert "the-secret" not in text and "secret-survey" not in text and "ABCDE" not in text
     last = lines[-1]
     assert last["status"] == 404 and last["method"] == "GET" and last["request_id"] == "abc123"
-    assert last["user"] and last["ms"] >= 0 and last["level"] == "INFO" and last["time"]
+    assert last["user"] == str(user.id)
+    assert last["ms"] >= 0 and last["level"] == "INFO" and last["time"]
+    client.post("/logout")
+    client.get("/login")
+    assert logged()[-1]["user"] is None
 
 
 @pytest.fixture
