@@ -1,6 +1,7 @@
 """Flask extensions, created once and attached in create_app; shared column types."""
 
 import enum
+import functools
 
 import sqlalchemy as sa
 from flask_babel import Babel
@@ -11,6 +12,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -34,6 +36,20 @@ talisman = Talisman()
 babel = Babel()
 htmx = Htmx()
 compress = Compress()
+
+
+def insert_or_skip(table: sa.Table) -> sa.Insert:
+    """INSERT ... ON CONFLICT DO NOTHING into `table` (values given at execution), in the
+    session's database's own words: both databases have it, SQLAlchemy spells it per dialect.
+    It returns the new row's key, or no row when a unique key already held one (an INSERT's
+    rowcount is not reliable across drivers)."""
+    return _insert_or_skip(table, db.session.get_bind().dialect.name)
+
+
+@functools.cache  # built once per table: executing it again skips building and compiling it
+def _insert_or_skip(table: sa.Table, dialect: str) -> sa.Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
 
 
 def enum_type(enum_cls) -> sa.Enum:

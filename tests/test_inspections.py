@@ -2,9 +2,11 @@
 
 import io
 import subprocess
+import threading
 from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
+from unittest import mock
 
 import pytest
 import sqlalchemy as sa
@@ -462,10 +464,11 @@ def test_a_replayed_answer_counts_once(cast, strip):
 
     item = strip.items[0]
     key = "0b8a3c52-7d57-4c1e-9a57-3f1f6f0f6a01"
-    first = record_answer(item, Answer.FAIL, cast.inspector, client_uuid=key)
-    again = record_answer(item, Answer.FAIL, cast.inspector, client_uuid=key)
+    assert record_answer(item, Answer.FAIL, cast.inspector, client_uuid=key) is True
+    assert record_answer(item, Answer.PASS, cast.inspector, client_uuid=key) is False
     db.session.commit()
-    assert again is first
+    db.session.expire_all()
+    assert item.answer == Answer.FAIL, "the replay changed nothing"
     assert db.session.scalar(sa.select(sa.func.count(AnswerRecord.id))) == 1
 
 
@@ -524,32 +527,34 @@ def test_answers_and_photos_replayed_through_the_routes_are_stored_once(client, 
     assert db.session.scalar(sa.select(sa.func.count(InspectionPhoto.id))) == 1
 
 
-def test_a_resend_racing_its_first_copy_is_a_replay_not_an_error(client, cast, strip, monkeypatch):
-    """The phone resends while the first request is still being stored: both pass the
-    "seen this UUID?" check, the database's unique key stops the second copy, and the phone
-    gets the item as stored."""
-    from app.inspections import capture
+def test_a_resend_racing_its_first_copy_is_a_replay_not_an_error(app, cast, strip):
+    """The phone resends while the first copy is stored but not yet committed: the second
+    copy's INSERT waits for the first transaction, then finds its UUID taken and stores
+    nothing (no unique-key error), and the first copy's answer stands."""
     from app.inspections.models import AnswerRecord
+    from app.inspections.recording import store_answer
 
-    login(client, cast.inspector)
-    item = strip.items[0]
-    url = f"/inspections/{strip.id}/items/{item.id}/answer"
+    item_id, user_id = strip.items[0].id, cast.inspector.id
     key = "0b7f5f64-4b1e-4c8e-9a57-3f2d1c0b9a88"
-    data = {"answer": "fail", "client_uuid": key}
-    assert client.post(url, data=data, headers={"HX-Request": "true"}).status_code == 200
+    db.session.commit()
+    second_copy = {}
 
-    real = capture.record_answer
+    def resend():
+        with app.app_context():
+            second_copy["stored"] = store_answer(item_id, Answer.PASS, user_id, client_uuid=key)
+            db.session.commit()
 
-    def missed_the_first_copy(item, answer, user, *, answered_at=None, client_uuid=None):
-        record = real(item, answer, user, answered_at=answered_at)
-        record.client_uuid = client_uuid
-        return record
-
-    monkeypatch.setattr(capture, "record_answer", missed_the_first_copy)
-    response = client.post(url, data=data, headers={"HX-Request": "true"})
-    assert response.status_code == 200
-    assert f'id="item-{item.id}"' in response.text
+    with app.app_context():
+        assert store_answer(item_id, Answer.FAIL, user_id, client_uuid=key) == (True, mock.ANY)
+        racing = threading.Thread(target=resend)
+        racing.start()
+        racing.join(0.5)  # it waits on the first copy's uncommitted row (or has not started)
+        db.session.commit()
+    racing.join()
+    assert second_copy["stored"] == (False, None)
     assert db.session.scalar(sa.select(sa.func.count(AnswerRecord.id))) == 1
+    db.session.expire_all()
+    assert strip.items[0].answer == Answer.FAIL
 
 
 def test_recent_spot_checks_come_back_as_one_tap_plans(cast, setting, make_user):

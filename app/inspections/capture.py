@@ -1,9 +1,10 @@
 """The phone's side of a checklist, shared by an inspector's routes and a guest link's:
 the checklist page, and saving an answer, a note or photos, removing a photo, submitting.
 
-Each function takes the item (or inspection) and the user the route has already checked,
-does the change through app/inspections/recording.py, and answers as the phone expects: the
-item's card for htmx (or an empty 200 for a first answer it already shows), else a redirect.
+Each function takes the item (or inspection) and the user the route has already checked (an
+answer takes the ids, and a way to load the item for when it needs it), does the change
+through app/inspections/recording.py, and answers as the phone expects: the item's card for
+htmx (or an empty 200 for a first answer it already shows), else a redirect.
 """
 
 from datetime import UTC, datetime
@@ -24,7 +25,9 @@ from app.inspections.recording import (
     record_answer,
     record_note,
     remove_photo,
+    store_answer,
     submit,
+    tap_target,
 )
 from app.inspections.urls import checklist_url
 from app.main.replays import client_uuid
@@ -66,48 +69,54 @@ def _refuse(item, refusal: Refused):
     return _item_response(item, error=str(refusal), status=refusal.status)
 
 
-def save_answer(item, user):
+def save_answer(inspection_id: int, item_id: int, user, find_item):
+    """A tap. The common case (the user is on this draft) is stored without loading the item;
+    anything else goes through the item (`find_item` loads it, or answers 404) and the full
+    checks, which refuse with their reason."""
+    unanswered = tap_target(inspection_id, item_id, user)
+    item = find_item() if unanswered is None else None
     try:
         choice = Answer(request.form.get("answer", ""))
     except ValueError:
         abort(400)
-    first_answer = item.answered_at is None
+    tap = {"answered_at": _client_time("answered_at_ms"), "client_uuid": client_uuid()}
+    if item is not None:
+        try:
+            record_answer(item, choice, user, **tap)
+        except Refused as refusal:
+            return _refuse(item, refusal)
+        db.session.commit()
+        return _item_response(item)
+    stored, _stands = store_answer(item_id, choice, user.id, **tap)
+    _commit_keeping_loaded()
+    if unanswered and stored and request.htmx:
+        return "", 200  # the phone shows it already and counts its progress itself
+    return _item_response(find_item())
+
+
+def _commit_capture(item):
+    """Commit a photo. If the same UUID was committed meanwhile (the phone resent while the
+    first request was still on its way), the unique key refuses the second copy: that is a
+    replay, and the answer is the item as stored."""
     try:
-        record_answer(
-            item,
-            choice,
-            user,
-            answered_at=_client_time("answered_at_ms"),
-            client_uuid=client_uuid(),
-        )
-    except Refused as refusal:
-        return _refuse(item, refusal)
-    return _commit_capture(item, shown_on_the_phone=first_answer)
-
-
-def _commit_capture(item, shown_on_the_phone=False):
-    """Commit an answer or photo. If the same UUID was committed meanwhile (the phone resent
-    while the first request was still on its way), the unique key refuses the second copy:
-    that is a replay, and the answer is the item as stored.
-
-    An item's first answer is stored exactly as the phone already shows it (no history to
-    list, no other answer that won): an empty 200 confirms it, and the phone keeps its card
-    and counts its progress itself. Rendering the card again was most of a tap's cost."""
-    session = db.session()
-    session.expire_on_commit = False  # the answer shows what this request just wrote: no reload
-    try:
-        session.commit()
+        _commit_keeping_loaded()
     except sa.exc.IntegrityError:
-        session.rollback()
+        db.session.rollback()
         if not client_uuid():
             raise
-        session.refresh(item)
-        shown_on_the_phone = False
+        db.session.refresh(item)
+    return _item_response(item)
+
+
+def _commit_keeping_loaded():
+    """Commit without expiring what the request has loaded (the user, the item): the answer
+    shows what this request just wrote, and reloading it would cost a statement each."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
     finally:
         session.expire_on_commit = True
-    if shown_on_the_phone and request.htmx:
-        return "", 200
-    return _item_response(item)
 
 
 def save_note(item, user):

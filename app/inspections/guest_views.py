@@ -71,7 +71,7 @@ def guest_session(token: str):
 @bp.post("/guest/<token>/<int:inspection_id>/items/<int:item_id>/answer")
 def guest_answer(token: str, inspection_id: int, item_id: int):
     grant = _grant(token, inspection_id)
-    return save_answer(_item(grant, item_id), grant.guest)
+    return save_answer(inspection_id, item_id, grant.guest, lambda: _item(grant, item_id))
 
 
 @bp.post("/guest/<token>/<int:inspection_id>/items/<int:item_id>/note")

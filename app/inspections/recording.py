@@ -1,15 +1,16 @@
 """Recording an inspection: answers, notes and photos as they are tapped; submit and reopen."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit import record_event
 from app.auth.access import EDITORS
 from app.auth.models import User
-from app.extensions import db
+from app.extensions import db, insert_or_skip
 from app.inspections.models import (
     Answer,
     AnswerRecord,
@@ -18,6 +19,7 @@ from app.inspections.models import (
     InspectionItem,
     InspectionPhoto,
     Status,
+    inspection_inspectors,
 )
 from app.photos import store_photo
 from app.refusals import Refused
@@ -46,35 +48,103 @@ def record_answer(
     *,
     answered_at: datetime | None = None,
     client_uuid: str | None = None,
-) -> AnswerRecord:
-    """Save one tap: pass, fail or not applicable.
-
-    A replayed answer (same client UUID) is recognised and changes nothing. Of two answers to
-    one item the later tap wins; the other stays in the item's history.
-    """
+) -> bool:
+    """Save one tap: pass, fail or not applicable (False: a replay, which changes nothing)."""
     ensure_can_record(item.inspection, user)
-    if client_uuid:
-        replayed = db.session.scalar(
-            sa.select(AnswerRecord).where(AnswerRecord.client_uuid == client_uuid)
-        )
-        if replayed is not None:
-            return replayed
-    now = utcnow()
-    tapped = min(as_utc(answered_at), now) if answered_at else now  # no answers from the future
-    record = AnswerRecord(
-        item=item,
-        answer=Answer(answer),
-        answered_at=tapped,
-        user_id=user.id,
-        client_uuid=client_uuid,
-        recorded_at=now,
+    db.session.flush()  # the item may be new
+    stored, stands = store_answer(
+        item.id, answer, user.id, answered_at=answered_at, client_uuid=client_uuid
     )
-    db.session.add(record)
-    if item.answered_at is None or tapped >= as_utc(item.answered_at):
-        item.answer = Answer(answer)
-        item.answered_at = tapped
-        item.answered_by = user
-    return record
+    if stands:  # what the UPDATE wrote, without reading the item again
+        set_committed_value(item, "answer", Answer(answer))
+        set_committed_value(item, "answered_at", stands)
+        set_committed_value(item, "answered_by_id", user.id)
+    db.session.expire(item, ["answered_by", "history"])
+    return stored
+
+
+def tap_target(inspection_id: int, item_id: int, user: User) -> bool | None:
+    """Whether a tap on this item can be stored without loading the item, its inspection or
+    its inspectors: one statement checks what ensure_can_record checks (a draft, and the user
+    on it). True when the item has no answer yet (what is stored is then what the phone
+    already shows), False when it has; None when the item is not in that inspection or the
+    check fails: the caller then loads the item and goes through record_answer, which says
+    why."""
+    row = db.session.execute(_TAP_TARGET, {"item_id": item_id, "user_id": user.id}).one_or_none()
+    if row is None or row.inspection_id != inspection_id:
+        return None
+    if row.status != Status.DRAFT or not row.on_it:
+        return None
+    return row.answered_at is None
+
+
+def store_answer(
+    item_id: int,
+    answer: Answer,
+    user_id: int,
+    *,
+    answered_at: datetime | None = None,
+    client_uuid: str | None = None,
+) -> tuple[bool, datetime | None]:
+    """Write a tap the caller has checked: its record in the item's history, once per client
+    UUID, and the item's answer if this tap is the latest (by the phone's clock) of all its
+    taps, decided by the UPDATE itself, so two inspectors' taps at once cannot both win.
+    Returns (stored: False for a replay, the tap's time if it now stands)."""
+    now = utcnow()
+    tapped = min(as_utc(answered_at).astimezone(UTC), now) if answered_at else now
+    inserted = db.session.scalar(
+        insert_or_skip(AnswerRecord.__table__),
+        {
+            "item_id": item_id,
+            "answer": Answer(answer),
+            "answered_at": tapped,
+            "recorded_at": now,
+            "user_id": user_id,
+            "client_uuid": client_uuid,
+        },
+    )
+    if inserted is None:
+        return False, None
+    updated = db.session.execute(
+        _LATEST_ANSWER,
+        {"item_id": item_id, "new_answer": Answer(answer), "tapped": tapped, "user_id": user_id},
+    )
+    return True, tapped if updated.rowcount else None
+
+
+# A tap's statements, built once: each tap runs them as they are with its own parameters.
+_items = InspectionItem.__table__
+_inspections = Inspection.__table__
+_TAP_TARGET = (
+    sa.select(
+        _items.c.inspection_id,
+        _items.c.answered_at,
+        _inspections.c.status,
+        sa.exists()
+        .where(
+            inspection_inspectors.c.inspection_id == _items.c.inspection_id,
+            inspection_inspectors.c.user_id == sa.bindparam("user_id"),
+        )
+        .label("on_it"),
+    )
+    .join(_inspections, _inspections.c.id == _items.c.inspection_id)
+    .where(_items.c.id == sa.bindparam("item_id"))
+)
+_LATEST_ANSWER = (
+    sa.update(_items)
+    .where(
+        _items.c.id == sa.bindparam("item_id"),
+        sa.or_(
+            _items.c.answered_at.is_(None),
+            _items.c.answered_at <= sa.bindparam("tapped", type_=_items.c.answered_at.type),
+        ),
+    )
+    .values(
+        answer=sa.bindparam("new_answer", type_=_items.c.answer.type),
+        answered_at=sa.bindparam("tapped", type_=_items.c.answered_at.type),
+        answered_by_id=sa.bindparam("user_id"),
+    )
+)
 
 
 def record_note(item: InspectionItem, note: str, user: User) -> None:

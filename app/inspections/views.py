@@ -125,7 +125,12 @@ def run(inspection_id: int):
 @bp.post("/inspections/<int:inspection_id>/items/<int:item_id>/answer")
 @role_required(*SELF_RECORDERS)
 def answer(inspection_id: int, item_id: int):
-    return save_answer(get_item(inspection_id, item_id), current_user._get_current_object())
+    return save_answer(
+        inspection_id,
+        item_id,
+        current_user._get_current_object(),
+        lambda: get_item(inspection_id, item_id),
+    )
 
 
 @bp.post("/inspections/<int:inspection_id>/items/<int:item_id>/note")

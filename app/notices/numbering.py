@@ -5,18 +5,14 @@ on its row lock (PostgreSQL) or the write lock (SQLite), and a rollback returns 
 """
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.extensions import db
+from app.extensions import db, insert_or_skip
 from app.notices.models import DocumentCounter
 
 
 def next_serial(kind: str, year: int) -> int:
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     db.session.execute(
-        insert(DocumentCounter).values(kind=kind, year=year, last=0).on_conflict_do_nothing()
+        insert_or_skip(DocumentCounter.__table__), {"kind": kind, "year": year, "last": 0}
     )
     return db.session.execute(
         sa.update(DocumentCounter)
