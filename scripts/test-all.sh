@@ -5,15 +5,19 @@
 # One run keeps its files in object storage (a real S3 API server, moto, that the suite
 # starts), the other in a local folder; the storage tests themselves use both in each run.
 # S3 goes with SQLite's run, the shorter one, so the two end closer together.
+# Each run is split over two processes (pytest-xdist; tests/conftest.py keeps some tests in
+# one process): a run alone keeps one core busy only about 60% of the time (browsers, servers
+# and workers it waits for), so four processes keep both cores busier.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PATH="$PWD/.venv/bin:$PATH"
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
-XUNJIAN_TEST_DATABASE_URL="" XUNJIAN_TEST_STORAGE=s3 pytest "$@" >"$logs/sqlite" 2>&1 &
+split=(-n 2 --dist loadscope)
+XUNJIAN_TEST_DATABASE_URL="" XUNJIAN_TEST_STORAGE=s3 pytest "${split[@]}" "$@" >"$logs/sqlite" 2>&1 &
 sqlite_run=$!
-XUNJIAN_TEST_STORAGE=folder scripts/with-postgres.sh pytest "$@" >"$logs/postgresql" 2>&1 &
+XUNJIAN_TEST_STORAGE=folder scripts/with-postgres.sh pytest "${split[@]}" "$@" >"$logs/postgresql" 2>&1 &
 pg_run=$!
 
 wait $sqlite_run

@@ -36,6 +36,8 @@ from tests.helpers import (
     Cast,
     IsolatedClient,
     app_on,
+    create_database,
+    drop_database,
     drop_own_database,
     own_database,
     save,
@@ -65,14 +67,44 @@ def _keep_url_builders() -> None:
 _keep_url_builders()
 
 
+# How `make test` splits a run over pytest-xdist's processes (--dist loadscope): a test file
+# at a time, except these, each kept in one process: the files on the whole demo, loaded once
+# per process; the browser tests, so that a run drives one browser at a time as it did before
+# the split (the flows' timing is not tested against four busy processes on two cores).
+TOGETHER = {
+    "tests/test_cli.py": "full demo",
+    "tests/test_access_matrix.py": "full demo",
+    "tests/browser/": "browser",
+}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FilesAndGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::")[0]
+            return next((g for prefix, g in TOGETHER.items() if path.startswith(prefix)), path)
+
+    return FilesAndGroups(config, log)
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
-    """PostgreSQL's database for the whole run, or SQLite's empty schema, which each test
-    copies (copying a file is quicker than building the schema anew)."""
-    return (
-        os.environ.get("XUNJIAN_TEST_DATABASE_URL")
-        or f"sqlite:///{tmp_path_factory.mktemp('db') / 'empty.db'}"
-    )
+def database_url(tmp_path_factory, worker_id):
+    """PostgreSQL's database for the whole run (each of pytest-xdist's processes its own), or
+    SQLite's empty schema, which each test copies (copying a file is quicker than building the
+    schema anew)."""
+    server = os.environ.get("XUNJIAN_TEST_DATABASE_URL")
+    if not server:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'empty.db'}"
+    elif worker_id == "master":
+        yield server
+    else:
+        name = f"{sa.make_url(server).database}_{worker_id}"
+        yield create_database(server, name)
+        drop_database(server, name)
 
 
 @pytest.fixture(scope="session")
@@ -104,7 +136,7 @@ def full_demo(database_url, schema, tmp_path_factory) -> Demo:
     --if-empty` into a database of its own. Tests read it (test_cli) or work on a copy of
     it (copy_of: the access matrix)."""
     folder = tmp_path_factory.mktemp("full-demo")
-    url = own_database(database_url, folder, "xunjian_full_demo")
+    url = own_database(database_url, folder, "full_demo")
     app = app_on(url, folder / "files")
     with app.app_context():
         loaded = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
@@ -114,7 +146,7 @@ def full_demo(database_url, schema, tmp_path_factory) -> Demo:
                 connection.exec_driver_sql("ANALYZE")  # copies start with the planner's figures
         db.engine.dispose()
     yield Demo(url, folder / "files", loaded)
-    drop_own_database(database_url, "xunjian_full_demo")
+    drop_own_database(database_url, "full_demo")
 
 
 @pytest.fixture(scope="session")

@@ -152,11 +152,12 @@ def create_database(server_url: str, name: str, template: str | None = None) -> 
 
 def own_database(database_url: str, folder: Path, name: str) -> str:
     """A database beside the run's, with every table, for data made once per run or module
-    (the demo); its URL. SQLite's is a copy of the run's empty schema in `folder`."""
+    (the demo); its URL. SQLite's is a copy of the run's empty schema in `folder`; PostgreSQL's
+    is named after the run's database, which each test process has its own of."""
     if database_url.startswith("sqlite"):
         shutil.copyfile(sa.make_url(database_url).database, folder / f"{name}.db")
         return f"sqlite:///{folder / f'{name}.db'}"
-    url = create_database(database_url, name)
+    url = create_database(database_url, _beside(database_url, name))
     engine = sa.create_engine(url)
     db.metadata.create_all(engine)
     engine.dispose()
@@ -186,7 +187,11 @@ def copy_of(template_url: str, template_files: Path, app_config: dict, database_
 
 def drop_own_database(database_url: str, name: str) -> None:
     if not database_url.startswith("sqlite"):
-        drop_database(database_url, name)
+        drop_database(database_url, _beside(database_url, name))
+
+
+def _beside(database_url: str, name: str) -> str:
+    return f"{sa.make_url(database_url).database}_{name}"
 
 
 def app_on(url: str, files: Path):

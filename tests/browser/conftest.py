@@ -88,7 +88,7 @@ def demo_template(database_url, schema, tmp_path_factory):
     """The demo organisation (without its inspection history), seeded once for the run: each
     browser test starts from a copy of its database and of its stored files."""
     folder = tmp_path_factory.mktemp("demo")
-    url = own_database(database_url, folder, "xunjian_demo")
+    url = own_database(database_url, folder, "demo")
     app = app_on(url, folder / "files")
     with app.app_context():
         seed_demo(history=False)
@@ -96,7 +96,7 @@ def demo_template(database_url, schema, tmp_path_factory):
         db.session.remove()
         db.engine.dispose()
     yield url, folder / "files"
-    drop_own_database(database_url, "xunjian_demo")
+    drop_own_database(database_url, "demo")
 
 
 @pytest.fixture
