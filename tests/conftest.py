@@ -39,6 +39,7 @@ from tests.helpers import (
     create_database,
     drop_database,
     drop_own_database,
+    named_beside,
     own_database,
     save,
 )
@@ -102,7 +103,7 @@ def database_url(tmp_path_factory, worker_id):
     elif worker_id == "master":
         yield server
     else:
-        name = f"{sa.make_url(server).database}_{worker_id}"
+        name = named_beside(server, worker_id)
         yield create_database(server, name)
         drop_database(server, name)
 

@@ -157,7 +157,7 @@ def own_database(database_url: str, folder: Path, name: str) -> str:
     if database_url.startswith("sqlite"):
         shutil.copyfile(sa.make_url(database_url).database, folder / f"{name}.db")
         return f"sqlite:///{folder / f'{name}.db'}"
-    url = create_database(database_url, _beside(database_url, name))
+    url = create_database(database_url, named_beside(database_url, name))
     engine = sa.create_engine(url)
     db.metadata.create_all(engine)
     engine.dispose()
@@ -187,10 +187,11 @@ def copy_of(template_url: str, template_files: Path, app_config: dict, database_
 
 def drop_own_database(database_url: str, name: str) -> None:
     if not database_url.startswith("sqlite"):
-        drop_database(database_url, _beside(database_url, name))
+        drop_database(database_url, named_beside(database_url, name))
 
 
-def _beside(database_url: str, name: str) -> str:
+def named_beside(database_url: str, name: str) -> str:
+    """The name of a database beside the run's: the run's name and `name`."""
     return f"{sa.make_url(database_url).database}_{name}"
 
 
