@@ -4,14 +4,16 @@ bare one-row write on the same server.
 Run on demand (never in the test suite):
 
     .venv/bin/python bench/answer_save.py [--database sqlite|postgresql] [--inspectors 50]
-        [--seconds 30] [--taps 100] [--drafts 40]
+        [--seconds 30] [--taps 300] [--drafts 50]
 
 It builds a throwaway instance with the demo (as bench/load_faults.py does, without faults),
 gives each inspector `--drafts` more drafts so that taps answer items once, in turn, as on a
 real round, serves it with gunicorn sync workers and measures:
 
 1. one inspector alone saving `--taps` answers one after another (what one tap costs), then
-   as many bare writes (the least any request that writes can cost on this server);
+   as many bare writes (the least any request that writes can cost on this server), then as
+   many bare requests that only answer "ok" (what any signed-in request costs before it does
+   anything: the connection, gunicorn, Flask, the session and its user, headers, log line);
 2. `--inspectors` inspectors saving answers at once, as fast as the server answers them;
 3. the same sessions posting to a bare route that inserts one row and commits, through the same
    middleware (session, user, CSRF, security headers, log line).
@@ -87,7 +89,11 @@ def bare_write(person: Inspector, base: str, step: int) -> float:
     return timed(person, f"{base}/bench/write", b"")
 
 
-def timed(person: Inspector, url: str, body: bytes) -> float:
+def bare_request(person: Inspector, base: str, step: int) -> float:
+    return timed(person, f"{base}/bench/bare", None)
+
+
+def timed(person: Inspector, url: str, body: bytes | None) -> float:
     headers = {"HX-Request": "true", "X-CSRFToken": person.token}
     began = time.perf_counter()
     if not person.call(url, body, headers):
@@ -120,8 +126,8 @@ def main() -> None:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--inspectors", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--taps", type=int, default=100)
-    parser.add_argument("--drafts", type=int, default=40, help="more drafts per inspector")
+    parser.add_argument("--taps", type=int, default=300)
+    parser.add_argument("--drafts", type=int, default=50, help="more drafts per inspector")
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2)
     args = parser.parse_args()
 
@@ -147,6 +153,7 @@ def main() -> None:
                 tap(alone, base, step)
             taps = [tap(alone, base, step) for step in range(args.taps)]
             writes_alone = [bare_write(alone, base, step) for step in range(args.taps)]
+            bare_alone = [bare_request(alone, base, step) for step in range(args.taps)]
             answers = together(people, base, tap, args.seconds)
             writes = together(people, base, bare_write, args.seconds)
         finally:
@@ -157,6 +164,7 @@ def main() -> None:
     print("| requests | p50 ms | p95 ms | per s |\n|---|---|---|---|")
     print(row("one tap, one inspector alone", taps, None))
     print(row("bare one-row write, one inspector alone", writes_alone, None))
+    print(row("bare request (answers ok), one inspector alone", bare_alone, None))
     print(row(f"save answer, {len(people)} inspectors at once", answers, args.seconds))
     print(row(f"bare one-row write, {len(people)} at once", writes, args.seconds))
     print(f"\nanswer saves per second ÷ bare writes per second: {len(answers) / len(writes):.2f}")
