@@ -86,19 +86,27 @@ function refusedItem(entry) {
 
 // Renders overlap (each awaits the store): only the one started last draws, or one that
 // read the outbox before an entry was discarded could draw it back after the discard's own.
+// One that a later one overtook resolves when that one has drawn: whoever awaits a render
+// (a submit waiting for the outbox to empty) reads a count made after it asked.
 let latestRender = 0;
+let latestDrawn = Promise.resolve();
 
-export async function render() {
+export function render() {
+  const drawn = draw(++latestRender);
+  latestDrawn = drawn;
+  return drawn;
+}
+
+async function draw(thisRender) {
   const section = panel();
   if (!section) return;
-  const thisRender = ++latestRender;
   let entries;
   try {
     entries = await allEntries();
   } catch (error) {
     return;
   }
-  if (thisRender !== latestRender) return;
+  if (thisRender !== latestRender) return latestDrawn;
   const user = currentUser();
   const mine = entries.filter((entry) => user === null || entry.user === user);
   const waiting = mine.filter((entry) => entry.status === "waiting");
