@@ -232,7 +232,11 @@ async function work() {
       scheduleRetry();
     }
     state.syncing = false;
-    await render();
+    try {
+      await render();
+    } catch (error) {
+      // a panel that cannot be drawn must not stop the sending: the next pass still runs
+    }
     if (state.retryAt > Date.now() || state.needsLogin) break;
   }
   state.running = false; // in the same step as the last look at `again`: no capture slips by
