@@ -64,13 +64,17 @@ def open_for_offline_use(page, server, inspection_id):
     log_in(page, server.url, "inspector")
     run_url = f"/inspections/{inspection_id}/run"
     page.goto(server.url + run_url)
-    # the service worker is in control and has kept this checklist for use without network
+    wait_until_kept(page, run_url)
+    return page.locator("li.item")
+
+
+def wait_until_kept(page, url):
+    """Until the service worker says it has kept the page at `url` for use without network."""
     page.wait_for_function(
         "url => (document.documentElement.dataset.offlineReady || '').split(' ')"
         ".some(kept => kept.endsWith(url))",
-        arg=run_url,
+        arg=url,
     )
-    return page.locator("li.item")
 
 
 def capture_offline(page, items, tmp_path, *, noisy=False):
@@ -169,6 +173,26 @@ def test_offline_work_survives_a_reload_and_arrives_once(
     page.reload()
     expect(page.get_by_text(re.compile(r"已答 3 / \d+"))).to_be_visible()
     expect(page.locator("li.item.pending")).to_have_count(0)
+    context.close()
+
+
+def test_a_page_the_service_worker_does_not_control_still_has_its_checklist_kept(
+    browser, browser_context_args, server_process, started
+):
+    """A hard reload passes the service worker by, as does a first visit whose page began to
+    load before the worker took over: the checklist must still be kept for use offline."""
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    open_for_offline_use(page, server_process, started)
+    page.evaluate("caches.delete('pages')")
+    context.new_cdp_session(page).send("Page.reload", {"ignoreCache": True})
+    page.wait_for_function("navigator.serviceWorker.controller === null")  # the new page
+    run_url = f"/inspections/{started}/run"
+    wait_until_kept(page, run_url)
+
+    context.set_offline(True)
+    page.goto(server_process.url + run_url)
+    expect(page.get_by_text(re.compile(r"已答 0 / \d+"))).to_be_visible()
     context.close()
 
 

@@ -2,11 +2,18 @@
 
 import { urls } from "./page.js";
 
+// Said to the active worker, not to the page's controller: a page the worker does not control
+// (a hard reload, or a first visit that began to load before the worker took over) has none,
+// and its pages must be kept (or forgotten) all the same.
+function tellWorker(message) {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.ready.then((registration) => registration.active.postMessage(message));
+}
+
 export function keepPages(force) {
   const marker = document.getElementById("offline-pages");
-  const worker = navigator.serviceWorker && navigator.serviceWorker.controller;
-  if (!marker || !worker) return;
-  worker.postMessage({
+  if (!marker) return;
+  tellWorker({
     type: "keep-pages",
     urls: JSON.parse(marker.dataset.urls || "[]"),
     replaceChecklists: marker.hasAttribute("data-replace-checklists"),
@@ -15,8 +22,7 @@ export function keepPages(force) {
 }
 
 export function forgetPages() {
-  const worker = navigator.serviceWorker && navigator.serviceWorker.controller;
-  if (worker) worker.postMessage({ type: "forget-pages" });
+  tellWorker({ type: "forget-pages" });
 }
 
 export function startWorker() {
@@ -27,8 +33,5 @@ export function startWorker() {
       document.documentElement.dataset.offlineReady = event.data.urls.join(" ");
     }
   });
-  navigator.serviceWorker.ready.then(() => {
-    if (navigator.serviceWorker.controller) keepPages(false);
-    else navigator.serviceWorker.addEventListener("controllerchange", () => keepPages(false));
-  });
+  keepPages(false);
 }
