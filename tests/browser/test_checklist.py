@@ -5,6 +5,7 @@ import io
 import re
 import subprocess
 
+import pytest
 import sqlalchemy as sa
 from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -128,7 +129,10 @@ def test_spot_check_from_start_to_pdf(browser, live_server, tmp_path):
     phone.close()
 
 
-def test_a_non_image_gets_a_clear_message_on_the_page(browser, live_server, tmp_path):
+# "redrawing": the sync panel redraws all the while, as on a slow phone; the buttons of a
+# refused capture must still take the inspector's tap.
+@pytest.mark.parametrize("redrawing", [False, True], ids=["quiet", "redrawing"])
+def test_a_non_image_gets_a_clear_message_on_the_page(browser, live_server, tmp_path, redrawing):
     photos_before = db.session.scalar(sa.select(sa.func.count(InspectionPhoto.id)))
     phone = browser.new_context(
         viewport={"width": 360, "height": 740}, is_mobile=True, locale="zh-CN"
@@ -148,6 +152,8 @@ def test_a_non_image_gets_a_clear_message_on_the_page(browser, live_server, tmp_
     expect(refused).to_contain_text("服务器拒收")
     expect(refused).to_contain_text("该文件不是照片")
     refused.locator("summary").click()  # folded until the inspector opens it
+    if redrawing:  # offline.js redraws the panel on every "offline" event
+        page.evaluate("setInterval(() => window.dispatchEvent(new Event('offline')), 0)")
     page.on("dialog", lambda dialog: dialog.accept())
     refused.get_by_role("button", name="放弃").click()
     expect(refused).to_be_hidden()

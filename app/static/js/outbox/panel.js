@@ -129,7 +129,12 @@ async function draw(thisRender) {
   const box = section.querySelector(".sync-refused");
   box.hidden = !refused.length;
   box.querySelector(".sync-refused-head").textContent = say("refused", { n: refused.length });
-  box.querySelector("ul").replaceChildren(...refused.map(refusedItem));
+  // rebuilt only when what is refused changes: a redraw must not swap a button under a finger
+  const shown = refused.map((entry) => `${entry.seq} ${entry.reason}`).join("\n");
+  if (box.dataset.shown !== shown) {
+    box.dataset.shown = shown;
+    box.querySelector("ul").replaceChildren(...refused.map(refusedItem));
+  }
 
   section.querySelector(".sync-now").hidden = !waiting.length || state.syncing;
   section.hidden = !(lines.length || storage.length || refused.length);
