@@ -87,12 +87,13 @@ function refusedItem(entry) {
 // Renders overlap (each awaits the store): only the one started last draws, or one that
 // read the outbox before an entry was discarded could draw it back after the discard's own.
 // One that a later one overtook resolves when that one has drawn: whoever awaits a render
-// (a submit waiting for the outbox to empty) reads a count made after it asked.
+// (a submit waiting for the outbox to empty) reads a count made after it asked. A render never
+// fails: a panel that cannot be drawn must not stop whoever awaits it (the sending).
 let latestRender = 0;
 let latestDrawn = Promise.resolve();
 
 export function render() {
-  const drawn = draw(++latestRender);
+  const drawn = draw(++latestRender).catch((error) => console.error(error));
   latestDrawn = drawn;
   return drawn;
 }

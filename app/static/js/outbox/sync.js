@@ -232,11 +232,7 @@ async function work() {
       scheduleRetry();
     }
     state.syncing = false;
-    try {
-      await render();
-    } catch (error) {
-      // a panel that cannot be drawn must not stop the sending: the next pass still runs
-    }
+    await render();
     if (state.retryAt > Date.now() || state.needsLogin) break;
   }
   state.running = false; // in the same step as the last look at `again`: no capture slips by
