@@ -1,5 +1,6 @@
-"""What the browser tests share besides fixtures: logging in on the phone, and checking a
-page fits a phone and passes axe-core (WCAG 2 AA) and its Content-Security-Policy."""
+"""What the browser tests share besides fixtures: logging in on the phone, keeping the sync
+panel redrawing as on a slow phone, and checking a page fits a phone and passes axe-core
+(WCAG 2 AA) and its Content-Security-Policy."""
 
 from pathlib import Path
 
@@ -12,6 +13,12 @@ def log_in(page, base_url, username, password="demo12345"):
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(f"{base_url}/")
+
+
+def keep_the_sync_panel_redrawing(page):
+    """Redraw the sync panel all the while from now on, as redraws overlap on a slow phone
+    (offline.js redraws it on every "offline" event)."""
+    page.evaluate("setInterval(() => window.dispatchEvent(new Event('offline')), 0)")
 
 
 def axe_violations(page) -> list[dict]:

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.inspections.models import Finding, InspectionPhoto
-from tests.browser.helpers import assert_fits_and_passes_axe, log_in
+from tests.browser.helpers import assert_fits_and_passes_axe, keep_the_sync_panel_redrawing, log_in
 
 
 def phone_photo(path):
@@ -152,8 +152,8 @@ def test_a_non_image_gets_a_clear_message_on_the_page(browser, live_server, tmp_
     expect(refused).to_contain_text("服务器拒收")
     expect(refused).to_contain_text("该文件不是照片")
     refused.locator("summary").click()  # folded until the inspector opens it
-    if redrawing:  # offline.js redraws the panel on every "offline" event
-        page.evaluate("setInterval(() => window.dispatchEvent(new Event('offline')), 0)")
+    if redrawing:
+        keep_the_sync_panel_redrawing(page)
     page.on("dialog", lambda dialog: dialog.accept())
     refused.get_by_role("button", name="放弃").click()
     expect(refused).to_be_hidden()
