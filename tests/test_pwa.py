@@ -5,6 +5,7 @@ import os
 import re
 
 import pytest
+from itsdangerous import TimestampSigner
 
 from app.auth.models import Role
 from app.catalog.models import SiteKind
@@ -95,6 +96,24 @@ def test_the_today_page_and_a_started_checklist_may_be_kept_offline(client, make
     run = client.get(f"/inspections/{inspection.id}/run")
     assert run.headers["X-Offline-Page"] == "1"
     assert 'data-outbox="answer"' in run.text
+
+
+def test_two_requests_for_the_same_page_each_get_a_response_of_their_own(
+    client, make_user, checklist, monkeypatch
+):
+    """In the same second a page renders to the same HTML (its CSRF token is signed to the
+    second): each request still gets its own response, encoded as it asked and named by its own
+    request ID."""
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda signer: 1_800_000_000)
+    inspection, inspector = checklist
+    login(client, inspector)
+    for path in ("/", f"/inspections/{inspection.id}/run"):
+        compressed = client.get(path, headers={"Accept-Encoding": "br"})
+        plain = client.get(path)
+        assert compressed.headers["Content-Encoding"] == "br"
+        assert "Content-Encoding" not in plain.headers
+        assert plain.text.lstrip().lower().startswith("<!doctype html>")
+        assert plain.headers["X-Request-ID"] != compressed.headers["X-Request-ID"]
 
 
 def test_a_checklist_the_viewer_cannot_record_is_not_kept(client, make_user, checklist):

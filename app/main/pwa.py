@@ -16,7 +16,6 @@ OFFLINE_PAGE_HEADER = "X-Offline-Page"
 ICON_SIZES = (192, 512)
 
 
-@cache
 def offline_page(response):
     """Mark a page the service worker may keep for use without a network."""
     response = make_response(response)
