@@ -202,6 +202,39 @@ def test_a_photo_chosen_while_the_note_is_saving_is_kept(browser, live_server, t
     phone.close()
 
 
+def test_a_photo_that_loads_late_moves_no_button(browser, live_server, tmp_path):
+    """The server's card for a confirmed photo (or a reference photo scrolled into view) shows
+    a thumbnail that loads a moment later. Until then its room is kept: were it not, the cards
+    below would jump as it arrived, and a tap aimed at the next item's button, made in that
+    moment, landed elsewhere and was lost (it failed a CI run of the spot-check test)."""
+    phone = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, service_workers="block"
+    )
+    page = phone.new_page()
+    held = []
+    page.route(re.compile(r"size=thumb"), lambda route: held.append(route))
+    start_lobby_check(page, live_server)
+    items = page.locator("li.item")
+    first = items.first
+    answer(first, "不合格")
+    with page.expect_response(re.compile(r"/photos$")):
+        first.get_by_label("拍照或选择照片").set_input_files(phone_photo(tmp_path / "p.jpg"))
+    thumbnail = first.locator("img[src*='/inspections/photos/']")
+    expect(thumbnail).to_have_count(1)  # the server's card is in; its thumbnail is held
+    first.locator(".photos").scroll_into_view_if_needed()  # the photo on screen, as just taken
+    next_button = items.nth(1).get_by_role("button", name="合格", exact=True)
+    before = next_button.bounding_box()
+
+    while held:
+        held.pop().continue_()
+    page.wait_for_function(
+        "image => image.complete && image.naturalWidth > 0", arg=thumbnail.element_handle()
+    )
+    after = next_button.bounding_box()
+    assert after["y"] == before["y"], "the next item's buttons moved when the thumbnail arrived"
+    phone.close()
+
+
 def uncovered_at_the_end(page, *locators) -> bool:
     """Whether, scrolled to the end, a tap at the middle of each element reaches it. The sync
     panel may still be changing its text (and so its height) as the page settles: scroll to
