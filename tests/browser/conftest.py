@@ -1,6 +1,9 @@
 """Real headless Chromium (Debian's) on a phone, against the app served on localhost."""
 
+import collections
 import threading
+import time
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser
@@ -137,15 +140,97 @@ document.addEventListener('securitypolicyviolation', event =>
     window.__cspViolations.push(`${event.effectiveDirective} ${event.blockedURI}`));
 """
 
+OUTBOX_NOW = """async () => {
+  const opened = indexedDB.open('xunjian', 1);
+  const db = await new Promise((done, fail) => {
+    opened.onsuccess = () => done(opened.result);
+    opened.onerror = () => fail(opened.error);
+  });
+  const entries = await new Promise((done, fail) => {
+    const all = db.transaction('outbox').objectStore('outbox').getAll();
+    all.onsuccess = () => done(all.result);
+    all.onerror = () => fail(all.error);
+  });
+  db.close();
+  const panel = document.querySelector('#sync .sync-status');
+  return {
+    entries: entries.map((e) => `${e.seq} ${e.kind} ${e.status} ${e.attempts} ${e.reason || ''}`),
+    panel: panel ? panel.textContent : null,
+  };
+}"""
+
+
+STATIC = "/static/"
+
+
+class BrowserLog:
+    """What a test's pages asked of the server and wrote to their console (the latest
+    lines), and what waits in each open page's outbox: shown beside a failing test, as the
+    server's own log is."""
+
+    def __init__(self):
+        self.started = time.monotonic()
+        self.lines = collections.deque(maxlen=30)
+        self.contexts = []
+
+    def watch(self, context):
+        self.contexts.append(context)
+        context.on("request", lambda r: self.note(r.url, f"-> {r.method}{_by_worker(r)}"))
+        context.on("response", lambda r: self.note(r.url, f"<- {r.status}{_by_worker(r.request)}"))
+        context.on("requestfailed", lambda r: self.note(r.url, f"xx {r.failure}{_by_worker(r)}"))
+        context.on("console", lambda m: self.note(m.location["url"], f"console.{m.type}: {m.text}"))
+
+    def note(self, url, what):
+        path = _path(url)
+        if not path.startswith(STATIC):  # the scripts and styles each page loads: noise here
+            self.lines.append(f"{time.monotonic() - self.started:7.2f}s {what} {path}")
+
+    def report(self) -> str:
+        lines = list(self.lines)
+        for context in self.contexts:
+            for page in context.pages:
+                if not page.url.startswith("http"):
+                    continue  # a blank page has no outbox
+                try:  # waited for a few seconds at most: the page may be stuck
+                    now = page.wait_for_function(OUTBOX_NOW, timeout=3000).json_value()
+                except Exception as error:  # a closed or stuck page: say so and go on
+                    reason = str(error).splitlines()[0]
+                    lines.append(f"{_path(page.url)}: outbox unreadable ({reason})")
+                    continue
+                lines.append(f"{_path(page.url)}: sync panel {now['panel']!r}")
+                lines.extend(f"  outbox (seq kind status tries reason) {e}" for e in now["entries"])
+        return "\n".join(lines)
+
+
+def _by_worker(request) -> str:
+    return " (service worker)" if request.service_worker else ""
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
 
 @pytest.fixture(autouse=True)
-def watch_csp(monkeypatch):
-    """Every browser context the tests open records what CSP refuses, from the first byte."""
+def watch_browser(request, monkeypatch):
+    """Every browser context the tests open records what CSP refuses, from the first byte,
+    and logs its requests for the report of a failing test."""
     open_context = Browser.new_context
+    log = request.node.browser_log = BrowserLog()
 
     def new_context(self, *args, **kwargs):
         context = open_context(self, *args, **kwargs)
         context.add_init_script(WATCH_CSP)
+        log.watch(context)
         return context
 
     monkeypatch.setattr(Browser, "new_context", new_context)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    log = getattr(item, "browser_log", None)
+    if report.when == "call" and report.failed and log and hasattr(report.longrepr, "addsection"):
+        report.longrepr.addsection("what the browser did last, and its outbox", log.report())
+    return report
