@@ -131,6 +131,7 @@ def test_offline_work_survives_a_reload_and_arrives_once(
     page.reload()  # still offline: the checklist comes from the phone, the work from IndexedDB
     expect_captures_shown(page, items)
     expect(page.get_by_role("status").filter(has_text="6 条记录暂存本机")).to_be_visible()
+    expect(page.get_by_role("button", name="立即同步")).to_be_visible()
     # The browser checks for a new service worker on a navigation, past the page's emulated
     # offline state; a phone that is really offline cannot. Nothing of the page's may pass.
     reached = [line for line in server_process.requests()[served_before:] if "/sw.js " not in line]
@@ -144,6 +145,7 @@ def test_offline_work_survives_a_reload_and_arrives_once(
 
     context.set_offline(False)  # the "online" event starts the sync
     expect(page.get_by_role("status").filter(has_text=SYNCED)).to_be_visible(timeout=30000)
+    expect(page.get_by_role("button", name="立即同步")).to_be_hidden()  # nothing left to send
     expect(items.nth(0).get_by_role("img", name=re.compile("照片 2"))).to_be_visible()
     expect(page.locator("li.item.pending")).to_have_count(0)
     expect_stored_once(started)
