@@ -156,6 +156,7 @@ def outbox_messages() -> dict[str, str]:
         "note": _("Note on %(title)s", title="{title}"),
         "photo": _("Photo of %(title)s", title="{title}"),
         "pending": _("Waiting to sync"),
+        "second_answer": _("%(n)d answers given; the latest tap stands", n=2),
         "form": "{title}",
         "preparing": _("Making the photos smaller…"),
         "kept": _("Kept on this phone: it is sent by itself as soon as the network allows."),

@@ -235,6 +235,36 @@ def test_a_photo_that_loads_late_moves_no_button(browser, live_server, tmp_path)
     phone.close()
 
 
+def test_a_changed_answer_moves_no_button(browser, live_server):
+    """A second tap on an item brings back the server's card, which lists the item's taps. The
+    line that says so shows at the tap, so the cards below stay put when that card arrives."""
+    phone = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    page = phone.new_page()
+    start_lobby_check(page, live_server)
+    items = page.locator("li.item")
+    first = items.first
+    answer(first, "合格")
+    held = []
+    page.route(re.compile(r"/answer$"), lambda route: held.append(route))
+    first.get_by_role("button", name="不适用", exact=True).click()
+    expect(first.get_by_text("共 2 次作答，以最后一次为准")).to_be_visible()  # at once
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 1, "the changed answer is on its way"
+    first.scroll_into_view_if_needed()
+    next_button = items.nth(1).get_by_role("button", name="合格", exact=True)
+    before = next_button.bounding_box()
+
+    with page.expect_response(re.compile(r"/answer$")):
+        held[0].continue_()
+    expect(first.locator(".history li")).to_have_count(2)  # the server's card, with both taps
+    after = next_button.bounding_box()
+    assert after["y"] == before["y"], "the next item's buttons moved when the card came back"
+    phone.close()
+
+
 def uncovered_at_the_end(page, *locators) -> bool:
     """Whether, scrolled to the end, a tap at the middle of each element reaches it. The sync
     panel may still be changing its text (and so its height) as the page settles: scroll to

@@ -27,12 +27,28 @@
   }
 
   async function captureAnswer(form, button) {
+    const card = form.closest(".item");
+    const answeredBefore = card.classList.contains("answered");
     await outbox().add({
       ...base(form),
       kind: "answer",
       answerLabel: button.textContent.trim(),
       fields: { answer: button.value, answered_at_ms: Date.now() },
     });
+    if (answeredBefore) expectHistory(card);
+  }
+
+  // A second tap on an item brings back a card that lists its taps. The line that says so
+  // shows at once: added only when the server's card arrives, it moved every card below
+  // under a finger about to tap the next item.
+  function expectHistory(card) {
+    if (card.querySelector(".history")) return;
+    const history = document.createElement("details");
+    history.className = "history";
+    const summary = document.createElement("summary");
+    summary.textContent = outbox().say("second_answer");
+    history.append(summary);
+    card.querySelector("form.answers").after(history);
   }
 
   async function captureNote(form) {
