@@ -141,7 +141,12 @@ document.addEventListener('securitypolicyviolation', event =>
 """
 
 OUTBOX_NOW = """async () => {
-  const opened = indexedDB.open('xunjian', 1);
+  const panel = document.querySelector('#sync .sync-status');
+  const panelText = panel ? panel.textContent : null;
+  // opened only if the page made it: opening would create it, without its store
+  const names = (await indexedDB.databases()).map((database) => database.name);
+  if (!names.includes('xunjian')) return { entries: ['(no outbox yet)'], panel: panelText };
+  const opened = indexedDB.open('xunjian');
   const db = await new Promise((done, fail) => {
     opened.onsuccess = () => done(opened.result);
     opened.onerror = () => fail(opened.error);
@@ -152,10 +157,9 @@ OUTBOX_NOW = """async () => {
     all.onerror = () => fail(all.error);
   });
   db.close();
-  const panel = document.querySelector('#sync .sync-status');
   return {
     entries: entries.map((e) => `${e.seq} ${e.kind} ${e.status} ${e.attempts} ${e.reason || ''}`),
-    panel: panel ? panel.textContent : null,
+    panel: panelText,
   };
 }"""
 
