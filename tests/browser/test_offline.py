@@ -241,3 +241,37 @@ def test_killing_the_server_mid_sync_loses_nothing_and_stores_once(
     outbox = page.evaluate("async () => JSON.stringify(await XunjianOutbox.entries())")
     assert json.loads(outbox) == []
     context.close()
+
+
+def test_pages_asked_for_again_while_being_fetched_are_fetched_once_more(
+    browser, browser_context_args, server_process, started
+):
+    """A phone syncs after every tap and then asks the worker to keep its pages afresh. Asked
+    five times at once, the worker fetches the checklist once, and once more when that fetch is
+    done: never the same page twice at once, and never a copy older than the last ask."""
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    open_for_offline_use(page, server_process, started)
+    run_url = f"/inspections/{started}/run"
+    fetched = []
+    context.on(
+        "request",
+        lambda request: (
+            request.service_worker and request.url.endswith(run_url) and fetched.append(request.url)
+        ),
+    )
+    page.evaluate(
+        """async (url) => {
+            const worker = (await navigator.serviceWorker.ready).active;
+            const replies = [];
+            const replied = new Promise((done) => navigator.serviceWorker.addEventListener(
+                "message", (event) => replies.push(event.data) === 5 && done()));
+            for (let ask = 0; ask < 5; ask++) {
+                worker.postMessage({type: "keep-pages", urls: [url], force: true});
+            }
+            await replied;
+        }""",
+        server_process.url + run_url,
+    )
+    assert len(fetched) == 2, fetched
+    context.close()

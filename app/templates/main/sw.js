@@ -86,6 +86,36 @@ self.addEventListener("fetch", (event) => {
   else if (request.destination === "image") event.respondWith(image(request));
 });
 
+// A page fetched afresh once at a time: asked again while its fetch is under way (a phone
+// syncs after every tap), it is fetched once more when that fetch is done, however often it was
+// asked, so the copy kept is never older than the last ask and the server never renders the same
+// page for this phone twice at once. Whether it was kept as an offline page.
+const fetching = new Map();
+const askedAgain = new Set();
+
+function fetchToKeep(url) {
+  if (fetching.has(url)) {
+    askedAgain.add(url);
+    return fetching.get(url);
+  }
+  const kept = (async () => {
+    let ok = false;
+    do {
+      askedAgain.delete(url);
+      try {
+        const response = await remember(url, await fetch(url, { credentials: "same-origin" }));
+        ok = response.ok && Boolean(response.headers.get(OFFLINE_HEADER));
+      } catch (offline) {
+        // no network now: the copy from last time stays
+      }
+    } while (askedAgain.has(url));
+    fetching.delete(url);
+    return ok;
+  })();
+  fetching.set(url, kept);
+  return kept;
+}
+
 // Fetch the pages a page names for offline use: all of them after a sync (`force`), else only
 // those not kept yet.
 async function keepPages(urls, replaceChecklists, force) {
@@ -105,12 +135,7 @@ async function keepPages(urls, replaceChecklists, force) {
       kept.push(url);
       continue;
     }
-    try {
-      const response = await remember(url, await fetch(url, { credentials: "same-origin" }));
-      if (response.ok && response.headers.get(OFFLINE_HEADER)) kept.push(url);
-    } catch (offline) {
-      // no network now: the copy from last time stays
-    }
+    if (await fetchToKeep(url)) kept.push(url);
   }
   return kept;
 }
