@@ -13,7 +13,12 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.inspections.models import Finding, InspectionPhoto
-from tests.browser.helpers import assert_fits_and_passes_axe, keep_the_sync_panel_redrawing, log_in
+from tests.browser.helpers import (
+    SUBMIT_MS,
+    assert_fits_and_passes_axe,
+    keep_the_sync_panel_redrawing,
+    log_in,
+)
 
 
 def phone_photo(path):
@@ -112,7 +117,9 @@ def test_spot_check_from_start_to_pdf(browser, live_server, tmp_path):
         answer(items.nth(index), "合格" if index % 2 else "不适用")
 
     page.get_by_role("button", name="提交检查").click()
-    expect(page.get_by_role("heading", name=re.compile("检查报告"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("检查报告"))).to_be_visible(
+        timeout=SUBMIT_MS
+    )
     expect(page.get_by_text("冷库内三批猪肉无检疫证明").first).to_be_visible()
 
     finding = db.session.scalar(sa.select(Finding).order_by(Finding.id.desc()))
