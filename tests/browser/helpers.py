@@ -1,13 +1,17 @@
-"""What the browser tests share besides fixtures: logging in on the phone, keeping the sync
-panel redrawing as on a slow phone, how long a submit may take, and checking a page fits a
-phone and passes axe-core (WCAG 2 AA) and its Content-Security-Policy."""
+"""What the browser tests share besides fixtures: logging in on the phone, submitting a
+checklist, waiting for a request the test holds back, keeping the sync panel redrawing as on a
+slow phone, and checking a page fits a phone and passes axe-core (WCAG 2 AA) and its
+Content-Security-Policy."""
 
+import re
 from pathlib import Path
+
+from playwright.sync_api import expect
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 
 # A submit renders the report's PDF before it answers, seconds on a loaded machine (3.5 s in a
-# CI run). The waits for where it lands check where, not how fast: speed is bench/'s business.
+# CI run). The wait for where it lands checks where, not how fast: speed is bench/'s business.
 SUBMIT_MS = 20000
 
 
@@ -17,6 +21,24 @@ def log_in(page, base_url, username, password="demo12345"):
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(f"{base_url}/")
+
+
+def submit_checklist(page, landing_heading):
+    """Tap 提交检查 and wait until the page it leads to shows a heading matching
+    `landing_heading`."""
+    page.get_by_role("button", name="提交检查").click()
+    expect(page.get_by_role("heading", name=re.compile(landing_heading))).to_be_visible(
+        timeout=SUBMIT_MS
+    )
+
+
+def wait_until_held(page, held: list, seconds: float = 5) -> None:
+    """Until a request the test holds back has come (its page.route handler appends the route
+    to `held`), for `seconds` at most; the caller asserts what `held` should then hold."""
+    for _ in range(round(seconds * 20)):
+        if held:
+            return
+        page.wait_for_timeout(50)
 
 
 def keep_the_sync_panel_redrawing(page):

@@ -14,10 +14,11 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.inspections.models import Finding, InspectionPhoto
 from tests.browser.helpers import (
-    SUBMIT_MS,
     assert_fits_and_passes_axe,
     keep_the_sync_panel_redrawing,
     log_in,
+    submit_checklist,
+    wait_until_held,
 )
 
 
@@ -116,10 +117,7 @@ def test_spot_check_from_start_to_pdf(browser, live_server, tmp_path):
     for index in range(5, 12):
         answer(items.nth(index), "合格" if index % 2 else "不适用")
 
-    page.get_by_role("button", name="提交检查").click()
-    expect(page.get_by_role("heading", name=re.compile("检查报告"))).to_be_visible(
-        timeout=SUBMIT_MS
-    )
+    submit_checklist(page, "检查报告")
     expect(page.get_by_text("冷库内三批猪肉无检疫证明").first).to_be_visible()
 
     finding = db.session.scalar(sa.select(Finding).order_by(Finding.id.desc()))
@@ -183,10 +181,7 @@ def test_a_photo_chosen_while_the_note_is_saving_is_kept(browser, live_server, t
     item.get_by_label("存在的问题").fill("大堂地面有积水")
     with page.expect_file_chooser() as chooser:
         item.get_by_label("拍照或选择照片").click()  # leaving the note box saves the note
-    for _ in range(100):
-        if held:
-            break
-        page.wait_for_timeout(50)
+    wait_until_held(page, held)
     assert len(held) == 1, "the note's save is on its way"
     old_input = page.locator(f"#{card_id} input[type=file]").element_handle()
     with page.expect_response(re.compile(r"/note$")):
@@ -255,10 +250,7 @@ def test_a_changed_answer_moves_no_button(browser, live_server):
     page.route(re.compile(r"/answer$"), lambda route: held.append(route))
     first.get_by_role("button", name="不适用", exact=True).click()
     expect(first.get_by_text("共 2 次作答，以最后一次为准")).to_be_visible()  # at once
-    for _ in range(100):
-        if held:
-            break
-        page.wait_for_timeout(50)
+    wait_until_held(page, held)
     assert len(held) == 1, "the changed answer is on its way"
     first.scroll_into_view_if_needed()
     next_button = items.nth(1).get_by_role("button", name="合格", exact=True)

@@ -13,9 +13,9 @@ from app.inspections.checklist import Plan
 from app.inspections.external import issue_guest_pass, start_external
 from app.inspections.models import Answer, ExternalBody, InspectionItem, Scope
 from tests.browser.helpers import (
-    SUBMIT_MS,
     assert_fits_and_passes_axe,
     keep_the_sync_panel_redrawing,
+    submit_checklist,
 )
 
 
@@ -62,8 +62,7 @@ def test_a_guest_submit_sends_the_answers_still_on_the_phone_first(browser, live
     flaky["drop"] = False
     if redrawing:
         keep_the_sync_panel_redrawing(page)
-    page.get_by_role("button", name="提交检查").click()
-    expect(page.get_by_role("heading", name=re.compile("已提交"))).to_be_visible(timeout=SUBMIT_MS)
+    submit_checklist(page, "已提交")
 
     first = db.session.scalar(
         sa.select(InspectionItem)

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.notices.models import FixPhoto, Notice, NoticeStatus
-from tests.browser.helpers import SUBMIT_MS, assert_fits_and_passes_axe, log_in
+from tests.browser.helpers import assert_fits_and_passes_axe, log_in, submit_checklist
 from tests.browser.test_checklist import answer, pdf_text, phone_photo, start_lobby_check
 from tests.browser.test_uploads import long_side, phone
 
@@ -30,10 +30,7 @@ def test_the_whole_loop_on_phones(browser, live_server, tmp_path, service_worker
     for index in range(1, items.count()):
         answer(items.nth(index), "合格")
     assert_fits_and_passes_axe(page, "checklist")
-    page.get_by_role("button", name="提交检查").click()
-    expect(page.get_by_role("heading", name=re.compile("检查报告"))).to_be_visible(
-        timeout=SUBMIT_MS
-    )
+    submit_checklist(page, "检查报告")
     page.get_by_role("button", name="根据问题生成整改通知书").click()
     page.get_by_role("button", name="签发整改通知书").click()
     expect(page.get_by_role("status").filter(has_text="整改通知书已签发")).to_be_visible()

@@ -21,7 +21,7 @@ from app.inspections.models import ExternalBody, ExternalDocument, InspectionPho
 from app.notices.lifecycle import acknowledge
 from app.notices.models import FixPhoto
 from app.photos import read_photo
-from tests.browser.helpers import assert_fits_and_passes_axe, log_in
+from tests.browser.helpers import assert_fits_and_passes_axe, log_in, wait_until_held
 from tests.browser.test_checklist import phone_photo
 from tests.browser.test_guest import guest_link
 from tests.browser.test_notice_flow import issued_notice
@@ -76,10 +76,7 @@ def test_a_fix_photo_goes_up_small_with_progress_through_a_dropped_connection(
     page.get_by_label("整改后照片").set_input_files(phone_photo(tmp_path / "fix.jpg"))
     page.get_by_role("button", name="报告整改").click()
     expect(page.get_by_role("status").filter(has_text="已保存在本机")).to_be_visible()
-    for _ in range(200):  # the outbox tries again after a pause of about two seconds
-        if held:
-            break
-        page.wait_for_timeout(50)
+    wait_until_held(page, held, seconds=10)  # the outbox tries again after about two seconds
     assert len(held) == 1, "sent again by the outbox"
     expect(page.locator("#sync .sync-status")).to_contain_text("正在同步")
     expect(page.locator("#sync .sync-progress")).to_be_visible()
