@@ -142,24 +142,12 @@ document.addEventListener('securitypolicyviolation', event =>
 
 OUTBOX_NOW = """async () => {
   const panel = document.querySelector('#sync .sync-status');
-  const panelText = panel ? panel.textContent : null;
-  // opened only if the page made it: opening would create it, without its store
-  const names = (await indexedDB.databases()).map((database) => database.name);
-  if (!names.includes('xunjian')) return { entries: ['(no outbox yet)'], panel: panelText };
-  const opened = indexedDB.open('xunjian');
-  const db = await new Promise((done, fail) => {
-    opened.onsuccess = () => done(opened.result);
-    opened.onerror = () => fail(opened.error);
-  });
-  const entries = await new Promise((done, fail) => {
-    const all = db.transaction('outbox').objectStore('outbox').getAll();
-    all.onsuccess = () => done(all.result);
-    all.onerror = () => fail(all.error);
-  });
-  db.close();
+  const entries = window.XunjianOutbox ? await XunjianOutbox.entries() : null;
   return {
-    entries: entries.map((e) => `${e.seq} ${e.kind} ${e.status} ${e.attempts} ${e.reason || ''}`),
-    panel: panelText,
+    entries: entries
+      ? entries.map((e) => `${e.seq} ${e.kind} ${e.status} ${e.attempts} ${e.reason || ''}`)
+      : ['(no outbox on this page: offline.js has not run)'],
+    panel: panel ? panel.textContent : null,
   };
 }"""
 
