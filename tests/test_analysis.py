@@ -88,8 +88,10 @@ def month_of_records(cast, campus):
     notices, one fixed on time and one overdue."""
     now = utcnow()
     start = now.astimezone(LOCAL_TZ).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    at = [start + timedelta(hours=1 + n) for n in range(6)]
-    at = [min(moment, now - timedelta(minutes=10 - n)) for n, moment in enumerate(at)]
+    # spread over the month so far, which is only minutes long just after midnight on the 1st
+    at = [
+        min(start + timedelta(hours=1 + n), start + (now - start) * (n + 1) / 8) for n in range(6)
+    ]
     cleaning, catering = line(cast, "CLN"), line(cast, "CAT")
     fail(cast, campus["first"], cleaning, at[0])
     fail(cast, campus["first"], cleaning, at[1])  # a repeat at the same floor

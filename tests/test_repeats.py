@@ -18,7 +18,7 @@ from app.inspections.recording import record_answer, record_note, reopen, submit
 from app.inspections.repeats import repeats_by_contractor, repeats_of
 from app.notices.deadlines import ensure_default_rules
 from app.notices.lifecycle import draft_notices, issue
-from app.timeutil import month_of, utcnow
+from app.timeutil import day_start, month_of, month_start, utcnow
 from tests.helpers import login
 
 
@@ -139,9 +139,10 @@ def test_the_report_the_notice_and_its_pdf_say_it_repeats(client, cast, toilets,
 def test_a_weighted_repeat_deducts_more_and_says_so_in_the_score(client, cast, toilets):
     east, _west = toilets
     now = utcnow()
-    first = failed_at(cast, east, now - timedelta(minutes=30))
-    again = failed_at(cast, east, now - timedelta(minutes=10))
     month = month_of(now)
+    elapsed = now - day_start(month_start(month))  # minutes only, just after midnight on the 1st
+    first = failed_at(cast, east, now - elapsed * 2 / 3)
+    again = failed_at(cast, east, now - elapsed / 3)
 
     def entries():
         (result,) = [r for r in assess_month(month) if r.contractor == cast.own]
