@@ -7,12 +7,13 @@ import os
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from click.testing import Result
 from werkzeug.routing.rules import Rule
 
@@ -77,6 +78,30 @@ TOGETHER = {
     "tests/test_access_matrix.py": "full demo",
     "tests/browser/": "browser",
 }
+
+
+def pytest_configure(config):
+    """With XUNJIAN_TEST_NOW (an ISO time with its offset) the whole run starts at that moment
+    and the clock ticks on from there: `make test` runs the logic and route tests again at the
+    moments dates break (scripts/test-all.sh), so no test may lean on today's date."""
+    moment = os.environ.get("XUNJIAN_TEST_NOW")  # the servers it starts: clock_environment()
+    if moment:
+        config.stash[_CLOCK] = time_machine.travel(datetime.fromisoformat(moment), tick=True)
+        config.stash[_CLOCK].start()
+
+
+def pytest_unconfigure(config):
+    if _CLOCK in config.stash:
+        config.stash[_CLOCK].stop()
+
+
+def pytest_report_header(config):
+    if _CLOCK in config.stash:
+        return f"clock moved to {os.environ['XUNJIAN_TEST_NOW']}"
+    return None
+
+
+_CLOCK = pytest.StashKey[time_machine.travel]()
 
 
 def pytest_xdist_make_scheduler(config, log):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+import time_machine
 from flask.testing import FlaskClient
 from openpyxl import Workbook
 from PIL import Image, ImageDraw
@@ -125,7 +126,22 @@ def server_environment(config) -> dict[str, str]:
     an app in the tests."""
     shared = ("DATABASE_URL", "SECRET_KEY", "UPLOAD_DIR", "STORAGE_URL", "S3_ENDPOINT")
     shared += ("S3_REGION", "S3_ADDRESSING")
-    return {f"{ENV_PREFIX}{env}": str(config.get(ENV_KEYS[env]) or "") for env in shared}
+    environment = {f"{ENV_PREFIX}{env}": str(config.get(ENV_KEYS[env]) or "") for env in shared}
+    return environment | clock_environment()
+
+
+def clock_environment() -> dict[str, str]:
+    """With the run's clock moved (XUNJIAN_TEST_NOW, tests/conftest.py), what moves a process
+    it starts by as much (tests/clock/sitecustomize.py): a worker must see the messages written
+    'now' as due."""
+    if not os.environ.get("XUNJIAN_TEST_NOW"):
+        return {}
+    offset = time.time() - time_machine.escape_hatch.time.time()
+    folders = [str(Path(__file__).with_name("clock")), os.environ.get("PYTHONPATH", "")]
+    return {
+        "XUNJIAN_TEST_CLOCK_OFFSET": str(offset),
+        "PYTHONPATH": os.pathsep.join(filter(None, folders)),
+    }
 
 
 def save(obj):
