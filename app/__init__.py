@@ -10,10 +10,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import load_config
 from app.extensions import babel, compress, csrf, db, htmx, login_manager, migrate, talisman
+from app.files import signed_link_origin
 from app.static_files import serve_static, static_url_path
 
 # No inline script or style and nothing from elsewhere: markup injected into a page runs no
-# code. Photos are previewed from blob: URLs before they are uploaded.
+# code. Photos are previewed from blob: URLs before they are uploaded. Object storage that
+# hands out signed links adds its own origin (content_security_policy).
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
     "script-src": "'self'",
@@ -63,7 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
         app,
         force_https=False,  # the reverse proxy redirects to HTTPS (README, production)
         session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
-        content_security_policy=CONTENT_SECURITY_POLICY,
+        content_security_policy=content_security_policy(app.config),
         frame_options="DENY",
         # secret links (guest checklists, complaint status) must not leak to other sites
         referrer_policy="no-referrer",
@@ -109,6 +111,20 @@ def create_app(config: dict | None = None) -> Flask:
         return response
 
     return app
+
+
+def content_security_policy(config) -> dict[str, str]:
+    """The policy, with the object store's origin when stored files are sent as signed links
+    to it: pages show photos from there (img-src), and the service worker fetches them for
+    the pages (connect-src)."""
+    origin = signed_link_origin(config)
+    if origin is None:
+        return CONTENT_SECURITY_POLICY
+    from_store = ("img-src", "connect-src")
+    return {
+        directive: f"{sources} {origin}" if directive in from_store else sources
+        for directive, sources in CONTENT_SECURITY_POLICY.items()
+    }
 
 
 def select_locale() -> str:

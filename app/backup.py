@@ -38,7 +38,7 @@ def _url() -> sa.engine.URL:
     return db.engine.url
 
 
-def _postgres_tool(name: str) -> str:
+def postgres_tool(name: str) -> str:
     found = shutil.which(name) or next(
         iter(sorted(glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None
     )
@@ -48,11 +48,24 @@ def _postgres_tool(name: str) -> str:
 
 
 def _libpq_url() -> str:
-    return _url().set(drivername="postgresql").render_as_string(hide_password=False)
+    """The database's address for pg_dump and pg_restore, without its password: every local
+    user can read a command line (ps), so the password goes in their environment (_run)."""
+    url = _url()
+    return sa.engine.URL.create(
+        "postgresql",
+        username=url.username,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query={key: value for key, value in url.query.items() if key != "password"},
+    ).render_as_string()
 
 
 def _run(command: list[str]) -> None:
-    result = subprocess.run(command, capture_output=True, text=True)
+    url = _url()
+    password = url.password or url.query.get("password")
+    environment = {**os.environ, "PGPASSWORD": password} if password else None
+    result = subprocess.run(command, capture_output=True, text=True, env=environment)
     if result.returncode != 0:
         raise BackupError(f"{Path(command[0]).name} failed: {result.stderr.strip()[:2000]}")
 
@@ -96,7 +109,7 @@ def _dump_database(into: Path) -> tuple[str, dict[str, int], str | None]:
                 revision = _revision(connection)
                 _run(
                     [
-                        _postgres_tool("pg_dump"),
+                        postgres_tool("pg_dump"),
                         "--format=custom",
                         "--no-owner",
                         f"--snapshot={snapshot}",
@@ -222,7 +235,7 @@ def restore_backup(archive_path: Path) -> dict:
         else:
             _run(
                 [
-                    _postgres_tool("pg_restore"),
+                    postgres_tool("pg_restore"),
                     "--no-owner",
                     "--exit-on-error",
                     "-d",

@@ -136,22 +136,8 @@ class ObjectStore:
         addressing: str = "auto",
         signed_urls: bool = False,
     ):
-        import boto3
-        from botocore.config import Config
-
         self.bucket, self.prefix, self.signed_urls = bucket, prefix.strip("/"), signed_urls
-        self.client = boto3.client(
-            "s3",
-            endpoint_url=endpoint or None,
-            region_name=region or "us-east-1",
-            config=Config(
-                signature_version="s3v4",
-                s3={"addressing_style": addressing},
-                retries={"mode": "standard", "max_attempts": 4},
-                connect_timeout=5,
-                read_timeout=30,
-            ),
-        )
+        self.client = _s3_client(endpoint, region, addressing)
 
     def __str__(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
@@ -240,6 +226,50 @@ class ObjectStore:
             response.headers["Content-Disposition"] = disposition
         response.cache_control.max_age = BROWSER_CACHE_SECONDS
         return response
+
+
+def _s3_client(endpoint: str | None, region: str | None, addressing: str, signed: bool = True):
+    """A client of the store's service; an unsigned one needs no credentials."""
+    import boto3
+    import botocore
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint or None,
+        region_name=region or "us-east-1",
+        config=Config(
+            signature_version="s3v4" if signed else botocore.UNSIGNED,
+            s3={"addressing_style": addressing},
+            retries={"mode": "standard", "max_attempts": 4},
+            connect_timeout=5,
+            read_timeout=30,
+        ),
+    )
+
+
+def signed_link_origin(config) -> str | None:
+    """Where the links the store hands out instead of a file point (STORAGE_SIGNED_URLS):
+    the scheme, host and port the pages must allow photos from; None if it hands out none.
+    Worked out as the S3 client builds a link (endpoint, region, addressing style, bucket),
+    without credentials or the network."""
+    url = urlsplit(config.get("STORAGE_URL") or "")
+    if url.scheme != "s3" or not config.get("STORAGE_SIGNED_URLS"):
+        return None
+    client = _s3_client(
+        config.get("S3_ENDPOINT"),
+        config.get("S3_REGION"),
+        config.get("S3_ADDRESSING") or "auto",
+        signed=False,
+    )
+    try:
+        link = client.generate_presigned_url(
+            "get_object", Params={"Bucket": url.netloc, "Key": "photo.jpg"}
+        )
+    finally:
+        client.close()
+    parts = urlsplit(link)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _disposition(download_name: str | None) -> str | None:

@@ -1,13 +1,17 @@
 """Backups: `flask backup` writes the database and the photo store to one archive;
 `flask restore` brings it into an empty instance, where everything compares equal."""
 
+import json
+import os
 import secrets
+import sys
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from app import create_app
+from app.backup import postgres_tool
 from app.demo import seed_demo
 from app.extensions import db
 from tests.conftest import use_store
@@ -80,3 +84,62 @@ def test_a_damaged_archive_is_refused(app, app_config, tmp_path, empty_database_
         assert result.exit_code == 1 and "damaged" in result.output
         assert not sa.inspect(db.engine).get_table_names(), "nothing half restored"
         db.engine.dispose()
+
+
+def recording_calls(tool: str, folder: Path, log: Path) -> None:
+    """Put a `tool` in `folder` that notes its arguments and the password it was given in
+    the environment into `log`, then runs the real one."""
+    real = postgres_tool(tool)
+    folder.mkdir(exist_ok=True)
+    wrapper = folder / tool
+    wrapper.write_text(
+        f"#!{sys.executable}\n"
+        "import json, os, sys\n"
+        f"with open({str(log)!r}, 'a') as log:\n"
+        "    call = {'argv': sys.argv, 'password': os.environ.get('PGPASSWORD')}\n"
+        "    log.write(json.dumps(call) + '\\n')\n"
+        f"os.execv({real!r}, [{real!r}, *sys.argv[1:]])\n"
+    )
+    wrapper.chmod(0o755)
+
+
+def test_the_database_password_is_on_no_command_line(
+    app, app_config, database_url, empty_database_url, tmp_path, monkeypatch
+):
+    """Every local user can read a command line (ps); pg_dump and pg_restore get the
+    password in their environment instead."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("only PostgreSQL's tools are given a password")
+    password = f"pg-{secrets.token_hex(8)}"
+    calls = tmp_path / "calls.jsonl"
+    for tool in ("pg_dump", "pg_restore"):
+        recording_calls(tool, tmp_path / "bin", calls)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+
+    def with_password(url: str) -> str:
+        return sa.make_url(url).set(password=password).render_as_string(hide_password=False)
+
+    source = create_app(
+        {
+            **app_config,
+            "SQLALCHEMY_DATABASE_URI": with_password(app_config["SQLALCHEMY_DATABASE_URI"]),
+        }
+    )
+    with source.app_context():
+        made = source.test_cli_runner().invoke(args=["backup", "--to", str(tmp_path / "backups")])
+        assert made.exit_code == 0, made.output
+        db.engine.dispose()
+    restored = create_app(
+        {**app_config, "SQLALCHEMY_DATABASE_URI": with_password(empty_database_url)}
+    )
+    with restored.app_context():
+        result = restored.test_cli_runner().invoke(args=["restore", made.output.strip()])
+        assert result.exit_code == 0, result.output
+        db.session.remove()
+        db.engine.dispose()
+
+    recorded = [json.loads(line) for line in calls.read_text().splitlines()]
+    assert [Path(call["argv"][0]).name for call in recorded] == ["pg_dump", "pg_restore"]
+    for call in recorded:
+        assert not [arg for arg in call["argv"] if password in arg], call["argv"]
+        assert call["password"] == password, "the tool is given the password all the same"

@@ -3,6 +3,8 @@ served as stored, each with a code and QR code that `/verify` checks, as does th
 
 import io
 import subprocess
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -12,11 +14,19 @@ from jinja2 import ChoiceLoader, DictLoader
 from PIL import Image
 
 from app.assessments.bulletins import get_or_create, publish
+from app.documents import versions as versions_module
 from app.documents.models import DocumentVersion
-from app.documents.versions import CODE_ALPHABET, CODE_LENGTH, find_by_code, normalised
+from app.documents.versions import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    Issued,
+    find_by_code,
+    freeze,
+    normalised,
+)
 from app.documents.views import CHECKS_PER_ADDRESS
 from app.extensions import db
-from app.files import sha256
+from app.files import sha256, store_content
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Answer, Scope
 from app.inspections.recording import record_answer
@@ -90,6 +100,64 @@ def test_each_change_the_notice_shows_is_a_new_stored_version(
     assert kept[0].shown_code in text and "第1版" in text
     assert "已签收" not in text.split("签收")[0], "version 1 shows no receipt yet"
     assert client.get(f"/notices/{notice.id}.pdf?version=9").status_code == 404
+
+
+@pytest.mark.parametrize("kind, path", [("notice", "/notices"), ("report", "/inspections")])
+def test_a_document_kept_before_versions_is_frozen_once_when_downloaded_by_several_at_once(
+    app, client, cast, issued_by_hand, monkeypatch, kind, path
+):
+    """Four first downloads at once of a document issued before versions were kept: each
+    reads that none is kept and renders one; the first stored wins, and the others serve it
+    rather than fail on its unique key."""
+    record_id = issued_by_hand.id if kind == "notice" else issued_by_hand.inspection_id
+    db.session.execute(sa.delete(DocumentVersion))
+    db.session.commit()
+    downloads = 4
+    all_rendered = threading.Barrier(downloads, timeout=60)
+
+    def store_when_all_have_rendered(stored_as, pdf):
+        all_rendered.wait()  # every download has found no version and rendered its own
+        return store_content(stored_as, pdf)
+
+    monkeypatch.setattr(versions_module, "store_content", store_when_all_have_rendered)
+    phones = [app.test_client() for _ in range(downloads)]
+    for phone in phones:
+        login(phone, cast.manager)
+    with ThreadPoolExecutor(downloads) as pool:
+        answers = list(pool.map(lambda phone: phone.get(f"{path}/{record_id}.pdf"), phones))
+
+    assert [answer.status_code for answer in answers] == [200] * downloads
+    [kept] = versions(kind, record_id)
+    assert kept.version == 1
+    assert {sha256(answer.data) for answer in answers} == {kept.digest}
+
+
+def test_two_states_of_a_document_frozen_at_once_are_kept_one_after_the_other(app):
+    """Two requests freeze one document at once, each as it shows a different state: the
+    later to store renders again as the next version instead of losing its state."""
+    all_read = threading.Barrier(2, timeout=60)
+
+    def as_shown(state: str) -> Issued:
+        def render(stamp) -> bytes:
+            if stamp.version == 1:
+                all_read.wait()  # both found no version yet
+            return f"%PDF {state} v{stamp.version} {stamp.code}".encode()
+
+        return Issued(
+            "warning", 7, "退出警告〔2026〕第001号", "禾香餐饮", utcnow(), state, state, render
+        )
+
+    def freeze_in_own_request(state: str) -> tuple[int, str]:
+        with app.app_context():
+            kept = freeze(as_shown(state))
+            db.session.commit()
+            return kept.version, kept.state_key
+
+    with ThreadPoolExecutor(2) as pool:
+        frozen = sorted(pool.map(freeze_in_own_request, ["issued", "withdrawn"]))
+
+    assert [version for version, _state in frozen] == [1, 2]
+    assert [(v.version, v.state_key) for v in versions("warning", 7)] == frozen
 
 
 def test_a_stored_notice_is_unchanged_by_a_later_template_change(

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from werkzeug.exceptions import NotFound
 
+from app import create_app
 from app.files import (
     Kind,
     LocalFolder,
@@ -19,6 +20,7 @@ from app.files import (
     read_stored,
     send_stored,
     sha256,
+    signed_link_origin,
     store,
 )
 from app.photos import store_photo
@@ -115,6 +117,46 @@ def test_object_storage_can_hand_out_a_short_lived_link_instead(
         urllib.request.urlopen(unsigned)
     refused.value.close()
     assert refused.value.code == 403, "nothing in the bucket is public"
+
+
+@pytest.mark.parametrize(
+    "where, origin",
+    [
+        (
+            {"S3_ENDPOINT": "http://10.0.0.5:9000", "S3_ADDRESSING": "path"},  # MinIO
+            "http://10.0.0.5:9000",
+        ),
+        (
+            {"S3_ENDPOINT": "https://oss-cn-hangzhou.aliyuncs.com", "S3_ADDRESSING": "virtual"},
+            "https://xunjian.oss-cn-hangzhou.aliyuncs.com",
+        ),
+        ({"S3_REGION": "cn-north-1"}, "https://xunjian.s3.cn-north-1.amazonaws.com.cn"),
+    ],
+)
+def test_signed_links_point_at_the_stores_own_origin(where, origin):
+    signed = {"STORAGE_URL": "s3://xunjian/photos", "STORAGE_SIGNED_URLS": True, **where}
+    assert signed_link_origin(signed) == origin
+    assert signed_link_origin({**signed, "STORAGE_SIGNED_URLS": False}) is None
+    assert signed_link_origin({"STORAGE_URL": "", "STORAGE_SIGNED_URLS": True}) is None
+
+
+def test_pages_allow_photos_from_the_store_that_signs_links_and_nowhere_else(app_config):
+    """The browser follows a photo's redirect to the store: the page shows it (img-src) and
+    the service worker fetches it (connect-src) from that origin only."""
+    store = {"STORAGE_URL": "s3://xunjian/photos", "S3_ENDPOINT": "http://10.0.0.5:9000"}
+    store["S3_ADDRESSING"] = "path"
+
+    def policy(**settings) -> dict[str, str]:
+        answer = create_app({**app_config, **settings}).test_client().get("/login")
+        header = answer.headers["Content-Security-Policy"]
+        return dict(part.strip().split(" ", 1) for part in header.split(";"))
+
+    signed = policy(**store, STORAGE_SIGNED_URLS=True)
+    assert signed["img-src"] == "'self' blob: http://10.0.0.5:9000"
+    assert signed["connect-src"] == "'self' http://10.0.0.5:9000"
+    assert signed["default-src"] == signed["script-src"] == "'self'"
+    streamed = policy(**store, STORAGE_SIGNED_URLS=False)
+    assert (streamed["img-src"], streamed["connect-src"]) == ("'self' blob:", "'self'")
 
 
 def test_storage_copy_moves_every_file_verified_and_resumes(

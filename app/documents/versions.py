@@ -15,7 +15,7 @@ from flask import abort
 from markupsafe import Markup
 
 from app.documents.models import DocumentVersion, shown
-from app.extensions import db
+from app.extensions import db, insert_or_skip
 from app.files import Kind, send_stored, store_content
 from app.links import path_for, public_link
 from app.qrcodes import qr_svg
@@ -90,10 +90,27 @@ def latest(kind: str, record_id: int) -> DocumentVersion | None:
 
 def freeze(document: Issued) -> DocumentVersion | None:
     """Render and keep a new version if the document shows something its last version does
-    not; None if nothing it shows has changed."""
+    not; None if nothing it shows has changed. Requests that freeze one document at once
+    (several first downloads) keep one version between them and each get it."""
     last = latest(document.kind, document.record_id)
-    if last is not None and last.state_key == document.state_key:
+    if _shows(last, document):
         return None
+    while (kept := _keep_next(document, last)) is None:
+        # another request kept this version first: it serves if it shows the same, else
+        # this one follows it
+        last = latest(document.kind, document.record_id)
+        if _shows(last, document):
+            return last
+    return kept
+
+
+def _shows(version: DocumentVersion | None, document: Issued) -> bool:
+    return version is not None and version.state_key == document.state_key
+
+
+def _keep_next(document: Issued, last: DocumentVersion | None) -> DocumentVersion | None:
+    """Render and keep the version after `last`; None if its number (or its code) was taken
+    meanwhile. The insert skips rather than fails, so the caller's transaction goes on."""
     code = new_code()
     stamp = Stamp(
         version=last.version + 1 if last else 1,
@@ -101,21 +118,22 @@ def freeze(document: Issued) -> DocumentVersion | None:
         verify_url=public_link(path_for("documents.verify", code=shown(code))),
     )
     pdf = document.render(stamp)
-    version = DocumentVersion(
-        kind=document.kind,
-        record_id=document.record_id,
-        version=stamp.version,
-        state_key=document.state_key,
-        state_label=document.state_label[:200],
-        code=code,
-        digest=store_content(stored_as(document.kind), pdf),
-        number=document.number,
-        addressee=document.addressee,
-        dated=document.dated,
+    kept_id = db.session.scalar(
+        insert_or_skip(DocumentVersion.__table__),
+        {
+            "kind": document.kind,
+            "record_id": document.record_id,
+            "version": stamp.version,
+            "state_key": document.state_key,
+            "state_label": document.state_label[:200],
+            "code": code,
+            "digest": store_content(stored_as(document.kind), pdf),
+            "number": document.number,
+            "addressee": document.addressee,
+            "dated": document.dated,
+        },
     )
-    db.session.add(version)
-    db.session.flush()
-    return version
+    return None if kept_id is None else db.session.get(DocumentVersion, kept_id)
 
 
 def send_version(document: Issued, version: int | None, filename: str):
