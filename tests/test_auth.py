@@ -50,6 +50,33 @@ def test_account_locks_after_five_failures_even_with_the_right_password(app, cli
     assert "登录失败次数过多" in response.text
 
 
+def test_failures_under_any_casing_count_against_the_one_account(app, client, make_user):
+    user = make_user(username="Inspector2")
+    spellings = ["Inspector2", "iNspector2", "inSpector2", " INSPECTOR2", "inspector2 "]
+    for name in spellings[: app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]]:
+        client.post("/login", data={"username": name, "password": "wrong-pass"})
+    for name in ("INSPECTOR2", "inspector2", user.username):
+        response = client.post("/login", data={"username": name, "password": PASSWORD})
+        assert response.status_code == 429, f"{name} logged in to a locked account"
+
+
+def test_a_name_beyond_ascii_logs_in_and_locks_under_the_casing_the_database_matches(
+    app, client, make_user
+):
+    """The lock and the lookup lower a name with the same function, the database's: SQLite's
+    lowers only ASCII letters, PostgreSQL's may lower more, and either way they agree."""
+    user = make_user(username="Ärzt")
+    login(client, user)
+    client.post("/logout")
+    response = client.post("/login", data={"username": "ÄRZT ", "password": PASSWORD})
+    assert response.status_code == 302, "the lookup matches a name as typed, in another case"
+    client.post("/logout")
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        client.post("/login", data={"username": "ÄRZT", "password": "wrong-pass"})
+    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 429
+
+
 def test_address_is_blocked_after_many_failures_across_accounts(app, client, make_user):
     app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 4
     user = make_user()
@@ -79,6 +106,18 @@ def test_admin_unlocks_a_locked_account(app, client, make_user):
     users_page = client.get("/admin/users")
     assert "登录失败已锁定" in users_page.text
     assert client.post(f"/admin/users/{user.id}/unlock").status_code == 302
+    client.post("/logout")
+    login(client, user)
+
+
+def test_failures_under_another_casing_show_as_locked_and_are_unlocked(app, client, make_user):
+    user = make_user(username="Wang")
+    admin = make_user(Role.ADMIN)
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        client.post("/login", data={"username": "WANG", "password": "wrong-pass"})
+    login(client, admin)
+    assert "登录失败已锁定" in client.get("/admin/users").text
+    client.post(f"/admin/users/{user.id}/unlock")
     client.post("/logout")
     login(client, user)
 

@@ -31,10 +31,14 @@ def create_user(
     return user
 
 
+def same_username(column, username: str):
+    """The condition that `column` names the account `username` logs in to: trimmed, and
+    without case as the database lowers it on both sides (SQLite lowers only ASCII)."""
+    return sa.func.lower(column) == sa.func.lower(username.strip())
+
+
 def find_user(username: str) -> User | None:
-    return db.session.scalar(
-        sa.select(User).where(sa.func.lower(User.username) == username.strip().lower())
-    )
+    return db.session.scalar(sa.select(User).where(same_username(User.username, username)))
 
 
 def update_user(
