@@ -126,9 +126,19 @@ def test_failures_under_another_casing_show_as_locked_and_are_unlocked(app, clie
     "target, expected",
     [
         ("/certificates", "/certificates"),
+        ("/inbox%3Fpage%3D2", "/inbox?page=2"),
+        ("/%E6%A3%80%E6%9F%A5", "/%E6%A3%80%E6%9F%A5"),
         ("https://evil.example/", "/"),
         ("//evil.example/", "/"),
         ("/\\evil.example", "/"),
+        ("\\\\evil.example", "/"),
+        ("/%5C%5Cevil.example", "/"),
+        ("/%0d%0aSet-Cookie:%20stolen=1", "/"),
+        ("/%0D%0ALocation:%20https://evil.example/", "/"),
+        ("/inbox%0dx", "/"),
+        ("/inbox%0ax", "/"),
+        ("/%09/evil.example", "/"),
+        ("", "/"),
     ],
 )
 def test_login_follows_next_only_within_the_site(client, make_user, target, expected):
@@ -136,7 +146,18 @@ def test_login_follows_next_only_within_the_site(client, make_user, target, expe
     response = client.post(
         "/login?next=" + target, data={"username": user.username, "password": PASSWORD}
     )
-    assert response.location == expected
+    assert response.status_code == 302 and response.location == expected
+
+
+@pytest.mark.parametrize("target", ["/inbox\r\nSet-Cookie: stolen=1", "/inbox\r", "/inbox\n"])
+def test_a_next_with_a_raw_line_break_goes_home(client, make_user, target):
+    user = make_user()
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"username": user.username, "password": PASSWORD},
+    )
+    assert response.status_code == 302 and response.location == "/"
 
 
 def test_logout_needs_post_and_ends_the_session(client, make_user):

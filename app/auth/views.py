@@ -1,5 +1,4 @@
 import hmac
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -39,12 +38,20 @@ def load_user(session_id: str):
 
 
 def safe_next(target: str | None) -> str:
-    """Follow ?next= only to a path on this site (browsers read `/\\host` as `//host`)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("main.home")
+    """Follow ?next= only to a path on this site; anything else leads to the home page."""
+    return target if target and is_local_path(target) else url_for("main.home")
+
+
+def is_local_path(target: str) -> bool:
+    """Whether `target` is a path on this site, however a browser reads it."""
+    # Browsers read `/\\host` as `//host` and drop tabs and line breaks first (`/\t/host`); a
+    # line break cannot go into a Location header at all.
+    return (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
