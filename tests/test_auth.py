@@ -167,6 +167,39 @@ def test_logout_needs_post_and_ends_the_session(client, make_user):
     assert client.get("/").status_code == 302
 
 
+def test_a_session_copied_before_logout_opens_nothing_after_it(app, client, make_user):
+    user = make_user()
+    login(client, user)
+    copy = app.test_client()
+    copy.set_cookie("session", client.get_cookie("session").value)
+    pages = ["/", "/inbox", "/account/password"]
+    assert [copy.get(url).status_code for url in pages] == [200, 200, 200]
+    client.post("/logout")
+    assert [copy.get(url).status_code for url in pages] == [302, 302, 302]
+
+
+def test_logout_ends_every_session_of_the_user(app, client, make_user):
+    """Sessions are ended per user, as a new password ends them: log out anywhere, and a
+    lost phone, a shared computer and an old remember-me cookie are all signed out."""
+    user = make_user()
+    login(client, user)
+    other_phone = app.test_client()
+    login(other_phone, user)
+    with app.test_request_context():
+        remembered = encode_cookie(user.get_id())
+    someone_else = app.test_client()
+    login(someone_else, make_user())
+
+    client.post("/logout")
+    assert other_phone.get("/").status_code == 302
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", remembered)
+    assert fresh.get("/").status_code == 302
+    assert someone_else.get("/").status_code == 200, "other people stay signed in"
+    login(client, user)
+    assert client.get("/").status_code == 200
+
+
 def test_passwords_are_stored_hashed(make_user):
     user = make_user()
     assert PASSWORD not in user.password_hash and user.check_password(PASSWORD)

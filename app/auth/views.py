@@ -29,7 +29,7 @@ login_manager.login_message = None
 
 @login_manager.user_loader
 def load_user(session_id: str):
-    """The user a session names, if the session was made with their current password."""
+    """The user a session names, if it began after their last new password and logout."""
     user_id, _, epoch = session_id.partition(":")
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
     if user is None or not hmac.compare_digest(user.session_epoch, epoch):
@@ -86,6 +86,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        current_user.end_sessions()  # a copy of this session's cookie must not live on
+        db.session.commit()
     logout_user()
     return redirect(url_for("auth.login"))
 
