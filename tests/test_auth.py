@@ -1,3 +1,4 @@
+import hashlib
 import re
 
 import pytest
@@ -198,6 +199,38 @@ def test_logout_ends_every_session_of_the_user(app, client, make_user):
     assert someone_else.get("/").status_code == 200, "other people stay signed in"
     login(client, user)
     assert client.get("/").status_code == 200
+
+
+@pytest.fixture
+def key_derivations(monkeypatch):
+    """How many times a password was run through the (test suite's pbkdf2) hash."""
+    calls = []
+    real = hashlib.pbkdf2_hmac
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "pbkdf2_hmac", counted)
+    return calls
+
+
+@pytest.mark.parametrize("named", ["an existing user", "a deactivated user", "nobody"])
+def test_a_failed_login_hashes_the_password_once_whoever_is_named(
+    client, make_user, key_derivations, named
+):
+    """The same work for every name, so the time taken does not tell which names exist."""
+    active = make_user()
+    inactive = make_user(active=False)
+    username = {
+        "an existing user": active.username,
+        "a deactivated user": inactive.username,
+        "nobody": "no-such-user",
+    }[named]
+    key_derivations.clear()  # making the users hashed their passwords
+    response = client.post("/login", data={"username": username, "password": "wrong-pass"})
+    assert response.status_code == 422
+    assert len(key_derivations) == 1
 
 
 def test_passwords_are_stored_hashed(make_user):

@@ -16,7 +16,7 @@ from app.auth.throttle import (
     record_attempt,
     unlock_account,
 )
-from app.auth.users import create_user, find_user, update_user
+from app.auth.users import authenticate, create_user, update_user
 from app.catalog.models import Contractor
 from app.extensions import db, login_manager
 from app.refusals import Refused
@@ -69,8 +69,8 @@ def login():
                 _("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes)
             )
             return render_template("auth/login.html", form=form), 429
-        user = find_user(username)
-        if user is not None and user.active and user.check_password(form.password.data):
+        user = authenticate(username, form.password.data)
+        if user is not None:
             record_attempt(user.username, address, succeeded=True)
             login_user(user)
             user.last_login_at = utcnow()
