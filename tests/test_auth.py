@@ -1,3 +1,4 @@
+import hashlib
 import re
 
 import pytest
@@ -50,6 +51,33 @@ def test_account_locks_after_five_failures_even_with_the_right_password(app, cli
     assert "登录失败次数过多" in response.text
 
 
+def test_failures_under_any_casing_count_against_the_one_account(app, client, make_user):
+    user = make_user(username="Inspector2")
+    spellings = ["Inspector2", "iNspector2", "inSpector2", " INSPECTOR2", "inspector2 "]
+    for name in spellings[: app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]]:
+        client.post("/login", data={"username": name, "password": "wrong-pass"})
+    for name in ("INSPECTOR2", "inspector2", user.username):
+        response = client.post("/login", data={"username": name, "password": PASSWORD})
+        assert response.status_code == 429, f"{name} logged in to a locked account"
+
+
+def test_a_name_beyond_ascii_logs_in_and_locks_under_the_casing_the_database_matches(
+    app, client, make_user
+):
+    """The lock and the lookup lower a name with the same function, the database's: SQLite's
+    lowers only ASCII letters, PostgreSQL's may lower more, and either way they agree."""
+    user = make_user(username="Ärzt")
+    login(client, user)
+    client.post("/logout")
+    response = client.post("/login", data={"username": "ÄRZT ", "password": PASSWORD})
+    assert response.status_code == 302, "the lookup matches a name as typed, in another case"
+    client.post("/logout")
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        client.post("/login", data={"username": "ÄRZT", "password": "wrong-pass"})
+    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 429
+
+
 def test_address_is_blocked_after_many_failures_across_accounts(app, client, make_user):
     app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 4
     user = make_user()
@@ -83,13 +111,35 @@ def test_admin_unlocks_a_locked_account(app, client, make_user):
     login(client, user)
 
 
+def test_failures_under_another_casing_show_as_locked_and_are_unlocked(app, client, make_user):
+    user = make_user(username="Wang")
+    admin = make_user(Role.ADMIN)
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        client.post("/login", data={"username": "WANG", "password": "wrong-pass"})
+    login(client, admin)
+    assert "登录失败已锁定" in client.get("/admin/users").text
+    client.post(f"/admin/users/{user.id}/unlock")
+    client.post("/logout")
+    login(client, user)
+
+
 @pytest.mark.parametrize(
     "target, expected",
     [
         ("/certificates", "/certificates"),
+        ("/inbox%3Fpage%3D2", "/inbox?page=2"),
+        ("/%E6%A3%80%E6%9F%A5", "/%E6%A3%80%E6%9F%A5"),
         ("https://evil.example/", "/"),
         ("//evil.example/", "/"),
         ("/\\evil.example", "/"),
+        ("\\\\evil.example", "/"),
+        ("/%5C%5Cevil.example", "/"),
+        ("/%0d%0aSet-Cookie:%20stolen=1", "/"),
+        ("/%0D%0ALocation:%20https://evil.example/", "/"),
+        ("/inbox%0dx", "/"),
+        ("/inbox%0ax", "/"),
+        ("/%09/evil.example", "/"),
+        ("", "/"),
     ],
 )
 def test_login_follows_next_only_within_the_site(client, make_user, target, expected):
@@ -97,7 +147,18 @@ def test_login_follows_next_only_within_the_site(client, make_user, target, expe
     response = client.post(
         "/login?next=" + target, data={"username": user.username, "password": PASSWORD}
     )
-    assert response.location == expected
+    assert response.status_code == 302 and response.location == expected
+
+
+@pytest.mark.parametrize("target", ["/inbox\r\nSet-Cookie: stolen=1", "/inbox\r", "/inbox\n"])
+def test_a_next_with_a_raw_line_break_goes_home(client, make_user, target):
+    user = make_user()
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"username": user.username, "password": PASSWORD},
+    )
+    assert response.status_code == 302 and response.location == "/"
 
 
 def test_logout_needs_post_and_ends_the_session(client, make_user):
@@ -105,6 +166,71 @@ def test_logout_needs_post_and_ends_the_session(client, make_user):
     assert client.get("/logout").status_code == 405
     client.post("/logout")
     assert client.get("/").status_code == 302
+
+
+def test_a_session_copied_before_logout_opens_nothing_after_it(app, client, make_user):
+    user = make_user()
+    login(client, user)
+    copy = app.test_client()
+    copy.set_cookie("session", client.get_cookie("session").value)
+    pages = ["/", "/inbox", "/account/password"]
+    assert [copy.get(url).status_code for url in pages] == [200, 200, 200]
+    client.post("/logout")
+    assert [copy.get(url).status_code for url in pages] == [302, 302, 302]
+
+
+def test_logout_ends_every_session_of_the_user(app, client, make_user):
+    """Sessions are ended per user, as a new password ends them: log out anywhere, and a
+    lost phone, a shared computer and an old remember-me cookie are all signed out."""
+    user = make_user()
+    login(client, user)
+    other_phone = app.test_client()
+    login(other_phone, user)
+    with app.test_request_context():
+        remembered = encode_cookie(user.get_id())
+    someone_else = app.test_client()
+    login(someone_else, make_user())
+
+    client.post("/logout")
+    assert other_phone.get("/").status_code == 302
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", remembered)
+    assert fresh.get("/").status_code == 302
+    assert someone_else.get("/").status_code == 200, "other people stay signed in"
+    login(client, user)
+    assert client.get("/").status_code == 200
+
+
+@pytest.fixture
+def key_derivations(monkeypatch):
+    """How many times a password was run through the (test suite's pbkdf2) hash."""
+    calls = []
+    real = hashlib.pbkdf2_hmac
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "pbkdf2_hmac", counted)
+    return calls
+
+
+@pytest.mark.parametrize("named", ["an existing user", "a deactivated user", "nobody"])
+def test_a_failed_login_hashes_the_password_once_whoever_is_named(
+    client, make_user, key_derivations, named
+):
+    """The same work for every name, so the time taken does not tell which names exist."""
+    active = make_user()
+    inactive = make_user(active=False)
+    username = {
+        "an existing user": active.username,
+        "a deactivated user": inactive.username,
+        "nobody": "no-such-user",
+    }[named]
+    key_derivations.clear()  # making the users hashed their passwords
+    response = client.post("/login", data={"username": username, "password": "wrong-pass"})
+    assert response.status_code == 422
+    assert len(key_derivations) == 1
 
 
 def test_passwords_are_stored_hashed(make_user):

@@ -57,8 +57,8 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(
         sa.DateTime(timezone=True), nullable=True
     )
-    # Part of the id a session (and a remember-me cookie) carries; a new password draws a new
-    # one, so every session made with the old password stops working.
+    # Part of the id a session (and a remember-me cookie) carries; a new password or a logout
+    # draws a new one, so every session made before stops working, copies of its cookie too.
     session_epoch: Mapped[str] = mapped_column(
         sa.String(32), nullable=False, default=lambda: secrets.token_hex(8), server_default="0"
     )
@@ -70,6 +70,10 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(
             password, method=current_app.config["PASSWORD_HASH_METHOD"]
         )
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """End every session of this user, on every device, and every remember-me cookie."""
         self.session_epoch = secrets.token_hex(8)
 
     def get_id(self) -> str:

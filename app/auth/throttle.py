@@ -1,4 +1,7 @@
-"""Login throttling: too many failures lock the account and the address for a while."""
+"""Login throttling: too many failures lock the account and the address for a while.
+
+An account is named as login matches it (trimmed, without case), so every spelling of a
+name that reaches the account counts against it and is locked with it."""
 
 from datetime import timedelta
 
@@ -6,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.auth.models import LoginAttempt
+from app.auth.users import same_username
 from app.extensions import db
 from app.timeutil import utcnow
 
@@ -23,10 +27,13 @@ def recent_failures(*, username: str | None = None, address: str | None = None) 
     if username is not None:
         last_success = db.session.scalar(
             sa.select(sa.func.max(LoginAttempt.at)).where(
-                LoginAttempt.username == username, LoginAttempt.succeeded.is_(True)
+                same_username(LoginAttempt.username, username),
+                LoginAttempt.succeeded.is_(True),
+                # an earlier success changes nothing, and the window keeps this to recent rows
+                LoginAttempt.at >= since,
             )
         )
-        query = query.where(LoginAttempt.username == username)
+        query = query.where(same_username(LoginAttempt.username, username))
         if last_success is not None:
             query = query.where(LoginAttempt.at > last_success)
     if address is not None:
@@ -45,7 +52,9 @@ def is_address_blocked(address: str) -> bool:
 
 
 def record_attempt(username: str, address: str, succeeded: bool) -> None:
-    db.session.add(LoginAttempt(username=username[:64], address=address[:64], succeeded=succeeded))
+    db.session.add(
+        LoginAttempt(username=username.strip()[:64], address=address[:64], succeeded=succeeded)
+    )
     db.session.commit()
 
 
@@ -53,6 +62,6 @@ def unlock_account(username: str) -> None:
     """Forget an account's failures, as an administrator does for a locked-out user."""
     db.session.execute(
         sa.delete(LoginAttempt).where(
-            LoginAttempt.username == username, LoginAttempt.succeeded.is_(False)
+            same_username(LoginAttempt.username, username), LoginAttempt.succeeded.is_(False)
         )
     )

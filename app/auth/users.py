@@ -1,7 +1,9 @@
 """Plain functions for creating and changing user accounts."""
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
+from werkzeug.security import generate_password_hash
 
 from app.audit import record_event
 from app.auth.models import Role, User
@@ -31,10 +33,25 @@ def create_user(
     return user
 
 
+def same_username(column, username: str):
+    """The condition that `column` names the account `username` logs in to: trimmed, and
+    without case as the database lowers it on both sides (SQLite lowers only ASCII)."""
+    return sa.func.lower(column) == sa.func.lower(username.strip())
+
+
 def find_user(username: str) -> User | None:
-    return db.session.scalar(
-        sa.select(User).where(sa.func.lower(User.username) == username.strip().lower())
-    )
+    return db.session.scalar(sa.select(User).where(same_username(User.username, username)))
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user of this name and password, if there is one."""
+    user = find_user(username)
+    if user is None or not user.active:
+        # Hash the password anyway, as much work as checking it would be, so that the time a
+        # refusal takes does not tell which usernames exist.
+        generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+        return None
+    return user if user.check_password(password) else None
 
 
 def update_user(

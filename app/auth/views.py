@@ -1,5 +1,4 @@
 import hmac
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -17,7 +16,7 @@ from app.auth.throttle import (
     record_attempt,
     unlock_account,
 )
-from app.auth.users import create_user, find_user, update_user
+from app.auth.users import authenticate, create_user, update_user
 from app.catalog.models import Contractor
 from app.extensions import db, login_manager
 from app.refusals import Refused
@@ -30,7 +29,7 @@ login_manager.login_message = None
 
 @login_manager.user_loader
 def load_user(session_id: str):
-    """The user a session names, if the session was made with their current password."""
+    """The user a session names, if it began after their last new password and logout."""
     user_id, _, epoch = session_id.partition(":")
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
     if user is None or not hmac.compare_digest(user.session_epoch, epoch):
@@ -39,12 +38,20 @@ def load_user(session_id: str):
 
 
 def safe_next(target: str | None) -> str:
-    """Follow ?next= only to a path on this site (browsers read `/\\host` as `//host`)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("main.home")
+    """Follow ?next= only to a path on this site; anything else leads to the home page."""
+    return target if target and is_local_path(target) else url_for("main.home")
+
+
+def is_local_path(target: str) -> bool:
+    """Whether `target` is a path on this site, however a browser reads it."""
+    # Browsers read `/\\host` as `//host` and drop tabs and line breaks first (`/\t/host`); a
+    # line break cannot go into a Location header at all.
+    return (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -62,8 +69,8 @@ def login():
                 _("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes)
             )
             return render_template("auth/login.html", form=form), 429
-        user = find_user(username)
-        if user is not None and user.active and user.check_password(form.password.data):
+        user = authenticate(username, form.password.data)
+        if user is not None:
             record_attempt(user.username, address, succeeded=True)
             login_user(user)
             user.last_login_at = utcnow()
@@ -79,6 +86,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        current_user.end_sessions()  # a copy of this session's cookie must not live on
+        db.session.commit()
     logout_user()
     return redirect(url_for("auth.login"))
 
