@@ -2,6 +2,7 @@
 speaking the robots' APIs (signatures checked, error codes, rate limits) receives the rest."""
 
 import re
+import unicodedata
 from datetime import timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from app.extensions import db
 from app.notices.lifecycle import acknowledge, escalate, issue, report_fix
 from app.notify.clock import run_due_jobs
 from app.notify.delivery import deliver_due
+from app.notify.events import SUPERVISION_TEAM, announce
 from app.notify.models import (
     Channel,
     Delivery,
@@ -348,3 +350,107 @@ def test_escalation_from_cron_tells_people_too(cast, drafts):  # noqa: F811
     assert marked == [notice]
     told = db.session.scalars(sa.select(Notification)).all()
     assert EventKind.NOTICE_OVERDUE in {n.event.kind for n in told}
+
+
+# --- one bad message never jams the outbox -----------------------------------------------
+
+HOSTILE_TEXTS = {
+    "carriage return": "地面湿滑\rBcc: everyone@example.com",
+    "line feed": "地面湿滑\nBcc: everyone@example.com",
+    "line separator": "地面湿滑\u2028第二行",
+    "next line": "地面湿滑\x85第二行",
+    "nul": "地面\x00湿滑",
+    "10,000 characters": "湿" * 10_000,
+    "emoji": "厕所太脏 🤢👨‍👩‍👧",
+    "right to left": "\u202eلا يعمل\u200f المصعد",
+}
+LINK = "https://xunjian.example.gov.cn/complaints"
+UNSAFE_IN_A_LINE = {"Cc", "Zl", "Zp", "Cs"}
+
+
+def complaint_told(text: str, users=()):
+    """A public complaint's subject, as the supervision team hears of it."""
+    event = announce(
+        EventKind.COMPLAINT_RECEIVED,
+        {"reference": "TS-0001", "subject": text},
+        "/complaints",
+        users=list(users),
+        robots_of=[SUPERVISION_TEAM],
+    )
+    db.session.commit()
+    return event
+
+
+def deliveries_of(event) -> list[Delivery]:
+    return db.session.scalars(sa.select(Delivery).where(Delivery.event_id == event.id)).all()
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS.values(), ids=HOSTILE_TEXTS.keys())
+def test_any_text_goes_out_safely_by_mail_and_to_every_robot(cast, robots, mailbox, text):
+    cast.manager.email = "manager@bureau.example"
+    for service in ("wecom", "dingtalk", "feishu"):
+        add_robot(
+            robots, None, service, f"team-{service}", secret="" if service == "wecom" else "s"
+        )
+    event = complaint_told(text, users=[cast.manager])
+
+    done = deliver_due()
+
+    assert done.sent == 4 and done.touched == 4
+    assert {d.status for d in deliveries_of(event)} == {DeliveryStatus.SENT}
+    ((_to, mail),) = mailbox.received()
+    subject = mail["Subject"]
+    assert subject.startswith("收到投诉（TS-0001）") and len(subject) <= 120
+    assert not {unicodedata.category(c) for c in subject} & UNSAFE_IN_A_LINE
+    assert "\u202e" not in subject, "no override turns the rest of the line around"
+    assert mail["Bcc"] is None, "no header slipped in"
+    body = mail.get_content()
+    assert body.splitlines()[-1] == LINK and "\x00" not in body
+    for service in ("wecom", "dingtalk", "feishu"):
+        (said,) = robots.texts(f"team-{service}")
+        assert said.startswith("收到投诉（TS-0001）") and said.endswith(LINK)
+        assert len(said.encode()) <= 2048 and "\x00" not in said
+
+
+def test_text_stays_readable(cast, robots, mailbox):
+    cast.manager.email = "manager@bureau.example"
+    add_robot(robots, None, "wecom", "team")
+    complaint_told("厕所太脏 🤢 \u200fالمصعد\r\n电梯坏了", users=[cast.manager])
+    complaint_told("湿" * 10_000, users=[cast.manager])
+    deliver_due()
+
+    (short, long) = sorted(mailbox.received(), key=lambda m: len(m[1]["Subject"]))
+    assert short[1]["Subject"] == "收到投诉（TS-0001）：厕所太脏 🤢 \u200fالمصعد 电梯坏了"
+    assert long[1]["Subject"].endswith("湿…") and len(long[1]["Subject"]) == 120
+    assert "湿" * 10_000 in long[1].get_content(), "the whole text in the e-mail itself"
+    (_first, cut) = robots.texts("team")
+    assert cut.endswith(f"湿…\n{LINK}"), "shortened before its link"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        ("application/json", b"[]"),
+        ("application/json", b"42"),
+        ("application/json", b'"ok"'),
+        ("application/json", b'{"errcode": [0]}'),
+        ("application/json", b"{not json"),
+        ("text/html", b"<html><body>502 Bad Gateway</body></html>"),
+    ],
+    ids=["list", "number", "string", "odd code", "invalid", "html"],
+)
+def test_a_robot_answer_that_is_no_json_object_is_that_messages_failure(
+    cast, robots, mailbox, answer
+):
+    cast.manager.email = "manager@bureau.example"
+    add_robot(robots, None, "wecom", "odd")
+    add_robot(robots, None, "feishu", "fine")
+    robots.raw_answers["odd"] = answer
+    event = complaint_told("电梯坏了", users=[cast.manager])
+
+    done = deliver_due()
+
+    assert done.sent == 2 and done.retrying == 1
+    (odd,) = [d for d in deliveries_of(event) if d.robot and d.robot.name == "wecom-odd"]
+    assert odd.status == DeliveryStatus.PENDING and odd.attempts == 1 and odd.last_error
+    assert robots.texts("fine") and mailbox.received()
