@@ -1,6 +1,8 @@
 """Notifications with real parts: a local SMTP server receives the mail, a local HTTP server
 speaking the robots' APIs (signatures checked, error codes, rate limits) receives the rest."""
 
+import logging
+import logging.handlers
 import re
 import unicodedata
 from datetime import timedelta
@@ -11,6 +13,7 @@ import sqlalchemy as sa
 from app.audit import AuditEvent
 from app.auth.models import Role
 from app.extensions import db
+from app.logs import WORKER_LOG
 from app.notices.lifecycle import acknowledge, escalate, issue, report_fix
 from app.notify.clock import run_due_jobs
 from app.notify.delivery import deliver_due
@@ -427,6 +430,59 @@ def test_text_stays_readable(cast, robots, mailbox):
     assert cut.endswith(f"湿…\n{LINK}"), "shortened before its link"
 
 
+NESTED_JSON = b"[" * 100_000 + b"]" * 100_000  # too deep for any JSON decoder
+
+
+@pytest.fixture
+def worker_log(app):
+    """What the worker logs during the test (once the app has set its logs up)."""
+    kept = logging.handlers.BufferingHandler(capacity=1000)
+    logging.getLogger(WORKER_LOG).addHandler(kept)
+    yield kept.buffer
+    logging.getLogger(WORKER_LOG).removeHandler(kept)
+
+
+def test_a_bad_message_is_its_own_failure_and_the_others_in_its_pass_still_go(
+    client, cast, robots, mailbox, make_user, worker_log
+):
+    cast.manager.email = "manager@bureau.example"
+    cast.inspector.email = "inspector@bureau.example\r\nBcc: everyone@example.com"
+    add_robot(robots, None, "wecom", "team")
+    add_robot(robots, cast.own, "feishu", "deep")
+    robots.raw_answers["deep"] = ("application/json", NESTED_JSON)
+    first = announce(  # its messages lead the batch
+        EventKind.COMPLAINT_RECEIVED,
+        {"reference": "TS-0001", "subject": "电梯坏了"},
+        "/complaints",
+        users=[cast.inspector],
+        robots_of=[cast.own.id],
+    )
+    complaint_told("没有热水", users=[cast.manager])
+    complaint_told("地面湿滑", users=[cast.manager])
+    done = deliver_due()
+
+    assert done.sent == 4 and done.retrying == 2, "the others went, by mail and robot"
+    assert len(mailbox.received()) == 2 and len(robots.texts("team")) == 2
+    bad_address, deep = sorted(deliveries_of(first), key=lambda d: d.channel != Channel.EMAIL)
+    assert bad_address.last_error.startswith("e-mail:")
+    assert deep.last_error.startswith("RecursionError")
+    assert robots.url("feishu", "deep") not in deep.last_error
+    for delivery in (bad_address, deep):
+        assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1
+        assert len(delivery.tries) == 1 and as_utc(delivery.next_attempt_at) > utcnow()
+    (logged,) = worker_log
+    assert "RecursionError" in logged.traceback, "with where it came from"
+
+    for delivery in (bad_address, deep):
+        delivery.created_at = utcnow() - timedelta(hours=25)
+        delivery.next_attempt_at = utcnow()
+    db.session.commit()
+    assert deliver_due().failed == 2, "given up in the end, like any failure"
+    login(client, make_user(Role.ADMIN))
+    page = client.get("/admin/deliveries").text
+    assert "RecursionError" in page and "e-mail:" in page
+
+
 @pytest.mark.parametrize(
     "answer",
     [
@@ -454,3 +510,17 @@ def test_a_robot_answer_that_is_no_json_object_is_that_messages_failure(
     (odd,) = [d for d in deliveries_of(event) if d.robot and d.robot.name == "wecom-odd"]
     assert odd.status == DeliveryStatus.PENDING and odd.attempts == 1 and odd.last_error
     assert robots.texts("fine") and mailbox.received()
+
+
+def test_a_robot_rate_limited_for_ever_is_given_up_in_the_end(cast, robots):
+    add_robot(robots, None, "wecom", "team")
+    robots.pace = 0  # every message answered 45009
+    (delivery,) = deliveries_of(complaint_told("电梯坏了"))
+    assert deliver_due().paced == 1, "a rate limit waits, at first"
+    assert delivery.status == DeliveryStatus.PENDING and "45009" in delivery.last_error
+
+    delivery.created_at = utcnow() - timedelta(hours=25)
+    delivery.next_attempt_at = utcnow()
+    db.session.commit()
+    assert deliver_due().failed == 1, "but not past the day a failure is tried for"
+    assert delivery.status == DeliveryStatus.FAILED and len(delivery.tries) == 2
