@@ -512,6 +512,20 @@ def test_a_robot_answer_that_is_no_json_object_is_that_messages_failure(
     assert robots.texts("fine") and mailbox.received()
 
 
+def test_a_sent_message_is_never_sent_again(client, cast, robots, make_user):
+    add_robot(robots, None, "wecom", "team")
+    (delivery,) = deliveries_of(complaint_told("电梯坏了"))
+    deliver_due()
+    assert delivery.status == DeliveryStatus.SENT
+
+    login(client, make_user(Role.ADMIN))
+    refused = client.post(f"/admin/deliveries/{delivery.id}/resend", follow_redirects=True)
+    assert "只有发送失败的消息才能重新发送" in refused.text
+    db.session.refresh(delivery)
+    assert delivery.status == DeliveryStatus.SENT and delivery.attempts == 0
+    assert deliver_due().touched == 0 and len(robots.texts("team")) == 1, "sent once"
+
+
 def test_a_robot_rate_limited_for_ever_is_given_up_in_the_end(cast, robots):
     add_robot(robots, None, "wecom", "team")
     robots.pace = 0  # every message answered 45009

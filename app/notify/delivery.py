@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from app.audit import record_event
 from app.extensions import db
@@ -21,6 +22,7 @@ from app.logs import WORKER_LOG
 from app.notify.channels import RateLimited, SendFailed, Unsendable, send_email, send_robot
 from app.notify.events import message_for_outside
 from app.notify.models import Channel, Delivery, DeliveryAttempt, DeliveryStatus
+from app.refusals import require
 from app.timeutil import as_utc, utcnow
 
 BATCH = 50
@@ -233,7 +235,15 @@ def _robot_free_at(robot_id: int, now: datetime) -> datetime | None:
 
 
 def send_again(delivery: Delivery) -> None:
-    """An administrator puts a failed message back in the outbox, for another day of tries."""
+    """An administrator puts a failed message back in the outbox, for another day of tries.
+    A message that went is proof of notice: it is never sent twice."""
+    require(
+        delivery.status == DeliveryStatus.FAILED,
+        _(
+            "Only a failed message can be sent again; this one is “%(status)s”.",
+            status=delivery.status.label,
+        ),
+    )
     now = utcnow()
     delivery.status = DeliveryStatus.PENDING
     delivery.created_at = delivery.next_attempt_at = now

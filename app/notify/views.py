@@ -23,7 +23,7 @@ from app.notify.models import (
     Notification,
     Robot,
 )
-from app.responses import form_shown
+from app.responses import apply, form_shown
 from app.timeutil import utcnow
 
 PER_PAGE = 30
@@ -187,7 +187,8 @@ def deliveries():
 @role_required(*ADMINS)
 def resend(delivery_id: int):
     delivery = db.session.get(Delivery, delivery_id) or abort(404)
-    send_again(delivery)
-    db.session.commit()
-    flash(_("Put back in the outbox; the worker sends it shortly."), "success")
-    return redirect(url_for("notify.deliveries"))
+    return apply(
+        lambda: send_again(delivery),
+        url_for("notify.deliveries"),
+        _("Put back in the outbox; the worker sends it shortly."),
+    )
