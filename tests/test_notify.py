@@ -16,7 +16,7 @@ from app.extensions import db
 from app.logs import WORKER_LOG
 from app.notices.lifecycle import acknowledge, escalate, issue, report_fix
 from app.notify.clock import run_due_jobs
-from app.notify.delivery import deliver_due
+from app.notify.delivery import ROBOT_REMOVED, deliver_due
 from app.notify.events import SUPERVISION_TEAM, announce
 from app.notify.models import (
     Channel,
@@ -538,3 +538,47 @@ def test_a_robot_rate_limited_for_ever_is_given_up_in_the_end(cast, robots):
     db.session.commit()
     assert deliver_due().failed == 1, "but not past the day a failure is tried for"
     assert delivery.status == DeliveryStatus.FAILED and len(delivery.tries) == 2
+
+
+def test_removing_a_robot_keeps_the_proof_of_what_it_was_sent(
+    client,
+    cast,
+    kitchen,  # noqa: F811
+    drafts,  # noqa: F811
+    robots,
+    make_user,
+):
+    robot = add_robot(robots, cast.own, "wecom", "caterer")
+    notice = issued_notice(cast, drafts)
+    deliver_due()
+    (sent,) = db.session.scalars(sa.select(Delivery).where(Delivery.robot_id == robot.id)).all()
+    announce(
+        EventKind.BULLETIN_PUBLISHED,
+        {"month": "2026-11"},
+        "/bulletins",
+        users=[],
+        robots_of=[cast.own.id],
+    )
+    db.session.commit()
+
+    login(client, cast.owner)
+    assert client.post(f"/robots/{robot.id}/delete").status_code == 302
+    assert "wecom-caterer" not in client.get("/robots").text, "gone from the group's robots"
+    assert client.post(f"/robots/{robot.id}/delete").status_code == 404
+
+    db.session.expire_all()
+    assert db.session.get(Delivery, sent.id).status == DeliveryStatus.SENT, "the proof stays"
+    assert robots.url("wecom", "caterer") not in db.session.get(Robot, robot.id).webhook
+    assert deliver_due().failed == 1, "what waited for it is not sent to a removed robot"
+    assert len(robots.texts("caterer")) == 1
+    history = client.get(f"/notices/{notice.id}").text.split('id="history-head"')[1]
+    assert "企业微信群机器人 发给 wecom-caterer" in history
+
+    client.post("/logout")
+    login(client, make_user(Role.ADMIN))
+    page = client.get("/admin/deliveries?status=all").text
+    assert page.count("wecom-caterer") == 2 and ROBOT_REMOVED in page
+    assert "重新发送" not in page, "nothing to send it to"
+    failed = db.session.scalar(sa.select(Delivery).where(Delivery.status == DeliveryStatus.FAILED))
+    refused = client.post(f"/admin/deliveries/{failed.id}/resend", follow_redirects=True)
+    assert "这条消息的群机器人已移除" in refused.text

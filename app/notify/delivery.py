@@ -30,6 +30,7 @@ FIRST_PAUSE = timedelta(seconds=30)
 LONGEST_PAUSE = timedelta(hours=1)
 PAUSE_DOUBLINGS = 7  # 30 s doubled seven times is past the longest pause
 PACE_WINDOW = timedelta(minutes=1)
+ROBOT_REMOVED = "robot removed"
 
 log = logging.getLogger(WORKER_LOG)
 
@@ -106,7 +107,10 @@ def _still_ours(delivery_id: int, token: str) -> bool:
 def deliver(delivery: Delivery, done: Pass) -> None:
     now = utcnow()
     target = ("robot", delivery.robot_id) if delivery.robot_id else ("smtp",)
-    if target in done.failing:
+    if delivery.robot is not None and not delivery.robot.active:
+        _record(delivery, now, ok=False, error=ROBOT_REMOVED)
+        _give_up(delivery, done)
+    elif target in done.failing:
         _wait(delivery, now + FIRST_PAUSE)
         done.retrying += 1
     elif delivery.robot_id and (free_at := _robot_free_at(delivery.robot_id, now)):
@@ -243,6 +247,10 @@ def send_again(delivery: Delivery) -> None:
             "Only a failed message can be sent again; this one is “%(status)s”.",
             status=delivery.status.label,
         ),
+    )
+    require(
+        delivery.robot is None or delivery.robot.active,
+        _("This message's group robot is removed; it cannot be sent again."),
     )
     now = utcnow()
     delivery.status = DeliveryStatus.PENDING

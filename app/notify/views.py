@@ -128,7 +128,11 @@ def _robot_owners() -> list[tuple[int, str]]:
 
 
 def _robots_query():
-    query = sa.select(Robot).order_by(Robot.contractor_id.is_not(None), Robot.id)
+    query = (
+        sa.select(Robot)
+        .where(Robot.active.is_(True))
+        .order_by(Robot.contractor_id.is_not(None), Robot.id)
+    )
     if current_user.role == Role.CONTRACTOR:
         query = query.where(Robot.contractor_id == current_user.contractor_id)
     return query
@@ -166,7 +170,7 @@ def robots():
 @role_required(*ROBOT_KEEPERS)
 def delete_robot(robot_id: int):
     robot = db.session.scalar(_robots_query().where(Robot.id == robot_id)) or abort(404)
-    db.session.delete(robot)
+    robot.remove()
     db.session.commit()
     flash(_("Robot removed."), "success")
     return redirect(url_for("notify.robots"))
