@@ -3,8 +3,9 @@ server: the real parts the notification tests and the delivery benchmark send to
 
 Paths: /cgi-bin/webhook/send?key=K (WeCom), /robot/send?access_token=T (DingTalk, signed with
 timestamp and sign in the query), /open-apis/bot/v2/hook/T (Feishu, signed in the body). Each
-answers HTTP 200 with the service's own error codes: a bad signature, a robot told to fail, and
-the rate-limit answer when a robot gets more than its pace in a minute."""
+answers HTTP 200 with the service's own error codes: a bad signature, a robot told to fail, a
+WeCom text longer than its 2,048 bytes, and the rate-limit answer when a robot gets more than
+its pace in a minute. A robot may be given a raw answer instead (a proxy's HTML page, say)."""
 
 import base64
 import email
@@ -22,6 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from aiosmtpd.controller import Controller
 
 RATE_LIMIT_CODES = {"wecom": 45009, "dingtalk": 130101, "feishu": 11232}
+WECOM_TEXT_BYTES = 2048
+WECOM_TOO_LONG = 40058  # "text.content exceed max length"
 
 
 class RobotServer:
@@ -30,6 +33,7 @@ class RobotServer:
         self.delay = delay
         self.secrets: dict[str, str] = {}  # robot token -> signing secret
         self.failing: set[str] = set()  # tokens answered with an error code
+        self.raw_answers: dict[str, tuple[str, bytes]] = {}  # token -> (content type, body)
         self.received: list[tuple[str, str, str]] = []  # (service, token, text)
         self.refused: list[tuple[str, str, int]] = []
         self._times = defaultdict(list)  # the last minute's messages, per robot
@@ -82,6 +86,8 @@ class RobotServer:
             if body.get("sign") != expected:
                 return 19021, ""
         text = body["content"]["text"] if service == "feishu" else body["text"]["content"]
+        if service == "wecom" and len(text.encode()) > WECOM_TEXT_BYTES:
+            return WECOM_TOO_LONG, ""
         with self._lock:
             now = time.monotonic()
             recent = [t for t in self._times[token] if now - t < 60]
@@ -92,6 +98,19 @@ class RobotServer:
             self.accepted_at[token].append(now)
             self.received.append((service, token, text))
         return 0, text
+
+    def _judged(self, service: str, token: str, query: dict, body: dict) -> bytes:
+        """The service's JSON answer to the request."""
+        code, _text = self._answer(service, token, query, body)
+        if code:
+            with self._lock:
+                self.refused.append((service, token, code))
+        answer = (
+            {"code": code, "msg": "success" if not code else "error"}
+            if service == "feishu"
+            else {"errcode": code, "errmsg": "ok" if not code else "error"}
+        )
+        return json.dumps(answer).encode()
 
     def _handler(self):
         server = self
@@ -112,18 +131,12 @@ class RobotServer:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 if server.delay:
                     time.sleep(server.delay)
-                code, _text = server._answer(service, token, query, body)
-                if code:
-                    with server._lock:
-                        server.refused.append((service, token, code))
-                answer = (
-                    {"code": code, "msg": "success" if not code else "error"}
-                    if service == "feishu"
-                    else {"errcode": code, "errmsg": "ok" if not code else "error"}
+                content_type, payload = server.raw_answers.get(token) or (
+                    "application/json",
+                    server._judged(service, token, query, body),
                 )
-                payload = json.dumps(answer).encode()
                 self.send_response(200)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

@@ -1,7 +1,10 @@
 """Notifications with real parts: a local SMTP server receives the mail, a local HTTP server
 speaking the robots' APIs (signatures checked, error codes, rate limits) receives the rest."""
 
+import logging
+import logging.handlers
 import re
+import unicodedata
 from datetime import timedelta
 
 import pytest
@@ -10,9 +13,11 @@ import sqlalchemy as sa
 from app.audit import AuditEvent
 from app.auth.models import Role
 from app.extensions import db
+from app.logs import WORKER_LOG
 from app.notices.lifecycle import acknowledge, escalate, issue, report_fix
 from app.notify.clock import run_due_jobs
-from app.notify.delivery import deliver_due
+from app.notify.delivery import ROBOT_REMOVED, deliver_due
+from app.notify.events import SUPERVISION_TEAM, announce
 from app.notify.models import (
     Channel,
     Delivery,
@@ -348,3 +353,232 @@ def test_escalation_from_cron_tells_people_too(cast, drafts):  # noqa: F811
     assert marked == [notice]
     told = db.session.scalars(sa.select(Notification)).all()
     assert EventKind.NOTICE_OVERDUE in {n.event.kind for n in told}
+
+
+# --- one bad message never jams the outbox -----------------------------------------------
+
+HOSTILE_TEXTS = {
+    "carriage return": "地面湿滑\rBcc: everyone@example.com",
+    "line feed": "地面湿滑\nBcc: everyone@example.com",
+    "line separator": "地面湿滑\u2028第二行",
+    "next line": "地面湿滑\x85第二行",
+    "nul": "地面\x00湿滑",
+    "10,000 characters": "湿" * 10_000,
+    "emoji": "厕所太脏 🤢👨‍👩‍👧",
+    "right to left": "\u202eلا يعمل\u200f المصعد",
+}
+LINK = "https://xunjian.example.gov.cn/complaints"
+UNSAFE_IN_A_LINE = {"Cc", "Zl", "Zp", "Cs"}
+
+
+def complaint_told(text: str, users=()):
+    """A public complaint's subject, as the supervision team hears of it."""
+    event = announce(
+        EventKind.COMPLAINT_RECEIVED,
+        {"reference": "TS-0001", "subject": text},
+        "/complaints",
+        users=list(users),
+        robots_of=[SUPERVISION_TEAM],
+    )
+    db.session.commit()
+    return event
+
+
+def deliveries_of(event) -> list[Delivery]:
+    return db.session.scalars(sa.select(Delivery).where(Delivery.event_id == event.id)).all()
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS.values(), ids=HOSTILE_TEXTS.keys())
+def test_any_text_goes_out_safely_by_mail_and_to_every_robot(cast, robots, mailbox, text):
+    cast.manager.email = "manager@bureau.example"
+    for service in ("wecom", "dingtalk", "feishu"):
+        add_robot(
+            robots, None, service, f"team-{service}", secret="" if service == "wecom" else "s"
+        )
+    event = complaint_told(text, users=[cast.manager])
+
+    done = deliver_due()
+
+    assert done.sent == 4 and done.touched == 4
+    assert {d.status for d in deliveries_of(event)} == {DeliveryStatus.SENT}
+    ((_to, mail),) = mailbox.received()
+    subject = mail["Subject"]
+    assert subject.startswith("收到投诉（TS-0001）") and len(subject) <= 120
+    assert not {unicodedata.category(c) for c in subject} & UNSAFE_IN_A_LINE
+    assert "\u202e" not in subject, "no override turns the rest of the line around"
+    assert mail["Bcc"] is None, "no header slipped in"
+    body = mail.get_content()
+    assert body.splitlines()[-1] == LINK and "\x00" not in body
+    for service in ("wecom", "dingtalk", "feishu"):
+        (said,) = robots.texts(f"team-{service}")
+        assert said.startswith("收到投诉（TS-0001）") and said.endswith(LINK)
+        assert len(said.encode()) <= 2048 and "\x00" not in said
+
+
+def test_text_stays_readable(cast, robots, mailbox):
+    cast.manager.email = "manager@bureau.example"
+    add_robot(robots, None, "wecom", "team")
+    complaint_told("厕所太脏 🤢 \u200fالمصعد\r\n电梯坏了", users=[cast.manager])
+    complaint_told("湿" * 10_000, users=[cast.manager])
+    deliver_due()
+
+    (short, long) = sorted(mailbox.received(), key=lambda m: len(m[1]["Subject"]))
+    assert short[1]["Subject"] == "收到投诉（TS-0001）：厕所太脏 🤢 \u200fالمصعد 电梯坏了"
+    assert long[1]["Subject"].endswith("湿…") and len(long[1]["Subject"]) == 120
+    assert "湿" * 10_000 in long[1].get_content(), "the whole text in the e-mail itself"
+    (_first, cut) = robots.texts("team")
+    assert cut.endswith(f"湿…\n{LINK}"), "shortened before its link"
+
+
+NESTED_JSON = b"[" * 100_000 + b"]" * 100_000  # too deep for any JSON decoder
+
+
+@pytest.fixture
+def worker_log(app):
+    """What the worker logs during the test (once the app has set its logs up)."""
+    kept = logging.handlers.BufferingHandler(capacity=1000)
+    logging.getLogger(WORKER_LOG).addHandler(kept)
+    yield kept.buffer
+    logging.getLogger(WORKER_LOG).removeHandler(kept)
+
+
+def test_a_bad_message_is_its_own_failure_and_the_others_in_its_pass_still_go(
+    client, cast, robots, mailbox, make_user, worker_log
+):
+    cast.manager.email = "manager@bureau.example"
+    cast.inspector.email = "inspector@bureau.example\r\nBcc: everyone@example.com"
+    add_robot(robots, None, "wecom", "team")
+    add_robot(robots, cast.own, "feishu", "deep")
+    robots.raw_answers["deep"] = ("application/json", NESTED_JSON)
+    first = announce(  # its messages lead the batch
+        EventKind.COMPLAINT_RECEIVED,
+        {"reference": "TS-0001", "subject": "电梯坏了"},
+        "/complaints",
+        users=[cast.inspector],
+        robots_of=[cast.own.id],
+    )
+    complaint_told("没有热水", users=[cast.manager])
+    complaint_told("地面湿滑", users=[cast.manager])
+    done = deliver_due()
+
+    assert done.sent == 4 and done.retrying == 2, "the others went, by mail and robot"
+    assert len(mailbox.received()) == 2 and len(robots.texts("team")) == 2
+    bad_address, deep = sorted(deliveries_of(first), key=lambda d: d.channel != Channel.EMAIL)
+    assert bad_address.last_error.startswith("e-mail:")
+    assert deep.last_error.startswith("RecursionError")
+    assert robots.url("feishu", "deep") not in deep.last_error
+    for delivery in (bad_address, deep):
+        assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1
+        assert len(delivery.tries) == 1 and as_utc(delivery.next_attempt_at) > utcnow()
+    (logged,) = worker_log
+    assert "RecursionError" in logged.traceback, "with where it came from"
+
+    for delivery in (bad_address, deep):
+        delivery.created_at = utcnow() - timedelta(hours=25)
+        delivery.next_attempt_at = utcnow()
+    db.session.commit()
+    assert deliver_due().failed == 2, "given up in the end, like any failure"
+    login(client, make_user(Role.ADMIN))
+    page = client.get("/admin/deliveries").text
+    assert "RecursionError" in page and "e-mail:" in page
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        ("application/json", b"[]"),
+        ("application/json", b"42"),
+        ("application/json", b'"ok"'),
+        ("application/json", b'{"errcode": [0]}'),
+        ("application/json", b"{not json"),
+        ("text/html", b"<html><body>502 Bad Gateway</body></html>"),
+    ],
+    ids=["list", "number", "string", "odd code", "invalid", "html"],
+)
+def test_a_robot_answer_that_is_no_json_object_is_that_messages_failure(
+    cast, robots, mailbox, answer
+):
+    cast.manager.email = "manager@bureau.example"
+    add_robot(robots, None, "wecom", "odd")
+    add_robot(robots, None, "feishu", "fine")
+    robots.raw_answers["odd"] = answer
+    event = complaint_told("电梯坏了", users=[cast.manager])
+
+    done = deliver_due()
+
+    assert done.sent == 2 and done.retrying == 1
+    (odd,) = [d for d in deliveries_of(event) if d.robot and d.robot.name == "wecom-odd"]
+    assert odd.status == DeliveryStatus.PENDING and odd.attempts == 1 and odd.last_error
+    assert robots.texts("fine") and mailbox.received()
+
+
+def test_a_sent_message_is_never_sent_again(client, cast, robots, make_user):
+    add_robot(robots, None, "wecom", "team")
+    (delivery,) = deliveries_of(complaint_told("电梯坏了"))
+    deliver_due()
+    assert delivery.status == DeliveryStatus.SENT
+
+    login(client, make_user(Role.ADMIN))
+    refused = client.post(f"/admin/deliveries/{delivery.id}/resend", follow_redirects=True)
+    assert "只有发送失败的消息才能重新发送" in refused.text
+    db.session.refresh(delivery)
+    assert delivery.status == DeliveryStatus.SENT and delivery.attempts == 0
+    assert deliver_due().touched == 0 and len(robots.texts("team")) == 1, "sent once"
+
+
+def test_a_robot_rate_limited_for_ever_is_given_up_in_the_end(cast, robots):
+    add_robot(robots, None, "wecom", "team")
+    robots.pace = 0  # every message answered 45009
+    (delivery,) = deliveries_of(complaint_told("电梯坏了"))
+    assert deliver_due().paced == 1, "a rate limit waits, at first"
+    assert delivery.status == DeliveryStatus.PENDING and "45009" in delivery.last_error
+
+    delivery.created_at = utcnow() - timedelta(hours=25)
+    delivery.next_attempt_at = utcnow()
+    db.session.commit()
+    assert deliver_due().failed == 1, "but not past the day a failure is tried for"
+    assert delivery.status == DeliveryStatus.FAILED and len(delivery.tries) == 2
+
+
+def test_removing_a_robot_keeps_the_proof_of_what_it_was_sent(
+    client,
+    cast,
+    kitchen,  # noqa: F811
+    drafts,  # noqa: F811
+    robots,
+    make_user,
+):
+    robot = add_robot(robots, cast.own, "wecom", "caterer")
+    notice = issued_notice(cast, drafts)
+    deliver_due()
+    (sent,) = db.session.scalars(sa.select(Delivery).where(Delivery.robot_id == robot.id)).all()
+    announce(
+        EventKind.BULLETIN_PUBLISHED,
+        {"month": "2026-11"},
+        "/bulletins",
+        users=[],
+        robots_of=[cast.own.id],
+    )
+    db.session.commit()
+
+    login(client, cast.owner)
+    assert client.post(f"/robots/{robot.id}/delete").status_code == 302
+    assert "wecom-caterer" not in client.get("/robots").text, "gone from the group's robots"
+    assert client.post(f"/robots/{robot.id}/delete").status_code == 404
+
+    db.session.expire_all()
+    assert db.session.get(Delivery, sent.id).status == DeliveryStatus.SENT, "the proof stays"
+    assert robots.url("wecom", "caterer") not in db.session.get(Robot, robot.id).webhook
+    assert deliver_due().failed == 1, "what waited for it is not sent to a removed robot"
+    assert len(robots.texts("caterer")) == 1
+    history = client.get(f"/notices/{notice.id}").text.split('id="history-head"')[1]
+    assert "企业微信群机器人 发给 wecom-caterer" in history
+
+    client.post("/logout")
+    login(client, make_user(Role.ADMIN))
+    page = client.get("/admin/deliveries?status=all").text
+    assert page.count("wecom-caterer") == 2 and ROBOT_REMOVED in page
+    assert "重新发送" not in page, "nothing to send it to"
+    failed = db.session.scalar(sa.select(Delivery).where(Delivery.status == DeliveryStatus.FAILED))
+    refused = client.post(f"/admin/deliveries/{failed.id}/resend", follow_redirects=True)
+    assert "这条消息的群机器人已移除" in refused.text

@@ -116,6 +116,26 @@ def test_a_worker_killed_mid_batch_loses_nothing(app, make_contractor, robots):
     assert sum(received.values()) - total <= 1, "at most the one in flight twice"
 
 
+def test_a_message_that_fails_oddly_is_retried_while_the_worker_sends_the_rest(
+    app, make_contractor, robots
+):
+    total = messages(make_contractor, robots, groups=3, per_group=5)
+    robots.raw_answers["group0"] = ("application/json", b"[" * 100_000 + b"]" * 100_000)
+    worker = start_worker(app, robots)
+    try:
+        assert wait_for(lambda: len(robots.texts()) == total - 5, 60), "the others went"
+        assert wait_for(lambda: tried() == 5, 30), "each odd one failed on its own"
+    finally:
+        assert stop(worker) == 0
+    for delivery in db.session.scalars(sa.select(Delivery).where(Delivery.attempts > 0)):
+        assert delivery.status == DeliveryStatus.PENDING and "RecursionError" in delivery.last_error
+
+
+def tried() -> int:
+    db.session.rollback()
+    return db.session.scalar(sa.select(sa.func.count(Delivery.id)).where(Delivery.attempts > 0))
+
+
 def test_two_workers_on_postgresql_send_each_message_exactly_once(
     app, database_url, make_contractor, robots
 ):

@@ -6,12 +6,15 @@ intranet gateway), are ever called. A webhook address is a secret: no error name
 """
 
 import base64
+import email.errors
 import hashlib
 import hmac
 import json
+import re
 import smtplib
 import ssl
 import time
+import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -33,6 +36,13 @@ RATE_LIMITED = {
     Channel.FEISHU: {9499, 11232},
 }
 TIMEOUT_SECONDS = 15
+# 企业微信 takes at most 2,048 bytes of text; a sentence and a link fit in that for all three.
+ROBOT_TEXT_BYTES = 2048
+SUBJECT_CHARACTERS = 120
+LINE_BREAKS = re.compile("\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+# Embeddings, overrides and isolates: left open, they turn the rest of a line around.
+DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+UNSAFE_CATEGORIES = {"Cc", "Cs"}  # control characters (NUL, escape...), unpaired surrogates
 
 
 class SendFailed(Exception):
@@ -43,13 +53,48 @@ class RateLimited(SendFailed):
     """The service asks us to slow down."""
 
 
+class Unsendable(SendFailed):
+    """This message cannot go as it is; others to the same place still can."""
+
+
+def plain_text(text: str) -> str:
+    """The text with "\n" for every kind of line break and nothing a mail server or a chat app
+    could choke on: no control character but the tab, no unpaired surrogate, no direction
+    override."""
+    text = DIRECTION_CONTROLS.sub("", LINE_BREAKS.sub("\n", text))
+    return "".join(
+        c for c in text if c in "\n\t" or unicodedata.category(c) not in UNSAFE_CATEGORIES
+    )
+
+
+def subject_line(text: str) -> str:
+    """The text's first line as one header line, shortened to SUBJECT_CHARACTERS."""
+    line = plain_text(text).split("\n", 1)[0].replace("\t", " ").strip()
+    if len(line) <= SUBJECT_CHARACTERS:
+        return line
+    return f"{line[: SUBJECT_CHARACTERS - 1].rstrip()}…"
+
+
+def within_bytes(text: str, limit: int) -> str:
+    """The text in at most `limit` bytes of UTF-8, shortened before its last line (the link),
+    which is kept whole."""
+    if len(text.encode()) <= limit:
+        return text
+    head, _, link = text.rpartition("\n")
+    room = max(limit - len(f"…\n{link}".encode()), 0)
+    return f"{head.encode()[:room].decode(errors='ignore').rstrip()}…\n{link}"
+
+
 def send_email(address: str, text: str) -> None:
     config = current_app.config
-    message = EmailMessage()
-    message["From"] = config["SMTP_FROM"]
-    message["To"] = address
-    message["Subject"] = text.split("\n", 1)[0][:120]
-    message.set_content(text)
+    try:
+        message = EmailMessage()
+        message["From"] = config["SMTP_FROM"]
+        message["To"] = address
+        message["Subject"] = subject_line(text)
+        message.set_content(plain_text(text))
+    except (ValueError, email.errors.MessageError) as error:
+        raise Unsendable(f"e-mail: {error}") from None
     try:
         if config["SMTP_SSL"]:
             smtp = smtplib.SMTP_SSL(
@@ -81,14 +126,15 @@ def robot_host_allowed(service: Channel, webhook: str) -> bool:
 def send_robot(robot: Robot, text: str) -> None:
     if not robot_host_allowed(robot.service, robot.webhook):
         raise SendFailed("host not allowed")
+    text = within_bytes(plain_text(text), ROBOT_TEXT_BYTES)
     url, body = _signed(robot, text, now=time.time())
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body, ensure_ascii=False).encode(),
-        headers={"Content-Type": "application/json; charset=utf-8"},
-        method="POST",
-    )
     try:
+        request = urllib.request.Request(
+            url,
+            data=json.dumps(body, ensure_ascii=False).encode(),
+            headers={"Content-Type": "application/json; charset=utf-8"},
+            method="POST",
+        )
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
             answer = json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
@@ -97,11 +143,14 @@ def send_robot(robot: Robot, text: str) -> None:
         raise SendFailed(f"HTTP {error.code}") from None
     except (OSError, ValueError) as error:
         raise SendFailed(type(error).__name__) from None
+    if not isinstance(answer, dict):
+        raise SendFailed(f"the answer is no JSON object but a {type(answer).__name__}")
     code = answer.get("errcode", answer.get("code", answer.get("StatusCode", -1)))
-    if code in RATE_LIMITED[robot.service]:
-        raise RateLimited(f"{code} {answer.get('errmsg', answer.get('msg', ''))}")
+    said = f"{code} {answer.get('errmsg', answer.get('msg', ''))}"
+    if isinstance(code, int) and code in RATE_LIMITED[robot.service]:
+        raise RateLimited(said)
     if code != 0:
-        raise SendFailed(f"{code} {answer.get('errmsg', answer.get('msg', ''))}")
+        raise SendFailed(said)
 
 
 def _signed(robot: Robot, text: str, now: float) -> tuple[str, dict]:

@@ -2,27 +2,37 @@
 
 A claim is a lease (`claimed_until`) taken with SKIP LOCKED on PostgreSQL, so two workers never
 hold the same message; a worker killed mid-batch leaves leases that run out, and the messages
-are sent by the next pass. Failures wait longer each time and are given up after a day; a robot
-gets at most its services' pace (about 20 a minute) and is paused, not failed, when it asks."""
+are sent by the next pass. Whatever goes wrong in sending one message is that message's
+failure: failures wait longer each time and are given up after a day; a robot gets at most its
+services' pace (about 20 a minute) and is paused when it asks, but not past that day."""
 
+import logging
 import secrets
+import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from app.audit import record_event
 from app.extensions import db
-from app.notify.channels import RateLimited, SendFailed, send_email, send_robot
+from app.logs import WORKER_LOG
+from app.notify.channels import RateLimited, SendFailed, Unsendable, send_email, send_robot
 from app.notify.events import message_for_outside
 from app.notify.models import Channel, Delivery, DeliveryAttempt, DeliveryStatus
+from app.refusals import require
 from app.timeutil import as_utc, utcnow
 
 BATCH = 50
 FIRST_PAUSE = timedelta(seconds=30)
 LONGEST_PAUSE = timedelta(hours=1)
+PAUSE_DOUBLINGS = 7  # 30 s doubled seven times is past the longest pause
 PACE_WINDOW = timedelta(minutes=1)
+ROBOT_REMOVED = "robot removed"
+
+log = logging.getLogger(WORKER_LOG)
 
 
 @dataclass
@@ -97,7 +107,10 @@ def _still_ours(delivery_id: int, token: str) -> bool:
 def deliver(delivery: Delivery, done: Pass) -> None:
     now = utcnow()
     target = ("robot", delivery.robot_id) if delivery.robot_id else ("smtp",)
-    if target in done.failing:
+    if delivery.robot is not None and not delivery.robot.active:
+        _record(delivery, now, ok=False, error=ROBOT_REMOVED)
+        _give_up(delivery, done)
+    elif target in done.failing:
         _wait(delivery, now + FIRST_PAUSE)
         done.retrying += 1
     elif delivery.robot_id and (free_at := _robot_free_at(delivery.robot_id, now)):
@@ -110,29 +123,24 @@ def deliver(delivery: Delivery, done: Pass) -> None:
 
 
 def _attempt(delivery: Delivery, now: datetime, target: tuple, done: Pass) -> None:
-    text = message_for_outside(delivery.event)
     try:
-        if delivery.channel == Channel.EMAIL:
-            send_email(delivery.address, text)
-        else:
-            send_robot(delivery.robot, text)
+        _send(delivery)
     except RateLimited as error:
         _record(delivery, now, ok=False, error=str(error))
-        _wait(delivery, now + PACE_WINDOW)
-        done.paced += 1
+        if _tried_long_enough(delivery, now):
+            _give_up(delivery, done)
+        else:
+            _wait(delivery, now + PACE_WINDOW)
+            done.paced += 1
         return
     except SendFailed as error:
-        _record(delivery, now, ok=False, error=str(error))
-        done.failing.add(target)
-        delivery.attempts += 1
-        give_up = timedelta(hours=current_app.config["NOTIFY_GIVE_UP_HOURS"])
-        if now - as_utc(delivery.created_at) >= give_up:
-            delivery.status = DeliveryStatus.FAILED
-            done.failed += 1
-        else:
-            pause = min(FIRST_PAUSE * 2 ** (delivery.attempts - 1), LONGEST_PAUSE)
-            _wait(delivery, now + pause)
-            done.retrying += 1
+        if not isinstance(error, Unsendable):
+            done.failing.add(target)
+        _failed(delivery, now, str(error), done)
+        return
+    except Exception as error:  # a bug or bad data: this message's failure, not the pass's
+        db.session.rollback()
+        _failed(delivery, now, _logged(delivery, error), done)
         return
     _record(delivery, now, ok=True)
     delivery.status, delivery.sent_at, delivery.last_error = DeliveryStatus.SENT, now, ""
@@ -146,6 +154,54 @@ def _attempt(delivery: Delivery, now: datetime, target: tuple, done: Pass) -> No
             detail=f"{delivery.channel.value} {_recipient(delivery)}",
             at=now,
         )
+
+
+def _send(delivery: Delivery) -> None:
+    text = message_for_outside(delivery.event)
+    if delivery.channel == Channel.EMAIL:
+        send_email(delivery.address, text)
+    else:
+        send_robot(delivery.robot, text)
+
+
+def _failed(delivery: Delivery, now: datetime, error: str, done: Pass) -> None:
+    """Record a failed try: wait longer after each, and give up after a day of them."""
+    _record(delivery, now, ok=False, error=error)
+    delivery.attempts += 1
+    if _tried_long_enough(delivery, now):
+        _give_up(delivery, done)
+    else:
+        doublings = min(delivery.attempts - 1, PAUSE_DOUBLINGS)
+        _wait(delivery, now + min(FIRST_PAUSE * 2**doublings, LONGEST_PAUSE))
+        done.retrying += 1
+
+
+def _tried_long_enough(delivery: Delivery, now: datetime) -> bool:
+    give_up = timedelta(hours=current_app.config["NOTIFY_GIVE_UP_HOURS"])
+    return now - as_utc(delivery.created_at) >= give_up
+
+
+def _give_up(delivery: Delivery, done: Pass) -> None:
+    delivery.status = DeliveryStatus.FAILED
+    done.failed += 1
+
+
+def _logged(delivery: Delivery, error: Exception) -> str:
+    """Log an unexpected error with its traceback; return it in a line for the record. Neither
+    names the robot's webhook address, a secret."""
+    webhook = delivery.robot.webhook if delivery.robot is not None else ""
+
+    def hidden(text: str) -> str:
+        return text.replace(webhook, "…") if webhook else text
+
+    log.error(
+        "message not sent: unexpected error",
+        extra={
+            "delivery_id": delivery.id,
+            "traceback": hidden("".join(traceback.format_exception(error))),
+        },
+    )
+    return hidden(f"{type(error).__name__}: {error}")
 
 
 def _recipient(delivery: Delivery) -> str:
@@ -183,7 +239,19 @@ def _robot_free_at(robot_id: int, now: datetime) -> datetime | None:
 
 
 def send_again(delivery: Delivery) -> None:
-    """An administrator puts a failed message back in the outbox, for another day of tries."""
+    """An administrator puts a failed message back in the outbox, for another day of tries.
+    A message that went is proof of notice: it is never sent twice."""
+    require(
+        delivery.status == DeliveryStatus.FAILED,
+        _(
+            "Only a failed message can be sent again; this one is “%(status)s”.",
+            status=delivery.status.label,
+        ),
+    )
+    require(
+        delivery.robot is None or delivery.robot.active,
+        _("This message's group robot is removed; it cannot be sent again."),
+    )
     now = utcnow()
     delivery.status = DeliveryStatus.PENDING
     delivery.created_at = delivery.next_attempt_at = now

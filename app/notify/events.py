@@ -173,6 +173,8 @@ def event_text(event: Event) -> str:
 
 
 def message_for_outside(event: Event) -> str:
-    """What an e-mail or a robot says: the sentence in the bureau's language, and the link."""
+    """What an e-mail or a robot says: the sentence in the bureau's language, on one line
+    whatever breaks the words put in it hold (it is an e-mail's subject), and the link."""
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return f"{event_text(event)}\n{public_link(event.path)}"
+        lines = (line.strip() for line in event_text(event).splitlines())
+        return f"{' '.join(line for line in lines if line)}\n{public_link(event.path)}"

@@ -112,7 +112,8 @@ class Notification(db.Model):
 class Robot(db.Model):
     """A group robot (企业微信, 钉钉, 飞书): one a contractor's group, or (no contractor) the
     supervision team's. The webhook address and the signing secret are secrets: never shown
-    whole after saving, never logged."""
+    whole after saving, never logged. A removed robot stays, inactive, as the group its
+    messages went to."""
 
     __tablename__ = "robots"
 
@@ -138,6 +139,12 @@ class Robot(db.Model):
 
         parts = urlsplit(self.webhook)
         return f"{parts.scheme}://{parts.netloc}/…{self.webhook[-4:]}"
+
+    def remove(self) -> None:
+        """Send it nothing more and forget its secrets; what it was sent is proof of notice
+        and stays, with the robot as the group it went to."""
+        self.active = False
+        self.webhook = self.secret = ""
 
 
 class Delivery(db.Model):

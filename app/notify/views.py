@@ -23,7 +23,7 @@ from app.notify.models import (
     Notification,
     Robot,
 )
-from app.responses import form_shown
+from app.responses import apply, form_shown
 from app.timeutil import utcnow
 
 PER_PAGE = 30
@@ -128,7 +128,11 @@ def _robot_owners() -> list[tuple[int, str]]:
 
 
 def _robots_query():
-    query = sa.select(Robot).order_by(Robot.contractor_id.is_not(None), Robot.id)
+    query = (
+        sa.select(Robot)
+        .where(Robot.active.is_(True))
+        .order_by(Robot.contractor_id.is_not(None), Robot.id)
+    )
     if current_user.role == Role.CONTRACTOR:
         query = query.where(Robot.contractor_id == current_user.contractor_id)
     return query
@@ -166,7 +170,7 @@ def robots():
 @role_required(*ROBOT_KEEPERS)
 def delete_robot(robot_id: int):
     robot = db.session.scalar(_robots_query().where(Robot.id == robot_id)) or abort(404)
-    db.session.delete(robot)
+    robot.remove()
     db.session.commit()
     flash(_("Robot removed."), "success")
     return redirect(url_for("notify.robots"))
@@ -187,7 +191,8 @@ def deliveries():
 @role_required(*ADMINS)
 def resend(delivery_id: int):
     delivery = db.session.get(Delivery, delivery_id) or abort(404)
-    send_again(delivery)
-    db.session.commit()
-    flash(_("Put back in the outbox; the worker sends it shortly."), "success")
-    return redirect(url_for("notify.deliveries"))
+    return apply(
+        lambda: send_again(delivery),
+        url_for("notify.deliveries"),
+        _("Put back in the outbox; the worker sends it shortly."),
+    )
