@@ -4,7 +4,7 @@ narrowed by period, line, place and the inspection's kind; a contractor sees onl
 import io
 import re
 import subprocess
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -25,9 +25,10 @@ from app.notices.lifecycle import (
     draft_notices,
     escalate,
     issue,
+    reject_fix,
     report_fix,
 )
-from app.timeutil import LOCAL_TZ, local_today, utcnow
+from app.timeutil import LOCAL_TZ, clock_at, local_today, utcnow
 from tests.helpers import jpeg, login
 from tests.test_plans import route  # noqa: F401  (a fixture)
 
@@ -139,6 +140,36 @@ def test_each_figure_counts_the_records(cast, campus, month_of_records):
     assert caterer.on_time_rate == 50.0 and caterer.median_hours is not None
     cleaner = next(c for c in figures.contractors if c.contractor == cast.other)
     assert (cleaner.findings, cleaner.repeats, cleaner.items) == (1, 0, 0)
+
+
+def test_a_fix_after_the_issued_deadline_is_late_though_a_rejection_moved_the_deadline(
+    cast, campus
+):
+    issued_at = datetime(2025, 3, 3, 2, 0, tzinfo=UTC)
+    with clock_at(issued_at - timedelta(hours=1)):
+        (food,) = fail(cast, campus["annex"], line(cast, "CAT"), utcnow())
+        (notice,) = draft_notices(food.inspection, cast.inspector)
+    issue(notice, cast.inspector, issued_at)
+    acknowledge(notice, cast.owner, issued_at)
+    issued_deadline = notice.deadline
+    item = notice.items[0]
+    report_fix(item, cast.owner, "已补留样", [jpeg()], issued_at + timedelta(minutes=30))
+    reject_fix(
+        item,
+        cast.inspector,
+        "留样量不足",
+        issued_deadline + timedelta(days=2),
+        issued_at + timedelta(hours=1),
+    )
+    fixed_at = issued_deadline + timedelta(hours=1)  # after the deadline issued, before the new
+    report_fix(item, cast.owner, "已按量补足留样", [jpeg()], fixed_at)
+    accept_fix(item, cast.inspector, fixed_at + timedelta(hours=1))
+    db.session.commit()
+
+    march = {"period": "custom", "from": "2025-03-01", "to": "2025-03-31"}
+    figures = figures_as(cast.manager, **march)
+    caterer = next(c for c in figures.contractors if c.contractor == cast.own)
+    assert (caterer.items, caterer.fixed_on_time, caterer.on_time_rate) == (1, 0, 0.0)
 
 
 def test_filters_narrow_every_figure(cast, campus, month_of_records):

@@ -45,7 +45,7 @@ class ContractorFigures:
     findings: int = 0
     repeats: int = 0
     items: int = 0  # findings on issued notices
-    fixed_on_time: int = 0  # fixes reported by the deadline and accepted
+    fixed_on_time: int = 0  # fixes reported by the deadline issued and accepted
     overdue_notices: int = 0
     hours_to_fix: list[float] = field(default_factory=list)
 
@@ -202,7 +202,8 @@ def contractors(selection: Selection) -> list[ContractorFigures]:
         .where(Notice.status != NoticeStatus.DRAFT)
     )
     accepted = NoticeItem.status == ItemStatus.ACCEPTED
-    on_time = sa.and_(accepted, NoticeItem.fix_reported_at <= NoticeItem.deadline)
+    # The notice's deadline, as issued: an item's own is moved on when a fix is rejected.
+    on_time = sa.and_(accepted, NoticeItem.fix_reported_at <= Notice.deadline)
     overdue = sa.case((Notice.overdue_at.is_not(None), Notice.id))
     totals = db.session.execute(
         on_notices.add_columns(
