@@ -11,7 +11,7 @@ from statistics import median
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.analysis.selection import Selection, findings_in
+from app.analysis.selection import Selection, findings_in, visits_in
 from app.auth.models import User
 from app.catalog.models import CheckCategory, Contractor, ServiceLine, Severity, Site
 from app.extensions import db
@@ -230,12 +230,13 @@ def contractors(selection: Selection) -> list[ContractorFigures]:
 
 
 def planned_visits(selection: Selection) -> list:
-    """The planned inspection visits falling due in the period, up to today."""
+    """The planned inspection visits falling due in the period, up to today, that the
+    selection's filters take in."""
     today = local_today()
     if selection.first > today:
         return []
     visits = visits_between(selection.first, min(selection.last, today), today)
-    return [visit for visit in visits if not visit.plan.is_survey]
+    return visits_in(selection, [visit for visit in visits if not visit.plan.is_survey])
 
 
 def inspectors(selection: Selection) -> list[InspectorFigures]:
