@@ -4,7 +4,7 @@ narrowed by period, line, place and the inspection's kind; a contractor sees onl
 import io
 import re
 import subprocess
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -25,9 +25,12 @@ from app.notices.lifecycle import (
     draft_notices,
     escalate,
     issue,
+    reject_fix,
     report_fix,
 )
-from app.timeutil import LOCAL_TZ, local_today, utcnow
+from app.plans.models import InspectionPlan, PlanStop
+from app.plans.recurrence import Recurrence
+from app.timeutil import LOCAL_TZ, clock_at, local_today, utcnow
 from tests.helpers import jpeg, login
 from tests.test_plans import route  # noqa: F401  (a fixture)
 
@@ -141,6 +144,36 @@ def test_each_figure_counts_the_records(cast, campus, month_of_records):
     assert caterer.on_time_rate == 50.0 and caterer.median_hours is not None
     cleaner = next(c for c in figures.contractors if c.contractor == cast.other)
     assert (cleaner.findings, cleaner.repeats, cleaner.items) == (1, 0, 0)
+
+
+def test_a_fix_after_the_issued_deadline_is_late_though_a_rejection_moved_the_deadline(
+    cast, campus
+):
+    issued_at = datetime(2025, 3, 3, 2, 0, tzinfo=UTC)
+    with clock_at(issued_at - timedelta(hours=1)):
+        (food,) = fail(cast, campus["annex"], line(cast, "CAT"), utcnow())
+        (notice,) = draft_notices(food.inspection, cast.inspector)
+    issue(notice, cast.inspector, issued_at)
+    acknowledge(notice, cast.owner, issued_at)
+    issued_deadline = notice.deadline
+    item = notice.items[0]
+    report_fix(item, cast.owner, "已补留样", [jpeg()], issued_at + timedelta(minutes=30))
+    reject_fix(
+        item,
+        cast.inspector,
+        "留样量不足",
+        issued_deadline + timedelta(days=2),
+        issued_at + timedelta(hours=1),
+    )
+    fixed_at = issued_deadline + timedelta(hours=1)  # after the deadline issued, before the new
+    report_fix(item, cast.owner, "已按量补足留样", [jpeg()], fixed_at)
+    accept_fix(item, cast.inspector, fixed_at + timedelta(hours=1))
+    db.session.commit()
+
+    march = {"period": "custom", "from": "2025-03-01", "to": "2025-03-31"}
+    figures = figures_as(cast.manager, **march)
+    caterer = next(c for c in figures.contractors if c.contractor == cast.own)
+    assert (caterer.items, caterer.fixed_on_time, caterer.on_time_rate) == (1, 0, 0.0)
 
 
 def test_filters_narrow_every_figure(cast, campus, month_of_records):
@@ -263,3 +296,53 @@ def test_each_inspector_s_planned_visits_link_to_the_visits(client, cast, route)
     client.post("/logout")
     login(client, cast.owner)
     assert client.get("/analysis/visits").status_code == 403
+
+
+def patrol(name, inspector, line, site, tier=Tier.DAILY):
+    """A daily strip patrol of one place through the first week of March 2025."""
+    db.session.add(
+        InspectionPlan(
+            name=name,
+            recurrence=Recurrence.DAILY,
+            starts_on=date(2025, 3, 3),
+            ends_on=date(2025, 3, 9),
+            tier=tier,
+            scope=Scope.STRIP,
+            service_line=line,
+            stops=[PlanStop(site=site, position=1)],
+            inspectors=[inspector],
+        )
+    )
+
+
+def test_the_inspectors_planned_visits_are_narrowed_by_the_filters_too(client, cast, campus):
+    """One inspector patrols the caterer's cleaning on the first floor; the other its catering
+    in the annex (monthly) and the cleaner's cleaning on the second floor."""
+    cleaning, catering = line(cast, "CLN"), line(cast, "CAT")
+    patrol("一层保洁", cast.inspector, cleaning, campus["first"])
+    patrol("附楼餐饮", cast.second_inspector, catering, campus["annex"], Tier.MONTHLY)
+    patrol("二层保洁", cast.second_inspector, cleaning, campus["second"])
+    db.session.commit()
+    week = {"period": "custom", "from": "2025-03-03", "to": "2025-03-09"}
+
+    def planned(**narrowed):
+        figures = figures_as(cast.manager, **week, **narrowed)
+        return {f.inspector: (f.planned, f.missed) for f in figures.inspectors}
+
+    first, second = cast.inspector, cast.second_inspector
+    assert planned() == {first: (7, 7), second: (14, 14)}
+    assert planned(line=str(catering.id)) == {second: (7, 7)}
+    assert planned(line=str(cleaning.id)) == {first: (7, 7), second: (7, 7)}
+    assert planned(contractor=str(cast.other.id)) == {second: (7, 7)}
+    assert planned(contractor=str(cast.own.id)) == {first: (7, 7), second: (7, 7)}
+    assert planned(site=str(campus["building"].id)) == {first: (7, 7), second: (7, 7)}
+    assert planned(site=str(campus["annex"].id)) == {second: (7, 7)}
+    assert planned(tier="monthly") == {second: (7, 7)}
+    assert planned(tier="monthly", site=str(campus["first"].id)) == {}
+
+    login(client, cast.manager)
+    missed = client.get(
+        "/analysis/visits",
+        query_string={**week, "inspector": second.id, "state": "missed", "tier": "monthly"},
+    ).text
+    assert "7 次" in missed and "附楼" in missed and "二层" not in missed

@@ -215,6 +215,27 @@ def test_staff_pages_follow_the_steps(client, cast, canteen):
     assert client.post(f"{base}/nonsense").status_code == 404
 
 
+@pytest.mark.parametrize(
+    "locale, note",
+    [
+        ("zh_Hans", "投诉人将在其查询投诉进度的页面上看到此原因。"),
+        ("en", "The complainant will see this reason on the page where they follow the complaint."),
+    ],
+)
+def test_the_decision_s_reason_says_the_complainant_will_read_it(client, cast, locale, note):
+    complaint, _token = file_complaint(ComplaintChannel.HOTLINE, "电梯停运", "2号楼电梯停运半天")
+    accept(complaint, cast.manager)
+    db.session.commit()
+    login(client, cast.manager)
+    client.post("/language", data={"lang": locale})
+    page = client.get(f"/complaints/{complaint.id}").text
+    reason = page[
+        page.index('name="reason"') - 400 : page.index("</form>", page.index('name="reason"'))
+    ]
+    assert note in reason, "beside the reason shared by uphold and dismiss"
+    assert 'aria-describedby="reason-help"' in reason
+
+
 # --- sent again by the phone's outbox ---------------------------------------------------
 
 

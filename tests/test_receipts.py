@@ -5,13 +5,14 @@ witness and a photo, from which the notice counts as served."""
 import base64
 import io
 import subprocess
+import uuid
 
 import sqlalchemy as sa
 from PIL import Image
 
 from app.extensions import db
 from app.notices.lifecycle import can_report_fix
-from app.notices.models import Notice, NoticeStatus, ReceiptWay
+from app.notices.models import Notice, NoticeReceipt, NoticeStatus, ReceiptWay
 from app.photos import read_signature
 from tests.helpers import jpeg, login, signature_png
 from tests.test_documents import issued_by_hand, versions  # noqa: F401
@@ -158,6 +159,36 @@ def test_a_refusal_to_sign_is_recorded_with_a_witness_and_a_photo_and_serves_the
     assert again.status_code == 302 and fresh(issued_by_hand).receipt.way == ReceiptWay.REFUSED
     notice = fresh(issued_by_hand)
     assert can_report_fix(notice.items[0], cast.owner), "served: the contractor can now fix"
+
+
+def test_a_resent_refusal_to_sign_is_recorded_once_and_answers_as_the_first_did(
+    client,
+    cast,
+    issued_by_hand,  # noqa: F811
+):
+    """The phone's outbox sends the form again when the first answer was lost on the way."""
+    login(client, cast.inspector)
+    url = f"/notices/{issued_by_hand.id}/served"
+    key = str(uuid.uuid4())
+
+    def send():
+        return client.post(
+            url,
+            data={
+                "client_uuid": key,
+                "way": "refused",
+                "witness": "物业办 李明",
+                "photo": (io.BytesIO(jpeg()), "现场.jpg"),
+            },
+        )
+
+    first, again = send(), send()
+    assert first.status_code == again.status_code == 302
+    assert again.location == first.location
+    page = client.get(again.location).text
+    assert "此前已收到" in page and "不在待送达状态" not in page
+    assert db.session.scalar(sa.select(sa.func.count(NoticeReceipt.id))) == 1
+    assert fresh(issued_by_hand).status == NoticeStatus.ACKNOWLEDGED
 
 
 def test_an_outsider_sees_no_receipt(client, cast, issued_by_hand):  # noqa: F811

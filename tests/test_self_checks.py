@@ -1,6 +1,7 @@
 """Contractor self-checks (自查): run on the inspectors' screens, seen by supervisors and by the
 contractor's own users only, and deducting only by the self-check weight managers set."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -99,6 +100,16 @@ def test_a_self_reported_failure_deducts_by_the_managers_weight(client, cast, co
     db.session.commit()
     result = next(r for r in assess_month(month) if r.contractor == cast.own)
     assert result.overall == Decimal("99"), "half of the point's 2"
+
+
+def test_a_self_reported_deduction_rounds_half_up_like_the_rest_of_the_score(client, cast, company):
+    (finding,) = run_self_check(client, cast, company).findings
+    finding.found_at = datetime(2025, 3, 10, 2, 0, tzinfo=UTC)
+    weights = {**DEFAULT_POLICY["tier_weights"], "self_check": "0.125"}
+    db.session.add(AssessmentPolicy(id=1, **{**DEFAULT_POLICY, "tier_weights": weights}))
+    db.session.commit()
+    result = next(r for r in assess_month("2025-03") if r.contractor == cast.own)
+    assert result.overall == Decimal("99.7"), "2 × 0.125 = 0.25 deducts 0.3, not 0.2"
 
 
 def test_managers_set_the_self_check_weight(client, cast, company):

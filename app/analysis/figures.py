@@ -11,7 +11,7 @@ from statistics import median
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.analysis.selection import Selection, findings_in
+from app.analysis.selection import Selection, findings_in, visits_in
 from app.auth.models import User
 from app.catalog.models import CheckCategory, Contractor, ServiceLine, Severity, Site
 from app.extensions import db
@@ -45,7 +45,7 @@ class ContractorFigures:
     findings: int = 0
     repeats: int = 0
     items: int = 0  # findings on issued notices
-    fixed_on_time: int = 0  # fixes reported by the deadline and accepted
+    fixed_on_time: int = 0  # fixes reported by the deadline issued and accepted
     overdue_notices: int = 0
     hours_to_fix: list[float] = field(default_factory=list)
 
@@ -202,7 +202,8 @@ def contractors(selection: Selection) -> list[ContractorFigures]:
         .where(Notice.status != NoticeStatus.DRAFT)
     )
     accepted = NoticeItem.status == ItemStatus.ACCEPTED
-    on_time = sa.and_(accepted, NoticeItem.fix_reported_at <= NoticeItem.deadline)
+    # The notice's deadline, as issued: an item's own is moved on when a fix is rejected.
+    on_time = sa.and_(accepted, NoticeItem.fix_reported_at <= Notice.deadline)
     overdue = sa.case((Notice.overdue_at.is_not(None), Notice.id))
     totals = db.session.execute(
         on_notices.add_columns(
@@ -229,12 +230,13 @@ def contractors(selection: Selection) -> list[ContractorFigures]:
 
 
 def planned_visits(selection: Selection) -> list:
-    """The planned inspection visits falling due in the period, up to today."""
+    """The planned inspection visits falling due in the period, up to today, that the
+    selection's filters take in."""
     today = local_today()
     if selection.first > today:
         return []
     visits = visits_between(selection.first, min(selection.last, today), today)
-    return [visit for visit in visits if not visit.plan.is_survey]
+    return visits_in(selection, [visit for visit in visits if not visit.plan.is_survey])
 
 
 def inspectors(selection: Selection) -> list[InspectorFigures]:

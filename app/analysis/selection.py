@@ -1,6 +1,6 @@
 """What an analysis looks at: a period (a month, a quarter, a year or chosen dates, by the
-bureau's calendar) and the filters, read from the page's query string. A contractor's user is
-always held to its own company."""
+bureau's calendar) and the filters, read from the page's query string, and the findings and
+planned visits they take in. A contractor's user is always held to its own company."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -12,7 +12,9 @@ from werkzeug.datastructures import MultiDict
 from app.auth.models import Role, User
 from app.catalog.models import CheckCategory, CheckPoint, Site
 from app.extensions import db
+from app.inspections.checklist import plan_contractors
 from app.inspections.models import Finding, Inspection, Party, Schedule, Scope, Status, Tier
+from app.plans.tracking import Visit, stop_coverage
 from app.timeutil import day_start, local_today, month_start, shift_month
 
 PERIODS = ("month", "quarter", "year", "custom")
@@ -142,3 +144,47 @@ def findings_in(selection: Selection, *columns):
     if selection.site_id:
         query = query.where(Finding.site_id.in_(subtree(selection.site_id)))
     return query
+
+
+def visits_in(selection: Selection, visits: list[Visit]) -> list[Visit]:
+    """The planned inspection visits the selection's filters take in, as `findings_in` takes
+    in findings: by the inspection the plan makes of a visit (its schedule, scope, party and
+    tier), by the place visited, and by the lines and contractors a visit there checks."""
+    places = set(subtree(selection.site_id)) if selection.site_id else None
+    checked: dict[tuple[int, int], tuple[set[int], set[int]]] = {}
+
+    def lines_and_contractors(visit: Visit) -> tuple[set[int], set[int]]:
+        key = (visit.plan.id, visit.site.id)
+        if key not in checked:
+            stop = next(stop for stop in visit.plan.stops if stop.site_id == visit.site.id)
+            coverage = stop_coverage(stop)
+            contractors = plan_contractors(coverage)
+            lines = (
+                {coverage.service_line.id}
+                if coverage.service_line
+                else {line.id for contractor in contractors for line in contractor.service_lines}
+            )
+            checked[key] = lines, {contractor.id for contractor in contractors}
+        return checked[key]
+
+    def taken_in(visit: Visit) -> bool:
+        plan = visit.plan
+        kind = {
+            "schedule": Schedule.SCHEDULED,
+            "scope": plan.scope,
+            "party": plan.party,
+            "tier": plan.tier,
+        }
+        if any(kind[name] != member for name, member in selection.chosen.items()):
+            return False
+        if places is not None and visit.site.id not in places:
+            return False
+        if selection.line_id or selection.contractor_id:
+            lines, contractors = lines_and_contractors(visit)
+            if selection.line_id and selection.line_id not in lines:
+                return False
+            if selection.contractor_id and selection.contractor_id not in contractors:
+                return False
+        return True
+
+    return [visit for visit in visits if taken_in(visit)]

@@ -159,7 +159,7 @@ def assess_month(month: str, itemised: bool = True) -> list[ContractorResult]:
         weight = weights.get(tier.value, Decimal(1))
         if self_check:
             own_report = weights.get("self_check", Decimal(0))
-            counted, weight = (counted * own_report).quantize(counted), weight * own_report
+            counted, weight = round_points(counted * own_report), weight * own_report
         return counted, weight
 
     by_contractor: dict[int, list[FindingRow]] = {}

@@ -67,7 +67,13 @@ class AssignForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(), Length(max=2000)],
+        description=_l(
+            "The complainant will see this reason on the page where they follow the complaint."
+        ),
+    )
 
 
 QUARTER = Regexp(r"^\d{4}-Q[1-4]$", message=_l("Write the quarter as 2026-Q4."))

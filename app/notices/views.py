@@ -265,6 +265,7 @@ def acknowledge_notice(notice_id: int):
 
 @bp.post("/notices/<int:notice_id>/served")
 @role_required(*SUPERVISORS)
+@once_per_client_uuid
 def record_service(notice_id: int):
     notice = get_notice(notice_id)
     form = UnsignedServiceForm()

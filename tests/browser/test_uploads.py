@@ -13,15 +13,15 @@ from playwright.sync_api import expect
 from app.auth.models import User
 from app.catalog.models import Site
 from app.extensions import db
-from app.feedback.complaints import accept, file_complaint
-from app.feedback.models import ComplaintChannel, ComplaintPhoto
+from app.feedback.complaints import accept, add_evidence, assign, file_complaint
+from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, ComplaintStatus
 from app.inspections.checklist import Plan
 from app.inspections.external import start_external
 from app.inspections.models import ExternalBody, ExternalDocument, InspectionPhoto, Scope
 from app.notices.lifecycle import acknowledge
 from app.notices.models import FixPhoto
 from app.photos import read_photo
-from tests.browser.helpers import assert_fits_and_passes_axe, log_in, wait_until_held
+from tests.browser.helpers import SUBMIT_MS, assert_fits_and_passes_axe, log_in, wait_until_held
 from tests.browser.test_checklist import phone_photo
 from tests.browser.test_guest import guest_link
 from tests.browser.test_notice_flow import issued_notice
@@ -153,4 +153,69 @@ def test_the_guest_checklist_sends_photos_made_smaller(browser, live_server, tmp
         item.get_by_label("拍照或选择照片").set_input_files(phone_photo(tmp_path / "g.jpg"))
     photo = db.session.scalar(sa.select(InspectionPhoto).order_by(InspectionPhoto.id.desc()))
     assert long_side(photo.digest) == 1600, "the server alone would keep 2560"
+    context.close()
+
+
+def investigated_complaint() -> Complaint:
+    """A complaint about the first contractor's service, investigated and assigned."""
+    manager, contractor = user("manager"), user("contractor").contractor
+    complaint, _token = file_complaint(ComplaintChannel.HOTLINE, "食堂地面湿滑", "午餐时间入口有水")
+    accept(complaint, manager)
+    add_evidence(complaint, manager, "现场确有积水")
+    assign(complaint, manager, contractor, contractor.service_lines[0], contractor.sites[0])
+    db.session.commit()
+    return complaint
+
+
+@pytest.mark.parametrize(
+    "button, decided, shown",
+    [
+        ("认定属实", ComplaintStatus.UPHELD, "属实"),
+        ("不予支持", ComplaintStatus.DISMISSED, "不成立"),
+    ],
+    ids=["uphold", "dismiss"],
+)
+def test_a_complaint_decision_sends_the_evidence_still_on_the_phone_first(
+    browser, live_server, tmp_path, button, decided, shown
+):
+    complaint = investigated_complaint()
+    context = phone(browser)
+    page = context.new_page()
+    log_in(page, live_server, "manager")
+    page.goto(f"{live_server}/complaints/{complaint.id}")
+
+    # The evidence waits on the phone: its first send fails, the outbox's next try is held.
+    sent, held = [], []
+
+    def flaky(route):
+        sent.append(route.request.url)
+        if len(sent) == 1:
+            route.abort()
+        else:
+            held.append(route)
+
+    page.route(re.compile(r"/evidence$"), flaky)
+    page.get_by_label("调查发现").fill("排水沟堵塞，已拍照")
+    page.get_by_label("照片（选填）").set_input_files(phone_photo(tmp_path / "drain.jpg"))
+    page.get_by_role("button", name="记录调查情况").click()
+    expect(page.get_by_role("status").filter(has_text="已保存在本机")).to_be_visible()
+    wait_until_held(page, held, seconds=10)
+    assert len(held) == 1, "sent again by the outbox"
+
+    page.get_by_label("原因").fill(
+        "经核实属实" if decided == ComplaintStatus.UPHELD else "非承包范围"
+    )
+    page.get_by_role("button", name=button, exact=True).click()
+    page.wait_for_timeout(500)  # time for a decision that did not wait to arrive first
+    held[0].continue_()
+    expect(page.locator("span.state", has_text=re.compile(f"^{shown}$"))).to_be_visible(
+        timeout=SUBMIT_MS
+    )
+
+    db.session.expire_all()
+    complaint = db.session.get(Complaint, complaint.id)
+    assert complaint.status == decided
+    assert "排水沟堵塞" in complaint.evidence, "the waiting evidence arrived before the decision"
+    if decided == ComplaintStatus.UPHELD:
+        assert len(complaint.inspection.items[0].photos) == 1, "its photo is on the finding"
     context.close()

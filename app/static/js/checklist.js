@@ -186,14 +186,26 @@
       return;
     }
     // A submit that locks the record would leave out captures still on the phone: send them
-    // first. The form says so itself, wherever its address is (a guest's link, a self-check).
+    // first. The form says so itself, wherever its address is (a guest's link, a self-check,
+    // a complaint's decision after its evidence).
     if (form.matches("[data-sends-outbox-first]")) {
       if (!outbox() || !outbox().waiting()) return;
       event.preventDefault();
       event.stopImmediatePropagation();
-      await outbox().drain();
+      const submitter = event.submitter;
+      // The page is being left: a form sent meanwhile must not put its answer in the page's
+      // place (uploads.js), which would take this form, and what was typed in it, away.
+      document.documentElement.dataset.leaving = "true";
+      try {
+        await outbox().drain();
+      } finally {
+        delete document.documentElement.dataset.leaving;
+      }
       if (!outbox().waiting()) {
-        form.requestSubmit();
+        // Tapped again, not requestSubmit(): htmx learns from the tap which button it was,
+        // and so where it goes (a formaction, as the complaint's "dismiss").
+        if (submitter) submitter.click();
+        else form.requestSubmit();
         return;
       }
       const status = document.querySelector("#sync .sync-status");

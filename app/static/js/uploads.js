@@ -68,6 +68,12 @@
     say(form, outbox().say("kept")); // the buttons stay held: a second tap would send twice
   });
 
+  // Whether the phone is still where the form was sent, and staying: a submit that sends the
+  // outbox first (checklist.js) is leaving the page, and its own answer will replace it.
+  function stillHere(entry) {
+    return entry.page === here() && !document.documentElement.dataset.leaving;
+  }
+
   // The server's answer, shown as the page it is, when the phone is still where it was sent.
   function show(html, url) {
     htmx.swap(document.body, html, { swapStyle: "innerHTML" });
@@ -79,14 +85,15 @@
 
   document.addEventListener("outbox:sent", (event) => {
     const { entry, html, url } = event.detail;
-    if (entry.kind === "form" && entry.page === here()) show(html, url);
+    if (entry.kind === "form" && stillHere(entry)) show(html, url);
   });
 
   // Refused (the form's own errors): the form comes back with them and with the files chosen,
-  // and leaves the outbox. Refused while elsewhere, it waits in the outbox with its reason.
+  // and leaves the outbox. Refused while elsewhere, or leaving, it waits in the outbox with its
+  // reason.
   document.addEventListener("outbox:refused", async (event) => {
     const { entry, html, url } = event.detail;
-    if (entry.kind !== "form" || entry.page !== here()) return;
+    if (entry.kind !== "form" || !stillHere(entry)) return;
     show(html, url === entry.url ? location.href : url);
     const form = Array.from(document.querySelectorAll("form[data-upload]")).find(
       (candidate) => candidate.action === entry.url
