@@ -26,6 +26,7 @@ from app.notices.lifecycle import (
     draft_notices,
     escalate,
     issue,
+    reject_fix,
     report_fix,
 )
 from app.notify.models import EventKind, Notification
@@ -161,6 +162,20 @@ def test_notice_figures_count_notices_closed_on_time_and_late(month, cast, kitch
             accept_fix(item, cast.inspector, now=fixed_at)
     db.session.commit()
     assert notice_figures(month) == {"issued": 4, "closed": 3, "closed_on_time": 2, "overdue": 0}
+
+    # a rejection moves the deadline on, but the notice was issued with the first one
+    (extended,) = draft_notices(inspect(cast, kitchen, Tier.DAILY, {"地面排水"}), cast.inspector)
+    issue(extended, cast.inspector)
+    acknowledge(extended, cast.owner)
+    (item,) = extended.items
+    issued_deadline = as_utc(extended.deadline)
+    report_fix(item, cast.owner, "已整改", [jpeg()])
+    reject_fix(item, cast.inspector, "仍有积水", issued_deadline + timedelta(days=2))
+    fixed_at = issued_deadline + timedelta(hours=1)
+    report_fix(item, cast.owner, "已疏通", [jpeg()], now=fixed_at)
+    accept_fix(item, cast.inspector, now=fixed_at)
+    db.session.commit()
+    assert notice_figures(month) == {"issued": 5, "closed": 4, "closed_on_time": 2, "overdue": 0}
 
 
 def notice_deadline(notice):

@@ -91,15 +91,16 @@ def bulletin_data(month: str) -> dict:
 
 
 def notice_figures(month: str) -> dict[str, int]:
-    """Notices issued in the month, closed, closed with every item fixed by its deadline, and
-    notices that went overdue in the month: counted in the database."""
+    """Notices issued in the month, closed, closed with every item fixed by the deadline it
+    was issued with (a rejection moves an item's deadline on, not the notice's), and notices
+    that went overdue in the month: counted in the database."""
     start, end = month_bounds(month)
     closed = Notice.status == NoticeStatus.CLOSED
     late = (
         sa.select(NoticeItem.id)
         .where(
             NoticeItem.notice_id == Notice.id,
-            sa.func.coalesce(NoticeItem.fix_reported_at, Notice.closed_at) > NoticeItem.deadline,
+            sa.func.coalesce(NoticeItem.fix_reported_at, Notice.closed_at) > Notice.deadline,
         )
         .exists()
     )
