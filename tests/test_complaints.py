@@ -5,6 +5,7 @@ import io
 import re
 import time
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -28,7 +29,7 @@ from app.inspections.models import Finding, Party
 from app.inspections.repeats import repeats_of
 from app.notices.models import Notice, NoticeStatus
 from app.refusals import Refused
-from app.timeutil import month_of, utcnow
+from app.timeutil import clock_at, month_of, utcnow
 from tests.helpers import jpeg, login
 
 
@@ -306,3 +307,11 @@ def test_complaints_never_make_repeats_and_a_dismissed_one_no_finding(cast, cant
         db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count(Finding.id))) == 2, "none for the dismissed"
     assert repeats_of(findings) == {}
+
+
+def test_evidence_is_stamped_with_the_bureaus_time(cast):
+    complaint, _ = file_complaint(ComplaintChannel.HOTLINE, "电梯困人", "一号楼电梯")
+    accept(complaint, cast.manager)
+    with clock_at(datetime(2026, 3, 31, 17, 30, tzinfo=UTC)):  # 01:30 the next day in Beijing
+        add_evidence(complaint, cast.inspector, "维保记录显示故障")
+    assert complaint.evidence.startswith("[2026-04-01 01:30 ")

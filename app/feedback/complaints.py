@@ -29,7 +29,7 @@ from app.notify.events import SUPERVISION_TEAM, announce, managers
 from app.notify.models import EventKind
 from app.photos import photo_rows
 from app.refusals import require
-from app.timeutil import utcnow
+from app.timeutil import LOCAL_TZ, utcnow
 from app.tokens import new_token, token_hash
 
 COMPLAINT_CATEGORY = "服务对象投诉"
@@ -130,7 +130,7 @@ def add_evidence(complaint: Complaint, user: User, evidence: str, photos: list[b
     evidence = evidence.strip()
     require(bool(evidence), _("Write down what the investigation found."))
     _attach_photos(complaint, photos, user)
-    stamp = utcnow().strftime("%Y-%m-%d %H:%M")
+    stamp = utcnow().astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")  # read by people here
     complaint.evidence = "\n".join(
         part for part in (complaint.evidence, f"[{stamp} {user.display_name}] {evidence}") if part
     )
