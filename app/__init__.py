@@ -79,6 +79,8 @@ def create_app(config: dict | None = None) -> Flask:
     from app.catalog import bp as catalog_bp
     from app.documents import bp as documents_bp
     from app.feedback import bp as feedback_bp
+    from app.identity import bp as identity_bp
+    from app.identity import models as identity_models  # noqa: F401  (registers the model)
     from app.inspections import bp as inspections_bp
     from app.main import bp as main_bp
     from app.notices import bp as notices_bp
@@ -96,6 +98,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(analysis_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(documents_bp)
+    app.register_blueprint(identity_bp)
 
     from app.cli import register_cli
     from app.logs import configure_logging

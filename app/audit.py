@@ -98,6 +98,8 @@ ACTION_LABELS = {
     "password_reset": _l("Password reset by an administrator"),
     "password_changed": _l("Password changed"),
     "user_unlocked": _l("User unlocked"),
+    "identity_linked": _l("Sign-in identity linked"),
+    "identity_unlinked": _l("Sign-in identity unlinked"),
 }
 
 

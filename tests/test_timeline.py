@@ -63,6 +63,8 @@ WRITTEN = {
     "password_reset": ("users", None, None, ""),
     "password_changed": ("users", None, None, ""),
     "user_unlocked": ("users", None, None, ""),
+    "identity_linked": ("users", None, None, "企业微信 张三"),
+    "identity_unlinked": ("users", None, None, "统一身份认证 张三"),
 }
 
 # What the log keeps and a person must never read: codes, key=value, field names, booleans.
