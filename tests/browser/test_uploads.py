@@ -199,7 +199,7 @@ def test_a_complaint_decision_sends_the_evidence_still_on_the_phone_first(
     page.get_by_label("照片（选填）").set_input_files(phone_photo(tmp_path / "drain.jpg"))
     page.get_by_role("button", name="记录调查情况").click()
     expect(page.get_by_role("status").filter(has_text="已保存在本机")).to_be_visible()
-    wait_until_held(page, held, seconds=10)
+    wait_until_held(page, held, seconds=30)  # the outbox pauses 2 s, then longer
     assert len(held) == 1, "sent again by the outbox"
 
     page.get_by_label("原因").fill(
