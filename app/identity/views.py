@@ -93,19 +93,25 @@ def oidc_callback():
     subject, display = claims["sub"], oidc.display_of(claims)
     if "link" in intent:
         return link_to_signed_in(Provider.OIDC, subject, display, started_by=intent["link"])
-    create = None
-    if oidc.in_auto_create_group(claims):
-        settings = current_app.config
-        create = partial(
-            create_account,
-            Provider.OIDC,
-            subject,
-            display=display,
-            username_hint=str(claims.get("preferred_username") or ""),
-            role=settings["OIDC_AUTO_CREATE_ROLE"],
-            contractor_name=settings["OIDC_AUTO_CREATE_CONTRACTOR"],
-        )
+    create = _oidc_account_maker(claims, display)
     return sign_in(Provider.OIDC, subject, display, intent.get("next"), create=create)
+
+
+def _oidc_account_maker(claims: dict, display: str):
+    """What makes this identity's account on its first sign-in, if the administrator lets
+    its group have one; else None."""
+    if not oidc.in_auto_create_group(claims):
+        return None
+    settings = current_app.config
+    return partial(
+        create_account,
+        Provider.OIDC,
+        claims["sub"],
+        display=display,
+        username_hint=str(claims.get("preferred_username") or ""),
+        role=settings["OIDC_AUTO_CREATE_ROLE"],
+        contractor_name=settings["OIDC_AUTO_CREATE_CONTRACTOR"],
+    )
 
 
 def sign_in(provider: Provider, subject: str, display: str, next_url, create=None):
