@@ -46,6 +46,20 @@ class Defaults:
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_MIMETYPES = ["text/html", "application/json", "text/javascript"]
     COMPRESS_MIN_SIZE = 500
+    # Sign-in with the bureau's own identity service (app/identity/oidc.py): off until all three
+    # of issuer, client id and secret are set; the callback to register is /login/oidc/callback.
+    OIDC_ISSUER = ""
+    OIDC_CLIENT_ID = ""
+    OIDC_CLIENT_SECRET = ""
+    OIDC_NAME = ""  # the button's text, e.g. 市政务统一身份认证; empty: 统一身份认证
+    OIDC_SCOPE = "openid profile"
+    # Accounts made on first sign-in: only for a member of this group (a value of the claim
+    # OIDC_GROUPS_CLAIM), with this role (inspector, or contractor of OIDC_AUTO_CREATE_CONTRACTOR,
+    # a contractor's full name); never manager or admin. Off while the group is empty.
+    OIDC_GROUPS_CLAIM = "groups"
+    OIDC_AUTO_CREATE_GROUP = ""
+    OIDC_AUTO_CREATE_ROLE = ""
+    OIDC_AUTO_CREATE_CONTRACTOR = ""
 
 
 ENV_PREFIX = "XUNJIAN_"
@@ -73,6 +87,15 @@ ENV_KEYS = {
     "ROBOT_MESSAGES_PER_MINUTE": "ROBOT_MESSAGES_PER_MINUTE",
     "NOTIFY_LEASE_SECONDS": "NOTIFY_LEASE_SECONDS",
     "WORKER_PAUSE_SECONDS": "WORKER_PAUSE_SECONDS",
+    "OIDC_ISSUER": "OIDC_ISSUER",
+    "OIDC_CLIENT_ID": "OIDC_CLIENT_ID",
+    "OIDC_CLIENT_SECRET": "OIDC_CLIENT_SECRET",
+    "OIDC_NAME": "OIDC_NAME",
+    "OIDC_SCOPE": "OIDC_SCOPE",
+    "OIDC_GROUPS_CLAIM": "OIDC_GROUPS_CLAIM",
+    "OIDC_AUTO_CREATE_GROUP": "OIDC_AUTO_CREATE_GROUP",
+    "OIDC_AUTO_CREATE_ROLE": "OIDC_AUTO_CREATE_ROLE",
+    "OIDC_AUTO_CREATE_CONTRACTOR": "OIDC_AUTO_CREATE_CONTRACTOR",
 }
 INTEGER_KEYS = {
     "PROXY_HOPS",

@@ -27,6 +27,8 @@ from app.demo.inspections import demo_photo
 from app.extensions import db
 from app.feedback.complaints import file_complaint
 from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, Survey
+from app.identity.linking import link
+from app.identity.models import Provider
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.external import issue_guest_pass, start_external
 from app.inspections.models import (
@@ -54,6 +56,7 @@ from app.plans.models import InspectionPlan
 from app.timeutil import local_today, month_of, utcnow
 from tests.conftest import running
 from tests.helpers import PASSWORD, IsolatedClient, copy_of, signature_png
+from tests.oidc_server import OIDCProvider
 
 ANON, CONTRACTOR, OTHER_CONTRACTOR = "anonymous", "contractor", "other_contractor"
 INSPECTOR, OTHER_INSPECTOR, MANAGER, ADMIN = "inspector", "other_inspector", "manager", "admin"
@@ -108,6 +111,11 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/admin/users"): ADMINS,
     (GET, "/admin/users/new"): ADMINS,
     (GET, "/admin/users/<int:user_id>/edit"): ADMINS,
+    (GET, "/login/oidc"): PUBLIC,  # signed in already: on to the home page
+    (GET, "/login/oidc/callback"): PUBLIC,  # called bare: a 400 page for anyone
+    (GET, "/account/identities"): LOGGED_IN,
+    (GET, "/account/identities/oidc"): LOGGED_IN,  # without the page's token: 400
+    (GET, "/admin/users/<int:user_id>/identities"): ADMINS,
     # --- notifications
     (GET, "/inbox"): LOGGED_IN,
     (GET, "/inbox/<int:notification_id>"): {CONTRACTOR},  # the contractor user's own
@@ -214,6 +222,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (POST, "/robots/<int:robot_id>/delete"): EDITORS | {CONTRACTOR},  # its own company's
     (POST, "/admin/deliveries/<int:delivery_id>/resend"): ADMINS,
     (POST, "/admin/users/<int:user_id>/unlock"): ADMINS,
+    (POST, "/account/identities/<int:identity_id>/unlink"): {CONTRACTOR, ADMIN},  # its owner
     (POST, "/catalog/lines/new"): EDITORS,
     (POST, "/catalog/lines/<int:line_id>/edit"): EDITORS,
     (POST, "/catalog/categories/new"): EDITORS,
@@ -360,6 +369,7 @@ ONCE = {
     (POST, "/notices/<int:notice_id>/items/<int:item_id>/remove"),
     (POST, "/guest/<token>/photos/<int:photo_id>/delete"),
     (POST, "/inspections/photos/<int:photo_id>/delete"),
+    (POST, "/account/identities/<int:identity_id>/unlink"),
 }
 
 
@@ -446,6 +456,7 @@ def build_world() -> dict:
         status=DeliveryStatus.FAILED,
     )
     db.session.add(failed)
+    identity = link(users["contractor"], Provider.OIDC, "matrix-contractor", "安泰物业 李")
     notice.receipt = notice.receipt or NoticeReceipt(
         way=ReceiptWay.SIGNED, recorded_by=users["contractor"], recorded_at=utcnow()
     )
@@ -505,9 +516,26 @@ def build_world() -> dict:
         "notification_id": notification.id,
         "robot_id": robot.id,
         "delivery_id": failed.id,
+        "identity_id": identity.id,
         "meeting_id": meeting.id,
         "part": "signature",
     }
+
+
+@pytest.fixture(scope="module")
+def oidc_provider(tmp_path_factory):
+    """The outside sign-in routes answer only with a service configured: a real one (see
+    tests/oidc_server.py), so that they answer here as they do in production."""
+    server = OIDCProvider(tmp_path_factory.mktemp("oidc") / "provider.log")
+    server.start()
+    client_id, secret = server.register_client("http://localhost/login/oidc/callback")
+    yield {"OIDC_ISSUER": server.issuer, "OIDC_CLIENT_ID": client_id, "OIDC_CLIENT_SECRET": secret}
+    server.stop()
+
+
+@pytest.fixture
+def app_config(app_config, oidc_provider):
+    return {**app_config, **oidc_provider}
 
 
 @pytest.fixture

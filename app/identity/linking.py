@@ -11,11 +11,16 @@ from app.refusals import require
 from app.timeutil import utcnow
 
 
-def linked_user(provider: Provider, subject: str) -> User | None:
-    """The active account this identity was linked to, or None: unlinked, or deactivated."""
-    identity = db.session.scalar(
+def identity_for(provider: Provider, subject: str) -> ExternalIdentity | None:
+    """The link of this identity to an account, active or not, if there is one."""
+    return db.session.scalar(
         db.select(ExternalIdentity).filter_by(provider=provider, subject=subject)
     )
+
+
+def linked_user(provider: Provider, subject: str) -> User | None:
+    """The active account this identity was linked to, or None: unlinked, or deactivated."""
+    identity = identity_for(provider, subject)
     if identity is None or not identity.user.active:
         return None
     identity.last_used_at = utcnow()
@@ -25,9 +30,7 @@ def linked_user(provider: Provider, subject: str) -> User | None:
 def link(user: User, provider: Provider, subject: str, display: str = "") -> ExternalIdentity:
     """Link an identity to `user` (signed in, or through their invitation); Refused if it is
     already another account's, or the user already has one of this provider."""
-    taken = db.session.scalar(
-        db.select(ExternalIdentity).filter_by(provider=provider, subject=subject)
-    )
+    taken = identity_for(provider, subject)
     if taken is not None and taken.user_id == user.id:
         return taken
     require(taken is None, _("This identity is already linked to another account."))
