@@ -17,8 +17,11 @@ from app.audit import AuditEvent
 from app.auth.models import Role, User
 from app.catalog.models import (
     Certificate,
+    CheckCategory,
+    CheckPoint,
     Contractor,
     ServiceLine,
+    Severity,
     Site,
     SiteKind,
 )
@@ -26,10 +29,12 @@ from app.catalog.standards_io import load_default_catalogue
 from app.demo import CONTRACTORS as DEMO_CONTRACTORS
 from app.demo import seed_demo
 from app.extensions import db
+from app.inspections.models import Inspection, Party, Schedule, Scope, Tier
 from app.organisation.apply import apply_plan
 from app.organisation.export import export_workbook, template_workbook
 from app.organisation.plan import plan_import
 from app.organisation.sheets import PLACES, SHEETS
+from app.timeutil import utcnow
 from tests.helpers import PASSWORD, app_on, drop_own_database, login, own_database
 
 
@@ -782,3 +787,66 @@ def test_only_administrators_reach_the_organisation_pages(app, client, make_user
         ("GET", "/organisation/template.xlsx"),
     ]:
         assert client.open(url, method=method).status_code == 403, url
+
+
+# --- the guided start ------------------------------------------------------------------------
+
+
+def steps_shown(client) -> dict[str, str]:
+    page = client.get("/").text
+    if "going-live-head" not in page:
+        return {}
+    items = re.findall(
+        r'<li class="card">\s*<a href="([^"]+)"><strong>.*?state-(ok|warn)', page, re.S
+    )
+    return {href: state for href, state in items}
+
+
+def test_an_empty_install_shows_the_administrator_the_steps_to_go_live(app, client, make_user):
+    login(client, make_user(Role.ADMIN))
+    assert steps_shown(client) == {
+        "/catalog/import": "warn",
+        "/organisation/import": "warn",
+        "/assessments/policy": "warn",
+        "/robots": "warn",
+        "/plans/new": "warn",
+    }
+
+    category = CheckCategory(service_line=ServiceLine(code="CLN", name="保洁"), name="地面")
+    db.session.add(
+        CheckPoint(
+            category=category,
+            code="C-1",
+            title="地面",
+            standard="洁净",
+            severity=Severity.GENERAL,
+            deduction=1,
+        )  # fmt: skip
+    )
+    db.session.add(Site(code="HQ", name="大院", kind=SiteKind.COMPOUND))
+    db.session.commit()
+    shown = steps_shown(client)
+    assert shown["/catalog/import"] == "ok" and shown["/organisation/import"] == "warn"
+
+
+def test_the_steps_go_once_the_install_is_in_use(app, client, make_user):
+    admin = make_user(Role.ADMIN)
+    login(client, admin)
+    assert steps_shown(client)
+    db.session.add(
+        Inspection(
+            scope=Scope.BLOCK,
+            schedule=Schedule.SPOT,
+            party=Party.INTERNAL,
+            tier=Tier.AD_HOC,
+            created_by_id=admin.id,
+            started_at=utcnow(),
+        )
+    )
+    db.session.commit()
+    assert steps_shown(client) == {}
+
+
+def test_a_manager_never_sees_the_steps(client, make_user):
+    login(client, make_user(Role.MANAGER))
+    assert "going-live-head" not in client.get("/").text
