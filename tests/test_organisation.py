@@ -673,6 +673,14 @@ def test_org_import_refuses_a_file_that_is_not_a_workbook(app, tmp_path):
     assert result.exit_code == 1 and "这不是 XLSX 工作簿" in result.output
 
 
+def test_org_import_refuses_a_file_over_the_upload_limit_unread(app, tmp_path):
+    app.config["UPLOAD_LIMIT_MB"] = 1
+    big = tmp_path / "big.xlsx"
+    big.write_bytes(workbook(places=[place("HQ")]).ljust(1024 * 1024 + 1, b"\0"))
+    result = app.test_cli_runner().invoke(args=["org", "import", str(big)])
+    assert result.exit_code == 1 and "1 MB" in result.output
+
+
 # --- the pages -------------------------------------------------------------------------------
 
 

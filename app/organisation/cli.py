@@ -13,7 +13,7 @@ from app.organisation.apply import apply_plan
 from app.organisation.changes import ENTITIES
 from app.organisation.export import export_workbook
 from app.organisation.plan import Plan, plan_import
-from app.uploads import upload_limit_bytes
+from app.uploads import too_large_message, upload_limit_bytes
 
 org_cli = AppGroup("org", help="The organisation workbook: places, contractors, staff, accounts.")
 
@@ -31,11 +31,10 @@ def export_command(path: Path):
 @click.option("--dry-run", is_flag=True, help="Check and show what would change; write nothing.")
 def import_command(path: Path, dry_run: bool):
     """Import FILE.xlsx all or nothing; exit status 1 if any row is bad."""
-    if path.stat().st_size > upload_limit_bytes():
-        data = b"\0" * (upload_limit_bytes() + 1)  # refused as an upload would be, unread
-    else:
-        data = path.read_bytes()
-    plan = plan_import(data)
+    if path.stat().st_size > upload_limit_bytes():  # refused unread, as an upload would be
+        click.echo(too_large_message(), err=True)
+        raise SystemExit(1)
+    plan = plan_import(path.read_bytes())
     _echo_plan(plan)
     if not plan.ok:
         db.session.rollback()
