@@ -5,11 +5,12 @@ import io
 import re
 import secrets
 import struct
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from openpyxl import Workbook, load_workbook
 from stdnum.cn import uscc
 
@@ -734,6 +735,14 @@ def test_upload_dry_run_then_confirm_imports_exactly_what_was_shown(app, admin_c
         data={"workbook": hidden(review.text, "workbook"), "plan": hidden(review.text, "plan")},
     )
     assert again.location == "/organisation/import"  # used once: it is gone
+
+
+def test_an_upload_not_confirmed_within_a_day_is_gone(app, admin_client, lines):
+    uploaded = upload(admin_client, workbook(**SMALL_ORG))
+    with time_machine.travel(utcnow() + timedelta(hours=25), tick=False):
+        answer = admin_client.get(uploaded.location)
+    assert answer.location == "/organisation/import"
+    assert not list((Path(app.instance_path) / "imports").iterdir())
 
 
 def test_a_confirmation_after_the_system_changed_shows_the_new_dry_run(app, admin_client, lines):

@@ -2,6 +2,7 @@
 folder under a random name tied to the uploader, so that the confirmation applies the very
 bytes the dry run showed; removed once used, or after a day."""
 
+import os
 import re
 import secrets
 import time
@@ -32,6 +33,8 @@ def keep_upload(data: bytes, user_id: int) -> str:
     path = _path(token, user_id)
     temporary = path.with_suffix(".part")
     temporary.write_bytes(data)
+    now = time.time()
+    os.utime(temporary, (now, now))  # kept since this clock's now, as its age is reckoned
     temporary.replace(path)
     return token
 
