@@ -42,7 +42,10 @@ def upload(page, live_server, data: bytes) -> None:
     expect(page.get_by_role("heading", name="组织工作簿试导入")).to_be_visible()
 
 
-def test_an_administrator_checks_and_imports_the_workbook_on_a_phone(browser, live_server):
+def test_an_administrator_checks_and_imports_the_workbook_on_a_phone(
+    app, browser, live_server, tmp_path
+):
+    app.instance_path = str(tmp_path / "instance")  # where uploads wait for confirmation
     context, page = phone(browser)
     log_in(page, live_server, "admin")
     page.goto(f"{live_server}/organisation/import")
