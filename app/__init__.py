@@ -85,6 +85,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.main import bp as main_bp
     from app.notices import bp as notices_bp
     from app.notify import bp as notify_bp
+    from app.organisation import bp as organisation_bp
     from app.plans import bp as plans_bp
 
     app.register_blueprint(main_bp)
@@ -99,6 +100,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(notify_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(identity_bp)
+    app.register_blueprint(organisation_bp)
 
     from app.cli import register_cli
     from app.logs import configure_logging

@@ -88,6 +88,7 @@ ACTION_LABELS = {
     "category_saved": _l("Category saved"),
     "check_point_saved": _l("Check point saved"),
     "standards_imported": _l("Standards imported"),
+    "organisation_imported": _l("Organisation workbook imported"),
     "contractor_saved": _l("Contractor saved"),
     "staff_saved": _l("Staff member saved"),
     "certificate_saved": _l("Certificate saved"),

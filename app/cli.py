@@ -1,5 +1,5 @@
 """Command-line tasks: `flask --app wsgi seed-demo`, `create-user`, `load-standards`,
-`worker`, `backup`, `restore`, `storage copy`."""
+`worker`, `backup`, `restore`, `storage copy`; `notices` and `org` groups of their own."""
 
 from pathlib import Path
 
@@ -16,8 +16,10 @@ from app.refusals import Refused
 
 def register_cli(app: Flask) -> None:
     from app.notices.cli import notices_cli
+    from app.organisation.cli import org_cli
 
     app.cli.add_command(notices_cli)
+    app.cli.add_command(org_cli)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing if the database has users.")

@@ -116,6 +116,10 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/account/identities"): LOGGED_IN,
     (GET, "/account/identities/oidc"): LOGGED_IN,  # without the page's token: 400
     (GET, "/admin/users/<int:user_id>/identities"): ADMINS,
+    (GET, "/organisation/import"): ADMINS,
+    (GET, "/organisation/import/<token>"): ADMINS,  # an upload of one's own, or back to the form
+    (GET, "/organisation/export.xlsx"): ADMINS,
+    (GET, "/organisation/template.xlsx"): ADMINS,
     # --- notifications
     (GET, "/inbox"): LOGGED_IN,
     (GET, "/inbox/<int:notification_id>"): {CONTRACTOR},  # the contractor user's own
@@ -223,6 +227,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (POST, "/admin/deliveries/<int:delivery_id>/resend"): ADMINS,
     (POST, "/admin/users/<int:user_id>/unlock"): ADMINS,
     (POST, "/account/identities/<int:identity_id>/unlink"): {CONTRACTOR, ADMIN},  # its owner
+    (POST, "/organisation/import"): ADMINS,
+    (POST, "/organisation/import/<token>"): ADMINS,
     (POST, "/catalog/lines/new"): EDITORS,
     (POST, "/catalog/lines/<int:line_id>/edit"): EDITORS,
     (POST, "/catalog/categories/new"): EDITORS,
@@ -346,6 +352,8 @@ ARGS: dict[tuple[str, str], dict[str, str]] = {
         "photo_id": "guest_photo_id",
     },
     (GET, "/scan/<token>"): {"token": "scan_token"},
+    (GET, "/organisation/import/<token>"): {"token": "guest_token"},
+    (POST, "/organisation/import/<token>"): {"token": "guest_token"},
     (GET, "/inspections/<int:inspection_id>/external"): {"inspection_id": "external_id"},
     (GET, "/bulletins/<month>"): {"month": "draft_month"},
     (GET, "/bulletins/<month>.pdf"): {"month": "draft_month"},

@@ -64,6 +64,12 @@ WRITTEN = {
     "password_changed": ("users", None, None, ""),
     "user_unlocked": ("users", None, None, ""),
     "identity_linked": ("users", None, None, "企业微信 张三"),
+    "organisation_imported": (
+        "organisation",
+        None,
+        None,
+        "场所：新建 3，修改 1，不变 0，工作簿中没有 2；账号：新建 1，修改 0，不变 5",
+    ),
     "identity_unlinked": ("users", None, None, "统一身份认证 张三"),
 }
 

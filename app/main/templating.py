@@ -60,6 +60,7 @@ NAVIGATION = [
     ),
     ("catalog.sites", _l("Sites"), SUPERVISORS, "catalog.site", None),
     ("auth.users", _l("Users"), ADMINS, "auth.user", "locked_users"),
+    ("organisation.import_page", _l("Organisation"), ADMINS, "organisation.", None),
     ("notify.deliveries", _l("Deliveries"), ADMINS, "notify.deliveries", None),
 ]
 

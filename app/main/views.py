@@ -3,9 +3,11 @@ from flask import current_app, jsonify, redirect, render_template, request, sess
 from flask_login import current_user, login_required
 
 from app.auth.access import SUPERVISORS
+from app.auth.models import Role
 from app.extensions import db
 from app.inspections.recent import recent_plans
 from app.main.blueprint import bp
+from app.main.going_live import going_live_steps
 from app.main.pwa import offline_page
 from app.main.queues import current_queue
 from app.timeutil import utcnow
@@ -15,8 +17,11 @@ from app.timeutil import utcnow
 @login_required
 def home():
     recent = recent_plans(current_user) if current_user.role in SUPERVISORS else []
+    steps = going_live_steps() if current_user.role == Role.ADMIN else None
     return offline_page(
-        render_template("main/home.html", queue=current_queue(), now=utcnow(), recent=recent)
+        render_template(
+            "main/home.html", queue=current_queue(), now=utcnow(), recent=recent, steps=steps
+        )
     )
 
 
