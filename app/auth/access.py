@@ -9,7 +9,9 @@ from app.auth.models import Role
 
 SUPERVISORS = (Role.INSPECTOR, Role.MANAGER, Role.ADMIN)
 EDITORS = (Role.MANAGER, Role.ADMIN)
-SELF_CHECKERS = (Role.CONTRACTOR,)  # a contractor's users check their own service
+# A contractor's users: each sees its own company and nothing else.
+CONTRACTORS = (Role.CONTRACTOR,)
+SELF_CHECKERS = CONTRACTORS  # a contractor's users check their own service
 ADMINS = (Role.ADMIN,)
 EVERYONE = tuple(Role)
 
@@ -30,8 +32,13 @@ def role_required(*roles: Role):
     return decorator
 
 
+def is_contractor(user) -> bool:
+    """One of a contractor's users, who sees only its own company."""
+    return user.role in CONTRACTORS
+
+
 def can_see_contractor(user, contractor_id: int) -> bool:
     """Supervisors see every contractor; a contractor user sees only its own."""
-    if user.role == Role.CONTRACTOR:
+    if is_contractor(user):
         return user.contractor_id == contractor_id
     return user.role in SUPERVISORS

@@ -5,8 +5,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth.access import ADMINS, EDITORS, role_required
-from app.auth.models import Role
+from app.auth.access import ADMINS, CONTRACTORS, EDITORS, is_contractor, role_required
 from app.catalog.models import Contractor
 from app.extensions import db
 from app.notify.blueprint import bp
@@ -27,7 +26,7 @@ from app.responses import form_shown
 from app.timeutil import utcnow
 
 PER_PAGE = 30
-ROBOT_KEEPERS = (*EDITORS, Role.CONTRACTOR)
+ROBOT_KEEPERS = (*EDITORS, *CONTRACTORS)
 
 
 @bp.app_template_global()
@@ -119,7 +118,7 @@ def settings():
 
 def _robot_owners() -> list[tuple[int, str]]:
     """Whose group a robot may serve: a contractor's user only its own company."""
-    if current_user.role == Role.CONTRACTOR:
+    if is_contractor(current_user):
         return [(current_user.contractor_id, current_user.contractor.short_name)]
     companies = db.session.scalars(
         sa.select(Contractor).where(Contractor.active.is_(True)).order_by(Contractor.name)
@@ -129,7 +128,7 @@ def _robot_owners() -> list[tuple[int, str]]:
 
 def _robots_query():
     query = sa.select(Robot).order_by(Robot.contractor_id.is_not(None), Robot.id)
-    if current_user.role == Role.CONTRACTOR:
+    if is_contractor(current_user):
         query = query.where(Robot.contractor_id == current_user.contractor_id)
     return query
 
