@@ -3,7 +3,8 @@ table below says. A route missing from the table fails the test, so none can esc
 
 Roles: anonymous; inspector (on the inspection used) and another inspector (not on it);
 manager; admin; the contractor concerned (安泰物业, whose notice, self-check and staff are
-used) and another contractor (鑫盾保安).
+used), its own administrator (who sees what its users see) and another contractor
+(鑫盾保安).
 
 "Allowed" means any answer but a refusal: a page, a redirect to it, or a validation error
 for the empty form the matrix posts. A refusal is 401, 403, 404 or a redirect to the login
@@ -53,13 +54,24 @@ from app.photos import store_photo, store_signature
 from app.plans.models import InspectionPlan
 from app.timeutil import local_today, month_of, utcnow
 from tests.conftest import running
-from tests.helpers import PASSWORD, IsolatedClient, copy_of, signature_png
+from tests.helpers import PASSWORD, IsolatedClient, copy_of, login, signature_png
 
 ANON, CONTRACTOR, OTHER_CONTRACTOR = "anonymous", "contractor", "other_contractor"
+CONTRACTOR_ADMIN = "contractor_admin"
 INSPECTOR, OTHER_INSPECTOR, MANAGER, ADMIN = "inspector", "other_inspector", "manager", "admin"
-ROLES = (ANON, OTHER_CONTRACTOR, CONTRACTOR, OTHER_INSPECTOR, INSPECTOR, MANAGER, ADMIN)
+ROLES = (
+    ANON,
+    OTHER_CONTRACTOR,
+    CONTRACTOR,
+    CONTRACTOR_ADMIN,
+    OTHER_INSPECTOR,
+    INSPECTOR,
+    MANAGER,
+    ADMIN,
+)
 USERNAMES = {
     CONTRACTOR: "contractor",
+    CONTRACTOR_ADMIN: "contractor-admin",
     OTHER_CONTRACTOR: "contractor2",
     INSPECTOR: "inspector",
     OTHER_INSPECTOR: "inspector2",
@@ -73,8 +85,10 @@ SUPERVISORS = {INSPECTOR, OTHER_INSPECTOR, MANAGER, ADMIN}
 EDITORS = {MANAGER, ADMIN}
 ADMINS = {ADMIN}
 ON_IT = {INSPECTOR, MANAGER, ADMIN}  # the inspection's own inspector, and managers
-CONCERNED = SUPERVISORS | {CONTRACTOR}  # supervisors and the contractor it is about
-NOBODY_ELSE = {CONTRACTOR}
+OWN_COMPANY = {CONTRACTOR, CONTRACTOR_ADMIN}  # the contractor concerned: users and administrator
+CONTRACTORS = OWN_COMPANY | {OTHER_CONTRACTOR}
+CONCERNED = SUPERVISORS | OWN_COMPANY  # supervisors and the contractor it is about
+NOBODY_ELSE = OWN_COMPANY
 # Reached by a secret in the link, not by a login: whoever holds it.
 BY_SECRET = PUBLIC
 
@@ -112,7 +126,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/inbox"): LOGGED_IN,
     (GET, "/inbox/<int:notification_id>"): {CONTRACTOR},  # the contractor user's own
     (GET, "/account/notifications"): LOGGED_IN,
-    (GET, "/robots"): EDITORS | {CONTRACTOR, OTHER_CONTRACTOR},
+    (GET, "/robots"): EDITORS | CONTRACTORS,
     (GET, "/admin/deliveries"): ADMINS,
     # --- standards catalogue
     (GET, "/catalog"): LOGGED_IN,
@@ -129,7 +143,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/catalog/import"): EDITORS,
     # --- contractors, staff, sites
     (GET, "/contractors"): SUPERVISORS,
-    (GET, "/contractors/mine"): {CONTRACTOR, OTHER_CONTRACTOR},
+    (GET, "/contractors/mine"): CONTRACTORS,
     (GET, "/contractors/<int:contractor_id>"): CONCERNED,
     (GET, "/contractors/new"): EDITORS,
     (GET, "/contractors/<int:contractor_id>/edit"): EDITORS,
@@ -150,8 +164,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/inspections/<int:inspection_id>/run"): ON_IT,
     (GET, "/inspections/photos/<int:photo_id>"): ON_IT,
     (GET, "/findings/<int:finding_id>"): ON_IT,
-    (GET, "/self-checks"): SUPERVISORS | {CONTRACTOR, OTHER_CONTRACTOR},
-    (GET, "/self-checks/new"): {CONTRACTOR, OTHER_CONTRACTOR},
+    (GET, "/self-checks"): SUPERVISORS | CONTRACTORS,
+    (GET, "/self-checks/new"): CONTRACTORS,
     (GET, "/external/new"): EDITORS,
     (GET, "/inspections/<int:inspection_id>/external"): EDITORS,
     (GET, "/inspections/documents/<int:document_id>"): EDITORS,
@@ -204,14 +218,14 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (POST, "/verify"): PUBLIC,
     (POST, "/s/<slug>"): PUBLIC,
     (POST, "/account/password"): LOGGED_IN,
-    (POST, "/self-checks/new"): {CONTRACTOR, OTHER_CONTRACTOR},  # before its places change
+    (POST, "/self-checks/new"): CONTRACTORS,  # before its places change
     (POST, "/admin/users/new"): ADMINS,
     (POST, "/admin/users/<int:user_id>/edit"): ADMINS,
     (POST, "/inbox/<int:notification_id>/read"): {CONTRACTOR},
     (POST, "/inbox/read-all"): LOGGED_IN,
     (POST, "/account/notifications"): LOGGED_IN,
-    (POST, "/robots"): EDITORS | {CONTRACTOR, OTHER_CONTRACTOR},
-    (POST, "/robots/<int:robot_id>/delete"): EDITORS | {CONTRACTOR},  # its own company's
+    (POST, "/robots"): EDITORS | CONTRACTORS,
+    (POST, "/robots/<int:robot_id>/delete"): EDITORS | OWN_COMPANY,  # its own company's
     (POST, "/admin/deliveries/<int:delivery_id>/resend"): ADMINS,
     (POST, "/admin/users/<int:user_id>/unlock"): ADMINS,
     (POST, "/catalog/lines/new"): EDITORS,
@@ -616,3 +630,42 @@ class TestCsrf:
             assert htmx.status_code == 400, url
         assert audit_count() == before
         assert client.get("/").status_code == 200, "still logged in: logout was refused too"
+
+
+def test_a_contractors_administrator_sees_what_its_users_see(demo_app):
+    """Every page a contractor's user opens shows its administrator the same records (and
+    the other company's user none of them): the administrator is recognised as one of the
+    company wherever a contractor is."""
+    world = build_world()
+    demo_app.test_client_class = IsolatedClient
+    pages = [
+        "/",
+        "/notices",
+        "/notices?status=closed",
+        "/notices?status=all",
+        "/self-checks",
+        "/robots",
+        f"/contractors/{world['contractor_id']}",
+        "/analysis",
+        "/analysis/findings",
+        "/bulletins",
+        f"/notices/{world['notice_id']}",
+        f"/warnings/{world['warning_id']}",
+    ]
+    seen = {}
+    for role in (CONTRACTOR, CONTRACTOR_ADMIN, OTHER_CONTRACTOR):
+        client = demo_app.test_client()
+        login(client, world["users"][role], password=DEMO_PASSWORD)
+        seen[role] = [_records_on(client.get(url)) for url in pages]
+    assert seen[CONTRACTOR_ADMIN] == seen[CONTRACTOR]
+    for url, own, other in zip(pages, seen[CONTRACTOR], seen[OTHER_CONTRACTOR], strict=True):
+        assert own[0] == 200, url
+        if "/contractors/" in url or "/notices/" in url or "/warnings/" in url:
+            assert other[0] == 404, url
+
+
+def _records_on(response) -> tuple[int, list[str]]:
+    """The answer's status, and the records the page links to and lists."""
+    links = sorted(set(re.findall(r'href="(/[^"?#]*/\d+[^"]*)"', response.text)))
+    rows = response.text.count("<tr") + response.text.count('class="card')
+    return response.status_code, [*links, f"{rows} rows"]

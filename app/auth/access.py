@@ -9,8 +9,8 @@ from app.auth.models import Role
 
 SUPERVISORS = (Role.INSPECTOR, Role.MANAGER, Role.ADMIN)
 EDITORS = (Role.MANAGER, Role.ADMIN)
-# A contractor's users: each sees its own company and nothing else.
-CONTRACTORS = (Role.CONTRACTOR,)
+# A contractor's users, its administrators too: each sees its own company and nothing else.
+CONTRACTORS = (Role.CONTRACTOR, Role.CONTRACTOR_ADMIN)
 SELF_CHECKERS = CONTRACTORS  # a contractor's users check their own service
 ADMINS = (Role.ADMIN,)
 EVERYONE = tuple(Role)

@@ -11,6 +11,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from app.auth.access import CONTRACTORS
 from app.auth.models import Role
 
 MIN_PASSWORD = 8
@@ -67,9 +68,9 @@ class UserForm(FlaskForm):
             self.password.description = _l("At least 8 characters.")
 
     def validate_contractor_id(self, field):
-        if self.role.data == Role.CONTRACTOR and not field.data:
+        if self.role.data in CONTRACTORS and not field.data:
             raise ValidationError(_l("A contractor user must belong to a contractor."))
-        if self.role.data != Role.CONTRACTOR and field.data:
+        if self.role.data not in CONTRACTORS and field.data:
             raise ValidationError(_l("Only contractor users belong to a contractor."))
 
 

@@ -18,6 +18,7 @@ class Role(LabelledEnum):
     INSPECTOR = "inspector"
     MANAGER = "manager"
     CONTRACTOR = "contractor"
+    CONTRACTOR_ADMIN = "contractor_admin"  # a contractor's user who keeps its company's accounts
     ADMIN = "admin"
 
 
@@ -25,6 +26,7 @@ Role.LABELS = {
     Role.INSPECTOR: _l("Inspector"),
     Role.MANAGER: _l("Manager"),
     Role.CONTRACTOR: _l("Contractor"),
+    Role.CONTRACTOR_ADMIN: _l("Contractor administrator"),
     Role.ADMIN: _l("Administrator"),
 }
 
@@ -33,7 +35,7 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         sa.CheckConstraint(
-            "(role = 'contractor') = (contractor_id IS NOT NULL)",
+            "(role IN ('contractor', 'contractor_admin')) = (contractor_id IS NOT NULL)",
             name="contractor_user_has_contractor",
         ),
     )
