@@ -3,8 +3,8 @@ table below says. A route missing from the table fails the test, so none can esc
 
 Roles: anonymous; inspector (on the inspection used) and another inspector (not on it);
 manager; admin; the contractor concerned (安泰物业, whose notice, self-check and staff are
-used), its own administrator (who sees what its users see) and another contractor
-(鑫盾保安).
+used), its own administrator (who sees what its users see, and keeps their accounts) and
+another contractor (鑫盾保安).
 
 "Allowed" means any answer but a refusal: a page, a redirect to it, or a validation error
 for the empty form the matrix posts. A refusal is 401, 403, 404 or a redirect to the login
@@ -21,7 +21,9 @@ from werkzeug.datastructures import MultiDict
 from app.analysis.meetings import keep_meeting
 from app.analysis.selection import selection_from
 from app.audit import AuditEvent
+from app.auth.invitations import invite
 from app.auth.models import Role, User
+from app.auth.users import create_user
 from app.catalog.models import CheckPoint, Contractor, ServiceLine, Site
 from app.demo import DEMO_PASSWORD
 from app.demo.inspections import demo_photo
@@ -89,6 +91,7 @@ OWN_COMPANY = {CONTRACTOR, CONTRACTOR_ADMIN}  # the contractor concerned: users 
 CONTRACTORS = OWN_COMPANY | {OTHER_CONTRACTOR}
 CONCERNED = SUPERVISORS | OWN_COMPANY  # supervisors and the contractor it is about
 NOBODY_ELSE = OWN_COMPANY
+ACCOUNT_KEEPERS = {ADMIN, CONTRACTOR_ADMIN}  # the bureau's; the company's, for its own users
 # Reached by a secret in the link, not by a login: whoever holds it.
 BY_SECRET = PUBLIC
 
@@ -116,11 +119,12 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/guest/<token>/<int:inspection_id>"): BY_SECRET,
     (GET, "/guest/<token>/session"): BY_SECRET,
     (GET, "/guest/<token>/photos/<int:photo_id>"): BY_SECRET,
+    (GET, "/invite/<token>"): BY_SECRET,
     # --- home, account
     (GET, "/"): LOGGED_IN,
     (GET, "/account/password"): LOGGED_IN,
-    (GET, "/admin/users"): ADMINS,
-    (GET, "/admin/users/new"): ADMINS,
+    (GET, "/admin/users"): ACCOUNT_KEEPERS,
+    (GET, "/admin/users/new"): ACCOUNT_KEEPERS,
     (GET, "/admin/users/<int:user_id>/edit"): ADMINS,
     # --- notifications
     (GET, "/inbox"): LOGGED_IN,
@@ -214,12 +218,13 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     # --- changes, posted empty: refused, or answered with the form's errors
     (POST, "/language"): PUBLIC,
     (POST, "/login"): PUBLIC,
+    (POST, "/invite/<token>"): BY_SECRET,  # posted empty: the form's errors, nothing set
     (POST, "/feedback/complaint"): PUBLIC,
     (POST, "/verify"): PUBLIC,
     (POST, "/s/<slug>"): PUBLIC,
     (POST, "/account/password"): LOGGED_IN,
     (POST, "/self-checks/new"): CONTRACTORS,  # before its places change
-    (POST, "/admin/users/new"): ADMINS,
+    (POST, "/admin/users/new"): ACCOUNT_KEEPERS,
     (POST, "/admin/users/<int:user_id>/edit"): ADMINS,
     (POST, "/inbox/<int:notification_id>/read"): {CONTRACTOR},
     (POST, "/inbox/read-all"): LOGGED_IN,
@@ -228,6 +233,10 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (POST, "/robots/<int:robot_id>/delete"): EDITORS | OWN_COMPANY,  # its own company's
     (POST, "/admin/deliveries/<int:delivery_id>/resend"): ADMINS,
     (POST, "/admin/users/<int:user_id>/unlock"): ADMINS,
+    # a user of 安泰物业: its administrator keeps the account, another company's does not
+    (POST, "/admin/users/<int:user_id>/invite"): ACCOUNT_KEEPERS,
+    (POST, "/admin/users/<int:user_id>/reactivate"): ACCOUNT_KEEPERS,
+    (POST, "/admin/users/<int:user_id>/deactivate"): ACCOUNT_KEEPERS,
     (POST, "/catalog/lines/new"): EDITORS,
     (POST, "/catalog/lines/<int:line_id>/edit"): EDITORS,
     (POST, "/catalog/categories/new"): EDITORS,
@@ -351,6 +360,11 @@ ARGS: dict[tuple[str, str], dict[str, str]] = {
         "photo_id": "guest_photo_id",
     },
     (GET, "/scan/<token>"): {"token": "scan_token"},
+    (GET, "/invite/<token>"): {"token": "invitation_token"},
+    (POST, "/invite/<token>"): {"token": "invitation_token"},
+    (POST, "/admin/users/<int:user_id>/invite"): {"user_id": "colleague_id"},
+    (POST, "/admin/users/<int:user_id>/reactivate"): {"user_id": "colleague_id"},
+    (POST, "/admin/users/<int:user_id>/deactivate"): {"user_id": "colleague_id"},
     (GET, "/inspections/<int:inspection_id>/external"): {"inspection_id": "external_id"},
     (GET, "/bulletins/<month>"): {"month": "draft_month"},
     (GET, "/bulletins/<month>.pdf"): {"month": "draft_month"},
@@ -460,6 +474,9 @@ def build_world() -> dict:
         status=DeliveryStatus.FAILED,
     )
     db.session.add(failed)
+    invitee = create_user("anquan-new", "新同事（安泰物业）", Role.CONTRACTOR, contractor_id=own.id)
+    invitation_link = invite(invitee, users["admin"])
+    colleague = create_user("anquan-2", "同事（安泰物业）", Role.CONTRACTOR, contractor_id=own.id)
     notice.receipt = notice.receipt or NoticeReceipt(
         way=ReceiptWay.SIGNED, recorded_by=users["contractor"], recorded_at=utcnow()
     )
@@ -476,6 +493,8 @@ def build_world() -> dict:
     return {
         "users": {role: users[name] for role, name in USERNAMES.items()},
         "user_id": inspector.id,
+        "colleague_id": colleague.id,
+        "invitation_token": invitation_link.rsplit("/", 1)[1],
         "line_id": point.category.service_line_id,
         "category_id": point.category_id,
         "point_id": point.id,

@@ -63,6 +63,8 @@ WRITTEN = {
     "password_reset": ("users", None, None, ""),
     "password_changed": ("users", None, None, ""),
     "user_unlocked": ("users", None, None, ""),
+    "user_invited": ("users", None, None, ""),
+    "invitation_accepted": ("users", None, None, ""),
 }
 
 # What the log keeps and a person must never read: codes, key=value, field names, booleans.

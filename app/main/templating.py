@@ -10,7 +10,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.audit import action_label
-from app.auth.access import ADMINS, CONTRACTORS, EDITORS, SELF_CHECKERS, SUPERVISORS
+from app.auth.access import (
+    ACCOUNT_KEEPERS,
+    ADMINS,
+    CONTRACTORS,
+    EDITORS,
+    SELF_CHECKERS,
+    SUPERVISORS,
+)
 from app.auth.models import Role
 from app.main.queues import current_queue
 from app.timeline import event_facts
@@ -59,7 +66,7 @@ NAVIGATION = [
         "expired_certificates",
     ),
     ("catalog.sites", _l("Sites"), SUPERVISORS, "catalog.site", None),
-    ("auth.users", _l("Users"), ADMINS, "auth.user", "locked_users"),
+    ("auth.users", _l("Users"), ACCOUNT_KEEPERS, "auth.user", "locked_users"),
     ("notify.deliveries", _l("Deliveries"), ADMINS, "notify.deliveries", None),
 ]
 

@@ -15,7 +15,7 @@ from flask import current_app
 from app.audit import record_event
 from app.extensions import db
 from app.notify.channels import RateLimited, SendFailed, send_email, send_robot
-from app.notify.events import message_for_outside
+from app.notify.events import Withdrawn, message_for_outside
 from app.notify.models import Channel, Delivery, DeliveryAttempt, DeliveryStatus
 from app.timeutil import as_utc, utcnow
 
@@ -110,7 +110,14 @@ def deliver(delivery: Delivery, done: Pass) -> None:
 
 
 def _attempt(delivery: Delivery, now: datetime, target: tuple, done: Pass) -> None:
-    text = message_for_outside(delivery.event)
+    try:
+        text = message_for_outside(delivery.event)
+    except Withdrawn as reason:
+        _record(delivery, now, ok=False, error=str(reason))
+        delivery.status = DeliveryStatus.FAILED
+        done.failed += 1
+        return
+    db.session.commit()  # what the message needs (an invitation's new link) is kept before it goes
     try:
         if delivery.channel == Channel.EMAIL:
             send_email(delivery.address, text)

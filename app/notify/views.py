@@ -14,11 +14,11 @@ from app.notify.delivery import send_again
 from app.notify.events import event_text
 from app.notify.forms import EmailForm, RobotForm
 from app.notify.models import (
+    EMAIL_CHOICE_KINDS,
     Channel,
     Delivery,
     DeliveryStatus,
     EmailChoice,
-    EventKind,
     Notification,
     Robot,
 )
@@ -104,7 +104,7 @@ def settings():
     if form.validate_on_submit():
         me.email = (form.email.data or "").strip()
         wanted = set(request.form.getlist("email_kinds"))
-        for kind in EventKind:
+        for kind in EMAIL_CHOICE_KINDS:
             choice = db.session.get(EmailChoice, (me.id, kind)) or EmailChoice(
                 user_id=me.id, kind=kind
             )
@@ -113,7 +113,7 @@ def settings():
         db.session.commit()
         flash(_("Your notification choices are saved."), "success")
         return redirect(url_for("notify.settings"))
-    return form_shown("notify/settings.html", form=form, kinds=list(EventKind), choices=choices)
+    return form_shown("notify/settings.html", form=form, kinds=EMAIL_CHOICE_KINDS, choices=choices)
 
 
 def _robot_owners() -> list[tuple[int, str]]:
