@@ -2,7 +2,7 @@
 
 Revision ID: 5d7a2c9e4f18
 Revises: 2b8e4f6a1c35
-Create Date: 2026-12-01 09:00:00
+Create Date: 2026-12-06 21:00:00
 
 A contractor may have its own administrator (role contractor_admin), who belongs to its
 company as its users do. Going down, contractor administrators become plain users of their

@@ -2,7 +2,7 @@
 
 Revision ID: 8c1f6b3d2a47
 Revises: 5d7a2c9e4f18
-Create Date: 2026-12-01 09:10:00
+Create Date: 2026-12-06 21:10:00
 
 Accounts get invitation links instead of passwords typed by an administrator; only the
 links' hashes are kept. An invitation's e-mail is an event of its own kind. Going down,
