@@ -98,6 +98,8 @@ ACTION_LABELS = {
     "user_activation": _l("User activated or deactivated"),
     "password_reset": _l("Password reset by an administrator"),
     "password_changed": _l("Password changed"),
+    "user_invited": _l("Invitation link made"),
+    "invitation_accepted": _l("Password set from the invitation"),
     "user_unlocked": _l("User unlocked"),
     "identity_linked": _l("Sign-in identity linked"),
     "identity_unlinked": _l("Sign-in identity unlinked"),

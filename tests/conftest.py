@@ -310,7 +310,7 @@ def make_contractor(app):
 def make_user(app, make_contractor):
     def make(role=Role.INSPECTOR, contractor=None, username=None, **fields):
         role = Role(role)
-        if role == Role.CONTRACTOR and contractor is None:
+        if role in (Role.CONTRACTOR, Role.CONTRACTOR_ADMIN) and contractor is None:
             contractor = make_contractor()
         user = User(
             username=username or f"{role.value}{next(_serial)}",

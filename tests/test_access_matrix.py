@@ -3,7 +3,8 @@ table below says. A route missing from the table fails the test, so none can esc
 
 Roles: anonymous; inspector (on the inspection used) and another inspector (not on it);
 manager; admin; the contractor concerned (安泰物业, whose notice, self-check and staff are
-used) and another contractor (鑫盾保安).
+used), its own administrator (who sees what its users see, and keeps their accounts) and
+another contractor (鑫盾保安).
 
 "Allowed" means any answer but a refusal: a page, a redirect to it, or a validation error
 for the empty form the matrix posts. A refusal is 401, 403, 404 or a redirect to the login
@@ -20,7 +21,9 @@ from werkzeug.datastructures import MultiDict
 from app.analysis.meetings import keep_meeting
 from app.analysis.selection import selection_from
 from app.audit import AuditEvent
+from app.auth.invitations import invite
 from app.auth.models import Role, User
+from app.auth.users import create_user
 from app.catalog.models import CheckPoint, Contractor, ServiceLine, Site
 from app.demo import DEMO_PASSWORD
 from app.demo.inspections import demo_photo
@@ -55,14 +58,25 @@ from app.photos import store_photo, store_signature
 from app.plans.models import InspectionPlan
 from app.timeutil import local_today, month_of, utcnow
 from tests.conftest import running
-from tests.helpers import PASSWORD, IsolatedClient, copy_of, signature_png
+from tests.helpers import PASSWORD, IsolatedClient, copy_of, login, signature_png
 from tests.oidc_server import OIDCProvider
 
 ANON, CONTRACTOR, OTHER_CONTRACTOR = "anonymous", "contractor", "other_contractor"
+CONTRACTOR_ADMIN = "contractor_admin"
 INSPECTOR, OTHER_INSPECTOR, MANAGER, ADMIN = "inspector", "other_inspector", "manager", "admin"
-ROLES = (ANON, OTHER_CONTRACTOR, CONTRACTOR, OTHER_INSPECTOR, INSPECTOR, MANAGER, ADMIN)
+ROLES = (
+    ANON,
+    OTHER_CONTRACTOR,
+    CONTRACTOR,
+    CONTRACTOR_ADMIN,
+    OTHER_INSPECTOR,
+    INSPECTOR,
+    MANAGER,
+    ADMIN,
+)
 USERNAMES = {
     CONTRACTOR: "contractor",
+    CONTRACTOR_ADMIN: "contractor-admin",
     OTHER_CONTRACTOR: "contractor2",
     INSPECTOR: "inspector",
     OTHER_INSPECTOR: "inspector2",
@@ -76,8 +90,11 @@ SUPERVISORS = {INSPECTOR, OTHER_INSPECTOR, MANAGER, ADMIN}
 EDITORS = {MANAGER, ADMIN}
 ADMINS = {ADMIN}
 ON_IT = {INSPECTOR, MANAGER, ADMIN}  # the inspection's own inspector, and managers
-CONCERNED = SUPERVISORS | {CONTRACTOR}  # supervisors and the contractor it is about
-NOBODY_ELSE = {CONTRACTOR}
+OWN_COMPANY = {CONTRACTOR, CONTRACTOR_ADMIN}  # the contractor concerned: users and administrator
+CONTRACTORS = OWN_COMPANY | {OTHER_CONTRACTOR}
+CONCERNED = SUPERVISORS | OWN_COMPANY  # supervisors and the contractor it is about
+NOBODY_ELSE = OWN_COMPANY
+ACCOUNT_KEEPERS = {ADMIN, CONTRACTOR_ADMIN}  # the bureau's; the company's, for its own users
 # Reached by a secret in the link, not by a login: whoever holds it.
 BY_SECRET = PUBLIC
 
@@ -105,11 +122,12 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/guest/<token>/<int:inspection_id>"): BY_SECRET,
     (GET, "/guest/<token>/session"): BY_SECRET,
     (GET, "/guest/<token>/photos/<int:photo_id>"): BY_SECRET,
+    (GET, "/invite/<token>"): BY_SECRET,
     # --- home, account
     (GET, "/"): LOGGED_IN,
     (GET, "/account/password"): LOGGED_IN,
-    (GET, "/admin/users"): ADMINS,
-    (GET, "/admin/users/new"): ADMINS,
+    (GET, "/admin/users"): ACCOUNT_KEEPERS,
+    (GET, "/admin/users/new"): ACCOUNT_KEEPERS,
     (GET, "/admin/users/<int:user_id>/edit"): ADMINS,
     (GET, "/login/oidc"): PUBLIC,  # signed in already: on to the home page
     (GET, "/login/oidc/callback"): PUBLIC,  # called bare: a 400 page for anyone
@@ -124,7 +142,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/inbox"): LOGGED_IN,
     (GET, "/inbox/<int:notification_id>"): {CONTRACTOR},  # the contractor user's own
     (GET, "/account/notifications"): LOGGED_IN,
-    (GET, "/robots"): EDITORS | {CONTRACTOR, OTHER_CONTRACTOR},
+    (GET, "/robots"): EDITORS | CONTRACTORS,
     (GET, "/admin/deliveries"): ADMINS,
     # --- standards catalogue
     (GET, "/catalog"): LOGGED_IN,
@@ -141,7 +159,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/catalog/import"): EDITORS,
     # --- contractors, staff, sites
     (GET, "/contractors"): SUPERVISORS,
-    (GET, "/contractors/mine"): {CONTRACTOR, OTHER_CONTRACTOR},
+    (GET, "/contractors/mine"): CONTRACTORS,
     (GET, "/contractors/<int:contractor_id>"): CONCERNED,
     (GET, "/contractors/new"): EDITORS,
     (GET, "/contractors/<int:contractor_id>/edit"): EDITORS,
@@ -162,8 +180,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/inspections/<int:inspection_id>/run"): ON_IT,
     (GET, "/inspections/photos/<int:photo_id>"): ON_IT,
     (GET, "/findings/<int:finding_id>"): ON_IT,
-    (GET, "/self-checks"): SUPERVISORS | {CONTRACTOR, OTHER_CONTRACTOR},
-    (GET, "/self-checks/new"): {CONTRACTOR, OTHER_CONTRACTOR},
+    (GET, "/self-checks"): SUPERVISORS | CONTRACTORS,
+    (GET, "/self-checks/new"): CONTRACTORS,
     (GET, "/external/new"): EDITORS,
     (GET, "/inspections/<int:inspection_id>/external"): EDITORS,
     (GET, "/inspections/documents/<int:document_id>"): EDITORS,
@@ -212,23 +230,28 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     # --- changes, posted empty: refused, or answered with the form's errors
     (POST, "/language"): PUBLIC,
     (POST, "/login"): PUBLIC,
+    (POST, "/invite/<token>"): BY_SECRET,  # posted empty: the form's errors, nothing set
     (POST, "/feedback/complaint"): PUBLIC,
     (POST, "/verify"): PUBLIC,
     (POST, "/s/<slug>"): PUBLIC,
     (POST, "/account/password"): LOGGED_IN,
-    (POST, "/self-checks/new"): {CONTRACTOR, OTHER_CONTRACTOR},  # before its places change
-    (POST, "/admin/users/new"): ADMINS,
+    (POST, "/self-checks/new"): CONTRACTORS,  # before its places change
+    (POST, "/admin/users/new"): ACCOUNT_KEEPERS,
     (POST, "/admin/users/<int:user_id>/edit"): ADMINS,
     (POST, "/inbox/<int:notification_id>/read"): {CONTRACTOR},
     (POST, "/inbox/read-all"): LOGGED_IN,
     (POST, "/account/notifications"): LOGGED_IN,
-    (POST, "/robots"): EDITORS | {CONTRACTOR, OTHER_CONTRACTOR},
-    (POST, "/robots/<int:robot_id>/delete"): EDITORS | {CONTRACTOR},  # its own company's
+    (POST, "/robots"): EDITORS | CONTRACTORS,
+    (POST, "/robots/<int:robot_id>/delete"): EDITORS | OWN_COMPANY,  # its own company's
     (POST, "/admin/deliveries/<int:delivery_id>/resend"): ADMINS,
     (POST, "/admin/users/<int:user_id>/unlock"): ADMINS,
     (POST, "/account/identities/<int:identity_id>/unlink"): {CONTRACTOR, ADMIN},  # its owner
     (POST, "/organisation/import"): ADMINS,
     (POST, "/organisation/import/<token>"): ADMINS,
+    # a user of 安泰物业: its administrator keeps the account, another company's does not
+    (POST, "/admin/users/<int:user_id>/invite"): ACCOUNT_KEEPERS,
+    (POST, "/admin/users/<int:user_id>/reactivate"): ACCOUNT_KEEPERS,
+    (POST, "/admin/users/<int:user_id>/deactivate"): ACCOUNT_KEEPERS,
     (POST, "/catalog/lines/new"): EDITORS,
     (POST, "/catalog/lines/<int:line_id>/edit"): EDITORS,
     (POST, "/catalog/categories/new"): EDITORS,
@@ -354,6 +377,11 @@ ARGS: dict[tuple[str, str], dict[str, str]] = {
     (GET, "/scan/<token>"): {"token": "scan_token"},
     (GET, "/organisation/import/<token>"): {"token": "guest_token"},
     (POST, "/organisation/import/<token>"): {"token": "guest_token"},
+    (GET, "/invite/<token>"): {"token": "invitation_token"},
+    (POST, "/invite/<token>"): {"token": "invitation_token"},
+    (POST, "/admin/users/<int:user_id>/invite"): {"user_id": "colleague_id"},
+    (POST, "/admin/users/<int:user_id>/reactivate"): {"user_id": "colleague_id"},
+    (POST, "/admin/users/<int:user_id>/deactivate"): {"user_id": "colleague_id"},
     (GET, "/inspections/<int:inspection_id>/external"): {"inspection_id": "external_id"},
     (GET, "/bulletins/<month>"): {"month": "draft_month"},
     (GET, "/bulletins/<month>.pdf"): {"month": "draft_month"},
@@ -465,6 +493,9 @@ def build_world() -> dict:
     )
     db.session.add(failed)
     identity = link(users["contractor"], Provider.OIDC, "matrix-contractor", "安泰物业 李")
+    invitee = create_user("anquan-new", "新同事（安泰物业）", Role.CONTRACTOR, contractor_id=own.id)
+    invitation_link = invite(invitee, users["admin"])
+    colleague = create_user("anquan-2", "同事（安泰物业）", Role.CONTRACTOR, contractor_id=own.id)
     notice.receipt = notice.receipt or NoticeReceipt(
         way=ReceiptWay.SIGNED, recorded_by=users["contractor"], recorded_at=utcnow()
     )
@@ -481,6 +512,8 @@ def build_world() -> dict:
     return {
         "users": {role: users[name] for role, name in USERNAMES.items()},
         "user_id": inspector.id,
+        "colleague_id": colleague.id,
+        "invitation_token": invitation_link.rsplit("/", 1)[1],
         "line_id": point.category.service_line_id,
         "category_id": point.category_id,
         "point_id": point.id,
@@ -652,3 +685,42 @@ class TestCsrf:
             assert htmx.status_code == 400, url
         assert audit_count() == before
         assert client.get("/").status_code == 200, "still logged in: logout was refused too"
+
+
+def test_a_contractors_administrator_sees_what_its_users_see(demo_app):
+    """Every page a contractor's user opens shows its administrator the same records (and
+    the other company's user none of them): the administrator is recognised as one of the
+    company wherever a contractor is."""
+    world = build_world()
+    demo_app.test_client_class = IsolatedClient
+    pages = [
+        "/",
+        "/notices",
+        "/notices?status=closed",
+        "/notices?status=all",
+        "/self-checks",
+        "/robots",
+        f"/contractors/{world['contractor_id']}",
+        "/analysis",
+        "/analysis/findings",
+        "/bulletins",
+        f"/notices/{world['notice_id']}",
+        f"/warnings/{world['warning_id']}",
+    ]
+    seen = {}
+    for role in (CONTRACTOR, CONTRACTOR_ADMIN, OTHER_CONTRACTOR):
+        client = demo_app.test_client()
+        login(client, world["users"][role], password=DEMO_PASSWORD)
+        seen[role] = [_records_on(client.get(url)) for url in pages]
+    assert seen[CONTRACTOR_ADMIN] == seen[CONTRACTOR]
+    for url, own, other in zip(pages, seen[CONTRACTOR], seen[OTHER_CONTRACTOR], strict=True):
+        assert own[0] == 200, url
+        if "/contractors/" in url or "/notices/" in url or "/warnings/" in url:
+            assert other[0] == 404, url
+
+
+def _records_on(response) -> tuple[int, list[str]]:
+    """The answer's status, and the records the page links to and lists."""
+    links = sorted(set(re.findall(r'href="(/[^"?#]*/\d+[^"]*)"', response.text)))
+    rows = response.text.count("<tr") + response.text.count('class="card')
+    return response.status_code, [*links, f"{rows} rows"]

@@ -215,16 +215,22 @@ def key_derivations(monkeypatch):
     return calls
 
 
-@pytest.mark.parametrize("named", ["an existing user", "a deactivated user", "nobody"])
+@pytest.mark.parametrize(
+    "named", ["an existing user", "a deactivated user", "an invited user", "nobody"]
+)
 def test_a_failed_login_hashes_the_password_once_whoever_is_named(
     client, make_user, key_derivations, named
 ):
     """The same work for every name, so the time taken does not tell which names exist."""
     active = make_user()
     inactive = make_user(active=False)
+    invited = make_user()
+    invited.set_no_password()  # waits for its person to set one from an invitation
+    db.session.commit()
     username = {
         "an existing user": active.username,
         "a deactivated user": inactive.username,
+        "an invited user": invited.username,
         "nobody": "no-such-user",
     }[named]
     key_derivations.clear()  # making the users hashed their passwords
@@ -254,7 +260,7 @@ def test_user_changes_own_password(client, make_user):
     login(client, user, password="new-pass-123")
 
 
-def test_admin_creates_a_contractor_user(client, make_user, make_contractor):
+def test_admin_creates_a_contractor_user_who_sets_the_password(client, make_user, make_contractor):
     contractor = make_contractor()
     login(client, make_user(Role.ADMIN))
     response = client.post(
@@ -264,20 +270,24 @@ def test_admin_creates_a_contractor_user(client, make_user, make_contractor):
             "display_name": "周经理",
             "role": "contractor",
             "contractor_id": contractor.id,
-            "password": "long-enough-1",
+            "password": "typed-by-the-admin",
             "email": "zhou@example.com",
-            "active": "y",
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 200, "the invitation link is shown"
     assert db.session.scalar(sa.select(User.email).where(User.username == "zhou")) == (
         "zhou@example.com"
     ), "for notifications by e-mail"
+    link = re.search(r'value="(http[^"]+/invite/[^"]+)"', response.text)[1]
     client.post("/logout")
+    refused = client.post("/login", data={"username": "zhou", "password": "typed-by-the-admin"})
+    assert refused.status_code == 422, "no password is handed out"
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    client.post(f"/{path}", data={"new": "long-enough-1", "confirm": "long-enough-1"})
     response = client.post("/login", data={"username": "zhou", "password": "long-enough-1"})
     assert response.status_code == 302
     events = db.session.scalars(sa.select(AuditEvent.action)).all()
-    assert "user_created" in events
+    assert {"user_created", "user_invited", "invitation_accepted"} <= set(events)
 
 
 @pytest.mark.parametrize(
@@ -390,23 +400,17 @@ def test_a_password_change_ends_every_other_session(app, client, make_user):
     assert fresh.get("/").status_code == 302, "the old remember-me cookie is void"
 
 
-def test_an_administrators_reset_ends_the_users_sessions(app, client, make_user):
+def test_a_password_set_from_a_new_invitation_ends_the_users_sessions(app, client, make_user):
     user = make_user()
     phone = app.test_client()
     login(phone, user)
     admin = make_user(Role.ADMIN)
     login(client, admin)
-    response = client.post(
-        f"/admin/users/{user.id}/edit",
-        data={
-            "username": user.username,
-            "display_name": user.display_name,
-            "role": user.role.value,
-            "contractor_id": 0,
-            "active": "y",
-            "password": "reset-pass-123",
-        },
-    )
-    assert response.status_code == 302
+    shown = client.post(f"/admin/users/{user.id}/invite")
+    path = re.search(r'value="https?://[^/"]+(/invite/[^"]+)"', shown.text)[1]
+    assert phone.get("/").status_code == 200, "a new link alone changes nothing"
+    stranger = app.test_client()
+    answer = stranger.post(path, data={"new": "reset-pass-123", "confirm": "reset-pass-123"})
+    assert answer.status_code == 302
     assert phone.get("/").status_code == 302
     assert client.get("/admin/users").status_code == 200, "the administrator is still in"

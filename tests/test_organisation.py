@@ -179,7 +179,7 @@ def test_the_demo_round_trips_through_an_empty_install(app, database_url, tmp_pa
                     ("contractors", len(DEMO_CONTRACTORS)),
                     ("staff", 18),
                     ("certificates", 20),
-                    ("accounts", 11),
+                    ("accounts", 12),
                 )
             }
             db.session.remove()

@@ -71,6 +71,8 @@ WRITTEN = {
         "场所：新建 3，修改 1，不变 0，工作簿中没有 2；账号：新建 1，修改 0，不变 5",
     ),
     "identity_unlinked": ("users", None, None, "统一身份认证 张三"),
+    "user_invited": ("users", None, None, ""),
+    "invitation_accepted": ("users", None, None, ""),
 }
 
 # What the log keeps and a person must never read: codes, key=value, field names, booleans.

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from flask import abort
 from werkzeug.datastructures import MultiDict
 
-from app.auth.models import Role, User
+from app.auth.access import is_contractor
+from app.auth.models import User
 from app.catalog.models import CheckCategory, CheckPoint, Site
 from app.extensions import db
 from app.inspections.checklist import plan_contractors
@@ -102,7 +103,7 @@ def selection_from(args: MultiDict, user: User) -> Selection:
     selection.line_id = args.get("line", type=int)
     selection.site_id = args.get("site", type=int)
     selection.contractor_id = args.get("contractor", type=int)
-    if user.role == Role.CONTRACTOR:
+    if is_contractor(user):
         selection.contractor_id, selection.contractor_locked = user.contractor_id, True
     return selection
 

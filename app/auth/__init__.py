@@ -1,4 +1,4 @@
-from app.auth import views
+from app.auth import invitation_views, views
 from app.auth.blueprint import bp
 
-__all__ = ["bp", "views"]
+__all__ = ["bp", "invitation_views", "views"]

@@ -1,16 +1,23 @@
-"""Who may do what: role checks for views and ownership checks for contractor users."""
+"""Who may do what: role checks for views, ownership checks for contractor users, and whose
+accounts an administrator keeps."""
 
 from functools import wraps
 
+import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user, login_required
 
-from app.auth.models import Role
+from app.auth.models import Role, User
+from app.extensions import db
 
 SUPERVISORS = (Role.INSPECTOR, Role.MANAGER, Role.ADMIN)
 EDITORS = (Role.MANAGER, Role.ADMIN)
-SELF_CHECKERS = (Role.CONTRACTOR,)  # a contractor's users check their own service
+# A contractor's users, its administrators too: each sees its own company and nothing else.
+CONTRACTORS = (Role.CONTRACTOR, Role.CONTRACTOR_ADMIN)
+SELF_CHECKERS = CONTRACTORS  # a contractor's users check their own service
 ADMINS = (Role.ADMIN,)
+# The bureau's administrators keep every account; a contractor's administrator its company's.
+ACCOUNT_KEEPERS = (Role.ADMIN, Role.CONTRACTOR_ADMIN)
 EVERYONE = tuple(Role)
 
 
@@ -30,8 +37,32 @@ def role_required(*roles: Role):
     return decorator
 
 
+def is_contractor(user) -> bool:
+    """One of a contractor's users, who sees only its own company."""
+    return user.role in CONTRACTORS
+
+
 def can_see_contractor(user, contractor_id: int) -> bool:
     """Supervisors see every contractor; a contractor user sees only its own."""
-    if user.role == Role.CONTRACTOR:
+    if is_contractor(user):
         return user.contractor_id == contractor_id
     return user.role in SUPERVISORS
+
+
+def kept_accounts(keeper):
+    """The condition on User for the accounts `keeper` may list, invite and deactivate: all
+    for the bureau's administrator; for a contractor's administrator, its own company's
+    users and administrators, never a supervisor's or another company's."""
+    if keeper.role == Role.ADMIN:
+        return sa.true()
+    if keeper.role == Role.CONTRACTOR_ADMIN:
+        return sa.and_(User.contractor_id == keeper.contractor_id, User.role.in_(CONTRACTORS))
+    return sa.false()
+
+
+def get_kept_user(user_id: int) -> User:
+    """The account if the signed-in person keeps it; 404 for any other."""
+    user = db.session.scalar(sa.select(User).where(User.id == user_id, kept_accounts(current_user)))
+    if user is None:
+        abort(404)
+    return user

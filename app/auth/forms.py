@@ -11,6 +11,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from app.auth.access import CONTRACTORS
 from app.auth.models import Role
 
 MIN_PASSWORD = 8
@@ -51,26 +52,46 @@ class UserForm(FlaskForm):
         description=_l("For notifications by e-mail; the user can change it too."),
     )
     active = BooleanField(_l("Active"), default=True)
-    password = PasswordField(
-        _l("Password"),
-        validators=[Optional(), Length(min=MIN_PASSWORD, max=200)],
-        render_kw={"autocomplete": "new-password"},
-        description=_l("At least 8 characters. Leave empty to keep the current password."),
-    )
 
-    def __init__(self, *args, contractors=(), require_password=False, **kwargs):
+    def __init__(self, *args, contractors=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.role.choices = [(r.value, r.label) for r in Role]
         self.contractor_id.choices = [(0, "—")] + [(c.id, c.name) for c in contractors]
-        if require_password:
-            self.password.validators = [DataRequired(), Length(min=MIN_PASSWORD, max=200)]
-            self.password.description = _l("At least 8 characters.")
 
     def validate_contractor_id(self, field):
-        if self.role.data == Role.CONTRACTOR and not field.data:
+        if self.role.data in CONTRACTORS and not field.data:
             raise ValidationError(_l("A contractor user must belong to a contractor."))
-        if self.role.data != Role.CONTRACTOR and field.data:
+        if self.role.data not in CONTRACTORS and field.data:
             raise ValidationError(_l("Only contractor users belong to a contractor."))
+
+
+def new_user_form(keeper, contractors) -> UserForm:
+    """The form for a new account: it is active, and its person sets the password from the
+    invitation. A contractor's administrator adds its own company's users only, so the role
+    and the company are not asked."""
+    form = UserForm(contractors=contractors)
+    del form.active
+    if keeper.role != Role.ADMIN:
+        del form.role
+        del form.contractor_id
+    return form
+
+
+def new_password_field() -> PasswordField:
+    return PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)],
+        render_kw={"autocomplete": "new-password"},
+        description=_l("At least 8 characters."),
+    )
+
+
+def repeated_password_field() -> PasswordField:
+    return PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new", _l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class PasswordChangeForm(FlaskForm):
@@ -79,13 +100,12 @@ class PasswordChangeForm(FlaskForm):
         validators=[DataRequired()],
         render_kw={"autocomplete": "current-password"},
     )
-    new = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[DataRequired(), EqualTo("new", _l("The passwords differ."))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    new = new_password_field()
+    confirm = repeated_password_field()
+
+
+class InvitationForm(FlaskForm):
+    """The person's own password, set from an invitation."""
+
+    new = new_password_field()
+    confirm = repeated_password_field()

@@ -1,4 +1,4 @@
-"""Users, roles and login attempts."""
+"""Users, roles, invitations and login attempts."""
 
 import secrets
 from datetime import datetime
@@ -11,13 +11,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import LabelledEnum, db, enum_type
-from app.timeutil import utcnow
+from app.timeutil import as_utc, utcnow
+from app.tokens import new_token, token_hash
+
+# Starts the password hash of an account whose person has not set a password yet: werkzeug's
+# hashes start with their method's name, so no password ever matches it.
+NO_PASSWORD = "!"
 
 
 class Role(LabelledEnum):
     INSPECTOR = "inspector"
     MANAGER = "manager"
     CONTRACTOR = "contractor"
+    CONTRACTOR_ADMIN = "contractor_admin"  # a contractor's user who keeps its company's accounts
     ADMIN = "admin"
 
 
@@ -25,6 +31,7 @@ Role.LABELS = {
     Role.INSPECTOR: _l("Inspector"),
     Role.MANAGER: _l("Manager"),
     Role.CONTRACTOR: _l("Contractor"),
+    Role.CONTRACTOR_ADMIN: _l("Contractor administrator"),
     Role.ADMIN: _l("Administrator"),
 }
 
@@ -33,7 +40,7 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         sa.CheckConstraint(
-            "(role = 'contractor') = (contractor_id IS NOT NULL)",
+            "(role IN ('contractor', 'contractor_admin')) = (contractor_id IS NOT NULL)",
             name="contractor_user_has_contractor",
         ),
     )
@@ -65,6 +72,14 @@ class User(UserMixin, db.Model):
 
     contractor = relationship("Contractor", back_populates="users")
 
+    def set_no_password(self) -> None:
+        """Leave the account without a password until its person sets one (an invitation)."""
+        self.password_hash = NO_PASSWORD + secrets.token_hex(16)
+
+    @property
+    def has_password(self) -> bool:
+        return not self.password_hash.startswith(NO_PASSWORD)
+
     def set_password(self, password: str) -> None:
         """Set the password and end every session of this user made before."""
         self.password_hash = generate_password_hash(
@@ -80,7 +95,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_epoch}"
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return self.has_password and check_password_hash(self.password_hash, password)
 
     @property
     def is_active(self) -> bool:
@@ -88,6 +103,50 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+class Invitation(db.Model):
+    """A link where the person of a new account (or one who lost theirs) sets a password: valid
+    for a week, used once. Only hashes of its secrets are kept: the link the administrator was
+    shown, and the one its e-mail carries, made when the e-mail is sent."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True)
+    emailed_token_hash: Mapped[str | None] = mapped_column(
+        sa.String(64), nullable=True, unique=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, default=utcnow
+    )
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
+
+    def is_open(self, now: datetime) -> bool:
+        """Whether the link may still set a password: unused, not replaced, not expired, and
+        the account not deactivated."""
+        return (
+            self.used_at is None
+            and self.revoked_at is None
+            and as_utc(self.expires_at) > now
+            and self.user.active
+        )
+
+    def new_emailed_token(self) -> str:
+        """The secret of the link its e-mail carries, made as the e-mail is sent; the link of
+        an earlier try at sending it stops working."""
+        token = new_token()
+        self.emailed_token_hash = token_hash(token)
+        return token
 
 
 class LoginAttempt(db.Model):

@@ -6,15 +6,25 @@ from flask_babel import gettext as _
 from werkzeug.security import generate_password_hash
 
 from app.audit import record_event
-from app.auth.models import Role, User
+from app.auth.models import Invitation, Role, User
 from app.extensions import db
 from app.refusals import Refused
+from app.timeutil import utcnow
 
 
 def create_user(
-    username, display_name, role, password, *, contractor_id=None, phone="", email="", active=True
+    username,
+    display_name,
+    role,
+    password=None,
+    *,
+    contractor_id=None,
+    phone="",
+    email="",
+    active=True,
 ) -> User:
-    """Add a user, refusing a username that is taken (case-insensitively)."""
+    """Add a user, refusing a username that is taken (case-insensitively). Without a password
+    the account waits for its person to set one from an invitation."""
     username = username.strip()
     if find_user(username) is not None:
         raise Refused(_("This username is taken."))
@@ -27,7 +37,10 @@ def create_user(
         email=(email or "").strip(),
         active=active,
     )
-    user.set_password(password)
+    if password is None:
+        user.set_no_password()
+    else:
+        user.set_password(password)
     db.session.add(user)
     record_event("user_created", user, to_state=user.role.value)
     return user
@@ -46,7 +59,7 @@ def find_user(username: str) -> User | None:
 def authenticate(username: str, password: str) -> User | None:
     """The active user of this name and password, if there is one."""
     user = find_user(username)
-    if user is None or not user.active:
+    if user is None or not user.active or not user.has_password:
         # Hash the password anyway, as much work as checking it would be, so that the time a
         # refusal takes does not tell which usernames exist.
         generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
@@ -64,24 +77,44 @@ def update_user(
     phone,
     active,
     email="",
-    password=None,
 ) -> None:
     """Change an account; role and activation changes are audited."""
     other = find_user(username)
     if other is not None and other.id != user.id:
         raise Refused(_("This username is taken."))
-    old_role, old_active = user.role, user.active
+    old_role = user.role
     user.username = username.strip()
     user.display_name = display_name.strip()
     user.role = Role(role)
     user.contractor_id = contractor_id or None
     user.phone = phone or ""
     user.email = (email or "").strip()
-    user.active = active
-    if password:
-        user.set_password(password)
-        record_event("password_reset", user)
     if old_role != user.role:
         record_event("role_changed", user, from_state=old_role.value, to_state=user.role.value)
-    if old_active != user.active:
-        record_event("user_activation", user, from_state=str(old_active), to_state=str(user.active))
+    set_active(user, active)
+
+
+def set_active(user: User, active: bool) -> None:
+    """Deactivate an account, or make it usable again. Deactivating ends every session of its
+    person for good (reactivating brings none back) and withdraws the invitation they have not
+    used."""
+    if user.active == active:
+        return
+    user.active = active
+    if not active:
+        user.end_sessions()
+        withdraw_invitations([user.id])
+    record_event("user_activation", user, from_state=str(not active), to_state=str(active))
+
+
+def withdraw_invitations(user_ids: list[int]) -> None:
+    """Make the unused invitations of these accounts stop working."""
+    db.session.execute(
+        sa.update(Invitation)
+        .where(
+            Invitation.user_id.in_(user_ids),
+            Invitation.used_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )

@@ -1,14 +1,24 @@
 import hmac
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.audit import record_event
-from app.auth.access import ADMINS, role_required
+from app.auth.access import ACCOUNT_KEEPERS, ADMINS, get_kept_user, kept_accounts, role_required
 from app.auth.blueprint import bp
-from app.auth.forms import LoginForm, PasswordChangeForm, UserForm
+from app.auth.forms import LoginForm, PasswordChangeForm, UserForm, new_user_form
+from app.auth.invitations import VALID_FOR, invite, open_invitations_of
 from app.auth.models import Role, User
 from app.auth.throttle import (
     is_account_locked,
@@ -16,9 +26,10 @@ from app.auth.throttle import (
     record_attempt,
     unlock_account,
 )
-from app.auth.users import authenticate, create_user, update_user
+from app.auth.users import authenticate, create_user, set_active, update_user
 from app.catalog.models import Contractor
 from app.extensions import db, login_manager
+from app.qrcodes import qr_svg
 from app.refusals import Refused
 from app.responses import form_shown
 from app.timeutil import utcnow
@@ -114,39 +125,68 @@ def change_password():
 
 
 @bp.get("/admin/users")
-@role_required(*ADMINS)
+@role_required(*ACCOUNT_KEEPERS)
 def users():
-    people = db.session.scalars(sa.select(User).order_by(User.role, User.username)).all()
+    people = db.session.scalars(
+        sa.select(User).where(kept_accounts(current_user)).order_by(User.role, User.username)
+    ).all()
     locked = {u.id for u in people if is_account_locked(u.username)}
-    return render_template("auth/users.html", users=people, locked=locked)
+    return render_template(
+        "auth/users.html",
+        users=people,
+        locked=locked,
+        invitations=open_invitations_of([u.id for u in people]),
+        can_edit=current_user.role in ADMINS,
+    )
 
 
 def _contractors():
     return db.session.scalars(sa.select(Contractor).order_by(Contractor.name)).all()
 
 
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _invitation_shown(user: User, link: str):
+    """The page with the new link and its QR code: shown this once, kept by no cache."""
+    response = make_response(
+        render_template(
+            "auth/invitation_link.html",
+            user=user,
+            link=link,
+            qr=qr_svg(link),
+            days=VALID_FOR.days,
+            emailed=bool(current_app.config["SMTP_HOST"] and user.email),
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["HX-Push-Url"] = "false"  # the address stays that of the page before
+    return response
+
+
 @bp.route("/admin/users/new", methods=["GET", "POST"])
-@role_required(*ADMINS)
+@role_required(*ACCOUNT_KEEPERS)
 def user_new():
-    form = UserForm(contractors=_contractors(), require_password=True)
+    me = _me()
+    form = new_user_form(me, _contractors() if me.role in ADMINS else ())
     if form.validate_on_submit():
+        own_company = me.role not in ADMINS
         try:
-            create_user(
+            user = create_user(
                 form.username.data,
                 form.display_name.data,
-                form.role.data,
-                form.password.data,
-                contractor_id=form.contractor_id.data,
+                Role.CONTRACTOR if own_company else form.role.data,
+                contractor_id=me.contractor_id if own_company else form.contractor_id.data,
                 phone=form.phone.data,
                 email=form.email.data,
-                active=form.active.data,
             )
         except Refused:
             form.username.errors.append(_("This username is taken."))
         else:
+            link = invite(user, me)
             db.session.commit()
-            flash(_("User %(name)s created.", name=form.username.data), "success")
-            return redirect(url_for("auth.users"))
+            return _invitation_shown(user, link)
     return form_shown(
         "form_page.html", form=form, title=_("New user"), cancel_url=url_for("auth.users")
     )
@@ -174,14 +214,11 @@ def user_edit(user_id: int):
                     phone=form.phone.data,
                     email=form.email.data,
                     active=form.active.data,
-                    password=form.password.data,
                 )
             except Refused:
                 form.username.errors.append(_("This username is taken."))
             else:
                 db.session.commit()
-                if user.id == current_user.id:
-                    login_user(user)  # a new password ends other sessions, not this one
                 flash(_("User %(name)s saved.", name=user.username), "success")
                 return redirect(url_for("auth.users"))
     return form_shown(
@@ -190,6 +227,45 @@ def user_edit(user_id: int):
         title=_("Edit user %(name)s", name=user.username),
         cancel_url=url_for("auth.users"),
     )
+
+
+@bp.post("/admin/users/<int:user_id>/invite")
+@role_required(*ACCOUNT_KEEPERS)
+def user_invite(user_id: int):
+    """A new link for someone who lost theirs or their password; the old link stops working."""
+    user = get_kept_user(user_id)
+    try:
+        link = invite(user, _me())
+    except Refused as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for("auth.users"))
+    db.session.commit()
+    return _invitation_shown(user, link)
+
+
+@bp.post("/admin/users/<int:user_id>/deactivate")
+@role_required(*ACCOUNT_KEEPERS)
+def user_deactivate(user_id: int):
+    return _change_activation(get_kept_user(user_id), active=False)
+
+
+@bp.post("/admin/users/<int:user_id>/reactivate")
+@role_required(*ACCOUNT_KEEPERS)
+def user_reactivate(user_id: int):
+    return _change_activation(get_kept_user(user_id), active=True)
+
+
+def _change_activation(user: User, active: bool):
+    if user.id == current_user.id:
+        flash(_("You cannot deactivate your own account."), "error")
+        return redirect(url_for("auth.users"))
+    set_active(user, active)
+    db.session.commit()
+    if active:
+        flash(_("User %(name)s can log in again.", name=user.username), "success")
+    else:
+        flash(_("User %(name)s is deactivated.", name=user.username), "success")
+    return redirect(url_for("auth.users"))
 
 
 @bp.post("/admin/users/<int:user_id>/unlock")

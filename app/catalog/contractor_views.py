@@ -10,8 +10,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app.audit import record_event
-from app.auth.access import EDITORS, EVERYONE, SUPERVISORS, role_required
-from app.auth.models import Role
+from app.auth.access import CONTRACTORS, EDITORS, EVERYONE, SUPERVISORS, role_required
 from app.catalog.access import get_certificate, get_contractor, get_staff_member
 from app.catalog.blueprint import bp
 from app.catalog.forms import (
@@ -41,7 +40,7 @@ def contractors():
 
 
 @bp.get("/contractors/mine")
-@role_required(Role.CONTRACTOR)
+@role_required(*CONTRACTORS)
 def contractor_own():
     return redirect(url_for("catalog.contractor", contractor_id=current_user.contractor_id))
 

@@ -238,6 +238,8 @@ USERS = [
     ("tongda", "孙立（通达电梯）", Role.CONTRACTOR, "通达电梯"),
     ("yazhi", "周婷（雅致会务）", Role.CONTRACTOR, "雅致会务"),
     ("jieli", "吴芳（洁丽洗涤）", Role.CONTRACTOR, "洁丽洗涤"),
+    # 安泰物业's own administrator: invites and deactivates its company's accounts.
+    ("contractor-admin", "周敏（安泰物业管理员）", Role.CONTRACTOR_ADMIN, "安泰物业"),
 ]
 
 

@@ -4,7 +4,7 @@ contractors' self-checks; a contractor's users their own contractor's self-check
 from flask import abort
 from flask_login import current_user
 
-from app.auth.access import EDITORS
+from app.auth.access import EDITORS, is_contractor
 from app.auth.models import Role
 from app.extensions import db
 from app.inspections.models import Inspection, InspectionItem, InspectionPhoto
@@ -15,7 +15,7 @@ def can_see_inspection(user, inspection: Inspection) -> bool:
         return True
     if user.role == Role.INSPECTOR:
         return inspection.self_check or any(p.id == user.id for p in inspection.inspectors)
-    if user.role == Role.CONTRACTOR:
+    if is_contractor(user):
         return inspection.self_check and any(
             c.id == user.contractor_id for c in inspection.contractors
         )

@@ -5,8 +5,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.auth.access import SELF_CHECKERS, SUPERVISORS, role_required
-from app.auth.models import Role
+from app.auth.access import SELF_CHECKERS, SUPERVISORS, is_contractor, role_required
 from app.catalog.models import Contractor, Site
 from app.extensions import db
 from app.inspections.blueprint import bp
@@ -52,7 +51,7 @@ def self_checks():
         .order_by(Inspection.started_at.desc())
         .limit(PAGE_SIZE)
     )
-    if current_user.role == Role.CONTRACTOR:
+    if is_contractor(current_user):
         query = query.where(Inspection.contractors.any(Contractor.id == current_user.contractor_id))
     return render_template(
         "inspections/self_checks.html",

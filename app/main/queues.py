@@ -8,7 +8,7 @@ from flask import current_app, g
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app.auth.access import EDITORS
+from app.auth.access import EDITORS, is_contractor
 from app.auth.models import Role, User
 from app.auth.throttle import is_account_locked
 from app.catalog.models import Certificate, Contractor
@@ -78,7 +78,7 @@ def queue_for(user: User) -> Queue:
     today = local_today()
     warning_days = current_app.config["CERTIFICATE_WARNING_DAYS"]
     queue = Queue()
-    contractor_id = user.contractor_id if user.role == Role.CONTRACTOR else None
+    contractor_id = user.contractor_id if is_contractor(user) else None
     alerts = certificate_alerts(today, warning_days, contractor_id=contractor_id)
     queue.expired_certificates = alerts.expired
     queue.expiring_certificates = alerts.expiring
@@ -101,7 +101,7 @@ def queue_for(user: User) -> Queue:
             .order_by(Inspection.started_at.desc())
         )
     )
-    if user.role != Role.CONTRACTOR:
+    if not is_contractor(user):
         queue.planned = open_visits(user, today)
         queue.complaints_open = db.session.scalar(
             sa.select(sa.func.count(Complaint.id)).where(
@@ -129,7 +129,7 @@ def _notice_queue(queue: Queue, user: User) -> None:
         .options(selectinload(Notice.items), selectinload(Notice.contractor))
         .order_by(Notice.deadline)
     )
-    if user.role == Role.CONTRACTOR:
+    if is_contractor(user):
         mine = list(db.session.scalars(query.where(Notice.contractor_id == user.contractor_id)))
         queue.to_acknowledge = [n for n in mine if n.status == NoticeStatus.ISSUED]
         queue.to_fix = [n for n in mine if n.status == NoticeStatus.ACKNOWLEDGED and n.due_items()]

@@ -10,7 +10,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.audit import action_label
-from app.auth.access import ADMINS, EDITORS, SELF_CHECKERS, SUPERVISORS
+from app.auth.access import (
+    ACCOUNT_KEEPERS,
+    ADMINS,
+    CONTRACTORS,
+    EDITORS,
+    SELF_CHECKERS,
+    SUPERVISORS,
+)
 from app.auth.models import Role
 from app.main.queues import current_queue
 from app.timeline import event_facts
@@ -28,7 +35,7 @@ NAVIGATION = [
     (
         "inspections.self_checks",
         _l("Self-checks"),
-        (*SUPERVISORS, Role.CONTRACTOR),
+        (*SUPERVISORS, *SELF_CHECKERS),
         ("inspections.self_check", "inspections.start_self_check"),
         None,
     ),
@@ -47,7 +54,7 @@ NAVIGATION = [
     (
         "catalog.contractor_own",
         _l("My company"),
-        (Role.CONTRACTOR,),
+        CONTRACTORS,
         "catalog.contractor",
         "expired_certificates",
     ),
@@ -59,7 +66,7 @@ NAVIGATION = [
         "expired_certificates",
     ),
     ("catalog.sites", _l("Sites"), SUPERVISORS, "catalog.site", None),
-    ("auth.users", _l("Users"), ADMINS, "auth.user", "locked_users"),
+    ("auth.users", _l("Users"), ACCOUNT_KEEPERS, "auth.user", "locked_users"),
     ("organisation.import_page", _l("Organisation"), ADMINS, "organisation.", None),
     ("notify.deliveries", _l("Deliveries"), ADMINS, "notify.deliveries", None),
 ]

@@ -3,8 +3,7 @@
 from flask import abort
 from flask_login import current_user
 
-from app.auth.access import SUPERVISORS
-from app.auth.models import Role
+from app.auth.access import SUPERVISORS, is_contractor
 from app.extensions import db
 from app.notices.models import ExitWarning, FixPhoto, Notice, NoticeItem, NoticeStatus
 
@@ -17,7 +16,7 @@ def can_see_notice(user, notice: Notice) -> bool:
     if sees_drafts(user):
         return True
     return (
-        user.role == Role.CONTRACTOR
+        is_contractor(user)
         and user.contractor_id == notice.contractor_id
         and notice.status != NoticeStatus.DRAFT
     )

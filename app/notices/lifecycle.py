@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.audit import AuditEvent, record_event
-from app.auth.access import SUPERVISORS
-from app.auth.models import Role, User
+from app.auth.access import SUPERVISORS, is_contractor
+from app.auth.models import User
 from app.extensions import db
 from app.inspections.models import Finding, Inspection
 from app.notices.deadlines import deadline_hours, policy
@@ -164,7 +164,7 @@ def issue(notice: Notice, user: User, now: datetime | None = None) -> None:
 
 
 def is_contractors_own(notice: Notice, user: User) -> bool:
-    return user.role == Role.CONTRACTOR and user.contractor_id == notice.contractor_id
+    return is_contractor(user) and user.contractor_id == notice.contractor_id
 
 
 def can_acknowledge(notice: Notice, user: User) -> bool:
@@ -186,7 +186,7 @@ def _contractors_own(notice: Notice, user: User) -> None:
 def note_first_opening(notice: Notice, user: User) -> bool:
     """Record when one of the contractor's users first opened the issued notice (proof it
     reached them); True if this was that first time."""
-    if user.role != Role.CONTRACTOR or notice.status == NoticeStatus.DRAFT:
+    if not is_contractor(user) or notice.status == NoticeStatus.DRAFT:
         return False
     opened = sa.select(AuditEvent.id).where(
         AuditEvent.object_type == "notices",

@@ -7,8 +7,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.access import EDITORS, EVERYONE, SUPERVISORS, role_required
-from app.auth.models import Role
+from app.auth.access import (
+    CONTRACTORS,
+    EDITORS,
+    EVERYONE,
+    SUPERVISORS,
+    is_contractor,
+    role_required,
+)
 from app.catalog.models import Contractor, ServiceLine, Severity
 from app.documents.versions import send_version, versions_of
 from app.extensions import db
@@ -104,7 +110,7 @@ STATUS_FILTERS = ("open", "overdue", "draft", "closed", "all")
 
 def notice_query(user, status: str, contractor_id: int | None):
     query = sa.select(Notice).order_by(Notice.issued_at.desc().nulls_first(), Notice.id.desc())
-    if user.role == Role.CONTRACTOR:
+    if is_contractor(user):
         query = query.where(
             Notice.contractor_id == user.contractor_id, Notice.status != NoticeStatus.DRAFT
         )
@@ -136,7 +142,7 @@ def notices():
         rows = page.items
     contractors = (
         db.session.scalars(sa.select(Contractor).order_by(Contractor.name)).all()
-        if current_user.role != Role.CONTRACTOR
+        if not is_contractor(current_user)
         else []
     )
     return render_template(
@@ -248,7 +254,7 @@ def issue_notice(notice_id: int):
 
 
 @bp.post("/notices/<int:notice_id>/acknowledge")
-@role_required(Role.CONTRACTOR)
+@role_required(*CONTRACTORS)
 def acknowledge_notice(notice_id: int):
     notice = get_notice(notice_id)
     form = AcknowledgeForm()
@@ -300,7 +306,7 @@ def receipt_image(notice_id: int, part: str):
 
 
 @bp.post("/notices/<int:notice_id>/items/<int:item_id>/fix")
-@role_required(Role.CONTRACTOR)
+@role_required(*CONTRACTORS)
 @once_per_client_uuid
 def fix(notice_id: int, item_id: int):
     item = get_notice_item(notice_id, item_id)

@@ -20,7 +20,7 @@ from app.audit import record_event
 from app.extensions import db
 from app.logs import WORKER_LOG
 from app.notify.channels import RateLimited, SendFailed, Unsendable, send_email, send_robot
-from app.notify.events import message_for_outside
+from app.notify.events import Withdrawn, message_for_outside
 from app.notify.models import Channel, Delivery, DeliveryAttempt, DeliveryStatus
 from app.refusals import require
 from app.timeutil import as_utc, utcnow
@@ -125,6 +125,10 @@ def deliver(delivery: Delivery, done: Pass) -> None:
 def _attempt(delivery: Delivery, now: datetime, target: tuple, done: Pass) -> None:
     try:
         _send(delivery)
+    except Withdrawn as reason:  # an invitation replaced or used before its e-mail went
+        _record(delivery, now, ok=False, error=str(reason))
+        _give_up(delivery, done)
+        return
     except RateLimited as error:
         _record(delivery, now, ok=False, error=str(error))
         if _tried_long_enough(delivery, now):
@@ -158,6 +162,7 @@ def _attempt(delivery: Delivery, now: datetime, target: tuple, done: Pass) -> No
 
 def _send(delivery: Delivery) -> None:
     text = message_for_outside(delivery.event)
+    db.session.commit()  # what the message needs (an invitation's new link) is kept before it goes
     if delivery.channel == Channel.EMAIL:
         send_email(delivery.address, text)
     else:

@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 
 from app.audit import record_event
 from app.auth.access import EDITORS
-from app.auth.models import User
+from app.auth.models import Invitation, User
 from app.extensions import db
-from app.links import public_link
+from app.links import path_for, public_link
 from app.notify.models import (
     Channel,
     Delivery,
@@ -23,7 +23,7 @@ from app.notify.models import (
     Notification,
     Robot,
 )
-from app.timeutil import LOCAL_TZ, as_utc
+from app.timeutil import LOCAL_TZ, as_utc, utcnow
 
 SUPERVISION_TEAM = None  # the robots with no contractor are the supervision team's
 
@@ -66,6 +66,34 @@ def announce(
         names = "、".join(user.display_name for user in recipients.values())
         record_event("message_delivered", about, detail=f"inbox {names}"[:2000])
     return event
+
+
+def email_invitations(invitations: list[Invitation]) -> None:
+    """Queue an e-mail to each invited person who has an address. Its link is made when it is
+    sent, so the outbox holds no secret either."""
+    if not current_app.config.get("SMTP_HOST"):
+        return
+    login = path_for("auth.login")
+    for invitation in invitations:
+        user = invitation.user
+        if not user.email:
+            continue
+        params = {
+            "name": user.display_name,
+            "username": user.username,
+            "expires": as_utc(invitation.expires_at).isoformat(),
+            "invitation": invitation.id,
+        }
+        event = Event(
+            kind=EventKind.INVITATION,
+            params=params,
+            path=login,
+            object_type="users",
+            object_id=user.id,
+        )
+        db.session.add(
+            Delivery(event=event, channel=Channel.EMAIL, user_id=user.id, address=user.email)
+        )
 
 
 def _email_refusals(user_ids: list[int], kind: EventKind) -> set[int]:
@@ -127,7 +155,7 @@ def local_time(value: datetime | str | None) -> str:
 def event_text(event: Event) -> str:
     """The event in a sentence, in the reader's language."""
     p = dict(event.params)
-    for name in ("deadline", "new_deadline"):
+    for name in ("deadline", "new_deadline", "expires"):
         if name in p:
             p[name] = local_time(p[name])
     texts = {
@@ -168,8 +196,18 @@ def event_text(event: Event) -> str:
         EventKind.CERTIFICATE_EXPIRING: lambda: _(
             "%(kind)s of %(staff)s (%(contractor)s) expires on %(date)s.", **p
         ),
+        EventKind.INVITATION: lambda: _(
+            "%(name)s, an account is waiting for you (username %(username)s). Set your "
+            "password with the link below before %(expires)s; the link works once.",
+            **p,
+        ),
     }
     return texts[event.kind]()
+
+
+class Withdrawn(Exception):
+    """The message is no longer true: the invitation it carries was used, replaced or let
+    expire, or its account deactivated."""
 
 
 def message_for_outside(event: Event) -> str:
@@ -177,4 +215,14 @@ def message_for_outside(event: Event) -> str:
     whatever breaks the words put in it hold (it is an e-mail's subject), and the link."""
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         lines = (line.strip() for line in event_text(event).splitlines())
-        return f"{' '.join(line for line in lines if line)}\n{public_link(event.path)}"
+        return f"{' '.join(line for line in lines if line)}\n{public_link(_outside_path(event))}"
+
+
+def _outside_path(event: Event) -> str:
+    """The page the event is about; for an invitation, a link of the e-mail's own, made now."""
+    if event.kind != EventKind.INVITATION:
+        return event.path
+    invitation = db.session.get(Invitation, event.params["invitation"])
+    if invitation is None or not invitation.is_open(utcnow()):
+        raise Withdrawn("the invitation is no longer open; nothing was sent")
+    return path_for("auth.invitation", token=invitation.new_emailed_token())

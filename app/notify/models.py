@@ -22,6 +22,7 @@ class EventKind(LabelledEnum):
     VISIT_MISSED = "visit_missed"
     BULLETIN_PUBLISHED = "bulletin_published"
     CERTIFICATE_EXPIRING = "certificate_expiring"
+    INVITATION = "invitation"
 
 
 EventKind.LABELS = {
@@ -35,7 +36,10 @@ EventKind.LABELS = {
     EventKind.VISIT_MISSED: _l("A planned visit is missed"),
     EventKind.BULLETIN_PUBLISHED: _l("The monthly bulletin is published"),
     EventKind.CERTIFICATE_EXPIRING: _l("A staff certificate is about to expire"),
+    EventKind.INVITATION: _l("An invitation to set your password"),
 }
+# What a user may choose to have by e-mail or not; an invitation reaches them before they can.
+EMAIL_CHOICE_KINDS = tuple(kind for kind in EventKind if kind != EventKind.INVITATION)
 
 
 class Channel(LabelledEnum):

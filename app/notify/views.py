@@ -5,8 +5,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth.access import ADMINS, EDITORS, role_required
-from app.auth.models import Role
+from app.auth.access import ADMINS, CONTRACTORS, EDITORS, is_contractor, role_required
 from app.catalog.models import Contractor
 from app.extensions import db
 from app.notify.blueprint import bp
@@ -15,11 +14,11 @@ from app.notify.delivery import send_again
 from app.notify.events import event_text
 from app.notify.forms import EmailForm, RobotForm
 from app.notify.models import (
+    EMAIL_CHOICE_KINDS,
     Channel,
     Delivery,
     DeliveryStatus,
     EmailChoice,
-    EventKind,
     Notification,
     Robot,
 )
@@ -27,7 +26,7 @@ from app.responses import apply, form_shown
 from app.timeutil import utcnow
 
 PER_PAGE = 30
-ROBOT_KEEPERS = (*EDITORS, Role.CONTRACTOR)
+ROBOT_KEEPERS = (*EDITORS, *CONTRACTORS)
 
 
 @bp.app_template_global()
@@ -105,7 +104,7 @@ def settings():
     if form.validate_on_submit():
         me.email = (form.email.data or "").strip()
         wanted = set(request.form.getlist("email_kinds"))
-        for kind in EventKind:
+        for kind in EMAIL_CHOICE_KINDS:
             choice = db.session.get(EmailChoice, (me.id, kind)) or EmailChoice(
                 user_id=me.id, kind=kind
             )
@@ -114,12 +113,12 @@ def settings():
         db.session.commit()
         flash(_("Your notification choices are saved."), "success")
         return redirect(url_for("notify.settings"))
-    return form_shown("notify/settings.html", form=form, kinds=list(EventKind), choices=choices)
+    return form_shown("notify/settings.html", form=form, kinds=EMAIL_CHOICE_KINDS, choices=choices)
 
 
 def _robot_owners() -> list[tuple[int, str]]:
     """Whose group a robot may serve: a contractor's user only its own company."""
-    if current_user.role == Role.CONTRACTOR:
+    if is_contractor(current_user):
         return [(current_user.contractor_id, current_user.contractor.short_name)]
     companies = db.session.scalars(
         sa.select(Contractor).where(Contractor.active.is_(True)).order_by(Contractor.name)
@@ -133,7 +132,7 @@ def _robots_query():
         .where(Robot.active.is_(True))
         .order_by(Robot.contractor_id.is_not(None), Robot.id)
     )
-    if current_user.role == Role.CONTRACTOR:
+    if is_contractor(current_user):
         query = query.where(Robot.contractor_id == current_user.contractor_id)
     return query
 

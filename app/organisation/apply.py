@@ -5,7 +5,8 @@ the workbook are never touched."""
 import secrets
 
 from app.audit import record_event
-from app.auth.models import Role, User
+from app.auth.access import CONTRACTORS
+from app.auth.models import User
 from app.catalog.models import Certificate, Contractor, Site, StaffMember
 from app.extensions import db
 from app.organisation.changes import ContractorWork, Work
@@ -177,7 +178,7 @@ def _update_account(user: User, row, contractor: Contractor | None, actor) -> No
     old_role, old_active = user.role, user.active
     user.display_name = row.display_name
     user.role = row.role
-    user.contractor = contractor if row.role == Role.CONTRACTOR else None
+    user.contractor = contractor if row.role in CONTRACTORS else None
     user.email = row.email
     user.phone = row.phone
     if row.active is not None:

@@ -4,6 +4,7 @@ its case, as login matches it)."""
 
 from flask_babel import gettext as _
 
+from app.auth.access import CONTRACTORS
 from app.auth.models import Role, User
 from app.catalog.models import Contractor, StaffMember
 from app.organisation.changes import (
@@ -246,13 +247,13 @@ def plan_accounts(
 
 def _account_contractor(row: AccountRow, index: ContractorIndex, problems) -> ContractorWork | None:
     column = ACCOUNTS.header_of("contractor")
-    if row.role == Role.CONTRACTOR and not row.contractor:
+    if row.role in CONTRACTORS and not row.contractor:
         problems.append(
             Problem(
                 ACCOUNTS.title, row.row, column, _("A contractor user must belong to a contractor.")
             )
         )
-    elif row.role != Role.CONTRACTOR and row.contractor:
+    elif row.role not in CONTRACTORS and row.contractor:
         problems.append(
             Problem(
                 ACCOUNTS.title, row.row, column, _("Only contractor users belong to a contractor.")

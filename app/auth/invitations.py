@@ -1,0 +1,129 @@
+"""Invitations: no one hands out passwords. A new or imported account (or one whose person lost
+the password) gets a link, valid for a week and used once, where its person sets their own.
+
+The administrator sees the link once, to pass on or show as a QR code; a person with an
+address also gets it by e-mail, through the outbox. Only hashes of the links are kept, so a
+copy of the database opens nothing; the e-mail's link is its own, made when it is sent."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.audit import record_event
+from app.auth.models import Invitation, User
+from app.auth.users import withdraw_invitations
+from app.extensions import db
+from app.links import path_for, public_link
+from app.notify.events import email_invitations
+from app.refusals import Refused
+from app.timeutil import utcnow
+from app.tokens import new_token, token_hash
+
+VALID_FOR = timedelta(days=7)
+
+
+def invite(user: User, by: User | None) -> str:
+    """Invite one person; returns the link to show the administrator, once."""
+    ((_user, link),) = invite_many([user], by)
+    return link
+
+
+def invite_many(users: list[User], by: User | None) -> list[tuple[User, str]]:
+    """Invite each of `users` (as an import does, after adding their accounts): a new link
+    each, their earlier unused links withdrawn, e-mails queued. The number of statements does
+    not grow with the number of people. The caller commits."""
+    users = list(users)
+    if any(not user.active for user in users):
+        raise Refused(_("A deactivated account cannot be invited. Reactivate it first."))
+    if not users:
+        return []
+    db.session.flush()  # new accounts get their ids
+    withdraw_invitations([user.id for user in users])
+    now = utcnow()
+    invitations, links = [], []
+    for user in users:
+        token = new_token()
+        invitations.append(
+            Invitation(
+                user=user,
+                token_hash=token_hash(token),
+                created_by_id=by.id if by is not None else None,
+                created_at=now,
+                expires_at=now + VALID_FOR,
+            )
+        )
+        links.append((user, public_link(path_for("auth.invitation", token=token))))
+    db.session.add_all(invitations)
+    db.session.flush()
+    email_invitations(invitations)
+    for invitation in invitations:
+        record_event("user_invited", invitation.user, actor=by)
+    return links
+
+
+def open_invitation(token: str) -> Invitation | None:
+    """The invitation a link opens while it may still be used; None for any other link,
+    whatever the reason (unknown, used, replaced, expired, account deactivated)."""
+    digest = token_hash(token)
+    invitation = db.session.scalar(
+        sa.select(Invitation).where(
+            sa.or_(Invitation.token_hash == digest, Invitation.emailed_token_hash == digest)
+        )
+    )
+    if invitation is None or not invitation.is_open(utcnow()):
+        return None
+    return invitation
+
+
+def accept(token: str, password: str) -> User:
+    """Set the person's own password from the link, which then stops working. Two requests
+    with the same link at once: the database lets one of them through. The caller commits."""
+    invitation = open_invitation(token)
+    if invitation is None or not _claim(invitation):
+        raise Refused(closed_message(), status=404)
+    user = invitation.user
+    user.set_password(password)  # also ends any session of the account made before
+    record_event("invitation_accepted", user, actor=user)
+    return user
+
+
+def _claim(invitation: Invitation) -> bool:
+    """Mark the invitation used, if no one did in the meantime."""
+    now = utcnow()
+    claimed = db.session.execute(
+        sa.update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.used_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now,
+            Invitation.user.has(User.active.is_(True)),
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(invitation)
+    return claimed == 1
+
+
+def closed_message() -> str:
+    return _(
+        "This invitation link cannot be used: it may have been used already, replaced by a "
+        "newer one, or expired. Ask your administrator for a new link."
+    )
+
+
+def open_invitations_of(user_ids: list[int]) -> dict[int, Invitation]:
+    """The invitation each of these accounts may still use, by account."""
+    if not user_ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Invitation).where(
+            Invitation.user_id.in_(user_ids),
+            Invitation.used_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+    )
+    return {invitation.user_id: invitation for invitation in rows}
