@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 from stdnum.cn import uscc
 
 from app.audit import AuditEvent
-from app.auth.models import Role, User
+from app.auth.models import Invitation, Role, User
 from app.catalog.models import (
     Certificate,
     CheckCategory,
@@ -639,8 +639,11 @@ def test_org_export_then_import_from_the_command_line(app, lines, tmp_path):
 
     real = runner.invoke(args=["org", "import", str(source)])
     assert real.exit_code == 0, real.output
+    assert re.search(r"zhangxun 的邀请链接：\S+/invite/\S+", real.output), "shown this once"
+    assert "wangjg 的邀请链接" in real.output
     db.session.remove()
     assert db.session.scalar(sa.select(sa.func.count(Site.id))) == 4
+    assert db.session.scalar(sa.select(sa.func.count(Invitation.id))) == 2
 
     exported = tmp_path / "again.xlsx"
     assert runner.invoke(args=["org", "export", str(exported)]).exit_code == 0
@@ -720,21 +723,31 @@ def test_upload_dry_run_then_confirm_imports_exactly_what_was_shown(app, admin_c
         uploaded.location,
         data={"workbook": hidden(review.text, "workbook"), "plan": hidden(review.text, "plan")},
     )
-    assert confirmed.status_code == 302 and confirmed.location == "/organisation/import"
+    # the new accounts' invitation links, shown this once
+    assert confirmed.status_code == 200 and "已导入：新建 11 条，修改 0 条。" in confirmed.text
+    assert confirmed.headers["Cache-Control"] == "no-store"
+    links = re.findall(r'value="https?://[^/"]+(/invite/[^"]+)"', confirmed.text)
+    assert len(links) == 2 and "zhangxun" in confirmed.text and "wangjg" in confirmed.text
     db.session.remove()
     assert db.session.scalar(sa.select(sa.func.count(Site.id))) == 4
+    assert db.session.scalar(sa.select(sa.func.count(Invitation.id))) == 2
+    stored = {i.token_hash for i in db.session.scalars(sa.select(Invitation))}
+    assert not any(link.rsplit("/", 1)[1] in stored for link in links), "only hashes are kept"
     assert not list((Path(app.instance_path) / "imports").iterdir()), "the upload was removed"
     event = db.session.scalar(
         sa.select(AuditEvent).where(AuditEvent.action == "organisation_imported")
     )
     assert "场所：新建 4" in event.detail and event.actor.username == "boss"
-    assert "已导入：新建 11 条，修改 0 条。" in admin_client.get("/organisation/import").text
 
     again = admin_client.post(
         uploaded.location,
         data={"workbook": hidden(review.text, "workbook"), "plan": hidden(review.text, "plan")},
     )
     assert again.location == "/organisation/import"  # used once: it is gone
+
+    admin_client.post("/logout")
+    invited = admin_client.get(links[0])
+    assert invited.status_code == 200 and "zhangxun" in invited.text, "the person's own link"
 
 
 def test_an_upload_not_confirmed_within_a_day_is_gone(app, admin_client, lines):

@@ -6,6 +6,7 @@ import secrets
 
 from app.audit import record_event
 from app.auth.access import CONTRACTORS
+from app.auth.invitations import invite_many
 from app.auth.models import User
 from app.catalog.models import Certificate, Contractor, Site, StaffMember
 from app.extensions import db
@@ -22,8 +23,9 @@ def unusable_password_hash() -> str:
     return NO_PASSWORD_PREFIX + secrets.token_hex(16)
 
 
-def apply_plan(plan: Plan, actor: User | None = None) -> None:
-    """Write what the plan says and audit it; the caller commits."""
+def apply_plan(plan: Plan, actor: User | None = None) -> list[tuple[User, str]]:
+    """Write what the plan says and audit it; each new active account is invited (its e-mail
+    queued). Returns the new accounts' invitation links, to show once; the caller commits."""
     if not plan.ok or plan.work is None:
         raise ValueError("a plan with problems cannot be applied")
     work = plan.work
@@ -31,7 +33,7 @@ def apply_plan(plan: Plan, actor: User | None = None) -> None:
         sites = _apply_places(work)
         _apply_contractors(work, sites)
         _apply_staff(work)
-    _apply_accounts(work, actor)
+    created = _apply_accounts(work, actor)
     db.session.flush()
     record_event(
         "organisation_imported",
@@ -39,6 +41,7 @@ def apply_plan(plan: Plan, actor: User | None = None) -> None:
         detail="；".join(plan.summary()),
         actor=actor,
     )
+    return invite_many([user for user in created if user.active], actor)
 
 
 def _apply_places(work: Work) -> dict[str, Site]:
@@ -148,7 +151,7 @@ def _apply_staff(work: Work) -> None:
                     held.issued_on = given.issued_on
 
 
-def _apply_accounts(work: Work, actor: User | None) -> None:
+def _apply_accounts(work: Work, actor: User | None) -> list[User]:
     created = []
     for item in work.accounts:
         row, user = item.row, item.user
@@ -172,6 +175,7 @@ def _apply_accounts(work: Work, actor: User | None) -> None:
         db.session.flush()
     for user in created:
         record_event("user_created", user, to_state=user.role.value, actor=actor)
+    return created
 
 
 def _update_account(user: User, row, contractor: Contractor | None, actor) -> None:

@@ -45,13 +45,15 @@ def import_command(path: Path, dry_run: bool):
         click.echo(_("Dry run: nothing was written.") if dry_run else _("Nothing to change."))
         return
     try:
-        apply_plan(plan)
+        invited = apply_plan(plan)
         db.session.commit()
     except sa.exc.IntegrityError as exc:
         db.session.rollback()
         raise click.ClickException(
             _("The import could not be written, so nothing was imported.")
         ) from exc
+    for user, link in invited:  # shown this once: only the links' hashes are kept
+        click.echo(_("Invitation for %(username)s: %(link)s", username=user.username, link=link))
     click.echo(_("Imported."))
 
 

@@ -2,11 +2,12 @@
 current organisation, upload a workbook, read the dry run, confirm exactly that."""
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.access import ADMINS, role_required
+from app.auth.invitations import VALID_FOR
 from app.extensions import db
 from app.files import sha256
 from app.organisation.apply import apply_plan
@@ -83,7 +84,7 @@ def confirm(token: str):
         flash(_("The system changed since this dry run. Check it again, then confirm."), "warning")
         return back
     try:
-        apply_plan(plan, actor)
+        invited = apply_plan(plan, actor)
         db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()
@@ -99,7 +100,23 @@ def confirm(token: str):
         ),
         "success",
     )
-    return redirect(url_for("organisation.import_page"))
+    if not invited:
+        return redirect(url_for("organisation.import_page"))
+    return invitations_shown(invited)
+
+
+def invitations_shown(invited):
+    """The new accounts' invitation links: shown this once, kept by no cache."""
+    response = make_response(
+        render_template(
+            "organisation/invitations.html",
+            invited=invited,
+            days=VALID_FOR.days,
+            mailing=bool(current_app.config["SMTP_HOST"]),
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _upload_gone():
