@@ -54,7 +54,7 @@ def fill(contractors: int, findings: int) -> str:
         company = Contractor(
             name=f"基准服务公司{n:02d}",
             short_name=f"基准{n:02d}",
-            licence_no="91320100MA1N2K3L4P",
+            licence_no="91320100MA1N2K3L42",
             contract_start=today - timedelta(days=400),
             contract_end=today + timedelta(days=400),
             contract_value=Decimal("1000000"),

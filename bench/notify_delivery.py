@@ -44,7 +44,7 @@ def fill(robots_server, messages: int, robots: int, email_share: float) -> dict:
         company = Contractor(
             name=f"基准服务公司{n:03d}",
             short_name=f"基准{n:03d}",
-            licence_no="91320100MA1N2K3L4P",
+            licence_no="91320100MA1N2K3L42",
             contract_start=date(2025, 1, 1),
             contract_end=date(2027, 12, 31),
             contract_value=1000000,

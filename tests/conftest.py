@@ -293,7 +293,7 @@ def make_contractor(app):
         values = dict(
             name=name or f"测试服务有限公司{n}",
             short_name=f"测试{n}",
-            licence_no="91320100MA1N2K3L4P",
+            licence_no="91320100MA1N2K3L42",
             contract_start=today - timedelta(days=200),
             contract_end=today + timedelta(days=500),
             contract_value=Decimal("1000000"),

@@ -104,13 +104,15 @@ def test_contractor_form_checks_the_licence_and_the_period(client, make_user):
     assert "合同结束日期不能早于开始日期" in response.text
     assert db.session.scalar(sa.select(sa.func.count(Contractor.id))) == 0
 
-    data.update(
-        licence_no="91320100ma1n2k3l4p", contract_end=(today + timedelta(days=365)).isoformat()
-    )
+    data.update(contract_end=(today + timedelta(days=365)).isoformat())
+    wrong_digit = client.post("/contractors/new", data={**data, "licence_no": "91320100MA1N2K3L4P"})
+    assert wrong_digit.status_code == 422, "the pattern holds, the check digit does not"
+    assert "统一社会信用代码格式不正确" in wrong_digit.text
+    data.update(licence_no="91320100ma1n2k3l42")
     response = client.post("/contractors/new", data=data)
     assert response.status_code == 302
     company = db.session.scalar(sa.select(Contractor))
-    assert company.licence_no == "91320100MA1N2K3L4P"
+    assert company.licence_no == "91320100MA1N2K3L42"
 
 
 def test_contractor_lines_and_sites_are_saved(client, make_user, make_check_point, make_site):
@@ -123,7 +125,7 @@ def test_contractor_lines_and_sites_are_saved(client, make_user, make_check_poin
         data={
             "name": "保安公司",
             "short_name": "保安",
-            "licence_no": "91320100MA1N2K3L4P",
+            "licence_no": "91320100MA1N2K3L42",
             "contract_start": today.isoformat(),
             "contract_end": (today + timedelta(days=9)).isoformat(),
             "contract_value": "1",

@@ -1,8 +1,7 @@
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
+from stdnum.cn import uscc
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,7 +19,6 @@ from app.catalog.models import Severity, SiteKind
 
 CODE = Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, dot, dash or underscore."))
 # 统一社会信用代码: 18 characters from digits and capital letters without I, O, S, V, Z.
-CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
 
 def optional_int(value):
@@ -123,7 +121,7 @@ class ContractorForm(FlaskForm):
 
     def validate_licence_no(self, field):
         field.data = (field.data or "").strip().upper()
-        if not CREDIT_CODE.match(field.data):
+        if not uscc.is_valid(field.data):  # its pattern and its check digit
             raise ValidationError(_l("This is not a valid unified social credit code."))
 
     def validate_contract_end(self, field):
