@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from app.auth.access import SELF_CHECKERS, SUPERVISORS, role_required
 from app.auth.models import Role
+from app.bounds import db_int
 from app.catalog.models import Contractor, Site
 from app.extensions import db
 from app.inspections.blueprint import bp
@@ -23,7 +24,7 @@ def start_self_check():
     contractor = db.session.get(Contractor, current_user.contractor_id) or abort(404)
     nodes = sites_to_offer(None, contractor)
     if request.method == "POST":
-        site = db.session.get(Site, request.form.get("site", type=int) or 0)
+        site = db.session.get(Site, request.form.get("site", type=db_int) or 0)
         if site is None or site.id not in {node.site.id for node in nodes}:
             abort(404)  # not one of this contractor's places
         try:

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from app.auth.access import EDITORS, EVERYONE, SUPERVISORS, role_required
 from app.auth.models import Role
+from app.bounds import db_int
 from app.catalog.models import Contractor, ServiceLine, Severity
 from app.documents.versions import send_version, versions_of
 from app.extensions import db
@@ -125,7 +126,7 @@ def notices():
     status = request.args.get("status", "open")
     if status not in STATUS_FILTERS or (status == "draft" and not sees_drafts(current_user)):
         abort(404)
-    contractor_id = request.args.get("contractor", type=int)
+    contractor_id = request.args.get("contractor", type=db_int)
     query = notice_query(current_user, status, contractor_id)
     now = utcnow()
     if status == "overdue":
@@ -187,7 +188,7 @@ def notice_pdf(notice_id: int):
     document = notice_document(notice)
     if document is None:
         return pdf_response(render_notice(notice), f"notice-{notice.id}-draft.pdf")
-    return send_version(document, request.args.get("version", type=int), f"notice-{notice.id}")
+    return send_version(document, request.args.get("version", type=db_int), f"notice-{notice.id}")
 
 
 @bp.get("/notices/<int:notice_id>/evidence/<int:photo_id>")
@@ -234,7 +235,7 @@ def remove(notice_id: int, item_id: int):
 @role_required(*SUPERVISORS)
 def add(notice_id: int):
     notice = get_notice(notice_id)
-    finding = db.session.get(Finding, request.form.get("finding_id", type=int) or 0)
+    finding = db.session.get(Finding, request.form.get("finding_id", type=db_int) or 0)
     if finding is None:
         abort(404)
     return _run(notice, lambda: add_finding(notice, finding, _me()), _("Finding added."))
