@@ -33,6 +33,8 @@ from app.responses import form_messages, form_shown
 from app.spreadsheets import append_row, xlsx_response
 from app.timeutil import local_today, month_bounds, month_of, parse_month, utcnow
 
+MAX_RESPONDENTS = 100_000  # a questionnaire of the largest campus, with room to spare
+
 
 def checked_month(month: str) -> str:
     """The month a URL names, or 404 for one that is none or outside the years kept."""
@@ -89,6 +91,7 @@ def month(month: str):
         contractors=contractors,
         kinds=list(BonusKind),
         is_current=month == month_of(utcnow()),
+        max_respondents=MAX_RESPONDENTS,
         policy=policy(),
         bonuses=db.session.scalars(
             sa.select(BonusEntry).where(BonusEntry.month == month).order_by(BonusEntry.id)
@@ -163,7 +166,15 @@ def enter_satisfaction(month: str):
     contractor = _named(Contractor, request.form.get("contractor_id", ""))
     rate = _decimal("rate", Decimal(0), Decimal(100))
     respondents = request.form.get("respondents", type=int)
-    if contractor is None or rate is None or respondents is None or respondents < 0:
+    if respondents is None or not 0 <= respondents <= MAX_RESPONDENTS:
+        flash(
+            _(
+                "The number of respondents must be a whole number from 0 to %(max)d.",
+                max=MAX_RESPONDENTS,
+            ),
+            "error",
+        )
+    elif contractor is None or rate is None:
         flash(_("Enter a rate from 0 to 100 and the number of respondents."), "error")
     else:
         entry = db.session.scalar(

@@ -49,9 +49,9 @@ from app.notices.models import DeadlineRule, Notice, NoticeStatus, ReceiptWay
 from app.paging import paginate
 from app.pdf import pdf_response
 from app.photos import send_photo, signature_from_data_url
-from app.refusals import Refused
+from app.refusals import Refused, require
 from app.responses import apply, form_shown, page_or_fragment
-from app.timeutil import LOCAL_TZ, utcnow
+from app.timeutil import FIRST_YEAR, LOCAL_TZ, utcnow
 
 PER_PAGE = 20
 
@@ -65,7 +65,9 @@ def _back(notice, anchor=""):
 
 
 def _in_local_zone(value: datetime) -> datetime:
-    """A datetime-local field is wall time in the bureau's zone: say so."""
+    """A datetime-local field is wall time in the bureau's zone: say so. A time before the
+    years kept is long past, and refused as such: midnight of year 1 has no UTC date."""
+    require(value.year >= FIRST_YEAR, _("The deadline must be in the future."))
     return value.replace(tzinfo=LOCAL_TZ).astimezone(UTC)  # stored as UTC, as every time is
 
 
@@ -323,7 +325,10 @@ def verify(notice_id: int, item_id: int):
     item = get_notice_item(notice_id, item_id)
     form = VerifyForm()
     if not form.validate_on_submit():
-        flash(_("Choose accept or reject."), "error")
+        if form.new_deadline.errors:  # typed, but no time
+            flash(_("A rejected fix needs a new deadline."), "error")
+        else:
+            flash(_("Choose accept or reject."), "error")
         return _back(item.notice, f"#notice-item-{item.id}")
     if form.decision.data == "accept":
         return _run(
