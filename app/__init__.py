@@ -8,6 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.bounds import IdConverter, refuse_nul_bytes
 from app.config import load_config
 from app.extensions import babel, compress, csrf, db, htmx, login_manager, migrate, talisman
 from app.files import signed_link_origin
@@ -40,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_url_path=static_url_path(),
     )
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     load_config(app, config)
     serve_static(app)
     if app.config["PROXY_HOPS"]:
@@ -109,6 +111,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_cli(app)
     register_template_helpers(app)
     configure_logging(app)
+    app.before_request(refuse_nul_bytes)  # after the log's, which stamps the request
 
     @app.after_request
     def vary_on_htmx(response):

@@ -6,10 +6,12 @@ read from the other end instead (the order reversed, a small offset) and turned 
 """
 
 import sqlalchemy as sa
+from flask import request
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 
+from app.bounds import db_int
 from app.extensions import db
 
 _REVERSED = {
@@ -50,7 +52,13 @@ class BothEndsPagination(SelectPagination):
         return self._total
 
 
+def requested_page() -> int:
+    """The page the query string asks for; page 1 for one that is no number or past the
+    database's integers (Flask-SQLAlchemy's own reading would pass those to the OFFSET)."""
+    return request.args.get("page", 1, type=db_int)
+
+
 def paginate(select, per_page: int) -> BothEndsPagination:
     """db.paginate, reading pages past the middle from the end (see above)."""
-    return BothEndsPagination(select=select, session=db.session(), per_page=per_page,
-                              error_out=False)  # fmt: skip
+    return BothEndsPagination(select=select, session=db.session(), page=requested_page(),
+                              per_page=per_page, error_out=False)  # fmt: skip

@@ -1,5 +1,6 @@
 """UTC storage, Asia/Shanghai display."""
 
+import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
@@ -10,6 +11,12 @@ import sqlalchemy as sa
 from app.extensions import db
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+# The years a month or a day named in a request may fall in: the bureau's records with room
+# on both sides. Past them the calendar arithmetic breaks: midnight on 1 January of year 1 in
+# Shanghai is in year 0 in UTC, and the month after December 9999 has no date.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+MONTH_PATTERN = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
 _frozen_now: ContextVar[datetime | None] = ContextVar("frozen_now", default=None)
@@ -42,6 +49,21 @@ def local_today() -> date:
 
 def month_start(month: str) -> date:
     return datetime.strptime(month, "%Y-%m").date()
+
+
+def parse_month(text: str) -> str:
+    """A month ("YYYY-MM") named in a request, within the years kept; else ValueError."""
+    if not MONTH_PATTERN.fullmatch(text) or not FIRST_YEAR <= int(text[:4]) <= LAST_YEAR:
+        raise ValueError(f"not a month from {FIRST_YEAR} to {LAST_YEAR}: {text!r}")
+    return text
+
+
+def parse_day(text: str) -> date:
+    """A day ("YYYY-MM-DD") named in a request, within the years kept; else ValueError."""
+    day = date.fromisoformat(text)
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(f"not a day from {FIRST_YEAR} to {LAST_YEAR}: {text!r}")
+    return day
 
 
 def shift_month(month: str, delta: int) -> str:

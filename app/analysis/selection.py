@@ -6,17 +6,28 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import abort
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from app.auth.access import is_contractor
 from app.auth.models import User
+from app.bounds import db_int
 from app.catalog.models import CheckCategory, CheckPoint, Site
 from app.extensions import db
 from app.inspections.checklist import plan_contractors
 from app.inspections.models import Finding, Inspection, Party, Schedule, Scope, Status, Tier
 from app.plans.tracking import Visit, stop_coverage
-from app.timeutil import day_start, local_today, month_start, shift_month
+from app.refusals import Refused
+from app.timeutil import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    day_start,
+    local_today,
+    month_start,
+    parse_day,
+    parse_month,
+    shift_month,
+)
 
 PERIODS = ("month", "quarter", "year", "custom")
 INSPECTION_FILTERS = {"scope": Scope, "schedule": Schedule, "party": Party, "tier": Tier}
@@ -61,23 +72,27 @@ class Selection:
 
 def _month(value: str) -> str:
     try:
-        month_start(value)
+        return parse_month(value)
     except ValueError:
-        abort(400)
-    return value
+        first, last = f"{FIRST_YEAR}-01", f"{LAST_YEAR}-12"
+        message = _("Choose a month from %(first)s to %(last)s.", first=first, last=last)
+        raise Refused(message, status=400) from None
 
 
 def _date(value: str) -> date:
     try:
-        return date.fromisoformat(value)
+        return parse_day(value)
     except ValueError:
-        abort(400)
+        first, last = f"{FIRST_YEAR}-01-01", f"{LAST_YEAR}-12-31"
+        message = _("Choose dates from %(first)s to %(last)s.", first=first, last=last)
+        raise Refused(message, status=400) from None
 
 
 def selection_from(args: MultiDict, user: User) -> Selection:
+    """The selection a query string asks for; Refused (400) with the reason if it is none."""
     period = args.get("period") or "month"
     if period not in PERIODS:
-        abort(400)
+        raise Refused(_("Choose a month, a quarter, a year or chosen dates."), status=400)
     at = _month(args.get("at") or local_today().strftime("%Y-%m"))
     if period == "month":
         first_month, months = at, 1
@@ -89,7 +104,9 @@ def selection_from(args: MultiDict, user: User) -> Selection:
         first = _date(args.get("from", ""))
         last = _date(args.get("to", ""))
         if last < first or (last - first).days > MAX_DAYS:
-            abort(400)
+            raise Refused(
+                _("Chosen dates must run forwards and span at most three years."), status=400
+            )
     else:
         first = month_start(first_month)
         last = month_start(shift_month(first_month, months)) - timedelta(days=1)
@@ -99,10 +116,10 @@ def selection_from(args: MultiDict, user: User) -> Selection:
             try:
                 selection.chosen[name] = enum_cls(args[name])
             except ValueError:
-                abort(400)
-    selection.line_id = args.get("line", type=int)
-    selection.site_id = args.get("site", type=int)
-    selection.contractor_id = args.get("contractor", type=int)
+                raise Refused(_("Choose the filters from their lists."), status=400) from None
+    selection.line_id = args.get("line", type=db_int)
+    selection.site_id = args.get("site", type=db_int)
+    selection.contractor_id = args.get("contractor", type=db_int)
     if is_contractor(user):
         selection.contractor_id, selection.contractor_locked = user.contractor_id, True
     return selection

@@ -17,6 +17,7 @@ from app.analysis.models import AnalysisMeeting
 from app.analysis.selection import INSPECTION_FILTERS, PERIODS, findings_in, selection_from
 from app.auth.access import EDITORS, EVERYONE, SUPERVISORS, role_required
 from app.auth.models import User
+from app.bounds import db_int
 from app.catalog.models import Contractor, ServiceLine, Severity, Site
 from app.extensions import db
 from app.files import Kind, send_stored
@@ -182,7 +183,7 @@ def findings():
     the repeats."""
     selection = selection_from(request.args, current_user)
     query = findings_in(selection, Finding).order_by(Finding.found_at.desc(), Finding.id.desc())
-    point = request.args.get("point", type=int)
+    point = request.args.get("point", type=db_int)
     if point:
         query = query.where(Finding.check_point_id == point)
     if request.args.get("repeats"):
@@ -223,7 +224,7 @@ def findings():
 def visits():
     """The planned visits behind an inspector's figures: all, done or missed."""
     selection = selection_from(request.args, current_user)
-    inspector_id = request.args.get("inspector", type=int)
+    inspector_id = request.args.get("inspector", type=db_int)
     try:
         state = VisitState(request.args["state"]) if request.args.get("state") else None
     except ValueError:

@@ -23,6 +23,7 @@ from app.assessments.bulletins import (
 from app.assessments.models import Bulletin, BulletinStatus
 from app.assessments.views import checked_month
 from app.auth.access import EDITORS, EVERYONE, role_required
+from app.bounds import db_int
 from app.documents.versions import send_version, versions_of
 from app.extensions import db
 from app.pdf import pdf_response
@@ -104,6 +105,6 @@ def bulletin_pdf(month: str):
     shown, data = _bulletin_and_data(month)
     if shown.status == BulletinStatus.PUBLISHED:
         return send_version(
-            bulletin_document(shown), request.args.get("version", type=int), f"bulletin-{month}"
+            bulletin_document(shown), request.args.get("version", type=db_int), f"bulletin-{month}"
         )
     return pdf_response(render_bulletin(shown, data), f"bulletin-{month}-draft.pdf")

@@ -1,7 +1,6 @@
 """The month's scores with every point traced, bonus and satisfaction entry, the policy,
 the manager's dashboard and the finance office's spreadsheet."""
 
-import re
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
@@ -24,6 +23,7 @@ from app.assessments.monthly import assess_month, policy
 from app.assessments.reconciliation import score_rows
 from app.audit import record_event
 from app.auth.access import EDITORS, SUPERVISORS, role_required
+from app.bounds import db_int
 from app.catalog.models import Contractor, ServiceLine, Severity
 from app.extensions import db
 from app.inspections.models import Inspection, Status
@@ -31,15 +31,17 @@ from app.notices.models import Notice, NoticeStatus
 from app.plans.tracking import month_figures
 from app.responses import form_messages, form_shown
 from app.spreadsheets import append_row, xlsx_response
-from app.timeutil import local_today, month_bounds, month_of, utcnow
+from app.timeutil import local_today, month_bounds, month_of, parse_month, utcnow
 
-MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MAX_RESPONDENTS = 100_000  # a questionnaire of the largest campus, with room to spare
 
 
 def checked_month(month: str) -> str:
-    if not MONTH_PATTERN.match(month):
+    """The month a URL names, or 404 for one that is none or outside the years kept."""
+    try:
+        return parse_month(month)
+    except ValueError:
         abort(404)
-    return month
 
 
 def month_so_far(month: str) -> dict[str, int]:
@@ -89,11 +91,20 @@ def month(month: str):
         contractors=contractors,
         kinds=list(BonusKind),
         is_current=month == month_of(utcnow()),
+        max_respondents=MAX_RESPONDENTS,
         policy=policy(),
         bonuses=db.session.scalars(
             sa.select(BonusEntry).where(BonusEntry.month == month).order_by(BonusEntry.id)
         ).all(),
     )
+
+
+def _named(model, text: str):
+    """The record a form field names by its id, or None."""
+    try:
+        return db.session.get(model, db_int(text))
+    except ValueError:
+        return None
 
 
 def _decimal(name: str, low: Decimal, high: Decimal) -> Decimal | None:
@@ -109,8 +120,7 @@ def _decimal(name: str, low: Decimal, high: Decimal) -> Decimal | None:
 def add_bonus(month: str):
     month = checked_month(month)
     contractor_id, _sep, line_id = request.form.get("contractor_line", "").partition(":")
-    contractor = db.session.get(Contractor, int(contractor_id)) if contractor_id.isdigit() else None
-    line = db.session.get(ServiceLine, int(line_id)) if line_id.isdigit() else None
+    contractor, line = _named(Contractor, contractor_id), _named(ServiceLine, line_id)
     points = _decimal("points", Decimal("0.1"), Decimal("20"))
     reason = request.form.get("reason", "").strip()
     try:
@@ -153,10 +163,18 @@ def add_bonus(month: str):
 @role_required(*EDITORS)
 def enter_satisfaction(month: str):
     month = checked_month(month)
-    contractor = db.session.get(Contractor, request.form.get("contractor_id", type=int) or 0)
+    contractor = _named(Contractor, request.form.get("contractor_id", ""))
     rate = _decimal("rate", Decimal(0), Decimal(100))
     respondents = request.form.get("respondents", type=int)
-    if contractor is None or rate is None or respondents is None or respondents < 0:
+    if respondents is None or not 0 <= respondents <= MAX_RESPONDENTS:
+        flash(
+            _(
+                "The number of respondents must be a whole number from 0 to %(max)d.",
+                max=MAX_RESPONDENTS,
+            ),
+            "error",
+        )
+    elif contractor is None or rate is None:
         flash(_("Enter a rate from 0 to 100 and the number of respondents."), "error")
     else:
         entry = db.session.scalar(

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from app.audit import record_event
 from app.auth.access import EDITORS, SUPERVISORS, role_required
+from app.bounds import db_int
 from app.catalog.blueprint import bp
 from app.catalog.forms import SiteForm
 from app.catalog.models import SITE_CHILD_KINDS, Site, SiteKind
@@ -34,7 +35,7 @@ def site_form(site_id: int | None = None):
             form.kind.data = site.kind.value
             form.parent_id.data = site.parent_id or 0
         else:
-            parent = db.session.get(Site, request.args.get("parent", 0, type=int))
+            parent = db.session.get(Site, request.args.get("parent", 0, type=db_int))
             form.parent_id.data = parent.id if parent else 0
             form.kind.data = _suggested_kind(parent).value
     if form.validate_on_submit():

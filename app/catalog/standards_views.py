@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import record_event
 from app.auth.access import EDITORS, role_required
+from app.bounds import db_int
 from app.catalog.blueprint import bp
 from app.catalog.forms import (
     CategoryForm,
@@ -145,7 +146,7 @@ def standards_category_form(category_id: int | None = None):
     form.service_line_id.choices = _line_choices()
     if request.method == "GET":
         form.service_line_id.data = (
-            category.service_line_id if category else request.args.get("line", 0, type=int)
+            category.service_line_id if category else request.args.get("line", 0, type=db_int)
         ) or 0
     if form.validate_on_submit():
         line_id = form.service_line_id.data or None
@@ -205,7 +206,7 @@ def standards_point_form(point_id: int | None = None):
         if point:
             form.severity.data = point.severity.value
         else:
-            form.category_id.data = request.args.get("category", type=int)
+            form.category_id.data = request.args.get("category", type=db_int)
     if form.validate_on_submit():
         clash = db.session.scalar(
             sa.select(CheckPoint).where(CheckPoint.code == form.code.data.strip())

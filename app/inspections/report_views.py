@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.access import EDITORS, EVERYONE, SUPERVISORS, role_required
 from app.auth.models import Role, User
+from app.bounds import db_int
 from app.catalog.models import Contractor, ServiceLine
 from app.documents.versions import send_version, versions_of
 from app.extensions import db
@@ -41,7 +42,7 @@ from app.paging import paginate
 from app.pdf import pdf_response
 from app.photos import send_photo
 from app.responses import apply, page_or_fragment
-from app.timeutil import month_bounds
+from app.timeutil import month_bounds, parse_month
 
 PER_PAGE = 20
 
@@ -73,7 +74,7 @@ def report_pdf(inspection_id: int):
     if document is None:
         return pdf_response(render_report(inspection), f"inspection-{inspection.id}-draft.pdf")
     return send_version(
-        document, request.args.get("version", type=int), f"inspection-{inspection.id}"
+        document, request.args.get("version", type=db_int), f"inspection-{inspection.id}"
     )
 
 
@@ -145,14 +146,14 @@ def inspection_query(args, user):
         ("line", inspection_service_lines),
         ("inspector", inspection_inspectors),
     ):
-        value = args.get(name, type=int)
+        value = args.get(name, type=db_int)
         if value:
             chosen[name] = value
             query = query.where(linked(link, value))
     month = args.get("month", "")
     if month:
         try:
-            bounds = month_bounds(month)
+            bounds = month_bounds(parse_month(month))
         except ValueError:
             abort(400)
         chosen["month"] = month

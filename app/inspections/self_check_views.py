@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.access import SELF_CHECKERS, SUPERVISORS, is_contractor, role_required
+from app.bounds import db_int
 from app.catalog.models import Contractor, Site
 from app.extensions import db
 from app.inspections.blueprint import bp
@@ -22,7 +23,7 @@ def start_self_check():
     contractor = db.session.get(Contractor, current_user.contractor_id) or abort(404)
     nodes = sites_to_offer(None, contractor)
     if request.method == "POST":
-        site = db.session.get(Site, request.form.get("site", type=int) or 0)
+        site = db.session.get(Site, request.form.get("site", type=db_int) or 0)
         if site is None or site.id not in {node.site.id for node in nodes}:
             abort(404)  # not one of this contractor's places
         try:

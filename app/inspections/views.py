@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from app.auth.access import SELF_CHECKERS, SUPERVISORS, role_required
 from app.auth.models import Role, User
+from app.bounds import db_int
 from app.catalog.models import Contractor, ServiceLine, Site
 from app.extensions import db
 from app.inspections.access import get_inspection, get_item, get_photo
@@ -37,7 +38,7 @@ SELF_RECORDERS = (*SUPERVISORS, *SELF_CHECKERS)
 
 
 def _chosen(model, key):
-    value = request.values.get(key, type=int)
+    value = request.values.get(key, type=db_int)
     if not value:
         return None
     return db.session.get(model, value) or abort(404)

@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 from app.main.blueprint import bp
+from app.refusals import Refused
 from app.uploads import too_large_message
 
 
@@ -41,6 +42,12 @@ def csrf_failed(error):
         _("Form expired"),
         _("The form was out of date. Go back, reload the page and send it again."),
     )
+
+
+@bp.app_errorhandler(Refused)
+def refused(refusal):
+    """A rule said no where no view shows why (a page's query string): its reason, on a page."""
+    return _page(refusal.status, _("Request refused"), str(refusal))
 
 
 @bp.app_errorhandler(HTTPException)

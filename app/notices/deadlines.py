@@ -8,6 +8,9 @@ from app.notices.models import DeadlineRule, NoticePolicy
 
 # What a bureau starts with: hours for a critical hazard, days for the rest.
 DEFAULT_HOURS = {Severity.CRITICAL: 24, Severity.MAJOR: 72, Severity.GENERAL: 168}
+# A year: the most time a rule gives to fix a finding (the rules table holds it to that too),
+# and how far ahead a deadline set by hand may lie.
+MAX_HOURS = 8760
 
 
 def deadline_hours(finding) -> int:

@@ -12,6 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.catalog.models import ServiceLine, Severity
+from app.notices.deadlines import MAX_HOURS
 from app.notices.models import ReceiptWay
 
 UNSIGNED_WAYS = (ReceiptWay.REFUSED, ReceiptWay.UNREACHABLE)
@@ -101,7 +102,7 @@ def deadline_rules_form(lines: list[ServiceLine]) -> type[PolicyForm]:
             where = line.name if line else _l("all lines")
             in_range = NumberRange(
                 1,
-                8760,
+                MAX_HOURS,
                 _l(
                     "%(severity)s, %(line)s: hours must be 1 to 8760.",
                     severity=Severity.LABELS[severity],

@@ -16,7 +16,7 @@ from app.auth.access import SUPERVISORS, is_contractor
 from app.auth.models import User
 from app.extensions import db
 from app.inspections.models import Finding, Inspection
-from app.notices.deadlines import deadline_hours, policy
+from app.notices.deadlines import MAX_HOURS, deadline_hours, policy
 from app.notices.models import (
     ExitWarning,
     FixPhoto,
@@ -119,6 +119,14 @@ def remove_item(item: NoticeItem, user: User) -> None:
     item.notice.items.remove(item)
 
 
+def _require_within_reach(deadline: datetime, now: datetime) -> None:
+    """A deadline set by hand lies no further ahead than the longest a rule may give."""
+    require(
+        as_utc(deadline) <= now + timedelta(hours=MAX_HOURS),
+        _("A deadline can be at most a year away."),
+    )
+
+
 def set_deadline(
     notice: Notice, deadline: datetime, reason: str, user: User, now: datetime | None = None
 ) -> None:
@@ -128,6 +136,7 @@ def set_deadline(
     reason = (reason or "").strip()[:MAX_TEXT]
     require(bool(reason), _("Give the reason for changing the deadline."))
     require(as_utc(deadline) > now, _("The deadline must be in the future."))
+    _require_within_reach(deadline, now)
     notice.deadline = deadline
     notice.deadline_reason = reason
     for item in notice.items:
@@ -314,6 +323,7 @@ def reject_fix(
     reason = (reason or "").strip()[:MAX_TEXT]
     require(bool(reason), _("Give the reason for rejecting the fix."))
     require(as_utc(new_deadline) > now, _("The new deadline must be in the future."))
+    _require_within_reach(new_deadline, now)
     item.status = ItemStatus.OPEN
     item.rejections += 1
     item.rejection_reason = reason

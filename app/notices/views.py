@@ -15,6 +15,7 @@ from app.auth.access import (
     is_contractor,
     role_required,
 )
+from app.bounds import db_int
 from app.catalog.models import Contractor, ServiceLine, Severity
 from app.documents.versions import send_version, versions_of
 from app.extensions import db
@@ -54,9 +55,9 @@ from app.notices.models import DeadlineRule, Notice, NoticeStatus, ReceiptWay
 from app.paging import paginate
 from app.pdf import pdf_response
 from app.photos import send_photo, signature_from_data_url
-from app.refusals import Refused
+from app.refusals import Refused, require
 from app.responses import apply, form_shown, page_or_fragment
-from app.timeutil import LOCAL_TZ, utcnow
+from app.timeutil import FIRST_YEAR, LOCAL_TZ, utcnow
 
 PER_PAGE = 20
 
@@ -70,7 +71,9 @@ def _back(notice, anchor=""):
 
 
 def _in_local_zone(value: datetime) -> datetime:
-    """A datetime-local field is wall time in the bureau's zone: say so."""
+    """A datetime-local field is wall time in the bureau's zone: say so. A time before the
+    years kept is long past, and refused as such: midnight of year 1 has no UTC date."""
+    require(value.year >= FIRST_YEAR, _("The deadline must be in the future."))
     return value.replace(tzinfo=LOCAL_TZ).astimezone(UTC)  # stored as UTC, as every time is
 
 
@@ -131,7 +134,7 @@ def notices():
     status = request.args.get("status", "open")
     if status not in STATUS_FILTERS or (status == "draft" and not sees_drafts(current_user)):
         abort(404)
-    contractor_id = request.args.get("contractor", type=int)
+    contractor_id = request.args.get("contractor", type=db_int)
     query = notice_query(current_user, status, contractor_id)
     now = utcnow()
     if status == "overdue":
@@ -193,7 +196,7 @@ def notice_pdf(notice_id: int):
     document = notice_document(notice)
     if document is None:
         return pdf_response(render_notice(notice), f"notice-{notice.id}-draft.pdf")
-    return send_version(document, request.args.get("version", type=int), f"notice-{notice.id}")
+    return send_version(document, request.args.get("version", type=db_int), f"notice-{notice.id}")
 
 
 @bp.get("/notices/<int:notice_id>/evidence/<int:photo_id>")
@@ -240,7 +243,7 @@ def remove(notice_id: int, item_id: int):
 @role_required(*SUPERVISORS)
 def add(notice_id: int):
     notice = get_notice(notice_id)
-    finding = db.session.get(Finding, request.form.get("finding_id", type=int) or 0)
+    finding = db.session.get(Finding, request.form.get("finding_id", type=db_int) or 0)
     if finding is None:
         abort(404)
     return _run(notice, lambda: add_finding(notice, finding, _me()), _("Finding added."))
@@ -329,7 +332,10 @@ def verify(notice_id: int, item_id: int):
     item = get_notice_item(notice_id, item_id)
     form = VerifyForm()
     if not form.validate_on_submit():
-        flash(_("Choose accept or reject."), "error")
+        if form.new_deadline.errors:  # typed, but no time
+            flash(_("A rejected fix needs a new deadline."), "error")
+        else:
+            flash(_("Choose accept or reject."), "error")
         return _back(item.notice, f"#notice-item-{item.id}")
     if form.decision.data == "accept":
         return _run(

@@ -3,6 +3,7 @@
 from flask import render_template, request
 
 from app.auth.access import EVERYONE, role_required
+from app.bounds import db_int
 from app.documents.versions import send_version, versions_of
 from app.notices.access import get_warning
 from app.notices.blueprint import bp
@@ -26,6 +27,6 @@ def warning_pdf(warning_id: int):
     exit_warning = get_warning(warning_id)
     return send_version(
         warning_document(exit_warning),
-        request.args.get("version", type=int),
+        request.args.get("version", type=db_int),
         f"warning-{exit_warning.id}",
     )

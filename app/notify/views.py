@@ -22,6 +22,7 @@ from app.notify.models import (
     Notification,
     Robot,
 )
+from app.paging import paginate
 from app.responses import apply, form_shown
 from app.timeutil import utcnow
 
@@ -60,7 +61,7 @@ def _read(notification_id: int) -> Notification:
 @bp.get("/inbox")
 @login_required
 def inbox():
-    page = db.paginate(_mine().order_by(Notification.id.desc()), per_page=PER_PAGE, error_out=False)
+    page = paginate(_mine().order_by(Notification.id.desc()), per_page=PER_PAGE)
     return render_template("notify/inbox.html", page=page, text_of=event_text)
 
 
@@ -182,7 +183,7 @@ def deliveries():
     query = sa.select(Delivery).order_by(Delivery.id.desc())
     if status in DeliveryStatus._value2member_map_:
         query = query.where(Delivery.status == DeliveryStatus(status))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = paginate(query, per_page=PER_PAGE)
     return render_template("notify/deliveries.html", page=page, status=status, text_of=event_text)
 
 

@@ -35,7 +35,15 @@ from app.plans.tracking import (
 from app.qrcodes import qr_svg
 from app.refusals import Refused
 from app.responses import apply, form_shown
-from app.timeutil import local_today, month_days, month_of, shift_month, utcnow
+from app.timeutil import (
+    local_today,
+    month_days,
+    month_of,
+    parse_day,
+    parse_month,
+    shift_month,
+    utcnow,
+)
 
 
 @bp.get("/plans")
@@ -222,7 +230,7 @@ def stop_points(plan_id: int, stop_id: int):
 def missed():
     month = request.args.get("month") or month_of(utcnow())
     try:
-        first, last = month_days(month)
+        first, last = month_days(parse_month(month))
     except ValueError:
         abort(404)
     today = local_today()
@@ -245,7 +253,7 @@ def _visit_site(plan: InspectionPlan, site_id: int) -> Site:
 def _due_date(due: str) -> date:
     """The occurrence a link names by its due date; a malformed date names none."""
     try:
-        return date.fromisoformat(due)
+        return parse_day(due)
     except ValueError:
         abort(404)
 
