@@ -1,0 +1,151 @@
+"""The round trip through 企业微信, 钉钉 or 飞书: start it (to sign in, or to link the app
+while signed in), take the answer, and, for a page opened inside one of the apps, sign in
+without the login form."""
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user
+
+from app.auth.views import is_local_path, safe_next
+from app.extensions import db
+from app.identity.app_api import AppClient, AppError, Person
+from app.identity.app_signin import (
+    LINK,
+    SIGN_IN,
+    Deactivated,
+    Unlinked,
+    account_for,
+    begin,
+    take_pending,
+)
+from app.identity.apps import client, opened_in, sign_in_apps
+from app.identity.blueprint import bp
+from app.identity.linking import link
+from app.identity.models import Provider
+from app.refusals import Refused
+from app.timeutil import utcnow
+
+APP = "<any(wecom, dingtalk, feishu):provider>"
+REFUSALS = {
+    "unlinked": _l("Your %(app)s account is not linked"),
+    "deactivated": _l("This account is deactivated"),
+    "expired": _l("This sign-in has expired"),
+    "cancelled": _l("Sign-in was not completed"),
+    "failed": _l("%(app)s could not confirm who you are"),
+}
+
+
+@bp.app_template_global()
+def login_apps() -> list[AppClient]:
+    """The apps the login page offers."""
+    return sign_in_apps()
+
+
+@bp.before_app_request
+def sign_in_inside_the_app():
+    """Opened inside 企业微信, 钉钉 or 飞书, the login form is skipped: the app says who is
+    using it. `?password=1` shows the form (to sign in otherwise after a refusal)."""
+    if (
+        request.endpoint != "auth.login"
+        or request.method != "GET"
+        or request.args.get("password")
+        or current_user.is_authenticated
+    ):
+        return None
+    app = opened_in(request.user_agent.string)
+    return _round_trip(app, SIGN_IN) if app is not None else None
+
+
+@bp.get(f"/login/{APP}")
+def app_login(provider: str):
+    app = _configured(provider)
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    return _round_trip(app, SIGN_IN)
+
+
+@bp.get(f"/account/identities/{APP}/link")
+@login_required
+def app_link(provider: str):
+    return _round_trip(_configured(provider), LINK)
+
+
+@bp.get(f"/login/{APP}/callback")
+def app_callback(provider: str):
+    app = _configured(provider)
+    pending = take_pending(app.provider, request.args.get("state", ""))
+    if pending is None:
+        return _refused(app, "expired", 400)
+    code = request.args.get("code") or request.args.get("authCode")  # 钉钉 says authCode
+    if not code:
+        return _refused(app, "cancelled", 400)
+    try:
+        person = app.person_from_code(code, _callback_url(app))
+    except AppError as error:
+        current_app.logger.warning(
+            "sign-in with an app failed", extra={"provider": provider, "error": str(error)}
+        )
+        return _refused(app, "failed", 502)
+    if pending["intent"] == LINK:
+        return _link(app, person, pending["next"])
+    return _sign_in(app, person, pending["next"])
+
+
+def _configured(provider: str) -> AppClient:
+    app = client(Provider(provider))
+    if not app.can_sign_in:
+        abort(404)
+    return app
+
+
+def _callback_url(app: AppClient) -> str:
+    # The address the browser is on, so the session (and its state) comes back with it.
+    return url_for("identity.app_callback", provider=app.provider.value, _external=True)
+
+
+def _round_trip(app: AppClient, intent: str):
+    """Send the browser to the app's login page: the QR code on a desktop, the app's own
+    silent sign-in inside it."""
+    wanted = request.args.get("next") or ""
+    state = begin(app.provider, intent, wanted if is_local_path(wanted) else "")
+    in_app = app.opened_inside(request.user_agent.string)
+    return redirect(app.sign_in_url(state, _callback_url(app), in_app=in_app))
+
+
+def _sign_in(app: AppClient, person: Person, next_path: str):
+    try:
+        user = account_for(app, person)
+    except Unlinked:
+        db.session.rollback()
+        return _refused(app, "unlinked", 403, person)
+    except Deactivated:
+        return _refused(app, "deactivated", 403, person)
+    login_user(user)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return redirect(safe_next(next_path))
+
+
+def _link(app: AppClient, person: Person, next_path: str):
+    if not current_user.is_authenticated:  # signed out meanwhile
+        return _refused(app, "expired", 400)
+    try:
+        link(current_user._get_current_object(), app.provider, person.subject, person.name)
+    except Refused as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+    else:
+        db.session.commit()
+        flash(
+            _("%(app)s is linked: sign in with it from now on.", app=app.provider.label), "success"
+        )
+    return redirect(safe_next(next_path))
+
+
+def _refused(app: AppClient, reason: str, status: int, person: Person | None = None):
+    title = str(REFUSALS[reason]) % {"app": app.provider.label}
+    page = render_template(
+        "identity/apps_refused.html", app=app, reason=reason, person=person, title=title
+    )
+    return page, status
