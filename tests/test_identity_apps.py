@@ -144,6 +144,25 @@ def test_inside_the_app_the_form_is_still_there_when_asked_for(client, server):
     assert page.status_code == 200 and 'name="password"' in page.text
 
 
+def test_inside_the_app_logging_out_shows_the_form_not_a_new_sign_in(client, make_user, server):
+    linked(make_user, server, "wecom")
+    wecom = {"User-Agent": IN_APP["wecom"]}
+    assert round_trip(client, "/login", IN_APP["wecom"]).status_code == 302
+    out = client.post("/logout", headers=wecom)
+    page = client.get(out.location, headers=wecom)
+    assert page.status_code == 200 and 'name="password"' in page.text, "logged out, it stays so"
+    assert client.get("/login", headers=wecom).status_code == 302, "the next visit signs in"
+
+
+@pytest.mark.parametrize(
+    "asking", [{"HX-Request": "true"}, {"Sec-Fetch-Mode": "cors"}], ids=["htmx", "script"]
+)
+def test_inside_the_app_a_script_asking_for_the_login_page_lands_on_it(client, server, asking):
+    """The outbox learns it is signed out from landing on /login: never on another site."""
+    page = client.get("/login?next=/session", headers={"User-Agent": IN_APP["wecom"], **asking})
+    assert page.status_code == 200
+
+
 def test_with_nothing_configured_the_login_page_is_as_before(app, client):
     for key in [k for k in app.config if k.split("_")[0] in ("WECOM", "DINGTALK", "FEISHU")]:
         app.config[key] = ""

@@ -2,10 +2,19 @@
 while signed in), take the answer, and, for a page opened inside one of the apps, sign in
 without the login form."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required, login_user, user_logged_out
 
 from app.auth.views import is_local_path, safe_next
 from app.extensions import db
@@ -27,6 +36,7 @@ from app.refusals import Refused
 from app.timeutil import utcnow
 
 APP = "<any(wecom, dingtalk, feishu):provider>"
+SIGNED_OUT = "signed_out"
 REFUSALS = {
     "unlinked": _l("Your %(app)s account is not linked"),
     "deactivated": _l("This account is deactivated"),
@@ -45,16 +55,26 @@ def login_apps() -> list[AppClient]:
 @bp.before_app_request
 def sign_in_inside_the_app():
     """Opened inside 企业微信, 钉钉 or 飞书, the login form is skipped: the app says who is
-    using it. `?password=1` shows the form (to sign in otherwise after a refusal)."""
+    using it. The form shows with `?password=1` (to sign in otherwise after a refusal), right
+    after logging out, and to a script (the outbox asking whether it is still signed in must
+    land on the login page, not on another site)."""
     if (
         request.endpoint != "auth.login"
         or request.method != "GET"
         or request.args.get("password")
+        or session.pop(SIGNED_OUT, False)
+        or request.headers.get("HX-Request")
+        or request.headers.get("Sec-Fetch-Mode", "navigate") != "navigate"
         or current_user.is_authenticated
     ):
         return None
     app = opened_in(request.user_agent.string)
     return _round_trip(app, SIGN_IN) if app is not None else None
+
+
+@user_logged_out.connect
+def _form_after_logging_out(sender, **extra):
+    session[SIGNED_OUT] = True
 
 
 @bp.get(f"/login/{APP}")
@@ -117,7 +137,6 @@ def _sign_in(app: AppClient, person: Person, next_path: str):
     try:
         user = account_for(app, person)
     except Unlinked:
-        db.session.rollback()
         return _refused(app, "unlinked", 403, person)
     except Deactivated:
         return _refused(app, "deactivated", 403, person)
