@@ -200,18 +200,19 @@ def test_a_callback_nobody_started_here_opens_nothing(client, make_user, server)
 @pytest.mark.parametrize("service", APPS)
 def test_a_replayed_code_opens_nothing(client, make_user, server, service):
     linked(make_user, server, service)
-    first = round_trip(client, f"/login/{service}")
-    assert first.status_code == 302
+    out = client.get(f"/login/{service}")
+    answer = local(at_the_app(out.location))
+    assert client.get(answer).status_code == 302, "signed in"
     client.post("/logout")
-    # The same answer again, in the same browser: its state was used up.
-    code_param = "authCode" if service == "dingtalk" else "code"
-    (code,) = server.used_codes
-    assert client.get(f"/login/{service}/callback?{code_param}={code}&state=x").status_code == 400
+    # The same answer again, in the same browser: its state is used up.
+    assert client.get(answer).status_code == 400
     # With a fresh state of its own, the old code: the service refuses it.
     out = client.get(f"/login/{service}")
     state = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(out.location).query))["state"]
+    (code,) = server.used_codes
+    code_param = "authCode" if service == "dingtalk" else "code"
     replay = client.get(f"/login/{service}/callback?{code_param}={code}&state={state}")
-    assert replay.status_code == 502
+    assert replay.status_code == 502 and server.used_codes == [code, code]
     assert client.get("/inbox").status_code == 302
 
 

@@ -215,7 +215,8 @@ def test_a_work_notice_finds_the_dingtalk_user_id_once(cast, server):
     assert server.lookups["dingtalk", "getbyunionid"] == 1
 
 
-def test_who_chose_not_to_hear_of_a_kind_gets_no_app_message_either(cast, server):
+def test_who_chose_not_to_hear_of_a_kind_gets_no_app_message_either(app, cast, server):
+    app.config["SMTP_HOST"] = ""  # no e-mail at all: the choice still holds for the app
     in_app(server, cast.manager, "feishu")
     db.session.add(
         EmailChoice(user_id=cast.manager.id, kind=EventKind.BULLETIN_PUBLISHED, wanted=False)
