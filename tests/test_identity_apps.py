@@ -324,7 +324,7 @@ def test_an_account_is_made_on_first_sign_in_for_the_chosen_department_only(
     assert (identity.user_id, identity.subject) == (user.id, SUBJECTS[service])
     (made,) = events("account_created_on_sign_in")
     assert made.object_id == user.id and made.to_state == "inspector"
-    assert "department 2" in made.detail
+    assert made.detail == f"{Provider(service).label} 王五，部门 2"
     assert events("user_created") and events("identity_linked")
 
     client.post("/logout")

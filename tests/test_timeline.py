@@ -65,6 +65,7 @@ WRITTEN = {
     "user_unlocked": ("users", None, None, ""),
     "identity_linked": ("users", None, None, "企业微信 张三"),
     "identity_unlinked": ("users", None, None, "统一身份认证 张三"),
+    "account_created_on_sign_in": ("users", None, "inspector", "企业微信 王五，部门 2"),
 }
 
 # What the log keeps and a person must never read: codes, key=value, field names, booleans.

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app, session
+from flask_babel import gettext as _
 
 from app.audit import record_event
 from app.auth.models import Role, User
@@ -148,7 +149,12 @@ def account_on_first_sign_in(app: AppClient, person: Person) -> User | None:
         "account_created_on_sign_in",
         user,
         to_state=rule.role.value,
-        detail=f"{app.provider.label} {person.subject}, department {department}",
+        detail=_(
+            "%(app)s %(name)s, department %(department)s",
+            app=app.provider.label,
+            name=person.name,
+            department=department,
+        ),
         actor=user,
     )
     return user
