@@ -259,6 +259,19 @@ def test_a_person_outside_the_organisation_is_refused(client, server, app):
     assert round_trip(client, "/login/wecom").status_code == 502
 
 
+def test_an_answer_without_what_it_should_hold_is_a_failed_sign_in(client, make_user, server):
+    linked(make_user, server, "dingtalk")
+    original = server._dingtalk
+
+    def without_union_id(method, path, query, body, headers):
+        answer = original(method, path, query, body, headers)
+        return {"nick": answer["nick"]} if path == "/v1.0/contact/users/me" else answer
+
+    server._dingtalk = without_union_id
+    assert round_trip(client, "/login/dingtalk").status_code == 502
+    assert client.get("/inbox").status_code == 302
+
+
 def test_declining_in_the_app_comes_back_without_a_code(client, server):
     server.signed_in["wecom"] = None  # turned down, or nobody signed in to the app
     page = round_trip(client, "/login/wecom")

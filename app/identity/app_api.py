@@ -44,6 +44,10 @@ class TokenInvalid(AppError):
     """The access token was refused: fetch a new one and try once more."""
 
 
+# What asking an app can end in: its refusal, or an answer without what it should hold.
+APP_FAILURES = (AppError, LookupError, TypeError, ValueError)
+
+
 @dataclass(frozen=True)
 class Person:
     """Someone as the app knows them: the id an identity is linked by, a name to show, and

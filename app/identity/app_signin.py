@@ -18,7 +18,7 @@ from app.auth.models import Role, User
 from app.auth.users import create_user, find_user
 from app.catalog.models import Contractor
 from app.extensions import db
-from app.identity.app_api import AppClient, AppError, Person
+from app.identity.app_api import APP_FAILURES, AppClient, Person
 from app.identity.linking import link, linked_user
 from app.identity.models import ExternalIdentity, Provider
 
@@ -128,10 +128,10 @@ def account_on_first_sign_in(app: AppClient, person: Person) -> User | None:
         return None
     try:
         person = app.in_directory(person)
-    except AppError as error:
+    except APP_FAILURES as error:
         current_app.logger.warning(
             "directory lookup failed; no account made",
-            extra={"provider": app.provider.value, "error": str(error)},
+            extra={"provider": app.provider.value, "error": f"{type(error).__name__}: {error}"},
         )
         return None
     department = next((d for d in person.departments if d in rule.departments), None)

@@ -18,7 +18,7 @@ from flask_login import current_user, login_required, login_user, user_logged_ou
 
 from app.auth.views import is_local_path, safe_next
 from app.extensions import db
-from app.identity.app_api import AppClient, AppError, Person
+from app.identity.app_api import APP_FAILURES, AppClient, Person
 from app.identity.app_signin import (
     LINK,
     SIGN_IN,
@@ -102,9 +102,10 @@ def app_callback(provider: str):
         return _refused(app, "cancelled", 400)
     try:
         person = app.person_from_code(code, _callback_url(app))
-    except AppError as error:
+    except APP_FAILURES as error:
         current_app.logger.warning(
-            "sign-in with an app failed", extra={"provider": provider, "error": str(error)}
+            "sign-in with an app failed",
+            extra={"provider": provider, "error": f"{type(error).__name__}: {error}"},
         )
         return _refused(app, "failed", 502)
     if pending["intent"] == LINK:
