@@ -3,7 +3,7 @@ APIs (tests/app_servers.py): the QR code on a desktop, nothing to type inside th
 state and the code each good once, only a linked (and active) account opens, and accounts
 made on first sign-in only for the chosen department and never as a manager or an admin."""
 
-import logging
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
+from app import create_app
 from app.audit import AuditEvent
 from app.auth.models import Role, User
 from app.extensions import db
@@ -238,6 +239,7 @@ def test_a_deactivated_user_cannot_sign_in_with_the_app(
     user.active = False
     db.session.commit()
     client.application.config[f"{service.upper()}_AUTO_CREATE_DEPARTMENTS"] = "2"
+    client.application.config[f"{service.upper()}_AUTO_CREATE_ROLE"] = "inspector"
     page = round_trip(client, f"/login/{service}")
     assert page.status_code == 403 and "已停用" in page.text
     assert client.get("/inbox").status_code == 302
@@ -278,6 +280,12 @@ def test_declining_in_the_app_comes_back_without_a_code(client, server):
     assert page.status_code == 400 and "未完成" in page.text
 
 
+def csrf_token(client) -> str:
+    """The token a page carries for the links and forms on it."""
+    page = client.get("/inbox").text
+    return re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+
+
 @pytest.mark.parametrize("service", APPS)
 def test_a_signed_in_user_links_the_app_and_signs_in_with_it_afterwards(
     client, make_user, server, service
@@ -285,12 +293,13 @@ def test_a_signed_in_user_links_the_app_and_signs_in_with_it_afterwards(
     user = make_user(Role.INSPECTOR, display_name="李四")
     server.add(service, SUBJECTS[service], "李四")
     server.signed_in[service] = SUBJECTS[service]
-    assert client.get(f"/account/identities/{service}/link").status_code == 302  # to the login
+    assert client.get(f"/account/identities/{service}").status_code == 302  # to the login
     assert server.used_codes == []
 
     login(client, user)
-    back = round_trip(client, f"/account/identities/{service}/link?next=/account/notifications")
-    assert back.status_code == 302 and back.location == "/account/notifications"
+    start = f"/account/identities/{service}?csrf_token={csrf_token(client)}"
+    back = round_trip(client, start)
+    assert back.status_code == 302 and back.location == "/account/identities"
     (identity,) = db.session.scalars(sa.select(ExternalIdentity)).all()
     assert (identity.user_id, identity.provider, identity.subject) == (
         user.id,
@@ -305,22 +314,49 @@ def test_a_signed_in_user_links_the_app_and_signs_in_with_it_afterwards(
     assert client.get("/inbox").status_code == 200
 
 
+def test_linking_needs_the_pages_csrf_token(client, make_user, server):
+    login(client, make_user(Role.INSPECTOR))
+    assert client.get("/account/identities/wecom").status_code == 400
+    assert client.get("/account/identities/wecom?csrf_token=forged").status_code == 400
+
+
 def test_an_identity_linked_to_someone_else_is_not_taken_over(client, make_user, server):
     owner = linked(make_user, server, "wecom")
     other = make_user(Role.INSPECTOR)
     login(client, other)
-    back = round_trip(client, "/account/identities/wecom/link")
-    assert back.status_code == 302
+    start = f"/account/identities/wecom?csrf_token={csrf_token(client)}&next=/inbox"
+    back = round_trip(client, start)
+    assert back.location == "/inbox"
     assert "已绑定到其他账号" in client.get(back.location).text
     (identity,) = db.session.scalars(sa.select(ExternalIdentity)).all()
     assert identity.user_id == owner.id
+
+
+def test_a_link_that_comes_back_to_another_account_links_nothing(client, make_user, server):
+    first, second = make_user(Role.INSPECTOR), make_user(Role.INSPECTOR)
+    server.add("feishu", SUBJECTS["feishu"], "李四")
+    server.signed_in["feishu"] = SUBJECTS["feishu"]
+    login(client, first)
+    out = client.get(f"/account/identities/feishu?csrf_token={csrf_token(client)}")
+    back = local(at_the_app(out.location))
+    client.post("/logout")
+    with client.session_transaction() as kept:  # the round trip outlives a change of account
+        pending = dict(kept["app_sign_in"])
+    login(client, second)
+    with client.session_transaction() as session:
+        session["app_sign_in"] = pending
+    assert client.get(back).status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count(ExternalIdentity.id))) == 0
 
 
 @pytest.mark.parametrize("service", APPS)
 def test_an_account_is_made_on_first_sign_in_for_the_chosen_department_only(
     client, server, service
 ):
-    client.application.config[f"{service.upper()}_AUTO_CREATE_DEPARTMENTS"] = "7, 2"
+    client.application.config.update(
+        {f"{service.upper()}_AUTO_CREATE_DEPARTMENTS": "7, 2"},
+        **{f"{service.upper()}_AUTO_CREATE_ROLE": "inspector"},
+    )
     server.add(service, SUBJECTS[service], "王五", departments=["2", "9"])
     server.add(service, "elsewhere", "赵六", departments=["3"])
 
@@ -345,31 +381,69 @@ def test_an_account_is_made_on_first_sign_in_for_the_chosen_department_only(
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 1, "made once"
 
 
-@pytest.mark.parametrize("role", ["manager", "admin", "MANAGER", "superuser"])
-def test_an_account_is_never_made_as_a_manager_or_an_admin(client, server, role, caplog):
-    client.application.config.update(WECOM_AUTO_CREATE_DEPARTMENTS="2", WECOM_AUTO_CREATE_ROLE=role)
-    server.add("wecom", SUBJECTS["wecom"], "王五", departments=["2"])
-    server.signed_in["wecom"] = SUBJECTS["wecom"]
-    client.application.logger.propagate = True  # for caplog
-    with caplog.at_level(logging.ERROR):
-        page = round_trip(client, "/login/wecom")
-    assert page.status_code == 403
-    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
-    assert "never made on first sign-in" in caplog.text
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"WECOM_AUTO_CREATE_DEPARTMENTS": "2", "WECOM_AUTO_CREATE_ROLE": "manager"},
+        {"DINGTALK_AUTO_CREATE_DEPARTMENTS": "2", "DINGTALK_AUTO_CREATE_ROLE": "admin"},
+        {"FEISHU_AUTO_CREATE_DEPARTMENTS": "2", "FEISHU_AUTO_CREATE_ROLE": "Manager"},
+        {"WECOM_AUTO_CREATE_DEPARTMENTS": "2"},
+        {"WECOM_AUTO_CREATE_ROLE": "inspector"},
+        {"FEISHU_AUTO_CREATE_DEPARTMENTS": "2", "FEISHU_AUTO_CREATE_ROLE": "contractor"},
+        {
+            "WECOM_AUTO_CREATE_DEPARTMENTS": "2",
+            "WECOM_AUTO_CREATE_ROLE": "inspector",
+            "WECOM_AUTO_CREATE_CONTRACTOR": "禾香餐饮",
+        },
+        {"WECOM_SECRET": ""},
+        {"DINGTALK_CLIENT_ID": ""},
+    ],
+    ids=[
+        "manager",
+        "admin",
+        "Manager",
+        "no role",
+        "no departments",
+        "contractor of none",
+        "inspector of a contractor",
+        "WeCom half set",
+        "DingTalk half set",
+    ],
+)
+def test_the_app_will_not_start_with_settings_that_would_make_the_wrong_accounts(
+    app_config, settings
+):
+    """Never a manager's or an administrator's account on first sign-in: the app refuses to
+    start, as it does with an app half configured."""
+    with pytest.raises(ValueError, match="XUNJIAN_"):
+        create_app({**app_config, **settings})
 
 
 def test_a_contractors_people_get_accounts_of_that_contractor(client, server, make_contractor):
-    contractor = make_contractor()
+    contractor = make_contractor(name="洁净物业服务有限公司")
     client.application.config.update(
         FEISHU_AUTO_CREATE_DEPARTMENTS="od-cleaning",
         FEISHU_AUTO_CREATE_ROLE="contractor",
-        FEISHU_AUTO_CREATE_CONTRACTOR=str(contractor.id),
+        FEISHU_AUTO_CREATE_CONTRACTOR="洁净物业服务有限公司",
     )
     server.add("feishu", SUBJECTS["feishu"], "保洁班长", departments=["od-cleaning"])
     server.signed_in["feishu"] = SUBJECTS["feishu"]
     assert round_trip(client, "/login/feishu").status_code == 302
     (user,) = db.session.scalars(sa.select(User)).all()
     assert (user.role, user.contractor_id) == (Role.CONTRACTOR, contractor.id)
+
+
+def test_no_account_is_made_for_a_contractor_that_is_not_active(client, server, make_contractor):
+    make_contractor(name="已退场公司", active=False)
+    client.application.config.update(
+        FEISHU_AUTO_CREATE_DEPARTMENTS="od-cleaning",
+        FEISHU_AUTO_CREATE_ROLE="contractor",
+        FEISHU_AUTO_CREATE_CONTRACTOR="已退场公司",
+    )
+    server.add("feishu", SUBJECTS["feishu"], "保洁班长", departments=["od-cleaning"])
+    server.signed_in["feishu"] = SUBJECTS["feishu"]
+    assert round_trip(client, "/login/feishu").status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
 
 
 def test_the_app_token_is_cached_refreshed_before_expiry_and_once_when_refused(server, app):

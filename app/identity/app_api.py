@@ -140,6 +140,7 @@ class AppClient:
     this person"."""
 
     provider: Provider
+    required_settings: tuple[str, ...] = ()  # what must all be set for people to sign in
     user_agent_marks: tuple[str, ...] = ()  # what the app's own browser says it is
     invalid_token_codes: frozenset = frozenset()
     rate_limited_codes: frozenset = frozenset()
@@ -172,11 +173,22 @@ class AppClient:
 
     @property
     def can_sign_in(self) -> bool:
-        raise NotImplementedError
+        return all(self.setting(name) for name in self.required_settings)
 
     @property
     def can_message(self) -> bool:
         return self.can_sign_in
+
+    def check_settings(self) -> None:
+        """ValueError, when the app starts, for an app half configured."""
+        given = [name for name in self.required_settings if self.setting(name)]
+        if given and len(given) < len(self.required_settings):
+            missing = ", ".join(
+                f"XUNJIAN_{self.provider.name}_{name}"
+                for name in self.required_settings
+                if name not in given
+            )
+            raise ValueError(f"{self.provider.name} sign-in is half configured: set {missing} too")
 
     def opened_inside(self, user_agent: str) -> bool:
         """Whether the page was opened in the app's own browser."""

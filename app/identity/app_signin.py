@@ -36,14 +36,16 @@ class Deactivated(Exception):
     """The identity's account is deactivated."""
 
 
-def begin(provider: Provider, intent: str, next_path: str = "") -> str:
-    """Remember in this browser's session the round trip starting now; its `state`."""
+def begin(provider: Provider, intent: str, next_path: str = "", started_by: str = "") -> str:
+    """Remember in this browser's session the round trip starting now (for a link, which
+    account's session started it); its `state`."""
     state = secrets.token_hex(16)  # 企业微信 takes letters and digits only
     session[PENDING] = {
         "state": state,
         "provider": provider.value,
         "intent": intent,
         "next": next_path,
+        "started_by": started_by,
         "at": time.time(),
     }
     return state
@@ -86,39 +88,33 @@ def _identity(provider: Provider, subject: str) -> ExternalIdentity | None:
 @dataclass(frozen=True)
 class NewAccountRule:
     """Who gets an account on first sign-in: members of these directory departments, with
-    this role (and, for a contractor's people, this contractor)."""
+    this role (and, for a contractor's people, the contractor of this full name)."""
 
     departments: frozenset[str]
     role: Role
-    contractor_id: int | None = None
+    contractor: str = ""
 
 
 def new_account_rule(app: AppClient) -> NewAccountRule | None:
-    """The app's rule for new accounts; None when off, or set to anything but an inspector
-    or a contractor's user of an existing contractor (logged: an administrator must see it)."""
+    """The app's rule for new accounts, None when off. ValueError (when the app starts) for
+    settings that would make accounts nobody should get this way: a manager's or an
+    administrator's, or a contractor's of no named company."""
+    prefix = f"XUNJIAN_{app.provider.name}_AUTO_CREATE_"
     wanted = app.setting("AUTO_CREATE_DEPARTMENTS")
     departments = frozenset(d.strip() for d in wanted.split(",") if d.strip())
-    if not departments:
+    role, contractor = app.setting("AUTO_CREATE_ROLE"), app.setting("AUTO_CREATE_CONTRACTOR")
+    if not departments and not role and not contractor:
         return None
-    role = app.setting("AUTO_CREATE_ROLE").lower() or Role.INSPECTOR.value
+    if not departments or not role:
+        raise ValueError(f"set both {prefix}DEPARTMENTS and {prefix}ROLE")
     if role not in {r.value for r in NEW_ACCOUNT_ROLES}:
-        current_app.logger.error(
-            "accounts are never made on first sign-in with this role",
-            extra={"provider": app.provider.value, "role": role},
+        raise ValueError(f"{prefix}ROLE must be inspector or contractor, never {role!r}")
+    if (role == Role.CONTRACTOR.value) != bool(contractor):
+        raise ValueError(
+            f"{prefix}CONTRACTOR (a contractor's full name) goes with the contractor role, "
+            "and only with it"
         )
-        return None
-    contractor_id = None
-    if role == Role.CONTRACTOR:
-        named = app.setting("AUTO_CREATE_CONTRACTOR")
-        contractor = db.session.get(Contractor, int(named)) if named.isdigit() else None
-        if contractor is None or not contractor.active:
-            current_app.logger.error(
-                "new contractor accounts need an active contractor (AUTO_CREATE_CONTRACTOR)",
-                extra={"provider": app.provider.value},
-            )
-            return None
-        contractor_id = contractor.id
-    return NewAccountRule(departments, Role(role), contractor_id)
+    return NewAccountRule(departments, Role(role), contractor)
 
 
 def account_on_first_sign_in(app: AppClient, person: Person) -> User | None:
@@ -137,12 +133,22 @@ def account_on_first_sign_in(app: AppClient, person: Person) -> User | None:
     department = next((d for d in person.departments if d in rule.departments), None)
     if department is None:
         return None
+    contractor_id = None
+    if rule.role == Role.CONTRACTOR:
+        contractor = db.session.scalar(sa.select(Contractor).filter_by(name=rule.contractor))
+        if contractor is None or not contractor.active:
+            current_app.logger.error(
+                "no account made: the contractor for new accounts is not an active one",
+                extra={"provider": app.provider.value},
+            )
+            return None
+        contractor_id = contractor.id
     user = create_user(
         _free_username(app.provider, person.subject),
         person.name[:100] or person.subject[:100],
         rule.role,
         secrets.token_urlsafe(32),  # nobody knows it: the app is the way in
-        contractor_id=rule.contractor_id,
+        contractor_id=contractor_id,
     )
     link(user, app.provider, person.subject, person.name[:200])
     record_event(

@@ -2,9 +2,9 @@
 and secret are set; then people sign in with it (a QR code on a desktop, nothing to type
 inside the app) and hear from it in person.
 
-For the page where people link identities: `is_configured(provider)`, and the endpoints
-"identity.app_login" and "identity.app_link" (with `provider=<value>`, and for linking a
-`next` path to come back to)."""
+For the list of sign-in services (the login page, /account/identities): `is_configured`,
+`sign_in_endpoint` (GET, keeps ?next=) and `link_endpoint` (GET with the page's ?csrf_token=,
+and ?next= to come back to; /account/identities by default)."""
 
 import sqlalchemy as sa
 
@@ -23,9 +23,17 @@ APPS: dict[Provider, type[AppClient]] = {
 APP_PROVIDERS = tuple(APPS)
 
 
-def client(provider: Provider) -> AppClient:
-    """The provider's app as the running app's settings describe it."""
-    return APPS[provider]()
+def client(provider: Provider, config=None) -> AppClient:
+    """The provider's app as the settings (the running app's by default) describe it."""
+    return APPS[provider](config)
+
+
+def sign_in_endpoint(provider: Provider) -> str:
+    return f"identity.{provider.value}_login"
+
+
+def link_endpoint(provider: Provider) -> str:
+    return f"identity.{provider.value}_link"
 
 
 def is_configured(provider: Provider) -> bool:

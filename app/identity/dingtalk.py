@@ -15,6 +15,7 @@ _USER_IDS_LOCK = threading.Lock()
 
 class DingTalk(AppClient):
     provider = Provider.DINGTALK
+    required_settings = ("CLIENT_ID", "CLIENT_SECRET")
     user_agent_marks = ("dingtalk",)
     invalid_token_codes = frozenset({40014, 42001})  # 不合法的access_token, access_token超时
     # 服务器限流; 企业调用频率超限; 工作通知发送人次每分钟超限 (单应用, 企业)
@@ -39,10 +40,6 @@ class DingTalk(AppClient):
     @property
     def oapi(self) -> str:
         return (self.setting("API_BASE") or self.OFFICIAL_OAPI).rstrip("/")
-
-    @property
-    def can_sign_in(self) -> bool:
-        return bool(self.app_id and self.secret)
 
     @property
     def can_message(self) -> bool:

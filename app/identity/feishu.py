@@ -11,6 +11,7 @@ from app.identity.models import Provider
 
 class Feishu(AppClient):
     provider = Provider.FEISHU
+    required_settings = ("APP_ID", "APP_SECRET")
     user_agent_marks = ("lark/", "feishu")
     # tenant_access_token 缺失, 无效, 已过期
     invalid_token_codes = frozenset({99991661, 99991663, 99991677})
@@ -26,10 +27,6 @@ class Feishu(AppClient):
     @property
     def secret(self) -> str:
         return self.setting("APP_SECRET")
-
-    @property
-    def can_sign_in(self) -> bool:
-        return bool(self.app_id and self.secret)
 
     def sign_in_url(self, state: str, redirect_uri: str, *, in_app: bool) -> str:
         # One page for both: inside 飞书 it goes straight back without asking.

@@ -9,6 +9,7 @@ from app.identity.models import Provider
 
 class WeCom(AppClient):
     provider = Provider.WECOM
+    required_settings = ("CORP_ID", "AGENT_ID", "SECRET")
     user_agent_marks = ("wxwork/",)
     invalid_token_codes = frozenset({40014, 42001})  # 不合法的access_token, access_token已过期
     rate_limited_codes = frozenset({45009, 45033})  # 接口调用超过限制, 接口并发调用超过限制
@@ -29,10 +30,6 @@ class WeCom(AppClient):
     @property
     def agent_id(self) -> str:
         return self.setting("AGENT_ID")
-
-    @property
-    def can_sign_in(self) -> bool:
-        return bool(self.app_id and self.agent_id and self.secret)
 
     def sign_in_url(self, state: str, redirect_uri: str, *, in_app: bool) -> str:
         if in_app:  # silent (snsapi_base): the app hands over who is using it
