@@ -81,6 +81,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.catalog import bp as catalog_bp
     from app.documents import bp as documents_bp
     from app.feedback import bp as feedback_bp
+    from app.identity import app_views, views  # noqa: F401  (register the routes)
     from app.identity import bp as identity_bp
     from app.identity import models as identity_models  # noqa: F401  (registers the model)
     from app.inspections import bp as inspections_bp

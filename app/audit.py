@@ -103,6 +103,7 @@ ACTION_LABELS = {
     "user_unlocked": _l("User unlocked"),
     "identity_linked": _l("Sign-in identity linked"),
     "identity_unlinked": _l("Sign-in identity unlinked"),
+    "account_created_on_sign_in": _l("Account created on first sign-in"),
 }
 
 

@@ -42,6 +42,16 @@ class Defaults:
     NOTIFY_GIVE_UP_HOURS = 24
     NOTIFY_LEASE_SECONDS = 120  # a worker killed mid-batch holds its messages this long
     WORKER_PAUSE_SECONDS = 5
+    # Sign-in and personal messages through 企业微信, 钉钉 and 飞书 (app/identity/apps.py):
+    # each is off until its id and secret are set. An empty address is the service's own.
+    WECOM_CORP_ID = ""
+    WECOM_AGENT_ID = ""
+    WECOM_SECRET = ""
+    DINGTALK_CLIENT_ID = ""
+    DINGTALK_CLIENT_SECRET = ""
+    DINGTALK_AGENT_ID = ""  # for work notices
+    FEISHU_APP_ID = ""
+    FEISHU_APP_SECRET = ""
     # pages and answers go compressed to browsers that take it (static files: WhiteNoise)
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_MIMETYPES = ["text/html", "application/json", "text/javascript"]
@@ -97,6 +107,31 @@ ENV_KEYS = {
     "OIDC_AUTO_CREATE_ROLE": "OIDC_AUTO_CREATE_ROLE",
     "OIDC_AUTO_CREATE_CONTRACTOR": "OIDC_AUTO_CREATE_CONTRACTOR",
 }
+APP_PROVIDERS = ("WECOM", "DINGTALK", "FEISHU")
+APP_KEYS = (
+    "WECOM_CORP_ID",
+    "WECOM_AGENT_ID",
+    "WECOM_SECRET",
+    "DINGTALK_CLIENT_ID",
+    "DINGTALK_CLIENT_SECRET",
+    "DINGTALK_AGENT_ID",
+    "FEISHU_APP_ID",
+    "FEISHU_APP_SECRET",
+    # per provider: its API and login page addresses (a gateway, 政务微信, tests), and who may
+    # get an account on first sign-in: departments (comma-separated ids), role, contractor
+    *(
+        f"{provider}_{setting}"
+        for provider in APP_PROVIDERS
+        for setting in (
+            "API_BASE",
+            "LOGIN_BASE",
+            "AUTO_CREATE_DEPARTMENTS",
+            "AUTO_CREATE_ROLE",
+            "AUTO_CREATE_CONTRACTOR",
+        )
+    ),
+)
+ENV_KEYS.update({key: key for key in APP_KEYS})
 INTEGER_KEYS = {
     "PROXY_HOPS",
     "UPLOAD_LIMIT_MB",

@@ -57,6 +57,7 @@ from app.notify.models import Channel, Delivery, DeliveryStatus, Notification, R
 from app.photos import store_photo, store_signature
 from app.plans.models import InspectionPlan
 from app.timeutil import local_today, month_of, utcnow
+from tests.app_servers import AppServer
 from tests.conftest import running
 from tests.helpers import PASSWORD, IsolatedClient, copy_of, login, signature_png
 from tests.oidc_server import OIDCProvider
@@ -133,6 +134,15 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/login/oidc/callback"): PUBLIC,  # called bare: a 400 page for anyone
     (GET, "/account/identities"): LOGGED_IN,
     (GET, "/account/identities/oidc"): LOGGED_IN,  # without the page's token: 400
+    (GET, "/login/wecom"): PUBLIC,
+    (GET, "/login/wecom/callback"): PUBLIC,  # called bare: a page saying sign-in failed
+    (GET, "/account/identities/wecom"): LOGGED_IN,  # without the page's token: 400
+    (GET, "/login/dingtalk"): PUBLIC,
+    (GET, "/login/dingtalk/callback"): PUBLIC,  # called bare: a page saying sign-in failed
+    (GET, "/account/identities/dingtalk"): LOGGED_IN,  # without the page's token: 400
+    (GET, "/login/feishu"): PUBLIC,
+    (GET, "/login/feishu/callback"): PUBLIC,  # called bare: a page saying sign-in failed
+    (GET, "/account/identities/feishu"): LOGGED_IN,  # without the page's token: 400
     (GET, "/admin/users/<int:user_id>/identities"): ADMINS,
     (GET, "/organisation/import"): ADMINS,
     (GET, "/organisation/import/<token>"): ADMINS,  # an upload of one's own, or back to the form
@@ -574,9 +584,17 @@ def oidc_provider(tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def work_apps():
+    """企业微信, 钉钉 and 飞书 likewise, spoken by a local server (tests/app_servers.py)."""
+    with AppServer() as server:
+        server.trusted_hosts.add("localhost")
+        yield server.settings()
+
+
 @pytest.fixture
-def app_config(app_config, oidc_provider):
-    return {**app_config, **oidc_provider}
+def app_config(app_config, oidc_provider, work_apps):
+    return {**app_config, **oidc_provider, **work_apps}
 
 
 @pytest.fixture
@@ -589,7 +607,8 @@ def demo_app(app_config, full_demo, database_url):
 
 def url_for_rule(rule, world: dict, method: str) -> str:
     chosen = ARGS.get((method, rule.rule), {})
-    values = {name: world[chosen.get(name, name)] for name in rule.arguments}
+    given = rule.arguments - set(rule.defaults or {})  # not those its defaults fix
+    values = {name: world[chosen.get(name, name)] for name in given}
     _domain, path = rule.build(values, append_unknown=False)
     return path
 

@@ -73,6 +73,7 @@ WRITTEN = {
     "identity_unlinked": ("users", None, None, "统一身份认证 张三"),
     "user_invited": ("users", None, None, ""),
     "invitation_accepted": ("users", None, None, ""),
+    "account_created_on_sign_in": ("users", None, "inspector", "企业微信 王五，部门 2"),
 }
 
 # What the log keeps and a person must never read: codes, key=value, field names, booleans.

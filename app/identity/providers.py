@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from app.identity import oidc
+from app.identity import apps, oidc
 from app.identity.models import Provider
 
 
@@ -27,7 +27,26 @@ def _oidc() -> SignInService | None:
     return SignInService(Provider.OIDC, label, "identity.oidc_login", "identity.oidc_link")
 
 
-REGISTRY: list[Callable[[], SignInService | None]] = [_oidc]
+def _app(provider: Provider) -> Callable[[], SignInService | None]:
+    """企业微信, 钉钉 or 飞书: a QR code on a computer, no typing inside the app."""
+
+    def describe() -> SignInService | None:
+        if not apps.is_configured(provider):
+            return None
+        return SignInService(
+            provider,
+            str(provider.label),
+            apps.sign_in_endpoint(provider),
+            apps.link_endpoint(provider),
+        )
+
+    return describe
+
+
+REGISTRY: list[Callable[[], SignInService | None]] = [
+    _oidc,
+    *(_app(provider) for provider in apps.APP_PROVIDERS),
+]
 
 
 def configured_providers() -> list[SignInService]:

@@ -1,4 +1,5 @@
-"""Sending one message: e-mail over SMTP, or a group robot of 企业微信, 钉钉 or 飞书.
+"""Sending one message: e-mail over SMTP, a group robot of 企业微信, 钉钉 or 飞书, or a message
+to one person from the bureau's app in 企业微信, 钉钉 or 飞书 (app/identity).
 
 The robots answer HTTP 200 with an error code in the body, so the body decides. Only the
 services' official hosts, or hosts an administrator allows (XUNJIAN_ROBOT_HOSTS, for an
@@ -22,7 +23,9 @@ from email.message import EmailMessage
 
 from flask import current_app
 
-from app.notify.models import Channel, Robot
+from app.identity import app_api
+from app.identity.apps import client
+from app.notify.models import PERSONAL_CHANNELS, Channel, Robot
 
 OFFICIAL_HOSTS = {
     Channel.WECOM: {"qyapi.weixin.qq.com"},
@@ -173,3 +176,20 @@ def _signed(robot: Robot, text: str, now: float) -> tuple[str, dict]:
         joiner = "&" if "?" in robot.webhook else "?"
         return f"{robot.webhook}{joiner}timestamp={timestamp}&sign={sign}", body
     return robot.webhook, body
+
+
+def send_personal(channel: Channel, address: str, text: str) -> None:
+    """The bureau's app (企业微信 app message, 钉钉 work notice, 飞书 bot message) to the
+    person whose id in the app is `address`."""
+    provider = next(p for p, c in PERSONAL_CHANNELS.items() if c == channel)
+    app = client(provider)
+    if not app.can_message:
+        raise SendFailed(f"{provider.value} is not configured")
+    try:
+        app.send_text(address, within_bytes(plain_text(text), ROBOT_TEXT_BYTES))
+    except app_api.RateLimited as error:
+        raise RateLimited(str(error)) from None
+    except app_api.RecipientRefused as error:
+        raise Unsendable(str(error)) from None
+    except app_api.AppError as error:
+        raise SendFailed(str(error)) from None

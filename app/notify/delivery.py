@@ -19,7 +19,14 @@ from flask_babel import gettext as _
 from app.audit import record_event
 from app.extensions import db
 from app.logs import WORKER_LOG
-from app.notify.channels import RateLimited, SendFailed, Unsendable, send_email, send_robot
+from app.notify.channels import (
+    RateLimited,
+    SendFailed,
+    Unsendable,
+    send_email,
+    send_personal,
+    send_robot,
+)
 from app.notify.events import Withdrawn, message_for_outside
 from app.notify.models import Channel, Delivery, DeliveryAttempt, DeliveryStatus
 from app.refusals import require
@@ -106,7 +113,7 @@ def _still_ours(delivery_id: int, token: str) -> bool:
 
 def deliver(delivery: Delivery, done: Pass) -> None:
     now = utcnow()
-    target = ("robot", delivery.robot_id) if delivery.robot_id else ("smtp",)
+    target = _target(delivery)
     if delivery.robot is not None and not delivery.robot.active:
         _record(delivery, now, ok=False, error=ROBOT_REMOVED)
         _give_up(delivery, done)
@@ -120,6 +127,13 @@ def deliver(delivery: Delivery, done: Pass) -> None:
         _attempt(delivery, now, target, done)
     delivery.claimed_until = None
     db.session.commit()
+
+
+def _target(delivery: Delivery) -> tuple:
+    """What a failure stops for the rest of the pass: the robot, the mail server, the app."""
+    if delivery.robot_id:
+        return ("robot", delivery.robot_id)
+    return ("smtp",) if delivery.channel == Channel.EMAIL else ("app", delivery.channel)
 
 
 def _attempt(delivery: Delivery, now: datetime, target: tuple, done: Pass) -> None:
@@ -165,8 +179,10 @@ def _send(delivery: Delivery) -> None:
     db.session.commit()  # what the message needs (an invitation's new link) is kept before it goes
     if delivery.channel == Channel.EMAIL:
         send_email(delivery.address, text)
-    else:
+    elif delivery.robot_id:
         send_robot(delivery.robot, text)
+    else:
+        send_personal(delivery.channel, delivery.address, text)
 
 
 def _failed(delivery: Delivery, now: datetime, error: str, done: Pass) -> None:

@@ -1,5 +1,6 @@
 """Telling people: an event becomes an inbox entry for each user who hears of it, an e-mail
-to those who want one, and a message to the group robots concerned. All of it is added to the
+and a message in each app they linked (企业微信, 钉钉, 飞书) to those who want them, and a
+message to the group robots concerned. All of it is added to the
 session of the change that causes it, so a rolled-back change tells nobody anything."""
 
 from datetime import datetime
@@ -13,8 +14,10 @@ from app.audit import record_event
 from app.auth.access import EDITORS
 from app.auth.models import Invitation, User
 from app.extensions import db
+from app.identity.apps import personal_addresses
 from app.links import path_for, public_link
 from app.notify.models import (
+    PERSONAL_CHANNELS,
     Channel,
     Delivery,
     EmailChoice,
@@ -38,8 +41,9 @@ def announce(
     about=None,
     key: str | None = None,
 ) -> Event | None:
-    """Tell `users` (inbox, and e-mail if they want it) and the robots of the contractors in
-    `robots_of` (None: the supervision team's). With a `key` already used, nothing happens."""
+    """Tell `users` (inbox; e-mail and their linked apps if they want it) and the robots of
+    the contractors in `robots_of` (None: the supervision team's). With a `key` already used,
+    nothing happens."""
     if key and db.session.scalar(sa.select(Event.id).where(Event.key == key)):
         return None
     event = Event(
@@ -53,13 +57,19 @@ def announce(
     db.session.add(event)
     recipients = {user.id: user for user in users if user is not None and user.active}
     email_on = bool(current_app.config.get("SMTP_HOST"))
-    refused = _email_refusals(list(recipients), kind) if email_on else set()
+    in_apps = personal_addresses(list(recipients))
+    refused = _refusals(list(recipients), kind) if email_on or in_apps else set()
     for user in recipients.values():
         db.session.add(Notification(event=event, user_id=user.id))
-        if email_on and user.email and user.id not in refused:
+        if user.id in refused:
+            continue
+        if email_on and user.email:
             db.session.add(
                 Delivery(event=event, channel=Channel.EMAIL, user_id=user.id, address=user.email)
             )
+        for provider, subject in in_apps.get(user.id, ()):
+            channel = PERSONAL_CHANNELS[provider]
+            db.session.add(Delivery(event=event, channel=channel, user_id=user.id, address=subject))
     for robot in _robots(robots_of):
         db.session.add(Delivery(event=event, channel=robot.service, robot_id=robot.id))
     if about is not None and recipients:
@@ -96,7 +106,8 @@ def email_invitations(invitations: list[Invitation]) -> None:
         )
 
 
-def _email_refusals(user_ids: list[int], kind: EventKind) -> set[int]:
+def _refusals(user_ids: list[int], kind: EventKind) -> set[int]:
+    """The users who chose not to hear of this kind outside the inbox (e-mail and app)."""
     if not user_ids:
         return set()
     return set(

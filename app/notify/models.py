@@ -1,5 +1,6 @@
-"""Who hears of what: events, each user's inbox, the outbox of e-mails and robot messages with
-every attempt to send them, group robots, each user's choices, and the worker's clock."""
+"""Who hears of what: events, each user's inbox, the outbox of e-mails, robot messages and
+messages to a person in their app, with every attempt to send them, group robots, each
+user's choices, and the worker's clock."""
 
 from datetime import datetime
 
@@ -8,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import LabelledEnum, db, enum_type
+from app.identity.models import Provider
 from app.timeutil import utcnow
 
 
@@ -47,6 +49,9 @@ class Channel(LabelledEnum):
     WECOM = "wecom"
     DINGTALK = "dingtalk"
     FEISHU = "feishu"
+    WECOM_APP = "wecom_app"
+    DINGTALK_APP = "dingtalk_app"
+    FEISHU_APP = "feishu_app"
 
 
 Channel.LABELS = {
@@ -54,8 +59,17 @@ Channel.LABELS = {
     Channel.WECOM: _l("WeCom group robot"),
     Channel.DINGTALK: _l("DingTalk group robot"),
     Channel.FEISHU: _l("Feishu group robot"),
+    Channel.WECOM_APP: _l("WeCom app message"),
+    Channel.DINGTALK_APP: _l("DingTalk work notice"),
+    Channel.FEISHU_APP: _l("Feishu bot message"),
 }
 ROBOT_SERVICES = (Channel.WECOM, Channel.DINGTALK, Channel.FEISHU)
+# A message to one person in the app they linked: the app's own id for them is the address.
+PERSONAL_CHANNELS = {
+    Provider.WECOM: Channel.WECOM_APP,
+    Provider.DINGTALK: Channel.DINGTALK_APP,
+    Provider.FEISHU: Channel.FEISHU_APP,
+}
 
 
 class DeliveryStatus(LabelledEnum):
@@ -152,8 +166,9 @@ class Robot(db.Model):
 
 
 class Delivery(db.Model):
-    """An e-mail to a user or a message to a robot, written in the same transaction as the
-    change that causes it; the worker sends it, retrying with pauses for a day."""
+    """An e-mail or an app message to a user, or a message to a robot, written in the same
+    transaction as the change that causes it; the worker sends it, retrying with pauses for a
+    day. `address` is where it goes: the e-mail address, or the person's id in the app."""
 
     __tablename__ = "deliveries"
 

@@ -1,4 +1,4 @@
-"""The inbox, each user's e-mail choices, group robots and the administrators' delivery page."""
+"""The inbox, what each user hears of outside it, group robots and the deliveries page."""
 
 import sqlalchemy as sa
 from flask import abort, flash, g, redirect, render_template, request, url_for
@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from app.auth.access import ADMINS, CONTRACTORS, EDITORS, is_contractor, role_required
 from app.catalog.models import Contractor
 from app.extensions import db
+from app.identity.apps import personal_addresses
 from app.notify.blueprint import bp
 from app.notify.channels import robot_host_allowed
 from app.notify.delivery import send_again
@@ -95,7 +96,8 @@ def mark_all_read():
 @bp.route("/account/notifications", methods=["GET", "POST"])
 @login_required
 def settings():
-    """The user's e-mail address, and which kinds of event also come by e-mail."""
+    """The user's e-mail address, and which kinds of event also come by e-mail (and in the
+    apps they linked)."""
     me = current_user._get_current_object()
     form = EmailForm(obj=me)
     choices = {
@@ -114,7 +116,10 @@ def settings():
         db.session.commit()
         flash(_("Your notification choices are saved."), "success")
         return redirect(url_for("notify.settings"))
-    return form_shown("notify/settings.html", form=form, kinds=EMAIL_CHOICE_KINDS, choices=choices)
+    apps = [provider.label for provider, _subject in personal_addresses([me.id]).get(me.id, ())]
+    return form_shown(
+        "notify/settings.html", form=form, kinds=EMAIL_CHOICE_KINDS, choices=choices, apps=apps
+    )
 
 
 def _robot_owners() -> list[tuple[int, str]]:
