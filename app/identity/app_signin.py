@@ -15,17 +15,16 @@ from flask_babel import gettext as _
 
 from app.audit import record_event
 from app.auth.models import Role, User
-from app.auth.users import create_user, find_user
-from app.catalog.models import Contractor
 from app.extensions import db
 from app.identity.app_api import APP_FAILURES, AppClient, Person
-from app.identity.linking import link, linked_user
+from app.identity.linking import linked_user
 from app.identity.models import ExternalIdentity, Provider
+from app.identity.provisioning import check_settings, create_account
+from app.refusals import Refused
 
 PENDING = "app_sign_in"
 PENDING_SECONDS = 600  # time enough to find the phone and scan the code
 SIGN_IN, LINK = "sign_in", "link"
-NEW_ACCOUNT_ROLES = (Role.INSPECTOR, Role.CONTRACTOR)
 
 
 class Unlinked(Exception):
@@ -97,23 +96,16 @@ class NewAccountRule:
 
 def new_account_rule(app: AppClient) -> NewAccountRule | None:
     """The app's rule for new accounts, None when off. ValueError (when the app starts) for
-    settings that would make accounts nobody should get this way: a manager's or an
-    administrator's, or a contractor's of no named company."""
-    prefix = f"XUNJIAN_{app.provider.name}_AUTO_CREATE_"
+    settings that would make accounts nobody should get this way (provisioning's rules)."""
     wanted = app.setting("AUTO_CREATE_DEPARTMENTS")
     departments = frozenset(d.strip() for d in wanted.split(",") if d.strip())
     role, contractor = app.setting("AUTO_CREATE_ROLE"), app.setting("AUTO_CREATE_CONTRACTOR")
-    if not departments and not role and not contractor:
+    prefix = f"XUNJIAN_{app.provider.name}_"
+    check_settings(
+        ",".join(departments), role, contractor, prefix=prefix, group_setting="DEPARTMENTS"
+    )
+    if not departments:
         return None
-    if not departments or not role:
-        raise ValueError(f"set both {prefix}DEPARTMENTS and {prefix}ROLE")
-    if role not in {r.value for r in NEW_ACCOUNT_ROLES}:
-        raise ValueError(f"{prefix}ROLE must be inspector or contractor, never {role!r}")
-    if (role == Role.CONTRACTOR.value) != bool(contractor):
-        raise ValueError(
-            f"{prefix}CONTRACTOR (a contractor's full name) goes with the contractor role, "
-            "and only with it"
-        )
     return NewAccountRule(departments, Role(role), contractor)
 
 
@@ -133,24 +125,21 @@ def account_on_first_sign_in(app: AppClient, person: Person) -> User | None:
     department = next((d for d in person.departments if d in rule.departments), None)
     if department is None:
         return None
-    contractor_id = None
-    if rule.role == Role.CONTRACTOR:
-        contractor = db.session.scalar(sa.select(Contractor).filter_by(name=rule.contractor))
-        if contractor is None or not contractor.active:
-            current_app.logger.error(
-                "no account made: the contractor for new accounts is not an active one",
-                extra={"provider": app.provider.value},
-            )
-            return None
-        contractor_id = contractor.id
-    user = create_user(
-        _free_username(app.provider, person.subject),
-        person.name[:100] or person.subject[:100],
-        rule.role,
-        secrets.token_urlsafe(32),  # nobody knows it: the app is the way in
-        contractor_id=contractor_id,
-    )
-    link(user, app.provider, person.subject, person.name[:200])
+    try:
+        user = create_account(
+            app.provider,
+            person.subject,
+            display=person.name[:200] or person.subject[:200],
+            username_hint=f"{app.provider.value}-{re.sub(r'[^A-Za-z0-9_.-]', '-', person.subject)}",
+            role=rule.role.value,
+            contractor_name=rule.contractor,
+        )
+    except Refused as refusal:
+        current_app.logger.error(
+            "no account made on first sign-in",
+            extra={"provider": app.provider.value, "error": str(refusal)},
+        )
+        return None
     record_event(
         "account_created_on_sign_in",
         user,
@@ -164,13 +153,3 @@ def account_on_first_sign_in(app: AppClient, person: Person) -> User | None:
         actor=user,
     )
     return user
-
-
-def _free_username(provider: Provider, subject: str) -> str:
-    """A username from the identity, as the users' form would take it, not yet taken."""
-    base = f"{provider.value}-{re.sub(r'[^A-Za-z0-9_.-]', '-', subject)}"[:58]
-    name, n = base, 1
-    while find_user(name) is not None:
-        n += 1
-        name = f"{base}-{n}"
-    return name

@@ -7,14 +7,12 @@ without the login form. Each app has its own addresses and endpoints: /login/wec
 from flask import (
     abort,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, user_logged_out
 from flask_wtf.csrf import validate_csrf
@@ -36,9 +34,8 @@ from app.identity.app_signin import (
 )
 from app.identity.apps import APP_PROVIDERS, client, opened_in, sign_in_endpoint
 from app.identity.blueprint import bp
-from app.identity.linking import link
 from app.identity.models import Provider
-from app.refusals import Refused
+from app.identity.views import link_to_signed_in
 from app.timeutil import utcnow
 
 IDENTITIES = "/account/identities"  # where linking comes back to unless told otherwise
@@ -179,21 +176,13 @@ def _sign_in(app: AppClient, person: Person, next_path: str):
 
 
 def _link(app: AppClient, person: Person, pending: dict):
-    """Link the identity to the account that asked for it, if that account is still the one
-    signed in here."""
-    if not current_user.is_authenticated or current_user.get_id() != pending["started_by"]:
-        return _refused(app, "expired", 400)
-    try:
-        link(current_user._get_current_object(), app.provider, person.subject, person.name)
-    except Refused as refusal:
-        db.session.rollback()
-        flash(str(refusal), "error")
-    else:
-        db.session.commit()
-        flash(
-            _("%(app)s is linked: sign in with it from now on.", app=app.provider.label), "success"
-        )
-    return redirect(safe_next(pending["next"]))
+    return link_to_signed_in(
+        app.provider,
+        person.subject,
+        person.name,
+        started_by=pending["started_by"],
+        back=safe_next(pending["next"]),
+    )
 
 
 def _refused(app: AppClient, reason: str, status: int, person: Person | None = None):

@@ -18,13 +18,18 @@ from app.refusals import require
 ROLES = (Role.INSPECTOR, Role.CONTRACTOR)
 
 
-def check_settings(group: str, role: str, contractor: str, *, prefix: str) -> None:
+def check_settings(
+    group: str, role: str, contractor: str, *, prefix: str, group_setting: str = "GROUP"
+) -> None:
     """Refuse, when the app starts, settings that would make accounts nobody should get
-    this way: a manager's or an administrator's, or a contractor's of no named company."""
+    this way: a manager's or an administrator's, or a contractor's of no named company.
+    `group_setting` names the directory setting (an OIDC group, the apps' departments)."""
     if not group and not role and not contractor:
         return
     if not group or not role:
-        raise ValueError(f"set both {prefix}AUTO_CREATE_GROUP and {prefix}AUTO_CREATE_ROLE")
+        raise ValueError(
+            f"set both {prefix}AUTO_CREATE_{group_setting} and {prefix}AUTO_CREATE_ROLE"
+        )
     if role not in {r.value for r in ROLES}:
         raise ValueError(
             f"{prefix}AUTO_CREATE_ROLE must be inspector or contractor, never {role!r}"

@@ -139,9 +139,11 @@ def sign_in(provider: Provider, subject: str, display: str, next_url, create=Non
     return redirect(safe_next(next_url))
 
 
-def link_to_signed_in(provider: Provider, subject: str, display: str, *, started_by: str):
+def link_to_signed_in(
+    provider: Provider, subject: str, display: str, *, started_by: str, back: str | None = None
+):
     """Link the identity to the account that asked for it, if that account is still the one
-    signed in here."""
+    signed in here; then on to `back` (the identities page by default)."""
     if not current_user.is_authenticated or current_user.get_id() != started_by:
         return _refused(
             400,
@@ -156,7 +158,7 @@ def link_to_signed_in(provider: Provider, subject: str, display: str, *, started
     else:
         db.session.commit()
         flash(_("%(service)s identity linked.", service=label_of(provider)), "success")
-    return redirect(url_for("identity.identities"))
+    return redirect(back or url_for("identity.identities"))
 
 
 @bp.get("/account/identities")
