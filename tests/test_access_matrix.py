@@ -124,6 +124,10 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/guest/<token>/session"): BY_SECRET,
     (GET, "/guest/<token>/photos/<int:photo_id>"): BY_SECRET,
     (GET, "/invite/<token>"): BY_SECRET,
+    (GET, "/invite/<token>/oidc"): BY_SECRET,  # on to the service, to accept with it
+    (GET, "/invite/<token>/wecom"): BY_SECRET,  # on to the service, to accept with it
+    (GET, "/invite/<token>/dingtalk"): BY_SECRET,  # on to the service, to accept with it
+    (GET, "/invite/<token>/feishu"): BY_SECRET,  # on to the service, to accept with it
     # --- home, account
     (GET, "/"): LOGGED_IN,
     (GET, "/account/password"): LOGGED_IN,
@@ -388,6 +392,10 @@ ARGS: dict[tuple[str, str], dict[str, str]] = {
     (GET, "/organisation/import/<token>"): {"token": "guest_token"},
     (POST, "/organisation/import/<token>"): {"token": "guest_token"},
     (GET, "/invite/<token>"): {"token": "invitation_token"},
+    (GET, "/invite/<token>/oidc"): {"token": "invitation_token"},
+    (GET, "/invite/<token>/wecom"): {"token": "invitation_token"},
+    (GET, "/invite/<token>/dingtalk"): {"token": "invitation_token"},
+    (GET, "/invite/<token>/feishu"): {"token": "invitation_token"},
     (POST, "/invite/<token>"): {"token": "invitation_token"},
     (POST, "/admin/users/<int:user_id>/invite"): {"user_id": "colleague_id"},
     (POST, "/admin/users/<int:user_id>/reactivate"): {"user_id": "colleague_id"},

@@ -14,11 +14,13 @@ import time_machine
 
 from app import create_app
 from app.audit import AuditEvent
+from app.auth.invitations import invite
 from app.auth.models import Role, User
+from app.auth.users import create_user
 from app.extensions import db
 from app.identity.app_api import AppError, Person
 from app.identity.apps import client as app_client
-from app.identity.linking import link
+from app.identity.linking import identities_of, link
 from app.identity.models import ExternalIdentity, Provider
 from app.timeutil import utcnow
 from tests.app_servers import APPS, AppServer
@@ -500,3 +502,24 @@ def test_a_new_secret_gets_a_new_token(app, server):
     with pytest.raises(AppError, match="40001"):
         app_client(Provider.WECOM).in_directory(Person("a", "a"))
     assert server.token_requests["wecom"] == 1, "the old one is not used with the new secret"
+
+
+@pytest.mark.parametrize("service", APPS)
+def test_an_invitation_is_accepted_with_the_app_and_used_up(client, server, service):
+    invited = create_user("zhao.xuncha", "赵巡查", Role.INSPECTOR)
+    token = invite(invited, None).rsplit("/", 1)[1]
+    db.session.commit()
+    assert f"/invite/{token}/{service}" in client.get(f"/invite/{token}").text
+    server.add(service, SUBJECTS[service], "赵巡查")
+    server.signed_in[service] = SUBJECTS[service]
+
+    answer = round_trip(client, f"/invite/{token}/{service}")
+    assert answer.status_code == 302 and answer.location == "/"
+    assert "赵巡查" in client.get("/").text
+    db.session.expire_all()
+    assert [(i.provider, i.subject) for i in identities_of(invited)] == [
+        (Provider(service), SUBJECTS[service])
+    ]
+    client.post("/logout")
+    used = client.get(f"/invite/{token}/{service}")
+    assert used.location == f"/invite/{token}", "the link was used once"

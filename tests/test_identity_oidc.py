@@ -11,8 +11,9 @@ import time_machine
 
 from app import create_app
 from app.audit import AuditEvent
+from app.auth.invitations import invite
 from app.auth.models import LoginAttempt, Role, User
-from app.auth.users import authenticate, find_user
+from app.auth.users import authenticate, create_user, find_user
 from app.extensions import db
 from app.identity.linking import identities_of, link
 from app.identity.models import ExternalIdentity, Provider
@@ -473,3 +474,43 @@ def test_password_login_still_works_beside_it(client, make_user):
         client.post("/login", data={"username": user.username, "password": PASSWORD}).location
         == "/"
     )
+
+
+# Accepting an invitation with the identity instead of a password
+
+
+def test_an_invitation_is_accepted_with_the_identity_and_used_up(client, provider, make_user):
+    admin = make_user(Role.ADMIN)
+    invited = create_user("li.xuncha", "李巡查", Role.INSPECTOR)
+    token = invite(invited, admin).rsplit("/", 1)[1]
+    db.session.commit()
+    page = client.get(f"/invite/{token}")
+    assert f"/invite/{token}/oidc" in page.text, "the invitation offers the service"
+
+    provider.set_user("sso-li", name="李巡查")
+    answer = sign_in(client, provider, "sso-li", f"/invite/{token}/oidc")
+    assert answer.status_code == 302 and answer.location == "/"
+    assert "李巡查" in signed_in_as(client)
+    db.session.expire_all()
+    assert [i.subject for i in identities_of(invited)] == ["sso-li"]
+    assert not invited.has_password, "no password was set: the identity is the way in"
+    accepted = db.session.scalar(sa.select(AuditEvent).filter_by(action="invitation_accepted"))
+    assert accepted.object_id == invited.id
+
+    client.post("/logout")
+    assert client.get(f"/invite/{token}/oidc").location == f"/invite/{token}", "used once"
+    assert client.get(f"/invite/{token}").status_code == 404
+    assert sign_in(client, provider, "sso-li").location == "/", "it signs in from now on"
+
+
+def test_an_identity_linked_elsewhere_accepts_no_invitation(client, provider, make_user):
+    linked(make_user(), "sso-taken")
+    invited = create_user("wang.xuncha", "王巡查", Role.INSPECTOR)
+    token = invite(invited, None).rsplit("/", 1)[1]
+    db.session.commit()
+    answer = sign_in(client, provider, "sso-taken", f"/invite/{token}/oidc")
+    assert answer.status_code == 409 and "已绑定到其他账号" in answer.text
+    assert signed_in_as(client) is None
+    db.session.expire_all()
+    assert identities_of(invited) == []
+    assert client.get(f"/invite/{token}").status_code == 200, "the link still works"

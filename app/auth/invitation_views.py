@@ -40,7 +40,7 @@ def invitation(token: str):
         flash(_("Your password is set. Log in as %(name)s.", name=user.username), "success")
         return redirect(url_for("auth.login"))
     status = 422 if request.method == "POST" else 200
-    return _page("auth/invitation.html", form=form, user=invited.user), status
+    return _page("auth/invitation.html", form=form, user=invited.user, token=token), status
 
 
 def _page(template: str, **context):

@@ -79,13 +79,20 @@ def open_invitation(token: str) -> Invitation | None:
 def accept(token: str, password: str) -> User:
     """Set the person's own password from the link, which then stops working. Two requests
     with the same link at once: the database lets one of them through. The caller commits."""
-    invitation = open_invitation(token)
-    if invitation is None or not _claim(invitation):
-        raise Refused(closed_message(), status=404)
-    user = invitation.user
+    user = claim(token)
     user.set_password(password)  # also ends any session of the account made before
     record_event("invitation_accepted", user, actor=user)
     return user
+
+
+def claim(token: str) -> User:
+    """Use the link up (once, as accept does) and return its account; Refused (404) for a
+    link that is not open. Accepting with an outside identity instead of a password links
+    that identity to the account (app/identity). The caller commits."""
+    invitation = open_invitation(token)
+    if invitation is None or not _claim(invitation):
+        raise Refused(closed_message(), status=404)
+    return invitation.user
 
 
 def _claim(invitation: Invitation) -> bool:

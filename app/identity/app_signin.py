@@ -24,7 +24,7 @@ from app.refusals import Refused
 
 PENDING = "app_sign_in"
 PENDING_SECONDS = 600  # time enough to find the phone and scan the code
-SIGN_IN, LINK = "sign_in", "link"
+SIGN_IN, LINK, INVITATION = "sign_in", "link", "invitation"
 
 
 class Unlinked(Exception):
@@ -35,9 +35,15 @@ class Deactivated(Exception):
     """The identity's account is deactivated."""
 
 
-def begin(provider: Provider, intent: str, next_path: str = "", started_by: str = "") -> str:
+def begin(
+    provider: Provider,
+    intent: str,
+    next_path: str = "",
+    started_by: str = "",
+    invitation: str = "",
+) -> str:
     """Remember in this browser's session the round trip starting now (for a link, which
-    account's session started it); its `state`."""
+    account's session started it; to accept an invitation, its token); its `state`."""
     state = secrets.token_hex(16)  # 企业微信 takes letters and digits only
     session[PENDING] = {
         "state": state,
@@ -45,6 +51,7 @@ def begin(provider: Provider, intent: str, next_path: str = "", started_by: str 
         "intent": intent,
         "next": next_path,
         "started_by": started_by,
+        "invitation": invitation,
         "at": time.time(),
     }
     return state

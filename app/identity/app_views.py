@@ -18,11 +18,13 @@ from flask_login import current_user, login_required, login_user, user_logged_ou
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
+from app.auth.invitations import open_invitation
 from app.auth.throttle import record_attempt
 from app.auth.views import is_local_path, safe_next
 from app.extensions import db
 from app.identity.app_api import APP_FAILURES, AppClient, Person
 from app.identity.app_signin import (
+    INVITATION,
     LINK,
     SIGN_IN,
     Deactivated,
@@ -35,7 +37,7 @@ from app.identity.app_signin import (
 from app.identity.apps import APP_PROVIDERS, client, opened_in, sign_in_endpoint
 from app.identity.blueprint import bp
 from app.identity.models import Provider
-from app.identity.views import link_to_signed_in
+from app.identity.views import accept_with_identity, link_to_signed_in
 from app.timeutil import utcnow
 
 IDENTITIES = "/account/identities"  # where linking comes back to unless told otherwise
@@ -106,6 +108,13 @@ def app_link(provider: str):
     return _round_trip(app, LINK, request.args.get("next") or IDENTITIES)
 
 
+def app_invitation(provider: str, token: str):
+    app = _configured(provider)
+    if open_invitation(token) is None:  # its page says so, and counts the guess
+        return redirect(url_for("auth.invitation", token=token))
+    return _round_trip(app, INVITATION, None, invitation=token)
+
+
 def app_callback(provider: str):
     app = _configured(provider)
     pending = take_pending(app.provider, request.args.get("state", ""))
@@ -124,6 +133,10 @@ def app_callback(provider: str):
         return _refused(app, "failed", 502)
     if pending["intent"] == LINK:
         return _link(app, person, pending)
+    if pending["intent"] == INVITATION:
+        return accept_with_identity(
+            app.provider, person.subject, person.name, pending["invitation"]
+        )
     return _sign_in(app, person, pending["next"])
 
 
@@ -134,6 +147,9 @@ def _add_routes() -> None:
         bp.add_url_rule(f"/login/{name}", f"{name}_login", app_login, defaults=given)
         bp.add_url_rule(f"/account/identities/{name}", f"{name}_link", app_link, defaults=given)
         bp.add_url_rule(f"/login/{name}/callback", f"{name}_callback", app_callback, defaults=given)
+        bp.add_url_rule(
+            f"/invite/<token>/{name}", f"{name}_invitation", app_invitation, defaults=given
+        )
 
 
 _add_routes()
@@ -151,12 +167,12 @@ def _callback_url(app: AppClient) -> str:
     return url_for(f"identity.{app.provider.value}_callback", _external=True)
 
 
-def _round_trip(app: AppClient, intent: str, next_path: str | None):
+def _round_trip(app: AppClient, intent: str, next_path: str | None, invitation: str = ""):
     """Send the browser to the app's login page: the QR code on a desktop, the app's own
     silent sign-in inside it. Where to go afterwards is kept only if it is on this site."""
     wanted = next_path if next_path and is_local_path(next_path) else ""
     started_by = current_user.get_id() if intent == LINK else ""
-    state = begin(app.provider, intent, wanted, started_by)
+    state = begin(app.provider, intent, wanted, started_by, invitation)
     in_app = app.opened_inside(request.user_agent.string)
     return redirect(app.sign_in_url(state, _callback_url(app), in_app=in_app))
 

@@ -18,13 +18,20 @@ class SignInService:
     sign_in_endpoint: str  # GET, keeps ?next=: signs in the account the identity is linked to
     link_endpoint: str  # GET with ?csrf_token= (views.require_csrf_in_query): links the
     # identity to the account signed in
+    invitation_endpoint: str  # GET with the invitation's token: accepts it with the identity
 
 
 def _oidc() -> SignInService | None:
     if not oidc.is_configured():
         return None
     label = current_app.config["OIDC_NAME"] or str(Provider.OIDC.label)
-    return SignInService(Provider.OIDC, label, "identity.oidc_login", "identity.oidc_link")
+    return SignInService(
+        Provider.OIDC,
+        label,
+        "identity.oidc_login",
+        "identity.oidc_link",
+        "identity.oidc_invitation",
+    )
 
 
 def _app(provider: Provider) -> Callable[[], SignInService | None]:
@@ -38,6 +45,7 @@ def _app(provider: Provider) -> Callable[[], SignInService | None]:
             str(provider.label),
             apps.sign_in_endpoint(provider),
             apps.link_endpoint(provider),
+            f"identity.{provider.value}_invitation",
         )
 
     return describe

@@ -18,7 +18,9 @@ from flask_login import current_user, login_required, login_user
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
+from app.audit import record_event
 from app.auth.access import ADMINS, role_required
+from app.auth.invitations import claim, open_invitation
 from app.auth.models import Role, User
 from app.auth.throttle import record_attempt
 from app.auth.views import safe_next
@@ -65,6 +67,15 @@ def oidc_link():
     return _start_oidc()
 
 
+@bp.get("/invite/<token>/oidc")
+def oidc_invitation(token: str):
+    _oidc_or_404()
+    if open_invitation(token) is None:  # its page says so, and counts the guess
+        return redirect(url_for("auth.invitation", token=token))
+    session[INTENT] = {"invitation": token}
+    return _start_oidc()
+
+
 def require_csrf_in_query() -> None:
     """Linking starts from a link that carries the page's CSRF token, not from a form: the
     Content-Security-Policy's form-action 'self' would stop a form's redirect to the service,
@@ -93,6 +104,8 @@ def oidc_callback():
     subject, display = claims["sub"], oidc.display_of(claims)
     if "link" in intent:
         return link_to_signed_in(Provider.OIDC, subject, display, started_by=intent["link"])
+    if "invitation" in intent:
+        return accept_with_identity(Provider.OIDC, subject, display, intent["invitation"])
     create = _oidc_account_maker(claims, display)
     return sign_in(Provider.OIDC, subject, display, intent.get("next"), create=create)
 
@@ -159,6 +172,20 @@ def link_to_signed_in(
         db.session.commit()
         flash(_("%(service)s identity linked.", service=label_of(provider)), "success")
     return redirect(back or url_for("identity.identities"))
+
+
+def accept_with_identity(provider: Provider, subject: str, display: str, token: str):
+    """Accept an invitation with an outside identity instead of a password: the identity is
+    linked to the invited account, the link is used up, and the person is signed in."""
+    try:
+        user = claim(token)
+        link(user, provider, subject, display)
+    except Refused as error:
+        db.session.rollback()
+        return _refused(error.status, _("Invitation not accepted"), str(error))
+    record_event("invitation_accepted", user, detail=label_of(provider), actor=user)
+    db.session.commit()
+    return sign_in(provider, subject, display, None)
 
 
 @bp.get("/account/identities")
