@@ -1,6 +1,7 @@
 """Xunjian (巡检): supervision of outsourced logistics services."""
 
 import os
+from importlib import import_module
 from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, session
@@ -8,11 +9,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.bounds import IdConverter, refuse_nul_bytes
-from app.config import load_config
-from app.extensions import babel, compress, csrf, db, htmx, login_manager, migrate, talisman
-from app.files import signed_link_origin
-from app.static_files import serve_static, static_url_path
+from app.core.config import load_config
+from app.core.extensions import babel, compress, csrf, db, htmx, login_manager, migrate, talisman
+from app.core.files import signed_link_origin
+from app.web.bounds import IdConverter, refuse_nul_bytes
+from app.web.static_files import serve_static, static_url_path
 
 # No inline script or style and nothing from elsewhere: markup injected into a page runs no
 # code. Photos are previewed from blob: URLs before they are uploaded. Object storage that
@@ -30,6 +31,39 @@ CONTENT_SECURITY_POLICY = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
+
+
+# Each domain's routes, loaded by create_app: a package's __init__ loads only its blueprint, so
+# that reading another domain's models never loads its views.
+ROUTE_MODULES = (
+    "app.main.views",
+    "app.main.pwa",
+    "app.main.errors",
+    "app.auth.views",
+    "app.auth.invitation_views",
+    "app.catalog.contractor_views",
+    "app.catalog.site_views",
+    "app.catalog.standards_views",
+    "app.inspections.views",
+    "app.inspections.report_views",
+    "app.inspections.self_check_views",
+    "app.inspections.external_views",
+    "app.inspections.guest_views",
+    "app.notices.views",
+    "app.notices.warning_views",
+    "app.plans.views",
+    "app.feedback.complaint_views",
+    "app.feedback.public_views",
+    "app.feedback.survey_views",
+    "app.assessments.views",
+    "app.assessments.bulletin_views",
+    "app.analysis.views",
+    "app.notify.views",
+    "app.documents.views",
+    "app.identity.views",
+    "app.identity.app_views",
+    "app.organisation.views",
+)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -74,14 +108,15 @@ def create_app(config: dict | None = None) -> Flask:
         permissions_policy={"camera": "(self)", "geolocation": "(self)", "microphone": "()"},
     )
 
-    from app import audit  # noqa: F401  (registers the model)
+    for module in ROUTE_MODULES:
+        import_module(module)
     from app.analysis import bp as analysis_bp
     from app.assessments import bp as assessments_bp
     from app.auth import bp as auth_bp
     from app.catalog import bp as catalog_bp
+    from app.core import audit  # noqa: F401  (registers the model)
     from app.documents import bp as documents_bp
     from app.feedback import bp as feedback_bp
-    from app.identity import app_views, views  # noqa: F401  (register the routes)
     from app.identity import bp as identity_bp
     from app.identity import models as identity_models  # noqa: F401  (registers the model)
     from app.inspections import bp as inspections_bp
@@ -90,6 +125,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.notify import bp as notify_bp
     from app.organisation import bp as organisation_bp
     from app.plans import bp as plans_bp
+    from app.web import models as web_models  # noqa: F401  (registers the models)
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -106,7 +142,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(organisation_bp)
 
     from app.cli import register_cli
-    from app.logs import configure_logging
+    from app.core.logs import configure_logging
     from app.main.templating import register_template_helpers
 
     register_cli(app)

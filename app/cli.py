@@ -10,8 +10,8 @@ from flask import Flask
 from app.auth.models import Role, User
 from app.auth.users import create_user
 from app.catalog.standards_io import load_default_catalogue
-from app.extensions import db
-from app.refusals import Refused
+from app.core.extensions import db
+from app.core.refusals import Refused
 
 
 def register_cli(app: Flask) -> None:
@@ -38,7 +38,7 @@ def register_cli(app: Flask) -> None:
     def worker_command(once):
         """Run the clock (escalation, reminders, missed visits, certificates) and send the
         outbox; stops on SIGTERM or Ctrl-C."""
-        from app.notify.worker import run_worker, work_once
+        from app.jobs.worker import run_worker, work_once
 
         if once:
             click.echo(work_once())
@@ -57,7 +57,7 @@ def register_cli(app: Flask) -> None:
     def storage_copy_command(target_url, endpoint, region, addressing):
         """Copy every stored file to another store and verify each checksum; run it again to
         resume. Then point XUNJIAN_STORAGE_URL at the new store."""
-        from app.files import copy_files, current_store, open_store
+        from app.core.files import copy_files, current_store, open_store
 
         settings = dict(app.config)
         for key, value in (("S3_ENDPOINT", endpoint), ("S3_REGION", region)):
@@ -88,7 +88,7 @@ def register_cli(app: Flask) -> None:
     )
     def backup_command(directory):
         """Write a consistent backup of the database and the file store."""
-        from app.backup import BackupError, write_backup
+        from app.core.backup import BackupError, write_backup
 
         try:
             archive = write_backup(directory or Path(app.instance_path) / "backups")
@@ -100,7 +100,7 @@ def register_cli(app: Flask) -> None:
     @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     def restore_command(archive):
         """Bring a backup back into this instance's empty database and file store."""
-        from app.backup import BackupError, restore_backup
+        from app.core.backup import BackupError, restore_backup
 
         try:
             manifest = restore_backup(archive)

@@ -12,9 +12,9 @@ from flask_babel import ngettext
 
 from app.assessments.history import POLICY_LABELS, TIER_WEIGHT_LABELS
 from app.assessments.models import BulletinStatus
-from app.audit import AuditEvent
 from app.auth.models import Role
 from app.catalog.models import Severity
+from app.core.audit import AuditEvent
 from app.feedback.models import ComplaintStatus
 from app.inspections.models import Status
 from app.notices.models import NoticeStatus, ReceiptWay, WarningReason

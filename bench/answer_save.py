@@ -54,7 +54,7 @@ TAPPED: dict[str, int] = {}  # how many taps each inspector has made
 def more_drafts(app, people: list[Inspector], drafts: int) -> None:
     from app.auth.models import User
     from app.catalog.models import ServiceLine, Site
-    from app.extensions import db
+    from app.core.extensions import db
     from app.inspections.checklist import Plan, start_inspection
     from app.inspections.models import Scope
 
@@ -135,7 +135,7 @@ def main() -> None:
         instance = Path(tmp)
         postgres, env = throwaway_instance(instance, args.database)
         os.environ.update(env)
-        from app.extensions import db
+        from app.core.extensions import db
         from bench.app import app, bench_writes
 
         server = Server(free_port(), args.workers, env, instance / "server.log")

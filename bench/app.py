@@ -2,8 +2,8 @@
 
 import sqlalchemy as sa
 
-from app.extensions import db
-from app.timeutil import utcnow
+from app.core.extensions import db
+from app.core.timeutil import utcnow
 from wsgi import app
 
 # created by bench/answer_save.py, the benchmark that posts to /bench/write

@@ -29,7 +29,8 @@ def fill(contractors: int, findings: int) -> str:
     from app.auth.users import create_user
     from app.catalog.models import Contractor, ServiceLine, Severity, Site, SiteKind
     from app.catalog.standards_io import load_default_catalogue
-    from app.extensions import db
+    from app.core.extensions import db
+    from app.core.timeutil import local_today, utcnow
     from app.inspections.models import (
         Answer,
         Finding,
@@ -41,7 +42,6 @@ def fill(contractors: int, findings: int) -> str:
         Status,
         Tier,
     )
-    from app.timeutil import local_today, utcnow
 
     rng = random.Random(1)
     load_default_catalogue()
@@ -117,7 +117,7 @@ def fill(contractors: int, findings: int) -> str:
                 )
             )
     db.session.commit()
-    from app.timeutil import month_of
+    from app.core.timeutil import month_of
 
     return month_of(now)
 
@@ -132,8 +132,8 @@ def main():
         from app import create_app
         from app.assessments.bulletins import bulletin_data
         from app.assessments.models import Bulletin
-        from app.extensions import db
-        from app.pdf import render_pdf
+        from app.core.extensions import db
+        from app.core.pdf import render_pdf
 
         app = create_app({"SECRET_KEY": "bench"})
         with app.app_context():

@@ -36,8 +36,8 @@ def main() -> None:
         import sqlalchemy as sa
 
         from app import create_app
+        from app.core.extensions import db
         from app.demo import seed_demo
-        from app.extensions import db
         from app.inspections.models import Finding, InspectionPhoto
         from app.notices.models import NoticeItem
 

@@ -261,8 +261,8 @@ def prepare(app, inspectors: int) -> list[Inspector]:
     from app.auth.models import Role
     from app.auth.users import create_user
     from app.catalog.models import ServiceLine, Site
+    from app.core.extensions import db
     from app.demo import seed_demo
-    from app.extensions import db
     from app.inspections.checklist import Plan, start_inspection
     from app.inspections.models import Scope
 
@@ -377,9 +377,9 @@ def verify(app, run: Run) -> list[str]:
     import sqlalchemy as sa
     from PIL import Image
 
-    from app.extensions import db
+    from app.core.extensions import db
+    from app.core.photos import read_photo
     from app.inspections.models import AnswerRecord, InspectionItem, InspectionPhoto
-    from app.photos import read_photo
 
     problems = []
     with app.app_context():

@@ -33,7 +33,7 @@ def fill(robots_server, messages: int, robots: int, email_share: float) -> dict:
     from app.auth.models import Role
     from app.auth.users import create_user
     from app.catalog.models import Contractor
-    from app.extensions import db
+    from app.core.extensions import db
     from app.notify.events import announce
     from app.notify.models import Channel, EventKind, Robot
 
@@ -108,7 +108,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="xunjian-notify-bench-"))
     with RobotServer(pace_per_minute=20) as robots, MailBox() as mailbox:
         from app import create_app
-        from app.extensions import db
+        from app.core.extensions import db
         from app.notify.delivery import deliver_due
         from app.notify.models import Delivery, DeliveryStatus
 

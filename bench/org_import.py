@@ -42,7 +42,7 @@ def staff_and_accounts(per_contractor: int) -> None:
     from app.auth.models import Role
     from app.auth.users import create_user
     from app.catalog.models import Certificate, Contractor, StaffMember
-    from app.extensions import db
+    from app.core.extensions import db
     from bench.load_faults import PASSWORD
 
     today = datetime.now(UTC).date()
@@ -89,7 +89,7 @@ def make_app(url: str, files: Path):
 def empty_database(url: str, name: str, folder: Path) -> str:
     """Another database beside `url` with every table and the standards library."""
     from app.catalog.standards_io import load_default_catalogue
-    from app.extensions import db
+    from app.core.extensions import db
 
     if url.startswith("sqlite"):
         target = f"sqlite:///{folder / f'{name}.db'}"
@@ -123,7 +123,7 @@ def measured(results: dict, step: str, memory: bool):
 
 
 def run_steps(url: str, data: bytes, files: Path, results: dict, memory: bool) -> dict:
-    from app.extensions import db
+    from app.core.extensions import db
     from app.organisation.apply import apply_plan
     from app.organisation.plan import plan_import
 
@@ -165,7 +165,7 @@ def main() -> None:
             source_url = env["XUNJIAN_DATABASE_URL"]
             source = make_app(source_url, folder / "files")
             with source.app_context():
-                from app.extensions import db
+                from app.core.extensions import db
                 from app.organisation.export import export_workbook
 
                 began = time.monotonic()

@@ -84,7 +84,7 @@ def people_and_places() -> dict:
     from app.auth.users import create_user
     from app.catalog.models import Contractor, ServiceLine, Site, SiteKind
     from app.catalog.standards_io import load_default_catalogue
-    from app.extensions import db
+    from app.core.extensions import db
 
     load_default_catalogue()
     lines = db.session.scalars(sa.select(ServiceLine).order_by(ServiceLine.id)).all()[:LINES]
@@ -249,7 +249,7 @@ def history(connection, dialect: str, ids: dict, inspections: int, items: int) -
 
 
 def generate(dialect: str, inspections: int, items: int) -> None:
-    from app.extensions import db
+    from app.core.extensions import db
 
     began = time.monotonic()
     db.create_all()
@@ -264,7 +264,7 @@ def generate(dialect: str, inspections: int, items: int) -> None:
 
 def last_pages(app) -> dict[str, int]:
     """The number of the last page of the inspection and notice lists (20 to a page)."""
-    from app.extensions import db
+    from app.core.extensions import db
 
     with app.app_context():
         return {
@@ -337,7 +337,7 @@ def main() -> None:
             postgres, env = throwaway_instance(instance, args.database)
         os.environ.update(env)
         from app import create_app
-        from app.timeutil import month_of, utcnow
+        from app.core.timeutil import month_of, utcnow
 
         app = create_app({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
         server = Server(free_port(), args.workers, env, instance / "server.log")

@@ -52,7 +52,7 @@ def measure(settings: dict, photos: list[bytes], tmp: Path) -> dict[str, list[fl
         Site,
         SiteKind,
     )
-    from app.extensions import db
+    from app.core.extensions import db
     from app.inspections.checklist import Plan, start_inspection
     from app.inspections.models import InspectionPhoto, Scope
     from tests.helpers import PASSWORD

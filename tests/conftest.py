@@ -30,8 +30,8 @@ from app.catalog.models import (
     SiteKind,
     StaffMember,
 )
-from app.extensions import db
-from app.timeutil import local_today
+from app.core.extensions import db
+from app.core.timeutil import local_today
 from tests.helpers import (
     PASSWORD,
     Cast,

@@ -27,9 +27,9 @@ from app import create_app
 from app.auth.models import User
 from app.catalog.models import Contractor
 from app.catalog.standards_io import HEADERS
-from app.config import ENV_KEYS, ENV_PREFIX
-from app.extensions import db
-from app.files import (
+from app.core.config import ENV_KEYS, ENV_PREFIX
+from app.core.extensions import db
+from app.core.files import (
     Kind,
     LocalFolder,
     configured_store,

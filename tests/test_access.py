@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from app.catalog.models import SiteKind
-from app.extensions import db
+from app.core.extensions import db
 from tests.helpers import login
 
 

@@ -20,14 +20,16 @@ from werkzeug.datastructures import MultiDict
 
 from app.analysis.meetings import keep_meeting
 from app.analysis.selection import selection_from
-from app.audit import AuditEvent
 from app.auth.invitations import invite
 from app.auth.models import Role, User
 from app.auth.users import create_user
 from app.catalog.models import CheckPoint, Contractor, ServiceLine, Site
+from app.core.audit import AuditEvent
+from app.core.extensions import db
+from app.core.photos import store_photo, store_signature
+from app.core.timeutil import local_today, month_of, utcnow
 from app.demo import DEMO_PASSWORD
 from app.demo.inspections import demo_photo
-from app.extensions import db
 from app.feedback.complaints import file_complaint
 from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, Survey
 from app.identity.linking import link
@@ -54,9 +56,7 @@ from app.notices.models import (
     WarningReason,
 )
 from app.notify.models import Channel, Delivery, DeliveryStatus, Notification, Robot
-from app.photos import store_photo, store_signature
 from app.plans.models import InspectionPlan
-from app.timeutil import local_today, month_of, utcnow
 from tests.app_servers import AppServer
 from tests.conftest import running
 from tests.helpers import PASSWORD, IsolatedClient, copy_of, login, signature_png

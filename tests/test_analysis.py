@@ -14,7 +14,8 @@ from app.analysis.figures import figures_for
 from app.analysis.models import AnalysisMeeting
 from app.analysis.selection import selection_from
 from app.catalog.models import Severity, SiteKind
-from app.extensions import db
+from app.core.extensions import db
+from app.core.timeutil import LOCAL_TZ, clock_at, local_today, utcnow
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Answer, Scope, Tier
 from app.inspections.recording import attach_photo, record_answer, record_note, submit
@@ -30,7 +31,6 @@ from app.notices.lifecycle import (
 )
 from app.plans.models import InspectionPlan, PlanStop
 from app.plans.recurrence import Recurrence
-from app.timeutil import LOCAL_TZ, clock_at, local_today, utcnow
 from tests.helpers import jpeg, login
 from tests.test_plans import route  # noqa: F401  (a fixture)
 

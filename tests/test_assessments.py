@@ -15,7 +15,8 @@ from app.assessments.bulletins import notice_figures
 from app.assessments.models import Bulletin, BulletinStatus, SatisfactionEntry
 from app.assessments.monthly import assess_month, policy
 from app.catalog.models import Severity, SiteKind
-from app.extensions import db
+from app.core.extensions import db
+from app.core.timeutil import LOCAL_TZ, as_utc, clock_at, month_of, utcnow
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Answer, Scope, Tier
 from app.inspections.recording import attach_photo, record_answer, record_note, submit
@@ -30,7 +31,6 @@ from app.notices.lifecycle import (
     report_fix,
 )
 from app.notify.models import EventKind, Notification
-from app.timeutil import LOCAL_TZ, as_utc, clock_at, month_of, utcnow
 from tests.helpers import jpeg, login
 
 

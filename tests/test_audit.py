@@ -4,9 +4,9 @@ inspection, a notice and a score."""
 import pytest
 import sqlalchemy as sa
 
-from app.audit import AuditEvent, AuditLogIsAppendOnly, record_event
 from app.auth.models import Role
-from app.extensions import db
+from app.core.audit import AuditEvent, AuditLogIsAppendOnly, record_event
+from app.core.extensions import db
 from tests.helpers import login
 from tests.test_assessments import kitchen, month  # noqa: F401  (fixtures)
 

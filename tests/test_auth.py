@@ -5,9 +5,9 @@ import pytest
 import sqlalchemy as sa
 from flask_login.utils import encode_cookie
 
-from app.audit import AuditEvent
 from app.auth.models import Role, User
-from app.extensions import db
+from app.core.audit import AuditEvent
+from app.core.extensions import db
 from tests.helpers import PASSWORD, login
 
 

@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
-from app.backup import postgres_tool
+from app.core.backup import postgres_tool
+from app.core.extensions import db
 from app.demo import seed_demo
-from app.extensions import db
 from tests.conftest import use_store
 from tests.helpers import create_database, drop_database, stored_files
 

@@ -8,10 +8,10 @@ from app.auth.models import Role
 from app.catalog.models import SiteKind
 from app.catalog.sites import placement_error, site_tree
 from app.catalog.staff import certificate_alerts
-from app.extensions import db
-from app.notify.clock import run_due_jobs
+from app.core.extensions import db
+from app.core.timeutil import local_today, utcnow
+from app.jobs.clock import run_due_jobs
 from app.notify.models import Notification
-from app.timeutil import local_today, utcnow
 
 
 def test_expired_and_expiring_certificates_are_told_apart(make_certificate):

@@ -4,10 +4,10 @@ import sqlalchemy as sa
 from app.auth.models import Role, User
 from app.catalog.models import CheckPoint, Contractor, ServiceLine
 from app.catalog.staff import certificate_alerts
+from app.core.extensions import db
+from app.core.timeutil import local_today
 from app.demo import DEMO_PASSWORD, USERS
-from app.extensions import db
 from app.notify.models import Delivery, Notification
-from app.timeutil import local_today
 from tests.helpers import app_on
 
 

@@ -14,7 +14,9 @@ from itsdangerous import URLSafeTimedSerializer
 
 from app.assessments.monthly import assess_month
 from app.catalog.models import ServiceLine, SiteKind
-from app.extensions import db
+from app.core.extensions import db
+from app.core.refusals import Refused
+from app.core.timeutil import clock_at, month_of, utcnow
 from app.feedback.complaints import (
     accept,
     add_evidence,
@@ -28,8 +30,6 @@ from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, Com
 from app.inspections.models import Finding, Party
 from app.inspections.repeats import repeats_of
 from app.notices.models import Notice, NoticeStatus
-from app.refusals import Refused
-from app.timeutil import clock_at, month_of, utcnow
 from tests.helpers import jpeg, login
 
 

@@ -14,6 +14,9 @@ from jinja2 import ChoiceLoader, DictLoader
 from PIL import Image
 
 from app.assessments.bulletins import get_or_create, publish
+from app.core.extensions import db
+from app.core.files import sha256, store_content
+from app.core.timeutil import LOCAL_TZ, utcnow
 from app.documents import versions as versions_module
 from app.documents.models import DocumentVersion
 from app.documents.versions import (
@@ -25,15 +28,12 @@ from app.documents.versions import (
     normalised,
 )
 from app.documents.views import CHECKS_PER_ADDRESS
-from app.extensions import db
-from app.files import sha256, store_content
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Answer, Scope
 from app.inspections.recording import record_answer
+from app.jobs.clock import escalation
 from app.notices.lifecycle import report_fix
 from app.notices.models import ExitWarning, NoticePolicy
-from app.notify.clock import escalation
-from app.timeutil import LOCAL_TZ, utcnow
 from tests.helpers import jpeg, login
 from tests.test_notices import drafts, inspection, kitchen  # noqa: F401
 

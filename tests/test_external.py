@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from app.assessments.monthly import assess_month
 from app.auth.models import Role
 from app.catalog.models import SiteKind
-from app.extensions import db
+from app.core.extensions import db
+from app.core.refusals import Refused
+from app.core.timeutil import month_of, utcnow
 from app.inspections.external import issue_guest_pass
 from app.inspections.models import ExternalBody, Finding, GuestPass, Inspection, Party
-from app.refusals import Refused
-from app.timeutil import month_of, utcnow
 from tests.helpers import jpeg, login
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

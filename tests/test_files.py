@@ -10,7 +10,7 @@ import pytest
 from werkzeug.exceptions import NotFound
 
 from app import create_app
-from app.files import (
+from app.core.files import (
     Kind,
     LocalFolder,
     configured_store,
@@ -23,7 +23,7 @@ from app.files import (
     signed_link_origin,
     store,
 )
-from app.photos import store_photo
+from app.core.photos import store_photo
 from tests.conftest import use_store
 from tests.helpers import jpeg, stored_files
 

@@ -16,7 +16,9 @@ from werkzeug.routing import IntegerConverter
 from app.assessments.bulletins import get_or_create, publish
 from app.assessments.models import SatisfactionEntry
 from app.catalog.models import SiteKind
-from app.extensions import db
+from app.core.extensions import db
+from app.core.refusals import Refused
+from app.core.timeutil import LOCAL_TZ, month_of, parse_day, parse_month, shift_month, utcnow
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Answer, Scope
 from app.inspections.recording import attach_photo, record_answer, record_note, submit
@@ -31,8 +33,6 @@ from app.notices.lifecycle import (
     set_deadline,
 )
 from app.notices.models import ItemStatus, Notice, NoticeItem, WarningReason
-from app.refusals import Refused
-from app.timeutil import LOCAL_TZ, month_of, parse_day, parse_month, shift_month, utcnow
 from tests.helpers import IsolatedClient, jpeg, login
 
 ROLES = ("admin", "manager", "inspector", "contractor", "anonymous")

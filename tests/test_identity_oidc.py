@@ -10,11 +10,11 @@ import sqlalchemy as sa
 import time_machine
 
 from app import create_app
-from app.audit import AuditEvent
 from app.auth.invitations import invite
 from app.auth.models import LoginAttempt, Role, User
 from app.auth.users import authenticate, create_user, find_user
-from app.extensions import db
+from app.core.audit import AuditEvent
+from app.core.extensions import db
 from app.identity.linking import identities_of, link
 from app.identity.models import ExternalIdentity, Provider
 from tests.helpers import PASSWORD, login

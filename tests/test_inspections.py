@@ -11,9 +11,11 @@ from unittest import mock
 import pytest
 import sqlalchemy as sa
 
-from app.audit import AuditEvent
 from app.catalog.models import Severity, SiteKind
-from app.extensions import db
+from app.core.audit import AuditEvent
+from app.core.extensions import db
+from app.core.refusals import Refused
+from app.core.timeutil import as_utc, month_of, utcnow
 from app.inspections.checklist import Plan, plan_check_points, start_inspection
 from app.inspections.models import (
     Answer,
@@ -33,8 +35,6 @@ from app.inspections.recording import (
     submission_problems,
     submit,
 )
-from app.refusals import Refused
-from app.timeutil import as_utc, month_of, utcnow
 from tests.helpers import jpeg, login
 
 
@@ -475,7 +475,7 @@ def test_a_replayed_answer_counts_once(cast, strip):
 def test_the_later_tap_wins_and_the_other_stays_in_history(cast, setting, make_site):
     from datetime import timedelta
 
-    from app.timeutil import utcnow
+    from app.core.timeutil import utcnow
 
     joint = start_inspection(
         Plan(Scope.STRIP, setting.kitchen, service_line=setting.food.category.service_line),

@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
-from app.extensions import db
+from app.core.extensions import db
 
 
 def test_migrations_upgrade_from_empty_with_no_drift_and_downgrade(app):
@@ -71,7 +71,7 @@ def test_migration_files_sort_in_the_chains_order():
 
 
 def test_published_bulletins_move_into_the_file_store_and_back(app, tmp_path):
-    from app.files import Kind, key_of
+    from app.core.files import Kind, key_of
 
     digest = "ab" + "c" * 62
     app.instance_path = str(tmp_path / "instance")
@@ -100,7 +100,7 @@ def test_receipts_and_document_versions_are_made_for_what_came_before(app, make_
 
     from app.assessments.models import Bulletin, BulletinStatus
     from app.auth.models import Role
-    from app.timeutil import utcnow
+    from app.core.timeutil import utcnow
     from tests.helpers import save
 
     db.session.remove()

@@ -12,11 +12,12 @@ import sqlalchemy as sa
 from PIL import Image
 
 from app.catalog.models import ServiceLine, Severity, SiteKind
-from app.extensions import db
+from app.core.extensions import db
+from app.core.refusals import Refused
+from app.core.timeutil import LOCAL_TZ, as_utc, utcnow
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Answer, Scope
 from app.inspections.recording import attach_photo, record_answer, record_note, reopen, submit
-from app.main.models import DeliveredForm
 from app.notices.deadlines import ensure_default_rules
 from app.notices.lifecycle import (
     accept_fix,
@@ -39,8 +40,7 @@ from app.notices.models import (
     Notice,
     NoticeStatus,
 )
-from app.refusals import Refused
-from app.timeutil import LOCAL_TZ, as_utc, utcnow
+from app.web.models import DeliveredForm
 from tests.helpers import jpeg, login
 from tests.test_timeline import raw_parts
 

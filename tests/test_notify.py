@@ -10,12 +10,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.audit import AuditEvent
 from app.auth.models import Role
-from app.extensions import db
-from app.logs import WORKER_LOG
+from app.core.audit import AuditEvent
+from app.core.extensions import db
+from app.core.logs import WORKER_LOG
+from app.core.timeutil import as_utc, utcnow
+from app.jobs.clock import run_due_jobs
 from app.notices.lifecycle import acknowledge, escalate, issue, report_fix
-from app.notify.clock import run_due_jobs
 from app.notify.delivery import ROBOT_REMOVED, deliver_due
 from app.notify.events import SUPERVISION_TEAM, announce
 from app.notify.models import (
@@ -27,7 +28,6 @@ from app.notify.models import (
     Notification,
     Robot,
 )
-from app.timeutil import as_utc, utcnow
 from tests.helpers import jpeg, login
 from tests.robot_server import MailBox, RobotServer
 from tests.test_notices import drafts, inspection, kitchen  # noqa: F401

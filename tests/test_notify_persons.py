@@ -7,15 +7,15 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.audit import AuditEvent
-from app.extensions import db
+from app.core.audit import AuditEvent
+from app.core.extensions import db
+from app.core.timeutil import as_utc, utcnow
 from app.identity.linking import link
 from app.identity.models import Provider
 from app.notices.lifecycle import issue
 from app.notify.delivery import deliver_due
 from app.notify.events import announce
 from app.notify.models import Channel, Delivery, DeliveryStatus, EmailChoice, EventKind
-from app.timeutil import as_utc, utcnow
 from tests.app_servers import APPS, AppServer
 from tests.helpers import login
 from tests.robot_server import MailBox

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from app import create_app
-from app.logs import REQUEST_LOG
+from app.core.logs import REQUEST_LOG
 from tests.helpers import login
 
 

@@ -14,7 +14,6 @@ import time_machine
 from openpyxl import Workbook, load_workbook
 from stdnum.cn import uscc
 
-from app.audit import AuditEvent
 from app.auth.models import Invitation, Role, User
 from app.catalog.models import (
     Certificate,
@@ -27,15 +26,16 @@ from app.catalog.models import (
     SiteKind,
 )
 from app.catalog.standards_io import load_default_catalogue
+from app.core.audit import AuditEvent
+from app.core.extensions import db
+from app.core.timeutil import utcnow
 from app.demo import CONTRACTORS as DEMO_CONTRACTORS
 from app.demo import seed_demo
-from app.extensions import db
 from app.inspections.models import Inspection, Party, Schedule, Scope, Tier
 from app.organisation.apply import apply_plan
 from app.organisation.export import export_workbook, template_workbook
 from app.organisation.plan import plan_import
 from app.organisation.sheets import PLACES, SHEETS
-from app.timeutil import utcnow
 from tests.helpers import PASSWORD, app_on, drop_own_database, login, own_database
 
 

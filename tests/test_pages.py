@@ -5,11 +5,11 @@ from decimal import Decimal
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from app.audit import AuditEvent
 from app.auth.models import Role
 from app.catalog.models import CheckPoint, Contractor, Site, SiteKind
-from app.extensions import db
-from app.timeutil import local_today
+from app.core.audit import AuditEvent
+from app.core.extensions import db
+from app.core.timeutil import local_today
 from tests.helpers import login, xlsx
 
 

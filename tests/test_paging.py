@@ -7,11 +7,11 @@ import pytest
 import sqlalchemy as sa
 
 from app.catalog.models import SiteKind
-from app.extensions import db
+from app.core.extensions import db
+from app.core.timeutil import utcnow
 from app.inspections.models import Inspection, Party, Schedule, Scope, Status, Tier
 from app.notices.models import Notice, NoticeStatus
-from app.paging import paginate
-from app.timeutil import utcnow
+from app.web.paging import paginate
 
 
 def plain_pages(select, per_page, pages):

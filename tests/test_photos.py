@@ -5,10 +5,10 @@ import pytest
 from PIL import Image
 
 from app.auth.models import Role
-from app.extensions import db
-from app.files import Kind
-from app.photos import read_photo, store_photo
-from app.refusals import Refused
+from app.core.extensions import db
+from app.core.files import Kind
+from app.core.photos import read_photo, store_photo
+from app.core.refusals import Refused
 from tests.helpers import forget, login
 
 GPS_IFD = 0x8825

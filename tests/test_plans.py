@@ -9,21 +9,21 @@ import sqlalchemy as sa
 import zxingcpp
 from PIL import Image
 
-from app.audit import AuditEvent
 from app.auth.models import Role
 from app.catalog.models import SiteKind
-from app.extensions import db
+from app.core.audit import AuditEvent
+from app.core.extensions import db
+from app.core.refusals import Refused
+from app.core.timeutil import local_today, utcnow
 from app.feedback.models import Rating
 from app.feedback.surveys import record_answer as record_answer_to_survey
 from app.inspections.models import Answer, Scope, Status, Tier
 from app.inspections.recording import record_answer, submit
-from app.notify.clock import run_due_jobs
+from app.jobs.clock import run_due_jobs
 from app.notify.models import Event, EventKind, Notification
 from app.plans.models import InspectionPlan, PlanStop, VisitState
 from app.plans.recurrence import Recurrence, Rule, current_due, due_dates, open_until
 from app.plans.tracking import figures, open_visits, start_visit, visits_between
-from app.refusals import Refused
-from app.timeutil import local_today, utcnow
 from tests.helpers import login
 
 # --- recurrence ------------------------------------------------------------------------

@@ -9,10 +9,10 @@ from itsdangerous import TimestampSigner
 
 from app.auth.models import Role
 from app.catalog.models import SiteKind
-from app.extensions import db
+from app.core.extensions import db
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Scope
-from app.static_files import drop_stale_copies
+from app.web.static_files import drop_stale_copies
 from tests.helpers import login
 
 

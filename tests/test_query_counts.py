@@ -10,8 +10,9 @@ from sqlalchemy import event
 
 from app.auth.models import User
 from app.catalog.models import ServiceLine, Site
+from app.core.extensions import db
+from app.core.timeutil import local_today, month_of, utcnow
 from app.demo import seed_demo
-from app.extensions import db
 from app.feedback.complaints import file_complaint
 from app.feedback.models import ComplaintChannel
 from app.inspections.checklist import Plan, start_inspection
@@ -20,7 +21,6 @@ from app.inspections.recording import attach_photo, record_answer, record_note, 
 from app.notices.lifecycle import acknowledge, draft_notices, escalate, issue, report_fix
 from app.plans.models import InspectionPlan, PlanStop
 from app.plans.recurrence import Recurrence
-from app.timeutil import local_today, month_of, utcnow
 from tests.helpers import IsolatedClient, jpeg, login
 
 THIS_MONTH = month_of(utcnow())

@@ -10,10 +10,10 @@ import uuid
 import sqlalchemy as sa
 from PIL import Image
 
-from app.extensions import db
+from app.core.extensions import db
+from app.core.photos import read_signature
 from app.notices.lifecycle import can_report_fix
 from app.notices.models import Notice, NoticeReceipt, NoticeStatus, ReceiptWay
-from app.photos import read_signature
 from tests.helpers import jpeg, login, signature_png
 from tests.test_documents import issued_by_hand, versions  # noqa: F401
 from tests.test_notices import drafts, inspection, kitchen  # noqa: F401

@@ -11,14 +11,14 @@ import sqlalchemy as sa
 
 from app.assessments.monthly import assess_month, policy
 from app.catalog.models import SiteKind
-from app.extensions import db
+from app.core.extensions import db
+from app.core.timeutil import day_start, month_of, month_start, utcnow
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Answer, Finding, Scope
 from app.inspections.recording import record_answer, record_note, reopen, submit
 from app.inspections.repeats import repeats_by_contractor, repeats_of
 from app.notices.deadlines import ensure_default_rules
 from app.notices.lifecycle import draft_notices, issue
-from app.timeutil import day_start, month_of, month_start, utcnow
 from tests.helpers import login
 
 

@@ -13,16 +13,16 @@ from PIL import Image
 
 from app.auth.models import Role
 from app.catalog.models import SiteKind
-from app.extensions import db
+from app.core.extensions import db
+from app.core.files import Kind, read_stored
+from app.core.pdf import ConfinedFetcher
+from app.core.photos import store_photo
+from app.core.refusals import Refused
 from app.feedback.models import Complaint
-from app.files import Kind, read_stored
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Answer, Scope
 from app.inspections.recording import record_answer, record_note, submit
 from app.notices.lifecycle import draft_notices
-from app.pdf import ConfinedFetcher
-from app.photos import store_photo
-from app.refusals import Refused
 from tests.helpers import PASSWORD, jpeg, login
 
 TEMPLATES = Path(__file__).parents[1] / "app" / "templates"

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from app.assessments.models import DEFAULT_POLICY, AssessmentPolicy
 from app.assessments.monthly import assess_month
 from app.catalog.models import Severity, SiteKind
-from app.extensions import db
+from app.core.extensions import db
+from app.core.timeutil import month_of, utcnow
 from app.inspections.models import Inspection
-from app.timeutil import month_of, utcnow
 from tests.helpers import login
 
 

@@ -11,11 +11,11 @@ import requests
 import sqlalchemy as sa
 from itsdangerous import URLSafeTimedSerializer
 
-from app.extensions import db
+from app.core.extensions import db
+from app.core.photos import read_photo
 from app.feedback.models import Complaint
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import InspectionPhoto, Scope
-from app.photos import read_photo
 from tests.conftest import use_store
 from tests.helpers import PASSWORD, ServerProcess, jpeg, server_environment
 from tests.test_worker import messages, pending, robots, start_worker, stop, wait_for  # noqa: F401

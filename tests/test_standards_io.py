@@ -13,7 +13,7 @@ from app.catalog.standards_io import (
     load_default_catalogue,
     parse_rows,
 )
-from app.extensions import db
+from app.core.extensions import db
 from tests.helpers import xlsx
 
 

@@ -13,11 +13,11 @@ from itsdangerous import URLSafeTimedSerializer
 
 from app.assessments.models import SatisfactionEntry
 from app.auth.models import Role
-from app.extensions import db
+from app.core.extensions import db
+from app.core.refusals import Refused
+from app.core.timeutil import local_today
 from app.feedback.models import Rating, Survey, SurveyResponse
 from app.feedback.surveys import apply_to_assessment, record_answer, results
-from app.refusals import Refused
-from app.timeutil import local_today
 from tests.helpers import login
 
 

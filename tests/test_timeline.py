@@ -5,7 +5,7 @@ import re
 import pytest
 from flask_babel import force_locale
 
-from app.audit import ACTION_LABELS, AuditEvent, action_label
+from app.core.audit import ACTION_LABELS, AuditEvent, action_label
 from app.timeline import STATES_BY_OBJECT, event_facts
 
 # Each action with what its writer stores, as the code writes it.

@@ -6,9 +6,9 @@ import pytest
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from app.core.photos import store_photo
+from app.core.refusals import Refused
 from app.inspections.external import attach_document
-from app.photos import store_photo
-from app.refusals import Refused
 
 LIMIT_MB = 1
 MESSAGE = "每次上传最多 1 MB"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app.extensions import db
+from app.core.extensions import db
 from app.notify.events import announce
 from app.notify.models import Channel, Delivery, DeliveryStatus, EventKind, Robot
 from tests.helpers import server_environment

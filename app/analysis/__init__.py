@@ -1,4 +1,5 @@
-from app.analysis import views
+"""Quality analysis: figures across months, places and contractors, and the meeting packs."""
+
 from app.analysis.blueprint import bp
 
-__all__ = ["bp", "views"]
+__all__ = ["bp"]

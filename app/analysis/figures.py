@@ -14,13 +14,13 @@ from flask_babel import gettext as _
 from app.analysis.selection import Selection, findings_in, visits_in
 from app.auth.models import User
 from app.catalog.models import CheckCategory, Contractor, ServiceLine, Severity, Site
-from app.extensions import db
+from app.core.extensions import db
+from app.core.timeutil import day_start, local_today, seconds_between
 from app.inspections.models import Finding
 from app.inspections.repeats import repeats_by_contractor
 from app.notices.models import ItemStatus, Notice, NoticeItem, NoticeStatus
 from app.plans.models import VisitState
 from app.plans.tracking import visits_between
-from app.timeutil import day_start, local_today, seconds_between
 
 DAILY_UP_TO_DAYS = 62  # a longer period is counted by month
 TOP_POINTS = 10

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from app.timeutil import local_today
+from app.core.timeutil import local_today
 
 
 class MeetingForm(FlaskForm):

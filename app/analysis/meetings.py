@@ -5,9 +5,9 @@ from datetime import date
 
 from app.analysis.models import AnalysisMeeting
 from app.analysis.selection import Selection
-from app.audit import record_event
-from app.extensions import db
-from app.files import Kind, store_content
+from app.core.audit import record_event
+from app.core.extensions import db
+from app.core.files import Kind, store_content
 
 
 def keep_meeting(

@@ -11,14 +11,10 @@ from werkzeug.datastructures import MultiDict
 
 from app.auth.access import is_contractor
 from app.auth.models import User
-from app.bounds import db_int
 from app.catalog.models import CheckCategory, CheckPoint, Site
-from app.extensions import db
-from app.inspections.checklist import plan_contractors
-from app.inspections.models import Finding, Inspection, Party, Schedule, Scope, Status, Tier
-from app.plans.tracking import Visit, stop_coverage
-from app.refusals import Refused
-from app.timeutil import (
+from app.core.extensions import db
+from app.core.refusals import Refused
+from app.core.timeutil import (
     FIRST_YEAR,
     LAST_YEAR,
     day_start,
@@ -28,6 +24,10 @@ from app.timeutil import (
     parse_month,
     shift_month,
 )
+from app.inspections.checklist import plan_contractors
+from app.inspections.models import Finding, Inspection, Party, Schedule, Scope, Status, Tier
+from app.plans.tracking import Visit, stop_coverage
+from app.web.bounds import db_int
 
 PERIODS = ("month", "quarter", "year", "custom")
 INSPECTION_FILTERS = {"scope": Scope, "schedule": Schedule, "party": Party, "tier": Tier}

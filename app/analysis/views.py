@@ -17,18 +17,18 @@ from app.analysis.models import AnalysisMeeting
 from app.analysis.selection import INSPECTION_FILTERS, PERIODS, findings_in, selection_from
 from app.auth.access import EDITORS, EVERYONE, SUPERVISORS, role_required
 from app.auth.models import User
-from app.bounds import db_int
 from app.catalog.models import Contractor, ServiceLine, Severity, Site
-from app.extensions import db
-from app.files import Kind, send_stored
+from app.core.extensions import db
+from app.core.files import Kind, send_stored
+from app.core.pdf import render_pdf
+from app.core.spreadsheets import append_row, xlsx_response
 from app.inspections.models import Finding
 from app.inspections.repeats import repeating
 from app.notices.models import Notice, NoticeItem, NoticeStatus
-from app.paging import paginate
-from app.pdf import render_pdf
 from app.plans.models import VisitState
-from app.responses import form_messages
-from app.spreadsheets import append_row, xlsx_response
+from app.web.bounds import db_int
+from app.web.paging import paginate
+from app.web.responses import form_messages
 
 PER_PAGE = 30
 

@@ -1,4 +1,5 @@
-from app.assessments import bulletin_views, views
+"""The monthly assessment: each contractor's 100-point score, its entries and the bulletin."""
+
 from app.assessments.blueprint import bp
 
-__all__ = ["bp", "bulletin_views", "views"]
+__all__ = ["bp"]

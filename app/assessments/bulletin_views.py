@@ -23,10 +23,10 @@ from app.assessments.bulletins import (
 from app.assessments.models import Bulletin, BulletinStatus
 from app.assessments.views import checked_month
 from app.auth.access import EDITORS, EVERYONE, role_required
-from app.bounds import db_int
+from app.core.extensions import db
+from app.core.pdf import pdf_response
 from app.documents.versions import send_version, versions_of
-from app.extensions import db
-from app.pdf import pdf_response
+from app.web.bounds import db_int
 
 PROSE = ("summary", "praise", "criticism", "measures")
 

@@ -7,18 +7,18 @@ from flask_babel import gettext as _
 
 from app.assessments.models import Bulletin, BulletinStatus
 from app.assessments.monthly import assess_month, policy
-from app.audit import record_event
 from app.catalog.models import Contractor, ServiceLine, Severity
+from app.core.audit import record_event
+from app.core.extensions import db
+from app.core.pdf import render_pdf
+from app.core.timeutil import local_today, month_bounds, shift_month, utcnow
 from app.documents.versions import Issued, freeze
-from app.extensions import db
 from app.inspections.models import Inspection, Status
-from app.links import path_for
 from app.notices.models import Notice, NoticeItem, NoticeStatus
 from app.notify.events import announce, contractor_users
 from app.notify.models import EventKind
-from app.pdf import render_pdf
 from app.plans.tracking import month_figures
-from app.timeutil import local_today, month_bounds, shift_month, utcnow
+from app.web.links import path_for
 
 TREND_MONTHS = 6
 

@@ -13,7 +13,7 @@ from app.assessments.models import (
     WEIGHT_RULES,
     AssessmentPolicy,
 )
-from app.audit import AuditEvent, record_event
+from app.core.audit import AuditEvent, record_event
 from app.inspections.models import Tier
 
 SCORE_OBJECT = "contractor_scores"
@@ -42,7 +42,7 @@ def record_score_change(
 
 def score_events(contractor_id: int, month: str) -> list[AuditEvent]:
     """Changes to this contractor's month, and to the rules every score is worked out by."""
-    from app.extensions import db
+    from app.core.extensions import db
 
     of_the_month = sa.and_(
         AuditEvent.object_type == SCORE_OBJECT,

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import LabelledEnum, db, enum_type
-from app.timeutil import utcnow
+from app.core.extensions import LabelledEnum, db, enum_type
+from app.core.timeutil import utcnow
 
 MONTH = sa.String(7)  # "YYYY-MM" in the bureau's time zone
 

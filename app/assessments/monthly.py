@@ -27,12 +27,12 @@ from app.assessments.scoring import (
     weighted,
 )
 from app.catalog.models import CheckCategory, CheckPoint, Contractor, Severity
-from app.extensions import db
+from app.core.extensions import db
+from app.core.timeutil import month_bounds
 from app.feedback.models import Complaint
 from app.inspections.models import Finding, Inspection, Status
 from app.inspections.repeats import repeats_of
 from app.notices.models import ExitWarning, Notice, NoticeItem
-from app.timeutil import month_bounds
 
 
 def policy() -> AssessmentPolicy:

@@ -21,17 +21,17 @@ from app.assessments.history import (
 from app.assessments.models import BonusEntry, BonusKind, SatisfactionEntry
 from app.assessments.monthly import assess_month, policy
 from app.assessments.reconciliation import score_rows
-from app.audit import record_event
 from app.auth.access import EDITORS, SUPERVISORS, role_required
-from app.bounds import db_int
 from app.catalog.models import Contractor, ServiceLine, Severity
-from app.extensions import db
+from app.core.audit import record_event
+from app.core.extensions import db
+from app.core.spreadsheets import append_row, xlsx_response
+from app.core.timeutil import local_today, month_bounds, month_of, parse_month, utcnow
 from app.inspections.models import Inspection, Status
 from app.notices.models import Notice, NoticeStatus
 from app.plans.tracking import month_figures
-from app.responses import form_messages, form_shown
-from app.spreadsheets import append_row, xlsx_response
-from app.timeutil import local_today, month_bounds, month_of, parse_month, utcnow
+from app.web.bounds import db_int
+from app.web.responses import form_messages, form_shown
 
 MAX_RESPONDENTS = 100_000  # a questionnaire of the largest campus, with room to spare
 

@@ -1,4 +1,5 @@
-from app.auth import invitation_views, views
+"""Accounts, roles and sign-in: who a user is and which role-based doors open for them."""
+
 from app.auth.blueprint import bp
 
-__all__ = ["bp", "invitation_views", "views"]
+__all__ = ["bp"]

@@ -8,7 +8,7 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from app.auth.models import Role, User
-from app.extensions import db
+from app.core.extensions import db
 
 SUPERVISORS = (Role.INSPECTOR, Role.MANAGER, Role.ADMIN)
 EDITORS = (Role.MANAGER, Role.ADMIN)

@@ -8,8 +8,8 @@ from app.auth.blueprint import bp
 from app.auth.forms import InvitationForm
 from app.auth.invitations import accept, closed_message, open_invitation
 from app.auth.throttle import is_address_blocked, record_attempt
-from app.extensions import db
-from app.refusals import Refused
+from app.core.extensions import db
+from app.core.refusals import Refused
 
 # Counted with failed logins from the same address: guessing links is refused as guessing
 # passwords is. No username has brackets, so no account's own count is touched.

@@ -10,15 +10,15 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.audit import record_event
 from app.auth.models import Invitation, User
 from app.auth.users import withdraw_invitations
-from app.extensions import db
-from app.links import path_for, public_link
+from app.core.audit import record_event
+from app.core.extensions import db
+from app.core.refusals import Refused
+from app.core.timeutil import utcnow
+from app.core.tokens import new_token, token_hash
 from app.notify.events import email_invitations
-from app.refusals import Refused
-from app.timeutil import utcnow
-from app.tokens import new_token, token_hash
+from app.web.links import path_for, public_link
 
 VALID_FOR = timedelta(days=7)
 

@@ -10,9 +10,9 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.extensions import LabelledEnum, db, enum_type
-from app.timeutil import as_utc, utcnow
-from app.tokens import new_token, token_hash
+from app.core.extensions import LabelledEnum, db, enum_type
+from app.core.timeutil import as_utc, utcnow
+from app.core.tokens import new_token, token_hash
 
 # Starts the password hash of an account whose person has not set a password yet: werkzeug's
 # hashes start with their method's name, so no password ever matches it.

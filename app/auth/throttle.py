@@ -10,8 +10,8 @@ from flask import current_app
 
 from app.auth.models import LoginAttempt
 from app.auth.users import same_username
-from app.extensions import db
-from app.timeutil import utcnow
+from app.core.extensions import db
+from app.core.timeutil import utcnow
 
 
 def _window_start():

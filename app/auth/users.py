@@ -5,11 +5,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.security import generate_password_hash
 
-from app.audit import record_event
 from app.auth.models import Invitation, Role, User
-from app.extensions import db
-from app.refusals import Refused
-from app.timeutil import utcnow
+from app.core.audit import record_event
+from app.core.extensions import db
+from app.core.refusals import Refused
+from app.core.timeutil import utcnow
 
 
 def create_user(

@@ -14,7 +14,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.audit import record_event
 from app.auth.access import ACCOUNT_KEEPERS, ADMINS, get_kept_user, kept_accounts, role_required
 from app.auth.blueprint import bp
 from app.auth.forms import LoginForm, PasswordChangeForm, UserForm, new_user_form
@@ -28,11 +27,12 @@ from app.auth.throttle import (
 )
 from app.auth.users import authenticate, create_user, set_active, update_user
 from app.catalog.models import Contractor
-from app.extensions import db, login_manager
-from app.qrcodes import qr_svg
-from app.refusals import Refused
-from app.responses import form_shown
-from app.timeutil import utcnow
+from app.core.audit import record_event
+from app.core.extensions import db, login_manager
+from app.core.qrcodes import qr_svg
+from app.core.refusals import Refused
+from app.core.timeutil import utcnow
+from app.web.responses import form_shown
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = None

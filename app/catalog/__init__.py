@@ -1,4 +1,5 @@
-from app.catalog import contractor_views, site_views, standards_views
+"""What is supervised: places, contractors and their staff, the standards and the bureau's rules."""
+
 from app.catalog.blueprint import bp
 
-__all__ = ["bp", "contractor_views", "site_views", "standards_views"]
+__all__ = ["bp"]

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from app.auth.access import can_see_contractor
 from app.catalog.models import Certificate, Contractor, StaffMember
-from app.extensions import db
+from app.core.extensions import db
 
 
 def get_contractor(contractor_id: int) -> Contractor:

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app.audit import record_event
 from app.auth.access import CONTRACTORS, EDITORS, EVERYONE, SUPERVISORS, role_required
 from app.catalog.access import get_certificate, get_contractor, get_staff_member
 from app.catalog.blueprint import bp
@@ -23,9 +22,10 @@ from app.catalog.forms import (
 from app.catalog.models import Certificate, Contractor, ServiceLine, Site, StaffMember
 from app.catalog.sites import site_choices
 from app.catalog.staff import certificates_query
-from app.extensions import db
-from app.responses import form_shown, page_or_fragment
-from app.timeutil import local_today
+from app.core.audit import record_event
+from app.core.extensions import db
+from app.core.timeutil import local_today
+from app.web.responses import form_shown, page_or_fragment
 
 
 @bp.get("/contractors")

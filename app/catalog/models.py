@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import LabelledEnum, db, enum_type
+from app.core.extensions import LabelledEnum, db, enum_type
 
 contractor_service_lines = sa.Table(
     "contractor_service_lines",

@@ -4,15 +4,15 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.audit import record_event
 from app.auth.access import EDITORS, SUPERVISORS, role_required
-from app.bounds import db_int
 from app.catalog.blueprint import bp
 from app.catalog.forms import SiteForm
 from app.catalog.models import SITE_CHILD_KINDS, Site, SiteKind
 from app.catalog.sites import placement_error, site_choices, site_tree
-from app.extensions import db
-from app.responses import form_shown
+from app.core.audit import record_event
+from app.core.extensions import db
+from app.web.bounds import db_int
+from app.web.responses import form_shown
 
 
 @bp.get("/sites")

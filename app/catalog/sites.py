@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.catalog.models import SITE_CHILD_KINDS, Site, SiteKind
-from app.extensions import db
+from app.core.extensions import db
 
 
 @dataclass

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
 from app.catalog.models import Certificate, Contractor, StaffMember
-from app.extensions import db
+from app.core.extensions import db
 
 
 @dataclass

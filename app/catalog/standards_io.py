@@ -17,9 +17,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
 from app.catalog.models import CheckCategory, CheckPoint, ServiceLine, Severity
-from app.extensions import db
-from app.refusals import Refused
-from app.spreadsheets import append_row
+from app.core.extensions import db
+from app.core.refusals import Refused
+from app.core.spreadsheets import append_row
 
 # (field, spreadsheet header). The headers are what a bureau's staff read and type.
 COLUMNS = [

@@ -6,9 +6,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy.orm import selectinload
 
-from app.audit import record_event
 from app.auth.access import EDITORS, role_required
-from app.bounds import db_int
 from app.catalog.blueprint import bp
 from app.catalog.forms import (
     CategoryForm,
@@ -19,12 +17,14 @@ from app.catalog.forms import (
 )
 from app.catalog.models import CheckCategory, CheckPoint, ServiceLine, Severity
 from app.catalog.standards_io import export_xlsx, import_xlsx
-from app.extensions import db
-from app.photos import send_photo, store_photo
-from app.refusals import Refused
-from app.responses import form_shown, page_or_fragment
-from app.spreadsheets import xlsx_response
-from app.timeutil import local_today
+from app.core.audit import record_event
+from app.core.extensions import db
+from app.core.photos import send_photo, store_photo
+from app.core.refusals import Refused
+from app.core.spreadsheets import xlsx_response
+from app.core.timeutil import local_today
+from app.web.bounds import db_int
+from app.web.responses import form_shown, page_or_fragment
 
 SEARCH_LIMIT = 50
 

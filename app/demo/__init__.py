@@ -10,15 +10,15 @@ from app.auth.models import Role
 from app.auth.users import create_user
 from app.catalog.models import Certificate, Contractor, ServiceLine, Site, SiteKind, StaffMember
 from app.catalog.standards_io import load_default_catalogue
+from app.core.extensions import db
+from app.core.timeutil import local_today
 from app.demo.assessments import seed_assessments
 from app.demo.feedback import seed_complaints, seed_survey
 from app.demo.inbox import seed_inbox
 from app.demo.inspections import seed_external_check, seed_inspections, seed_self_check
 from app.demo.notices import seed_notices
 from app.demo.plans import seed_plans
-from app.extensions import db
 from app.notices.deadlines import ensure_default_rules
-from app.timeutil import local_today
 
 DEMO_PASSWORD = "demo12345"
 

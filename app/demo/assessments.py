@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from app.assessments.bulletins import get_or_create, publish
 from app.assessments.models import BonusEntry, BonusKind, SatisfactionEntry
 from app.catalog.models import Contractor
-from app.extensions import db
-from app.timeutil import month_of, shift_month, utcnow
+from app.core.extensions import db
+from app.core.timeutil import month_of, shift_month, utcnow
 
 BONUSES = [
     (BonusKind.INNOVATION, "推行“互联网+”报修，平均响应时间缩短一半"),

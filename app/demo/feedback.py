@@ -6,14 +6,14 @@ from datetime import date, timedelta
 
 from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Site
+from app.core.extensions import db
+from app.core.timeutil import local_today
 from app.demo.inspections import demo_photo
-from app.extensions import db
 from app.feedback.complaints import accept, add_evidence, assign, dismiss, file_complaint, uphold
 from app.feedback.models import ComplaintChannel, Rating, Survey
 from app.feedback.surveys import record_answer
 from app.plans.models import InspectionPlan, PlanActivity
 from app.plans.recurrence import Recurrence
-from app.timeutil import local_today
 
 
 def seed_complaints(

@@ -2,9 +2,9 @@
 
 import sqlalchemy as sa
 
-from app.extensions import db
+from app.core.extensions import db
+from app.core.timeutil import utcnow
 from app.notify.models import Notification
-from app.timeutil import utcnow
 
 UNREAD = 3
 

@@ -8,13 +8,13 @@ from PIL import Image, ImageDraw
 
 from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Site
-from app.extensions import db
+from app.core.extensions import db
+from app.core.refusals import Refused
+from app.core.timeutil import LOCAL_TZ, clock_at, local_today
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.external import attach_document, start_external
 from app.inspections.models import Answer, ExternalBody, Party, Schedule, Scope, Tier
 from app.inspections.recording import attach_photo, record_answer, record_note, submit
-from app.refusals import Refused
-from app.timeutil import LOCAL_TZ, clock_at, local_today
 
 NOTES = [
     "现场检查发现该项未达标准，已拍照留存。",

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from PIL import Image, ImageDraw
 
 from app.auth.models import Role, User
+from app.core.extensions import db
+from app.core.timeutil import as_utc, utcnow
 from app.demo.inspections import demo_photo
-from app.extensions import db
 from app.inspections.models import Inspection, Status
 from app.notices.lifecycle import (
     accept_fix,
@@ -22,7 +23,6 @@ from app.notices.lifecycle import (
     report_fix,
 )
 from app.notices.models import ReceiptWay
-from app.timeutil import as_utc, utcnow
 
 FIX_NOTES = [
     "已按标准整改完毕，附整改后照片。",

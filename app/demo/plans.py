@@ -5,13 +5,13 @@ from datetime import UTC, datetime, time, timedelta
 
 from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Site
-from app.extensions import db
+from app.core.extensions import db
+from app.core.timeutil import LOCAL_TZ, clock_at, local_today
 from app.inspections.models import Answer, Scope, Tier
 from app.inspections.recording import record_answer, submit
 from app.plans.models import InspectionPlan, PlanStop
 from app.plans.recurrence import Recurrence
 from app.plans.tracking import start_visit
-from app.timeutil import LOCAL_TZ, clock_at, local_today
 
 PATROL_DAYS = 14
 MISSED = {(3, "B1-F3-WC"), (6, "B1-F1-WC"), (6, "B1-F3-WC")}  # (days ago, stop)

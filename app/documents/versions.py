@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from flask import abort
 from markupsafe import Markup
 
+from app.core.extensions import db, insert_or_skip
+from app.core.files import Kind, send_stored, store_content
+from app.core.qrcodes import qr_svg
 from app.documents.models import DocumentVersion, shown
-from app.extensions import db, insert_or_skip
-from app.files import Kind, send_stored, store_content
-from app.links import path_for, public_link
-from app.qrcodes import qr_svg
+from app.web.links import path_for, public_link
 
 # Crockford's base 32: no I, L, O or U, so a code read aloud or typed from paper survives.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

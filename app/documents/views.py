@@ -6,12 +6,12 @@ from datetime import timedelta
 from flask import render_template, request
 from flask_babel import gettext as _
 
+from app.core.extensions import db
+from app.core.files import sha256
 from app.documents.blueprint import bp
 from app.documents.forms import VerifyForm
 from app.documents.versions import find_by_code, find_by_digest
-from app.extensions import db
-from app.feedback.guard import note_submission, over_limit
-from app.files import sha256
+from app.web.guard import note_submission, over_limit
 
 CHECKS_PER_ADDRESS = 20
 CHECK_WINDOW = timedelta(minutes=10)

@@ -1,4 +1,5 @@
-from app.feedback import complaint_views, public_views, survey_views
+"""The public's voice: complaints and satisfaction surveys, sent without an account."""
+
 from app.feedback.blueprint import bp
 
-__all__ = ["bp", "complaint_views", "public_views", "survey_views"]
+__all__ = ["bp"]

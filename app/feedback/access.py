@@ -3,7 +3,7 @@
 
 from flask import abort
 
-from app.extensions import db
+from app.core.extensions import db
 from app.feedback.models import Complaint, Survey
 
 

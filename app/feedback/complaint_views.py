@@ -8,7 +8,9 @@ from flask_login import current_user
 from app.auth.access import EDITORS, SUPERVISORS, role_required
 from app.catalog.models import Contractor, ServiceLine, Site
 from app.catalog.sites import site_choices
-from app.extensions import db
+from app.core.extensions import db
+from app.core.photos import send_photo
+from app.core.refusals import Refused
 from app.feedback.access import get_complaint
 from app.feedback.blueprint import bp
 from app.feedback.complaints import (
@@ -22,10 +24,8 @@ from app.feedback.complaints import (
 )
 from app.feedback.forms import AssignForm, DecisionForm, EvidenceForm, HotlineComplaintForm
 from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, ComplaintStatus
-from app.main.replays import once_per_client_uuid
-from app.photos import send_photo
-from app.refusals import Refused
-from app.responses import form_shown
+from app.web.replays import once_per_client_uuid
+from app.web.responses import form_shown
 
 
 @bp.get("/complaints")

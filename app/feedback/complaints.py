@@ -5,11 +5,15 @@ with a reason. Plain functions; the caller commits."""
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.audit import AuditEvent, history_of, record_event
 from app.auth.access import EDITORS, SUPERVISORS
 from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Severity, Site
-from app.extensions import db
+from app.core.audit import AuditEvent, history_of, record_event
+from app.core.extensions import db
+from app.core.photos import photo_rows
+from app.core.refusals import require
+from app.core.timeutil import LOCAL_TZ, utcnow
+from app.core.tokens import new_token, token_hash
 from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, ComplaintStatus
 from app.inspections.models import (
     Answer,
@@ -23,14 +27,10 @@ from app.inspections.models import (
     Tier,
 )
 from app.inspections.recording import submit
-from app.links import path_for
 from app.notices.lifecycle import draft_notices
 from app.notify.events import SUPERVISION_TEAM, announce, managers
 from app.notify.models import EventKind
-from app.photos import photo_rows
-from app.refusals import require
-from app.timeutil import LOCAL_TZ, utcnow
-from app.tokens import new_token, token_hash
+from app.web.links import path_for
 
 COMPLAINT_CATEGORY = "服务对象投诉"
 PUBLIC_ACTIONS = (

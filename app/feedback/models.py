@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import LabelledEnum, db, enum_type
-from app.timeutil import utcnow
+from app.core.extensions import LabelledEnum, db, enum_type
+from app.core.timeutil import utcnow
 
 
 class ComplaintChannel(LabelledEnum):
@@ -110,19 +110,6 @@ class ComplaintPhoto(db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
     uploaded_at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, default=utcnow
-    )
-
-
-class PublicSubmission(db.Model):
-    """A public form sent from an address (kept only as a keyed hash): for rate limits."""
-
-    __tablename__ = "public_submissions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(sa.String(20), nullable=False)
-    address_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
-    at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), nullable=False, default=utcnow, index=True
     )
 
 

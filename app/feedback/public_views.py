@@ -5,7 +5,8 @@ from datetime import timedelta
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.extensions import db
+from app.core.extensions import db
+from app.core.refusals import Refused
 from app.feedback.blueprint import bp
 from app.feedback.complaints import (
     file_complaint,
@@ -14,10 +15,9 @@ from app.feedback.complaints import (
     public_timeline,
 )
 from app.feedback.forms import PublicComplaintForm
-from app.feedback.guard import form_stamp, looks_automated, note_submission, over_limit
 from app.feedback.models import ComplaintChannel
-from app.main.replays import client_uuid
-from app.refusals import Refused
+from app.web.guard import form_stamp, looks_automated, note_submission, over_limit
+from app.web.replays import client_uuid
 
 COMPLAINTS_PER_ADDRESS = 5
 COMPLAINT_WINDOW = timedelta(hours=1)

@@ -9,14 +9,17 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.audit import record_event
 from app.auth.access import EDITORS, SUPERVISORS, role_required
 from app.catalog.models import Contractor
-from app.extensions import db
+from app.core.audit import record_event
+from app.core.extensions import db
+from app.core.pdf import pdf_response, render_pdf
+from app.core.qrcodes import qr_svg
+from app.core.refusals import Refused
+from app.core.timeutil import local_today
 from app.feedback.access import get_survey
 from app.feedback.blueprint import bp
 from app.feedback.forms import ApplyForm, SurveyAccessForm, SurveyCardsForm, SurveyForm
-from app.feedback.guard import form_stamp, looks_automated, note_submission, over_limit
 from app.feedback.models import Rating, Survey
 from app.feedback.surveys import (
     MAX_CARDS,
@@ -28,11 +31,8 @@ from app.feedback.surveys import (
     record_answer,
     results,
 )
-from app.pdf import pdf_response, render_pdf
-from app.qrcodes import qr_svg
-from app.refusals import Refused
-from app.responses import form_shown
-from app.timeutil import local_today
+from app.web.guard import form_stamp, looks_automated, note_submission, over_limit
+from app.web.responses import form_shown
 
 VOTER_COOKIE = "xj_voter"
 ANSWERS_PER_ADDRESS = 60  # an office's staff may share one address

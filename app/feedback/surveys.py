@@ -12,10 +12,10 @@ from app.assessments.history import record_score_change
 from app.assessments.models import SatisfactionEntry
 from app.auth.models import User
 from app.catalog.models import Contractor
-from app.extensions import db
-from app.feedback.guard import keyed_hash
+from app.core.extensions import db
+from app.core.refusals import Refused
 from app.feedback.models import Rating, Survey, SurveyCard, SurveyRating, SurveyResponse
-from app.refusals import Refused
+from app.web.guard import keyed_hash
 
 MAX_COMMENT = 1000
 

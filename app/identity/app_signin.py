@@ -13,14 +13,14 @@ import sqlalchemy as sa
 from flask import current_app, session
 from flask_babel import gettext as _
 
-from app.audit import record_event
 from app.auth.models import Role, User
-from app.extensions import db
+from app.core.audit import record_event
+from app.core.extensions import db
+from app.core.refusals import Refused
 from app.identity.app_api import APP_FAILURES, AppClient, Person
 from app.identity.linking import linked_user
 from app.identity.models import ExternalIdentity, Provider
 from app.identity.provisioning import check_settings, create_account
-from app.refusals import Refused
 
 PENDING = "app_sign_in"
 PENDING_SECONDS = 600  # time enough to find the phone and scan the code

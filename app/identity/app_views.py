@@ -21,7 +21,8 @@ from wtforms import ValidationError
 from app.auth.invitations import open_invitation
 from app.auth.throttle import record_attempt
 from app.auth.views import is_local_path, safe_next
-from app.extensions import db
+from app.core.extensions import db
+from app.core.timeutil import utcnow
 from app.identity.app_api import APP_FAILURES, AppClient, Person
 from app.identity.app_signin import (
     INVITATION,
@@ -38,7 +39,6 @@ from app.identity.apps import APP_PROVIDERS, client, opened_in, sign_in_endpoint
 from app.identity.blueprint import bp
 from app.identity.models import Provider
 from app.identity.views import accept_with_identity, link_to_signed_in
-from app.timeutil import utcnow
 
 IDENTITIES = "/account/identities"  # where linking comes back to unless told otherwise
 SIGNED_OUT = "signed_out"

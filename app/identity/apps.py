@@ -8,7 +8,7 @@ and ?next= to come back to; /account/identities by default)."""
 
 import sqlalchemy as sa
 
-from app.extensions import db
+from app.core.extensions import db
 from app.identity.app_api import AppClient
 from app.identity.dingtalk import DingTalk
 from app.identity.feishu import Feishu

@@ -3,12 +3,12 @@ its provider and subject; a name, phone or e-mail that matches proves nothing.""
 
 from flask_babel import gettext as _
 
-from app.audit import record_event
 from app.auth.models import User
-from app.extensions import db
+from app.core.audit import record_event
+from app.core.extensions import db
+from app.core.refusals import require
+from app.core.timeutil import utcnow
 from app.identity.models import ExternalIdentity, Provider
-from app.refusals import require
-from app.timeutil import utcnow
 
 
 def identity_for(provider: Provider, subject: str) -> ExternalIdentity | None:

@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 from app.auth.models import Role, User
 from app.auth.users import create_user, find_user
 from app.catalog.models import Contractor
-from app.extensions import db
+from app.core.extensions import db
+from app.core.refusals import require
 from app.identity.linking import link
 from app.identity.models import Provider
-from app.refusals import require
 
 ROLES = (Role.INSPECTOR, Role.CONTRACTOR)
 

@@ -18,21 +18,21 @@ from flask_login import current_user, login_required, login_user
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
-from app.audit import record_event
 from app.auth.access import ADMINS, role_required
 from app.auth.invitations import claim, open_invitation
 from app.auth.models import Role, User
 from app.auth.throttle import record_attempt
 from app.auth.views import safe_next
-from app.extensions import db
+from app.core.audit import record_event
+from app.core.extensions import db
+from app.core.refusals import Refused
+from app.core.timeutil import utcnow
 from app.identity import oidc
 from app.identity.blueprint import bp
 from app.identity.linking import identities_of, identity_for, link, linked_user, unlink
 from app.identity.models import ExternalIdentity, Provider
 from app.identity.providers import configured_providers, label_of
 from app.identity.provisioning import create_account
-from app.refusals import Refused
-from app.timeutil import utcnow
 
 # What the person set out to do, kept in the session from the start to the callback: sign in
 # (and where to go next), or link an identity to the account that started (its session id).

@@ -1,4 +1,5 @@
-from app.inspections import external_views, guest_views, report_views, self_check_views, views
+"""Checks on the ground: checklists, findings with photos, self-checks and external checks."""
+
 from app.inspections.blueprint import bp
 
-__all__ = ["bp", "external_views", "guest_views", "report_views", "self_check_views", "views"]
+__all__ = ["bp"]

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from app.auth.access import EDITORS, is_contractor
 from app.auth.models import Role
-from app.extensions import db
+from app.core.extensions import db
 from app.inspections.models import Inspection, InspectionItem, InspectionPhoto
 
 

@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
+from app.core.extensions import db
+from app.core.refusals import Refused
 from app.documents.versions import freeze
-from app.extensions import db
 from app.inspections.documents import grouped_items, report_document
 from app.inspections.forms import SubmitForm
 from app.inspections.models import Answer
@@ -30,8 +31,7 @@ from app.inspections.recording import (
     tap_target,
 )
 from app.inspections.urls import checklist_url
-from app.main.replays import client_uuid
-from app.refusals import Refused
+from app.web.replays import client_uuid
 
 
 def checklist_page(inspection, *, can_record: bool, problems=None, form=None, **extra) -> str:

@@ -11,7 +11,6 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.audit import record_event
 from app.auth.models import User
 from app.catalog.models import (
     Certificate,
@@ -24,7 +23,10 @@ from app.catalog.models import (
 )
 from app.catalog.sites import site_tree
 from app.catalog.staff import certificates_query
-from app.extensions import db
+from app.core.audit import record_event
+from app.core.extensions import db
+from app.core.refusals import Refused
+from app.core.timeutil import local_today
 from app.inspections.models import (
     Inspection,
     InspectionItem,
@@ -34,8 +36,6 @@ from app.inspections.models import (
     Status,
     Tier,
 )
-from app.refusals import Refused
-from app.timeutil import local_today
 
 CERTIFICATE_CATEGORY = "人员证照"
 CERTIFICATE_DEDUCTION = Decimal("2")

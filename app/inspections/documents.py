@@ -5,14 +5,14 @@ import re
 
 from flask_babel import gettext as _
 
-from app.audit import history_of
+from app.core.audit import history_of
+from app.core.extensions import db
+from app.core.pdf import render_pdf
+from app.core.photos import read_photo
 from app.documents.versions import Issued
-from app.extensions import db
 from app.inspections.models import Inspection, InspectionPhoto
 from app.inspections.recording import progress
 from app.inspections.repeats import repeats_of
-from app.pdf import render_pdf
-from app.photos import read_photo
 
 PHOTO_PATH = re.compile(r"^/inspections/photos/(\d+)(\?size=thumb)?$")
 

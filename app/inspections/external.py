@@ -9,8 +9,13 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.auth.models import Role, User
-from app.extensions import db
-from app.files import Kind, store_content
+from app.core.extensions import db
+from app.core.files import Kind, store_content
+from app.core.photos import store_photo
+from app.core.refusals import Refused
+from app.core.timeutil import as_utc, utcnow
+from app.core.tokens import new_token, token_hash
+from app.core.uploads import is_too_large, too_large_message
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import (
     ExternalBody,
@@ -21,11 +26,6 @@ from app.inspections.models import (
     Schedule,
     Tier,
 )
-from app.photos import store_photo
-from app.refusals import Refused
-from app.timeutil import as_utc, utcnow
-from app.tokens import new_token, token_hash
-from app.uploads import is_too_large, too_large_message
 
 GUEST_HOURS_MAX = 24 * 14
 

@@ -14,8 +14,10 @@ from app.auth.access import EDITORS, SUPERVISORS, role_required
 from app.catalog.forms import optional_int
 from app.catalog.models import Contractor, ServiceLine, Site
 from app.catalog.sites import site_choices
-from app.extensions import db
-from app.files import Kind, send_stored
+from app.core.extensions import db
+from app.core.files import Kind, send_stored
+from app.core.photos import send_photo
+from app.core.refusals import Refused
 from app.inspections.access import get_inspection
 from app.inspections.blueprint import bp
 from app.inspections.checklist import Plan
@@ -25,10 +27,8 @@ from app.inspections.external import (
     start_external,
 )
 from app.inspections.models import ExternalBody, ExternalDocument, GuestPass, Scope
-from app.main.replays import once_per_client_uuid
-from app.photos import send_photo
-from app.refusals import Refused
-from app.responses import apply, form_shown
+from app.web.replays import once_per_client_uuid
+from app.web.responses import apply, form_shown
 
 
 class ExternalForm(FlaskForm):

@@ -3,7 +3,8 @@ same screens (and the same offline outbox) as an inspector, without an account."
 
 from flask import abort, g, render_template, request
 
-from app.extensions import db
+from app.core.extensions import db
+from app.core.photos import send_photo
 from app.inspections.blueprint import bp
 from app.inspections.capture import (
     checklist_page,
@@ -16,8 +17,7 @@ from app.inspections.capture import (
 from app.inspections.external import valid_pass
 from app.inspections.models import InspectionItem, InspectionPhoto
 from app.inspections.urls import checklist_url
-from app.main.pwa import offline_page, outbox_session
-from app.photos import send_photo
+from app.web.offline import offline_page, outbox_session
 
 
 def _grant(token: str, inspection_id: int | None = None):

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Site
-from app.extensions import db
+from app.core.extensions import db
 from app.inspections.checklist import Plan
 from app.inspections.models import (
     Inspection,

@@ -7,10 +7,13 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.audit import record_event
 from app.auth.access import EDITORS
 from app.auth.models import User
-from app.extensions import db, insert_or_skip
+from app.core.audit import record_event
+from app.core.extensions import db, insert_or_skip
+from app.core.photos import store_photo
+from app.core.refusals import Refused
+from app.core.timeutil import as_utc, utcnow
 from app.inspections.models import (
     Answer,
     AnswerRecord,
@@ -21,9 +24,6 @@ from app.inspections.models import (
     Status,
     inspection_inspectors,
 )
-from app.photos import store_photo
-from app.refusals import Refused
-from app.timeutil import as_utc, utcnow
 
 MAX_NOTE = 2000
 

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.extensions import db
+from app.core.extensions import db
+from app.core.timeutil import as_utc, seconds_between
 from app.inspections.models import Finding
-from app.timeutil import as_utc, seconds_between
 
 
 @dataclass(frozen=True)

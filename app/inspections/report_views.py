@@ -15,10 +15,12 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.access import EDITORS, EVERYONE, SUPERVISORS, role_required
 from app.auth.models import Role, User
-from app.bounds import db_int
 from app.catalog.models import Contractor, ServiceLine
+from app.core.extensions import db
+from app.core.pdf import pdf_response
+from app.core.photos import send_photo
+from app.core.timeutil import month_bounds, parse_month
 from app.documents.versions import send_version, versions_of
-from app.extensions import db
 from app.inspections.access import get_inspection, get_photo
 from app.inspections.blueprint import bp
 from app.inspections.documents import render_report, report_context, report_document
@@ -38,11 +40,9 @@ from app.inspections.models import (
     inspection_service_lines,
 )
 from app.inspections.recording import reopen
-from app.paging import paginate
-from app.pdf import pdf_response
-from app.photos import send_photo
-from app.responses import apply, page_or_fragment
-from app.timeutil import month_bounds, parse_month
+from app.web.bounds import db_int
+from app.web.paging import paginate
+from app.web.responses import apply, page_or_fragment
 
 PER_PAGE = 20
 

@@ -6,13 +6,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.access import SELF_CHECKERS, SUPERVISORS, is_contractor, role_required
-from app.bounds import db_int
 from app.catalog.models import Contractor, Site
-from app.extensions import db
+from app.core.extensions import db
+from app.core.refusals import Refused
 from app.inspections.blueprint import bp
 from app.inspections.checklist import Plan, sites_to_offer, start_inspection
 from app.inspections.models import Inspection, Party, Schedule, Scope, Tier
-from app.refusals import Refused
+from app.web.bounds import db_int
 
 PAGE_SIZE = 50
 

@@ -6,9 +6,9 @@ from flask_login import current_user
 
 from app.auth.access import SELF_CHECKERS, SUPERVISORS, role_required
 from app.auth.models import Role, User
-from app.bounds import db_int
 from app.catalog.models import Contractor, ServiceLine, Site
-from app.extensions import db
+from app.core.extensions import db
+from app.core.refusals import Refused
 from app.inspections.access import get_inspection, get_item, get_photo
 from app.inspections.blueprint import bp
 from app.inspections.capture import (
@@ -29,9 +29,9 @@ from app.inspections.checklist import (
 )
 from app.inspections.forms import StartForm
 from app.inspections.models import Party, Schedule, Scope, Tier
-from app.main.pwa import offline_page
-from app.refusals import Refused
-from app.responses import form_shown
+from app.web.bounds import db_int
+from app.web.offline import offline_page
+from app.web.responses import form_shown
 
 # a contractor's users record their own self-checks on the same screens
 SELF_RECORDERS = (*SUPERVISORS, *SELF_CHECKERS)

@@ -1,4 +1,5 @@
-from app.main import errors, models, pwa, views
+"""Pages that gather several domains: home, queues, navigation, errors, the installable app."""
+
 from app.main.blueprint import bp
 
-__all__ = ["bp", "errors", "models", "pwa", "views"]
+__all__ = ["bp"]

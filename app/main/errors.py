@@ -6,10 +6,10 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from app.extensions import db
+from app.core.extensions import db
+from app.core.refusals import Refused
+from app.core.uploads import too_large_message
 from app.main.blueprint import bp
-from app.refusals import Refused
-from app.uploads import too_large_message
 
 
 def _page(status: int, title: str, message: str, minimal: bool = False):

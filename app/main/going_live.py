@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.assessments.models import AssessmentPolicy
 from app.catalog.models import CheckPoint, Contractor, Site
-from app.extensions import db
+from app.core.extensions import db
 from app.inspections.models import Inspection
 from app.notify.models import Robot
 from app.plans.models import InspectionPlan

@@ -6,21 +6,13 @@ from functools import cache
 from flask import jsonify, make_response, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, current_user
-from flask_wtf.csrf import generate_csrf
 
+from app.core.uploads import too_large_message
 from app.main.blueprint import bp
-from app.static_files import STATIC_FOLDER, static_version
-from app.uploads import too_large_message
+from app.web.offline import OFFLINE_PAGE_HEADER, outbox_session, session_answer
+from app.web.static_files import STATIC_FOLDER, static_version
 
-OFFLINE_PAGE_HEADER = "X-Offline-Page"
 ICON_SIZES = (192, 512)
-
-
-def offline_page(response):
-    """Mark a page the service worker may keep for use without a network."""
-    response = make_response(response)
-    response.headers[OFFLINE_PAGE_HEADER] = "1"
-    return response
 
 
 @cache
@@ -105,20 +97,7 @@ def session_token():
 @bp.get("/session/public")
 def public_session_token():
     """The same for a public form, which anyone may send: no login needed."""
-    return _session_answer(current_user.id if current_user.is_authenticated else None)
-
-
-def outbox_session(user_id: int | None):
-    """The answer the outbox reads before replaying: 401 when no one may send."""
-    if user_id is None:
-        return jsonify(error="login"), 401
-    return _session_answer(user_id)
-
-
-def _session_answer(user_id: int | None):
-    response = jsonify(user=user_id, csrf_token=generate_csrf())
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return session_answer(current_user.id if current_user.is_authenticated else None)
 
 
 @bp.app_template_global()

@@ -13,13 +13,13 @@ from app.auth.models import Role, User
 from app.auth.throttle import is_account_locked
 from app.catalog.models import Certificate, Contractor
 from app.catalog.staff import certificate_alerts
-from app.extensions import db
+from app.core.extensions import db
+from app.core.timeutil import local_today, utcnow
 from app.feedback.models import Complaint, ComplaintStatus
 from app.inspections.models import Inspection, Status
 from app.notices.models import ExitWarning, ItemStatus, Notice, NoticeStatus
 from app.plans.models import VisitState
 from app.plans.tracking import Visit, open_visits
-from app.timeutil import local_today, utcnow
 
 CONTRACT_END_WARNING_DAYS = 90
 OPEN_VISIT = (VisitState.DUE, VisitState.IN_PROGRESS)

@@ -9,7 +9,6 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.audit import action_label
 from app.auth.access import (
     ACCOUNT_KEEPERS,
     ADMINS,
@@ -19,10 +18,11 @@ from app.auth.access import (
     SUPERVISORS,
 )
 from app.auth.models import Role
+from app.core.audit import action_label
+from app.core.timeutil import as_utc, local_today
+from app.core.uploads import upload_limit_bytes
 from app.main.queues import current_queue
 from app.timeline import event_facts
-from app.timeutil import as_utc, local_today
-from app.uploads import upload_limit_bytes
 
 # (endpoint, label, roles allowed, endpoints that count as this section, badge from the queue)
 NAVIGATION = [

@@ -4,13 +4,13 @@ from flask_login import current_user, login_required
 
 from app.auth.access import SUPERVISORS
 from app.auth.models import Role
-from app.extensions import db
+from app.core.extensions import db
+from app.core.timeutil import utcnow
 from app.inspections.recent import recent_plans
 from app.main.blueprint import bp
 from app.main.going_live import going_live_steps
-from app.main.pwa import offline_page
 from app.main.queues import current_queue
-from app.timeutil import utcnow
+from app.web.offline import offline_page
 
 
 @bp.get("/")

@@ -1,4 +1,5 @@
-from app.notices import views, warning_views
+"""Rectification notices: issued from findings, acknowledged, fixed, verified, escalated."""
+
 from app.notices.blueprint import bp
 
-__all__ = ["bp", "views", "warning_views"]
+__all__ = ["bp"]

@@ -4,7 +4,7 @@ from flask import abort
 from flask_login import current_user
 
 from app.auth.access import SUPERVISORS, is_contractor
-from app.extensions import db
+from app.core.extensions import db
 from app.notices.models import ExitWarning, FixPhoto, Notice, NoticeItem, NoticeStatus
 
 

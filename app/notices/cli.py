@@ -3,7 +3,7 @@
 import click
 from flask.cli import AppGroup
 
-from app.extensions import db
+from app.core.extensions import db
 from app.notices.documents import keep_warnings
 from app.notices.lifecycle import escalate
 

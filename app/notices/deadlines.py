@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from app.catalog.models import CheckCategory, CheckPoint, Severity
-from app.extensions import db
+from app.core.extensions import db
 from app.notices.models import DeadlineRule, NoticePolicy
 
 # What a bureau starts with: hours for a critical hazard, days for the rest.

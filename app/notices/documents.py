@@ -6,14 +6,14 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
 
-from app.audit import history_of
+from app.core.audit import history_of
+from app.core.extensions import db
+from app.core.pdf import render_pdf
+from app.core.photos import read_photo, read_signature
+from app.core.timeutil import utcnow
 from app.documents.versions import Issued, freeze
-from app.extensions import db
 from app.inspections.repeats import repeats_of
 from app.notices.models import ExitWarning, ItemStatus, Notice, NoticeStatus
-from app.pdf import render_pdf
-from app.photos import read_photo, read_signature
-from app.timeutil import utcnow
 
 
 def notice_context(notice: Notice) -> dict:

@@ -11,10 +11,13 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.audit import AuditEvent, record_event
 from app.auth.access import SUPERVISORS, is_contractor
 from app.auth.models import User
-from app.extensions import db
+from app.core.audit import AuditEvent, record_event
+from app.core.extensions import db
+from app.core.photos import photo_rows, store_photo, store_signature
+from app.core.refusals import require
+from app.core.timeutil import LOCAL_TZ, as_utc, utcnow
 from app.inspections.models import Finding, Inspection
 from app.notices.deadlines import MAX_HOURS, deadline_hours, policy
 from app.notices.models import (
@@ -36,9 +39,6 @@ from app.notices.telling import (
     tell_overdue,
     tell_warning,
 )
-from app.photos import photo_rows, store_photo, store_signature
-from app.refusals import require
-from app.timeutil import LOCAL_TZ, as_utc, utcnow
 
 MAX_TEXT = 2000
 

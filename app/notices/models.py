@@ -7,8 +7,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalog.models import Severity
-from app.extensions import LabelledEnum, db, enum_type
-from app.timeutil import as_utc, utcnow
+from app.core.extensions import LabelledEnum, db, enum_type
+from app.core.timeutil import as_utc, utcnow
 
 
 class NoticeStatus(LabelledEnum):

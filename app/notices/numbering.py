@@ -6,7 +6,7 @@ on its row lock (PostgreSQL) or the write lock (SQLite), and a rollback returns 
 
 import sqlalchemy as sa
 
-from app.extensions import db, insert_or_skip
+from app.core.extensions import db, insert_or_skip
 from app.notices.models import DocumentCounter
 
 

@@ -1,10 +1,10 @@
 """Who hears of a notice's changes: the contractor of what concerns it, the supervisors of what
 waits for them. Called by the lifecycle inside the change's own transaction."""
 
-from app.links import path_for
 from app.notices.models import ExitWarning, Notice, NoticeItem
 from app.notify.events import SUPERVISION_TEAM, announce, contractor_users, managers
 from app.notify.models import EventKind
+from app.web.links import path_for
 
 
 def _link(notice: Notice) -> str:

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from app.timeutil import as_utc
+from app.core.timeutil import as_utc
 
 
 def time_left(deadline: datetime, now: datetime) -> str:

@@ -15,14 +15,16 @@ from app.auth.access import (
     is_contractor,
     role_required,
 )
-from app.bounds import db_int
 from app.catalog.models import Contractor, ServiceLine, Severity
+from app.core.extensions import db
+from app.core.files import Kind, send_stored
+from app.core.pdf import pdf_response
+from app.core.photos import send_photo, signature_from_data_url
+from app.core.refusals import Refused, require
+from app.core.timeutil import FIRST_YEAR, LOCAL_TZ, utcnow
 from app.documents.versions import send_version, versions_of
-from app.extensions import db
-from app.files import Kind, send_stored
 from app.inspections.access import get_inspection
 from app.inspections.models import Finding, InspectionPhoto
-from app.main.replays import once_per_client_uuid
 from app.notices.access import get_fix_photo, get_notice, get_notice_item, sees_drafts
 from app.notices.blueprint import bp
 from app.notices.deadlines import ensure_default_rules, policy
@@ -52,12 +54,10 @@ from app.notices.lifecycle import (
     set_deadline,
 )
 from app.notices.models import DeadlineRule, Notice, NoticeStatus, ReceiptWay
-from app.paging import paginate
-from app.pdf import pdf_response
-from app.photos import send_photo, signature_from_data_url
-from app.refusals import Refused, require
-from app.responses import apply, form_shown, page_or_fragment
-from app.timeutil import FIRST_YEAR, LOCAL_TZ, utcnow
+from app.web.bounds import db_int
+from app.web.paging import paginate
+from app.web.replays import once_per_client_uuid
+from app.web.responses import apply, form_shown, page_or_fragment
 
 PER_PAGE = 20
 

@@ -3,11 +3,11 @@
 from flask import render_template, request
 
 from app.auth.access import EVERYONE, role_required
-from app.bounds import db_int
 from app.documents.versions import send_version, versions_of
 from app.notices.access import get_warning
 from app.notices.blueprint import bp
 from app.notices.documents import warning_document
+from app.web.bounds import db_int
 
 
 @bp.get("/warnings/<int:warning_id>")

@@ -1,6 +1,5 @@
-"""Notifications: the inbox, e-mail and group robots, and the worker that runs the clock."""
+"""Telling people: the inbox, e-mail, group robots and messages in the workplace apps."""
 
-from app.notify import models, views
 from app.notify.blueprint import bp
 
-__all__ = ["bp", "models", "views"]
+__all__ = ["bp"]

@@ -16,9 +16,11 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from app.audit import record_event
-from app.extensions import db
-from app.logs import WORKER_LOG
+from app.core.audit import record_event
+from app.core.extensions import db
+from app.core.logs import WORKER_LOG
+from app.core.refusals import require
+from app.core.timeutil import as_utc, utcnow
 from app.notify.channels import (
     RateLimited,
     SendFailed,
@@ -29,8 +31,6 @@ from app.notify.channels import (
 )
 from app.notify.events import Withdrawn, message_for_outside
 from app.notify.models import Channel, Delivery, DeliveryAttempt, DeliveryStatus
-from app.refusals import require
-from app.timeutil import as_utc, utcnow
 
 BATCH = 50
 FIRST_PAUSE = timedelta(seconds=30)

@@ -10,12 +10,12 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from app.audit import record_event
 from app.auth.access import EDITORS
 from app.auth.models import Invitation, User
-from app.extensions import db
+from app.core.audit import record_event
+from app.core.extensions import db
+from app.core.timeutil import LOCAL_TZ, as_utc, utcnow
 from app.identity.apps import personal_addresses
-from app.links import path_for, public_link
 from app.notify.models import (
     PERSONAL_CHANNELS,
     Channel,
@@ -26,7 +26,7 @@ from app.notify.models import (
     Notification,
     Robot,
 )
-from app.timeutil import LOCAL_TZ, as_utc, utcnow
+from app.web.links import path_for, public_link
 
 SUPERVISION_TEAM = None  # the robots with no contractor are the supervision team's
 

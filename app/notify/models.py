@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import LabelledEnum, db, enum_type
+from app.core.extensions import LabelledEnum, db, enum_type
+from app.core.timeutil import utcnow
 from app.identity.models import Provider
-from app.timeutil import utcnow
 
 
 class EventKind(LabelledEnum):

@@ -7,7 +7,8 @@ from flask_login import current_user, login_required
 
 from app.auth.access import ADMINS, CONTRACTORS, EDITORS, is_contractor, role_required
 from app.catalog.models import Contractor
-from app.extensions import db
+from app.core.extensions import db
+from app.core.timeutil import utcnow
 from app.identity.apps import personal_addresses
 from app.notify.blueprint import bp
 from app.notify.channels import robot_host_allowed
@@ -23,9 +24,8 @@ from app.notify.models import (
     Notification,
     Robot,
 )
-from app.paging import paginate
-from app.responses import apply, form_shown
-from app.timeutil import utcnow
+from app.web.paging import paginate
+from app.web.responses import apply, form_shown
 
 PER_PAGE = 30
 ROBOT_KEEPERS = (*EDITORS, *CONTRACTORS)

@@ -4,15 +4,15 @@ the workbook are never touched."""
 
 import secrets
 
-from app.audit import record_event
 from app.auth.access import CONTRACTORS
 from app.auth.invitations import invite_many
 from app.auth.models import User
 from app.catalog.models import Certificate, Contractor, Site, StaffMember
-from app.extensions import db
+from app.core.audit import record_event
+from app.core.extensions import db
+from app.core.timeutil import local_today
 from app.organisation.changes import ContractorWork, Work
 from app.organisation.plan import Plan
-from app.timeutil import local_today
 
 # A password hash no password matches (werkzeug reads "method$salt$hash"): the person sets
 # their own password through an invitation.

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
 from app.catalog.models import Certificate, Contractor, Site, StaffMember
-from app.extensions import LabelledEnum
+from app.core.extensions import LabelledEnum
 from app.organisation.rows import AccountRow, CertificateRow, ContractorRow, PlaceRow, StaffRow
 
 ENTITIES = {

@@ -8,12 +8,12 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from app.extensions import db
+from app.core.extensions import db
+from app.core.uploads import too_large_message, upload_limit_bytes
 from app.organisation.apply import apply_plan
 from app.organisation.changes import ENTITIES
 from app.organisation.export import export_workbook
 from app.organisation.plan import Plan, plan_import
-from app.uploads import too_large_message, upload_limit_bytes
 
 org_cli = AppGroup("org", help="The organisation workbook: places, contractors, staff, accounts.")
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from app.auth.models import User
 from app.catalog.models import Contractor, StaffMember
 from app.catalog.sites import site_tree
-from app.extensions import db
+from app.core.extensions import db
 from app.organisation.sheets import (
     EXAMPLES,
     GUIDE_INTRO,

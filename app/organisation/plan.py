@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Site, StaffMember
-from app.extensions import db
+from app.core.extensions import db
 from app.organisation.changes import ENTITIES, Outcome, Work
 from app.organisation.plan_people import ContractorIndex, plan_accounts, plan_staff
 from app.organisation.plan_places import plan_contractors, plan_places

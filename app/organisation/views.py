@@ -8,8 +8,10 @@ from flask_login import current_user
 
 from app.auth.access import ADMINS, role_required
 from app.auth.invitations import VALID_FOR
-from app.extensions import db
-from app.files import sha256
+from app.core.extensions import db
+from app.core.files import sha256
+from app.core.spreadsheets import xlsx_response
+from app.core.timeutil import local_today
 from app.organisation.apply import apply_plan
 from app.organisation.blueprint import bp
 from app.organisation.changes import ENTITIES
@@ -18,9 +20,7 @@ from app.organisation.forms import ConfirmImportForm, WorkbookUploadForm
 from app.organisation.pending import discard_upload, keep_upload, read_upload
 from app.organisation.plan import plan_import
 from app.organisation.workbook import Unreadable, check_file
-from app.responses import form_shown
-from app.spreadsheets import xlsx_response
-from app.timeutil import local_today
+from app.web.responses import form_shown
 
 SHOWN_PER_LIST = 100  # records listed per kind and outcome; the counts cover the rest
 

@@ -18,8 +18,8 @@ from xml.etree import ElementTree
 from flask_babel import gettext as _
 from openpyxl import load_workbook
 
+from app.core.uploads import is_too_large, too_large_message
 from app.organisation.sheets import MAX_ROWS, SHEETS, SheetSpec
-from app.uploads import is_too_large, too_large_message
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a compound file: .xls, or an encrypted .xlsx
 ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")

@@ -1,4 +1,5 @@
-from app.plans import views
+"""Inspection plans: routes, stops and due visits, and what was missed."""
+
 from app.plans.blueprint import bp
 
-__all__ = ["bp", "views"]
+__all__ = ["bp"]

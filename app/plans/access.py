@@ -2,7 +2,7 @@
 
 from flask import abort
 
-from app.extensions import db
+from app.core.extensions import db
 from app.plans.models import InspectionPlan, PlanStop
 
 

@@ -6,10 +6,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import LabelledEnum, db, enum_type
+from app.core.extensions import LabelledEnum, db, enum_type
+from app.core.timeutil import utcnow
 from app.inspections.models import Party, Scope, Tier
 from app.plans.recurrence import Recurrence, Rule
-from app.timeutil import utcnow
 
 plan_inspectors = sa.Table(
     "plan_inspectors",

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from app.extensions import LabelledEnum
+from app.core.extensions import LabelledEnum
 
 
 class Recurrence(LabelledEnum):

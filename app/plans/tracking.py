@@ -7,17 +7,17 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from app.audit import record_event
 from app.auth.models import User
 from app.catalog.models import Site
-from app.extensions import db
+from app.core.audit import record_event
+from app.core.extensions import db
+from app.core.refusals import Refused
+from app.core.timeutil import month_days
 from app.feedback.models import Survey
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Inspection, Schedule, Status
 from app.plans.models import InspectionPlan, PlanStop, VisitState, plan_inspectors
 from app.plans.recurrence import current_due, due_dates, open_until
-from app.refusals import Refused
-from app.timeutil import month_days
 
 
 @dataclass

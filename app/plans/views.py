@@ -9,16 +9,27 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app.audit import record_event
 from app.auth.access import EDITORS, SUPERVISORS, role_required
 from app.auth.models import Role, User
 from app.catalog.forms import populate_except
 from app.catalog.models import Contractor, ServiceLine, Site
 from app.catalog.sites import site_choices, site_tree
-from app.extensions import db
+from app.core.audit import record_event
+from app.core.extensions import db
+from app.core.pdf import pdf_response, render_pdf
+from app.core.qrcodes import qr_svg
+from app.core.refusals import Refused
+from app.core.timeutil import (
+    local_today,
+    month_days,
+    month_of,
+    parse_day,
+    parse_month,
+    shift_month,
+    utcnow,
+)
 from app.inspections.checklist import plan_check_points
 from app.inspections.models import Party, Scope, Tier
-from app.pdf import pdf_response, render_pdf
 from app.plans.access import get_plan, get_stop
 from app.plans.blueprint import bp
 from app.plans.forms import WEEKDAYS, PlanForm, StopPointsForm
@@ -32,18 +43,7 @@ from app.plans.tracking import (
     stop_coverage,
     visits_between,
 )
-from app.qrcodes import qr_svg
-from app.refusals import Refused
-from app.responses import apply, form_shown
-from app.timeutil import (
-    local_today,
-    month_days,
-    month_of,
-    parse_day,
-    parse_month,
-    shift_month,
-    utcnow,
-)
+from app.web.responses import apply, form_shown
 
 
 @bp.get("/plans")

@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import Browser
 from werkzeug.serving import make_server
 
+from app.core.extensions import db
 from app.demo import seed_demo
-from app.extensions import db
 from tests.helpers import (
     ServerProcess,
     app_on,

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from app.auth.models import User
-from app.extensions import db
+from app.core.extensions import db
 from app.identity.linking import link
 from app.identity.models import Provider
 from tests.app_servers import AppServer

@@ -11,7 +11,7 @@ from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from app.extensions import db
+from app.core.extensions import db
 from app.inspections.models import Finding, InspectionPhoto
 from tests.browser.helpers import (
     assert_fits_and_passes_axe,

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from app.auth.models import User
 from app.catalog.models import ServiceLine, Site
-from app.extensions import db
+from app.core.extensions import db
 from app.inspections.checklist import Plan
 from app.inspections.external import issue_guest_pass, start_external
 from app.inspections.models import Answer, ExternalBody, InspectionItem, Scope

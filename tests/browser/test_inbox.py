@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from app.extensions import db
+from app.core.extensions import db
 from tests.browser.helpers import assert_fits_and_passes_axe, log_in
 from tests.browser.test_notice_flow import issued_notice
 

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from app.extensions import db
+from app.core.extensions import db
 from app.notices.models import FixPhoto, Notice, NoticeStatus
 from tests.browser.helpers import assert_fits_and_passes_axe, log_in, submit_checklist
 from tests.browser.test_checklist import answer, pdf_text, phone_photo, start_lobby_check

@@ -10,13 +10,13 @@ from playwright.sync_api import expect
 
 from app.auth.models import User
 from app.catalog.models import ServiceLine, Site
-from app.extensions import db
+from app.core.extensions import db
+from app.core.photos import read_signature
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Answer, Scope
 from app.inspections.recording import attach_photo, record_answer, record_note, submit
 from app.notices.lifecycle import draft_notices, issue
 from app.notices.models import Notice, NoticeStatus, ReceiptWay
-from app.photos import read_signature
 from tests.browser.helpers import assert_fits_and_passes_axe, log_in
 
 

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from app.auth.models import User
 from app.catalog.models import ServiceLine, Site
-from app.extensions import db
+from app.core.extensions import db
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import AnswerRecord, Inspection, InspectionPhoto, Scope
 from tests.browser.helpers import assert_fits_and_passes_axe, log_in

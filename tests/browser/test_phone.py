@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from app.timeutil import month_of, utcnow
+from app.core.timeutil import month_of, utcnow
 from tests.browser.helpers import assert_fits_and_passes_axe, log_in
 
 
@@ -138,7 +138,7 @@ def test_scanning_a_place_on_the_patrol_opens_its_checklist(browser, live_server
     import sqlalchemy as sa
 
     from app.catalog.models import Site
-    from app.extensions import db
+    from app.core.extensions import db
 
     lobby = db.session.scalar(sa.select(Site).where(Site.code == "B1-F1-LOBBY"))
     context = browser.new_context(
@@ -189,7 +189,7 @@ def test_checklist_and_report_fit_a_360px_phone_and_pass_axe(browser, live_serve
 
     from app.auth.models import User
     from app.catalog.models import ServiceLine, Site
-    from app.extensions import db
+    from app.core.extensions import db
     from app.inspections.checklist import Plan, start_inspection
     from app.inspections.models import Answer, Scope
     from app.inspections.recording import attach_photo, record_answer, record_note, submit
@@ -225,7 +225,7 @@ def test_checklist_and_report_fit_a_360px_phone_and_pass_axe(browser, live_serve
 def test_a_recipient_answers_the_survey_on_a_phone(browser, live_server):
     import sqlalchemy as sa
 
-    from app.extensions import db
+    from app.core.extensions import db
     from app.feedback.models import Survey, SurveyResponse
 
     survey = db.session.scalar(sa.select(Survey))
@@ -275,7 +275,7 @@ def test_an_external_checker_fills_the_checklist_through_a_guest_link(browser, l
 
     from app.auth.models import User
     from app.catalog.models import ServiceLine, Site
-    from app.extensions import db
+    from app.core.extensions import db
     from app.inspections.checklist import Plan
     from app.inspections.external import issue_guest_pass, start_external
     from app.inspections.models import ExternalBody, Scope

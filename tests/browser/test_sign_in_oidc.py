@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from app.auth.users import find_user
-from app.extensions import db
+from app.core.extensions import db
 from app.identity.linking import link
 from app.identity.models import Provider
 from tests.browser.conftest import Gate

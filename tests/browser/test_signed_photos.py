@@ -8,8 +8,8 @@ from playwright.sync_api import TimeoutError
 
 from app.auth.models import User
 from app.catalog.models import ServiceLine, Site
-from app.extensions import db
-from app.files import configured_store, copy_files
+from app.core.extensions import db
+from app.core.files import configured_store, copy_files
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Answer, Scope
 from app.inspections.recording import attach_photo, record_answer, record_note

@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 
 from app.auth.models import User
 from app.catalog.models import Site
-from app.extensions import db
+from app.core.extensions import db
+from app.core.photos import read_photo
 from app.feedback.complaints import accept, add_evidence, assign, file_complaint
 from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, ComplaintStatus
 from app.inspections.checklist import Plan
@@ -20,7 +21,6 @@ from app.inspections.external import start_external
 from app.inspections.models import ExternalBody, ExternalDocument, InspectionPhoto, Scope
 from app.notices.lifecycle import acknowledge
 from app.notices.models import FixPhoto
-from app.photos import read_photo
 from tests.browser.helpers import SUBMIT_MS, assert_fits_and_passes_axe, log_in, wait_until_held
 from tests.browser.test_checklist import phone_photo
 from tests.browser.test_guest import guest_link

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from app.extensions import db
+from app.core.extensions import db
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 

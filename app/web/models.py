@@ -1,12 +1,13 @@
-"""What the offline side keeps on the server: forms the phone's outbox has already delivered."""
+"""What the web side keeps on the server: forms the phone's outbox has already delivered, and
+the public forms sent from each address (for their rate limits)."""
 
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
-from app.timeutil import utcnow
+from app.core.extensions import db
+from app.core.timeutil import utcnow
 
 
 class DeliveredForm(db.Model):
@@ -21,6 +22,19 @@ class DeliveredForm(db.Model):
         sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=True
     )
     location: Mapped[str] = mapped_column(sa.String(255), nullable=False, default="")
+    at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, default=utcnow, index=True
+    )
+
+
+class PublicSubmission(db.Model):
+    """A public form sent from an address (kept only as a keyed hash): for rate limits."""
+
+    __tablename__ = "public_submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    address_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
     at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, default=utcnow, index=True
     )

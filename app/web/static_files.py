@@ -8,7 +8,7 @@ from pathlib import Path
 
 from whitenoise import WhiteNoise
 
-STATIC_FOLDER = Path(__file__).parent / "static"
+STATIC_FOLDER = Path(__file__).parent.parent / "static"
 COMPRESSED = {".gz", ".br"}
 A_YEAR = 365 * 24 * 3600
 

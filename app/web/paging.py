@@ -11,8 +11,8 @@ from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 
-from app.bounds import db_int
-from app.extensions import db
+from app.core.extensions import db
+from app.web.bounds import db_int
 
 _REVERSED = {
     operators.desc_op: sa.asc,

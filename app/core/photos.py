@@ -17,9 +17,9 @@ from datetime import datetime
 from flask_babel import gettext as _
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from app.files import Kind, is_stored, read_stored, send_stored, sha256, store, store_content
-from app.refusals import Refused
-from app.uploads import is_too_large, too_large_message
+from app.core.files import Kind, is_stored, read_stored, send_stored, sha256, store, store_content
+from app.core.refusals import Refused
+from app.core.uploads import is_too_large, too_large_message
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 MAX_PIXELS = 50_000_000  # a 48 MP phone camera fits; anything larger is refused

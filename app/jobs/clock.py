@@ -12,8 +12,8 @@ from sqlalchemy.orm import selectinload
 
 from app.catalog.models import Certificate
 from app.catalog.staff import certificates_query
-from app.extensions import db
-from app.links import path_for
+from app.core.extensions import db
+from app.core.timeutil import as_utc, local_today, utcnow
 from app.notices.deadlines import policy
 from app.notices.documents import keep_warnings
 from app.notices.lifecycle import escalate
@@ -22,7 +22,7 @@ from app.notify.events import announce, contractor_users, managers
 from app.notify.models import ClockJob, EventKind
 from app.plans.models import VisitState
 from app.plans.tracking import visits_between
-from app.timeutil import as_utc, local_today, utcnow
+from app.web.links import path_for
 
 LEASE = timedelta(minutes=10)
 MISSED_LOOK_BACK_DAYS = 7

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from app.extensions import db
-from app.files import current_store
-from app.timeutil import utcnow
+from app.core.extensions import db
+from app.core.files import current_store
+from app.core.timeutil import utcnow
 
 FORMAT = 1
 DATABASE_FILES = ("database.sqlite", "database.pgdump")

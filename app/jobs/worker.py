@@ -9,9 +9,9 @@ import time
 
 from flask import current_app
 
-from app.extensions import db
-from app.logs import WORKER_LOG
-from app.notify.clock import run_due_jobs
+from app.core.extensions import db
+from app.core.logs import WORKER_LOG
+from app.jobs.clock import run_due_jobs
 from app.notify.delivery import BATCH, deliver_due
 
 log = logging.getLogger(WORKER_LOG)

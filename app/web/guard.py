@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from app.extensions import db
-from app.feedback.models import PublicSubmission
-from app.timeutil import utcnow
+from app.core.extensions import db
+from app.core.timeutil import utcnow
+from app.web.models import PublicSubmission
 
 FORM_MIN_SECONDS = 3
 FORM_MAX_AGE_SECONDS = 4 * 3600

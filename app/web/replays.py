@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import inspect
 
-from app.extensions import db
-from app.main.models import DeliveredForm
+from app.core.extensions import db
+from app.web.models import DeliveredForm
 
 
 def client_uuid() -> str | None:

@@ -3,8 +3,8 @@ fragments."""
 
 from flask import flash, redirect, render_template, request
 
-from app.extensions import db
-from app.refusals import Refused
+from app.core.extensions import db
+from app.core.refusals import Refused
 
 
 def apply(change, back: str, success: str | None = None, done=None):
