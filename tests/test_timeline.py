@@ -5,7 +5,7 @@ import re
 import pytest
 from flask_babel import force_locale
 
-from app.audit import ACTION_LABELS, AuditEvent, action_label
+from app.audit import ACTIONS, AuditEvent, action_label
 from app.timeline import STATES_BY_OBJECT, event_facts
 
 # Each action with what its writer stores, as the code writes it.
@@ -74,6 +74,7 @@ WRITTEN = {
     "user_invited": ("users", None, None, ""),
     "invitation_accepted": ("users", None, None, ""),
     "account_created_on_sign_in": ("users", None, "inspector", "企业微信 王五，部门 2"),
+    "meeting_pack_kept": ("analysis_meetings", None, None, "2026-10-01–2026-12-31"),
 }
 
 # What the log keeps and a person must never read: codes, key=value, field names, booleans.
@@ -89,7 +90,7 @@ def event(action):
 
 
 def test_every_action_the_app_records_has_a_sample_here():
-    assert set(WRITTEN) == set(ACTION_LABELS)
+    assert set(WRITTEN) == set(ACTIONS)
 
 
 def raw_parts(text: str, locale: str) -> bool:
@@ -103,7 +104,7 @@ def raw_parts(text: str, locale: str) -> bool:
 @pytest.mark.parametrize("locale", ["zh_Hans", "en"])
 def test_every_action_reads_as_words(app, locale):
     with app.test_request_context(), force_locale(locale):
-        texts = {a: f"{action_label(a)} · {event_facts(event(a))}" for a in sorted(ACTION_LABELS)}
+        texts = {a: f"{action_label(a)} · {event_facts(event(a))}" for a in sorted(ACTIONS)}
     assert [text for action, text in texts.items() if action in text] == []
     assert [text for text in texts.values() if raw_parts(text, locale)] == []
 
