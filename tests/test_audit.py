@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.auth.models import Role
-from app.core.audit import AuditEvent, AuditLogIsAppendOnly, record_event
+from app.core.audit import AuditEvent, AuditLogIsAppendOnly, UnlistedAuditAction, record_event
 from app.core.extensions import db
 from tests.helpers import login
 from tests.test_assessments import kitchen, month  # noqa: F401  (fixtures)
@@ -40,6 +40,12 @@ def test_recorded_events_cannot_be_changed_or_removed(logged):
     record_event("notice_closed", object_type="notices")
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) == 2, "adding still works"
+
+
+def test_an_action_without_words_cannot_be_recorded(app):
+    with pytest.raises(UnlistedAuditAction, match="notice_misplaced"):
+        record_event("notice_misplaced", object_type="notices")
+    assert not db.session.new
 
 
 def _policy_form(**changes):

@@ -5,10 +5,13 @@ import re
 import pytest
 from flask_babel import force_locale
 
-from app.core.audit import ACTION_LABELS, AuditEvent, action_label
-from app.timeline import STATES_BY_OBJECT, event_facts
+from app import timeline
+from app.core.audit import ACTIONS, AuditEvent, action_label
+from app.core.extensions import LabelledEnum
+from app.timeline import DETAILS, ON_OFF, SAYS_ITS_STATE, STATES_BY_OBJECT, event_facts
 
-# Each action with what its writer stores, as the code writes it.
+# What each action's writer stores (object, from state, to state, detail), as the code writes
+# it; every action in app.audit.ACTIONS needs one.
 WRITTEN = {
     "inspection_started": ("inspections", None, "draft", ""),
     "inspection_submitted": ("inspections", "draft", "submitted", "findings=2"),
@@ -74,11 +77,19 @@ WRITTEN = {
     "user_invited": ("users", None, None, ""),
     "invitation_accepted": ("users", None, None, ""),
     "account_created_on_sign_in": ("users", None, "inspector", "企业微信 王五，部门 2"),
+    "meeting_pack_kept": ("analysis_meetings", None, None, "2026-10-01–2026-12-31"),
 }
 
 # What the log keeps and a person must never read: codes, key=value, field names, booleans.
 RAW = re.compile(r"[a-z]+_[a-z_]+|\w+=\w|\b(True|False)\b")
 STATE_CODES = {member.value for enum in STATES_BY_OBJECT.values() for member in enum}
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+# every enum whose members a timeline puts into words, as states or in details
+WORDED_ENUMS = [
+    value
+    for value in vars(timeline).values()
+    if isinstance(value, type) and issubclass(value, LabelledEnum) and value is not LabelledEnum
+]
 
 
 def event(action):
@@ -86,10 +97,6 @@ def event(action):
     return AuditEvent(
         action=action, object_type=object_type, from_state=before, to_state=after, detail=detail
     )
-
-
-def test_every_action_the_app_records_has_a_sample_here():
-    assert set(WRITTEN) == set(ACTION_LABELS)
 
 
 def raw_parts(text: str, locale: str) -> bool:
@@ -100,12 +107,38 @@ def raw_parts(text: str, locale: str) -> bool:
     return locale == "zh_Hans" and bool(re.search(r"[A-Za-z]{3,}", text))
 
 
+def is_words(label: str, locale: str) -> bool:
+    """Whether a label says something in the reader's language."""
+    in_its_language = locale == "en" or bool(CHINESE.search(label))
+    return bool(label) and not raw_parts(label, locale) and in_its_language
+
+
+def test_every_action_the_app_records_has_a_sample_here():
+    assert [action for action in ACTIONS if action not in WRITTEN] == []
+    assert [action for action in WRITTEN if action not in ACTIONS] == []
+
+
+def test_the_timeline_words_only_actions_the_app_records():
+    assert set(DETAILS) - set(ACTIONS) == set()
+    assert SAYS_ITS_STATE - set(ACTIONS) == set()
+
+
 @pytest.mark.parametrize("locale", ["zh_Hans", "en"])
 def test_every_action_reads_as_words(app, locale):
     with app.test_request_context(), force_locale(locale):
-        texts = {a: f"{action_label(a)} · {event_facts(event(a))}" for a in sorted(ACTION_LABELS)}
+        labels = {action: action_label(action) for action in ACTIONS}
+        texts = {a: f"{labels[a]} · {event_facts(event(a))}" for a in ACTIONS if a in WRITTEN}
+    assert [(a, label) for a, label in labels.items() if not is_words(label, locale)] == []
     assert [text for action, text in texts.items() if action in text] == []
     assert [text for text in texts.values() if raw_parts(text, locale)] == []
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans", "en"])
+def test_every_state_and_kind_a_timeline_names_has_words(app, locale):
+    with app.test_request_context(), force_locale(locale):
+        labels = {(enum.__name__, m.value): m.label for enum in WORDED_ENUMS for m in enum}
+        labels |= {("ON_OFF", code): str(words) for code, words in ON_OFF.items()}
+    assert [(key, label) for key, label in labels.items() if not is_words(label, locale)] == []
 
 
 @pytest.mark.parametrize("locale", ["zh_Hans", "en"])

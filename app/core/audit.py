@@ -50,7 +50,9 @@ def _refuse_audit_changes(connection, cursor, statement, parameters, context, ex
         raise AuditLogIsAppendOnly(statement.split(None, 3)[:3])
 
 
-ACTION_LABELS = {
+# Every action the log holds, with the words a timeline shows for it; recording any other
+# action fails, so an action has its words before its first event is written.
+ACTIONS = {
     "inspection_started": _l("Inspection started"),
     "inspection_submitted": _l("Inspection submitted"),
     "inspection_reopened": _l("Inspection reopened"),
@@ -96,6 +98,7 @@ ACTION_LABELS = {
     "user_created": _l("User created"),
     "role_changed": _l("Role changed"),
     "user_activation": _l("User activated or deactivated"),
+    # no longer recorded (invitation links took its place); older events still carry it
     "password_reset": _l("Password reset by an administrator"),
     "password_changed": _l("Password changed"),
     "user_invited": _l("Invitation link made"),
@@ -104,12 +107,17 @@ ACTION_LABELS = {
     "identity_linked": _l("Sign-in identity linked"),
     "identity_unlinked": _l("Sign-in identity unlinked"),
     "account_created_on_sign_in": _l("Account created on first sign-in"),
+    "meeting_pack_kept": _l("Meeting pack kept"),
 }
 
 
+class UnlistedAuditAction(ValueError):
+    """Something tried to record an action that is not in ACTIONS."""
+
+
 def action_label(action: str) -> str:
-    """What an event says to a person; actions without a label show their code."""
-    return str(ACTION_LABELS.get(action, action))
+    """What an event says to a person; an action missing from ACTIONS shows its code."""
+    return str(ACTIONS.get(action, action))
 
 
 def record_event(
@@ -125,6 +133,8 @@ def record_event(
     at=None,
 ):
     """Add an audit event to the session; the caller's commit makes it permanent."""
+    if action not in ACTIONS:
+        raise UnlistedAuditAction(f"{action!r}: list it in app.audit.ACTIONS with its words")
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
     if obj is not None and getattr(obj, "id", None) is None:
