@@ -57,6 +57,7 @@ ROUTE_MODULES = (
     "app.feedback.survey_views",
     "app.assessments.views",
     "app.assessments.bulletin_views",
+    "app.assessments.survey_views",
     "app.analysis.views",
     "app.notify.views",
     "app.documents.views",

@@ -13,8 +13,9 @@ from openpyxl import load_workbook
 
 from app.assessments.bulletins import notice_figures
 from app.assessments.models import Bulletin, BulletinStatus, SatisfactionEntry
-from app.assessments.monthly import assess_month, policy
+from app.assessments.monthly import assess_month
 from app.catalog.models import Severity, SiteKind
+from app.catalog.rules import assessment_policy
 from app.core.extensions import db
 from app.core.timeutil import LOCAL_TZ, as_utc, clock_at, month_of, utcnow
 from app.inspections.checklist import Plan, start_inspection
@@ -126,7 +127,7 @@ def test_findings_deduct_by_line_with_the_tier_weight_and_are_traced(month, cast
 
 
 def test_the_trend_sums_findings_in_the_database_to_the_same_scores(month, cast, kitchen):
-    current = policy()
+    current = assessment_policy()
     current.tier_weights = {**current.tier_weights, "daily": "1.25"}
     db.session.merge(current)
     db.session.commit()
@@ -270,7 +271,7 @@ def test_manager_changes_the_rules(month, client, cast, kitchen):
     inspect(cast, kitchen, Tier.MONTHLY, {"地面排水"})
     catering = result_for(cast.own, assess_month(month)).lines[0]
     assert catering.deductions[0].points == Decimal("1.0")  # the monthly weight is now 1
-    assert policy().repeat_window_days == 21
+    assert assessment_policy().repeat_window_days == 21
     too_long = client.post("/assessments/policy", data=form | {"repeat_window_days": "400"})
     assert too_long.status_code == 422 and "重复问题的判断期限为 1 至 365 天。" in too_long.text
     form["score_bands-1-minimum"] = "99"  # out of order
@@ -279,7 +280,10 @@ def test_manager_changes_the_rules(month, client, cast, kitchen):
     assert 'value="99"' in refused.text, "what was typed comes back to be corrected"
     form["weight-daily"] = "9"
     assert "层级权重应在0至5之间。" in client.post("/assessments/policy", data=form).text
-    assert policy().score_bands[1]["minimum"] == "90" and policy().tier_weights["daily"] == "1"
+    assert (
+        assessment_policy().score_bands[1]["minimum"] == "90"
+        and assessment_policy().tier_weights["daily"] == "1"
+    )
 
 
 def test_xlsx_for_the_finance_office(month, client, cast, kitchen):
@@ -296,7 +300,7 @@ def test_every_score_in_the_xlsx_sums_from_its_itemised_rows(month, client, cast
     """Findings of two tiers (one of them repeated, weighted), an overdue notice and its exit
     warning, and bonuses beyond the cap: 100 plus a line's rows is its score, and the mean of a
     contractor's lines its overall score."""
-    rules = policy()
+    rules = assessment_policy()
     rules.repeat_weight = Decimal("2")
     db.session.merge(rules)
     inspect(cast, kitchen, Tier.DAILY, {"地面排水", "洗涤质量"})

@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from app.assessments.monthly import assess_month, policy
+from app.assessments.monthly import assess_month
 from app.catalog.models import SiteKind
+from app.catalog.rules import assessment_policy
 from app.core.extensions import db
 from app.core.timeutil import day_start, month_of, month_start, utcnow
 from app.inspections.checklist import Plan, start_inspection
@@ -76,7 +77,7 @@ def test_exactly_the_window_counts_and_a_minute_more_does_not(cast, toilets):
     assert repeats_by_contractor(ids, since, now + timedelta(minutes=1)) == {cast.own.id: 1}, (
         "the analysis's count in SQL draws the same line"
     )
-    policy_now = policy()
+    policy_now = assessment_policy()
     policy_now.repeat_window_days = 61
     db.session.merge(policy_now)
     db.session.commit()
@@ -150,7 +151,7 @@ def test_a_weighted_repeat_deducts_more_and_says_so_in_the_score(client, cast, t
 
     plain, plain_score = entries()
     assert plain[first.id].points == plain[again.id].points and not plain[again.id].occurrence
-    rules = policy()
+    rules = assessment_policy()
     rules.repeat_weight = Decimal("1.5")
     db.session.merge(rules)
     db.session.commit()

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from app.assessments.models import DEFAULT_POLICY, AssessmentPolicy
 from app.assessments.monthly import assess_month
 from app.catalog.models import Severity, SiteKind
+from app.catalog.rules import DEFAULT_POLICY, AssessmentPolicy
 from app.core.extensions import db
 from app.core.timeutil import month_of, utcnow
 from app.inspections.models import Inspection

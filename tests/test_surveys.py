@@ -12,12 +12,13 @@ import sqlalchemy as sa
 from itsdangerous import URLSafeTimedSerializer
 
 from app.assessments.models import SatisfactionEntry
+from app.assessments.satisfaction import apply_survey_results
 from app.auth.models import Role
 from app.core.extensions import db
 from app.core.refusals import Refused
 from app.core.timeutil import local_today
 from app.feedback.models import Rating, Survey, SurveyResponse
-from app.feedback.surveys import apply_to_assessment, record_answer, results
+from app.feedback.surveys import record_answer, results
 from tests.helpers import login
 
 
@@ -59,7 +60,7 @@ def test_rates_count_satisfied_and_fairly_satisfied(survey):
     with pytest.raises(Refused):
         record_answer(s, "browser-9", {})
 
-    assert apply_to_assessment(s, "2026-12", survey["manager"]) == 2
+    assert apply_survey_results(s, "2026-12", survey["manager"]) == 2
     db.session.commit()
     entry = db.session.scalar(
         sa.select(SatisfactionEntry).where(SatisfactionEntry.contractor_id == caterer.id)

@@ -6,8 +6,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.assessments.models import Bulletin, BulletinStatus
-from app.assessments.monthly import assess_month, policy
+from app.assessments.monthly import assess_month
 from app.catalog.models import Contractor, ServiceLine, Severity
+from app.catalog.rules import assessment_policy
 from app.core.audit import record_event
 from app.core.extensions import db
 from app.core.pdf import render_pdf
@@ -30,7 +31,7 @@ def _str(value: Decimal | None) -> str | None:
 def bulletin_data(month: str) -> dict:
     """Everything the bulletin prints, as plain JSON-ready values."""
     results = assess_month(month)
-    current = policy()
+    current = assessment_policy()
     line_names = {line.id: line.name for line in db.session.scalars(sa.select(ServiceLine))}
     ranking = [
         {

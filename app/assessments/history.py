@@ -11,8 +11,8 @@ from app.assessments.models import (
     INTEGER_RULES,
     POINT_RULES,
     WEIGHT_RULES,
-    AssessmentPolicy,
 )
+from app.catalog.rules import AssessmentPolicy
 from app.core.audit import AuditEvent, record_event
 from app.inspections.models import Tier
 

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.catalog.rules import DEFAULT_POLICY
 from app.core.extensions import LabelledEnum, db, enum_type
 from app.core.timeutil import utcnow
 
@@ -37,39 +38,6 @@ BulletinStatus.LABELS = {
 }
 
 
-DEFAULT_POLICY = {
-    "tier_weights": {
-        "daily": "1.0",
-        "weekly_joint": "1.2",
-        "monthly": "1.5",
-        "half_yearly": "2.0",
-        "ad_hoc": "1.0",
-        "self_check": "0",  # a failure a contractor reports itself: no deduction by default
-    },
-    "overdue_notice_points": Decimal("2"),
-    "exit_warning_points": Decimal("5"),
-    "complaint_points": Decimal("3"),
-    "bonus_cap": Decimal("5"),
-    "score_bands": [
-        {"minimum": "95", "percent": "10"},
-        {"minimum": "90", "percent": "0"},
-        {"minimum": "80", "percent": "-10"},
-        {"minimum": "0", "percent": "-30"},
-    ],
-    "satisfaction_bands": [
-        {"minimum": "95", "percent": "5"},
-        {"minimum": "90", "percent": "0"},
-        {"minimum": "80", "percent": "-5"},
-        {"minimum": "0", "percent": "-15"},
-    ],
-    "praise_top": 1,
-    "criticise_below": Decimal("85"),
-    "repeat_window_days": 30,
-    "repeat_weight": Decimal("1"),
-}
-
-
-# The rules' fields, named once: the form, the rules page and the history of a score use these.
 TIERS = tuple(DEFAULT_POLICY["tier_weights"])  # each tier's weight, the self-check's included
 POINT_RULES = (
     "overdue_notice_points",
@@ -82,29 +50,6 @@ INTEGER_RULES = ("praise_top", "repeat_window_days")
 WEIGHT_RULES = ("repeat_weight",)
 BAND_RULES = ("score_bands", "satisfaction_bands")
 BANDS_PER_RULE = 4
-
-
-class AssessmentPolicy(db.Model):
-    """What managers set: tier weights, fixed deductions, the bonus cap, bands, bulletin rules."""
-
-    __tablename__ = "assessment_policy"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tier_weights: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
-    overdue_notice_points: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1), nullable=False)
-    exit_warning_points: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1), nullable=False)
-    complaint_points: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1), nullable=False)
-    bonus_cap: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1), nullable=False)
-    score_bands: Mapped[list] = mapped_column(sa.JSON, nullable=False)
-    satisfaction_bands: Mapped[list] = mapped_column(sa.JSON, nullable=False)
-    praise_top: Mapped[int] = mapped_column(nullable=False)
-    criticise_below: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1), nullable=False)
-    # A finding repeats one at the same check point and place found this many days before.
-    repeat_window_days: Mapped[int] = mapped_column(nullable=False, server_default="30")
-    # A repeat's deduction is multiplied by this (1: a repeat costs what any finding costs).
-    repeat_weight: Mapped[Decimal] = mapped_column(
-        sa.Numeric(3, 1), nullable=False, server_default="1"
-    )
 
 
 class BonusEntry(db.Model):

@@ -9,8 +9,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.assessments.models import (
-    DEFAULT_POLICY,
-    AssessmentPolicy,
     BonusEntry,
     SatisfactionEntry,
 )
@@ -27,17 +25,13 @@ from app.assessments.scoring import (
     weighted,
 )
 from app.catalog.models import CheckCategory, CheckPoint, Contractor, Severity
+from app.catalog.rules import assessment_policy
 from app.core.extensions import db
 from app.core.timeutil import month_bounds
 from app.feedback.models import Complaint
 from app.inspections.models import Finding, Inspection, Status
 from app.inspections.repeats import repeats_of
 from app.notices.models import ExitWarning, Notice, NoticeItem
-
-
-def policy() -> AssessmentPolicy:
-    """The managers' rules; until they first save them, the defaults (not yet stored)."""
-    return db.session.get(AssessmentPolicy, 1) or AssessmentPolicy(id=1, **DEFAULT_POLICY)
 
 
 def bands(raw: list[dict]) -> list[Band]:
@@ -128,7 +122,7 @@ def assess_month(month: str, itemised: bool = True) -> list[ContractorResult]:
     its own traceable entry; otherwise (for the trend) findings are summed in the database
     by contractor, line, tier and deduction, which gives the same scores (unless repeats are
     weighted: then each finding is looked at, for the trend too)."""
-    current = policy()
+    current = assessment_policy()
     weights = {tier: Decimal(w) for tier, w in current.tier_weights.items()}
     repeat_weight = Decimal(current.repeat_weight)
     itemised = itemised or repeat_weight != 1

@@ -19,10 +19,11 @@ from app.assessments.history import (
     score_events,
 )
 from app.assessments.models import BonusEntry, BonusKind, SatisfactionEntry
-from app.assessments.monthly import assess_month, policy
+from app.assessments.monthly import assess_month
 from app.assessments.reconciliation import score_rows
 from app.auth.access import EDITORS, SUPERVISORS, role_required
 from app.catalog.models import Contractor, ServiceLine, Severity
+from app.catalog.rules import assessment_policy
 from app.core.audit import record_event
 from app.core.extensions import db
 from app.core.spreadsheets import append_row, xlsx_response
@@ -92,7 +93,7 @@ def month(month: str):
         kinds=list(BonusKind),
         is_current=month == month_of(utcnow()),
         max_respondents=MAX_RESPONDENTS,
-        policy=policy(),
+        policy=assessment_policy(),
         bonuses=db.session.scalars(
             sa.select(BonusEntry).where(BonusEntry.month == month).order_by(BonusEntry.id)
         ).all(),
@@ -246,7 +247,7 @@ def export(month: str):
     )
     for r in results:
         for line in r.lines:
-            for row in score_rows(line, policy().bonus_cap):
+            for row in score_rows(line, assessment_policy().bonus_cap):
                 append_row(itemised, [r.contractor.name, lines[line.service_line_id], *row])
     findings = workbook.create_sheet("问题清单")
     append_row(findings, ["发现时间", "承包单位", "检查点", "严重程度", "扣分", "说明", "检查"])
@@ -292,7 +293,7 @@ def export(month: str):
 @bp.route("/assessments/policy", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def edit_policy():
-    current = policy()
+    current = assessment_policy()
     form = policy_form(current)
     if form.validate_on_submit():
         before = policy_summary(current)

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from app.auth.access import EDITORS, SUPERVISORS
 from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Severity, Site
+from app.catalog.rules import assessment_policy
 from app.core.audit import AuditEvent, history_of, record_event
 from app.core.extensions import db
 from app.core.photos import photo_rows
@@ -167,8 +168,6 @@ def dismiss(complaint: Complaint, user: User, reason: str) -> None:
 def uphold(complaint: Complaint, user: User, reason: str) -> Inspection:
     """The complaint stands: it becomes a failed item of an external, ad hoc inspection
     (so a finding that deducts the policy's complaint points) and a draft notice."""
-    from app.assessments.monthly import policy  # here: the assessments import this package
-
     require(user.role in EDITORS, _("Only a manager decides on complaints."))
     require(
         complaint.status == ComplaintStatus.INVESTIGATING and complaint.contractor is not None,
@@ -200,7 +199,7 @@ def uphold(complaint: Complaint, user: User, reason: str) -> Inspection:
         title=complaint.subject,
         standard=_("Complaint upheld: %(reason)s", reason=reason.strip()),
         severity=Severity.GENERAL,
-        deduction=policy().complaint_points,
+        deduction=assessment_policy().complaint_points,
         answer=Answer.FAIL,
         note=complaint.evidence or complaint.description,
         answered_at=now,

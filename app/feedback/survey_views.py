@@ -23,11 +23,11 @@ from app.feedback.forms import ApplyForm, SurveyAccessForm, SurveyCardsForm, Sur
 from app.feedback.models import Rating, Survey
 from app.feedback.surveys import (
     MAX_CARDS,
-    apply_to_assessment,
     card_for,
     has_answered,
     issue_cards,
     normalise_card,
+    quarter_months,
     record_answer,
     results,
 )
@@ -37,12 +37,6 @@ from app.web.responses import form_shown
 VOTER_COOKIE = "xj_voter"
 ANSWERS_PER_ADDRESS = 60  # an office's staff may share one address
 ANSWER_WINDOW = timedelta(hours=1)
-
-
-def quarter_months(quarter: str) -> list[str]:
-    year, number = quarter.split("-Q")
-    first = (int(number) - 1) * 3 + 1
-    return [f"{year}-{month:02d}" for month in range(first, first + 3)]
 
 
 @bp.get("/surveys")
@@ -132,23 +126,6 @@ def print_cards(survey_id: int):
         cards.append((f"{code[:5]}-{code[5:]}", qr_svg(link, scale=3)))
     pdf = render_pdf("feedback/survey_cards_pdf.html", survey=survey, cards=cards)
     return pdf_response(pdf, f"survey-{survey.id}-cards.pdf")
-
-
-@bp.post("/surveys/<int:survey_id>/apply")
-@role_required(*EDITORS)
-def apply_survey(survey_id: int):
-    survey = get_survey(survey_id)
-    form = ApplyForm()
-    form.month.choices = [(m, m) for m in quarter_months(survey.quarter)]
-    if not form.validate_on_submit():
-        abort(400)
-    count = apply_to_assessment(survey, form.month.data, current_user._get_current_object())
-    db.session.commit()
-    flash(
-        _("Satisfaction of %(n)d contractors set for %(month)s.", n=count, month=form.month.data),
-        "success",
-    )
-    return redirect(url_for("feedback.survey", survey_id=survey.id))
 
 
 @bp.route("/s/<slug>", methods=["GET", "POST"])

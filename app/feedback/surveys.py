@@ -8,9 +8,6 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.assessments.history import record_score_change
-from app.assessments.models import SatisfactionEntry
-from app.auth.models import User
 from app.catalog.models import Contractor
 from app.core.extensions import db
 from app.core.refusals import Refused
@@ -144,29 +141,7 @@ def results(survey: Survey) -> list[ContractorResult]:
     return [ContractorResult(c, counts[c.id]) for c in contractors]
 
 
-def apply_to_assessment(survey: Survey, month: str, user: User) -> int:
-    """Write each contractor's rate as the month's satisfaction (replacing what a manager
-    entered by hand); returns how many contractors got one."""
-    applied = 0
-    for result in results(survey):
-        if result.rate is None:
-            continue
-        entry = db.session.scalar(
-            sa.select(SatisfactionEntry).where(
-                SatisfactionEntry.month == month,
-                SatisfactionEntry.contractor_id == result.contractor.id,
-            )
-        ) or SatisfactionEntry(month=month, contractor_id=result.contractor.id)
-        record_score_change(
-            "satisfaction_set",
-            result.contractor.id,
-            month,
-            from_state=f"{entry.rate}%" if entry.rate is not None else None,
-            to_state=f"{result.rate}%",
-            detail=survey.title,
-        )
-        entry.rate, entry.respondents, entry.entered_by_id = result.rate, result.answers, user.id
-        db.session.add(entry)
-        applied += 1
-    survey.applied_month = month
-    return applied
+def quarter_months(quarter: str) -> list[str]:
+    year, number = quarter.split("-Q")
+    first = (int(number) - 1) * 3 + 1
+    return [f"{year}-{month:02d}" for month in range(first, first + 3)]

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -26,6 +27,10 @@ from app.inspections.models import (
 )
 
 MAX_NOTE = 2000
+
+# Sent with a submitted inspection about to be reopened, before its findings are withdrawn;
+# a receiver refuses (raises Refused) to keep it closed. The notices connect to it.
+reopening = Namespace().signal("inspection-reopening")
 
 
 @dataclass
@@ -278,7 +283,7 @@ def reopen(inspection: Inspection, manager: User, reason: str) -> None:
         raise Refused(_("Only a submitted inspection can be reopened."))
     if not (reason or "").strip():
         raise Refused(_("Give the reason for reopening."))
-    _withdraw_from_draft_notices(inspection)
+    reopening.send(inspection)  # the notices' receiver refuses when an issued one holds a finding
     inspection.findings.clear()
     inspection.status = Status.DRAFT
     inspection.ended_at = None
@@ -290,25 +295,3 @@ def reopen(inspection: Inspection, manager: User, reason: str) -> None:
         detail=reason.strip()[:MAX_NOTE],
         actor=manager,
     )
-
-
-def _withdraw_from_draft_notices(inspection: Inspection) -> None:
-    """Take the findings off draft notices; an issued notice stands, so reopening is refused."""
-    from app.notices.models import NoticeItem, NoticeStatus
-
-    for finding in inspection.findings:
-        for item in db.session.scalars(
-            sa.select(NoticeItem).where(NoticeItem.finding_id == finding.id)
-        ):
-            if item.notice.status != NoticeStatus.DRAFT:
-                raise Refused(
-                    _(
-                        "A finding is on issued notice %(number)s; it cannot be reopened.",
-                        number=item.notice.number,
-                    )
-                )
-            notice = item.notice
-            notice.items.remove(item)
-            if not notice.items:
-                db.session.delete(notice)
-    db.session.flush()

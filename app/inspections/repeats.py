@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from app.catalog.rules import assessment_policy
 from app.core.extensions import db
 from app.core.timeutil import as_utc, seconds_between
 from app.inspections.models import Finding
@@ -39,9 +40,7 @@ def repeats_of(findings: Sequence) -> dict[int, Repeat]:
     checked = [f for f in findings if f.check_point_id is not None]
     if not checked:
         return {}
-    from app.assessments.monthly import policy  # assessments imports inspections at load
-
-    days = policy().repeat_window_days
+    days = assessment_policy().repeat_window_days
     window = timedelta(days=days)
     times = [as_utc(f.found_at) for f in checked]
     candidates = db.session.execute(
@@ -90,9 +89,7 @@ def repeating(finding_ids, start: datetime, end: datetime):
     `start` and `end`) that repeat an earlier one: a finding repeats when the one before it
     of the same failure, by time, lies within the window. The same answer as repeats_of, in
     SQL, for a year of a large bureau without loading its findings."""
-    from app.assessments.monthly import policy  # assessments imports inspections at load
-
-    window = timedelta(days=policy().repeat_window_days)
+    window = timedelta(days=assessment_policy().repeat_window_days)
     earlier_failure = sa.func.lag(Finding.found_at).over(
         partition_by=(
             Finding.check_point_id,

@@ -51,15 +51,10 @@ PER_PAGE = 20
 @role_required(*EVERYONE)  # contractors: their self-checks only
 def report(inspection_id: int):
     inspection = get_inspection(inspection_id)
-    from app.notices.models import Notice
-
-    notices = db.session.scalars(
-        sa.select(Notice).where(Notice.inspection_id == inspection.id).order_by(Notice.id)
-    ).all()
     return render_template(
         "inspections/report.html",
         reopen_form=ReopenForm(),
-        inspection_notices=notices,
+        inspection_notices=inspection.notices,
         versions=versions_of("report", inspection.id),
         **report_context(inspection),
     )

@@ -14,7 +14,7 @@ from app.catalog.models import Certificate
 from app.catalog.staff import certificates_query
 from app.core.extensions import db
 from app.core.timeutil import as_utc, local_today, utcnow
-from app.notices.deadlines import policy
+from app.notices.deadlines import notice_policy
 from app.notices.documents import keep_warnings
 from app.notices.lifecycle import escalate
 from app.notices.models import Notice, NoticeStatus
@@ -43,7 +43,7 @@ def escalation(now: datetime) -> str:
 
 def deadline_reminders(now: datetime) -> str:
     """Tell the contractor once per deadline when it is near (policy: hours before)."""
-    ahead = timedelta(hours=policy().reminder_hours)
+    ahead = timedelta(hours=notice_policy().reminder_hours)
     told = 0
     for notice in db.session.scalars(
         sa.select(Notice)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from app.assessments.models import AssessmentPolicy
 from app.catalog.models import CheckPoint, Contractor, Site
+from app.catalog.rules import AssessmentPolicy
 from app.core.extensions import db
 from app.inspections.models import Inspection
 from app.notify.models import Robot

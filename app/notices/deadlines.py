@@ -36,7 +36,7 @@ def deadline_hours(finding) -> int:
     return DEFAULT_HOURS[finding.severity]
 
 
-def policy() -> NoticePolicy:
+def notice_policy() -> NoticePolicy:
     """The escalation policy; until managers first save it, the defaults (not yet stored)."""
     return db.session.get(NoticePolicy, 1) or NoticePolicy(
         id=1, overdue_warning_days=7, warning_after_rejections=2, reminder_hours=24

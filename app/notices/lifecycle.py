@@ -16,10 +16,11 @@ from app.auth.models import User
 from app.core.audit import AuditEvent, record_event
 from app.core.extensions import db
 from app.core.photos import photo_rows, store_photo, store_signature
-from app.core.refusals import require
+from app.core.refusals import Refused, require
 from app.core.timeutil import LOCAL_TZ, as_utc, utcnow
 from app.inspections.models import Finding, Inspection
-from app.notices.deadlines import MAX_HOURS, deadline_hours, policy
+from app.inspections.recording import reopening
+from app.notices.deadlines import MAX_HOURS, deadline_hours, notice_policy
 from app.notices.models import (
     ExitWarning,
     FixPhoto,
@@ -331,7 +332,7 @@ def reject_fix(
     item.verified_at, item.verified_by = now, user
     _event(item.notice, "fix_rejected", user, now, detail=f"{item.finding.title}：{reason}")
     tell_fix_rejected(item)
-    if item.rejections >= policy().warning_after_rejections:
+    if item.rejections >= notice_policy().warning_after_rejections:
         return raise_warning(
             item.notice, WarningReason.TOO_MANY_REJECTIONS, now, item=item, detail=reason
         )
@@ -376,7 +377,7 @@ def raise_warning(
 def escalate(now: datetime | None = None) -> tuple[list[Notice], list[ExitWarning]]:
     """Mark newly overdue notices and warn on those overdue too long. Safe to run again."""
     now = now or utcnow()
-    limit = timedelta(days=policy().overdue_warning_days)
+    limit = timedelta(days=notice_policy().overdue_warning_days)
     marked, warnings = [], []
     open_notices = db.session.scalars(
         sa.select(Notice).where(Notice.status.in_((NoticeStatus.ISSUED, NoticeStatus.ACKNOWLEDGED)))
@@ -400,3 +401,25 @@ def escalate(now: datetime | None = None) -> tuple[list[Notice], list[ExitWarnin
             if warning is not None:
                 warnings.append(warning)
     return marked, warnings
+
+
+@reopening.connect
+def withdraw_from_draft_notices(inspection: Inspection) -> None:
+    """Take a reopened inspection's findings off draft notices; an issued notice stands, so
+    reopening is refused."""
+    for finding in inspection.findings:
+        for item in db.session.scalars(
+            sa.select(NoticeItem).where(NoticeItem.finding_id == finding.id)
+        ):
+            if item.notice.status != NoticeStatus.DRAFT:
+                raise Refused(
+                    _(
+                        "A finding is on issued notice %(number)s; it cannot be reopened.",
+                        number=item.notice.number,
+                    )
+                )
+            notice = item.notice
+            notice.items.remove(item)
+            if not notice.items:
+                db.session.delete(notice)
+    db.session.flush()

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from app.catalog.models import Severity
 from app.core.extensions import LabelledEnum, db, enum_type
@@ -106,7 +106,8 @@ class Notice(db.Model):
     overdue_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), index=True)
 
     contractor = relationship("Contractor")
-    inspection = relationship("Inspection")
+    # inspection.notices: the report lists them without the inspections importing this package
+    inspection = relationship("Inspection", backref=backref("notices", order_by="Notice.id"))
     created_by = relationship("User", foreign_keys=[created_by_id])
     issued_by = relationship("User", foreign_keys=[issued_by_id])
     acknowledged_by = relationship("User", foreign_keys=[acknowledged_by_id])

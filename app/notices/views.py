@@ -27,7 +27,7 @@ from app.inspections.access import get_inspection
 from app.inspections.models import Finding, InspectionPhoto
 from app.notices.access import get_fix_photo, get_notice, get_notice_item, sees_drafts
 from app.notices.blueprint import bp
-from app.notices.deadlines import ensure_default_rules, policy
+from app.notices.deadlines import ensure_default_rules, notice_policy
 from app.notices.documents import keep_documents, notice_context, notice_document, render_notice
 from app.notices.forms import (
     UNSIGNED_WAYS,
@@ -359,7 +359,7 @@ def verify(notice_id: int, item_id: int):
 @role_required(*EDITORS)
 def rules():
     ensure_default_rules()
-    current = policy()
+    current = notice_policy()
     lines = db.session.scalars(sa.select(ServiceLine).order_by(ServiceLine.position)).all()
     rules_now = {
         (rule.severity, rule.service_line_id): rule

@@ -1,0 +1,71 @@
+"""The rules the bureau scores by (tier weights, fixed deductions, bands, the repeat window):
+set by managers on the assessment pages, read by inspections, complaints and the monthly score."""
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.extensions import db
+
+DEFAULT_POLICY = {
+    "tier_weights": {
+        "daily": "1.0",
+        "weekly_joint": "1.2",
+        "monthly": "1.5",
+        "half_yearly": "2.0",
+        "ad_hoc": "1.0",
+        "self_check": "0",  # a failure a contractor reports itself: no deduction by default
+    },
+    "overdue_notice_points": Decimal("2"),
+    "exit_warning_points": Decimal("5"),
+    "complaint_points": Decimal("3"),
+    "bonus_cap": Decimal("5"),
+    "score_bands": [
+        {"minimum": "95", "percent": "10"},
+        {"minimum": "90", "percent": "0"},
+        {"minimum": "80", "percent": "-10"},
+        {"minimum": "0", "percent": "-30"},
+    ],
+    "satisfaction_bands": [
+        {"minimum": "95", "percent": "5"},
+        {"minimum": "90", "percent": "0"},
+        {"minimum": "80", "percent": "-5"},
+        {"minimum": "0", "percent": "-15"},
+    ],
+    "praise_top": 1,
+    "criticise_below": Decimal("85"),
+    "repeat_window_days": 30,
+    "repeat_weight": Decimal("1"),
+}
+
+
+# The rules' fields, named once: the form, the rules page and the history of a score use these.
+
+
+class AssessmentPolicy(db.Model):
+    """What managers set: tier weights, fixed deductions, the bonus cap, bands, bulletin rules."""
+
+    __tablename__ = "assessment_policy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tier_weights: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
+    overdue_notice_points: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1), nullable=False)
+    exit_warning_points: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1), nullable=False)
+    complaint_points: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1), nullable=False)
+    bonus_cap: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1), nullable=False)
+    score_bands: Mapped[list] = mapped_column(sa.JSON, nullable=False)
+    satisfaction_bands: Mapped[list] = mapped_column(sa.JSON, nullable=False)
+    praise_top: Mapped[int] = mapped_column(nullable=False)
+    criticise_below: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1), nullable=False)
+    # A finding repeats one at the same check point and place found this many days before.
+    repeat_window_days: Mapped[int] = mapped_column(nullable=False, server_default="30")
+    # A repeat's deduction is multiplied by this (1: a repeat costs what any finding costs).
+    repeat_weight: Mapped[Decimal] = mapped_column(
+        sa.Numeric(3, 1), nullable=False, server_default="1"
+    )
+
+
+def assessment_policy() -> AssessmentPolicy:
+    """The managers' rules; until they first save them, the defaults (not yet stored)."""
+    return db.session.get(AssessmentPolicy, 1) or AssessmentPolicy(id=1, **DEFAULT_POLICY)
