@@ -18,7 +18,7 @@ from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import InspectionPhoto, Scope
 from tests.conftest import use_store
 from tests.helpers import PASSWORD, ServerProcess, jpeg, server_environment
-from tests.test_worker import messages, pending, robots, start_worker, stop, wait_for  # noqa: F401
+from tests.jobs.test_worker import messages, pending, robots, start_worker, stop, wait_for  # noqa: F401
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 

@@ -25,7 +25,7 @@ from app.inspections.recording import record_answer, record_note, submit
 from app.notices.lifecycle import draft_notices
 from tests.helpers import PASSWORD, jpeg, login
 
-TEMPLATES = Path(__file__).parents[1] / "app" / "templates"
+TEMPLATES = Path(__file__).parents[2] / "app" / "templates"
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 

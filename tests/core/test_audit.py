@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from app.auth.models import Role
 from app.core.audit import AuditEvent, AuditLogIsAppendOnly, UnlistedAuditAction, record_event
 from app.core.extensions import db
+from tests.assessments.test_assessments import kitchen, month  # noqa: F401  (fixtures)
 from tests.helpers import login
-from tests.test_assessments import kitchen, month  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

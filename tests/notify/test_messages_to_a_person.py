@@ -18,8 +18,8 @@ from app.notify.events import announce
 from app.notify.models import Channel, Delivery, DeliveryStatus, EmailChoice, EventKind
 from tests.app_servers import APPS, AppServer
 from tests.helpers import login
+from tests.notices.test_notices import drafts, inspection, kitchen  # noqa: F401
 from tests.robot_server import MailBox
-from tests.test_notices import drafts, inspection, kitchen  # noqa: F401
 
 CHANNELS = {
     "wecom": Channel.WECOM_APP,

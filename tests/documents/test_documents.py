@@ -35,7 +35,7 @@ from app.jobs.clock import escalation
 from app.notices.lifecycle import report_fix
 from app.notices.models import ExitWarning, NoticePolicy
 from tests.helpers import jpeg, login
-from tests.test_notices import drafts, inspection, kitchen  # noqa: F401
+from tests.notices.test_notices import drafts, inspection, kitchen  # noqa: F401
 
 
 def pdf_text(data: bytes, tmp_path) -> str:

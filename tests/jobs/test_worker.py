@@ -20,7 +20,7 @@ from app.notify.models import Channel, Delivery, DeliveryStatus, EventKind, Robo
 from tests.helpers import server_environment
 from tests.robot_server import RobotServer
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -29,8 +29,8 @@ from app.notify.models import (
     Robot,
 )
 from tests.helpers import jpeg, login
+from tests.notices.test_notices import drafts, inspection, kitchen  # noqa: F401
 from tests.robot_server import MailBox, RobotServer
-from tests.test_notices import drafts, inspection, kitchen  # noqa: F401
 
 
 @pytest.fixture

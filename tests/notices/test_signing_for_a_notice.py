@@ -14,9 +14,9 @@ from app.core.extensions import db
 from app.core.photos import read_signature
 from app.notices.lifecycle import can_report_fix
 from app.notices.models import Notice, NoticeReceipt, NoticeStatus, ReceiptWay
+from tests.documents.test_documents import issued_by_hand, versions  # noqa: F401
 from tests.helpers import jpeg, login, signature_png
-from tests.test_documents import issued_by_hand, versions  # noqa: F401
-from tests.test_notices import drafts, inspection, kitchen  # noqa: F401
+from tests.notices.test_notices import drafts, inspection, kitchen  # noqa: F401
 
 
 def data_url(png: bytes) -> str:

@@ -32,7 +32,7 @@ from app.notices.lifecycle import (
 from app.plans.models import InspectionPlan, PlanStop
 from app.plans.recurrence import Recurrence
 from tests.helpers import jpeg, login
-from tests.test_plans import route  # noqa: F401  (a fixture)
+from tests.plans.test_plans import route  # noqa: F401  (a fixture)
 
 
 @pytest.fixture

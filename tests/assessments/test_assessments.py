@@ -144,7 +144,7 @@ def test_the_trend_sums_findings_in_the_database_to_the_same_scores(month, cast,
 
 
 def test_notice_figures_count_notices_closed_on_time_and_late(month, cast, kitchen):
-    from tests.test_notices import jpeg
+    from tests.notices.test_notices import jpeg
 
     notices = []
     for _ in range(4):

@@ -42,7 +42,7 @@ from app.notices.models import (
 )
 from app.web.models import DeliveredForm
 from tests.helpers import jpeg, login
-from tests.test_timeline import raw_parts
+from tests.main.test_timeline import raw_parts
 
 
 @pytest.fixture
