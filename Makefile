@@ -91,6 +91,7 @@ db:
 
 lint: $(ESLINT)
 	$(BIN)/python scripts/check_lock.py
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff check app tests bench scripts
 	$(BIN)/ruff format --check app tests bench scripts
 	$(ESLINT) --config scripts/lint-js/eslint.config.js app/static/js

@@ -121,6 +121,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.identity import bp as identity_bp
     from app.identity import models as identity_models  # noqa: F401  (registers the model)
     from app.inspections import bp as inspections_bp
+    from app.jobs import models as job_models  # noqa: F401  (registers the model)
     from app.main import bp as main_bp
     from app.notices import bp as notices_bp
     from app.notify import bp as notify_bp

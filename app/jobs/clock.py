@@ -14,12 +14,13 @@ from app.catalog.models import Certificate
 from app.catalog.staff import certificates_query
 from app.core.extensions import db
 from app.core.timeutil import as_utc, local_today, utcnow
+from app.jobs.models import ClockJob
 from app.notices.deadlines import notice_policy
 from app.notices.documents import keep_warnings
 from app.notices.lifecycle import escalate
 from app.notices.models import Notice, NoticeStatus
 from app.notify.events import announce, contractor_users, managers
-from app.notify.models import ClockJob, EventKind
+from app.notify.models import EventKind
 from app.plans.models import VisitState
 from app.plans.tracking import visits_between
 from app.web.links import path_for
