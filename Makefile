@@ -93,6 +93,7 @@ lint: $(ESLINT)
 	$(BIN)/python scripts/check_lock.py
 	$(BIN)/ruff check app tests bench scripts
 	$(BIN)/ruff format --check app tests bench scripts
+	$(BIN)/python scripts/check_function_length.py
 	$(ESLINT) --config scripts/lint-js/eslint.config.js app/static/js
 
 # ESLint for the phone's scripts, pinned with hashes in its own package-lock.json.
