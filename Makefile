@@ -87,7 +87,7 @@ translations: $(CATALOGS)
 
 db:
 	$(BIN)/flask --app wsgi db upgrade
-	$(BIN)/flask --app wsgi seed-demo --if-empty
+	$(BIN)/flask --app wsgi demo seed --if-empty
 
 lint: $(ESLINT)
 	$(BIN)/python scripts/check_lock.py
