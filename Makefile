@@ -87,13 +87,14 @@ translations: $(CATALOGS)
 
 db:
 	$(BIN)/flask --app wsgi db upgrade
-	$(BIN)/flask --app wsgi seed-demo --if-empty
+	$(BIN)/flask --app wsgi demo seed --if-empty
 
 lint: $(ESLINT)
 	$(BIN)/python scripts/check_lock.py
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff check app tests bench scripts
 	$(BIN)/ruff format --check app tests bench scripts
+	$(BIN)/python scripts/check_function_length.py
 	$(ESLINT) --config scripts/lint-js/eslint.config.js app/static/js
 
 # ESLint for the phone's scripts, pinned with hashes in its own package-lock.json.

@@ -84,7 +84,22 @@ def create_app(config: dict | None = None) -> Flask:
         # login throttling count real addresses, and links point at the public site
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    init_extensions(app)
+    register_blueprints(app)
 
+    from app.cli import register_cli
+    from app.core.logs import configure_logging
+    from app.main.templating import register_template_helpers
+
+    register_cli(app)
+    register_template_helpers(app)
+    configure_logging(app)
+    app.before_request(refuse_nul_bytes)  # after the log's, which stamps the request
+    app.after_request(vary_on_htmx)
+    return app
+
+
+def init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(
         app,
@@ -109,6 +124,8 @@ def create_app(config: dict | None = None) -> Flask:
         permissions_policy={"camera": "(self)", "geolocation": "(self)", "microphone": "()"},
     )
 
+
+def register_blueprints(app: Flask) -> None:
     for module in ROUTE_MODULES:
         import_module(module)
     from app.analysis import bp as analysis_bp
@@ -143,21 +160,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(identity_bp)
     app.register_blueprint(organisation_bp)
 
-    from app.cli import register_cli
-    from app.core.logs import configure_logging
-    from app.main.templating import register_template_helpers
 
-    register_cli(app)
-    register_template_helpers(app)
-    configure_logging(app)
-    app.before_request(refuse_nul_bytes)  # after the log's, which stamps the request
-
-    @app.after_request
-    def vary_on_htmx(response):
-        response.vary.add("HX-Request")
-        return response
-
-    return app
+def vary_on_htmx(response):
+    """A page and its htmx partial share a URL: caches must keep them apart."""
+    response.vary.add("HX-Request")
+    return response
 
 
 def content_security_policy(config) -> dict[str, str]:

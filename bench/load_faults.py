@@ -489,17 +489,7 @@ def report(run: Run, run_seconds: float, bare_seconds: float) -> None:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--inspectors", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=180, help="the run with its faults")
-    parser.add_argument("--bare-seconds", type=float, default=30)
-    parser.add_argument(
-        "--pause", type=float, default=0, help="mean seconds an inspector looks between steps"
-    )
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2)
-    args = parser.parse_args()
-
+    args = arguments()
     with tempfile.TemporaryDirectory(prefix="xunjian-bench-") as tmp:
         instance = Path(tmp)
         postgres, env = throwaway_instance(instance, args.database)
@@ -518,25 +508,8 @@ def main():
             for person in people:
                 person.login(base)
             run = Run()
-            start = time.monotonic()
-            until = start + args.seconds
-            threads = [
-                threading.Thread(target=inspect, args=(run, p, base, photos, until, args.pause))
-                for p in people
-            ]
-            threads.append(
-                threading.Thread(
-                    target=inject_faults, args=(run, server, postgres, start, args.seconds)
-                )
-            )
-            run_together(threads)
-            run_seconds = time.monotonic() - start
-            until = time.monotonic() + args.bare_seconds
-            threads = [
-                threading.Thread(target=bare_route, args=(run, p, base, until, args.pause))
-                for p in people
-            ]
-            run_together(threads)
+            run_seconds = inspect_through_faults(run, people, base, photos, server, postgres, args)
+            walk_bare_routes(run, people, base, args)
             server.stop()
             print(
                 f"\n{args.inspectors} inspectors pausing {args.pause:g} s on average, "
@@ -554,6 +527,45 @@ def main():
             print(f"  {problem}")
         if problems:
             sys.exit(1)
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--inspectors", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=180, help="the run with its faults")
+    parser.add_argument("--bare-seconds", type=float, default=30)
+    parser.add_argument(
+        "--pause", type=float, default=0, help="mean seconds an inspector looks between steps"
+    )
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2)
+    return parser.parse_args()
+
+
+def inspect_through_faults(run, people, base, photos, server, postgres, args) -> float:
+    """Every inspector inspects while the faults are injected; the seconds it took."""
+    start = time.monotonic()
+    until = start + args.seconds
+    threads = [
+        threading.Thread(target=inspect, args=(run, p, base, photos, until, args.pause))
+        for p in people
+    ]
+    threads.append(
+        threading.Thread(target=inject_faults, args=(run, server, postgres, start, args.seconds))
+    )
+    run_together(threads)
+    return time.monotonic() - start
+
+
+def walk_bare_routes(run, people, base, args) -> None:
+    """Then every inspector walks the bare route, with no fault, for comparison."""
+    until = time.monotonic() + args.bare_seconds
+    run_together(
+        [
+            threading.Thread(target=bare_route, args=(run, p, base, until, args.pause))
+            for p in people
+        ]
+    )
 
 
 def throwaway_instance(

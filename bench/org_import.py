@@ -8,7 +8,7 @@ It builds the organisation of bench/scale.py (the standards library, about 2,000
 contractors and their accounts) and gives each contractor `--staff` staff members with one or
 two certificates each (2,000 people, 3,000 certificates by default) and a contractor user
 (about 100 accounts in all). Then it exports the workbook, and on an empty database that has
-only the standards library (as `flask load-standards` leaves it) runs the dry run, the import
+only the standards library (as `flask standards load` leaves it) runs the dry run, the import
 itself (dry run, apply, commit: what the confirmation does) and the dry run of the same
 workbook again, which must find nothing to change. Each step runs twice, on two empty
 databases: once for its time, once under tracemalloc for the peak of Python's heap. It

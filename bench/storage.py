@@ -42,20 +42,7 @@ def phone_photo(n: int) -> bytes:
 
 def measure(settings: dict, photos: list[bytes], tmp: Path) -> dict[str, list[float]]:
     from app import create_app
-    from app.auth.models import Role
-    from app.auth.users import create_user
-    from app.catalog.models import (
-        CheckCategory,
-        CheckPoint,
-        ServiceLine,
-        Severity,
-        Site,
-        SiteKind,
-    )
     from app.core.extensions import db
-    from app.inspections.checklist import Plan, start_inspection
-    from app.inspections.models import InspectionPhoto, Scope
-    from tests.helpers import PASSWORD
 
     folder = tmp / settings["name"]
     folder.mkdir()
@@ -71,47 +58,85 @@ def measure(settings: dict, photos: list[bytes], tmp: Path) -> dict[str, list[fl
     times = {"upload": [], "open photo": [], "open thumbnail": []}
     with app.app_context():
         db.create_all()
-        line = ServiceLine(code="CLN", name="保洁服务")
-        category = CheckCategory(service_line=line, name="公共区域")
-        point = CheckPoint(
-            category=category,
-            code="B-1",
-            title="大堂地面",
-            standard="无水渍",
-            severity=Severity.GENERAL,
-            deduction=Decimal("1"),
-        )
-        site = Site(name="办公楼", kind=SiteKind.BUILDING, code="B1")
-        db.session.add_all([line, category, point, site])
-        inspector = create_user("bench", "巡查员", Role.INSPECTOR, PASSWORD)
-        db.session.commit()
-        draft = start_inspection(Plan(Scope.STRIP, site, service_line=line), inspector)
-        db.session.commit()
-        url = f"/inspections/{draft.id}/items/{draft.items[0].id}/photos"
-        client = app.test_client()
-        client.post("/login", data={"username": "bench", "password": PASSWORD})
-        phone = {"HX-Request": "true"}  # as the checklist sends it: the item comes back
-        client.post(url, data={"photo": (io.BytesIO(phone_photo(999)), "warm.jpg")}, headers=phone)
-        for data in photos:
-            began = time.perf_counter()
-            answer = client.post(url, data={"photo": (io.BytesIO(data), "p.jpg")}, headers=phone)
-            times["upload"].append((time.perf_counter() - began) * 1000)
-            if answer.status_code != 200:
-                sys.exit(f"upload answered {answer.status_code}")
-        ids = db.session.scalars(db.select(InspectionPhoto.id).order_by(InspectionPhoto.id))
-        for photo_id in list(ids)[1:]:
-            for step, query in (("open photo", ""), ("open thumbnail", "?size=thumb")):
-                began = time.perf_counter()
-                answer = client.get(f"/inspections/photos/{photo_id}{query}")
-                answer.get_data()
-                times[step].append((time.perf_counter() - began) * 1000)
-                answer.close()
-                if answer.status_code != 200:
-                    sys.exit(f"opening a photo answered {answer.status_code}")
+        url = draft_item_photos_url()
+        client = inspector_client(app)
+        times["upload"] = upload(client, url, photos)
+        times["open photo"], times["open thumbnail"] = open_uploaded(client)
         app.extensions["file_store"].close()
         db.session.remove()
         db.engine.dispose()
     return times
+
+
+def draft_item_photos_url() -> str:
+    """A draft checklist of one check point by the inspector `bench`; where its item's
+    photos are posted."""
+    from app.auth.models import Role
+    from app.auth.users import create_user
+    from app.catalog.models import CheckCategory, CheckPoint, ServiceLine, Severity, Site, SiteKind
+    from app.core.extensions import db
+    from app.inspections.checklist import Plan, start_inspection
+    from app.inspections.models import Scope
+    from tests.helpers import PASSWORD
+
+    line = ServiceLine(code="CLN", name="保洁服务")
+    category = CheckCategory(service_line=line, name="公共区域")
+    point = CheckPoint(
+        category=category,
+        code="B-1",
+        title="大堂地面",
+        standard="无水渍",
+        severity=Severity.GENERAL,
+        deduction=Decimal("1"),
+    )
+    site = Site(name="办公楼", kind=SiteKind.BUILDING, code="B1")
+    db.session.add_all([line, category, point, site])
+    inspector = create_user("bench", "巡查员", Role.INSPECTOR, PASSWORD)
+    db.session.commit()
+    draft = start_inspection(Plan(Scope.STRIP, site, service_line=line), inspector)
+    db.session.commit()
+    return f"/inspections/{draft.id}/items/{draft.items[0].id}/photos"
+
+
+def inspector_client(app):
+    from tests.helpers import PASSWORD
+
+    client = app.test_client()
+    client.post("/login", data={"username": "bench", "password": PASSWORD})
+    return client
+
+
+def upload(client, url: str, photos: list[bytes]) -> list[float]:
+    """Milliseconds to upload each photo, after one unmeasured upload that warms up."""
+    phone = {"HX-Request": "true"}  # as the checklist sends it: the item comes back
+    client.post(url, data={"photo": (io.BytesIO(phone_photo(999)), "warm.jpg")}, headers=phone)
+    times = []
+    for data in photos:
+        began = time.perf_counter()
+        answer = client.post(url, data={"photo": (io.BytesIO(data), "p.jpg")}, headers=phone)
+        times.append((time.perf_counter() - began) * 1000)
+        if answer.status_code != 200:
+            sys.exit(f"upload answered {answer.status_code}")
+    return times
+
+
+def open_uploaded(client) -> tuple[list[float], list[float]]:
+    """Milliseconds to open each measured upload whole, and as a thumbnail."""
+    from app.core.extensions import db
+    from app.inspections.models import InspectionPhoto
+
+    times = {"": [], "?size=thumb": []}
+    ids = db.session.scalars(db.select(InspectionPhoto.id).order_by(InspectionPhoto.id))
+    for photo_id in list(ids)[1:]:  # not the warm-up's
+        for query, taken in times.items():
+            began = time.perf_counter()
+            answer = client.get(f"/inspections/photos/{photo_id}{query}")
+            answer.get_data()
+            taken.append((time.perf_counter() - began) * 1000)
+            answer.close()
+            if answer.status_code != 200:
+                sys.exit(f"opening a photo answered {answer.status_code}")
+    return times[""], times["?size=thumb"]
 
 
 def main() -> None:

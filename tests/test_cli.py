@@ -96,6 +96,44 @@ def test_create_user_command(app, make_contractor):
     assert chief.role == Role.ADMIN and chief.check_password("strong-pass-1")
 
 
+def test_each_domain_has_its_group_and_the_old_spellings_stay_out_of_the_help(app):
+    listed = app.test_cli_runner().invoke(args=["--help"]).output
+    commands = {line.split()[0] for line in listed.split("Commands:")[1].splitlines() if line}
+    assert commands >= {"users", "standards", "demo", "notices", "org", "storage", "worker"}
+    assert not commands & {"seed-demo", "load-standards", "create-user"}
+
+
+def test_each_group_runs_its_commands(app, tmp_path):
+    runner = app.test_cli_runner()
+    created = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "chief",
+            "--name",
+            "局长",
+            "--role",
+            "admin",
+            "--password",
+            "pw-12345678",
+        ]
+    )
+    assert created.exit_code == 0 and "User chief created." in created.output
+    loaded = runner.invoke(args=["standards", "load"])
+    assert loaded.exit_code == 0 and " 0 updated" in loaded.output
+    escalated = runner.invoke(args=["notices", "escalate"])
+    assert escalated.exit_code == 0 and "0 notices newly overdue" in escalated.output
+    assert runner.invoke(args=["org", "export", str(tmp_path / "org.xlsx")]).exit_code == 0
+    refused = runner.invoke(args=["storage", "copy", "--to", "ftp://files/x"])
+    assert refused.exit_code == 2 and "--to" in refused.output
+
+
+def test_the_demo_group_seeds_only_an_empty_database(seeded):
+    app, _result = seeded
+    again = app.test_cli_runner().invoke(args=["demo", "seed", "--if-empty"])
+    assert again.exit_code == 0 and "already has data" in again.output
+
+
 def test_the_demo_has_inbox_messages_for_every_role_and_calls_no_robot(seeded):
     users = db.session.scalars(sa.select(User)).all()
     for role in Role:

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.assessments.models import Bulletin, BulletinStatus
-from app.assessments.monthly import assess_month
+from app.assessments.monthly import ContractorResult, assess_month
 from app.catalog.models import Contractor, ServiceLine, Severity
 from app.catalog.rules import assessment_policy
 from app.core.audit import record_event
@@ -33,7 +33,30 @@ def bulletin_data(month: str) -> dict:
     results = assess_month(month)
     current = assessment_policy()
     line_names = {line.id: line.name for line in db.session.scalars(sa.select(ServiceLine))}
-    ranking = [
+    ranking = _ranking(results, line_names)
+    criticise_below = Decimal(current.criticise_below)
+    return {
+        "month": month,
+        "ranking": ranking,
+        "by_line": _scores_by_line(results, line_names),
+        "findings_by_line": _findings_by_line(results, line_names),
+        "notices": notice_figures(month),
+        "plans": month_figures(month, local_today()),
+        "praise": [
+            row["short_name"]
+            for row in ranking[: current.praise_top]
+            if Decimal(row["overall"]) >= criticise_below
+        ],
+        "criticism": [
+            row["short_name"] for row in ranking if Decimal(row["overall"]) < criticise_below
+        ],
+        "trend": trend(month, results),
+    }
+
+
+def _ranking(results: list[ContractorResult], line_names: dict[int, str]) -> list[dict]:
+    """Each contractor's place, scores by line, satisfaction, money and flags, best first."""
+    return [
         {
             "contractor_id": r.contractor.id,
             "name": r.contractor.name,
@@ -57,6 +80,12 @@ def bulletin_data(month: str) -> dict:
         }
         for r in results
     ]
+
+
+def _scores_by_line(
+    results: list[ContractorResult], line_names: dict[int, str]
+) -> dict[str, list[dict]]:
+    """For each service line, its contractors' scores on it, best first."""
     by_line: dict[str, list[dict]] = {}
     for r in results:
         for line in r.lines:
@@ -65,30 +94,21 @@ def bulletin_data(month: str) -> dict:
             )
     for rows in by_line.values():
         rows.sort(key=lambda row: -Decimal(row["score"]))
-    findings_by_line: dict[str, dict[str, int]] = {}
+    return by_line
+
+
+def _findings_by_line(
+    results: list[ContractorResult], line_names: dict[int, str]
+) -> dict[str, dict[str, int]]:
+    """The month's findings counted by service line and severity; a finding without a line
+    counts on its contractor's first line."""
+    counted: dict[str, dict[str, int]] = {}
     for r in results:
         for finding in r.findings:
             line = line_names.get(finding.line_id) or line_names[r.lines[0].service_line_id]
-            counts = findings_by_line.setdefault(line, {s.value: 0 for s in Severity})
+            counts = counted.setdefault(line, {s.value: 0 for s in Severity})
             counts[finding.severity.value] += 1
-    criticise_below = Decimal(current.criticise_below)
-    return {
-        "month": month,
-        "ranking": ranking,
-        "by_line": by_line,
-        "findings_by_line": findings_by_line,
-        "notices": notice_figures(month),
-        "plans": month_figures(month, local_today()),
-        "praise": [
-            row["short_name"]
-            for row in ranking[: current.praise_top]
-            if Decimal(row["overall"]) >= criticise_below
-        ],
-        "criticism": [
-            row["short_name"] for row in ranking if Decimal(row["overall"]) < criticise_below
-        ],
-        "trend": trend(month, results),
-    }
+    return counted
 
 
 def notice_figures(month: str) -> dict[str, int]:

@@ -25,7 +25,7 @@ from app.assessments.scoring import (
     weighted,
 )
 from app.catalog.models import CheckCategory, CheckPoint, Contractor, Severity
-from app.catalog.rules import assessment_policy
+from app.catalog.rules import AssessmentPolicy, assessment_policy
 from app.core.extensions import db
 from app.core.timeutil import month_bounds
 from app.feedback.models import Complaint
@@ -123,130 +123,204 @@ def assess_month(month: str, itemised: bool = True) -> list[ContractorResult]:
     by contractor, line, tier and deduction, which gives the same scores (unless repeats are
     weighted: then each finding is looked at, for the trend too)."""
     current = assessment_policy()
-    weights = {tier: Decimal(w) for tier, w in current.tier_weights.items()}
-    repeat_weight = Decimal(current.repeat_weight)
-    itemised = itemised or repeat_weight != 1
     start, end = month_bounds(month)
-    contractors = db.session.scalars(
+    contractors = _active_contractors()
+    ledger = _Ledger.of(contractors)
+    findings: dict[int, list[FindingRow]] = {}
+    if itemised or Decimal(current.repeat_weight) != 1:
+        findings = _charge_each_finding(ledger, current, start, end)
+    else:
+        _charge_findings_summed(ledger, current, start, end)
+    _charge_overdue_notices(ledger, current, start, end)
+    _charge_exit_warnings(ledger, current, start, end)
+    _credit_bonuses(ledger, month)
+    results = _settle_contractors(contractors, ledger, current, month, findings)
+    results.sort(key=lambda r: (-r.overall, r.contractor.name))
+    for rank, result in enumerate(results, start=1):
+        result.rank = rank
+    return results
+
+
+def _active_contractors() -> list[Contractor]:
+    return db.session.scalars(
         sa.select(Contractor)
         .where(Contractor.active.is_(True))
         .options(selectinload(Contractor.service_lines))
         .order_by(Contractor.name)
     ).all()
-    lines = {
-        c.id: {line.id: LineScore(c.id, line.id) for line in c.service_lines}
-        for c in contractors
-        if c.service_lines
-    }
-    primary = {c.id: c.service_lines[0].id for c in contractors if c.service_lines}
 
-    def charge(contractor_id, line_id, entry, bonus=False):
-        if contractor_id not in lines:
+
+@dataclass
+class _Ledger:
+    """The month's line scores of each contractor that serves a line; an entry is charged to
+    its own service line when the contractor serves it, else to the contractor's first line."""
+
+    lines: dict[int, dict[int, LineScore]]
+    primary: dict[int, int]
+
+    @classmethod
+    def of(cls, contractors: list[Contractor]) -> "_Ledger":
+        serving = [c for c in contractors if c.service_lines]
+        return cls(
+            lines={
+                c.id: {line.id: LineScore(c.id, line.id) for line in c.service_lines}
+                for c in serving
+            },
+            primary={c.id: c.service_lines[0].id for c in serving},
+        )
+
+    def charge(self, contractor_id, line_id, entry: Entry, bonus: bool = False) -> None:
+        if contractor_id not in self.lines:
             return
-        own = lines[contractor_id]
-        target = own.get(line_id) or own[primary[contractor_id]]
+        own = self.lines[contractor_id]
+        target = own.get(line_id) or own[self.primary[contractor_id]]
         (target.bonuses if bonus else target.deductions).append(entry)
 
-    def points(deduction, tier, self_check) -> tuple[Decimal, Decimal]:
-        """A finding's points as counted, and the weight they were multiplied by."""
-        counted = weighted(deduction, tier.value, weights)
-        weight = weights.get(tier.value, Decimal(1))
-        if self_check:
-            own_report = weights.get("self_check", Decimal(0))
-            counted, weight = round_points(counted * own_report), weight * own_report
-        return counted, weight
 
-    by_contractor: dict[int, list[FindingRow]] = {}
-    if itemised:
-        rows = db.session.execute(
-            _month_findings(start, end)
-            .add_columns(
-                Finding.id,
-                Finding.inspection_id,
-                Finding.found_at,
-                Finding.title,
-                Finding.note,
-                Finding.severity,
-                Finding.deduction,
-                CheckCategory.service_line_id,
-                Finding.check_point_id,
-                Finding.site_id,
-                Finding.contractor_id,
-            )
-            .order_by(Finding.found_at, Finding.id)
-        ).all()
-        findings = [(tier, self_check, FindingRow(*shown)) for _c, tier, self_check, *shown in rows]
-        repeats = repeats_of([f for *_, f in findings]) if repeat_weight != 1 else {}
-        from_complaints = _complaint_inspections({f.inspection_id for *_, f in findings})
-        for tier, self_check, finding in findings:
-            counted, weight = points(finding.deduction, tier, self_check)
-            repeat = repeats.get(finding.id)
-            if repeat:
-                counted = round_points(counted * repeat_weight)
-                weight *= repeat_weight
-            charge(
-                finding.contractor_id,
-                finding.line_id,
-                Entry(
-                    "finding",
-                    finding.id,
-                    finding.title,
-                    counted,
-                    occurrence=repeat.occurrence if repeat else 0,
-                    raw=finding.deduction,
-                    weight=weight,
-                    source="complaint" if finding.inspection_id in from_complaints else "",
-                ),
-            )
-            by_contractor.setdefault(finding.contractor_id, []).append(finding)
-    else:
-        groups = db.session.execute(
-            _month_findings(start, end)
-            .add_columns(Finding.deduction, CheckCategory.service_line_id, sa.func.count())
-            .group_by(
-                Finding.contractor_id,
-                Inspection.tier,
-                Inspection.self_check,
-                Finding.deduction,
-                CheckCategory.service_line_id,
-            )
+def _tier_weights(current: AssessmentPolicy) -> dict[str, Decimal]:
+    return {tier: Decimal(w) for tier, w in current.tier_weights.items()}
+
+
+def _finding_points(
+    deduction: Decimal, tier, self_check: bool, weights: dict[str, Decimal]
+) -> tuple[Decimal, Decimal]:
+    """A finding's points as counted, and the weight they were multiplied by: its
+    inspection's tier, and the share the policy gives a contractor's own reports."""
+    counted = weighted(deduction, tier.value, weights)
+    weight = weights.get(tier.value, Decimal(1))
+    if self_check:
+        own_report = weights.get("self_check", Decimal(0))
+        counted, weight = round_points(counted * own_report), weight * own_report
+    return counted, weight
+
+
+def _charge_each_finding(
+    ledger: _Ledger, current: AssessmentPolicy, start: datetime, end: datetime
+) -> dict[int, list[FindingRow]]:
+    """Charge each finding as its own entry (a repeat weighted as the policy says, one an
+    upheld complaint made marked so); the findings by contractor."""
+    rows = db.session.execute(
+        _month_findings(start, end)
+        .add_columns(
+            Finding.id,
+            Finding.inspection_id,
+            Finding.found_at,
+            Finding.title,
+            Finding.note,
+            Finding.severity,
+            Finding.deduction,
+            CheckCategory.service_line_id,
+            Finding.check_point_id,
+            Finding.site_id,
+            Finding.contractor_id,
         )
-        for contractor_id, tier, self_check, deduction, line_id, count in groups:
-            total = points(deduction, tier, self_check)[0] * count
-            charge(contractor_id, line_id, Entry("findings", 0, "", total))
+        .order_by(Finding.found_at, Finding.id)
+    ).all()
+    findings = [(tier, self_check, FindingRow(*shown)) for _c, tier, self_check, *shown in rows]
+    weights, repeat_weight = _tier_weights(current), Decimal(current.repeat_weight)
+    repeats = repeats_of([f for *_, f in findings]) if repeat_weight != 1 else {}
+    from_complaints = _complaint_inspections({f.inspection_id for *_, f in findings})
+    by_contractor: dict[int, list[FindingRow]] = {}
+    for tier, self_check, finding in findings:
+        counted, weight = _finding_points(finding.deduction, tier, self_check, weights)
+        repeat = repeats.get(finding.id)
+        if repeat:
+            counted = round_points(counted * repeat_weight)
+            weight *= repeat_weight
+        entry = Entry(
+            "finding",
+            finding.id,
+            finding.title,
+            counted,
+            occurrence=repeat.occurrence if repeat else 0,
+            raw=finding.deduction,
+            weight=weight,
+            source="complaint" if finding.inspection_id in from_complaints else "",
+        )
+        ledger.charge(finding.contractor_id, finding.line_id, entry)
+        by_contractor.setdefault(finding.contractor_id, []).append(finding)
+    return by_contractor
+
+
+def _charge_findings_summed(
+    ledger: _Ledger, current: AssessmentPolicy, start: datetime, end: datetime
+) -> None:
+    """Charge the findings summed in the database by contractor, tier, deduction and line."""
+    groups = db.session.execute(
+        _month_findings(start, end)
+        .add_columns(Finding.deduction, CheckCategory.service_line_id, sa.func.count())
+        .group_by(
+            Finding.contractor_id,
+            Inspection.tier,
+            Inspection.self_check,
+            Finding.deduction,
+            CheckCategory.service_line_id,
+        )
+    )
+    weights = _tier_weights(current)
+    for contractor_id, tier, self_check, deduction, line_id, count in groups:
+        total = _finding_points(deduction, tier, self_check, weights)[0] * count
+        ledger.charge(contractor_id, line_id, Entry("findings", 0, "", total))
+
+
+def _charge_overdue_notices(
+    ledger: _Ledger, current: AssessmentPolicy, start: datetime, end: datetime
+) -> None:
+    """The policy's fixed points for each notice that fell overdue in the month, charged to
+    the line of its first finding."""
     overdue = db.session.scalars(
         sa.select(Notice).where(Notice.overdue_at >= start, Notice.overdue_at < end)
     ).all()
     first_lines = _first_item_lines([notice.id for notice in overdue])
     for notice in overdue:
-        charge(
+        ledger.charge(
             notice.contractor_id,
             first_lines.get(notice.id),
             Entry("overdue", notice.id, notice.number, current.overdue_notice_points),
         )
+
+
+def _charge_exit_warnings(
+    ledger: _Ledger, current: AssessmentPolicy, start: datetime, end: datetime
+) -> None:
+    """The policy's fixed points for each exit warning issued in the month."""
     for warning in db.session.scalars(
         sa.select(ExitWarning).where(ExitWarning.issued_at >= start, ExitWarning.issued_at < end)
     ):
-        charge(
+        ledger.charge(
             warning.contractor_id,
             None,
             Entry("warning", warning.id, warning.number, current.exit_warning_points),
         )
+
+
+def _credit_bonuses(ledger: _Ledger, month: str) -> None:
     for bonus in db.session.scalars(sa.select(BonusEntry).where(BonusEntry.month == month)):
-        charge(
+        ledger.charge(
             bonus.contractor_id,
             bonus.service_line_id,
             Entry("bonus", bonus.id, bonus.reason, bonus.points),
             bonus=True,
         )
 
+
+def _settle_contractors(
+    contractors: list[Contractor],
+    ledger: _Ledger,
+    current: AssessmentPolicy,
+    month: str,
+    findings: dict[int, list[FindingRow]],
+) -> list[ContractorResult]:
+    """Each serving contractor's settled lines and overall score, its satisfaction and the
+    bands both fall in, the money they come to, and the flags its history raises."""
     rates = _satisfaction_history(month)
+    month_end = (month_bounds(month)[1] - timedelta(days=1)).date()
+    satisfaction_bands = bands(current.satisfaction_bands)
     results = []
-    month_end = (end - timedelta(days=1)).date()
     for contractor in contractors:
-        if contractor.id not in lines:
+        if contractor.id not in ledger.lines:
             continue
-        settled = [settle(line, current.bonus_cap) for line in lines[contractor.id].values()]
+        settled = [settle(line, current.bonus_cap) for line in ledger.lines[contractor.id].values()]
         total = overall(settled)
         history = rates.get(contractor.id, {})
         rate = history.get(month)
@@ -258,24 +332,21 @@ def assess_month(month: str, itemised: bool = True) -> list[ContractorResult]:
                 overall=total,
                 satisfaction=rate,
                 satisfaction_band=(
-                    band_for(rate, bands(current.satisfaction_bands)) if rate is not None else None
+                    band_for(rate, satisfaction_bands) if rate is not None else None
                 ),
                 money=money(
                     total,
                     rate,
                     contractor.deposit_amount / 12,
                     bands(current.score_bands),
-                    bands(current.satisfaction_bands),
+                    satisfaction_bands,
                 ),
                 below_three_quarters=three_quarters,
                 below_two_years=two_years,
                 retender=contractor.due_for_retender(month_end),
-                findings=by_contractor.get(contractor.id, []),
+                findings=findings.get(contractor.id, []),
             )
         )
-    results.sort(key=lambda r: (-r.overall, r.contractor.name))
-    for rank, result in enumerate(results, start=1):
-        result.rank = rank
     return results
 
 

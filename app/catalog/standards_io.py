@@ -35,6 +35,7 @@ COLUMNS = [
     ("active", "启用"),
 ]
 HEADERS = [header for _field, header in COLUMNS]
+HEADER_OF = dict(COLUMNS)  # each field's header
 SEVERITY_WORDS = {
     "一般": Severity.GENERAL,
     "general": Severity.GENERAL,
@@ -103,78 +104,13 @@ def parse_rows(rows, first_row: int = 2) -> tuple[list[PointRow], list[RowError]
     """Check data rows (tuples in COLUMNS order); return the good ones and every error."""
     points, errors, codes_seen, line_names = [], [], {}, {}
     for number, raw in enumerate(rows, start=first_row):
-        cells = [_text(v) for v in list(raw)[: len(COLUMNS)]]
-        cells += [""] * (len(COLUMNS) - len(cells))
-        if not any(cells):
+        values = _row_values(raw)
+        if not any(values.values()):
             continue
-        values = dict(zip([f for f, _h in COLUMNS], cells, strict=True))
         row_errors: list[RowError] = []
-        header = dict(COLUMNS)
-
-        line_code = values["line_code"].upper()
-        if line_code:
-            _check_length(row_errors, number, header["line_code"], line_code, 16)
-            if not CODE_PATTERN.match(line_code):
-                row_errors.append(
-                    RowError(
-                        number,
-                        header["line_code"],
-                        _("Use letters, digits, dot, dash or underscore."),
-                    )
-                )
-            _check_length(row_errors, number, header["line_name"], values["line_name"], 100)
-            known = line_names.setdefault(line_code, values["line_name"])
-            if values["line_name"] and known != values["line_name"]:
-                row_errors.append(
-                    RowError(
-                        number,
-                        header["line_name"],
-                        _(
-                            "Service line %(code)s is named %(name)s in an earlier row.",
-                            code=line_code,
-                            name=known,
-                        ),
-                    )
-                )
-        _check_length(row_errors, number, header["category"], values["category"], 100)
-        code = values["code"]
-        _check_length(row_errors, number, header["code"], code, 32)
-        if code and not CODE_PATTERN.match(code):
-            row_errors.append(
-                RowError(number, header["code"], _("Use letters, digits, dot, dash or underscore."))
-            )
-        if code in codes_seen:
-            row_errors.append(
-                RowError(
-                    number,
-                    header["code"],
-                    _(
-                        "Code %(code)s is already used in row %(row)d.",
-                        code=code,
-                        row=codes_seen[code],
-                    ),
-                )
-            )
-        codes_seen.setdefault(code, number)
-        _check_length(row_errors, number, header["title"], values["title"], 200)
-        _check_length(row_errors, number, header["standard"], values["standard"], 2000)
-        _check_length(
-            row_errors,
-            number,
-            header["good_practice"],
-            values["good_practice"],
-            2000,
-            required=False,
-        )
-
-        severity = SEVERITY_WORDS.get(values["severity"].lower())
-        if severity is None:
-            row_errors.append(RowError(number, header["severity"], _("Write 一般, 较重 or 严重.")))
-        deduction = _parse_deduction(values["deduction"], number, header["deduction"], row_errors)
-        active_word = values["active"].lower()
-        if active_word not in YES_WORDS | NO_WORDS:
-            row_errors.append(RowError(number, header["active"], _("Write 是 or 否.")))
-
+        line_code = _check_line(values, number, line_names, row_errors)
+        _check_point_texts(values, number, codes_seen, row_errors)
+        severity, deduction, active = _check_grading(values, number, row_errors)
         if row_errors:
             errors.extend(row_errors)
             continue
@@ -184,16 +120,91 @@ def parse_rows(rows, first_row: int = 2) -> tuple[list[PointRow], list[RowError]
                 line_code=line_code,
                 line_name=values["line_name"],
                 category=values["category"],
-                code=code,
+                code=values["code"],
                 title=values["title"],
                 standard=values["standard"],
                 good_practice=values["good_practice"],
                 severity=severity,
                 deduction=deduction,
-                active=active_word in YES_WORDS,
+                active=active,
             )
         )
     return points, errors
+
+
+def _row_values(raw) -> dict[str, str]:
+    """The row's cells as text by field; missing cells are empty, extra ones ignored."""
+    cells = [_text(v) for v in list(raw)[: len(COLUMNS)]]
+    cells += [""] * (len(COLUMNS) - len(cells))
+    return dict(zip([f for f, _h in COLUMNS], cells, strict=True))
+
+
+def _check_line(values: dict, number: int, line_names: dict, errors: list) -> str:
+    """The row's service line code, checked, with its name the same as in earlier rows."""
+    line_code = values["line_code"].upper()
+    if not line_code:
+        return line_code
+    _check_length(errors, number, HEADER_OF["line_code"], line_code, 16)
+    if not CODE_PATTERN.match(line_code):
+        errors.append(
+            RowError(
+                number, HEADER_OF["line_code"], _("Use letters, digits, dot, dash or underscore.")
+            )
+        )
+    _check_length(errors, number, HEADER_OF["line_name"], values["line_name"], 100)
+    known = line_names.setdefault(line_code, values["line_name"])
+    if values["line_name"] and known != values["line_name"]:
+        errors.append(
+            RowError(
+                number,
+                HEADER_OF["line_name"],
+                _(
+                    "Service line %(code)s is named %(name)s in an earlier row.",
+                    code=line_code,
+                    name=known,
+                ),
+            )
+        )
+    return line_code
+
+
+def _check_point_texts(values: dict, number: int, codes_seen: dict, errors: list) -> None:
+    """The category, the check point's code (used in no earlier row) and its texts."""
+    _check_length(errors, number, HEADER_OF["category"], values["category"], 100)
+    code = values["code"]
+    _check_length(errors, number, HEADER_OF["code"], code, 32)
+    if code and not CODE_PATTERN.match(code):
+        errors.append(
+            RowError(number, HEADER_OF["code"], _("Use letters, digits, dot, dash or underscore."))
+        )
+    if code in codes_seen:
+        errors.append(
+            RowError(
+                number,
+                HEADER_OF["code"],
+                _("Code %(code)s is already used in row %(row)d.", code=code, row=codes_seen[code]),
+            )
+        )
+    codes_seen.setdefault(code, number)
+    _check_length(errors, number, HEADER_OF["title"], values["title"], 200)
+    _check_length(errors, number, HEADER_OF["standard"], values["standard"], 2000)
+    _check_length(
+        errors, number, HEADER_OF["good_practice"], values["good_practice"], 2000, required=False
+    )
+
+
+def _check_grading(
+    values: dict, number: int, errors: list
+) -> tuple[Severity | None, Decimal | None, bool]:
+    """The row's severity, deduction and whether the check point is in use."""
+    severity = SEVERITY_WORDS.get(values["severity"].lower())
+    if severity is None:
+        errors.append(RowError(number, HEADER_OF["severity"], _("Write 一般, 较重 or 严重.")))
+    deduction = _parse_deduction(values["deduction"], number, HEADER_OF["deduction"], errors)
+    active_word = values["active"].lower()
+    if active_word not in YES_WORDS | NO_WORDS:
+        errors.append(RowError(number, HEADER_OF["active"], _("Write 是 or 否.")))
+    return severity, deduction, active_word in YES_WORDS
 
 
 def _parse_deduction(text, number, header, errors) -> Decimal | None:
