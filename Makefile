@@ -96,6 +96,8 @@ lint: $(ESLINT)
 	$(BIN)/ruff format --check app tests bench scripts
 	$(BIN)/python scripts/check_function_length.py
 	$(ESLINT) --config scripts/lint-js/eslint.config.js app/static/js
+	$(BIN)/python scripts/check_js_imports.py app/static/js
+	$(BIN)/python scripts/lint_service_worker.py
 
 # ESLint for the phone's scripts, pinned with hashes in its own package-lock.json.
 $(ESLINT): scripts/lint-js/package.json scripts/lint-js/package-lock.json

@@ -1,4 +1,5 @@
-// The phone's scripts: browser globals, ES modules for the outbox, classic scripts beside it.
+// The phone's scripts: browser globals, ES modules for the outbox, classic scripts beside it;
+// and the service worker, a template linted as rendered (scripts/lint_service_worker.py).
 const js = require("@eslint/js");
 const globals = require("globals");
 
@@ -7,11 +8,7 @@ module.exports = [
   js.configs.recommended,
   {
     files: ["**/*.js"],
-    languageOptions: {
-      ecmaVersion: 2022,
-      sourceType: "script",
-      globals: { ...globals.browser, htmx: "readonly" },
-    },
+    languageOptions: { ecmaVersion: 2022, sourceType: "script" },
     rules: {
       "no-unused-vars": ["error", { caughtErrors: "none" }],
       eqeqeq: "error",
@@ -20,7 +17,15 @@ module.exports = [
     },
   },
   {
+    files: ["**/static/js/**/*.js"],
+    languageOptions: { globals: { ...globals.browser, htmx: "readonly" } },
+  },
+  {
     files: ["**/offline.js", "**/outbox/*.js"],
     languageOptions: { sourceType: "module" },
+  },
+  {
+    files: ["**/templates/main/sw.js"],
+    languageOptions: { globals: globals.serviceworker },
   },
 ];

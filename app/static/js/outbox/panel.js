@@ -143,6 +143,10 @@ async function draw(thisRender) {
   keepClear(section);
 }
 
+// The sending (sync.js) says when what it does has changed; it cannot call render() itself,
+// as this module imports it.
+document.addEventListener("outbox:status", (event) => event.detail.waitUntil(render()));
+
 // The page ends below the floating panel, so scrolled to the end nothing of it (a submit
 // button, the footer) stays hidden under the panel, however tall the panel is.
 export function keepClear(section) {

@@ -4,7 +4,6 @@
 
 import { keepPages } from "./pages.js";
 import { announce, currentUser, say, urls } from "./page.js";
-import { render } from "./panel.js";
 import { QUIET_MS, state } from "./state.js";
 import { allEntries, deleteEntry, putEntry, uuid4 } from "./store.js";
 
@@ -13,6 +12,15 @@ let retryTimer = null;
 let attempt = 0;
 let again = false;
 let waiters = [];
+
+// The sync panel (panel.js) imports this module, so it hears from it by a DOM event and
+// hands back its drawing: a pass awaits it, so whoever awaits drain() reads what the panel
+// counted after asking.
+function announceStatus() {
+  const drawings = [];
+  announce("outbox:status", { waitUntil: (drawing) => drawings.push(drawing) });
+  return Promise.all(drawings);
+}
 
 // --- capturing ------------------------------------------------------------------------
 export async function add(capture) {
@@ -32,7 +40,7 @@ export async function add(capture) {
   } catch (error) {
     state.waiting -= 1;
     state.storageFull = true;
-    render();
+    announceStatus();
     throw error;
   }
   state.storageFull = false;
@@ -45,7 +53,7 @@ export async function add(capture) {
 export async function remove(seq) {
   await deleteEntry(seq);
   announce("outbox:changed", {});
-  render();
+  announceStatus();
 }
 
 export async function discard(seq) {
@@ -70,7 +78,7 @@ async function keepStorage() {
     if (!state.persisted) state.persisted = await navigator.storage.persist();
   }
   if (navigator.storage.estimate) state.estimate = await navigator.storage.estimate();
-  render();
+  announceStatus();
 }
 
 // --- sending --------------------------------------------------------------------------
@@ -149,7 +157,7 @@ function formFor(entry, token) {
 async function send(entry, token) {
   const xhr = await request("POST", entry.url, formFor(entry, token), (share) => {
     state.share = share;
-    render();
+    announceStatus();
   }, entry.kind === "form");
   state.share = 0;
   if (!xhr || xhr.status === 0 || xhr.status === 408 || xhr.status === 429 || xhr.status >= 500) {
@@ -181,7 +189,7 @@ async function drainOnce() {
   state.syncing = true;
   state.done = 0;
   state.total = mine.length;
-  render();
+  announceStatus();
   for (const entry of mine) {
     let outcome = await send(entry, token.csrf_token);
     if (outcome === "token") {
@@ -201,7 +209,7 @@ async function drainOnce() {
     attempt = 0;
     state.retryAt = 0;
     state.done += 1;
-    render();
+    announceStatus();
   }
   keepPages(true);
 }
@@ -221,7 +229,7 @@ export function drain() {
 async function work() {
   clearTimeout(retryTimer);
   state.runStarted = Date.now();
-  setTimeout(render, QUIET_MS + 50);
+  setTimeout(announceStatus, QUIET_MS + 50);
   while (again) {
     again = false;
     try {
@@ -232,7 +240,7 @@ async function work() {
       scheduleRetry();
     }
     state.syncing = false;
-    await render();
+    await announceStatus();
     if (state.retryAt > Date.now() || state.needsLogin) break;
   }
   state.running = false; // in the same step as the last look at `again`: no capture slips by
