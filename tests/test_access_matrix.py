@@ -26,7 +26,7 @@ from app.auth.models import Role, User
 from app.auth.users import create_user
 from app.catalog.models import CheckPoint, Contractor, ServiceLine, Site
 from app.demo import DEMO_PASSWORD
-from app.demo.inspections import demo_photo
+from app.demo.factories import photo as demo_photo
 from app.extensions import db
 from app.feedback.complaints import file_complaint
 from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, Survey
