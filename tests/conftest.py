@@ -1,6 +1,7 @@
 """Fixtures: an app on a fresh database (SQLite, or PostgreSQL when
 XUNJIAN_TEST_DATABASE_URL is set) and a fresh file store (a folder, or a prefix of an S3 API
-server when XUNJIAN_TEST_STORAGE=s3), a client, and factories with sensible defaults."""
+server when XUNJIAN_TEST_STORAGE=s3), a client, and fixtures that make records with the
+factories the demo and the benchmarks use too (app/demo/factories.py), committed."""
 
 import os
 import shutil
@@ -17,9 +18,6 @@ from werkzeug.routing.rules import Rule
 
 from app import create_app
 from app.auth.models import Role
-from app.catalog.models import (
-    SiteKind,
-)
 from app.demo import factories
 from app.extensions import db
 from tests.helpers import (
@@ -315,8 +313,8 @@ def make_check_point(app):
 
 @pytest.fixture
 def make_site(app):
-    def make(name="1号楼", kind=SiteKind.COMPOUND, parent=None, code=None):
-        return committed(factories.site(name, kind, parent, code))
+    def make(*args, **fields):
+        return committed(factories.site(*args, **fields))
 
     return make
 
