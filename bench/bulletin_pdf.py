@@ -17,7 +17,6 @@ import sys
 import tempfile
 import time
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,99 +24,45 @@ sys.path.insert(0, str(ROOT))
 
 
 def fill(contractors: int, findings: int) -> str:
+    """The contractors, each on two random lines, and the month's findings, twenty to a
+    submitted inspection; the month they fall in."""
     from app.auth.models import Role
     from app.auth.users import create_user
-    from app.catalog.models import Contractor, ServiceLine, Severity, Site, SiteKind
+    from app.catalog.models import ServiceLine, SiteKind
     from app.catalog.standards_io import load_default_catalogue
     from app.core.extensions import db
-    from app.core.timeutil import local_today, utcnow
-    from app.inspections.models import (
-        Answer,
-        Finding,
-        Inspection,
-        InspectionItem,
-        Party,
-        Schedule,
-        Scope,
-        Status,
-        Tier,
-    )
+    from app.core.timeutil import local_today, month_of, utcnow
+    from app.demo import factories
+    from app.inspections.models import Tier
 
     rng = random.Random(1)
     load_default_catalogue()
     lines = db.session.query(ServiceLine).all()
-    site = Site(code="BENCH", name="基准园区", kind=SiteKind.COMPOUND)
+    site = factories.site("基准园区", SiteKind.COMPOUND, code="BENCH")
     inspector = create_user("bench", "压测", Role.INSPECTOR, "bench-pass-1")
     today = local_today()
-    companies = []
-    for n in range(contractors):
-        company = Contractor(
+    companies = [
+        factories.contractor(
             name=f"基准服务公司{n:02d}",
             short_name=f"基准{n:02d}",
-            licence_no="91320100MA1N2K3L42",
             contract_start=today - timedelta(days=400),
             contract_end=today + timedelta(days=400),
-            contract_value=Decimal("1000000"),
-            deposit_share=Decimal("5"),
-            satisfaction_target=Decimal("90"),
             service_lines=rng.sample(lines, 2),
             sites=[site],
         )
-        companies.append(company)
-    db.session.add_all(companies)
-    db.session.flush()
+        for n in range(contractors)
+    ]
     now = utcnow()
     per_inspection = 20
     for start in range(0, findings, per_inspection):
         company = rng.choice(companies)
-        inspection = Inspection(
-            scope=Scope.BLOCK,
-            schedule=Schedule.SCHEDULED,
-            party=Party.INTERNAL,
-            tier=rng.choice(list(Tier)),
-            status=Status.SUBMITTED,
-            created_by=inspector,
-            sites=[site],
-            contractors=[company],
-            inspectors=[inspector],
-            started_at=now - timedelta(hours=1),
-            ended_at=now,
-        )
-        db.session.add(inspection)
-        for n in range(min(per_inspection, findings - start)):
-            point = rng.choice(company.service_lines).categories[0].check_points[0]
-            item = InspectionItem(
-                inspection=inspection,
-                position=n,
-                check_point=point,
-                contractor=company,
-                site=site,
-                category="基准",
-                code=point.code,
-                title=point.title,
-                standard=point.standard,
-                severity=point.severity,
-                deduction=point.deduction,
-                answer=Answer.FAIL,
-                note="基准问题",
-            )
-            db.session.add(
-                Finding(
-                    inspection=inspection,
-                    item=item,
-                    check_point=point,
-                    contractor=company,
-                    site=site,
-                    severity=Severity.GENERAL,
-                    deduction=Decimal("0.5"),
-                    title=point.title,
-                    standard=point.standard,
-                    note="基准问题",
-                    found_at=now,
-                )
-            )
+        tier = rng.choice(list(Tier))
+        points = [
+            rng.choice(company.service_lines).categories[0].check_points[0]
+            for _ in range(min(per_inspection, findings - start))
+        ]
+        factories.failed_inspection(company, site, inspector, points, now, tier)
     db.session.commit()
-    from app.core.timeutil import month_of
 
     return month_of(now)
 

@@ -78,54 +78,55 @@ def credit_code(n: int) -> str:
     return body + uscc.calc_check_digit(body)
 
 
+def places() -> tuple[list, list]:
+    """Compounds, then buildings, then areas, so that the areas' ids run on without a gap:
+    the compounds and the areas."""
+    from app.catalog.models import SiteKind
+    from app.demo import factories
+
+    compounds = [
+        factories.site(f"园区{c:02d}", SiteKind.COMPOUND, code=f"C{c:02d}")
+        for c in range(COMPOUNDS)
+    ]
+    buildings = [
+        factories.site(f"{b + 1}号楼", SiteKind.BUILDING, c, f"{c.code}B{b}")
+        for c in compounds
+        for b in range(BUILDINGS)
+    ]
+    leaves = [
+        factories.site(f"区域{a + 1}", SiteKind.AREA, b, f"{b.code}A{a}")
+        for b in buildings
+        for a in range(AREAS)
+    ]
+    return compounds, leaves
+
+
 def people_and_places() -> dict:
     """The catalogue, places, contractors and users, through the app's own code."""
     from app.auth.models import Role
     from app.auth.users import create_user
-    from app.catalog.models import Contractor, ServiceLine, Site, SiteKind
+    from app.catalog.models import ServiceLine
     from app.catalog.standards_io import load_default_catalogue
     from app.core.extensions import db
+    from app.demo import factories
 
     load_default_catalogue()
     lines = db.session.scalars(sa.select(ServiceLine).order_by(ServiceLine.id)).all()[:LINES]
-    # compounds, then buildings, then areas: the areas' ids run on without a gap
-    compounds = [
-        Site(code=f"C{c:02d}", name=f"园区{c:02d}", kind=SiteKind.COMPOUND)
-        for c in range(COMPOUNDS)
-    ]
-    db.session.add_all(compounds)
-    db.session.flush()
-    buildings = [
-        Site(code=f"{c.code}B{b}", name=f"{b + 1}号楼", kind=SiteKind.BUILDING, parent=c)
-        for c in compounds
-        for b in range(BUILDINGS)
-    ]
-    db.session.add_all(buildings)
-    db.session.flush()
-    leaves = [
-        Site(code=f"{b.code}A{a}", name=f"区域{a + 1}", kind=SiteKind.AREA, parent=b)
-        for b in buildings
-        for a in range(AREAS)
-    ]
-    db.session.add_all(leaves)
-    db.session.flush()
+    compounds, leaves = places()
     today = datetime.now(UTC).date()
-    companies = []
-    for n in range(CONTRACTORS):
-        company = Contractor(
+    companies = [
+        factories.contractor(
             name=f"规模服务公司{n:02d}",
             short_name=f"规模{n:02d}",
             licence_no=credit_code(n),
             contract_start=today - timedelta(days=900),
             contract_end=today + timedelta(days=200),
             contract_value=2_000_000,
-            deposit_share=5,
-            satisfaction_target=90,
             service_lines=[lines[n % LINES]],
             sites=[compounds[n % COMPOUNDS]],
         )
-        db.session.add(company)
-        companies.append(company)
+        for n in range(CONTRACTORS)
+    ]
     inspectors = [
         create_user(f"inspector{n:02d}", f"监管员{n:02d}", Role.INSPECTOR, PASSWORD)
         for n in range(INSPECTORS)
@@ -149,10 +150,29 @@ def history(connection, dialect: str, ids: dict, inspections: int, items: int) -
     """Five years of inspections, items, findings, photos and notices, set-based."""
     began = (datetime.now(UTC) - timedelta(days=365 * YEARS)).strftime("%Y-%m-%d %H:%M:%S")
     step = (365 * YEARS * 24 * 3600) // inspections
+    values = {**ids, "began": began, "step": step, "line_first": ids["lines"][0]}
+
+    def run(sql: str, **more) -> None:
+        connection.execute(sa.text(sql), {**values, **more})
+
+    checks(run, dialect, inspections)
+    items_and_findings(run, dialect, inspections, items)
+    notices(run, dialect)
+    if dialect == "postgresql":
+        for table in ("inspections", "inspection_items", "findings", "inspection_photos",
+                      "notices", "notice_items"):  # fmt: skip
+            run(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT max(id) FROM {table}))"
+            )
+    connection.execute(sa.text("DROP TABLE bench_numbers"))
+    connection.execute(sa.text("ANALYZE"))
+
+
+def checks(run, dialect: str, inspections: int) -> None:
+    """The submitted inspections, each with its place, line, contractor and inspector."""
     at = seconds_after(dialect, ":began", "n * :step")
     line = f"(:line_first + (n % {LINES}))"
-    values = {**ids, "began": began, "step": step, "line_first": ids["lines"][0]}
-    run = lambda sql, **more: connection.execute(sa.text(sql), {**values, **more})  # noqa: E731
     run(
         f"""INSERT INTO inspections (id, scope, schedule, party, tier, status, created_by_id,
             started_at, ended_at, summary, self_check, assessor)
@@ -184,6 +204,10 @@ def history(connection, dialect: str, ids: dict, inspections: int, items: int) -
         f"SELECT n, :inspector_first + (n % {INSPECTORS}) FROM bench_numbers WHERE n <= :count",
         count=inspections,
     )
+
+
+def items_and_findings(run, dialect: str, inspections: int, items: int) -> None:
+    """Each inspection's items; every FAIL_EVERY-th a failure, with its finding and photo."""
     inspection = f"((n - 1) / {items} + 1)"
     answered = seconds_after(dialect, ":began", f"{inspection} * :step + ((n - 1) % {items}) * 30")
     run(
@@ -217,6 +241,10 @@ def history(connection, dialect: str, ids: dict, inspections: int, items: int) -
             1600, 1200, answered_at, answered_by_id, answered_at
         FROM inspection_items WHERE answer = 'fail'"""
     )
+
+
+def notices(run, dialect: str) -> None:
+    """A closed notice for most inspections with findings, an accepted item per finding."""
     deadline = seconds_after(dialect, "i.started_at", "3 * 86400")
     closed = seconds_after(dialect, "i.started_at", "2 * 86400")
     run(
@@ -237,15 +265,6 @@ def history(connection, dialect: str, ids: dict, inspections: int, items: int) -
         SELECT f.id, f.inspection_id, f.id, 'accepted', {item_deadline}, 0, '', '已整改'
         FROM findings f JOIN notices n ON n.id = f.inspection_id"""
     )
-    if dialect == "postgresql":
-        for table in ("inspections", "inspection_items", "findings", "inspection_photos",
-                      "notices", "notice_items"):  # fmt: skip
-            run(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT max(id) FROM {table}))"
-            )
-    connection.execute(sa.text("DROP TABLE bench_numbers"))
-    connection.execute(sa.text("ANALYZE"))
 
 
 def generate(dialect: str, inspections: int, items: int) -> None:
@@ -308,7 +327,7 @@ def row(name: str, times: list[float]) -> str:
     return f"| {name} | {median:.0f} | {p95:.0f} | {failed} |"
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--inspections", type=int, default=50_000)
@@ -322,19 +341,77 @@ def main() -> None:
     parser.add_argument(
         "--reuse", help="time the pages on an instance kept before, without generating anything"
     )
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def one_at_a_time(base: str, app, month: str, args: argparse.Namespace) -> None:
+    """Every main page as the role that uses it, `--repeat` times, after one request per
+    worker (which compiles the page's templates)."""
+    print(f"\n{args.database}, gunicorn {args.workers} sync workers, one at a time "
+          f"({args.repeat} each)\n")  # fmt: skip
+    print("| page (role) | p50 ms | p95 ms | no answer |\n|---|---|---|---|")
+    for username, urls in pages(month, last_pages(app)).items():
+        person = Inspector(username, 0, [])
+        person.login(base)
+        for url in urls:
+            for _ in range(args.workers):
+                timed(person, base + url)
+            times = [timed(person, base + url) for _ in range(args.repeat)]
+            print(row(f"{url} ({username})", times))
+
+
+def together(base: str, month: str, clients: int) -> None:
+    """The heavy pages, three rounds each, by `clients` managers at once."""
+    heavy = [f"/assessments/{month}", f"/bulletins/{month}", "/inspections", "/"]
+    managers = [Inspector("scale-manager", 0, []) for _ in range(clients)]
+    for person in managers:
+        person.login(base)
+    times: list[float] = []
+
+    def browse(person):
+        for url in heavy * 3:
+            times.append(timed(person, base + url))
+
+    threads = [threading.Thread(target=browse, args=(p,)) for p in managers]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - began
+    print(f"\n{clients} managers at once on {', '.join(heavy)}: "
+          f"{len(times) / elapsed:.2f} pages/s")  # fmt: skip
+    print("| pages | p50 ms | p95 ms | no answer |\n|---|---|---|---|")
+    print(row("heavy pages, together", times))
+
+
+def workers_survived(log_path: Path, logged_before: int) -> bool:
+    """Whether no gunicorn worker died or was killed in this run's part of the log (a reused
+    instance's log holds earlier runs too)."""
+    with log_path.open("rb") as log_file:
+        log_file.seek(logged_before)
+        log = log_file.read().decode(errors="replace")
+    died = log.count("SIGSEGV") + log.count("exited with code")
+    timeouts = log.count("WORKER TIMEOUT")
+    print(f"\ngunicorn workers that died: {died}; killed for taking over 30 s: {timeouts}")
+    return not (died or timeouts)
+
+
+def instance_folder(args: argparse.Namespace, stack: contextlib.ExitStack) -> Path:
+    """The folder of the instance: the one reused or kept, or a temporary one."""
+    if args.reuse:
+        return Path(args.reuse)
+    if args.keep:
+        Path(args.keep).mkdir(parents=True)
+        return Path(args.keep)
+    return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="scale-")))
+
+
+def main() -> None:
+    args = arguments()
     with contextlib.ExitStack() as stack:
-        if args.reuse:
-            instance = Path(args.reuse)
-            postgres, env = throwaway_instance(instance, args.database, existing=True)
-        else:
-            if args.keep:
-                instance = Path(args.keep)
-                instance.mkdir(parents=True)
-            else:
-                instance = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="scale-")))
-            postgres, env = throwaway_instance(instance, args.database)
+        instance = instance_folder(args, stack)
+        postgres, env = throwaway_instance(instance, args.database, existing=bool(args.reuse))
         os.environ.update(env)
         from app import create_app
         from app.core.timeutil import month_of, utcnow
@@ -349,45 +426,9 @@ def main() -> None:
             server.start()
             base = f"http://127.0.0.1:{server.port}"
             month = month_of(utcnow())
-            print(f"\n{args.database}, gunicorn {args.workers} sync workers, one at a time "
-                  f"({args.repeat} each)\n")  # fmt: skip
-            print("| page (role) | p50 ms | p95 ms | no answer |\n|---|---|---|---|")
-            for username, urls in pages(month, last_pages(app)).items():
-                person = Inspector(username, 0, [])
-                person.login(base)
-                for url in urls:
-                    for _ in range(args.workers):  # each worker compiles the page's templates
-                        timed(person, base + url)
-                    times = [timed(person, base + url) for _ in range(args.repeat)]
-                    print(row(f"{url} ({username})", times))
-            heavy = [f"/assessments/{month}", f"/bulletins/{month}", "/inspections", "/"]
-            managers = [Inspector("scale-manager", 0, []) for _ in range(args.clients)]
-            for person in managers:
-                person.login(base)
-            together: list[float] = []
-
-            def browse(person):
-                for url in heavy * 3:
-                    together.append(timed(person, base + url))
-
-            threads = [threading.Thread(target=browse, args=(p,)) for p in managers]
-            began = time.monotonic()
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            elapsed = time.monotonic() - began
-            print(f"\n{args.clients} managers at once on {', '.join(heavy)}: "
-                  f"{len(together) / elapsed:.2f} pages/s")  # fmt: skip
-            print("| pages | p50 ms | p95 ms | no answer |\n|---|---|---|---|")
-            print(row("heavy pages, together", together))
-            with server.log.open("rb") as log_file:  # this run's part of a reused instance's log
-                log_file.seek(logged_before)
-                log = log_file.read().decode(errors="replace")
-            died = log.count("SIGSEGV") + log.count("exited with code")
-            timeouts = log.count("WORKER TIMEOUT")
-            print(f"\ngunicorn workers that died: {died}; killed for taking over 30 s: {timeouts}")
-            if died or timeouts:
+            one_at_a_time(base, app, month, args)
+            together(base, month, args.clients)
+            if not workers_survived(server.log, logged_before):
                 sys.exit(f"a worker died or was killed; see {server.log} (kept with --keep)")
         finally:
             server.stop()

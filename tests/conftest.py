@@ -1,14 +1,13 @@
 """Fixtures: an app on a fresh database (SQLite, or PostgreSQL when
 XUNJIAN_TEST_DATABASE_URL is set) and a fresh file store (a folder, or a prefix of an S3 API
-server when XUNJIAN_TEST_STORAGE=s3), a client, and factories with sensible defaults."""
+server when XUNJIAN_TEST_STORAGE=s3), a client, and fixtures that make records with the
+factories the demo and the benchmarks use too (app/demo/factories.py), committed."""
 
-import itertools
 import os
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -18,20 +17,9 @@ from click.testing import Result
 from werkzeug.routing.rules import Rule
 
 from app import create_app
-from app.auth.models import Role, User
-from app.catalog.models import (
-    Certificate,
-    CheckCategory,
-    CheckPoint,
-    Contractor,
-    ServiceLine,
-    Severity,
-    Site,
-    SiteKind,
-    StaffMember,
-)
+from app.auth.models import Role
 from app.core.extensions import db
-from app.core.timeutil import local_today
+from app.demo import factories
 from tests.helpers import (
     PASSWORD,
     Cast,
@@ -42,11 +30,8 @@ from tests.helpers import (
     drop_own_database,
     named_beside,
     own_database,
-    save,
 )
 from tests.s3_server import CREDENTIALS, ObjectStoreServer
-
-_serial = itertools.count(1)
 
 
 def _keep_url_builders() -> None:
@@ -287,42 +272,16 @@ def client(app):
 
 @pytest.fixture
 def make_contractor(app):
-    def make(name=None, **fields):
-        n = next(_serial)
-        today = local_today()
-        values = dict(
-            name=name or f"测试服务有限公司{n}",
-            short_name=f"测试{n}",
-            licence_no="91320100MA1N2K3L42",
-            contract_start=today - timedelta(days=200),
-            contract_end=today + timedelta(days=500),
-            contract_value=Decimal("1000000"),
-            deposit_share=Decimal("5"),
-            satisfaction_target=Decimal("90"),
-        )
-        values.update(fields)
-        return save(Contractor(**values))
+    def make(**fields):
+        return committed(factories.contractor(**fields))
 
     return make
 
 
 @pytest.fixture
-def make_user(app, make_contractor):
+def make_user(app):
     def make(role=Role.INSPECTOR, contractor=None, username=None, **fields):
-        role = Role(role)
-        if role in (Role.CONTRACTOR, Role.CONTRACTOR_ADMIN) and contractor is None:
-            contractor = make_contractor()
-        user = User(
-            username=username or f"{role.value}{next(_serial)}",
-            display_name=fields.pop("display_name", "测试用户"),
-            role=role,
-            contractor_id=contractor.id if contractor else None,
-            **fields,
-        )
-        user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.commit()
-        return user
+        return committed(factories.user(role, contractor, username, password=PASSWORD, **fields))
 
     return make
 
@@ -346,77 +305,29 @@ def cast(make_contractor, make_user) -> Cast:
 
 @pytest.fixture
 def make_check_point(app):
-    def make(
-        line_code="CLN",
-        category="公共区域",
-        severity=Severity.GENERAL,
-        deduction="1",
-        block_only=False,
-        **fields,
-    ):
-        line = None
-        if not block_only:
-            line = db.session.query(ServiceLine).filter_by(code=line_code).one_or_none()
-            if line is None:
-                line = ServiceLine(code=line_code, name=f"服务{line_code}")
-                db.session.add(line)
-                db.session.flush()
-        line_id = line.id if line else None
-        cat = (
-            db.session.query(CheckCategory)
-            .filter_by(service_line_id=line_id, name=category)
-            .one_or_none()
-        )
-        if cat is None:
-            cat = CheckCategory(service_line_id=line_id, name=category)
-            db.session.add(cat)
-            db.session.flush()
-        n = next(_serial)
-        point = CheckPoint(
-            category_id=cat.id,
-            code=fields.pop("code", f"T-{n:04d}"),
-            title=fields.pop("title", f"检查点{n}"),
-            standard=fields.pop("standard", "地面无污渍"),
-            severity=severity,
-            deduction=Decimal(deduction),
-            **fields,
-        )
-        db.session.add(point)
-        db.session.commit()
-        return point
+    def make(*args, **fields):
+        return committed(factories.check_point(*args, **fields))
 
     return make
 
 
 @pytest.fixture
 def make_site(app):
-    def make(name="1号楼", kind=SiteKind.COMPOUND, parent=None, code=None):
-        return save(Site(name=name, kind=kind, parent=parent, code=code or f"S{next(_serial)}"))
+    def make(*args, **fields):
+        return committed(factories.site(*args, **fields))
 
     return make
 
 
 @pytest.fixture
-def make_certificate(app, make_contractor):
+def make_certificate(app):
     def make(contractor=None, staff=None, kind="健康证", expires_in_days=100, active=True):
-        if staff is None:
-            staff = StaffMember(
-                contractor=contractor or make_contractor(),
-                name=f"员工{next(_serial)}",
-                post="保洁员",
-                active=active,
-            )
-            db.session.add(staff)
-        expires = local_today() + timedelta(days=expires_in_days)
-        certificate = Certificate(
-            staff_member=staff,
-            kind=kind,
-            number="X1",
-            issued_on=min(expires, date(2020, 1, 1)),
-            expires_on=expires,
-        )
-        db.session.add(certificate)
-        db.session.commit()
-        return certificate
+        staff = staff or factories.staff_member(contractor, active=active)
+        return committed(factories.certificate(staff, kind, expires_in_days))
 
     return make
+
+
+def committed(record):
+    db.session.commit()
+    return record

@@ -29,7 +29,7 @@ from app.core.extensions import db
 from app.core.photos import store_photo, store_signature
 from app.core.timeutil import local_today, month_of, utcnow
 from app.demo import DEMO_PASSWORD
-from app.demo.inspections import demo_photo
+from app.demo.factories import photo as demo_photo
 from app.feedback.complaints import file_complaint
 from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, Survey
 from app.identity.linking import link

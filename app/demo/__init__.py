@@ -1,17 +1,18 @@
 """The demo organisation: a city government office compound and its contractors."""
 
 import zlib
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.auth.users import create_user
-from app.catalog.models import Certificate, Contractor, ServiceLine, Site, SiteKind, StaffMember
+from app.catalog.models import Contractor, ServiceLine, Site, SiteKind
 from app.catalog.standards_io import load_default_catalogue
 from app.core.extensions import db
 from app.core.timeutil import local_today
+from app.demo import factories
 from app.demo.assessments import seed_assessments
 from app.demo.feedback import seed_complaints, seed_survey
 from app.demo.inbox import seed_inbox
@@ -243,32 +244,28 @@ USERS = [
 ]
 
 
-def _add_sites(spec, parent=None, position=0) -> dict[str, Site]:
-    code, name, kind, children = spec
-    site = Site(code=code, name=name, kind=kind, parent=parent, position=position)
-    db.session.add(site)
-    sites = {code: site}
-    for index, child in enumerate(children, start=1):
-        sites.update(_add_sites(child, site, index))
+def _add_sites(root) -> dict[str, Site]:
+    """The tree of places, a level at a time, so that each level's places number together."""
+    sites, level = {}, [(root, None, 0)]
+    while level:
+        below = []
+        for (code, name, kind, children), parent, position in level:
+            sites[code] = factories.site(name, kind, parent, code, position=position)
+            below += [(child, sites[code], n) for n, child in enumerate(children, start=1)]
+        level = below
     return sites
 
 
-def seed_demo(history: bool = True) -> None:
-    """Load the standards, sites, contractors, staff, demo accounts and (unless history is
-    False) two months of inspections, then commit."""
-    report = load_default_catalogue()
-    if not report.ok:
-        raise RuntimeError(f"default catalogue is invalid: {report.errors[:3]}")
-    today = local_today()
-    sites = _add_sites(SITES)
-    lines = {line.code: line for line in db.session.scalars(sa.select(ServiceLine))}
+def _add_contractors(
+    sites: dict[str, Site], lines: dict[str, ServiceLine], today: date
+) -> dict[str, Contractor]:
     contractors = {}
     for name, short, licence, line_codes, site_codes, years_in, years_total, value, share, target, (
         person,
         phone,
     ) in CONTRACTORS:
         start = today - timedelta(days=round(years_in * 365.25))
-        company = Contractor(
+        contractors[short] = factories.contractor(
             name=name,
             short_name=short,
             licence_no=licence,
@@ -282,25 +279,26 @@ def seed_demo(history: bool = True) -> None:
             service_lines=[lines[c] for c in line_codes],
             sites=[sites[c] for c in site_codes],
         )
-        db.session.add(company)
-        contractors[short] = company
+    return contractors
+
+
+def _add_staff(contractors: dict[str, Contractor], today: date) -> None:
     for short, people in STAFF.items():
         for number, (name, post, certificates) in enumerate(people, start=1):
-            member = StaffMember(
-                contractor=contractors[short], name=name, post=post, phone=f"1380000{number:04d}"
+            member = factories.staff_member(
+                contractors[short], name, post, phone=f"1380000{number:04d}"
             )
             for kind, days in certificates:
-                expires = today + timedelta(days=days)
-                member.certificates.append(
-                    Certificate(
-                        kind=kind,
-                        number=f"{zlib.crc32(f'{name}{kind}'.encode()) % 10**8:08d}",
-                        issued_on=expires - timedelta(days=3 * 365),
-                        expires_on=expires,
-                    )
+                factories.certificate(
+                    member,
+                    kind,
+                    days,
+                    number=f"{zlib.crc32(f'{name}{kind}'.encode()) % 10**8:08d}",
+                    issued_on=today + timedelta(days=days - 3 * 365),
                 )
-            db.session.add(member)
-    db.session.flush()
+
+
+def _add_users(contractors: dict[str, Contractor]) -> dict[str, User]:
     users = {
         username: create_user(
             username,
@@ -312,6 +310,21 @@ def seed_demo(history: bool = True) -> None:
         for username, display_name, role, short in USERS
     }
     db.session.flush()
+    return users
+
+
+def seed_demo(history: bool = True) -> None:
+    """Load the standards, sites, contractors, staff, demo accounts and (unless history is
+    False) two months of inspections, then commit."""
+    report = load_default_catalogue()
+    if not report.ok:
+        raise RuntimeError(f"default catalogue is invalid: {report.errors[:3]}")
+    today = local_today()
+    sites = _add_sites(SITES)
+    lines = {line.code: line for line in db.session.scalars(sa.select(ServiceLine))}
+    contractors = _add_contractors(sites, lines, today)
+    _add_staff(contractors, today)
+    users = _add_users(contractors)
     ensure_default_rules()
     seed_plans(sites, lines, contractors, users, history)
     seed_complaints(sites, lines, contractors, users)

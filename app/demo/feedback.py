@@ -6,13 +6,12 @@ from datetime import date, timedelta
 
 from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Site
-from app.core.extensions import db
 from app.core.timeutil import local_today
-from app.demo.inspections import demo_photo
+from app.demo import factories
 from app.feedback.complaints import accept, add_evidence, assign, dismiss, file_complaint, uphold
-from app.feedback.models import ComplaintChannel, Rating, Survey
+from app.feedback.models import ComplaintChannel, Rating
 from app.feedback.surveys import record_answer
-from app.plans.models import InspectionPlan, PlanActivity
+from app.plans.models import PlanActivity
 from app.plans.recurrence import Recurrence
 
 
@@ -49,7 +48,10 @@ def seed_complaints(
     )
     accept(upheld, manager)
     add_evidence(
-        upheld, inspector, "查看留样，凉拌菜未按规定冷藏，厨师长承认操作不当。", [demo_photo(501)]
+        upheld,
+        inspector,
+        "查看留样，凉拌菜未按规定冷藏，厨师长承认操作不当。",
+        [factories.photo(501)],
     )
     assign(upheld, manager, contractors["禾香餐饮"], lines["CAT"], sites["CANTEEN-KIT"])
     uphold(upheld, manager, "经调查投诉属实：凉拌菜制作后未及时冷藏。")
@@ -72,25 +74,21 @@ def seed_survey(contractors: dict[str, Contractor], users: dict[str, User]) -> N
     today = local_today()
     quarter_start = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
     opened = max(quarter_start, today - timedelta(days=10))
-    plan = InspectionPlan(
-        name="每季度服务满意度征询",
+    plan = factories.plan(
+        "每季度服务满意度征询",
+        [],
+        [users["manager"]],
+        opened,
+        Recurrence.QUARTERLY,
+        tier=None,
+        scope=None,
         activity=PlanActivity.SURVEY,
-        recurrence=Recurrence.QUARTERLY,
         period_month=opened.month - quarter_start.month + 1,
         day_of_month=opened.day,
-        starts_on=opened,
-        inspectors=[users["manager"]],
     )
-    survey = Survey(
-        title=f"{today.year}年第{(today.month - 1) // 3 + 1}季度后勤服务满意度征询",
-        quarter=f"{today.year}-Q{(today.month - 1) // 3 + 1}",
-        opens_on=opened,
-        closes_on=today + timedelta(days=20),
-        created_by=users["manager"],
-        plan=plan,
-        plan_due=opened,
+    survey = factories.survey(
+        users["manager"], opened, today + timedelta(days=20), plan=plan, plan_due=opened
     )
-    db.session.add(survey)
     rng = random.Random(7)
     weights = (
         Rating.SATISFIED,

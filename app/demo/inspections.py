@@ -1,16 +1,14 @@
 """Two months of demo inspections: every kind, with failures, notes and generated photos."""
 
-import io
 import random
 from datetime import UTC, datetime, time, timedelta
-
-from PIL import Image, ImageDraw
 
 from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Site
 from app.core.extensions import db
 from app.core.refusals import Refused
 from app.core.timeutil import LOCAL_TZ, clock_at, local_today
+from app.demo import factories
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.external import attach_document, start_external
 from app.inspections.models import Answer, ExternalBody, Party, Schedule, Scope, Tier
@@ -26,22 +24,6 @@ NOTES = [
     "消防器材压力不足，检查卡未签字。",
     "卫生间有异味，耗材未及时补充。",
 ]
-
-
-def demo_photo(seed: int) -> bytes:
-    """A stand-in for a phone photo: a coloured scene with a marked problem area."""
-    rng = random.Random(seed)
-    image = Image.new("RGB", (800, 600), tuple(rng.randrange(90, 200) for _ in range(3)))
-    draw = ImageDraw.Draw(image)
-    for _ in range(10):
-        x, y = rng.randrange(0, 700), rng.randrange(0, 500)
-        shade = tuple(rng.randrange(40, 230) for _ in range(3))
-        draw.rectangle((x, y, x + rng.randrange(30, 200), y + rng.randrange(30, 140)), fill=shade)
-    x, y = rng.randrange(100, 500), rng.randrange(100, 400)
-    draw.ellipse((x, y, x + 180, y + 140), outline=(220, 0, 0), width=10)
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=80)
-    return buffer.getvalue()
 
 
 def _plans(sites: dict[str, Site], lines: dict[str, ServiceLine], contractors):
@@ -161,7 +143,7 @@ def _run_one(rng, plan, lead, joint, tier, schedule, party, started, photo_seed)
                 photo_seed += 1
                 attach_photo(
                     item,
-                    demo_photo(photo_seed),
+                    factories.photo(photo_seed),
                     lead,
                     taken_at=minute,
                     latitude=32.0603 + rng.uniform(-0.001, 0.001),
@@ -213,7 +195,7 @@ def seed_external_check(sites, lines, users: dict[str, User]) -> None:
         if index == 1:
             record_answer(item, Answer.FAIL, manager)
             record_note(item, "卫生监督所检查发现：留样记录缺少两餐次。", manager)
-            attach_photo(item, demo_photo(999), manager)
+            attach_photo(item, factories.photo(999), manager)
         else:
             record_answer(item, Answer.NOT_APPLICABLE if index % 3 else Answer.PASS, manager)
     submit(inspection, manager, "卫生监督所例行检查。")

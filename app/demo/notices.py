@@ -1,16 +1,14 @@
 """Demo notices in every state: closed, rejected and redone, overdue, warned, fresh drafts."""
 
-import io
 import random
 from datetime import timedelta
 
 import sqlalchemy as sa
-from PIL import Image, ImageDraw
 
 from app.auth.models import Role, User
 from app.core.extensions import db
 from app.core.timeutil import as_utc, utcnow
-from app.demo.inspections import demo_photo
+from app.demo import factories
 from app.inspections.models import Inspection, Status
 from app.notices.lifecycle import (
     accept_fix,
@@ -30,23 +28,6 @@ FIX_NOTES = [
     "已补齐台账记录，责任人已培训。",
     "已更换损坏部件，恢复正常使用。",
 ]
-
-
-def demo_signature(seed: int) -> bytes:
-    """A stand-in for a signature drawn with a finger: a few strokes on a clear PNG."""
-    rng = random.Random(seed)
-    image = Image.new("RGBA", (480, 160), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    x = 30
-    for _ in range(3):
-        points = []
-        for _ in range(rng.randrange(4, 8)):
-            x += rng.randrange(10, 40)
-            points.append((min(x, 460), rng.randrange(30, 130)))
-        draw.line(points, fill=(20, 20, 20, 255), width=5, joint="curve")
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def seed_notices(users: dict[str, User]) -> None:
@@ -83,12 +64,12 @@ def seed_notices(users: dict[str, User]) -> None:
                     inspector,
                     ReceiptWay.REFUSED,
                     "物业服务中心 值班员 刘洋",
-                    demo_photo(photo_seed),
+                    factories.photo(photo_seed),
                     "项目经理不在，现场负责人拒绝签字。",
                     now=moment,
                 )
                 continue
-            signature = demo_signature(rank) if rank % 3 else None
+            signature = factories.signature(rank) if rank % 3 else None
             acknowledge(notice, owner, now=moment, signature=signature)
             if rank in (3, 11):
                 continue  # acknowledged, nothing done yet
@@ -107,7 +88,7 @@ def _fix_item(rng, item, owner, inspector, moment, now, photo_seed, verify):
         if moment >= now:
             return photo_seed
         photo_seed += 1
-        report_fix(item, owner, rng.choice(FIX_NOTES), [demo_photo(photo_seed)], now=moment)
+        report_fix(item, owner, rng.choice(FIX_NOTES), [factories.photo(photo_seed)], now=moment)
         moment += timedelta(hours=rng.randrange(2, 20))
         if moment >= now or not verify:
             return photo_seed

@@ -5,29 +5,16 @@ from datetime import UTC, datetime, time, timedelta
 
 from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Site
-from app.core.extensions import db
 from app.core.timeutil import LOCAL_TZ, clock_at, local_today
+from app.demo import factories
 from app.inspections.models import Answer, Scope, Tier
 from app.inspections.recording import record_answer, submit
-from app.plans.models import InspectionPlan, PlanStop
+from app.plans.models import InspectionPlan
 from app.plans.recurrence import Recurrence
 from app.plans.tracking import start_visit
 
 PATROL_DAYS = 14
 MISSED = {(3, "B1-F3-WC"), (6, "B1-F1-WC"), (6, "B1-F3-WC")}  # (days ago, stop)
-
-
-def _plan(name, recurrence, tier, scope, stops, inspectors, starts_on, **fields):
-    return InspectionPlan(
-        name=name,
-        recurrence=recurrence,
-        tier=tier,
-        scope=scope,
-        starts_on=starts_on,
-        stops=[PlanStop(site=site, position=n) for n, site in enumerate(stops, start=1)],
-        inspectors=inspectors,
-        **fields,
-    )
 
 
 def seed_plans(
@@ -40,55 +27,33 @@ def seed_plans(
     today = local_today()
     start = today - timedelta(days=PATROL_DAYS)
     team = [users["inspector"], users["inspector2"]]
-    patrol = _plan(
+    with_manager = [*team, users["manager"]]
+    patrol = factories.plan(
         "1号办公楼保洁日常巡检",
-        Recurrence.DAILY,
-        Tier.DAILY,
-        Scope.STRIP,
         [sites["B1-F1-LOBBY"], sites["B1-F1-WC"], sites["B1-F3-WC"]],
         team,
         start,
         service_line=lines["CLN"],
     )
-    plans = [
-        patrol,
-        _plan(
-            "机关食堂每周联检",
-            Recurrence.WEEKLY,
-            Tier.WEEKLY_JOINT,
-            Scope.BLOCK,
-            [sites["CANTEEN"]],
-            [*team, users["manager"]],
+    for name, recurrence, tier, stop, contractor, days in (
+        ("机关食堂每周联检", Recurrence.WEEKLY, Tier.WEEKLY_JOINT, "CANTEEN", "禾香餐饮",
+         {"weekday": 2}),
+        ("安泰物业月度考核", Recurrence.MONTHLY, Tier.MONTHLY, "B1", "安泰物业",
+         {"day_of_month": 25}),
+        ("安保服务半年考核", Recurrence.HALF_YEARLY, Tier.HALF_YEARLY, "GATE", "鑫盾保安",
+         {"day_of_month": 20, "period_month": 6}),
+    ):  # fmt: skip
+        factories.plan(
+            name,
+            [sites[stop]],
+            with_manager,
             start,
-            weekday=2,
-            contractor=contractors["禾香餐饮"],
-        ),
-        _plan(
-            "安泰物业月度考核",
-            Recurrence.MONTHLY,
-            Tier.MONTHLY,
+            recurrence,
+            tier,
             Scope.BLOCK,
-            [sites["B1"]],
-            [*team, users["manager"]],
-            start,
-            day_of_month=25,
-            contractor=contractors["安泰物业"],
-        ),
-        _plan(
-            "安保服务半年考核",
-            Recurrence.HALF_YEARLY,
-            Tier.HALF_YEARLY,
-            Scope.BLOCK,
-            [sites["GATE"]],
-            [*team, users["manager"]],
-            start,
-            day_of_month=20,
-            period_month=6,
-            contractor=contractors["鑫盾保安"],
-        ),
-    ]
-    db.session.add_all(plans)
-    db.session.flush()
+            contractor=contractors[contractor],
+            **days,
+        )
     _toilets_check_toilet_points(patrol, lines["CLN"])
     if history:
         _walk_patrols(patrol, today)
