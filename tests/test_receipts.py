@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from app.extensions import db
-from app.notices.lifecycle import can_report_fix
+from app.notices.access import can_report_fix
 from app.notices.models import Notice, NoticeReceipt, NoticeStatus, ReceiptWay
 from app.photos import read_signature
 from tests.helpers import jpeg, login, signature_png

@@ -6,10 +6,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.audit import AuditEvent, history_of, record_event
-from app.auth.access import EDITORS, SUPERVISORS
 from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Severity, Site
 from app.extensions import db
+from app.feedback.access import can_decide_complaints, can_investigate
 from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, ComplaintStatus
 from app.inspections.models import (
     Answer,
@@ -114,7 +114,7 @@ def _move(complaint: Complaint, to: ComplaintStatus, action: str, user: User, de
 
 
 def accept(complaint: Complaint, user: User) -> None:
-    require(user.role in EDITORS, _("Only a manager accepts complaints."))
+    require(can_decide_complaints(user), _("Only a manager accepts complaints."))
     require(complaint.status == ComplaintStatus.RECEIVED, _("This complaint is already accepted."))
     _move(complaint, ComplaintStatus.ACCEPTED, "complaint_accepted", user)
 
@@ -122,7 +122,7 @@ def accept(complaint: Complaint, user: User) -> None:
 def add_evidence(complaint: Complaint, user: User, evidence: str, photos: list[bytes] = ()) -> None:
     """What the investigation found, in words and (optionally) photos; Refused if a
     photo is not one."""
-    require(user.role in SUPERVISORS, _("Only supervisors investigate complaints."))
+    require(can_investigate(user), _("Only supervisors investigate complaints."))
     require(
         complaint.status in (ComplaintStatus.ACCEPTED, ComplaintStatus.INVESTIGATING),
         _("Accept the complaint before investigating it."),
@@ -141,7 +141,7 @@ def assign(
     complaint: Complaint, user: User, contractor: Contractor, line: ServiceLine, site: Site
 ) -> None:
     """Responsibility: the contractor and the service line at fault, and where."""
-    require(user.role in EDITORS, _("Only a manager assigns responsibility."))
+    require(can_decide_complaints(user), _("Only a manager assigns responsibility."))
     require(
         complaint.status == ComplaintStatus.INVESTIGATING,
         _("Investigate the complaint before assigning responsibility."),
@@ -157,7 +157,7 @@ def assign(
 
 
 def dismiss(complaint: Complaint, user: User, reason: str) -> None:
-    require(user.role in EDITORS, _("Only a manager decides on complaints."))
+    require(can_decide_complaints(user), _("Only a manager decides on complaints."))
     require(complaint.is_open, _("This complaint is already decided."))
     require(bool(reason.strip()), _("Give the reason for dismissing it."))
     complaint.decision, complaint.decided_at = reason.strip(), utcnow()
@@ -169,7 +169,7 @@ def uphold(complaint: Complaint, user: User, reason: str) -> Inspection:
     (so a finding that deducts the policy's complaint points) and a draft notice."""
     from app.assessments.monthly import policy  # here: the assessments import this package
 
-    require(user.role in EDITORS, _("Only a manager decides on complaints."))
+    require(can_decide_complaints(user), _("Only a manager decides on complaints."))
     require(
         complaint.status == ComplaintStatus.INVESTIGATING and complaint.contractor is not None,
         _("Investigate and assign responsibility before upholding."),

@@ -13,7 +13,7 @@ from app.audit import record_event
 from app.auth.access import EDITORS, SUPERVISORS, role_required
 from app.catalog.models import Contractor
 from app.extensions import db
-from app.feedback.access import get_survey
+from app.feedback.access import can_edit_surveys, get_survey
 from app.feedback.blueprint import bp
 from app.feedback.forms import ApplyForm, SurveyAccessForm, SurveyCardsForm, SurveyForm
 from app.feedback.guard import form_stamp, looks_automated, note_submission, over_limit
@@ -53,7 +53,7 @@ def surveys():
         "feedback/surveys.html",
         surveys=rows,
         today=local_today(),
-        can_edit=current_user.role in EDITORS,
+        can_edit=can_edit_surveys(current_user),
     )
 
 
@@ -95,7 +95,7 @@ def survey(survey_id: int):
         cards_form=SurveyCardsForm(),
         cards_used=sum(1 for card in survey.cards if card.used),
         today=local_today(),
-        can_edit=current_user.role in EDITORS,
+        can_edit=can_edit_surveys(current_user),
     )
 
 

@@ -5,11 +5,17 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.access import SELF_CHECKERS, SUPERVISORS, role_required
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.bounds import db_int
 from app.catalog.models import Contractor, ServiceLine, Site
 from app.extensions import db
-from app.inspections.access import get_inspection, get_item, get_photo
+from app.inspections.access import (
+    can_record,
+    get_inspection,
+    get_item,
+    get_photo,
+    inspector_accounts,
+)
 from app.inspections.blueprint import bp
 from app.inspections.capture import (
     checklist_page,
@@ -76,7 +82,7 @@ def start():
     )
     inspectors = db.session.scalars(
         sa.select(User)
-        .where(User.role == Role.INSPECTOR, User.active.is_(True), User.id != current_user.id)
+        .where(inspector_accounts(), User.active.is_(True), User.id != current_user.id)
         .order_by(User.display_name)
     ).all()
     form = StartForm(inspectors=inspectors)
@@ -118,9 +124,9 @@ def run(inspection_id: int):
     inspection = get_inspection(inspection_id)
     if not inspection.is_draft:
         return redirect(url_for("inspections.report", inspection_id=inspection.id))
-    can_record = current_user in inspection.inspectors
-    page = checklist_page(inspection, can_record=can_record)
-    return offline_page(page) if can_record else page
+    recording = can_record(inspection, current_user)
+    page = checklist_page(inspection, can_record=recording)
+    return offline_page(page) if recording else page
 
 
 @bp.post("/inspections/<int:inspection_id>/items/<int:item_id>/answer")

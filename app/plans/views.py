@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import record_event
 from app.auth.access import EDITORS, SUPERVISORS, role_required
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.catalog.forms import populate_except
 from app.catalog.models import Contractor, ServiceLine, Site
 from app.catalog.sites import site_choices, site_tree
@@ -19,7 +19,7 @@ from app.extensions import db
 from app.inspections.checklist import plan_check_points
 from app.inspections.models import Party, Scope, Tier
 from app.pdf import pdf_response, render_pdf
-from app.plans.access import get_plan, get_stop
+from app.plans.access import can_edit_plans, get_plan, get_stop, plan_inspector_accounts
 from app.plans.blueprint import bp
 from app.plans.forms import WEEKDAYS, PlanForm, StopPointsForm
 from app.plans.models import InspectionPlan, PlanActivity, PlanStop, VisitState
@@ -64,7 +64,7 @@ def plans():
         "plans/list.html",
         plans=rows,
         current={plan.id: current_due(plan.rule, today) for plan in rows},
-        can_edit=current_user.role in EDITORS,
+        can_edit=can_edit_plans(current_user),
     )
 
 
@@ -80,7 +80,7 @@ def _fill_choices(form: PlanForm) -> None:
     form.sites.choices = site_choices()
     inspectors = db.session.scalars(
         sa.select(User)
-        .where(User.role.in_((Role.INSPECTOR, Role.MANAGER)), User.active.is_(True))
+        .where(plan_inspector_accounts(), User.active.is_(True))
         .order_by(User.display_name)
     ).all()
     form.inspectors.choices = [(u.id, u.display_name) for u in inspectors]
@@ -173,7 +173,7 @@ def plan(plan_id: int):
         current=current_due(plan.rule, today),
         visits=month_visits,
         weekdays=WEEKDAYS,
-        can_edit=current_user.role in EDITORS,
+        can_edit=can_edit_plans(current_user),
     )
 
 
