@@ -50,6 +50,15 @@ def _chosen(model, key):
     return db.session.get(model, value) or abort(404)
 
 
+def _colleagues() -> list[User]:
+    """The other inspectors, whom a spot check may take along."""
+    return db.session.scalars(
+        sa.select(User)
+        .where(inspector_accounts(), User.active.is_(True), User.id != current_user.id)
+        .order_by(User.display_name)
+    ).all()
+
+
 @bp.route("/inspections/new", methods=["GET", "POST"])
 @role_required(*SUPERVISORS)
 def start():
@@ -80,11 +89,7 @@ def start():
         service_line=None if block else line,
         contractor=contractor,
     )
-    inspectors = db.session.scalars(
-        sa.select(User)
-        .where(inspector_accounts(), User.active.is_(True), User.id != current_user.id)
-        .order_by(User.display_name)
-    ).all()
+    inspectors = _colleagues()
     form = StartForm(inspectors=inspectors)
     if request.method == "GET":
         form.line.data = line.id if line else None
