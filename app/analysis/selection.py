@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from app.auth.access import is_contractor
+from app.analysis.access import held_to_own_company
 from app.auth.models import User
 from app.catalog.models import CheckCategory, CheckPoint, Site
 from app.core.extensions import db
@@ -120,7 +120,7 @@ def selection_from(args: MultiDict, user: User) -> Selection:
     selection.line_id = args.get("line", type=db_int)
     selection.site_id = args.get("site", type=db_int)
     selection.contractor_id = args.get("contractor", type=db_int)
-    if is_contractor(user):
+    if held_to_own_company(user):
         selection.contractor_id, selection.contractor_locked = user.contractor_id, True
     return selection
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from openpyxl import Workbook
 from sqlalchemy.orm import selectinload
 
+from app.analysis.access import sees_inspectors
 from app.analysis.blueprint import bp
 from app.analysis.charts import columns_chart
 from app.analysis.figures import SEVERITIES, figures_for, planned_visits
@@ -49,7 +50,7 @@ def _choices(selection):
 
 def figures_context(selection) -> dict:
     """What the figures' template needs: the page and the meeting pack's PDF use it alike."""
-    figures = figures_for(selection, with_inspectors=current_user.role in SUPERVISORS)
+    figures = figures_for(selection, with_inspectors=sees_inspectors(current_user))
     return {
         "selection": selection,
         "figures": figures,

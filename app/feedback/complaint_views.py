@@ -11,7 +11,7 @@ from app.catalog.sites import site_choices
 from app.core.extensions import db
 from app.core.photos import send_photo
 from app.core.refusals import Refused
-from app.feedback.access import get_complaint
+from app.feedback.access import can_decide_complaints, get_complaint
 from app.feedback.blueprint import bp
 from app.feedback.complaints import (
     accept,
@@ -41,7 +41,7 @@ def complaints():
         "feedback/complaints.html",
         complaints=db.session.scalars(query.limit(200)).all(),
         status=status,
-        can_log=current_user.role in EDITORS,
+        can_log=can_decide_complaints(current_user),
     )
 
 
@@ -100,7 +100,7 @@ def _page(complaint: Complaint, status: int = 200, **forms):
         "feedback/complaint.html",
         complaint=complaint,
         timeline=public_timeline(complaint),
-        can_decide=current_user.role in EDITORS,
+        can_decide=can_decide_complaints(current_user),
         **forms,
     ), status
 

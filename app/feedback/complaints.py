@@ -5,7 +5,6 @@ with a reason. Plain functions; the caller commits."""
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.auth.access import EDITORS, SUPERVISORS
 from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Severity, Site
 from app.catalog.rules import assessment_policy
@@ -15,6 +14,7 @@ from app.core.photos import photo_rows
 from app.core.refusals import require
 from app.core.timeutil import LOCAL_TZ, utcnow
 from app.core.tokens import new_token, token_hash
+from app.feedback.access import can_decide_complaints, can_investigate
 from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, ComplaintStatus
 from app.inspections.models import (
     Answer,
@@ -115,7 +115,7 @@ def _move(complaint: Complaint, to: ComplaintStatus, action: str, user: User, de
 
 
 def accept(complaint: Complaint, user: User) -> None:
-    require(user.role in EDITORS, _("Only a manager accepts complaints."))
+    require(can_decide_complaints(user), _("Only a manager accepts complaints."))
     require(complaint.status == ComplaintStatus.RECEIVED, _("This complaint is already accepted."))
     _move(complaint, ComplaintStatus.ACCEPTED, "complaint_accepted", user)
 
@@ -123,7 +123,7 @@ def accept(complaint: Complaint, user: User) -> None:
 def add_evidence(complaint: Complaint, user: User, evidence: str, photos: list[bytes] = ()) -> None:
     """What the investigation found, in words and (optionally) photos; Refused if a
     photo is not one."""
-    require(user.role in SUPERVISORS, _("Only supervisors investigate complaints."))
+    require(can_investigate(user), _("Only supervisors investigate complaints."))
     require(
         complaint.status in (ComplaintStatus.ACCEPTED, ComplaintStatus.INVESTIGATING),
         _("Accept the complaint before investigating it."),
@@ -142,7 +142,7 @@ def assign(
     complaint: Complaint, user: User, contractor: Contractor, line: ServiceLine, site: Site
 ) -> None:
     """Responsibility: the contractor and the service line at fault, and where."""
-    require(user.role in EDITORS, _("Only a manager assigns responsibility."))
+    require(can_decide_complaints(user), _("Only a manager assigns responsibility."))
     require(
         complaint.status == ComplaintStatus.INVESTIGATING,
         _("Investigate the complaint before assigning responsibility."),
@@ -158,7 +158,7 @@ def assign(
 
 
 def dismiss(complaint: Complaint, user: User, reason: str) -> None:
-    require(user.role in EDITORS, _("Only a manager decides on complaints."))
+    require(can_decide_complaints(user), _("Only a manager decides on complaints."))
     require(complaint.is_open, _("This complaint is already decided."))
     require(bool(reason.strip()), _("Give the reason for dismissing it."))
     complaint.decision, complaint.decided_at = reason.strip(), utcnow()
@@ -168,7 +168,7 @@ def dismiss(complaint: Complaint, user: User, reason: str) -> None:
 def uphold(complaint: Complaint, user: User, reason: str) -> Inspection:
     """The complaint stands: it becomes a failed item of an external, ad hoc inspection
     (so a finding that deducts the policy's complaint points) and a draft notice."""
-    require(user.role in EDITORS, _("Only a manager decides on complaints."))
+    require(can_decide_complaints(user), _("Only a manager decides on complaints."))
     require(
         complaint.status == ComplaintStatus.INVESTIGATING and complaint.contractor is not None,
         _("Investigate and assign responsibility before upholding."),

@@ -17,7 +17,7 @@ from app.core.pdf import pdf_response, render_pdf
 from app.core.qrcodes import qr_svg
 from app.core.refusals import Refused
 from app.core.timeutil import local_today
-from app.feedback.access import get_survey
+from app.feedback.access import can_edit_surveys, get_survey
 from app.feedback.blueprint import bp
 from app.feedback.forms import ApplyForm, SurveyAccessForm, SurveyCardsForm, SurveyForm
 from app.feedback.models import Rating, Survey
@@ -47,7 +47,7 @@ def surveys():
         "feedback/surveys.html",
         surveys=rows,
         today=local_today(),
-        can_edit=current_user.role in EDITORS,
+        can_edit=can_edit_surveys(current_user),
     )
 
 
@@ -89,7 +89,7 @@ def survey(survey_id: int):
         cards_form=SurveyCardsForm(),
         cards_used=sum(1 for card in survey.cards if card.used),
         today=local_today(),
-        can_edit=current_user.role in EDITORS,
+        can_edit=can_edit_surveys(current_user),
     )
 
 
@@ -142,44 +142,10 @@ def answer_survey(slug: str):
     ).all()
     refusal, status = None, 200
     if request.method == "POST":
-        ratings, status = {}, 422
-        for contractor in contractors:
-            try:
-                ratings[contractor.id] = Rating(request.form.get(f"rating-{contractor.id}", ""))
-            except ValueError:
-                pass  # left unrated: the person does not know this service
-        if looks_automated(request.form.get("stamp", ""), request.form.get("website", "")):
-            refusal = _("This form could not be accepted. Please fill it in again.")
-        elif not voter and not survey.cards_only:
-            refusal = _(
-                "Your browser must accept cookies to answer: they keep one answer per person."
-            )
-        elif over_limit("survey", ANSWERS_PER_ADDRESS, ANSWER_WINDOW):
-            refusal, status = (
-                _("Too many answers from this network just now. Please try later."),
-                429,
-            )
-        else:
-            try:
-                record_answer(
-                    survey, voter, ratings, request.form.get("comment", ""), card_code=card_code
-                )
-                note_submission("survey")
-                db.session.commit()
-            except Refused as why:
-                db.session.rollback()
-                refusal = str(why)
-                status = 409 if _answered(survey, voter, card_code) else 422
-            except sa.exc.IntegrityError:  # the same browser or card, twice at once
-                db.session.rollback()
-                refusal, status = (
-                    _("This answer card has already been used. Thank you.")
-                    if survey.cards_only
-                    else _("This browser has already answered this survey. Thank you."),
-                    409,
-                )
-            else:
-                return render_template("feedback/survey_thanks.html", survey=survey, public=True)
+        refused = _take_answer(survey, voter, card_code, contractors)
+        if refused is None:
+            return render_template("feedback/survey_thanks.html", survey=survey, public=True)
+        refusal, status = refused
     page = render_template(
         "feedback/survey_answer.html",
         survey=survey,
@@ -204,6 +170,37 @@ def answer_survey(slug: str):
             secure=request.is_secure,
         )
     return response
+
+
+def _take_answer(survey: Survey, voter: str, card_code: str, contractors) -> tuple | None:
+    """Record the posted answer; None when it is kept, else (why not, the status to answer)."""
+    ratings = {}
+    for contractor in contractors:
+        try:
+            ratings[contractor.id] = Rating(request.form.get(f"rating-{contractor.id}", ""))
+        except ValueError:
+            pass  # left unrated: the person does not know this service
+    if looks_automated(request.form.get("stamp", ""), request.form.get("website", "")):
+        return _("This form could not be accepted. Please fill it in again."), 422
+    if not voter and not survey.cards_only:
+        return _(
+            "Your browser must accept cookies to answer: they keep one answer per person."
+        ), 422
+    if over_limit("survey", ANSWERS_PER_ADDRESS, ANSWER_WINDOW):
+        return _("Too many answers from this network just now. Please try later."), 429
+    try:
+        record_answer(survey, voter, ratings, request.form.get("comment", ""), card_code=card_code)
+        note_submission("survey")
+        db.session.commit()
+    except Refused as why:
+        db.session.rollback()
+        return str(why), 409 if _answered(survey, voter, card_code) else 422
+    except sa.exc.IntegrityError:  # the same browser or card, twice at once
+        db.session.rollback()
+        if survey.cards_only:
+            return _("This answer card has already been used. Thank you."), 409
+        return _("This browser has already answered this survey. Thank you."), 409
+    return None
 
 
 def _answered(survey: Survey, voter: str, card_code: str) -> bool:

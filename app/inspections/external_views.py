@@ -18,7 +18,7 @@ from app.core.extensions import db
 from app.core.files import Kind, send_stored
 from app.core.photos import send_photo
 from app.core.refusals import Refused
-from app.inspections.access import get_inspection
+from app.inspections.access import can_edit_inspections, get_inspection
 from app.inspections.blueprint import bp
 from app.inspections.checklist import Plan
 from app.inspections.external import (
@@ -104,7 +104,7 @@ def external(inspection_id: int):
         inspection=inspection,
         passes=passes,
         pass_form=GuestPassForm(),
-        can_edit=current_user.role in EDITORS,
+        can_edit=can_edit_inspections(current_user),
         link=None,
     )
 

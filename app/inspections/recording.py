@@ -8,13 +8,18 @@ from blinker import Namespace
 from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.auth.access import EDITORS
 from app.auth.models import User
 from app.core.audit import record_event
 from app.core.extensions import db, insert_or_skip
 from app.core.photos import store_photo
 from app.core.refusals import Refused
 from app.core.timeutil import as_utc, utcnow
+from app.inspections.access import (
+    can_edit_inspections,
+    on_inspection,
+    recording_refusal,
+    refusal_to_record,
+)
 from app.inspections.models import (
     Answer,
     AnswerRecord,
@@ -23,7 +28,6 @@ from app.inspections.models import (
     InspectionItem,
     InspectionPhoto,
     Status,
-    inspection_inspectors,
 )
 
 MAX_NOTE = 2000
@@ -40,10 +44,9 @@ class Problem:
 
 
 def ensure_can_record(inspection: Inspection, user: User) -> None:
-    if inspection.status != Status.DRAFT:
-        raise Refused(_("This inspection is submitted; a manager must reopen it first."))
-    if user not in inspection.inspectors:
-        raise Refused(_("Only the inspectors on this inspection can record it."))
+    refusal = refusal_to_record(inspection, user)
+    if refusal:
+        raise Refused(refusal)
 
 
 def record_answer(
@@ -70,15 +73,15 @@ def record_answer(
 
 def tap_target(inspection_id: int, item_id: int, user: User) -> bool | None:
     """Whether a tap on this item can be stored without loading the item, its inspection or
-    its inspectors: one statement checks what ensure_can_record checks (a draft, and the user
-    on it). True when the item has no answer yet (what is stored is then what the phone
-    already shows), False when it has; None when the item is not in that inspection or the
-    check fails: the caller then loads the item and goes through record_answer, which says
-    why."""
+    its inspectors: one statement fetches what ensure_can_record asks recording_refusal
+    about (the inspection's status, and whether the user is on it). True when the item has
+    no answer yet (what is stored is then what the phone already shows), False when it has;
+    None when the item is not in that inspection or the check fails: the caller then loads
+    the item and goes through record_answer, which says why."""
     row = db.session.execute(_TAP_TARGET, {"item_id": item_id, "user_id": user.id}).one_or_none()
     if row is None or row.inspection_id != inspection_id:
         return None
-    if row.status != Status.DRAFT or not row.on_it:
+    if recording_refusal(row.status, row.on_it):
         return None
     return row.answered_at is None
 
@@ -125,12 +128,7 @@ _TAP_TARGET = (
         _items.c.inspection_id,
         _items.c.answered_at,
         _inspections.c.status,
-        sa.exists()
-        .where(
-            inspection_inspectors.c.inspection_id == _items.c.inspection_id,
-            inspection_inspectors.c.user_id == sa.bindparam("user_id"),
-        )
-        .label("on_it"),
+        on_inspection(sa.bindparam("user_id"), _items.c.inspection_id),
     )
     .join(_inspections, _inspections.c.id == _items.c.inspection_id)
     .where(_items.c.id == sa.bindparam("item_id"))
@@ -277,7 +275,7 @@ def submit(inspection: Inspection, user: User, summary: str = "") -> list[Findin
 
 def reopen(inspection: Inspection, manager: User, reason: str) -> None:
     """Unlock a submitted inspection for correction; its findings are withdrawn until resubmit."""
-    if manager.role not in EDITORS:
+    if not can_edit_inspections(manager):
         raise Refused(_("Only a manager can reopen an inspection."))
     if inspection.status != Status.SUBMITTED:
         raise Refused(_("Only a submitted inspection can be reopened."))

@@ -14,14 +14,19 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app.auth.access import EDITORS, EVERYONE, SUPERVISORS, role_required
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine
 from app.core.extensions import db
 from app.core.pdf import pdf_response
 from app.core.photos import send_photo
 from app.core.timeutil import month_bounds, parse_month
 from app.documents.versions import send_version, versions_of
-from app.inspections.access import get_inspection, get_photo
+from app.inspections.access import (
+    get_inspection,
+    get_photo,
+    inspector_accounts,
+    listed_inspections,
+)
 from app.inspections.blueprint import bp
 from app.inspections.documents import render_report, report_context, report_document
 from app.inspections.forms import ReopenForm
@@ -125,8 +130,7 @@ def linked(link: sa.Table, other_id: int):
 def inspection_query(args, user):
     """Inspections matching the list's filters, newest first; inspectors see their own."""
     query = sa.select(Inspection).order_by(Inspection.started_at.desc(), Inspection.id.desc())
-    if user.role == Role.INSPECTOR:
-        query = query.where(linked(inspection_inspectors, user.id))
+    query = query.where(listed_inspections(user))
     chosen = {}
     for name, enum_cls in FILTER_ENUMS.items():
         value = args.get(name, "")
@@ -192,6 +196,6 @@ def inspections():
         contractors=db.session.scalars(sa.select(Contractor).order_by(Contractor.name)).all(),
         lines=db.session.scalars(sa.select(ServiceLine).order_by(ServiceLine.position)).all(),
         inspectors=db.session.scalars(
-            sa.select(User).where(User.role == Role.INSPECTOR).order_by(User.display_name)
+            sa.select(User).where(inspector_accounts()).order_by(User.display_name)
         ).all(),
     )

@@ -5,10 +5,11 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.auth.access import SELF_CHECKERS, SUPERVISORS, is_contractor, role_required
+from app.auth.access import SELF_CHECKERS, SUPERVISORS, role_required
 from app.catalog.models import Contractor, Site
 from app.core.extensions import db
 from app.core.refusals import Refused
+from app.inspections.access import can_start_self_check, visible_self_checks
 from app.inspections.blueprint import bp
 from app.inspections.checklist import Plan, sites_to_offer, start_inspection
 from app.inspections.models import Inspection, Party, Schedule, Scope, Tier
@@ -48,14 +49,12 @@ def start_self_check():
 def self_checks():
     query = (
         sa.select(Inspection)
-        .where(Inspection.self_check.is_(True))
+        .where(visible_self_checks(current_user))
         .order_by(Inspection.started_at.desc())
         .limit(PAGE_SIZE)
     )
-    if is_contractor(current_user):
-        query = query.where(Inspection.contractors.any(Contractor.id == current_user.contractor_id))
     return render_template(
         "inspections/self_checks.html",
         inspections=db.session.scalars(query).all(),
-        can_start=current_user.role in SELF_CHECKERS,
+        can_start=can_start_self_check(current_user),
     )

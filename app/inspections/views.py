@@ -5,11 +5,17 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.access import SELF_CHECKERS, SUPERVISORS, role_required
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Site
 from app.core.extensions import db
 from app.core.refusals import Refused
-from app.inspections.access import get_inspection, get_item, get_photo
+from app.inspections.access import (
+    can_record,
+    get_inspection,
+    get_item,
+    get_photo,
+    inspector_accounts,
+)
 from app.inspections.blueprint import bp
 from app.inspections.capture import (
     checklist_page,
@@ -44,6 +50,15 @@ def _chosen(model, key):
     return db.session.get(model, value) or abort(404)
 
 
+def _colleagues() -> list[User]:
+    """The other inspectors, whom a spot check may take along."""
+    return db.session.scalars(
+        sa.select(User)
+        .where(inspector_accounts(), User.active.is_(True), User.id != current_user.id)
+        .order_by(User.display_name)
+    ).all()
+
+
 @bp.route("/inspections/new", methods=["GET", "POST"])
 @role_required(*SUPERVISORS)
 def start():
@@ -74,11 +89,7 @@ def start():
         service_line=None if block else line,
         contractor=contractor,
     )
-    inspectors = db.session.scalars(
-        sa.select(User)
-        .where(User.role == Role.INSPECTOR, User.active.is_(True), User.id != current_user.id)
-        .order_by(User.display_name)
-    ).all()
+    inspectors = _colleagues()
     form = StartForm(inspectors=inspectors)
     if request.method == "GET":
         form.line.data = line.id if line else None
@@ -118,9 +129,9 @@ def run(inspection_id: int):
     inspection = get_inspection(inspection_id)
     if not inspection.is_draft:
         return redirect(url_for("inspections.report", inspection_id=inspection.id))
-    can_record = current_user in inspection.inspectors
-    page = checklist_page(inspection, can_record=can_record)
-    return offline_page(page) if can_record else page
+    recording = can_record(inspection, current_user)
+    page = checklist_page(inspection, can_record=recording)
+    return offline_page(page) if recording else page
 
 
 @bp.post("/inspections/<int:inspection_id>/items/<int:item_id>/answer")

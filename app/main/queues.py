@@ -8,8 +8,7 @@ from flask import current_app, g
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app.auth.access import EDITORS, is_contractor
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.auth.throttle import is_account_locked
 from app.catalog.models import Certificate, Contractor
 from app.catalog.staff import certificate_alerts
@@ -17,6 +16,13 @@ from app.core.extensions import db
 from app.core.timeutil import local_today, utcnow
 from app.feedback.models import Complaint, ComplaintStatus
 from app.inspections.models import Inspection, Status
+from app.main.access import (
+    own_company_id,
+    watches_accounts,
+    watches_contracts,
+    works_for_the_bureau,
+)
+from app.notices.access import oversees_notices, receives_notices, visible_notices, visible_warnings
 from app.notices.models import ExitWarning, ItemStatus, Notice, NoticeStatus
 from app.plans.models import VisitState
 from app.plans.tracking import Visit, open_visits
@@ -78,11 +84,10 @@ def queue_for(user: User) -> Queue:
     today = local_today()
     warning_days = current_app.config["CERTIFICATE_WARNING_DAYS"]
     queue = Queue()
-    contractor_id = user.contractor_id if is_contractor(user) else None
-    alerts = certificate_alerts(today, warning_days, contractor_id=contractor_id)
+    alerts = certificate_alerts(today, warning_days, contractor_id=own_company_id(user))
     queue.expired_certificates = alerts.expired
     queue.expiring_certificates = alerts.expiring
-    if user.role in EDITORS:
+    if watches_contracts(user):
         contractors = db.session.scalars(
             sa.select(Contractor).where(Contractor.active.is_(True)).order_by(Contractor.name)
         ).all()
@@ -101,7 +106,7 @@ def queue_for(user: User) -> Queue:
             .order_by(Inspection.started_at.desc())
         )
     )
-    if not is_contractor(user):
+    if works_for_the_bureau(user):
         queue.planned = open_visits(user, today)
         queue.complaints_open = db.session.scalar(
             sa.select(sa.func.count(Complaint.id)).where(
@@ -109,7 +114,7 @@ def queue_for(user: User) -> Queue:
             )
         )
     _notice_queue(queue, user)
-    if user.role == Role.ADMIN:
+    if watches_accounts(user):
         users = db.session.scalars(sa.select(User).where(User.active.is_(True))).all()
         queue.locked_users = [u for u in users if is_account_locked(u.username)]
     return queue
@@ -125,18 +130,18 @@ def _notice_queue(queue: Queue, user: User) -> None:
     open_states = (NoticeStatus.ISSUED, NoticeStatus.ACKNOWLEDGED)
     query = (
         sa.select(Notice)
-        .where(Notice.status.in_(open_states))
+        .where(Notice.status.in_(open_states), visible_notices(user))
         .options(selectinload(Notice.items), selectinload(Notice.contractor))
         .order_by(Notice.deadline)
     )
-    if is_contractor(user):
-        mine = list(db.session.scalars(query.where(Notice.contractor_id == user.contractor_id)))
+    if receives_notices(user):
+        mine = list(db.session.scalars(query))
         queue.to_acknowledge = [n for n in mine if n.status == NoticeStatus.ISSUED]
         queue.to_fix = [n for n in mine if n.status == NoticeStatus.ACKNOWLEDGED and n.due_items()]
         queue.warnings = list(
             db.session.scalars(
                 sa.select(ExitWarning).where(
-                    ExitWarning.contractor_id == user.contractor_id,
+                    visible_warnings(user),
                     ExitWarning.issued_at >= now - timedelta(days=WARNINGS_SHOWN_DAYS),
                 )
             )
@@ -146,7 +151,7 @@ def _notice_queue(queue: Queue, user: User) -> None:
     queue.to_verify = [
         n for n in open_notices if any(i.status == ItemStatus.FIX_REPORTED for i in n.items)
     ]
-    if user.role in EDITORS:
+    if oversees_notices(user):
         queue.overdue = [n for n in open_notices if n.is_overdue(now)]
         queue.draft_notices = list(
             db.session.scalars(
@@ -159,7 +164,10 @@ def _notice_queue(queue: Queue, user: User) -> None:
         queue.warnings = list(
             db.session.scalars(
                 sa.select(ExitWarning)
-                .where(ExitWarning.issued_at >= now - timedelta(days=WARNINGS_SHOWN_DAYS))
+                .where(
+                    visible_warnings(user),
+                    ExitWarning.issued_at >= now - timedelta(days=WARNINGS_SHOWN_DAYS),
+                )
                 .options(selectinload(ExitWarning.contractor))
                 .order_by(ExitWarning.issued_at.desc())
             )

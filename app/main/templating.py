@@ -9,66 +9,44 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.auth.access import (
-    ACCOUNT_KEEPERS,
-    ADMINS,
-    CONTRACTORS,
-    EDITORS,
-    SELF_CHECKERS,
-    SUPERVISORS,
-)
-from app.auth.models import Role
 from app.core.audit import action_label
 from app.core.timeutil import as_utc, local_today
 from app.core.uploads import upload_limit_bytes
+from app.main.access import layout_flags, shows_in_navigation
 from app.main.queues import current_queue
 from app.timeline import event_facts
 
-# (endpoint, label, roles allowed, endpoints that count as this section, badge from the queue)
+# (endpoint, label, endpoints that count as this section, badge from the queue); who sees
+# each entry is in app/main/access.py
 NAVIGATION = [
-    ("main.home", _l("Home"), tuple(Role), "main.home", "total"),
-    ("inspections.inspections", _l("Inspections"), SUPERVISORS, "inspections.", "drafts"),
-    ("plans.plans", _l("Plans"), SUPERVISORS, "plans.", "visits_due"),
-    ("notices.notices", _l("Notices"), tuple(Role), "notices.", "notices_waiting"),
-    ("feedback.complaints", _l("Complaints"), SUPERVISORS, "feedback.complaint", "complaints_open"),
-    ("feedback.surveys", _l("Surveys"), SUPERVISORS, "feedback.survey", None),
+    ("main.home", _l("Home"), "main.home", "total"),
+    ("inspections.inspections", _l("Inspections"), "inspections.", "drafts"),
+    ("plans.plans", _l("Plans"), "plans.", "visits_due"),
+    ("notices.notices", _l("Notices"), "notices.", "notices_waiting"),
+    ("feedback.complaints", _l("Complaints"), "feedback.complaint", "complaints_open"),
+    ("feedback.surveys", _l("Surveys"), "feedback.survey", None),
     (
         "inspections.self_checks",
         _l("Self-checks"),
-        (*SUPERVISORS, *SELF_CHECKERS),
         ("inspections.self_check", "inspections.start_self_check"),
         None,
     ),
     (
         "assessments.dashboard",
         _l("Assessment"),
-        SUPERVISORS,
         ("assessments.dashboard", "assessments.month", "assessments.edit_policy"),
         None,
     ),
-    ("assessments.bulletins", _l("Bulletins"), tuple(Role), ("assessments.bulletin",), None),
-    # contractors open their analysis from their company's page: their menu stays unfolded
-    ("analysis.analysis", _l("Analysis"), SUPERVISORS, "analysis.", None),
-    ("catalog.standards", _l("Standards"), tuple(Role), "catalog.standards", None),
-    ("catalog.contractors", _l("Contractors"), SUPERVISORS, "catalog.contractor", None),
-    (
-        "catalog.contractor_own",
-        _l("My company"),
-        CONTRACTORS,
-        "catalog.contractor",
-        "expired_certificates",
-    ),
-    (
-        "catalog.certificates",
-        _l("Certificates"),
-        SUPERVISORS,
-        "catalog.certificate",
-        "expired_certificates",
-    ),
-    ("catalog.sites", _l("Sites"), SUPERVISORS, "catalog.site", None),
-    ("auth.users", _l("Users"), ACCOUNT_KEEPERS, "auth.user", "locked_users"),
-    ("organisation.import_page", _l("Organisation"), ADMINS, "organisation.", None),
-    ("notify.deliveries", _l("Deliveries"), ADMINS, "notify.deliveries", None),
+    ("assessments.bulletins", _l("Bulletins"), ("assessments.bulletin",), None),
+    ("analysis.analysis", _l("Analysis"), "analysis.", None),
+    ("catalog.standards", _l("Standards"), "catalog.standards", None),
+    ("catalog.contractors", _l("Contractors"), "catalog.contractor", None),
+    ("catalog.contractor_own", _l("My company"), "catalog.contractor", "expired_certificates"),
+    ("catalog.certificates", _l("Certificates"), "catalog.certificate", "expired_certificates"),
+    ("catalog.sites", _l("Sites"), "catalog.site", None),
+    ("auth.users", _l("Users"), "auth.user", "locked_users"),
+    ("organisation.import_page", _l("Organisation"), "organisation.", None),
+    ("notify.deliveries", _l("Deliveries"), "notify.deliveries", None),
 ]
 
 
@@ -104,9 +82,7 @@ def register_template_helpers(app):
             "current_locale": locale,
             "navigation": navigation_for_current_user,
             "today": local_today(),
-            "can_edit": current_user.is_authenticated and current_user.role in EDITORS,
-            "is_supervisor": current_user.is_authenticated and current_user.role in SUPERVISORS,
-            "can_self_check": current_user.is_authenticated and current_user.role in SELF_CHECKERS,
+            **layout_flags(current_user),
         }
 
 
@@ -146,8 +122,8 @@ def navigation_for_current_user() -> Navigation:
     queue = current_queue()
     endpoint_now = request.endpoint or ""
     entries = []
-    for endpoint, label, roles, section, badge in NAVIGATION:
-        if current_user.role not in roles:
+    for endpoint, label, section, badge in NAVIGATION:
+        if not shows_in_navigation(current_user, endpoint):
             continue
         count = 0
         if badge:

@@ -2,11 +2,11 @@ import sqlalchemy as sa
 from flask import current_app, jsonify, redirect, render_template, request, session
 from flask_login import current_user, login_required
 
-from app.auth.access import SUPERVISORS
-from app.auth.models import Role
 from app.core.extensions import db
 from app.core.timeutil import utcnow
+from app.inspections.access import can_start_inspections
 from app.inspections.recent import recent_plans
+from app.main.access import watches_accounts
 from app.main.blueprint import bp
 from app.main.going_live import going_live_steps
 from app.main.queues import current_queue
@@ -16,8 +16,8 @@ from app.web.offline import offline_page
 @bp.get("/")
 @login_required
 def home():
-    recent = recent_plans(current_user) if current_user.role in SUPERVISORS else []
-    steps = going_live_steps() if current_user.role == Role.ADMIN else None
+    recent = recent_plans(current_user) if can_start_inspections(current_user) else []
+    steps = going_live_steps() if watches_accounts(current_user) else None
     return offline_page(
         render_template(
             "main/home.html", queue=current_queue(), now=utcnow(), recent=recent, steps=steps

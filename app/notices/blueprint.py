@@ -5,11 +5,11 @@ bp = Blueprint("notices", __name__)
 
 @bp.app_context_processor
 def notice_helpers():
-    from app.notices.access import sees_drafts
-    from app.notices.lifecycle import (
+    from app.notices.access import (
         can_acknowledge,
         can_record_unsigned_service,
         can_report_fix,
+        sees_drafts,
     )
     from app.notices.timing import time_left
 

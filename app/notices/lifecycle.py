@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.auth.access import SUPERVISORS, is_contractor
 from app.auth.models import User
 from app.core.audit import AuditEvent, record_event
 from app.core.extensions import db
@@ -20,6 +19,13 @@ from app.core.refusals import Refused, require
 from app.core.timeutil import LOCAL_TZ, as_utc, utcnow
 from app.inspections.models import Finding, Inspection
 from app.inspections.recording import reopening
+from app.notices.access import (
+    can_acknowledge,
+    can_report_fix,
+    is_contractors_own,
+    receives_notices,
+    supervises_notices,
+)
 from app.notices.deadlines import MAX_HOURS, deadline_hours, notice_policy
 from app.notices.models import (
     ExitWarning,
@@ -74,7 +80,7 @@ def draft_notices(inspection: Inspection, user: User, now: datetime | None = Non
     reviewer set the deadline by hand.
     """
     now = now or utcnow()
-    require(user.role in SUPERVISORS, _("Only supervisors draft notices."))
+    require(supervises_notices(user), _("Only supervisors draft notices."))
     require(not inspection.is_draft, _("Submit the inspection first."))
     taken = set(db.session.scalars(sa.select(NoticeItem.finding_id)))
     by_contractor: dict[int, list[Finding]] = {}
@@ -100,7 +106,7 @@ def draft_notices(inspection: Inspection, user: User, now: datetime | None = Non
 
 
 def _editable(notice: Notice, user: User) -> None:
-    require(user.role in SUPERVISORS, _("Only supervisors edit a draft notice."))
+    require(supervises_notices(user), _("Only supervisors edit a draft notice."))
     require(notice.status == NoticeStatus.DRAFT, _("Only a draft notice can be changed."))
 
 
@@ -173,22 +179,6 @@ def issue(notice: Notice, user: User, now: datetime | None = None) -> None:
     tell_issued(notice)
 
 
-def is_contractors_own(notice: Notice, user: User) -> bool:
-    return is_contractor(user) and user.contractor_id == notice.contractor_id
-
-
-def can_acknowledge(notice: Notice, user: User) -> bool:
-    return is_contractors_own(notice, user) and notice.status == NoticeStatus.ISSUED
-
-
-def can_report_fix(item: NoticeItem, user: User) -> bool:
-    return (
-        is_contractors_own(item.notice, user)
-        and item.notice.status == NoticeStatus.ACKNOWLEDGED
-        and item.status == ItemStatus.OPEN
-    )
-
-
 def _contractors_own(notice: Notice, user: User) -> None:
     require(is_contractors_own(notice, user), _("Only the contractor's own users can do this."))
 
@@ -196,7 +186,7 @@ def _contractors_own(notice: Notice, user: User) -> None:
 def note_first_opening(notice: Notice, user: User) -> bool:
     """Record when one of the contractor's users first opened the issued notice (proof it
     reached them); True if this was that first time."""
-    if not is_contractor(user) or notice.status == NoticeStatus.DRAFT:
+    if not receives_notices(user) or notice.status == NoticeStatus.DRAFT:
         return False
     opened = sa.select(AuditEvent.id).where(
         AuditEvent.object_type == "notices",
@@ -238,10 +228,6 @@ def acknowledge(
     )
 
 
-def can_record_unsigned_service(notice: Notice, user: User) -> bool:
-    return user.role in SUPERVISORS and notice.status == NoticeStatus.ISSUED
-
-
 def record_unsigned_service(
     notice: Notice,
     user: User,
@@ -256,7 +242,7 @@ def record_unsigned_service(
     """An inspector records that the contractor refused to sign or could not be reached, before
     a witness and with a photo taken there; the notice counts as served from then."""
     now = now or utcnow()
-    require(user.role in SUPERVISORS, _("Only supervisors record how a notice was served."))
+    require(supervises_notices(user), _("Only supervisors record how a notice was served."))
     require(
         way in (ReceiptWay.REFUSED, ReceiptWay.UNREACHABLE),
         _("Choose refused or could not be served."),
@@ -301,7 +287,7 @@ def report_fix(
 def accept_fix(item: NoticeItem, user: User, now: datetime | None = None) -> None:
     """An inspector confirms the fix on site; the notice closes with its last finding."""
     now = now or utcnow()
-    require(user.role in SUPERVISORS, _("Only supervisors verify fixes."))
+    require(supervises_notices(user), _("Only supervisors verify fixes."))
     require(item.status == ItemStatus.FIX_REPORTED, _("No fix is waiting to be verified."))
     item.status = ItemStatus.ACCEPTED
     item.verified_at, item.verified_by = now, user
@@ -319,7 +305,7 @@ def reject_fix(
 ) -> ExitWarning | None:
     """Send a fix back with a reason and a new deadline; too many rejections warn the contractor."""
     now = now or utcnow()
-    require(user.role in SUPERVISORS, _("Only supervisors verify fixes."))
+    require(supervises_notices(user), _("Only supervisors verify fixes."))
     require(item.status == ItemStatus.FIX_REPORTED, _("No fix is waiting to be verified."))
     reason = (reason or "").strip()[:MAX_TEXT]
     require(bool(reason), _("Give the reason for rejecting the fix."))

@@ -12,7 +12,6 @@ from app.auth.access import (
     EDITORS,
     EVERYONE,
     SUPERVISORS,
-    is_contractor,
     role_required,
 )
 from app.catalog.models import Contractor, ServiceLine, Severity
@@ -25,7 +24,14 @@ from app.core.timeutil import FIRST_YEAR, LOCAL_TZ, utcnow
 from app.documents.versions import send_version, versions_of
 from app.inspections.access import get_inspection
 from app.inspections.models import Finding, InspectionPhoto
-from app.notices.access import get_fix_photo, get_notice, get_notice_item, sees_drafts
+from app.notices.access import (
+    chooses_contractor,
+    get_fix_photo,
+    get_notice,
+    get_notice_item,
+    sees_drafts,
+    visible_notices,
+)
 from app.notices.blueprint import bp
 from app.notices.deadlines import ensure_default_rules, notice_policy
 from app.notices.documents import keep_documents, notice_context, notice_document, render_notice
@@ -113,11 +119,8 @@ STATUS_FILTERS = ("open", "overdue", "draft", "closed", "all")
 
 def notice_query(user, status: str, contractor_id: int | None):
     query = sa.select(Notice).order_by(Notice.issued_at.desc().nulls_first(), Notice.id.desc())
-    if is_contractor(user):
-        query = query.where(
-            Notice.contractor_id == user.contractor_id, Notice.status != NoticeStatus.DRAFT
-        )
-    elif contractor_id:
+    query = query.where(visible_notices(user))
+    if contractor_id and chooses_contractor(user):
         query = query.where(Notice.contractor_id == contractor_id)
     if status in ("open", "overdue"):
         query = query.where(Notice.status.in_((NoticeStatus.ISSUED, NoticeStatus.ACKNOWLEDGED)))
@@ -145,7 +148,7 @@ def notices():
         rows = page.items
     contractors = (
         db.session.scalars(sa.select(Contractor).order_by(Contractor.name)).all()
-        if not is_contractor(current_user)
+        if chooses_contractor(current_user)
         else []
     )
     return render_template(

@@ -115,3 +115,9 @@ class StopPointsForm(FlaskForm):
         choices=[],
         description=_l("Choose none to ask every check point of the plan's line or contractor."),
     )
+
+
+class MoveStopForm(FlaskForm):
+    """Move a stop of the route one place earlier ("up") or later."""
+
+    direction = StringField()

@@ -10,11 +10,9 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app.auth.access import EDITORS, SUPERVISORS, role_required
-from app.auth.models import Role, User
-from app.catalog.forms import populate_except
+from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Site
 from app.catalog.sites import site_choices, site_tree
-from app.core.audit import record_event
 from app.core.extensions import db
 from app.core.pdf import pdf_response, render_pdf
 from app.core.qrcodes import qr_svg
@@ -29,13 +27,13 @@ from app.core.timeutil import (
     utcnow,
 )
 from app.inspections.checklist import plan_check_points
-from app.inspections.models import Party, Scope, Tier
-from app.plans.access import get_plan, get_stop
+from app.plans.access import can_edit_plans, get_plan, get_stop, plan_inspector_accounts
 from app.plans.blueprint import bp
-from app.plans.forms import WEEKDAYS, PlanForm, StopPointsForm
-from app.plans.models import InspectionPlan, PlanActivity, PlanStop, VisitState
+from app.plans.forms import WEEKDAYS, MoveStopForm, PlanForm, StopPointsForm
+from app.plans.keeping import choose_stop_points, reorder_stop, save_plan
+from app.plans.models import InspectionPlan, PlanStop, VisitState
 from app.plans.qr import scan_url
-from app.plans.recurrence import Recurrence, current_due
+from app.plans.recurrence import current_due
 from app.plans.tracking import (
     open_planned_survey,
     open_visits,
@@ -64,7 +62,7 @@ def plans():
         "plans/list.html",
         plans=rows,
         current={plan.id: current_due(plan.rule, today) for plan in rows},
-        can_edit=current_user.role in EDITORS,
+        can_edit=can_edit_plans(current_user),
     )
 
 
@@ -80,7 +78,7 @@ def _fill_choices(form: PlanForm) -> None:
     form.sites.choices = site_choices()
     inspectors = db.session.scalars(
         sa.select(User)
-        .where(User.role.in_((Role.INSPECTOR, Role.MANAGER)), User.active.is_(True))
+        .where(plan_inspector_accounts(), User.active.is_(True))
         .order_by(User.display_name)
     ).all()
     form.inspectors.choices = [(u.id, u.display_name) for u in inspectors]
@@ -107,57 +105,12 @@ def plan_form(plan_id: int | None = None):
         else:
             form.starts_on.data = local_today()
     if form.validate_on_submit():
-        plan = plan or InspectionPlan()
-        populate_except(
-            form,
-            plan,
-            "activity",
-            "recurrence",
-            "tier",
-            "scope",
-            "party",
-            "service_line",
-            "contractor",
-            "sites",
-            "inspectors",
-        )
-        plan.activity = PlanActivity(form.activity.data)
-        plan.recurrence = Recurrence(form.recurrence.data)
-        if plan.is_survey:
-            plan.tier = plan.scope = plan.service_line_id = plan.contractor_id = None
-            plan.party = Party.INTERNAL
-            _set_route(plan, [])
-        else:
-            plan.tier, plan.scope = Tier(form.tier.data), Scope(form.scope.data)
-            plan.party = Party(form.party.data)
-            plan.service_line_id = form.service_line.data if plan.scope == Scope.STRIP else None
-            plan.contractor_id = form.contractor.data if plan.scope == Scope.BLOCK else None
-            _set_route(plan, form.sites.data)
-        plan.inspectors = db.session.scalars(
-            sa.select(User).where(User.id.in_(form.inspectors.data))
-        ).all()
-        db.session.add(plan)
-        db.session.flush()
-        record_event("plan_saved", plan, detail=plan.name)
-        db.session.commit()
+        plan = save_plan(plan, form)
         flash(_("Plan saved."), "success")
         return redirect(url_for("plans.plan", plan_id=plan.id))
     title = _("Edit plan %(name)s", name=plan.name) if plan else _("New inspection plan")
     cancel = url_for("plans.plan", plan_id=plan.id) if plan else url_for("plans.plans")
     return form_shown("form_page.html", form=form, title=title, cancel_url=cancel)
-
-
-def _set_route(plan: InspectionPlan, site_ids: list[int]) -> None:
-    """Keep the walking order of places already on the route; new ones go at the end."""
-    wanted = set(site_ids)
-    kept = [stop for stop in plan.stops if stop.site_id in wanted]
-    have = {stop.site_id for stop in kept}
-    for site_id in site_ids:
-        if site_id not in have:
-            kept.append(PlanStop(site_id=site_id))
-    for position, stop in enumerate(kept, start=1):
-        stop.position = position
-    plan.stops = kept
 
 
 @bp.get("/plans/<int:plan_id>")
@@ -173,7 +126,7 @@ def plan(plan_id: int):
         current=current_due(plan.rule, today),
         visits=month_visits,
         weekdays=WEEKDAYS,
-        can_edit=current_user.role in EDITORS,
+        can_edit=can_edit_plans(current_user),
     )
 
 
@@ -181,14 +134,7 @@ def plan(plan_id: int):
 @role_required(*EDITORS)
 def move_stop(plan_id: int, stop_id: int):
     plan = get_plan(plan_id)
-    stops = list(plan.stops)
-    index = next((i for i, stop in enumerate(stops) if stop.id == stop_id), None)
-    if index is None:
-        abort(404)
-    other = index - 1 if request.form.get("direction") == "up" else index + 1
-    if 0 <= other < len(stops):
-        stops[index].position, stops[other].position = stops[other].position, stops[index].position
-        db.session.commit()
+    reorder_stop(plan, get_stop(plan, stop_id), earlier=MoveStopForm().direction.data == "up")
     return redirect(url_for("plans.plan", plan_id=plan.id) + "#route")
 
 
@@ -207,13 +153,7 @@ def stop_points(plan_id: int, stop_id: int):
         form.check_points.data = [point.id for point in stop.check_points]
     if form.validate_on_submit():
         chosen = set(form.check_points.data or [])
-        stop.check_points = [point for point in available if point.id in chosen]
-        record_event(
-            "plan_stop_saved",
-            plan,
-            detail=f"{stop.site.name}: {len(stop.check_points) or '*'}",
-        )
-        db.session.commit()
+        choose_stop_points(plan, stop, [point for point in available if point.id in chosen])
         flash(_("Check points of %(place)s saved.", place=stop.site.name), "success")
         return redirect(url_for("plans.plan", plan_id=plan.id) + "#route")
     title = _("Check points at %(place)s", place=stop.site.path)

@@ -4,8 +4,15 @@ from types import SimpleNamespace
 
 import pytest
 
+from app.analysis import access as analysis_access
 from app.catalog.models import SiteKind
 from app.core.extensions import db
+from app.feedback import access as feedback_access
+from app.inspections import access as inspections_access
+from app.main import access as main_access
+from app.notices import access as notices_access
+from app.notices.models import ItemStatus, Notice, NoticeItem, NoticeStatus
+from app.plans import access as plans_access
 from tests.helpers import login
 
 
@@ -137,3 +144,61 @@ def test_missing_objects_are_404_in_the_layout(client, cast, url):
     response = client.get(url)
     assert response.status_code == 404
     assert "页面不存在" in response.text and "<nav" in response.text
+
+
+def test_each_domains_access_rules_answer_for_every_role(make_user, cast):
+    """The questions views, queues and templates ask, answered for each role."""
+    contractor_admin = make_user("contractor_admin", contractor=cast.own)
+    people = {
+        "inspector": cast.inspector,
+        "manager": cast.manager,
+        "admin": cast.admin,
+        "contractor": cast.owner,
+        "contractor_admin": contractor_admin,
+    }
+    supervisors, editors = {"inspector", "manager", "admin"}, {"manager", "admin"}
+    contractors = {"contractor", "contractor_admin"}
+    rules = {
+        notices_access.supervises_notices: supervisors,
+        notices_access.sees_drafts: supervisors,
+        notices_access.oversees_notices: editors,
+        notices_access.receives_notices: contractors,
+        notices_access.chooses_contractor: supervisors,
+        inspections_access.can_start_inspections: supervisors,
+        inspections_access.can_edit_inspections: editors,
+        inspections_access.can_start_self_check: contractors,
+        feedback_access.can_investigate: supervisors,
+        feedback_access.can_decide_complaints: editors,
+        feedback_access.can_edit_surveys: editors,
+        plans_access.can_edit_plans: editors,
+        analysis_access.sees_inspectors: supervisors,
+        analysis_access.held_to_own_company: contractors,
+        main_access.works_for_the_bureau: supervisors,
+        main_access.watches_contracts: editors,
+        main_access.watches_accounts: {"admin"},
+    }
+    for rule, allowed in rules.items():
+        assert {name for name, user in people.items() if rule(user)} == allowed, rule.__name__
+    assert main_access.own_company_id(contractor_admin) == cast.own.id
+    assert main_access.own_company_id(cast.manager) is None
+    assert main_access.layout_flags(cast.owner) == {
+        "can_edit": False,
+        "is_supervisor": False,
+        "can_self_check": True,
+    }
+
+
+def test_a_contractors_user_acts_on_its_own_notices_only(cast):
+    own = Notice(contractor_id=cast.own.id, status=NoticeStatus.ISSUED)
+    other = Notice(contractor_id=cast.other.id, status=NoticeStatus.ISSUED)
+    assert notices_access.can_acknowledge(own, cast.owner)
+    assert notices_access.can_acknowledge(own, cast.colleague)
+    assert not notices_access.can_acknowledge(other, cast.owner)
+    assert not notices_access.can_acknowledge(own, cast.inspector)
+    assert notices_access.can_record_unsigned_service(own, cast.inspector)
+    assert not notices_access.can_record_unsigned_service(own, cast.owner)
+    item = NoticeItem(notice=own, status=ItemStatus.OPEN)
+    own.status = NoticeStatus.ACKNOWLEDGED
+    assert notices_access.can_report_fix(item, cast.owner)
+    assert not notices_access.can_report_fix(item, cast.outsider)
+    assert not notices_access.can_report_fix(item, cast.manager)

@@ -16,6 +16,13 @@ from app.core.audit import AuditEvent
 from app.core.extensions import db
 from app.core.refusals import Refused
 from app.core.timeutil import as_utc, month_of, utcnow
+from app.inspections.access import (
+    can_record,
+    can_see_inspection,
+    listed_inspections,
+    refusal_to_record,
+    visible_self_checks,
+)
 from app.inspections.checklist import Plan, plan_check_points, start_inspection
 from app.inspections.models import (
     Answer,
@@ -34,6 +41,7 @@ from app.inspections.recording import (
     reopen,
     submission_problems,
     submit,
+    tap_target,
 )
 from tests.helpers import jpeg, login
 
@@ -182,6 +190,39 @@ def test_submit_locks_and_makes_findings(app, cast, setting, strip):
 def test_only_the_inspectors_on_it_record(cast, strip):
     with pytest.raises(Refused):
         record_answer(strip.items[0], Answer.PASS, cast.second_inspector)
+
+
+def test_the_fast_tap_path_and_the_full_check_agree_on_who_records(cast, strip):
+    """tap_target (one statement) and ensure_can_record (the loaded inspection) ask the same
+    rule: each person, on a draft and on a submitted check."""
+    item = strip.items[0]
+    strip.inspectors.append(cast.manager)
+    db.session.commit()
+    for status in (Status.DRAFT, Status.SUBMITTED):
+        strip.status = status
+        db.session.commit()
+        for user in (cast.inspector, cast.manager, cast.second_inspector, cast.owner, cast.admin):
+            allowed = refusal_to_record(strip, user) is None
+            assert allowed is (status == Status.DRAFT and user in (cast.inspector, cast.manager))
+            assert (tap_target(strip.id, item.id, user) is not None) is allowed
+            assert can_record(strip, user) is allowed
+    assert tap_target(strip.id + 1, item.id, cast.inspector) is None, "not that inspection's item"
+
+
+def test_self_checks_a_user_sees_are_those_can_see_inspection_allows(cast, setting, strip):
+    plan = Plan(Scope.BLOCK, setting.kitchen, contractor=cast.own)
+    own_check = start_inspection(plan, cast.owner)
+    own_check.self_check = True
+    db.session.commit()
+    for user in (cast.owner, cast.colleague, cast.outsider, cast.inspector, cast.manager):
+        listed = set(db.session.scalars(sa.select(Inspection.id).where(visible_self_checks(user))))
+        assert listed == ({own_check.id} if can_see_inspection(user, own_check) else set())
+    assert not can_see_inspection(cast.outsider, own_check)
+    assert can_see_inspection(cast.colleague, own_check)
+    listed = sa.select(Inspection.id).where(listed_inspections(cast.second_inspector))
+    assert set(db.session.scalars(listed)) == set(), "an inspector lists only their own"
+    listed = sa.select(Inspection.id).where(listed_inspections(cast.manager))
+    assert set(db.session.scalars(listed)) == {strip.id, own_check.id}
 
 
 def submitted(cast, strip):

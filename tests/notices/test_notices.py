@@ -18,12 +18,17 @@ from app.core.timeutil import LOCAL_TZ, as_utc, utcnow
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Answer, Scope
 from app.inspections.recording import attach_photo, record_answer, record_note, reopen, submit
+from app.notices.access import (
+    can_acknowledge,
+    can_report_fix,
+    can_see_notice,
+    can_see_warning,
+    visible_notices,
+)
 from app.notices.deadlines import ensure_default_rules
 from app.notices.lifecycle import (
     accept_fix,
     acknowledge,
-    can_acknowledge,
-    can_report_fix,
     draft_notices,
     escalate,
     issue,
@@ -406,6 +411,24 @@ def test_the_contractor_acknowledges_and_reports_a_fix_on_the_page(client, cast,
     page = client.get(f"/notices/{issued.id}").text
     assert "签收人" in page and cast.owner.display_name in page
     assert "报告整改" in page  # the timeline
+
+
+def test_the_notices_a_user_lists_are_those_they_may_open(cast, drafts, issued):
+    """visible_notices is can_see_notice as a query: supervisors every notice, drafts too; a
+    contractor's users only their own company's issued ones; warnings likewise."""
+    notices = list(drafts.values())
+    for user in (cast.owner, cast.colleague, cast.outsider, cast.inspector, cast.manager):
+        listed = set(db.session.scalars(sa.select(Notice.id).where(visible_notices(user))))
+        assert listed == {n.id for n in notices if can_see_notice(user, n)}
+    assert can_see_notice(cast.owner, issued) and not can_see_notice(cast.outsider, issued)
+    assert not can_see_notice(cast.outsider, drafts[cast.other.id]), "a draft stays in-house"
+    assert can_see_notice(cast.inspector, drafts[cast.other.id])
+    warning = ExitWarning(contractor_id=cast.own.id)
+    assert [can_see_warning(u, warning) for u in (cast.owner, cast.outsider, cast.inspector)] == [
+        True,
+        False,
+        True,
+    ]
 
 
 def test_a_notice_page_offers_what_the_lifecycle_allows_the_reader(client, cast, issued):

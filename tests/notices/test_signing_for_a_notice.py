@@ -12,7 +12,7 @@ from PIL import Image
 
 from app.core.extensions import db
 from app.core.photos import read_signature
-from app.notices.lifecycle import can_report_fix
+from app.notices.access import can_report_fix
 from app.notices.models import Notice, NoticeReceipt, NoticeStatus, ReceiptWay
 from tests.documents.test_documents import issued_by_hand, versions  # noqa: F401
 from tests.helpers import jpeg, login, signature_png
