@@ -15,12 +15,13 @@ from sqlalchemy import event
 
 from app.audit import AuditEvent
 from app.auth import invitations
-from app.auth.invitations import VALID_FOR, accept, invite, invite_many
+from app.auth.invitations import VALID_FOR, accept
 from app.auth.models import Invitation, Role, User
 from app.auth.users import create_user, set_active
 from app.extensions import db
 from app.notify.delivery import deliver_due
 from app.notify.models import Delivery, DeliveryStatus, Notification
+from app.organisation.invitations import invite, invite_many
 from app.refusals import Refused
 from tests.helpers import PASSWORD, login
 from tests.robot_server import MailBox

@@ -66,8 +66,16 @@ NAVIGATION = [
         "expired_certificates",
     ),
     ("catalog.sites", _l("Sites"), SUPERVISORS, "catalog.site", None),
-    ("auth.users", _l("Users"), ACCOUNT_KEEPERS, "auth.user", "locked_users"),
-    ("organisation.import_page", _l("Organisation"), ADMINS, "organisation.", None),
+    ("organisation.users", _l("Users"), ACCOUNT_KEEPERS, "organisation.user", "locked_users"),
+    (
+        "organisation.import_page",
+        _l("Organisation"),
+        ADMINS,
+        # the workbook's pages; the accounts' pages (organisation.user…) are "Users"
+        ("organisation.import_page", "organisation.upload", "organisation.review")
+        + ("organisation.confirm", "organisation.export", "organisation.template"),
+        None,
+    ),
     ("notify.deliveries", _l("Deliveries"), ADMINS, "notify.deliveries", None),
 ]
 
