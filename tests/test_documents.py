@@ -15,6 +15,7 @@ from PIL import Image
 
 from app.assessments.bulletins import get_or_create, publish
 from app.documents import versions as versions_module
+from app.documents.checks import CHECKS_PER_ADDRESS
 from app.documents.models import DocumentVersion
 from app.documents.versions import (
     CODE_ALPHABET,
@@ -24,7 +25,6 @@ from app.documents.versions import (
     freeze,
     normalised,
 )
-from app.documents.views import CHECKS_PER_ADDRESS
 from app.extensions import db
 from app.files import sha256, store_content
 from app.inspections.checklist import Plan, start_inspection
