@@ -101,7 +101,7 @@ def user_new():
     me = _me()
     form = new_user_form(me, _contractors() if keeps_every_account(me) else ())
     if form.validate_on_submit():
-        try:
+        try:  # a contractor's administrator is not asked the role and the company
             user, link = add_account(
                 me,
                 role=form.role.data if "role" in form else None,
