@@ -64,6 +64,7 @@ ROUTE_MODULES = (
     "app.identity.views",
     "app.identity.app_views",
     "app.organisation.views",
+    "app.organisation.account_views",
 )
 
 

@@ -20,7 +20,6 @@ from werkzeug.datastructures import MultiDict
 
 from app.analysis.meetings import keep_meeting
 from app.analysis.selection import selection_from
-from app.auth.invitations import invite
 from app.auth.models import Role, User
 from app.auth.users import create_user
 from app.catalog.models import CheckPoint, Contractor, ServiceLine, Site
@@ -56,6 +55,7 @@ from app.notices.models import (
     WarningReason,
 )
 from app.notify.models import Channel, Delivery, DeliveryStatus, Notification, Robot
+from app.organisation.invitations import invite
 from app.plans.models import InspectionPlan
 from tests.app_servers import AppServer
 from tests.conftest import running

@@ -1,25 +1,15 @@
 """The monthly bulletin: managers draft, write and publish; everyone reads what is published."""
 
 import sqlalchemy as sa
-from flask import (
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.assessments.access import bulletins_seen, get_readable_bulletin
 from app.assessments.blueprint import bp
-from app.assessments.bulletins import (
-    bulletin_data,
-    bulletin_document,
-    get_or_create,
-    publish,
-    render_bulletin,
-)
+from app.assessments.bulletin_drafts import publish_draft, save_prose
+from app.assessments.bulletins import bulletin_data, bulletin_document, render_bulletin
+from app.assessments.forms import BulletinForm
 from app.assessments.models import Bulletin, BulletinStatus
 from app.assessments.views import checked_month
 from app.auth.access import EDITORS, EVERYONE, role_required
@@ -27,23 +17,14 @@ from app.core.extensions import db
 from app.core.pdf import pdf_response
 from app.documents.versions import send_version, versions_of
 from app.web.bounds import db_int
+from app.web.responses import apply
 
 PROSE = ("summary", "praise", "criticism", "measures")
 
 
-def _readable(month: str) -> Bulletin | None:
-    """The bulletin if the user may read it: published for all, drafts for managers."""
-    bulletin = db.session.scalar(sa.select(Bulletin).where(Bulletin.month == month))
-    if bulletin is not None and bulletin.status == BulletinStatus.PUBLISHED:
-        return bulletin
-    if current_user.role not in EDITORS:
-        abort(404)
-    return bulletin
-
-
 def _bulletin_and_data(month: str) -> tuple[Bulletin, dict]:
     """The published bulletin and its frozen figures, or for managers the draft, live."""
-    found = _readable(month)
+    found = get_readable_bulletin(month)
     if found is not None and found.status == BulletinStatus.PUBLISHED:
         return found, found.snapshot
     return found or Bulletin(month=month, status=BulletinStatus.DRAFT), bulletin_data(month)
@@ -52,9 +33,7 @@ def _bulletin_and_data(month: str) -> tuple[Bulletin, dict]:
 @bp.get("/bulletins")
 @role_required(*EVERYONE)
 def bulletins():
-    query = sa.select(Bulletin).order_by(Bulletin.month.desc())
-    if current_user.role not in EDITORS:
-        query = query.where(Bulletin.status == BulletinStatus.PUBLISHED)
+    query = sa.select(Bulletin).where(bulletins_seen(current_user)).order_by(Bulletin.month.desc())
     return render_template("assessments/bulletins.html", bulletins=db.session.scalars(query).all())
 
 
@@ -73,29 +52,23 @@ def bulletin(month: str):
 @role_required(*EDITORS)
 def save_bulletin(month: str):
     month = checked_month(month)
-    draft = get_or_create(month)
-    if draft.status == BulletinStatus.PUBLISHED:
-        flash(_("A published bulletin cannot be changed."), "error")
-    else:
-        for name in PROSE:
-            setattr(draft, name, request.form.get(name, "").strip()[:5000])
-        db.session.commit()
-        flash(_("Bulletin saved."), "success")
-    return redirect(url_for("assessments.bulletin", month=month))
+    form = BulletinForm()  # prose only: any text will do
+    return apply(
+        lambda: save_prose(month, form.data),
+        url_for("assessments.bulletin", month=month),
+        _("Bulletin saved."),
+    )
 
 
 @bp.post("/bulletins/<month>/publish")
 @role_required(*EDITORS)
 def publish_bulletin(month: str):
     month = checked_month(month)
-    draft = get_or_create(month)
-    if draft.status == BulletinStatus.PUBLISHED:
-        flash(_("A published bulletin cannot be changed."), "error")
-        return redirect(url_for("assessments.bulletin", month=month))
-    publish(draft, current_user._get_current_object())
-    db.session.commit()
-    flash(_("Bulletin published."), "success")
-    return redirect(url_for("assessments.bulletin", month=month))
+    return apply(
+        lambda: publish_draft(month, current_user._get_current_object()),
+        url_for("assessments.bulletin", month=month),
+        _("Bulletin published."),
+    )
 
 
 @bp.get("/bulletins/<month>.pdf")

@@ -1,6 +1,17 @@
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, FieldList, Form, FormField, IntegerField, ValidationError
+from wtforms import (
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    StringField,
+    ValidationError,
+)
 from wtforms.validators import InputRequired, NumberRange
 
 from app.assessments.history import POLICY_LABELS, TIER_WEIGHT_LABELS
@@ -11,7 +22,13 @@ from app.assessments.models import (
     POINT_RULES,
     TIERS,
     WEIGHT_RULES,
+    BonusKind,
 )
+from app.catalog.models import Contractor, ServiceLine
+from app.core.extensions import db
+from app.web.bounds import db_int
+
+MAX_RESPONDENTS = 100_000  # a questionnaire of the largest campus, with room to spare
 
 
 class TierWeightsForm(Form):
@@ -124,3 +141,97 @@ def apply_policy_form(form: PolicyForm, policy) -> None:
             {"minimum": str(b["minimum"]), "percent": str(b["percent"])} for b in form[name].data
         ]
         setattr(policy, name, bands)
+
+
+def _named(model, text: str | None):
+    """The record a field names by its id, or None."""
+    try:
+        return db.session.get(model, db_int(text or ""))
+    except ValueError:
+        return None
+
+
+def _decimal(text: str | None, low: Decimal, high: Decimal) -> Decimal | None:
+    try:
+        value = Decimal((text or "").strip())
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() and low <= value <= high else None
+
+
+class BonusForm(FlaskForm):
+    """Bonus points for one of a contractor's lines; the month page draws the fields, and a
+    refusal is one message (in form_errors) saying what a bonus needs. Once valid, the form
+    carries the records and numbers it names."""
+
+    contractor_line = StringField()  # "<contractor id>:<service line id>"
+    kind = StringField()
+    points = StringField()
+    reason = StringField()
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        contractor_id, _sep, line_id = (self.contractor_line.data or "").partition(":")
+        self.contractor = _named(Contractor, contractor_id)
+        self.line = _named(ServiceLine, line_id)
+        self.points_given = _decimal(self.points.data, Decimal("0.1"), Decimal("20"))
+        self.reason_given = (self.reason.data or "").strip()
+        try:
+            self.kind_given = BonusKind(self.kind.data or "")
+        except ValueError:
+            self.kind_given = None
+        if not (
+            self.contractor
+            and self.line
+            and self.line in self.contractor.service_lines
+            and self.points_given
+            and self.reason_given
+            and self.kind_given
+        ):
+            self.form_errors.append(
+                _(
+                    "A bonus needs a contractor, one of its lines, the kind, 0.1 to 20 points "
+                    "and a reason."
+                )
+            )
+            return False
+        return True
+
+
+class SatisfactionForm(FlaskForm):
+    """A contractor's satisfaction rate for a month; the month page draws the fields, and a
+    refusal is one message (in form_errors). Once valid, the form carries what it names."""
+
+    contractor_id = StringField()
+    rate = StringField()
+    respondents = StringField()
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        try:
+            self.respondents_given = int(self.respondents.data or "")
+        except ValueError:
+            self.respondents_given = None
+        self.contractor = _named(Contractor, self.contractor_id.data)
+        self.rate_given = _decimal(self.rate.data, Decimal(0), Decimal(100))
+        if self.respondents_given is None or not 0 <= self.respondents_given <= MAX_RESPONDENTS:
+            self.form_errors.append(
+                _(
+                    "The number of respondents must be a whole number from 0 to %(max)d.",
+                    max=MAX_RESPONDENTS,
+                )
+            )
+        elif self.contractor is None or self.rate_given is None:
+            self.form_errors.append(_("Enter a rate from 0 to 100 and the number of respondents."))
+        return not self.form_errors
+
+
+class BulletinForm(FlaskForm):
+    """A bulletin's prose; the bulletin page draws the fields."""
+
+    summary = StringField()
+    praise = StringField()
+    criticism = StringField()
+    measures = StringField()

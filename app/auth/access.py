@@ -66,3 +66,41 @@ def get_kept_user(user_id: int) -> User:
     if user is None:
         abort(404)
     return user
+
+
+def keeps_every_account(user) -> bool:
+    """The bureau's administrator: edits, unlocks and gives any role to any account; a
+    contractor's administrator only invites and (de)activates its company's users."""
+    return user.role in ADMINS
+
+
+def role_of_new_account(keeper, asked) -> Role:
+    """The role a new account gets: the one asked for, from the bureau's administrator; a
+    contractor's administrator adds contractor users only."""
+    return Role(asked) if keeps_every_account(keeper) else Role.CONTRACTOR
+
+
+def company_of_new_account(keeper, asked: int | None) -> int | None:
+    """The contractor a new account belongs to: the one asked for, from the bureau's
+    administrator; a contractor's administrator's own, from them."""
+    return asked if keeps_every_account(keeper) else keeper.contractor_id
+
+
+def gives_up_own_administration(keeper, account, role, active: bool) -> bool:
+    """Whether saving `account` with this role and activation would take the administrator's
+    own access away: no one locks themselves out."""
+    return account.id == keeper.id and (role != Role.ADMIN or not active)
+
+
+def belongs_to_a_contractor(role) -> bool:
+    """Whether an account of this role must belong to a contractor (and others must not)."""
+    return role in CONTRACTORS
+
+
+# An account made on its first sign-in with an outside identity is never a manager's or an
+# administrator's: those are given by an administrator, on purpose.
+ROLES_MADE_ON_FIRST_SIGN_IN = (Role.INSPECTOR, Role.CONTRACTOR)
+
+
+def may_be_made_on_first_sign_in(role) -> bool:
+    return role in ROLES_MADE_ON_FIRST_SIGN_IN

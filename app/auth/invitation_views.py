@@ -34,7 +34,6 @@ def invitation(token: str):
         except Refused as refusal:  # used by a request that came a moment before
             db.session.rollback()
             return _page("auth/invitation_closed.html", message=str(refusal)), refusal.status
-        db.session.commit()
         if current_user.is_authenticated:
             logout_user()  # whoever was signed in on this browser now logs in as themselves
         flash(_("Your password is set. Log in as %(name)s.", name=user.username), "success")

@@ -12,17 +12,21 @@ from sqlalchemy.orm import selectinload
 from app.auth.access import CONTRACTORS, EDITORS, EVERYONE, SUPERVISORS, role_required
 from app.catalog.access import get_certificate, get_contractor, get_staff_member
 from app.catalog.blueprint import bp
+from app.catalog.contractors import (
+    contractor_name_taken,
+    save_certificate,
+    save_contractor,
+    save_staff_member,
+)
 from app.catalog.forms import (
     CERTIFICATE_KINDS,
     CertificateForm,
     ContractorForm,
     StaffForm,
-    populate_except,
 )
-from app.catalog.models import Certificate, Contractor, ServiceLine, Site, StaffMember
+from app.catalog.models import Certificate, Contractor, ServiceLine, StaffMember
 from app.catalog.sites import site_choices
 from app.catalog.staff import certificates_query
-from app.core.audit import record_event
 from app.core.extensions import db
 from app.core.timeutil import local_today
 from app.web.responses import form_shown, page_or_fragment
@@ -88,28 +92,10 @@ def contractor_form(contractor_id: int | None = None):
             form.satisfaction_target.data = Decimal("90")
             form.deposit_share.data = Decimal("5")
     if form.validate_on_submit():
-        clash = db.session.scalar(
-            sa.select(Contractor).where(Contractor.name == form.name.data.strip())
-        )
-        if clash is not None and clash is not company:
+        if contractor_name_taken(form.name.data, company):
             form.name.errors.append(_("A contractor of this name exists."))
         else:
-            if company is None:
-                company = Contractor()
-                db.session.add(company)
-            populate_except(form, company, "service_lines", "sites")
-            company.service_lines = list(
-                db.session.scalars(
-                    sa.select(ServiceLine).where(ServiceLine.id.in_(form.service_lines.data))
-                )
-            )
-            company.sites = list(
-                db.session.scalars(sa.select(Site).where(Site.id.in_(form.sites.data)))
-            )
-            record_event(
-                "contractor_saved", company, to_state="active" if company.active else "inactive"
-            )
-            db.session.commit()
+            company = save_contractor(company, form)
             flash(_("Contractor %(name)s saved.", name=company.short_name), "success")
             return redirect(url_for("catalog.contractor", contractor_id=company.id))
     title = _("Edit contractor") if company else _("New contractor")
@@ -133,12 +119,7 @@ def staff_form(contractor_id: int | None = None, staff_id: int | None = None):
     company = member.contractor if member else get_contractor(contractor_id)
     form = StaffForm(obj=member)
     if form.validate_on_submit():
-        if member is None:
-            member = StaffMember(contractor=company)
-            db.session.add(member)
-        form.populate_obj(member)
-        record_event("staff_saved", member, to_state="active" if member.active else "left")
-        db.session.commit()
+        member = save_staff_member(member, company, form)
         flash(_("%(name)s saved.", name=member.name), "success")
         return redirect(url_for("catalog.contractor", contractor_id=company.id) + "#staff")
     title = (
@@ -170,16 +151,7 @@ def certificate_form(staff_id: int | None = None, certificate_id: int | None = N
     member = certificate.staff_member if certificate else get_staff_member(staff_id)
     form = CertificateForm(obj=certificate)
     if form.validate_on_submit():
-        if certificate is None:
-            certificate = Certificate(staff_member=member)
-            db.session.add(certificate)
-        form.populate_obj(certificate)
-        record_event(
-            "certificate_saved",
-            certificate,
-            to_state=f"expires {certificate.expires_on.isoformat()}",
-        )
-        db.session.commit()
+        save_certificate(certificate, member, form)
         flash(_("Certificate saved."), "success")
         return redirect(
             url_for("catalog.contractor", contractor_id=member.contractor_id) + "#staff"

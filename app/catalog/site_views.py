@@ -1,6 +1,5 @@
 """The site tree: compounds, buildings, floors, rooms and areas."""
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -8,8 +7,13 @@ from app.auth.access import EDITORS, SUPERVISORS, role_required
 from app.catalog.blueprint import bp
 from app.catalog.forms import SiteForm
 from app.catalog.models import SITE_CHILD_KINDS, Site, SiteKind
-from app.catalog.sites import placement_error, site_choices, site_tree
-from app.core.audit import record_event
+from app.catalog.sites import (
+    placement_error,
+    save_site,
+    site_choices,
+    site_code_taken,
+    site_tree,
+)
 from app.core.extensions import db
 from app.web.bounds import db_int
 from app.web.responses import form_shown
@@ -42,22 +46,19 @@ def site_form(site_id: int | None = None):
         parent = db.session.get(Site, form.parent_id.data) if form.parent_id.data else None
         kind = SiteKind(form.kind.data)
         problem = placement_error(kind, parent, moving=site)
-        clash = db.session.scalar(sa.select(Site).where(Site.code == form.code.data.strip()))
         if problem:
             form.parent_id.errors.append(problem)
-        elif clash is not None and clash is not site:
+        elif site_code_taken(form.code.data, site):
             form.code.errors.append(_("This code is taken."))
         else:
-            if site is None:
-                site = Site()
-                db.session.add(site)
-            site.parent = parent
-            site.kind = kind
-            site.name = form.name.data.strip()
-            site.code = form.code.data.strip()
-            site.position = form.position.data
-            record_event("site_saved", site)
-            db.session.commit()
+            site = save_site(
+                site,
+                parent=parent,
+                kind=kind,
+                name=form.name.data,
+                code=form.code.data,
+                position=form.position.data,
+            )
             flash(_("Site %(name)s saved.", name=site.name), "success")
             return redirect(url_for("catalog.sites") + f"#site-{site.id}")
     title = _("Edit site") if site else _("New site")

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.catalog.models import SITE_CHILD_KINDS, Site, SiteKind
+from app.core.audit import record_event
 from app.core.extensions import db
 
 
@@ -66,3 +67,27 @@ def placement_error(kind: SiteKind, parent: Site | None, moving: Site | None = N
 def site_choices() -> list[tuple[int, str]]:
     """Every site for a select, indented by its depth in the tree."""
     return [(node.site.id, "　" * node.depth + node.site.name) for node in site_tree()]
+
+
+def site_code_taken(code: str, site: Site | None) -> bool:
+    """Whether another site has this code."""
+    clash = db.session.scalar(sa.select(Site).where(Site.code == code.strip()))
+    return clash is not None and clash is not site
+
+
+def save_site(
+    site: Site | None, *, parent: Site | None, kind: SiteKind, name: str, code: str, position: int
+) -> Site:
+    """A new site (`site` None) or a changed one, placed under `parent` (checked already by
+    placement_error)."""
+    if site is None:
+        site = Site()
+        db.session.add(site)
+    site.parent = parent
+    site.kind = kind
+    site.name = name.strip()
+    site.code = code.strip()
+    site.position = position
+    record_event("site_saved", site)
+    db.session.commit()
+    return site

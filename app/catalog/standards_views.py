@@ -13,11 +13,18 @@ from app.catalog.forms import (
     CheckPointForm,
     ImportForm,
     ServiceLineForm,
-    populate_except,
 )
-from app.catalog.models import CheckCategory, CheckPoint, ServiceLine, Severity
-from app.catalog.standards_io import export_xlsx, import_xlsx
-from app.core.audit import record_event
+from app.catalog.library import (
+    category_name_taken,
+    import_standards,
+    line_code_taken,
+    point_code_taken,
+    save_category,
+    save_line,
+    save_point,
+)
+from app.catalog.models import CheckCategory, CheckPoint, ServiceLine
+from app.catalog.standards_io import export_xlsx
 from app.core.extensions import db
 from app.core.photos import send_photo, store_photo
 from app.core.refusals import Refused
@@ -108,19 +115,10 @@ def standards_line_form(line_id: int | None = None):
     line = (db.session.get(ServiceLine, line_id) or abort(404)) if line_id else None
     form = ServiceLineForm(obj=line)
     if form.validate_on_submit():
-        clash = db.session.scalar(
-            sa.select(ServiceLine).where(ServiceLine.code == form.code.data.upper())
-        )
-        if clash is not None and clash is not line:
+        if line_code_taken(form.code.data, line):
             form.code.errors.append(_("This code is taken."))
         else:
-            if line is None:
-                line = ServiceLine()
-                db.session.add(line)
-            form.populate_obj(line)
-            line.code = line.code.upper()
-            record_event("service_line_saved", line)
-            db.session.commit()
+            line = save_line(line, form)
             flash(_("Service line %(name)s saved.", name=line.name), "success")
             return redirect(_line_url(line.id))
     title = _("Edit service line") if line else _("New service line")
@@ -150,25 +148,12 @@ def standards_category_form(category_id: int | None = None):
         ) or 0
     if form.validate_on_submit():
         line_id = form.service_line_id.data or None
-        clash = db.session.scalar(
-            sa.select(CheckCategory).where(
-                CheckCategory.service_line_id.is_(line_id)
-                if line_id is None
-                else CheckCategory.service_line_id == line_id,
-                CheckCategory.name == form.name.data.strip(),
-            )
-        )
-        if clash is not None and clash is not category:
+        if category_name_taken(line_id, form.name.data, category):
             form.name.errors.append(_("This service line already has a category of this name."))
         else:
-            if category is None:
-                category = CheckCategory()
-                db.session.add(category)
-            category.service_line_id = line_id
-            category.name = form.name.data.strip()
-            category.position = form.position.data
-            record_event("category_saved", category)
-            db.session.commit()
+            category = save_category(
+                category, line_id=line_id, name=form.name.data, position=form.position.data
+            )
             flash(_("Category %(name)s saved.", name=category.name), "success")
             return redirect(_line_url(category.service_line_id))
     title = _("Edit category") if category else _("New category")
@@ -208,30 +193,12 @@ def standards_point_form(point_id: int | None = None):
         else:
             form.category_id.data = request.args.get("category", type=db_int)
     if form.validate_on_submit():
-        clash = db.session.scalar(
-            sa.select(CheckPoint).where(CheckPoint.code == form.code.data.strip())
-        )
+        taken = point_code_taken(form.code.data, point)
         new_photo = _store_reference_upload(form)
-        if clash is not None and clash is not point:
+        if taken:
             form.code.errors.append(_("This code is taken."))
         elif not form.reference_upload.errors:
-            if point is None:
-                point = CheckPoint()
-                db.session.add(point)
-            old = (point.severity, point.deduction) if point.id else None
-            populate_except(form, point, "reference_upload", "remove_reference")
-            point.severity = Severity(form.severity.data)
-            if new_photo:
-                point.reference_photo = new_photo
-            elif form.remove_reference.data:
-                point.reference_photo = None
-            record_event(
-                "check_point_saved",
-                point,
-                from_state=f"{old[0].value} {old[1]}" if old else None,
-                to_state=f"{point.severity.value} {point.deduction}",
-            )
-            db.session.commit()
+            point = save_point(point, form, new_photo)
             flash(_("Check point %(code)s saved.", code=point.code), "success")
             return redirect(_line_url(point.category.service_line_id) + f"#point-{point.id}")
     title = _("Edit check point") if point else _("New check point")
@@ -272,14 +239,8 @@ def standards_import():
     form = ImportForm()
     report = None
     if form.validate_on_submit():
-        report = import_xlsx(form.file.data.stream)
+        report = import_standards(form.file.data.stream)
         if report.ok:
-            record_event(
-                "standards_imported",
-                object_type="check_points",
-                detail=f"created={report.created} updated={report.updated}",
-            )
-            db.session.commit()
             flash(
                 _(
                     "Imported: %(created)d new check points, %(updated)d updated.",
@@ -289,5 +250,4 @@ def standards_import():
                 "success",
             )
             return redirect(url_for("catalog.standards"))
-        db.session.rollback()
     return form_shown("catalog/import.html", form=form, report=report)

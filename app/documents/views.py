@@ -1,20 +1,14 @@
 """`/verify`: anyone holding a paper or a PDF checks it against the issued versions, by the
 code printed on it or by the file itself. The answer names the document and nothing more."""
 
-from datetime import timedelta
-
 from flask import render_template, request
 from flask_babel import gettext as _
 
-from app.core.extensions import db
 from app.core.files import sha256
 from app.documents.blueprint import bp
+from app.documents.checks import count_check, too_many_checks
 from app.documents.forms import VerifyForm
 from app.documents.versions import find_by_code, find_by_digest
-from app.web.guard import note_submission, over_limit
-
-CHECKS_PER_ADDRESS = 20
-CHECK_WINDOW = timedelta(minutes=10)
 
 
 @bp.route("/verify", methods=["GET", "POST"])
@@ -27,11 +21,10 @@ def verify():
         form.code.data = asked
     elif not form.validate_on_submit():
         return render_template("documents/verify.html", form=form), 422
-    if over_limit("verify", CHECKS_PER_ADDRESS, CHECK_WINDOW):
+    if too_many_checks():
         refusal = _("Too many checks from this network just now. Please try again later.")
         return render_template("documents/verify.html", form=form, refusal=refusal), 429
-    note_submission("verify")
-    db.session.commit()
+    count_check()
     if form.pdf.data:
         found = find_by_digest(sha256(form.pdf.data.read()))
     else:

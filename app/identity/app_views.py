@@ -19,10 +19,8 @@ from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
 from app.auth.invitations import open_invitation
-from app.auth.throttle import record_attempt
+from app.auth.sessions import signed_in
 from app.auth.views import is_local_path, safe_next
-from app.core.extensions import db
-from app.core.timeutil import utcnow
 from app.identity.app_api import APP_FAILURES, AppClient, Person
 from app.identity.app_signin import (
     INVITATION,
@@ -185,9 +183,7 @@ def _sign_in(app: AppClient, person: Person, next_path: str):
     except Deactivated:
         return _refused(app, "deactivated", 403, person)
     login_user(user)
-    user.last_login_at = utcnow()
-    record_attempt(user.username, request.remote_addr or "unknown", succeeded=True)
-    db.session.commit()
+    signed_in(user, request.remote_addr or "unknown")
     return redirect(safe_next(next_path))
 
 

@@ -7,6 +7,7 @@ import secrets
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app.auth.access import belongs_to_a_contractor, may_be_made_on_first_sign_in
 from app.auth.models import Role, User
 from app.auth.users import create_user, find_user
 from app.catalog.models import Contractor
@@ -14,8 +15,6 @@ from app.core.extensions import db
 from app.core.refusals import require
 from app.identity.linking import link
 from app.identity.models import Provider
-
-ROLES = (Role.INSPECTOR, Role.CONTRACTOR)
 
 
 def check_settings(
@@ -30,11 +29,11 @@ def check_settings(
         raise ValueError(
             f"set both {prefix}AUTO_CREATE_{group_setting} and {prefix}AUTO_CREATE_ROLE"
         )
-    if role not in {r.value for r in ROLES}:
+    if not may_be_made_on_first_sign_in(role):
         raise ValueError(
             f"{prefix}AUTO_CREATE_ROLE must be inspector or contractor, never {role!r}"
         )
-    if (role == Role.CONTRACTOR.value) != bool(contractor):
+    if belongs_to_a_contractor(role) != bool(contractor):
         raise ValueError(
             f"{prefix}AUTO_CREATE_CONTRACTOR (a contractor's full name) goes with the "
             "contractor role, and only with it"
@@ -51,11 +50,15 @@ def create_account(
     contractor_name: str = "",
 ) -> User:
     """Make an account for this identity and link it to it: audited as a user created and
-    an identity linked. Refused for a role beyond ROLES, or a contractor not found."""
+    an identity linked. Refused for a role beyond ROLES_MADE_ON_FIRST_SIGN_IN, or a contractor
+    not found."""
     role = Role(role)
-    require(role in ROLES, _("Accounts made on first sign-in cannot have this role."))
+    require(
+        may_be_made_on_first_sign_in(role),
+        _("Accounts made on first sign-in cannot have this role."),
+    )
     contractor_id = None
-    if role == Role.CONTRACTOR:
+    if belongs_to_a_contractor(role):
         contractor = db.session.scalar(sa.select(Contractor).filter_by(name=contractor_name))
         require(
             contractor is not None and contractor.active,

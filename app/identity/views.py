@@ -5,7 +5,6 @@ from functools import partial
 from flask import (
     abort,
     current_app,
-    flash,
     g,
     redirect,
     render_template,
@@ -19,20 +18,27 @@ from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
 from app.auth.access import ADMINS, role_required
-from app.auth.invitations import claim, open_invitation
-from app.auth.models import Role, User
-from app.auth.throttle import record_attempt
+from app.auth.invitations import open_invitation
+from app.auth.models import User
+from app.auth.sessions import signed_in
 from app.auth.views import safe_next
-from app.core.audit import record_event
 from app.core.extensions import db
 from app.core.refusals import Refused
-from app.core.timeutil import utcnow
 from app.identity import oidc
+from app.identity.access import get_identity
 from app.identity.blueprint import bp
-from app.identity.linking import identities_of, identity_for, link, linked_user, unlink
-from app.identity.models import ExternalIdentity, Provider
+from app.identity.invitations import accept_invitation_with
+from app.identity.linking import (
+    identities_of,
+    identity_for,
+    link,
+    linked_user,
+    unlink,
+)
+from app.identity.models import Provider
 from app.identity.providers import configured_providers, label_of
 from app.identity.provisioning import create_account
+from app.web.responses import apply
 
 # What the person set out to do, kept in the session from the start to the callback: sign in
 # (and where to go next), or link an identity to the account that started (its session id).
@@ -147,8 +153,7 @@ def sign_in(provider: Provider, subject: str, display: str, next_url, create=Non
             _("The account linked to this identity is deactivated. Ask the administrator."),
         )
     login_user(user)
-    user.last_login_at = utcnow()
-    record_attempt(user.username, request.remote_addr or "unknown", succeeded=True)
+    signed_in(user, request.remote_addr or "unknown")
     return redirect(safe_next(next_url))
 
 
@@ -163,28 +168,21 @@ def link_to_signed_in(
             _("Identity not linked"),
             _("You were signed out before the identity came back. Log in and link it again."),
         )
-    try:
-        link(current_user._get_current_object(), provider, subject, display)
-    except Refused as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("%(service)s identity linked.", service=label_of(provider)), "success")
-    return redirect(back or url_for("identity.identities"))
+    return apply(
+        lambda: link(current_user._get_current_object(), provider, subject, display),
+        back or url_for("identity.identities"),
+        _("%(service)s identity linked.", service=label_of(provider)),
+    )
 
 
 def accept_with_identity(provider: Provider, subject: str, display: str, token: str):
     """Accept an invitation with an outside identity instead of a password: the identity is
     linked to the invited account, the link is used up, and the person is signed in."""
     try:
-        user = claim(token)
-        link(user, provider, subject, display)
+        accept_invitation_with(provider, subject, display, token)
     except Refused as error:
         db.session.rollback()
         return _refused(error.status, _("Invitation not accepted"), str(error))
-    record_event("invitation_accepted", user, detail=label_of(provider), actor=user)
-    db.session.commit()
     return sign_in(provider, subject, display, None)
 
 
@@ -220,24 +218,17 @@ def user_identities(user_id: int):
 @bp.post("/account/identities/<int:identity_id>/unlink")
 @login_required
 def unlink_identity(identity_id: int):
-    identity = _identity_or_404(identity_id)
+    identity = get_identity(identity_id)
     owner_id, service = identity.user_id, label_of(identity.provider)
-    unlink(identity, by=current_user._get_current_object())
-    db.session.commit()
-    flash(_("%(service)s identity unlinked.", service=service), "success")
     if owner_id == current_user.id:
-        return redirect(url_for("identity.identities"))
-    return redirect(url_for("identity.user_identities", user_id=owner_id))
-
-
-def _identity_or_404(identity_id: int) -> ExternalIdentity:
-    """A person's own identity; an administrator may reach anyone's."""
-    identity = db.session.get(ExternalIdentity, identity_id)
-    if identity is None or (
-        identity.user_id != current_user.id and current_user.role != Role.ADMIN
-    ):
-        abort(404)
-    return identity
+        back = url_for("identity.identities")
+    else:
+        back = url_for("identity.user_identities", user_id=owner_id)
+    return apply(
+        lambda: unlink(identity, by=current_user._get_current_object()),
+        back,
+        _("%(service)s identity unlinked.", service=service),
+    )
 
 
 def _services_or_404() -> list:

@@ -32,7 +32,7 @@ NAVIGATION_ROLES = {
     "catalog.contractor_own": CONTRACTORS,
     "catalog.certificates": SUPERVISORS,
     "catalog.sites": SUPERVISORS,
-    "auth.users": ACCOUNT_KEEPERS,
+    "organisation.users": ACCOUNT_KEEPERS,
     "organisation.import_page": ADMINS,
     "notify.deliveries": ADMINS,
 }

@@ -44,8 +44,15 @@ NAVIGATION = [
     ("catalog.contractor_own", _l("My company"), "catalog.contractor", "expired_certificates"),
     ("catalog.certificates", _l("Certificates"), "catalog.certificate", "expired_certificates"),
     ("catalog.sites", _l("Sites"), "catalog.site", None),
-    ("auth.users", _l("Users"), "auth.user", "locked_users"),
-    ("organisation.import_page", _l("Organisation"), "organisation.", None),
+    ("organisation.users", _l("Users"), "organisation.user", "locked_users"),
+    (
+        "organisation.import_page",
+        _l("Organisation"),
+        # the workbook's pages; the accounts' pages (organisation.user…) are "Users"
+        ("organisation.import_page", "organisation.upload", "organisation.review")
+        + ("organisation.confirm", "organisation.export", "organisation.template"),
+        None,
+    ),
     ("notify.deliveries", _l("Deliveries"), "notify.deliveries", None),
 ]
 

@@ -10,12 +10,12 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from app.auth.access import EDITORS
 from app.auth.models import Invitation, User
 from app.core.audit import record_event
 from app.core.extensions import db
 from app.core.timeutil import LOCAL_TZ, as_utc, utcnow
 from app.identity.apps import personal_addresses
+from app.notify.access import hears_as_manager
 from app.notify.models import (
     PERSONAL_CHANNELS,
     Channel,
@@ -147,7 +147,7 @@ def contractor_users(*contractor_ids: int) -> list[User]:
 def managers() -> list[User]:
     """The supervision department's managers (administrators hear what they hear)."""
     return list(
-        db.session.scalars(sa.select(User).where(User.role.in_(EDITORS), User.active.is_(True)))
+        db.session.scalars(sa.select(User).where(hears_as_manager(), User.active.is_(True)))
     )
 
 

@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import URL, DataRequired, Email, Length, Optional
 
-from app.notify.models import ROBOT_SERVICES
+from app.notify.channels import robot_host_allowed
+from app.notify.models import EMAIL_CHOICE_KINDS, ROBOT_SERVICES, Channel
 
 
 class RobotForm(FlaskForm):
@@ -25,8 +26,23 @@ class RobotForm(FlaskForm):
         self.service.choices = [(s.value, s.label) for s in ROBOT_SERVICES]
         self.owner.choices = list(owners)
 
+    def validate(self, extra_validators=None) -> bool:
+        """The fields, then (once they are right) whether the address is the service's own."""
+        if not super().validate(extra_validators):
+            return False
+        if not robot_host_allowed(Channel(self.service.data), self.webhook.data):
+            self.webhook.errors.append(
+                _l("Use the address the service gives (https, its own host).")
+            )
+            return False
+        return True
+
 
 class EmailForm(FlaskForm):
     email = EmailField(
         _l("E-mail address"), validators=[Optional(), Email(check_deliverability=False)]
+    )
+    # ticked kinds, by value; the page draws the boxes, and a value no kind has is ignored
+    email_kinds = SelectMultipleField(
+        choices=[kind.value for kind in EMAIL_CHOICE_KINDS], validate_choice=False
     )

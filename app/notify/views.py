@@ -5,30 +5,28 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth.access import ADMINS, CONTRACTORS, EDITORS, is_contractor, role_required
-from app.catalog.models import Contractor
+from app.auth.access import ADMINS, role_required
 from app.core.extensions import db
-from app.core.timeutil import utcnow
 from app.identity.apps import personal_addresses
+from app.notify.access import ROBOT_KEEPERS, keeps_robots, robot_owners, robots_kept_by
 from app.notify.blueprint import bp
-from app.notify.channels import robot_host_allowed
 from app.notify.delivery import send_again
 from app.notify.events import event_text
 from app.notify.forms import EmailForm, RobotForm
+from app.notify.inbox import mark_everything_read, mark_notification_read, save_email_choices
 from app.notify.models import (
     EMAIL_CHOICE_KINDS,
-    Channel,
     Delivery,
     DeliveryStatus,
     EmailChoice,
     Notification,
     Robot,
 )
+from app.notify.robots import add_robot, remove_robot
 from app.web.paging import paginate
 from app.web.responses import apply, form_shown
 
 PER_PAGE = 30
-ROBOT_KEEPERS = (*EDITORS, *CONTRACTORS)
 
 
 @bp.app_template_global()
@@ -54,8 +52,7 @@ def _read(notification_id: int) -> Notification:
     notification = db.session.scalar(_mine().where(Notification.id == notification_id))
     if notification is None:
         abort(404)
-    notification.read_at = notification.read_at or utcnow()
-    db.session.commit()
+    mark_notification_read(notification)
     return notification
 
 
@@ -63,7 +60,12 @@ def _read(notification_id: int) -> Notification:
 @login_required
 def inbox():
     page = paginate(_mine().order_by(Notification.id.desc()), per_page=PER_PAGE)
-    return render_template("notify/inbox.html", page=page, text_of=event_text)
+    return render_template(
+        "notify/inbox.html",
+        page=page,
+        text_of=event_text,
+        keeps_robots=keeps_robots(current_user),
+    )
 
 
 @bp.get("/inbox/<int:notification_id>")
@@ -83,12 +85,7 @@ def mark_read(notification_id: int):
 @bp.post("/inbox/read-all")
 @login_required
 def mark_all_read():
-    db.session.execute(
-        sa.update(Notification)
-        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
-    )
-    db.session.commit()
+    mark_everything_read(current_user)
     flash(_("Everything is marked read."), "success")
     return redirect(url_for("notify.inbox"))
 
@@ -105,15 +102,7 @@ def settings():
         for c in db.session.scalars(sa.select(EmailChoice).where(EmailChoice.user_id == me.id))
     }
     if form.validate_on_submit():
-        me.email = (form.email.data or "").strip()
-        wanted = set(request.form.getlist("email_kinds"))
-        for kind in EMAIL_CHOICE_KINDS:
-            choice = db.session.get(EmailChoice, (me.id, kind)) or EmailChoice(
-                user_id=me.id, kind=kind
-            )
-            choice.wanted = kind.value in wanted
-            db.session.add(choice)
-        db.session.commit()
+        save_email_choices(me, form.email.data, set(form.email_kinds.data or ()))
         flash(_("Your notification choices are saved."), "success")
         return redirect(url_for("notify.settings"))
     apps = [provider.label for provider, _subject in personal_addresses([me.id]).get(me.id, ())]
@@ -122,50 +111,24 @@ def settings():
     )
 
 
-def _robot_owners() -> list[tuple[int, str]]:
-    """Whose group a robot may serve: a contractor's user only its own company."""
-    if is_contractor(current_user):
-        return [(current_user.contractor_id, current_user.contractor.short_name)]
-    companies = db.session.scalars(
-        sa.select(Contractor).where(Contractor.active.is_(True)).order_by(Contractor.name)
-    )
-    return [(0, _("Supervision team")), *((c.id, c.short_name) for c in companies)]
-
-
 def _robots_query():
-    query = (
+    return (
         sa.select(Robot)
-        .where(Robot.active.is_(True))
+        .where(Robot.active.is_(True), robots_kept_by(current_user))
         .order_by(Robot.contractor_id.is_not(None), Robot.id)
     )
-    if is_contractor(current_user):
-        query = query.where(Robot.contractor_id == current_user.contractor_id)
-    return query
 
 
 @bp.route("/robots", methods=["GET", "POST"])
 @role_required(*ROBOT_KEEPERS)
 def robots():
-    form = RobotForm(owners=_robot_owners())
+    form = RobotForm(owners=robot_owners(current_user))
     if form.validate_on_submit():
-        service = Channel(form.service.data)
-        if not robot_host_allowed(service, form.webhook.data):
-            form.webhook.errors.append(
-                _("Use the address the service gives (https, its own host).")
-            )
-        else:
-            db.session.add(
-                Robot(
-                    service=service,
-                    contractor_id=form.owner.data or None,
-                    name=form.name.data.strip(),
-                    webhook=form.webhook.data.strip(),
-                    secret=(form.secret.data or "").strip(),
-                )
-            )
-            db.session.commit()
-            flash(_("Robot saved. Messages for this group now go to it."), "success")
-            return redirect(url_for("notify.robots"))
+        add_robot(
+            form.service.data, form.owner.data, form.name.data, form.webhook.data, form.secret.data
+        )
+        flash(_("Robot saved. Messages for this group now go to it."), "success")
+        return redirect(url_for("notify.robots"))
     return form_shown(
         "notify/robots.html", form=form, robots=db.session.scalars(_robots_query()).all()
     )
@@ -175,8 +138,7 @@ def robots():
 @role_required(*ROBOT_KEEPERS)
 def delete_robot(robot_id: int):
     robot = db.session.scalar(_robots_query().where(Robot.id == robot_id)) or abort(404)
-    robot.remove()
-    db.session.commit()
+    remove_robot(robot)
     flash(_("Robot removed."), "success")
     return redirect(url_for("notify.robots"))
 

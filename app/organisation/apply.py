@@ -4,14 +4,14 @@ the workbook are never touched."""
 
 import secrets
 
-from app.auth.access import CONTRACTORS
-from app.auth.invitations import invite_many
+from app.auth.access import belongs_to_a_contractor
 from app.auth.models import User
 from app.catalog.models import Certificate, Contractor, Site, StaffMember
 from app.core.audit import record_event
 from app.core.extensions import db
 from app.core.timeutil import local_today
 from app.organisation.changes import ContractorWork, Work
+from app.organisation.invitations import invite_many
 from app.organisation.plan import Plan
 
 # A password hash no password matches (werkzeug reads "method$salt$hash"): the person sets
@@ -21,6 +21,14 @@ NO_PASSWORD_PREFIX = "!no-password-"
 
 def unusable_password_hash() -> str:
     return NO_PASSWORD_PREFIX + secrets.token_hex(16)
+
+
+def import_plan(plan: Plan, actor: User) -> list[tuple[User, str]]:
+    """Apply the plan and commit, all or nothing: an IntegrityError (someone wrote the same
+    record in the meantime) leaves the caller to roll back. Returns the invitation links."""
+    invited = apply_plan(plan, actor)
+    db.session.commit()
+    return invited
 
 
 def apply_plan(plan: Plan, actor: User | None = None) -> list[tuple[User, str]]:
@@ -182,7 +190,7 @@ def _update_account(user: User, row, contractor: Contractor | None, actor) -> No
     old_role, old_active = user.role, user.active
     user.display_name = row.display_name
     user.role = row.role
-    user.contractor = contractor if row.role in CONTRACTORS else None
+    user.contractor = contractor if belongs_to_a_contractor(row.role) else None
     user.email = row.email
     user.phone = row.phone
     if row.active is not None:

@@ -4,7 +4,7 @@ its case, as login matches it)."""
 
 from flask_babel import gettext as _
 
-from app.auth.access import CONTRACTORS
+from app.auth.access import belongs_to_a_contractor
 from app.auth.models import Role, User
 from app.catalog.models import Contractor, StaffMember
 from app.organisation.changes import (
@@ -247,13 +247,13 @@ def plan_accounts(
 
 def _account_contractor(row: AccountRow, index: ContractorIndex, problems) -> ContractorWork | None:
     column = ACCOUNTS.header_of("contractor")
-    if row.role in CONTRACTORS and not row.contractor:
+    if belongs_to_a_contractor(row.role) and not row.contractor:
         problems.append(
             Problem(
                 ACCOUNTS.title, row.row, column, _("A contractor user must belong to a contractor.")
             )
         )
-    elif row.role not in CONTRACTORS and row.contractor:
+    elif not belongs_to_a_contractor(row.role) and row.contractor:
         problems.append(
             Problem(
                 ACCOUNTS.title, row.row, column, _("Only contractor users belong to a contractor.")

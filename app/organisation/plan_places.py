@@ -29,23 +29,7 @@ def plan_places(
     kind_of.update({code: row.kind for code, row in by_code.items()})
     parent_of.update({code: row.parent for code, row in by_code.items()})
 
-    broken = set()
-    for row in by_code.values():
-        if row.parent and row.parent not in kind_of:
-            broken.add(row.code)
-            if row.parent in rejected:
-                continue
-            problems.append(
-                Problem(
-                    PLACES.title,
-                    row.row,
-                    header("parent"),
-                    _(
-                        "No place has the code %(code)s, in this sheet or in the system.",
-                        code=row.parent,
-                    ),
-                )
-            )
+    broken = _unknown_parents(by_code, kind_of, rejected, problems)
     for code in sorted(_in_cycles(parent_of, by_code), key=lambda c: by_code[c].row):
         problems.append(
             Problem(
@@ -63,7 +47,34 @@ def plan_places(
         if row.code not in broken:
             _check_placement(row, kind_of, problems)
     _check_contents_of_changed_kinds(by_code, work, parent_of, problems)
+    _record_places(by_code, code_of, work, outcome)
 
+
+def _unknown_parents(by_code, kind_of, rejected: set[str], problems) -> set[str]:
+    """The codes whose parent is no place, reported unless that parent's own row was refused."""
+    broken = set()
+    for row in by_code.values():
+        if row.parent and row.parent not in kind_of:
+            broken.add(row.code)
+            if row.parent in rejected:
+                continue
+            problems.append(
+                Problem(
+                    PLACES.title,
+                    row.row,
+                    PLACES.header_of("parent"),
+                    _(
+                        "No place has the code %(code)s, in this sheet or in the system.",
+                        code=row.parent,
+                    ),
+                )
+            )
+    return broken
+
+
+def _record_places(by_code, code_of, work: Work, outcome: Outcome) -> None:
+    """What becomes of each place: new, changed (and how) or the same; and those left out."""
+    header = PLACES.header_of
     for row in by_code.values():
         site = work.sites.get(row.code)
         changes = []
@@ -147,11 +158,36 @@ def plan_contractors(
     problems: list[Problem],
 ) -> list[ContractorWork]:
     """Match each row to a contractor by its code; every contractor as it will be."""
+    sheet_present = rows is not None
+    planned, matched = _match_contractors(rows or [], contractors, place_codes, work, problems)
+    kept = [ContractorWork(None, c) for c in contractors if c.id not in matched]
+    _check_names_free(planned, kept, problems)
+    for item in planned:
+        item.todo = outcome.record(
+            f"{item.row.short_name}（{item.row.licence}）",
+            item.row.row,
+            item.contractor is not None,
+            _contractor_differences(item.contractor, item.row) if item.contractor else [],
+        )
+    if sheet_present:
+        outcome.missing = [f"{c.contractor.name}（{c.contractor.licence_no}）" for c in kept]
+    work.contractors = planned
+    return planned + kept
+
+
+def _match_contractors(
+    rows: list[ContractorRow],
+    contractors: list[Contractor],
+    place_codes: set[str],
+    work: Work,
+    problems: list[Problem],
+) -> tuple[list[ContractorWork], set[int]]:
+    """Each row that is not a repeat, with the one contractor of its code (or None: new); and
+    the ids of the contractors matched."""
     header = CONTRACTORS.header_of
     by_licence: dict[str, list[Contractor]] = {}
     for contractor in contractors:
         by_licence.setdefault(contractor.licence_no.upper(), []).append(contractor)
-    sheet_present, rows = rows is not None, rows or []
     first_licence: dict[str, int] = {}
     first_name: dict[str, int] = {}
     matched: set[int] = set()
@@ -189,20 +225,7 @@ def plan_contractors(
             matched.add(contractor.id)
         _check_references(row, work, place_codes, problems)
         planned.append(ContractorWork(row, contractor))
-
-    kept = [ContractorWork(None, c) for c in contractors if c.id not in matched]
-    _check_names_free(planned, kept, problems)
-    for item in planned:
-        item.todo = outcome.record(
-            f"{item.row.short_name}（{item.row.licence}）",
-            item.row.row,
-            item.contractor is not None,
-            _contractor_differences(item.contractor, item.row) if item.contractor else [],
-        )
-    if sheet_present:
-        outcome.missing = [f"{c.contractor.name}（{c.contractor.licence_no}）" for c in kept]
-    work.contractors = planned
-    return planned + kept
+    return planned, matched
 
 
 def _check_references(row: ContractorRow, work: Work, place_codes, problems) -> None:

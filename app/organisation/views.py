@@ -12,7 +12,7 @@ from app.core.extensions import db
 from app.core.files import sha256
 from app.core.spreadsheets import xlsx_response
 from app.core.timeutil import local_today
-from app.organisation.apply import apply_plan
+from app.organisation.apply import import_plan
 from app.organisation.blueprint import bp
 from app.organisation.changes import ENTITIES
 from app.organisation.export import export_workbook, template_workbook
@@ -84,8 +84,7 @@ def confirm(token: str):
         flash(_("The system changed since this dry run. Check it again, then confirm."), "warning")
         return back
     try:
-        invited = apply_plan(plan, actor)
-        db.session.commit()
+        invited = import_plan(plan, actor)
     except sa.exc.IntegrityError:
         db.session.rollback()
         flash(_("The import could not be written, so nothing was imported. Try again."), "error")

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from app.assessments.access import bulletins_seen, reads_drafts
 from app.assessments.bulletins import notice_figures
 from app.assessments.models import Bulletin, BulletinStatus, SatisfactionEntry
 from app.assessments.monthly import assess_month
@@ -440,3 +441,21 @@ def test_the_xlsx_writes_what_outsiders_typed_as_text_never_a_formula(month, cli
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         sheets = [name for name in package.namelist() if name.startswith("xl/worksheets/")]
         assert not any(b"<f>" in package.read(name) for name in sheets), "no formula at all"
+
+
+READS_DRAFTS = {"inspector": False, "manager": True, "admin": True, "owner": False}
+
+
+@pytest.mark.parametrize("role", READS_DRAFTS)
+def test_who_reads_which_bulletins(cast, role):
+    user = getattr(cast, role)
+    db.session.add_all(
+        [
+            Bulletin(month="2026-01", status=BulletinStatus.PUBLISHED),
+            Bulletin(month="2026-02", status=BulletinStatus.DRAFT),
+        ]
+    )
+    db.session.flush()
+    seen = set(db.session.scalars(sa.select(Bulletin.month).where(bulletins_seen(user))))
+    assert reads_drafts(user) is READS_DRAFTS[role]
+    assert seen == ({"2026-01", "2026-02"} if READS_DRAFTS[role] else {"2026-01"})

@@ -14,7 +14,7 @@ import time_machine
 from sqlalchemy import event
 
 from app.auth import invitations
-from app.auth.invitations import VALID_FOR, accept, invite, invite_many
+from app.auth.invitations import VALID_FOR, accept
 from app.auth.models import Invitation, Role, User
 from app.auth.users import create_user, set_active
 from app.core.audit import AuditEvent
@@ -22,6 +22,7 @@ from app.core.extensions import db
 from app.core.refusals import Refused
 from app.notify.delivery import deliver_due
 from app.notify.models import Delivery, DeliveryStatus, Notification
+from app.organisation.invitations import invite, invite_many
 from tests.helpers import PASSWORD, login
 from tests.robot_server import MailBox
 

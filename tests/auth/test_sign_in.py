@@ -1,10 +1,18 @@
 import hashlib
 import re
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 from flask_login.utils import encode_cookie
 
+from app.auth.access import (
+    belongs_to_a_contractor,
+    company_of_new_account,
+    gives_up_own_administration,
+    keeps_every_account,
+    role_of_new_account,
+)
 from app.auth.models import Role, User
 from app.core.audit import AuditEvent
 from app.core.extensions import db
@@ -414,3 +422,45 @@ def test_a_password_set_from_a_new_invitation_ends_the_users_sessions(app, clien
     assert answer.status_code == 302
     assert phone.get("/").status_code == 302
     assert client.get("/admin/users").status_code == 200, "the administrator is still in"
+
+
+# Who keeps which accounts, role by role: only the bureau's administrator keeps every account
+# and chooses a new account's role and company; a contractor's administrator adds its own
+# company's contractor users.
+KEEPS_EVERY_ACCOUNT = {
+    Role.INSPECTOR: False,
+    Role.MANAGER: False,
+    Role.CONTRACTOR: False,
+    Role.CONTRACTOR_ADMIN: False,
+    Role.ADMIN: True,
+}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_only_the_bureaus_administrator_keeps_every_account(role):
+    keeper = SimpleNamespace(
+        id=1, role=role, contractor_id=7 if role.value.startswith("c") else None
+    )
+    assert keeps_every_account(keeper) is KEEPS_EVERY_ACCOUNT[role]
+    if KEEPS_EVERY_ACCOUNT[role]:
+        assert role_of_new_account(keeper, "manager") is Role.MANAGER
+        assert company_of_new_account(keeper, 3) == 3
+    else:
+        assert role_of_new_account(keeper, "manager") is Role.CONTRACTOR
+        assert company_of_new_account(keeper, 3) == keeper.contractor_id
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_only_contractor_roles_belong_to_a_contractor(role):
+    expected = role in (Role.CONTRACTOR, Role.CONTRACTOR_ADMIN)
+    assert belongs_to_a_contractor(role) is expected
+    assert belongs_to_a_contractor(role.value) is expected, "as a form sends it"
+
+
+def test_an_administrator_cannot_take_away_their_own_access():
+    admin = SimpleNamespace(id=1, role=Role.ADMIN)
+    other = SimpleNamespace(id=2, role=Role.ADMIN)
+    assert gives_up_own_administration(admin, admin, "manager", True)
+    assert gives_up_own_administration(admin, admin, "admin", False)
+    assert not gives_up_own_administration(admin, admin, "admin", True)
+    assert not gives_up_own_administration(admin, other, "manager", False)

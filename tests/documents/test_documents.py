@@ -18,6 +18,7 @@ from app.core.extensions import db
 from app.core.files import sha256, store_content
 from app.core.timeutil import LOCAL_TZ, utcnow
 from app.documents import versions as versions_module
+from app.documents.checks import CHECKS_PER_ADDRESS
 from app.documents.models import DocumentVersion
 from app.documents.versions import (
     CODE_ALPHABET,
@@ -27,7 +28,6 @@ from app.documents.versions import (
     freeze,
     normalised,
 )
-from app.documents.views import CHECKS_PER_ADDRESS
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Answer, Scope
 from app.inspections.recording import record_answer

@@ -3,6 +3,7 @@ the code flow with PKCE, the checks on what comes back, linking and unlinking, a
 made on first sign-in."""
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -10,13 +11,15 @@ import sqlalchemy as sa
 import time_machine
 
 from app import create_app
-from app.auth.invitations import invite
+from app.auth.access import may_be_made_on_first_sign_in
 from app.auth.models import LoginAttempt, Role, User
 from app.auth.users import authenticate, create_user, find_user
 from app.core.audit import AuditEvent
 from app.core.extensions import db
+from app.identity.access import may_unlink
 from app.identity.linking import identities_of, link
 from app.identity.models import ExternalIdentity, Provider
+from app.organisation.invitations import invite
 from tests.helpers import PASSWORD, login
 from tests.oidc_server import OIDCProvider
 
@@ -514,3 +517,17 @@ def test_an_identity_linked_elsewhere_accepts_no_invitation(client, provider, ma
     db.session.expire_all()
     assert identities_of(invited) == []
     assert client.get(f"/invite/{token}").status_code == 200, "the link still works"
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_a_person_unlinks_their_own_identities_and_the_administrator_anyones(role):
+    person = SimpleNamespace(id=1, role=role)
+    assert may_unlink(person, SimpleNamespace(user_id=1))
+    assert may_unlink(person, SimpleNamespace(user_id=2)) is (role == Role.ADMIN)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_first_sign_in_makes_inspectors_and_contractors_only(role):
+    expected = role in (Role.INSPECTOR, Role.CONTRACTOR)
+    assert may_be_made_on_first_sign_in(role) is expected
+    assert may_be_made_on_first_sign_in(role.value) is expected, "as the settings name it"

@@ -13,7 +13,6 @@ import sqlalchemy as sa
 import time_machine
 
 from app import create_app
-from app.auth.invitations import invite
 from app.auth.models import Role, User
 from app.auth.users import create_user
 from app.core.audit import AuditEvent
@@ -23,6 +22,7 @@ from app.identity.app_api import AppError, Person
 from app.identity.apps import client as app_client
 from app.identity.linking import identities_of, link
 from app.identity.models import ExternalIdentity, Provider
+from app.organisation.invitations import invite
 from tests.app_servers import APPS, AppServer
 from tests.helpers import login
 

@@ -10,13 +10,14 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.core.audit import AuditEvent
 from app.core.extensions import db
 from app.core.logs import WORKER_LOG
 from app.core.timeutil import as_utc, utcnow
 from app.jobs.clock import run_due_jobs
 from app.notices.lifecycle import acknowledge, escalate, issue, report_fix
+from app.notify.access import hears_as_manager, keeps_robots, robot_owners, robots_kept_by
 from app.notify.delivery import ROBOT_REMOVED, deliver_due
 from app.notify.events import SUPERVISION_TEAM, announce
 from app.notify.models import (
@@ -582,3 +583,35 @@ def test_removing_a_robot_keeps_the_proof_of_what_it_was_sent(
     failed = db.session.scalar(sa.select(Delivery).where(Delivery.status == DeliveryStatus.FAILED))
     refused = client.post(f"/admin/deliveries/{failed.id}/resend", follow_redirects=True)
     assert "这条消息的群机器人已移除" in refused.text
+
+
+ROBOT_KEEPING = {  # role: keeps robots, sees every robot
+    "inspector": (False, True),
+    "manager": (True, True),
+    "admin": (True, True),
+    "owner": (True, False),
+}
+
+
+@pytest.mark.parametrize("role", ROBOT_KEEPING)
+def test_who_keeps_which_robots(cast, role):
+    user = getattr(cast, role)
+    ours = Robot(service=Channel.WECOM, contractor_id=cast.own.id, name="ours", webhook="x")
+    theirs = Robot(service=Channel.WECOM, contractor_id=cast.other.id, name="theirs", webhook="x")
+    team = Robot(service=Channel.WECOM, contractor_id=None, name="team", webhook="x")
+    db.session.add_all([ours, theirs, team])
+    db.session.flush()
+    keeps, sees_all = ROBOT_KEEPING[role]
+    assert keeps_robots(user) is keeps
+    seen = set(db.session.scalars(sa.select(Robot.name).where(robots_kept_by(user))))
+    assert seen == ({"ours", "theirs", "team"} if sees_all else {"ours"})
+    owners = [owner for owner, _name in robot_owners(user)]
+    if sees_all:
+        assert owners[0] == 0 and set(owners) == {0, cast.own.id, cast.other.id}
+    else:
+        assert owners == [cast.own.id]
+
+
+def test_managers_and_administrators_hear_as_managers(cast):
+    heard = set(db.session.scalars(sa.select(User.id).where(hears_as_manager())))
+    assert heard == {cast.manager.id, cast.admin.id}

@@ -880,3 +880,19 @@ def test_the_steps_go_once_the_install_is_in_use(app, client, make_user):
 def test_a_manager_never_sees_the_steps(client, make_user):
     login(client, make_user(Role.MANAGER))
     assert "going-live-head" not in client.get("/").text
+
+
+@pytest.mark.parametrize(
+    ("page", "marked", "unmarked"),
+    [
+        ("/admin/users", "/admin/users", "/organisation/import"),
+        ("/admin/users/new", "/admin/users", "/organisation/import"),
+        ("/organisation/import", "/organisation/import", "/admin/users"),
+    ],
+)
+def test_the_menu_marks_users_and_the_workbook_apart(client, make_user, page, marked, unmarked):
+    """Both live in the organisation's blueprint; each page marks its own entry only."""
+    login(client, make_user(Role.ADMIN))
+    shown = client.get(page).text
+    assert f'<a href="{marked}" aria-current="page">' in shown
+    assert f'<a href="{unmarked}">' in shown, "shown, and not marked"

@@ -1,0 +1,32 @@
+"""Who may read which bulletins: the managers every one, drafts too; everyone else the
+published ones."""
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+
+from app.assessments.models import Bulletin, BulletinStatus
+from app.auth.access import EDITORS
+from app.core.extensions import db
+
+
+def reads_drafts(user) -> bool:
+    return user.role in EDITORS
+
+
+def bulletins_seen(user):
+    """The condition on Bulletin for the bulletins `user` may read."""
+    if reads_drafts(user):
+        return sa.true()
+    return Bulletin.status == BulletinStatus.PUBLISHED
+
+
+def get_readable_bulletin(month: str) -> Bulletin | None:
+    """The month's bulletin if the signed-in user may read it (None: not begun, for a manager);
+    404 for a draft or a missing one anyone else asks for."""
+    bulletin = db.session.scalar(sa.select(Bulletin).where(Bulletin.month == month))
+    if bulletin is not None and bulletin.status == BulletinStatus.PUBLISHED:
+        return bulletin
+    if not reads_drafts(current_user):
+        abort(404)
+    return bulletin
