@@ -24,6 +24,7 @@ from app.feedback.complaints import (
 )
 from app.feedback.forms import AssignForm, DecisionForm, EvidenceForm, HotlineComplaintForm
 from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, ComplaintStatus
+from app.web.originals import unmarked_originals
 from app.web.replays import once_per_client_uuid
 from app.web.responses import form_shown
 
@@ -126,7 +127,9 @@ def complaint_step(complaint_id: int, step: str):
             if not form.validate_on_submit():
                 return _page(complaint, 422, **forms)
             photos = [f.read() for f in request.files.getlist("photo") if f and f.filename]
-            add_evidence(complaint, user, form.evidence.data, photos)
+            add_evidence(
+                complaint, user, form.evidence.data, photos, unmarked_originals(len(photos))
+            )
         elif step == "assign":
             form = forms["assign_form"] = _assign_form(complaint)
             if not form.validate_on_submit():

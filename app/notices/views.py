@@ -55,6 +55,7 @@ from app.notices.lifecycle import (
 )
 from app.notices.models import DeadlineRule, Notice, NoticeStatus, ReceiptWay
 from app.web.bounds import db_int
+from app.web.originals import unmarked_originals
 from app.web.paging import paginate
 from app.web.replays import once_per_client_uuid
 from app.web.responses import apply, form_shown, page_or_fragment
@@ -291,6 +292,7 @@ def record_service(notice_id: int):
             form.photo.data.read(),
             form.note.data,
             address=request.remote_addr or "",
+            original=unmarked_originals(1)[0],
         ),
         _("Service recorded; the notice counts as served from now."),
     )
@@ -320,7 +322,9 @@ def fix(notice_id: int, item_id: int):
     photos = [f.read() for f in form.photos.data or [] if f and f.filename]
     return _run(
         item.notice,
-        lambda: report_fix(item, _me(), form.note.data, photos),
+        lambda: report_fix(
+            item, _me(), form.note.data, photos, originals=unmarked_originals(len(photos))
+        ),
         _("Fix reported; an inspector will verify it."),
         f"#notice-item-{item.id}",
     )
