@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.files import Kind, sha256, store
 from app.core.photos import THUMB_LONG_SIDE, StoredPhoto, read_photo
-from app.core.timeutil import LOCAL_TZ
+from app.core.timeutil import LOCAL_TZ, as_utc
 
 FONT_FAMILY = "Noto Sans CJK SC"
 FONT_FALLBACK = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
@@ -62,7 +62,7 @@ class StampFacts:
     def lines(self) -> list[str]:
         taken = _when(self.taken_at) if self.taken_at else "未知"
         lines = [
-            f"拍摄 {taken}　接收 {_when(self.received_at)}",
+            f"拍摄 {taken}　接收 {_when(as_utc(self.received_at))}",
             f"地点 {self.place or '未知'}",
             f"拍摄人 {self.taken_by}",
             self.subject,
