@@ -107,8 +107,9 @@ def stamp_photo(digest: str, lines: list[str], image: Image.Image | None = None)
     copy (and its thumbnail) in the file store and return the copy's digest.
 
     `image` is the picture store_photo just stored (StoredPhoto.image), which spares decoding
-    it again; without it the stored file is read and decoded."""
-    image = _decoded(digest) if image is None else image.copy()
+    it again (it is drawn on: the caller is done with it); without it the stored file is read
+    and decoded."""
+    image = _decoded(digest) if image is None else image
     _draw_band(image, [*lines, code_line(digest)])
     # Not optimized: the second pass would triple the time the upload waits for the copy.
     stamped = _jpeg(image, quality=85)
@@ -128,11 +129,10 @@ def _decoded(digest: str) -> Image.Image:
 
 
 def _thumbnail(image: Image.Image) -> Image.Image:
-    # Halving by whole factors first (cheap) before the fine resampling.
-    factor = max(1, max(image.size) // (THUMB_LONG_SIDE * 2))
-    thumb = image.reduce(factor) if factor > 1 else image.copy()
-    thumb.thumbnail((THUMB_LONG_SIDE, THUMB_LONG_SIDE))
-    return thumb
+    """At most THUMB_LONG_SIDE, shrunk by a whole factor (box averaging): a fifth of the time
+    of a fine resampling, and as sharp at that size."""
+    factor = -(-max(image.size) // THUMB_LONG_SIDE)
+    return image.reduce(factor) if factor > 1 else image.copy()
 
 
 def band_height(image_size: tuple[int, int], line_count: int) -> int:
