@@ -193,6 +193,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/inspections/<int:inspection_id>.pdf"): ON_IT,
     (GET, "/inspections/<int:inspection_id>/run"): ON_IT,
     (GET, "/inspections/photos/<int:photo_id>"): ON_IT,
+    (GET, "/inspections/photos/<int:photo_id>/original"): ON_IT,  # supervisors only
     (GET, "/findings/<int:finding_id>"): ON_IT,
     (GET, "/self-checks"): SUPERVISORS | CONTRACTORS,
     (GET, "/self-checks/new"): CONTRACTORS,
@@ -207,6 +208,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/notices/<int:notice_id>/evidence/<int:photo_id>"): CONCERNED,
     (GET, "/notices/fix-photos/<int:photo_id>"): CONCERNED,
     (GET, "/notices/<int:notice_id>/receipt/<any(signature, photo):part>"): CONCERNED,
+    (GET, "/notices/fix-photos/<int:photo_id>/original"): SUPERVISORS,
+    (GET, "/notices/<int:notice_id>/receipt/photo/original"): SUPERVISORS,
     (GET, "/warnings/<int:warning_id>"): CONCERNED,
     (GET, "/warnings/<int:warning_id>.pdf"): CONCERNED,
     # --- plans
@@ -222,6 +225,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/complaints/new"): EDITORS,
     (GET, "/complaints/<int:complaint_id>"): SUPERVISORS,
     (GET, "/complaints/photos/<int:photo_id>"): SUPERVISORS,
+    (GET, "/complaints/photos/<int:photo_id>/original"): SUPERVISORS,
     (GET, "/surveys"): SUPERVISORS,
     (GET, "/surveys/new"): EDITORS,
     (GET, "/surveys/<int:survey_id>"): SUPERVISORS,
@@ -405,7 +409,9 @@ ARGS: dict[tuple[str, str], dict[str, str]] = {
     (GET, "/bulletins/<month>.pdf"): {"month": "draft_month"},
     (POST, "/scan/<token>"): {"token": "scan_token"},
     (GET, "/complaints/photos/<int:photo_id>"): {"photo_id": "complaint_photo_id"},
+    (GET, "/complaints/photos/<int:photo_id>/original"): {"photo_id": "complaint_photo_id"},
     (GET, "/notices/fix-photos/<int:photo_id>"): {"photo_id": "fix_photo_id"},
+    (GET, "/notices/fix-photos/<int:photo_id>/original"): {"photo_id": "fix_photo_id"},
     (GET, "/notices/<int:notice_id>/evidence/<int:photo_id>"): {"photo_id": "evidence_photo_id"},
 }
 
@@ -518,6 +524,7 @@ def build_world() -> dict:
         way=ReceiptWay.SIGNED, recorded_by=users["contractor"], recorded_at=utcnow()
     )
     notice.receipt.signature_digest = store_signature(signature_png())
+    notice.receipt.photo_digest = store_photo(demo_photo(4)).digest  # its untouched original
     meeting = keep_meeting(
         selection_from(MultiDict(), manager),
         local_today(),

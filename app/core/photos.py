@@ -10,8 +10,9 @@ import base64
 import binascii
 import io
 import warnings
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -35,6 +36,8 @@ class StoredPhoto:
     width: int
     height: int
     taken_at: datetime | None
+    # The picture as stored, still decoded, so a stamped copy needs no second decoding.
+    image: Image.Image | None = field(default=None, repr=False, compare=False)
 
 
 def store_photo(data: bytes) -> StoredPhoto:
@@ -57,18 +60,32 @@ def store_photo(data: bytes) -> StoredPhoto:
         thumb.thumbnail((THUMB_LONG_SIDE, THUMB_LONG_SIDE))
         store(Kind.THUMB, digest, _jpeg(thumb, quality=80))
     store(Kind.PHOTO, digest, stored)
-    return StoredPhoto(digest=digest, width=image.width, height=image.height, taken_at=taken_at)
+    return StoredPhoto(
+        digest=digest, width=image.width, height=image.height, taken_at=taken_at, image=image
+    )
 
 
-def photo_rows(model, photos: list[bytes], **fields) -> list:
+def photo_rows(
+    model,
+    photos: list[bytes],
+    *,
+    stamp: Callable[[StoredPhoto], str] | None = None,
+    originals: Sequence[bytes | None] = (),
+    **fields,
+) -> list:
     """Store each photo and make a `model` row for it (its digest, size and, where the model
-    keeps it, the time it was taken) with the given fields."""
+    keeps it, the time it was taken) with the given fields; with `stamp`, its stamped copy,
+    and the unmarked original sent beside a marked-up photo (`originals`, in the same order)."""
     rows = []
-    for data in photos:
+    for data, original in zip(photos, [*originals, *[None] * len(photos)], strict=False):
         stored = store_photo(data)
         values = {"digest": stored.digest, "width": stored.width, "height": stored.height}
         if hasattr(model, "taken_at"):
             values["taken_at"] = stored.taken_at
+        if stamp is not None:
+            values["stamped_digest"] = stamp(stored)
+        if original:
+            values["original_digest"] = store_photo(original).digest
         rows.append(model(**values, **fields))
     return rows
 

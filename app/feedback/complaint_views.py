@@ -24,6 +24,7 @@ from app.feedback.complaints import (
 )
 from app.feedback.forms import AssignForm, DecisionForm, EvidenceForm, HotlineComplaintForm
 from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, ComplaintStatus
+from app.web.originals import send_original, unmarked_originals
 from app.web.replays import once_per_client_uuid
 from app.web.responses import form_shown
 
@@ -126,7 +127,9 @@ def complaint_step(complaint_id: int, step: str):
             if not form.validate_on_submit():
                 return _page(complaint, 422, **forms)
             photos = [f.read() for f in request.files.getlist("photo") if f and f.filename]
-            add_evidence(complaint, user, form.evidence.data, photos)
+            add_evidence(
+                complaint, user, form.evidence.data, photos, unmarked_originals(len(photos))
+            )
         elif step == "assign":
             form = forms["assign_form"] = _assign_form(complaint)
             if not form.validate_on_submit():
@@ -160,4 +163,11 @@ def complaint_step(complaint_id: int, step: str):
 @role_required(*SUPERVISORS)
 def complaint_photo(photo_id: int):
     photo = db.session.get(ComplaintPhoto, photo_id) or abort(404)
-    return send_photo(photo.digest, thumb=request.args.get("size") == "thumb")
+    return send_photo(photo.shown_digest, thumb=request.args.get("size") == "thumb")
+
+
+@bp.get("/complaints/photos/<int:photo_id>/original")
+@role_required(*SUPERVISORS)
+def complaint_photo_original(photo_id: int):
+    photo = db.session.get(ComplaintPhoto, photo_id) or abort(404)
+    return send_original(photo.digest, photo.original_digest)

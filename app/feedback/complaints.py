@@ -2,6 +2,9 @@
 assigned → upheld (it becomes a finding, which deducts, and a draft notice) or dismissed
 with a reason. Plain functions; the caller commits."""
 
+from collections.abc import Sequence
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -12,6 +15,7 @@ from app.core.audit import AuditEvent, history_of, record_event
 from app.core.extensions import db
 from app.core.photos import photo_rows
 from app.core.refusals import require
+from app.core.stamping import StampFacts, stamper
 from app.core.timeutil import LOCAL_TZ, utcnow
 from app.core.tokens import new_token, token_hash
 from app.feedback.access import can_decide_complaints, can_investigate
@@ -100,9 +104,34 @@ def filed_by_this_phone(client_uuid: str | None) -> tuple[Complaint, str] | None
     return complaint, token
 
 
-def _attach_photos(complaint: Complaint, photos: list[bytes], user: User | None) -> None:
+def _attach_photos(
+    complaint: Complaint,
+    photos: list[bytes],
+    user: User | None,
+    originals: Sequence[bytes | None] = (),
+) -> None:
     complaint.photos.extend(
-        photo_rows(ComplaintPhoto, photos, uploaded_by_id=user.id if user else None)
+        photo_rows(
+            ComplaintPhoto,
+            photos,
+            stamp=stamper(stamp_facts(complaint, user, utcnow())),
+            originals=originals,
+            uploaded_by_id=user.id if user else None,
+        )
+    )
+
+
+PUBLIC = "公众"  # who took a photo sent with a complaint from the public page
+
+
+def stamp_facts(complaint: Complaint, user: User | None, now: datetime) -> StampFacts:
+    """What the stamp on a complaint's photo says, from the records."""
+    reference = f" {complaint.reference}" if complaint.id else ""
+    return StampFacts(
+        received_at=now,
+        place=complaint.site.path if complaint.site else complaint.location,
+        taken_by=user.display_name if user else PUBLIC,
+        subject=f"投诉{reference} {complaint.subject}",
     )
 
 
@@ -120,9 +149,15 @@ def accept(complaint: Complaint, user: User) -> None:
     _move(complaint, ComplaintStatus.ACCEPTED, "complaint_accepted", user)
 
 
-def add_evidence(complaint: Complaint, user: User, evidence: str, photos: list[bytes] = ()) -> None:
-    """What the investigation found, in words and (optionally) photos; Refused if a
-    photo is not one."""
+def add_evidence(
+    complaint: Complaint,
+    user: User,
+    evidence: str,
+    photos: list[bytes] = (),
+    originals: Sequence[bytes | None] = (),
+) -> None:
+    """What the investigation found, in words and (optionally) photos, stamped, with their
+    unmarked originals if the phone marked them up; Refused if a photo is not one."""
     require(can_investigate(user), _("Only supervisors investigate complaints."))
     require(
         complaint.status in (ComplaintStatus.ACCEPTED, ComplaintStatus.INVESTIGATING),
@@ -130,7 +165,7 @@ def add_evidence(complaint: Complaint, user: User, evidence: str, photos: list[b
     )
     evidence = evidence.strip()
     require(bool(evidence), _("Write down what the investigation found."))
-    _attach_photos(complaint, photos, user)
+    _attach_photos(complaint, photos, user, originals)
     stamp = utcnow().astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")  # read by people here
     complaint.evidence = "\n".join(
         part for part in (complaint.evidence, f"[{stamp} {user.display_name}] {evidence}") if part
@@ -207,6 +242,8 @@ def uphold(complaint: Complaint, user: User, reason: str) -> Inspection:
         photos=[
             InspectionPhoto(
                 digest=photo.digest,
+                stamped_digest=photo.stamped_digest,
+                original_digest=photo.original_digest,
                 width=photo.width,
                 height=photo.height,
                 taken_at=photo.uploaded_at,

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.extensions import LabelledEnum, db, enum_type
+from app.core.stamping import StampedEvidence
 from app.core.timeutil import utcnow
 
 
@@ -94,7 +95,7 @@ class Complaint(db.Model):
         return self.status not in (ComplaintStatus.UPHELD, ComplaintStatus.DISMISSED)
 
 
-class ComplaintPhoto(db.Model):
+class ComplaintPhoto(StampedEvidence, db.Model):
     """A photo the complainant sent with the complaint (no uploader), or one taken while
     investigating it; they go with the finding if the complaint is upheld."""
 

@@ -31,6 +31,7 @@ from app.inspections.recording import (
     tap_target,
 )
 from app.inspections.urls import checklist_url
+from app.web.originals import unmarked_originals
 from app.web.replays import client_uuid
 
 
@@ -150,8 +151,9 @@ def save_photos(item, user):
     files = [f for f in request.files.getlist("photo") if f and f.filename]
     if not files:
         return _item_response(item, error=_("Choose or take a photo first."), status=422)
+    originals = unmarked_originals(len(files))
     try:
-        for upload in files:
+        for upload, original in zip(files, originals, strict=True):
             attach_photo(
                 item,
                 upload.read(),
@@ -161,6 +163,7 @@ def save_photos(item, user):
                 longitude=_float("longitude"),
                 accuracy_m=_float("accuracy"),
                 client_uuid=client_uuid() if len(files) == 1 else None,
+                original=original,
             )
     except Refused as refusal:
         return _refuse(item, refusal)

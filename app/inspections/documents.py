@@ -43,7 +43,7 @@ def render_report(inspection: Inspection, stamp=None) -> bytes:
         photo = db.session.get(InspectionPhoto, int(match[1]))
         if photo is None or photo.item.inspection_id != inspection.id:
             return None
-        return read_photo(photo.digest, thumb=bool(match[2]))
+        return read_photo(photo.shown_digest, thumb=bool(match[2]))
 
     return render_pdf(
         "inspections/report_pdf.html", photo_for, stamp=stamp, **report_context(inspection)

@@ -94,8 +94,8 @@ def guest_delete_photo(token: str, photo_id: int):
 
 @bp.get("/guest/<token>/photos/<int:photo_id>")
 def guest_photo(token: str, photo_id: int):
-    grant = _grant(token)
-    return send_photo(_photo(grant, photo_id).digest, thumb=request.args.get("size") == "thumb")
+    photo = _photo(_grant(token), photo_id)
+    return send_photo(photo.shown_digest, thumb=request.args.get("size") == "thumb")
 
 
 @bp.post("/guest/<token>/<int:inspection_id>/submit")

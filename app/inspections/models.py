@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalog.models import Severity
 from app.core.extensions import LabelledEnum, db, enum_type
+from app.core.stamping import StampedEvidence
 from app.core.timeutil import utcnow
 
 
@@ -252,7 +253,7 @@ class AnswerRecord(db.Model):
     user = relationship("User")
 
 
-class InspectionPhoto(db.Model):
+class InspectionPhoto(StampedEvidence, db.Model):
     """Evidence attached to an item: the stored file's hash and where and when it was taken."""
 
     __tablename__ = "inspection_photos"

@@ -13,6 +13,7 @@ from app.core.audit import record_event
 from app.core.extensions import db, insert_or_skip
 from app.core.photos import store_photo
 from app.core.refusals import Refused
+from app.core.stamping import StampFacts, stamp_photo
 from app.core.timeutil import as_utc, utcnow
 from app.inspections.access import (
     can_edit_inspections,
@@ -165,8 +166,10 @@ def attach_photo(
     longitude: float | None = None,
     accuracy_m: float | None = None,
     client_uuid: str | None = None,
+    original: bytes | None = None,
 ) -> InspectionPhoto:
-    """Store a photo on the item (Refused, with 422, if it is not a good one).
+    """Store a photo on the item (Refused, with 422, if it is not a good one), with its
+    stamped copy, and the unmarked `original` when the phone marked the photo up.
 
     The camera's own time wins over the time the browser reports; coordinates come from the
     phone's Geolocation API, never from the file, whose location tags are stripped.
@@ -190,9 +193,28 @@ def attach_photo(
         accuracy_m=accuracy_m if accuracy_m is None or accuracy_m >= 0 else None,
         client_uuid=client_uuid,
         uploaded_by=user,
+        uploaded_at=utcnow(),
+        original_digest=store_photo(original).digest if original else None,
     )
     db.session.add(photo)
+    photo.stamped_digest = stamp_photo(stored.digest, stamp_facts(photo).lines(), stored.image)
     return photo
+
+
+def stamp_facts(photo: InspectionPhoto) -> StampFacts:
+    """What an inspection photo's stamp says, from the records."""
+    item = photo.item
+    sites = [item.site] if item.site else item.inspection.sites
+    return StampFacts(
+        received_at=photo.uploaded_at,
+        place="；".join(site.path for site in sites),
+        taken_by=photo.uploaded_by.display_name,
+        subject=f"检查点 {item.code} {item.title}",
+        taken_at=photo.taken_at,
+        latitude=photo.latitude,
+        longitude=photo.longitude,
+        accuracy_m=photo.accuracy_m,
+    )
 
 
 def _in_range(value: float | None, limit: float) -> float | None:

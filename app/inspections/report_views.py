@@ -46,6 +46,7 @@ from app.inspections.models import (
 )
 from app.inspections.recording import reopen
 from app.web.bounds import db_int
+from app.web.originals import send_original
 from app.web.paging import paginate
 from app.web.responses import apply, page_or_fragment
 
@@ -93,7 +94,14 @@ def finding(finding_id: int):
 @role_required(*EVERYONE)  # contractors: their self-checks only
 def photo(photo_id: int):
     evidence = get_photo(photo_id)
-    return send_photo(evidence.digest, thumb=request.args.get("size") == "thumb")
+    return send_photo(evidence.shown_digest, thumb=request.args.get("size") == "thumb")
+
+
+@bp.get("/inspections/photos/<int:photo_id>/original")
+@role_required(*SUPERVISORS)
+def photo_original(photo_id: int):
+    evidence = get_photo(photo_id)
+    return send_original(evidence.digest, evidence.original_digest)
 
 
 @bp.post("/inspections/<int:inspection_id>/reopen")

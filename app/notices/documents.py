@@ -44,7 +44,7 @@ def render_notice(notice: Notice, stamp=None) -> bytes:
             and path
             == url_for("notices.receipt_image", notice_id=notice.id, part="photo", size="thumb")
         ):
-            return read_photo(receipt.photo_digest, thumb=True)
+            return read_photo(receipt.photo_shown_digest, thumb=True)
         for item in notice.items:
             for photo in item.finding.photos:
                 if path in (
@@ -53,7 +53,7 @@ def render_notice(notice: Notice, stamp=None) -> bytes:
                         "notices.evidence", notice_id=notice.id, photo_id=photo.id, size="thumb"
                     ),
                 ):
-                    return read_photo(photo.digest, thumb="size=thumb" in path)
+                    return read_photo(photo.shown_digest, thumb="size=thumb" in path)
         return None
 
     return render_pdf("notices/notice_pdf.html", photo_for, stamp=stamp, **notice_context(notice))

@@ -6,6 +6,7 @@ A notice whose open finding is past its deadline is overdue; `escalate` records 
 a fix rejected too often or a notice overdue too long raises a written exit warning.
 """
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from app.core.audit import AuditEvent, record_event
 from app.core.extensions import db
 from app.core.photos import photo_rows, store_photo, store_signature
 from app.core.refusals import Refused, require
+from app.core.stamping import StampFacts, stamper
 from app.core.timeutil import LOCAL_TZ, as_utc, utcnow
 from app.inspections.models import Finding, Inspection
 from app.inspections.recording import reopening
@@ -238,9 +240,11 @@ def record_unsigned_service(
     *,
     address: str = "",
     now: datetime | None = None,
+    original: bytes | None = None,
 ) -> None:
     """An inspector records that the contractor refused to sign or could not be reached, before
-    a witness and with a photo taken there; the notice counts as served from then."""
+    a witness and with a photo taken there (stamped; with its unmarked `original` if the phone
+    marked it up); the notice counts as served from then."""
     now = now or utcnow()
     require(supervises_notices(user), _("Only supervisors record how a notice was served."))
     require(
@@ -251,24 +255,62 @@ def record_unsigned_service(
     witness = (witness or "").strip()[:200]
     require(bool(witness), _("Name the witness."))
     require(bool(photo), _("Add a photo taken on the spot."))
+    stored = store_photo(photo)
     notice.receipt = NoticeReceipt(
         way=way,
         recorded_by=user,
         recorded_at=now,
         address=address[:45],
         witness=witness,
-        photo_digest=store_photo(photo).digest,
+        photo_digest=stored.digest,
+        photo_original_digest=store_photo(original).digest if original else None,
         note=(note or "").strip()[:MAX_TEXT],
     )
+    notice.receipt.photo_stamped_digest = stamper(receipt_stamp_facts(notice))(stored)
     notice.status = NoticeStatus.ACKNOWLEDGED
     notice.acknowledged_at = now
     _event(notice, f"notice_{way.value}", user, now, detail=witness)
 
 
+UNSIGNED_WAYS = {ReceiptWay.REFUSED: "拒绝签收", ReceiptWay.UNREACHABLE: "无法送达"}
+
+
+def receipt_stamp_facts(notice: Notice) -> StampFacts:
+    """What the stamp on the photo of a notice served without signing says, from the records."""
+    receipt = notice.receipt
+    return StampFacts(
+        received_at=receipt.recorded_at,
+        place=_places(notice.items),
+        taken_by=receipt.recorded_by.display_name,
+        subject=f"{notice.number} {UNSIGNED_WAYS[receipt.way]}，见证人 {receipt.witness}",
+    )
+
+
+def fix_stamp_facts(item: NoticeItem, user: User, now: datetime) -> StampFacts:
+    """What the stamp on a photo of a fix says, from the records (the camera adds its time)."""
+    return StampFacts(
+        received_at=now,
+        place=_places([item]),
+        taken_by=user.display_name,
+        subject=f"{item.notice.number} {item.finding.title}",
+    )
+
+
+def _places(items: list[NoticeItem]) -> str:
+    paths = dict.fromkeys(item.finding.site.path for item in items if item.finding.site)
+    return "；".join(paths)
+
+
 def report_fix(
-    item: NoticeItem, user: User, note: str, photos: list[bytes], now: datetime | None = None
+    item: NoticeItem,
+    user: User,
+    note: str,
+    photos: list[bytes],
+    now: datetime | None = None,
+    originals: Sequence[bytes | None] = (),
 ) -> None:
-    """The contractor says a finding is put right, with a note and at least one photo."""
+    """The contractor says a finding is put right, with a note and at least one photo (each
+    stamped; with its unmarked original, in `originals`, if the phone marked it up)."""
     now = now or utcnow()
     notice = item.notice
     _contractors_own(notice, user)
@@ -277,7 +319,16 @@ def report_fix(
     note = (note or "").strip()[:MAX_TEXT]
     require(bool(note), _("Say what was done."))
     require(bool(photos), _("Add at least one photo of the fix."))
-    item.fix_photos.extend(photo_rows(FixPhoto, photos, uploaded_by_id=user.id, uploaded_at=now))
+    item.fix_photos.extend(
+        photo_rows(
+            FixPhoto,
+            photos,
+            stamp=stamper(fix_stamp_facts(item, user, now)),
+            originals=originals,
+            uploaded_by_id=user.id,
+            uploaded_at=now,
+        )
+    )
     item.status = ItemStatus.FIX_REPORTED
     item.fix_note, item.fix_reported_at, item.fix_reported_by = note, now, user
     _event(notice, "fix_reported", user, now, detail=item.finding.title)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from app.catalog.models import Severity
 from app.core.extensions import LabelledEnum, db, enum_type
+from app.core.stamping import StampedEvidence
 from app.core.timeutil import as_utc, utcnow
 
 
@@ -192,16 +193,22 @@ class NoticeReceipt(db.Model):
     signature_digest: Mapped[str | None] = mapped_column(sa.String(64))  # a PNG
     witness: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     photo_digest: Mapped[str | None] = mapped_column(sa.String(64))
+    photo_stamped_digest: Mapped[str | None] = mapped_column(sa.String(64))
+    photo_original_digest: Mapped[str | None] = mapped_column(sa.String(64))
     note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
 
     recorded_by = relationship("User")
+
+    @property
+    def photo_shown_digest(self) -> str | None:
+        return self.photo_stamped_digest or self.photo_digest
 
     @property
     def served_without_signing(self) -> bool:
         return self.way in (ReceiptWay.REFUSED, ReceiptWay.UNREACHABLE)
 
 
-class FixPhoto(db.Model):
+class FixPhoto(StampedEvidence, db.Model):
     """The contractor's proof that a finding is put right."""
 
     __tablename__ = "fix_photos"

@@ -61,6 +61,7 @@ from app.notices.lifecycle import (
 )
 from app.notices.models import DeadlineRule, Notice, NoticeStatus, ReceiptWay
 from app.web.bounds import db_int
+from app.web.originals import send_original, unmarked_originals
 from app.web.paging import paginate
 from app.web.replays import once_per_client_uuid
 from app.web.responses import apply, form_shown, page_or_fragment
@@ -210,14 +211,21 @@ def evidence(notice_id: int, photo_id: int):
     photo = db.session.get(InspectionPhoto, photo_id) or abort(404)
     if not any(photo.item_id == item.finding.item_id for item in notice.items):
         abort(404)
-    return send_photo(photo.digest, thumb=request.args.get("size") == "thumb")
+    return send_photo(photo.shown_digest, thumb=request.args.get("size") == "thumb")
+
+
+@bp.get("/notices/fix-photos/<int:photo_id>/original")
+@role_required(*SUPERVISORS)
+def fix_photo_original(photo_id: int):
+    photo = get_fix_photo(photo_id)
+    return send_original(photo.digest, photo.original_digest)
 
 
 @bp.get("/notices/fix-photos/<int:photo_id>")
 @role_required(*EVERYONE)
 def fix_photo(photo_id: int):
     photo = get_fix_photo(photo_id)
-    return send_photo(photo.digest, thumb=request.args.get("size") == "thumb")
+    return send_photo(photo.shown_digest, thumb=request.args.get("size") == "thumb")
 
 
 @bp.post("/notices/<int:notice_id>/deadline")
@@ -294,6 +302,7 @@ def record_service(notice_id: int):
             form.photo.data.read(),
             form.note.data,
             address=request.remote_addr or "",
+            original=unmarked_originals(1)[0],
         ),
         _("Service recorded; the notice counts as served from now."),
     )
@@ -307,8 +316,15 @@ def receipt_image(notice_id: int, part: str):
     if part == "signature" and receipt and receipt.signature_digest:
         return send_stored(Kind.SIGNATURE, receipt.signature_digest, "image/png")
     if part == "photo" and receipt and receipt.photo_digest:
-        return send_photo(receipt.photo_digest, thumb=request.args.get("size") == "thumb")
+        return send_photo(receipt.photo_shown_digest, thumb=request.args.get("size") == "thumb")
     abort(404)
+
+
+@bp.get("/notices/<int:notice_id>/receipt/photo/original")
+@role_required(*SUPERVISORS)
+def receipt_photo_original(notice_id: int):
+    receipt = get_notice(notice_id).receipt or abort(404)
+    return send_original(receipt.photo_digest, receipt.photo_original_digest)
 
 
 @bp.post("/notices/<int:notice_id>/items/<int:item_id>/fix")
@@ -323,7 +339,9 @@ def fix(notice_id: int, item_id: int):
     photos = [f.read() for f in form.photos.data or [] if f and f.filename]
     return _run(
         item.notice,
-        lambda: report_fix(item, _me(), form.note.data, photos),
+        lambda: report_fix(
+            item, _me(), form.note.data, photos, originals=unmarked_originals(len(photos))
+        ),
         _("Fix reported; an inspector will verify it."),
         f"#notice-item-{item.id}",
     )

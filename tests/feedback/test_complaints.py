@@ -15,6 +15,8 @@ from itsdangerous import URLSafeTimedSerializer
 from app.assessments.monthly import assess_month
 from app.catalog.models import ServiceLine, SiteKind
 from app.core.extensions import db
+from app.core.files import sha256
+from app.core.photos import read_photo, store_photo
 from app.core.refusals import Refused
 from app.core.timeutil import clock_at, month_of, utcnow
 from app.feedback.complaints import (
@@ -25,6 +27,9 @@ from app.feedback.complaints import (
     file_complaint,
     find_by_token,
     uphold,
+)
+from app.feedback.complaints import (
+    stamp_facts as complaint_stamp_facts,
 )
 from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, ComplaintStatus
 from app.inspections.models import Finding, Party
@@ -130,6 +135,7 @@ def test_an_upheld_complaint_becomes_a_finding_that_deducts_and_a_draft_notice(c
     assert [p.digest for p in inspection.items[0].photos] == [complaint.photos[0].digest], (
         "the investigation's photo goes with the finding, onto the notice"
     )
+    assert inspection.items[0].photos[0].stamped_digest == complaint.photos[0].stamped_digest
 
     assert complaint.status == ComplaintStatus.UPHELD and complaint.inspection is inspection
     assert inspection.party == Party.EXTERNAL
@@ -315,3 +321,41 @@ def test_evidence_is_stamped_with_the_bureaus_time(cast):
     with clock_at(datetime(2026, 3, 31, 17, 30, tzinfo=UTC)):  # 01:30 the next day in Beijing
         add_evidence(complaint, cast.inspector, "维保记录显示故障")
     assert complaint.evidence.startswith("[2026-04-01 01:30 ")
+
+
+def test_complaint_photos_are_stamped_the_publics_as_taken_by_the_public(cast, canteen):
+    public, _token = file_complaint(
+        ComplaintChannel.ONLINE, "饭菜变质", "凉拌菜有异味", photos=[jpeg()]
+    )
+    db.session.commit()
+    photo = public.photos[0]
+    assert photo.stamped_digest not in (None, photo.digest) and photo.original_digest is None
+    lines = complaint_stamp_facts(public, None, photo.uploaded_at).lines()
+    assert lines[2:] == ["拍摄人 公众", f"投诉 {public.reference} 饭菜变质"]
+
+    accept(public, cast.manager)
+    marked, unmarked = jpeg(color=(200, 30, 30)), jpeg(color=(30, 200, 30))
+    add_evidence(public, cast.inspector, "现场查看留样", [marked], originals=[unmarked])
+    db.session.commit()
+    evidence = public.photos[1]
+    assert sha256(read_photo(evidence.digest)) == evidence.digest == store_photo(marked).digest
+    assert evidence.original_digest == store_photo(unmarked).digest
+    assert evidence.stamped_digest not in (None, evidence.digest)
+    lines = complaint_stamp_facts(public, cast.inspector, evidence.uploaded_at).lines()
+    assert lines[2] == f"拍摄人 {cast.inspector.display_name}"
+
+
+def test_supervisors_open_a_complaint_photos_original(client, cast):
+    complaint, _token = file_complaint(
+        ComplaintChannel.HOTLINE, "电梯停运", "半天", photos=[jpeg()]
+    )
+    db.session.commit()
+    photo = complaint.photos[0]
+    login(client, cast.inspector)
+    assert client.get(f"/complaints/photos/{photo.id}").data == read_photo(photo.stamped_digest)
+    original = f"/complaints/photos/{photo.id}/original"
+    assert client.get(original).data == read_photo(photo.digest)
+    assert photo.digest in client.get(f"/complaints/{complaint.id}").text
+    client.post("/logout")
+    login(client, cast.owner)
+    assert client.get(original).status_code in (403, 404)

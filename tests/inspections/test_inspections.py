@@ -12,10 +12,14 @@ import pytest
 import sqlalchemy as sa
 
 from app.catalog.models import Severity, SiteKind
+from app.core import stamping
 from app.core.audit import AuditEvent
 from app.core.extensions import db
+from app.core.files import sha256
+from app.core.photos import read_photo, store_photo
 from app.core.refusals import Refused
-from app.core.timeutil import as_utc, month_of, utcnow
+from app.core.stamping import code_line
+from app.core.timeutil import LOCAL_TZ, as_utc, month_of, utcnow
 from app.inspections.access import (
     can_record,
     can_see_inspection,
@@ -636,3 +640,63 @@ def test_the_home_page_starts_a_recent_check_in_one_tap(client, cast, setting, s
         data={"site": setting.kitchen.id, "line": setting.food.category.service_line_id},
     )
     assert response.status_code == 302 and response.location.endswith("/run")
+
+
+def test_an_inspection_photo_is_stamped_from_the_record_and_its_originals_kept(
+    client, cast, strip, monkeypatch
+):
+    drawn = []
+    draw_band = stamping._draw_band
+    monkeypatch.setattr(
+        stamping, "_draw_band", lambda image, lines: drawn.append(lines) or draw_band(image, lines)
+    )
+    login(client, cast.inspector)
+    item = strip.items[0]
+    marked, unmarked = jpeg((800, 600), (200, 30, 30)), jpeg((800, 600), (30, 200, 30))
+    client.post(f"/inspections/{strip.id}/items/{item.id}/answer", data={"answer": "fail"})
+    client.post(
+        f"/inspections/{strip.id}/items/{item.id}/photos",
+        data={
+            "photo": (io.BytesIO(marked), "marked.jpg"),
+            "original": (io.BytesIO(unmarked), "original.jpg"),
+            "latitude": "32.0603",
+            "longitude": "118.7969",
+            "accuracy": "12",
+            "taken_at_ms": "1795000000000",  # 2026-11-18 11:06:40 UTC
+        },
+        content_type="multipart/form-data",
+        headers={"HX-Request": "true"},
+    )
+    photo = db.session.scalar(sa.select(InspectionPhoto))
+    assert sha256(read_photo(photo.digest)) == photo.digest == store_photo(marked).digest
+    assert photo.original_digest == store_photo(unmarked).digest
+    assert photo.stamped_digest not in (None, photo.digest)
+    sites = [item.site] if item.site else strip.sites
+    received = as_utc(photo.uploaded_at).astimezone(LOCAL_TZ)
+    assert drawn == [
+        [
+            f"拍摄 2026-11-18 19:06:40　接收 {received:%Y-%m-%d %H:%M:%S}",
+            "地点 " + "；".join(site.path for site in sites),
+            f"拍摄人 {cast.inspector.display_name}",
+            f"检查点 {item.code} {item.title}",
+            "位置 32.06030, 118.79690 ±12 m",
+            code_line(photo.digest),
+        ]
+    ]
+    assert client.get(f"/inspections/photos/{photo.id}").data == read_photo(photo.stamped_digest)
+    thumb = client.get(f"/inspections/photos/{photo.id}?size=thumb").data
+    assert thumb == read_photo(photo.stamped_digest, thumb=True)
+    original = f"/inspections/photos/{photo.id}/original"
+    assert client.get(original).data == read_photo(photo.digest)
+    assert client.get(f"{original}?unmarked=1").data == read_photo(photo.original_digest)
+
+
+def test_a_photo_sent_without_an_original_has_none_to_open(client, cast, failed_with_photo):
+    photo = failed_with_photo.items[0].photos[0]
+    assert photo.original_digest is None and photo.stamped_digest
+    login(client, cast.inspector)
+    original = f"/inspections/photos/{photo.id}/original"
+    assert client.get(original).data == read_photo(photo.digest)
+    assert client.get(f"{original}?unmarked=1").status_code == 404
+    report = client.get(f"/inspections/{failed_with_photo.id}").text
+    assert photo.digest in report and original in report

@@ -13,11 +13,14 @@ from PIL import Image
 
 from app.catalog.models import ServiceLine, Severity, SiteKind
 from app.core.extensions import db
+from app.core.files import sha256
+from app.core.photos import read_photo, store_photo
 from app.core.refusals import Refused
 from app.core.timeutil import LOCAL_TZ, as_utc, utcnow
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Answer, Scope
 from app.inspections.recording import attach_photo, record_answer, record_note, reopen, submit
+from app.notices import documents as notice_documents
 from app.notices.access import (
     can_acknowledge,
     can_report_fix,
@@ -26,12 +29,16 @@ from app.notices.access import (
     visible_notices,
 )
 from app.notices.deadlines import ensure_default_rules
+from app.notices.documents import render_notice
 from app.notices.lifecycle import (
     accept_fix,
     acknowledge,
     draft_notices,
     escalate,
+    fix_stamp_facts,
     issue,
+    receipt_stamp_facts,
+    record_unsigned_service,
     reject_fix,
     remove_item,
     report_fix,
@@ -44,6 +51,7 @@ from app.notices.models import (
     ItemStatus,
     Notice,
     NoticeStatus,
+    ReceiptWay,
 )
 from app.web.models import DeliveredForm
 from tests.helpers import jpeg, login
@@ -684,3 +692,73 @@ def test_a_deadline_typed_in_beijing_time_is_kept_as_that_instant(client, cast, 
     db.session.refresh(notice)
     assert as_utc(notice.deadline) == typed.replace(second=0, microsecond=0)
     assert "18:00" in client.get(f"/notices/{notice.id}").text
+
+
+# --- stamped evidence photos ------------------------------------------------------------
+
+
+def test_a_fix_photo_is_stamped_from_the_records_and_its_unmarked_original_kept(cast, acknowledged):
+    item = acknowledged.items[0]
+    marked, unmarked = jpeg(color=(200, 30, 30)), jpeg(color=(30, 200, 30))
+    report_fix(item, cast.owner, "已补足留样", [marked], originals=[unmarked])
+    db.session.commit()
+    photo = item.fix_photos[0]
+    kept = read_photo(photo.digest)
+    assert sha256(kept) == photo.digest and store_photo(marked).digest == photo.digest
+    assert photo.original_digest == store_photo(unmarked).digest
+    assert photo.stamped_digest not in (None, photo.digest) and read_photo(photo.stamped_digest)
+    lines = fix_stamp_facts(item, cast.owner, photo.uploaded_at).lines()
+    assert lines[1:] == [
+        "地点 机关大院 / 后厨",
+        f"拍摄人 {cast.owner.display_name}",
+        f"{acknowledged.number} {item.finding.title}",
+    ]
+
+
+def test_supervisors_open_a_fix_photos_original_and_the_contractor_sees_the_stamped_copy(
+    client, cast, acknowledged
+):
+    item = acknowledged.items[0]
+    login(client, cast.owner)
+    client.post(
+        f"/notices/{acknowledged.id}/items/{item.id}/fix",
+        data={
+            "note": "已补足留样",
+            "photos": [(io.BytesIO(jpeg(color=(200, 30, 30))), "marked.jpg")],
+            "original": [(io.BytesIO(jpeg(color=(30, 200, 30))), "original.jpg")],
+        },
+        content_type="multipart/form-data",
+    )
+    db.session.refresh(item)
+    photo = item.fix_photos[0]
+    assert photo.original_digest == store_photo(jpeg(color=(30, 200, 30))).digest
+    original = f"/notices/fix-photos/{photo.id}/original"
+    assert client.get(f"/notices/fix-photos/{photo.id}").data == read_photo(photo.stamped_digest)
+    assert client.get(original).status_code in (403, 404)
+    assert photo.digest not in client.get(f"/notices/{acknowledged.id}").text
+    client.post("/logout")
+    login(client, cast.inspector)
+    assert client.get(original).data == read_photo(photo.digest)
+    assert client.get(f"{original}?unmarked=1").data == read_photo(photo.original_digest)
+    assert photo.digest in client.get(f"/notices/{acknowledged.id}").text  # its SHA-256
+
+
+def test_the_notice_pdf_embeds_the_stamped_copies(cast, issued, monkeypatch):
+    record_unsigned_service(issued, cast.inspector, ReceiptWay.REFUSED, "王五", jpeg(), "拒签")
+    db.session.commit()
+    receipt = issued.receipt
+    assert receipt.photo_stamped_digest not in (None, receipt.photo_digest)
+    assert receipt_stamp_facts(issued).lines()[2:] == [
+        f"拍摄人 {cast.inspector.display_name}",
+        f"{issued.number} 拒绝签收，见证人 王五",
+    ]
+    embedded = []
+    monkeypatch.setattr(
+        notice_documents,
+        "read_photo",
+        lambda digest, thumb=False: embedded.append(digest) or read_photo(digest, thumb),
+    )
+    render_notice(issued)
+    evidence = [photo for item in issued.items for photo in item.finding.photos]
+    assert evidence and all(photo.stamped_digest for photo in evidence)
+    assert set(embedded) == {receipt.photo_stamped_digest} | {p.stamped_digest for p in evidence}
