@@ -143,6 +143,22 @@ def outbox_messages() -> dict[str, str]:
         "submit_blocked": _(
             "%(n)s captures are still waiting to sync: sync them before submitting.", n="{n}"
         ),
+        "markup_title": _("Mark the problem"),
+        "markup_hint": _(
+            "Drag on the photo to circle or point; for words, type them, then tap where they go."
+        ),
+        "markup_canvas": _("The photo being marked up"),
+        "markup_circle": _("Circle"),
+        "markup_arrow": _("Arrow"),
+        "markup_text": _("Words"),
+        "markup_words": _("Words to place"),
+        "markup_undo": _("Undo"),
+        "markup_cancel": _("Cancel"),
+        "markup_done": _("Finish"),
+        "markup_tap": _("Mark up"),
+        "markup_open": _("Mark up photo %(n)s", n="{n}"),
+        "markup_marked": _("Photo %(n)s marked up (tap to redo)", n="{n}"),
+        "markup_gone": _("That photo has already been sent; it can no longer be marked up."),
         "needs_network": _("That needs the network. What you captured is kept on this phone."),
         "logout_confirm": _(
             "%(n)s captures are not synced yet. They stay on this phone and sync when you "
