@@ -143,6 +143,19 @@ def outbox_messages() -> dict[str, str]:
         "submit_blocked": _(
             "%(n)s captures are still waiting to sync: sync them before submitting.", n="{n}"
         ),
+        "needs_network": _("That needs the network. What you captured is kept on this phone."),
+        "logout_confirm": _(
+            "%(n)s captures are not synced yet. They stay on this phone and sync when you "
+            "log in again. Log out now?",
+            n="{n}",
+        ),
+        **markup_messages(),
+    }
+
+
+def markup_messages() -> dict[str, str]:
+    """What the photo markup editor (static/js/markup.js) says, read through the outbox's words."""
+    return {
         "markup_title": _("Mark the problem"),
         "markup_hint": _(
             "Drag on the photo to circle or point; for words, type them, then tap where they go."
@@ -159,10 +172,4 @@ def outbox_messages() -> dict[str, str]:
         "markup_open": _("Mark up photo %(n)s", n="{n}"),
         "markup_marked": _("Photo %(n)s marked up (tap to redo)", n="{n}"),
         "markup_gone": _("That photo has already been sent; it can no longer be marked up."),
-        "needs_network": _("That needs the network. What you captured is kept on this phone."),
-        "logout_confirm": _(
-            "%(n)s captures are not synced yet. They stay on this phone and sync when you "
-            "log in again. Log out now?",
-            n="{n}",
-        ),
     }
