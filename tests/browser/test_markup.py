@@ -199,6 +199,18 @@ def test_the_fix_form_sends_a_marked_up_photo_with_its_original_in_its_place(
     )
     expect(page.get_by_role("button", name="标注照片 1")).to_be_visible()
     assert_fits_and_passes_axe(page, "the fix form with two photos chosen")
+    # By keyboard: open photo 1, put a circle in its middle, then leave with Escape: cancelled,
+    # photo 1 goes as it was.
+    page.get_by_role("button", name="标注照片 1").press("Enter")
+    editor = page.get_by_role("dialog", name="圈出问题")
+    expect(editor.get_by_role("button", name="画圈")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(editor.get_by_role("img", name="正在标注的照片")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(editor.get_by_role("button", name="撤销")).to_be_enabled()
+    page.keyboard.press("Escape")
+    expect(editor).to_have_count(0)
+    expect(page.get_by_role("button", name="标注照片 1")).to_be_focused()
     page.get_by_role("button", name="标注照片 2").click()
     mark_the_problem(page, "the fix form")
     expect(page.get_by_role("button", name=re.compile("照片 2 已标注"))).to_be_focused()
