@@ -149,4 +149,27 @@ def outbox_messages() -> dict[str, str]:
             "log in again. Log out now?",
             n="{n}",
         ),
+        **markup_messages(),
+    }
+
+
+def markup_messages() -> dict[str, str]:
+    """What the photo markup editor (static/js/markup.js) says, read through the outbox's words."""
+    return {
+        "markup_title": _("Mark the problem"),
+        "markup_hint": _(
+            "Drag on the photo to circle or point; for words, type them, then tap where they go."
+        ),
+        "markup_canvas": _("The photo being marked up"),
+        "markup_circle": _("Circle"),
+        "markup_arrow": _("Arrow"),
+        "markup_text": _("Words"),
+        "markup_words": _("Words to place"),
+        "markup_undo": _("Undo"),
+        "markup_cancel": _("Cancel"),
+        "markup_done": _("Finish"),
+        "markup_tap": _("Mark up"),
+        "markup_open": _("Mark up photo %(n)s", n="{n}"),
+        "markup_marked": _("Photo %(n)s marked up (tap to redo)", n="{n}"),
+        "markup_gone": _("That photo has already been sent; it can no longer be marked up."),
     }

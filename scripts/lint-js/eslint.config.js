@@ -21,7 +21,7 @@ module.exports = [
     languageOptions: { globals: { ...globals.browser, htmx: "readonly" } },
   },
   {
-    files: ["**/offline.js", "**/outbox/*.js"],
+    files: ["**/offline.js", "**/markup.js", "**/outbox/*.js"],
     languageOptions: { sourceType: "module" },
   },
   {

@@ -96,7 +96,51 @@
     image.width = 120;
     image.alt = `${outbox().say("photo", { title: entry.title })} (${outbox().say("pending")})`;
     item.append(image);
+    if (window.XunjianMarkup) {
+      // While it waits, a tap on the photo marks the problem on it (markup.js).
+      const open = document.createElement("button");
+      open.type = "button";
+      open.className = "markup-open";
+      const hint = document.createElement("span");
+      hint.textContent = outbox().say("markup_tap");
+      open.append(image, hint);
+      item.append(open);
+    }
     list.append(item);
+  }
+
+  // Mark up a photo still waiting on the phone; it is held back from sending meanwhile. The
+  // marks are drawn on the unmarked original, which is sent beside the marked-up photo.
+  async function markUpWaiting(uuid) {
+    const entry = (await outbox().entries()).find(
+      (candidate) => candidate.uuid === uuid && candidate.status === "waiting"
+    );
+    if (!entry || !outbox().hold(uuid)) return tellAlreadySent();
+    try {
+      const kept = (entry.files || []).find((file) => file.name === "original");
+      const result = await window.XunjianMarkup.markUp(kept ? kept.blob : entry.blob);
+      if (!result) return;
+      const changed = await outbox().amend(entry.seq, {
+        blob: result.marked,
+        filename: "photo.jpg",
+        files: [{ name: "original", blob: result.original, filename: "original.jpg" }],
+      });
+      if (!changed) return tellAlreadySent();
+      URL.revokeObjectURL(previews.get(uuid));
+      previews.delete(uuid);
+      await refresh();
+      const again = document.querySelector(`.waiting-photo[data-uuid="${uuid}"] .markup-open`);
+      if (again) again.focus(); // the button tapped was drawn anew
+    } finally {
+      outbox().release(uuid);
+    }
+  }
+
+  function tellAlreadySent() {
+    const status = document.querySelector("#sync .sync-status");
+    if (!status) return;
+    status.textContent = outbox().say("markup_gone");
+    status.closest("#sync").hidden = false;
   }
 
   function overlay(card, entries) {
@@ -252,6 +296,10 @@
     }
   });
 
+  document.addEventListener("click", (event) => {
+    const open = event.target.closest && event.target.closest(".waiting-photo .markup-open");
+    if (open && outbox()) markUpWaiting(open.closest(".waiting-photo").dataset.uuid);
+  });
   document.addEventListener("outbox:changed", () => refresh());
   document.addEventListener("outbox:sent", replaceCard);
   document.addEventListener("outbox:refused", replaceCard);

@@ -10,7 +10,7 @@ import { keepClear, render } from "./outbox/panel.js";
 import { downscale } from "./outbox/photos.js";
 import { state } from "./outbox/state.js";
 import { allEntries } from "./outbox/store.js";
-import { add, drain, remove, retryNow } from "./outbox/sync.js";
+import { add, amend, drain, hold, release, remove, retryNow } from "./outbox/sync.js";
 
 document.addEventListener("click", (event) => {
   if (event.target.closest("#sync .sync-now")) retryNow();
@@ -52,6 +52,9 @@ document.addEventListener("visibilitychange", () => {
 
 window.XunjianOutbox = {
   add,
+  amend,
+  hold,
+  release,
   remove,
   downscale,
   entries: allEntries,

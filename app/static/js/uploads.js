@@ -28,19 +28,44 @@
     }
   }
 
+  // The photos marked up on the phone (markup.js), by field name: per chosen photo, in order,
+  // its marked-up copy and original, or null.
+  function marksOf(form) {
+    const marks = {};
+    for (const input of form.querySelectorAll("input[type=file][data-markup]")) {
+      if (window.XunjianMarkup) marks[input.name] = window.XunjianMarkup.marksFor(input);
+    }
+    return marks;
+  }
+
+  // When a photo was marked up, one `original` per photo of its field, in the same order; an
+  // empty one for a photo sent as it was (markup.js says why).
+  function originals(marks) {
+    return marks.some(Boolean)
+      ? marks.map((mark) => mark
+        ? { name: "original", blob: mark.original, filename: "original.jpg" }
+        : { name: "original", blob: new Blob([]), filename: "" })
+      : [];
+  }
+
   async function capture(form, submitter) {
     const pairs = [];
     const files = [];
+    const marks = marksOf(form);
+    const seen = {};
     for (const [name, value] of new FormData(form, submitter)) {
       if (name === "csrf_token") continue; // the outbox asks for a fresh one when it sends
       if (!(value instanceof File)) {
         pairs.push([name, value]);
       } else if (value.name || value.size) {
-        const blob = await outbox().downscale(value);
+        seen[name] = (seen[name] || 0) + 1;
+        const mark = (marks[name] || [])[seen[name] - 1];
+        const blob = mark ? mark.marked : await outbox().downscale(value);
         const filename = blob === value ? value.name : value.name.replace(/\.\w+$/, "") + ".jpg";
         files.push({ name, blob, filename });
       }
     }
+    for (const name of Object.keys(marks)) files.push(...originals(marks[name]));
     return { pairs, files };
   }
 

@@ -31,6 +31,26 @@ export const allEntries = () => transact("readonly", (store) => store.getAll());
 export const putEntry = (entry) => transact("readwrite", (store) => store.put(entry));
 export const deleteEntry = (seq) => transact("readwrite", (store) => store.delete(seq));
 
+// Change a capture still waiting (`change` makes the new entry from the old), in one
+// transaction: one sent (deleted) meanwhile is not put back. Resolves to the changed entry, or
+// null when it is no longer waiting.
+export async function amendEntry(seq, change) {
+  const db = await database();
+  return new Promise((resolve, reject) => {
+    const transaction = db.transaction(STORE, "readwrite", { durability: "strict" });
+    const store = transaction.objectStore(STORE);
+    let amended = null;
+    store.get(seq).onsuccess = (event) => {
+      const entry = event.target.result;
+      if (!entry || entry.status !== "waiting") return;
+      amended = change(entry);
+      store.put(amended);
+    };
+    transaction.oncomplete = () => resolve(amended);
+    transaction.onerror = transaction.onabort = () => reject(transaction.error);
+  });
+}
+
 export function uuid4() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   bytes[6] = (bytes[6] & 0x0f) | 0x40;

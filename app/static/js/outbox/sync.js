@@ -5,13 +5,19 @@
 import { keepPages } from "./pages.js";
 import { announce, currentUser, say, urls } from "./page.js";
 import { QUIET_MS, state } from "./state.js";
-import { allEntries, deleteEntry, putEntry, uuid4 } from "./store.js";
+import { allEntries, amendEntry, deleteEntry, putEntry, uuid4 } from "./store.js";
 
 const RETRY_SECONDS = [2, 4, 8, 15, 30, 60];
 let retryTimer = null;
 let attempt = 0;
 let again = false;
 let waiters = [];
+// Captures held back while they are being marked up (markup.js), by UUID; in memory only, so
+// a page closed mid-edit holds nothing back. One held during a pass is left to the next pass,
+// which reads it as it was changed.
+const held = new Set();
+const heldThisPass = new Set();
+let sending = null; // the UUID of the capture on its way to the server
 
 // The sync panel (panel.js) imports this module, so it hears from it by a DOM event and
 // hands back its drawing: a pass awaits it, so whoever awaits drain() reads what the panel
@@ -31,8 +37,7 @@ export async function add(capture) {
     status: "waiting",
     attempts: 0,
     capturedAt: Date.now(),
-    size: [capture.blob, ...(capture.files || []).map((file) => file.blob)]
-      .reduce((sum, blob) => sum + (blob ? blob.size : 0), 0),
+    size: sizeOf(capture),
   };
   try {
     state.waiting += 1;
@@ -54,6 +59,35 @@ export async function remove(seq) {
   await deleteEntry(seq);
   announce("outbox:changed", {});
   announceStatus();
+}
+
+// Hold a waiting capture back from sending while it is marked up; false when it is already on
+// its way.
+export function hold(uuid) {
+  if (sending === uuid) return false;
+  held.add(uuid);
+  heldThisPass.add(uuid);
+  return true;
+}
+
+export function release(uuid) {
+  held.delete(uuid);
+  drain();
+}
+
+// Change a capture that still waits (its photo marked up); null when it has gone meanwhile.
+export async function amend(seq, change) {
+  const entry = await amendEntry(seq, (old) => {
+    const changed = { ...old, ...change };
+    return { ...changed, size: sizeOf(changed) };
+  });
+  if (entry) announce("outbox:changed", { entry });
+  return entry;
+}
+
+function sizeOf(capture) {
+  return [capture.blob, ...(capture.files || []).map((file) => file.blob)]
+    .reduce((sum, blob) => sum + (blob ? blob.size : 0), 0);
 }
 
 export async function discard(seq) {
@@ -178,6 +212,8 @@ async function send(entry, token) {
 }
 
 async function drainOnce() {
+  heldThisPass.clear();
+  for (const uuid of held) heldThisPass.add(uuid);
   const waiting = (await allEntries()).filter((entry) => entry.status === "waiting");
   if (!waiting.length) return;
   let token = await session();
@@ -191,11 +227,18 @@ async function drainOnce() {
   state.total = mine.length;
   announceStatus();
   for (const entry of mine) {
-    let outcome = await send(entry, token.csrf_token);
-    if (outcome === "token") {
-      token = await session();
-      outcome = token.csrf_token ? await send(entry, token.csrf_token) : "retry";
-      if (outcome === "token") outcome = "retry";
+    if (heldThisPass.has(entry.uuid)) continue;
+    let outcome;
+    sending = entry.uuid;
+    try {
+      outcome = await send(entry, token.csrf_token);
+      if (outcome === "token") {
+        token = await session();
+        outcome = token.csrf_token ? await send(entry, token.csrf_token) : "retry";
+        if (outcome === "token") outcome = "retry";
+      }
+    } finally {
+      sending = null;
     }
     if (outcome === "login") {
       state.needsLogin = true;
