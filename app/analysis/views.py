@@ -29,7 +29,7 @@ from app.notices.models import Notice, NoticeItem, NoticeStatus
 from app.plans.models import VisitState
 from app.web.bounds import db_int
 from app.web.paging import paginate
-from app.web.responses import form_messages
+from app.web.responses import apply, form_messages
 
 PER_PAGE = 30
 
@@ -88,12 +88,13 @@ def new_meeting():
     def render(meeting):
         return render_pdf("analysis/meeting_pdf.html", meeting=meeting, **context)
 
-    keep_meeting(
-        selection, form.held_on.data, form.measures.data, current_user._get_current_object(), render
+    me = current_user._get_current_object()
+    return apply(
+        lambda: keep_meeting(selection, form.held_on.data, form.measures.data, me, render),
+        back=url_for("analysis.analysis", **selection.args()),
+        success=_("Meeting pack kept."),
+        done=url_for("analysis.meetings"),
     )
-    db.session.commit()
-    flash(_("Meeting pack kept."), "success")
-    return redirect(url_for("analysis.meetings"))
 
 
 @bp.get("/analysis/meetings")

@@ -1,7 +1,7 @@
 """Complaints as supervisors handle them: the list, the hotline log, and each step."""
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,7 +10,6 @@ from app.catalog.models import Contractor, ServiceLine, Site
 from app.catalog.sites import site_choices
 from app.core.extensions import db
 from app.core.photos import send_photo
-from app.core.refusals import Refused
 from app.feedback.access import can_decide_complaints, get_complaint
 from app.feedback.blueprint import bp
 from app.feedback.complaints import (
@@ -18,7 +17,7 @@ from app.feedback.complaints import (
     add_evidence,
     assign,
     dismiss,
-    file_complaint,
+    log_hotline_complaint,
     public_timeline,
     uphold,
 )
@@ -26,7 +25,7 @@ from app.feedback.forms import AssignForm, DecisionForm, EvidenceForm, HotlineCo
 from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, ComplaintStatus
 from app.web.originals import send_original, unmarked_originals
 from app.web.replays import once_per_client_uuid
-from app.web.responses import form_shown
+from app.web.responses import apply, form_shown
 
 
 @bp.get("/complaints")
@@ -51,15 +50,14 @@ def complaints():
 def log_complaint():
     form = HotlineComplaintForm()
     if form.validate_on_submit():
-        complaint, token = file_complaint(
+        complaint, token = log_hotline_complaint(
             ComplaintChannel(form.channel.data),
             form.subject.data,
             form.description.data,
-            location=form.location.data or "",
-            contact=form.contact.data or "",
-            logged_by=current_user._get_current_object(),
+            form.location.data or "",
+            form.contact.data or "",
+            current_user._get_current_object(),
         )
-        db.session.commit()
         return render_template(
             "feedback/complaint_filed.html",
             complaint=complaint,
@@ -117,46 +115,46 @@ def complaint(complaint_id: int):
 @once_per_client_uuid
 def complaint_step(complaint_id: int, step: str):
     complaint = get_complaint(complaint_id)
+    if step not in STEPS:
+        abort(404)
+    name, make_form, change = STEPS[step]
+    form = make_form(complaint) if make_form else None
+    if form is not None and not form.validate_on_submit():
+        return _page(complaint, 422, **{name: form})
     user = current_user._get_current_object()
-    forms = {}
-    try:
-        if step == "accept":
-            accept(complaint, user)
-        elif step == "evidence":
-            form = forms["evidence_form"] = EvidenceForm()
-            if not form.validate_on_submit():
-                return _page(complaint, 422, **forms)
-            photos = [f.read() for f in request.files.getlist("photo") if f and f.filename]
-            add_evidence(
-                complaint, user, form.evidence.data, photos, unmarked_originals(len(photos))
-            )
-        elif step == "assign":
-            form = forms["assign_form"] = _assign_form(complaint)
-            if not form.validate_on_submit():
-                return _page(complaint, 422, **forms)
-            assign(
-                complaint,
-                user,
-                db.session.get(Contractor, form.contractor.data),
-                db.session.get(ServiceLine, form.service_line.data),
-                db.session.get(Site, form.site.data),
-            )
-        elif step in ("uphold", "dismiss"):
-            form = forms["decision_form"] = DecisionForm()
-            if not form.validate_on_submit():
-                return _page(complaint, 422, **forms)
-            if step == "uphold":
-                uphold(complaint, user, form.reason.data)
-            else:
-                dismiss(complaint, user, form.reason.data)
-        else:
-            abort(404)
-    except Refused as refusal:
-        db.session.rollback()
-        flash(str(refusal), "error")
-        return redirect(url_for("feedback.complaint", complaint_id=complaint_id))
-    db.session.commit()
-    return redirect(url_for("feedback.complaint", complaint_id=complaint.id))
+    return apply(
+        lambda: change(complaint, user, form),
+        back=url_for("feedback.complaint", complaint_id=complaint.id),
+    )
+
+
+def _evidence(complaint: Complaint, user, form: EvidenceForm) -> None:
+    photos = [f.read() for f in form.photo.data or [] if f and f.filename]
+    add_evidence(complaint, user, form.evidence.data, photos, unmarked_originals(len(photos)))
+
+
+def _assign(complaint: Complaint, user, form: AssignForm) -> None:
+    contractor = db.session.get(Contractor, form.contractor.data)
+    line = db.session.get(ServiceLine, form.service_line.data)
+    assign(complaint, user, contractor, line, db.session.get(Site, form.site.data))
+
+
+# each step: the name of its form on the page, how the form is made, the change it makes
+STEPS = {
+    "accept": (None, None, lambda complaint, user, _form: accept(complaint, user)),
+    "evidence": ("evidence_form", lambda _complaint: EvidenceForm(), _evidence),
+    "assign": ("assign_form", _assign_form, _assign),
+    "uphold": (
+        "decision_form",
+        lambda _complaint: DecisionForm(),
+        lambda complaint, user, form: uphold(complaint, user, form.reason.data),
+    ),
+    "dismiss": (
+        "decision_form",
+        lambda _complaint: DecisionForm(),
+        lambda complaint, user, form: dismiss(complaint, user, form.reason.data),
+    ),
+}
 
 
 @bp.get("/complaints/photos/<int:photo_id>")

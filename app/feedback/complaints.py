@@ -14,7 +14,7 @@ from app.catalog.rules import assessment_policy
 from app.core.audit import AuditEvent, history_of, record_event
 from app.core.extensions import db
 from app.core.photos import photo_rows
-from app.core.refusals import require
+from app.core.refusals import Refused, require
 from app.core.stamping import StampFacts, stamper
 from app.core.timeutil import LOCAL_TZ, utcnow
 from app.core.tokens import new_token, token_hash
@@ -35,6 +35,7 @@ from app.inspections.recording import submit
 from app.notices.lifecycle import draft_notices
 from app.notify.events import SUPERVISION_TEAM, announce, managers
 from app.notify.models import EventKind
+from app.web.guard import note_submission
 from app.web.links import path_for
 
 COMPLAINT_CATEGORY = "服务对象投诉"
@@ -91,9 +92,48 @@ def file_complaint(
     return complaint, token
 
 
+def log_hotline_complaint(
+    channel: ComplaintChannel, subject: str, description: str, location: str, contact: str, user
+) -> tuple[Complaint, str]:
+    """A complaint received by phone, letter or in person, logged by a manager; commits."""
+    filed = file_complaint(
+        channel, subject, description, location=location, contact=contact, logged_by=user
+    )
+    db.session.commit()
+    return filed
+
+
+def file_online_complaint(
+    subject: str,
+    description: str,
+    location: str,
+    contact: str,
+    photos: list[bytes],
+    client_uuid: str | None,
+) -> tuple[Complaint, str]:
+    """A complaint from the public form, counted against its network's limit; commits.
+    Refused (a photo that is none): nothing kept."""
+    try:
+        filed = file_complaint(
+            ComplaintChannel.ONLINE,
+            subject,
+            description,
+            location=location,
+            contact=contact,
+            photos=photos,
+            client_uuid=client_uuid,
+        )
+    except Refused:
+        db.session.rollback()
+        raise
+    note_submission("complaint")
+    db.session.commit()
+    return filed
+
+
 def filed_by_this_phone(client_uuid: str | None) -> tuple[Complaint, str] | None:
     """The complaint this phone already filed under its UUID (the answer with its private link
-    was lost on the way), with a new private link: the old one was never seen."""
+    was lost on the way), with a new private link (the old one was never seen); commits."""
     if not client_uuid:
         return None
     complaint = db.session.scalar(sa.select(Complaint).where(Complaint.client_uuid == client_uuid))
@@ -101,6 +141,7 @@ def filed_by_this_phone(client_uuid: str | None) -> tuple[Complaint, str] | None
         return None
     token = new_token()
     complaint.token_hash = token_hash(token)
+    db.session.commit()
     return complaint, token
 
 

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     DateField,
     HiddenField,
@@ -39,6 +40,7 @@ class ComplaintForm(FlaskForm):
 
 
 class PublicComplaintForm(ComplaintForm):
+    photos = MultipleFileField(_l("Photos (optional)"))
     stamp = HiddenField()
     # left empty by people; bots fill every field they find
     website = StringField(_l("Leave this field empty"), validators=[Optional()])
@@ -58,6 +60,7 @@ class EvidenceForm(FlaskForm):
     evidence = TextAreaField(
         _l("What the investigation found"), validators=[DataRequired(), Length(max=2000)]
     )
+    photo = MultipleFileField(_l("Photos (optional)"))
 
 
 class AssignForm(FlaskForm):
@@ -103,6 +106,20 @@ class SurveyAccessForm(FlaskForm):
             ("no", _l("Anyone with the link or QR code, once per browser")),
             ("yes", _l("Only holders of a printed answer card, once per card")),
         ]
+
+
+def survey_answer_form(contractors) -> FlaskForm:
+    """The public questionnaire: a rating per service (one left out or not understood is
+    unrated), a comment, and the stamp and trap field that keep bots out."""
+
+    class SurveyAnswerForm(FlaskForm):
+        comment = TextAreaField()
+        stamp = HiddenField()
+        website = StringField()
+
+    for contractor in contractors:
+        setattr(SurveyAnswerForm, f"rating-{contractor.id}", StringField())
+    return SurveyAnswerForm()
 
 
 class SurveyCardsForm(FlaskForm):

@@ -5,18 +5,16 @@ from datetime import timedelta
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.core.extensions import db
 from app.core.refusals import Refused
 from app.feedback.blueprint import bp
 from app.feedback.complaints import (
-    file_complaint,
+    file_online_complaint,
     filed_by_this_phone,
     find_by_token,
     public_timeline,
 )
 from app.feedback.forms import PublicComplaintForm
-from app.feedback.models import ComplaintChannel
-from app.web.guard import form_stamp, looks_automated, note_submission, over_limit
+from app.web.guard import form_stamp, looks_automated, over_limit
 from app.web.replays import client_uuid
 
 COMPLAINTS_PER_ADDRESS = 5
@@ -30,7 +28,6 @@ def public_complaint():
     refusal, status = None, 422 if request.method == "POST" else 200
     again = request.method == "POST" and filed_by_this_phone(client_uuid())
     if again:
-        db.session.commit()
         return _filed(*again)
     if form.validate_on_submit():
         if looks_automated(form.stamp.data, form.website.data):
@@ -39,23 +36,19 @@ def public_complaint():
             refusal = _("Too many complaints from this network just now. Please try later.")
             status = 429
         else:
-            photos = [f.read() for f in request.files.getlist("photos") if f and f.filename]
+            photos = [f.read() for f in form.photos.data or [] if f and f.filename]
             try:
-                filed = file_complaint(
-                    ComplaintChannel.ONLINE,
+                filed = file_online_complaint(
                     form.subject.data,
                     form.description.data,
-                    location=form.location.data or "",
-                    contact=form.contact.data or "",
-                    photos=photos[:MAX_PHOTOS],
-                    client_uuid=client_uuid(),
+                    form.location.data or "",
+                    form.contact.data or "",
+                    photos[:MAX_PHOTOS],
+                    client_uuid(),
                 )
             except Refused as rejected:
-                db.session.rollback()
                 refusal = str(rejected)
             else:
-                note_submission("complaint")
-                db.session.commit()
                 return _filed(*filed)
     form.stamp.data = form_stamp()
     return render_template(

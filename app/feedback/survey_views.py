@@ -11,7 +11,6 @@ from flask_login import current_user
 
 from app.auth.access import EDITORS, SUPERVISORS, role_required
 from app.catalog.models import Contractor
-from app.core.audit import record_event
 from app.core.extensions import db
 from app.core.pdf import pdf_response, render_pdf
 from app.core.qrcodes import qr_svg
@@ -19,19 +18,27 @@ from app.core.refusals import Refused
 from app.core.timeutil import local_today
 from app.feedback.access import can_edit_surveys, get_survey
 from app.feedback.blueprint import bp
-from app.feedback.forms import ApplyForm, SurveyAccessForm, SurveyCardsForm, SurveyForm
+from app.feedback.forms import (
+    ApplyForm,
+    SurveyAccessForm,
+    SurveyCardsForm,
+    SurveyForm,
+    survey_answer_form,
+)
 from app.feedback.models import Rating, Survey
 from app.feedback.surveys import (
     MAX_CARDS,
     card_for,
     has_answered,
     issue_cards,
+    keep_answer,
     normalise_card,
+    open_survey,
     quarter_months,
-    record_answer,
     results,
+    set_access,
 )
-from app.web.guard import form_stamp, looks_automated, note_submission, over_limit
+from app.web.guard import form_stamp, looks_automated, over_limit
 from app.web.responses import form_shown
 
 VOTER_COOKIE = "xj_voter"
@@ -56,10 +63,13 @@ def surveys():
 def new_survey():
     form = SurveyForm()
     if form.validate_on_submit():
-        survey = Survey(created_by=current_user._get_current_object())
-        form.populate_obj(survey)
-        db.session.add(survey)
-        db.session.commit()
+        survey = open_survey(
+            current_user._get_current_object(),
+            form.title.data,
+            form.quarter.data,
+            form.opens_on.data,
+            form.closes_on.data,
+        )
         return redirect(url_for("feedback.survey", survey_id=survey.id))
     return form_shown(
         "form_page.html",
@@ -100,9 +110,7 @@ def survey_access(survey_id: int):
     form = SurveyAccessForm()
     if not form.validate_on_submit():
         abort(400)
-    survey.cards_only = form.cards_only.data == "yes"
-    record_event("survey_access", survey, detail="cards" if survey.cards_only else "link")
-    db.session.commit()
+    set_access(survey, cards_only=form.cards_only.data == "yes")
     flash(_("Saved who may answer."), "success")
     return redirect(url_for("feedback.survey", survey_id=survey.id) + "#access")
 
@@ -118,8 +126,6 @@ def print_cards(survey_id: int):
         flash(_("Give a number of cards from 1 to %(n)s.", n=MAX_CARDS), "error")
         return redirect(url_for("feedback.survey", survey_id=survey.id) + "#access")
     codes = issue_cards(survey, form.count.data)
-    record_event("survey_cards_issued", survey, detail=str(len(codes)))
-    db.session.commit()
     cards = []
     for code in codes:
         link = url_for("feedback.answer_survey", slug=survey.slug, card=code, _external=True)
@@ -174,13 +180,14 @@ def answer_survey(slug: str):
 
 def _take_answer(survey: Survey, voter: str, card_code: str, contractors) -> tuple | None:
     """Record the posted answer; None when it is kept, else (why not, the status to answer)."""
+    form = survey_answer_form(contractors)
     ratings = {}
     for contractor in contractors:
         try:
-            ratings[contractor.id] = Rating(request.form.get(f"rating-{contractor.id}", ""))
+            ratings[contractor.id] = Rating(form[f"rating-{contractor.id}"].data or "")
         except ValueError:
             pass  # left unrated: the person does not know this service
-    if looks_automated(request.form.get("stamp", ""), request.form.get("website", "")):
+    if looks_automated(form.stamp.data or "", form.website.data or ""):
         return _("This form could not be accepted. Please fill it in again."), 422
     if not voter and not survey.cards_only:
         return _(
@@ -189,14 +196,10 @@ def _take_answer(survey: Survey, voter: str, card_code: str, contractors) -> tup
     if over_limit("survey", ANSWERS_PER_ADDRESS, ANSWER_WINDOW):
         return _("Too many answers from this network just now. Please try later."), 429
     try:
-        record_answer(survey, voter, ratings, request.form.get("comment", ""), card_code=card_code)
-        note_submission("survey")
-        db.session.commit()
+        keep_answer(survey, voter, ratings, form.comment.data or "", card_code)
     except Refused as why:
-        db.session.rollback()
         return str(why), 409 if _answered(survey, voter, card_code) else 422
     except sa.exc.IntegrityError:  # the same browser or card, twice at once
-        db.session.rollback()
         if survey.cards_only:
             return _("This answer card has already been used. Thank you."), 409
         return _("This browser has already answered this survey. Thank you."), 409

@@ -8,11 +8,13 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app.auth.models import User
 from app.catalog.models import Contractor
+from app.core.audit import record_event
 from app.core.extensions import db
 from app.core.refusals import Refused
 from app.feedback.models import Rating, Survey, SurveyCard, SurveyRating, SurveyResponse
-from app.web.guard import keyed_hash
+from app.web.guard import keyed_hash, note_submission
 
 MAX_COMMENT = 1000
 
@@ -31,15 +33,34 @@ def normalise_card(code: str) -> str:
     return "".join(ch for ch in (code or "").upper() if ch in CARD_ALPHABET)
 
 
+def open_survey(user: User, title: str, quarter: str, opens_on, closes_on) -> Survey:
+    """A new satisfaction survey for the quarter; commits."""
+    survey = Survey(
+        created_by=user, title=title, quarter=quarter, opens_on=opens_on, closes_on=closes_on
+    )
+    db.session.add(survey)
+    db.session.commit()
+    return survey
+
+
+def set_access(survey: Survey, cards_only: bool) -> None:
+    """Let anyone with the link answer, or only holders of an answer card; commits."""
+    survey.cards_only = cards_only
+    record_event("survey_access", survey, detail="cards" if cards_only else "link")
+    db.session.commit()
+
+
 def issue_cards(survey: Survey, count: int) -> list[str]:
     """New answer cards for the survey; their codes are returned once, to print, and from
-    then on only their hashes are kept. The caller commits."""
+    then on only their hashes are kept. Commits."""
     if not 1 <= count <= MAX_CARDS:
         raise ValueError(count)
     codes = [
         "".join(secrets.choice(CARD_ALPHABET) for _ in range(CARD_LENGTH)) for _ in range(count)
     ]
     db.session.add_all(SurveyCard(survey=survey, code_hash=_card_hash(survey, c)) for c in codes)
+    record_event("survey_cards_issued", survey, detail=str(len(codes)))
+    db.session.commit()
     return codes
 
 
@@ -103,6 +124,20 @@ def record_answer(
     )
     db.session.add(response)
     return response
+
+
+def keep_answer(
+    survey: Survey, voter_token: str, ratings: dict[int, Rating], comment: str, card_code: str
+) -> None:
+    """Record a public answer and count it against its network's limit; commits. Refused,
+    or an IntegrityError when the same browser or card answers twice at once: nothing kept."""
+    try:
+        record_answer(survey, voter_token, ratings, comment, card_code=card_code)
+        note_submission("survey")
+        db.session.commit()
+    except (Refused, sa.exc.IntegrityError):
+        db.session.rollback()
+        raise
 
 
 @dataclass

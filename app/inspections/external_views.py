@@ -21,12 +21,9 @@ from app.core.refusals import Refused
 from app.inspections.access import can_edit_inspections, get_inspection
 from app.inspections.blueprint import bp
 from app.inspections.checklist import Plan
-from app.inspections.external import (
-    attach_document,
-    issue_guest_pass,
-    start_external,
-)
+from app.inspections.external import attach_document
 from app.inspections.models import ExternalBody, ExternalDocument, GuestPass, Scope
+from app.inspections.starting import grant_guest_pass, start_external_check
 from app.web.replays import once_per_client_uuid
 from app.web.responses import apply, form_shown
 
@@ -76,7 +73,7 @@ def new_external():
             else Plan(Scope.STRIP, site, service_line=line or None)
         )
         try:
-            inspection = start_external(
+            inspection = start_external_check(
                 plan,
                 current_user._get_current_object(),
                 ExternalBody(form.body.data),
@@ -85,7 +82,6 @@ def new_external():
         except Refused as refusal:
             error = str(refusal)
         else:
-            db.session.commit()
             return redirect(url_for("inspections.external", inspection_id=inspection.id))
     return form_shown("inspections/external_new.html", form=form, error=error)
 
@@ -144,10 +140,9 @@ def guest_pass(inspection_id: int):
         abort(409)
     link = None
     if form.validate_on_submit():
-        grant, token = issue_guest_pass(
+        token = grant_guest_pass(
             inspection, current_user._get_current_object(), form.guest_name.data, form.hours.data
         )
-        db.session.commit()
         link = url_for("inspections.guest_run", token=token, _external=True)
     passes = db.session.scalars(
         sa.select(GuestPass).where(GuestPass.inspection_id == inspection.id).order_by(GuestPass.id)

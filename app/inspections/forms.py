@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.catalog.forms import MultiCheckboxField
 from app.inspections.models import Party, Schedule, Tier
+from app.web.bounds import INT_MAX
 
 
 class StartForm(FlaskForm):
@@ -25,6 +26,12 @@ class StartForm(FlaskForm):
         self.schedule.choices = Schedule.choices()
         self.party.choices = Party.choices()
         self.co_inspectors.choices = [(u.id, u.display_name) for u in inspectors]
+
+
+class SelfCheckStartForm(FlaskForm):
+    """The place a contractor's user taps to start a self-check."""
+
+    site = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=INT_MAX)])
 
 
 class SubmitForm(FlaskForm):

@@ -11,9 +11,10 @@ from app.core.extensions import db
 from app.core.refusals import Refused
 from app.inspections.access import can_start_self_check, visible_self_checks
 from app.inspections.blueprint import bp
-from app.inspections.checklist import Plan, sites_to_offer, start_inspection
-from app.inspections.models import Inspection, Party, Schedule, Scope, Tier
-from app.web.bounds import db_int
+from app.inspections.checklist import sites_to_offer
+from app.inspections.forms import SelfCheckStartForm
+from app.inspections.models import Inspection
+from app.inspections.starting import start_self_check as start_own_check
 
 PAGE_SIZE = 50
 
@@ -24,22 +25,15 @@ def start_self_check():
     contractor = db.session.get(Contractor, current_user.contractor_id) or abort(404)
     nodes = sites_to_offer(None, contractor)
     if request.method == "POST":
-        site = db.session.get(Site, request.form.get("site", type=db_int) or 0)
+        form = SelfCheckStartForm()
+        site = db.session.get(Site, form.site.data) if form.validate() else None
         if site is None or site.id not in {node.site.id for node in nodes}:
             abort(404)  # not one of this contractor's places
         try:
-            inspection = start_inspection(
-                Plan(Scope.BLOCK, site, contractor=contractor),
-                current_user._get_current_object(),
-                schedule=Schedule.SPOT,
-                party=Party.INTERNAL,
-                tier=Tier.AD_HOC,
-            )
+            inspection = start_own_check(contractor, site, current_user._get_current_object())
         except Refused as refusal:
             flash(str(refusal), "error")
             return redirect(url_for("inspections.start_self_check"))
-        inspection.self_check = True
-        db.session.commit()
         return redirect(url_for("inspections.run", inspection_id=inspection.id))
     return render_template("inspections/self_check_start.html", contractor=contractor, nodes=nodes)
 

@@ -31,10 +31,10 @@ from app.inspections.checklist import (
     plan_check_points,
     plan_contractors,
     sites_to_offer,
-    start_inspection,
 )
 from app.inspections.forms import StartForm
 from app.inspections.models import Party, Schedule, Scope, Tier
+from app.inspections.starting import start_check
 from app.web.bounds import db_int
 from app.web.offline import offline_page
 from app.web.responses import form_shown
@@ -100,7 +100,7 @@ def start():
     if form.validate_on_submit():
         co_inspectors = [u for u in inspectors if u.id in form.co_inspectors.data]
         try:
-            inspection = start_inspection(
+            inspection = start_check(
                 plan,
                 current_user._get_current_object(),
                 schedule=Schedule(form.schedule.data),
@@ -111,7 +111,6 @@ def start():
         except Refused as refusal:
             error = str(refusal)
         else:
-            db.session.commit()
             return redirect(url_for("inspections.run", inspection_id=inspection.id))
     return form_shown(
         "inspections/start_go.html",

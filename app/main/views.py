@@ -8,6 +8,7 @@ from app.inspections.access import can_start_inspections
 from app.inspections.recent import recent_plans
 from app.main.access import watches_accounts
 from app.main.blueprint import bp
+from app.main.forms import LanguageForm
 from app.main.going_live import going_live_steps
 from app.main.queues import current_queue
 from app.web.offline import offline_page
@@ -39,7 +40,7 @@ def healthz():
 
 @bp.post("/language")
 def set_language():
-    lang = request.form.get("lang", "")
+    lang = LanguageForm().lang.data or ""
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
     back = request.referrer or "/"

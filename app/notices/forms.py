@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from app.catalog.models import ServiceLine, Severity
 from app.notices.deadlines import MAX_HOURS
 from app.notices.models import ReceiptWay
+from app.web.bounds import INT_MAX
 
 UNSIGNED_WAYS = (ReceiptWay.REFUSED, ReceiptWay.UNREACHABLE)
 
@@ -25,6 +26,12 @@ class DeadlineForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason for the change"), validators=[DataRequired(), Length(max=2000)]
     )
+
+
+class AddFindingForm(FlaskForm):
+    """Another finding of the contractor onto a draft (the select lists those not yet on one)."""
+
+    finding_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=INT_MAX)])
 
 
 class FixForm(FlaskForm):

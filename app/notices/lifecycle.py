@@ -185,20 +185,19 @@ def _contractors_own(notice: Notice, user: User) -> None:
     require(is_contractors_own(notice, user), _("Only the contractor's own users can do this."))
 
 
-def note_first_opening(notice: Notice, user: User) -> bool:
+def note_first_opening(notice: Notice, user: User) -> None:
     """Record when one of the contractor's users first opened the issued notice (proof it
-    reached them); True if this was that first time."""
+    reached them). Reading the page is what records it, so this commits itself."""
     if not receives_notices(user) or notice.status == NoticeStatus.DRAFT:
-        return False
+        return
     opened = sa.select(AuditEvent.id).where(
         AuditEvent.object_type == "notices",
         AuditEvent.object_id == notice.id,
         AuditEvent.action == "notice_opened",
     )
-    if db.session.scalar(opened) is not None:
-        return False
-    record_event("notice_opened", notice, actor=user)
-    return True
+    if db.session.scalar(opened) is None:
+        record_event("notice_opened", notice, actor=user)
+        db.session.commit()
 
 
 def acknowledge(

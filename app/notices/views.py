@@ -19,7 +19,7 @@ from app.core.extensions import db
 from app.core.files import Kind, send_stored
 from app.core.pdf import pdf_response
 from app.core.photos import send_photo, signature_from_data_url
-from app.core.refusals import Refused, require
+from app.core.refusals import require
 from app.core.timeutil import FIRST_YEAR, LOCAL_TZ, utcnow
 from app.documents.versions import send_version, versions_of
 from app.inspections.access import get_inspection
@@ -38,6 +38,7 @@ from app.notices.documents import keep_documents, notice_context, notice_documen
 from app.notices.forms import (
     UNSIGNED_WAYS,
     AcknowledgeForm,
+    AddFindingForm,
     DeadlineForm,
     FixForm,
     UnsignedServiceForm,
@@ -59,7 +60,8 @@ from app.notices.lifecycle import (
     report_fix,
     set_deadline,
 )
-from app.notices.models import DeadlineRule, Notice, NoticeStatus, ReceiptWay
+from app.notices.models import Notice, NoticeStatus, ReceiptWay
+from app.notices.rules import rules_by_key, save_deadline_rules
 from app.web.bounds import db_int
 from app.web.originals import send_original, unmarked_originals
 from app.web.paging import paginate
@@ -100,19 +102,18 @@ def _run(notice, change, success, anchor=""):
 @role_required(*SUPERVISORS)
 def draft_from_inspection(inspection_id: int):
     inspection = get_inspection(inspection_id)
-    try:
-        drafts = draft_notices(inspection, _me())
-    except Refused as refusal:
-        flash(str(refusal), "error")
-        return redirect(url_for("inspections.report", inspection_id=inspection.id))
-    db.session.commit()
-    if not drafts:
-        flash(_("Every finding of this inspection is on a notice already."), "warning")
-        return redirect(url_for("inspections.report", inspection_id=inspection.id))
-    flash(_("%(n)d draft notices made; review and issue them.", n=len(drafts)), "success")
-    if len(drafts) == 1:
-        return redirect(url_for("notices.notice", notice_id=drafts[0].id))
-    return redirect(url_for("notices.notices", status="draft"))
+    report = url_for("inspections.report", inspection_id=inspection.id)
+
+    def where_to_review(drafts):
+        if not drafts:
+            flash(_("Every finding of this inspection is on a notice already."), "warning")
+            return report
+        flash(_("%(n)d draft notices made; review and issue them.", n=len(drafts)), "success")
+        if len(drafts) == 1:
+            return url_for("notices.notice", notice_id=drafts[0].id)
+        return url_for("notices.notices", status="draft")
+
+    return apply(lambda: draft_notices(inspection, _me()), back=report, done=where_to_review)
 
 
 STATUS_FILTERS = ("open", "overdue", "draft", "closed", "all")
@@ -176,8 +177,7 @@ def notice(notice_id: int):
         if notice.status == NoticeStatus.DRAFT and sees_drafts(current_user)
         else []
     )
-    if note_first_opening(notice, current_user._get_current_object()):
-        db.session.commit()
+    note_first_opening(notice, current_user._get_current_object())
     return render_template(
         "notices/detail.html",
         deadline_form=deadline_form,
@@ -254,7 +254,8 @@ def remove(notice_id: int, item_id: int):
 @role_required(*SUPERVISORS)
 def add(notice_id: int):
     notice = get_notice(notice_id)
-    finding = db.session.get(Finding, request.form.get("finding_id", type=db_int) or 0)
+    form = AddFindingForm()
+    finding = db.session.get(Finding, form.finding_id.data) if form.validate() else None
     if finding is None:
         abort(404)
     return _run(notice, lambda: add_finding(notice, finding, _me()), _("Finding added."))
@@ -380,23 +381,15 @@ def verify(notice_id: int, item_id: int):
 @role_required(*EDITORS)
 def rules():
     ensure_default_rules()
-    current = notice_policy()
     lines = db.session.scalars(sa.select(ServiceLine).order_by(ServiceLine.position)).all()
-    rules_now = {
-        (rule.severity, rule.service_line_id): rule
-        for rule in db.session.scalars(sa.select(DeadlineRule))
-    }
     line_of = {line.id: line for line in lines}
     hours_now = {
         hours_field_name(rule.severity, line_of.get(rule.service_line_id)): rule.hours
-        for rule in rules_now.values()
+        for rule in rules_by_key().values()
     }
-    form = deadline_rules_form(lines)(obj=current, data=hours_now)
+    form = deadline_rules_form(lines)(obj=notice_policy(), data=hours_now)
     if form.validate_on_submit():
-        form.populate_obj(current)
-        _save_rules(form, lines, rules_now)
-        db.session.merge(current)
-        db.session.commit()
+        save_deadline_rules(form, lines)
         flash(_("Deadline rules saved."), "success")
         return redirect(url_for("notices.rules"))
     return form_shown(
@@ -414,21 +407,3 @@ def rules():
             )
         ),
     )
-
-
-def _save_rules(form, lines, rules_now) -> None:
-    """Each severity's hours bureau-wide and per line; a line left empty loses its own rule."""
-    for line in [None, *lines]:
-        line_id = line.id if line else None
-        for severity in Severity:
-            hours = form[hours_field_name(severity, line)].data
-            rule = rules_now.get((severity, line_id))
-            if hours is None:
-                if rule is not None:
-                    db.session.delete(rule)
-            elif rule is None:
-                db.session.add(
-                    DeadlineRule(severity=severity, service_line_id=line_id, hours=hours)
-                )
-            else:
-                rule.hours = hours

@@ -16,7 +16,6 @@ from app.catalog.sites import site_choices, site_tree
 from app.core.extensions import db
 from app.core.pdf import pdf_response, render_pdf
 from app.core.qrcodes import qr_svg
-from app.core.refusals import Refused
 from app.core.timeutil import (
     local_today,
     month_days,
@@ -242,21 +241,12 @@ def scan(token: str):
         if visit.site == site and visit.state in (VisitState.DUE, VisitState.IN_PROGRESS)
     ]
     if request.method == "POST" and here:
-        visit = here[0]
-        try:
-            inspection = start_visit(
-                visit.plan,
-                visit.due,
-                site,
-                current_user._get_current_object(),
-                today,
-                scanned_at=utcnow(),
-            )
-        except Refused as refusal:
-            flash(str(refusal), "error")
-            return redirect(url_for("plans.scan", token=token))
-        db.session.commit()
-        return redirect(url_for("inspections.run", inspection_id=inspection.id))
+        visit, me = here[0], current_user._get_current_object()
+        return apply(
+            lambda: start_visit(visit.plan, visit.due, site, me, today, scanned_at=utcnow()),
+            back=url_for("plans.scan", token=token),
+            done=lambda inspection: url_for("inspections.run", inspection_id=inspection.id),
+        )
     return render_template("plans/scan.html", site=site, visits=here)
 
 

@@ -18,7 +18,8 @@ from app.core.extensions import db
 from app.core.refusals import Refused
 from app.core.timeutil import local_today
 from app.feedback.models import Rating, Survey, SurveyResponse
-from app.feedback.surveys import record_answer, results
+from app.feedback.surveys import keep_answer, record_answer, results
+from app.web.models import PublicSubmission
 from tests.helpers import login
 
 
@@ -66,6 +67,19 @@ def test_rates_count_satisfied_and_fairly_satisfied(survey):
         sa.select(SatisfactionEntry).where(SatisfactionEntry.contractor_id == caterer.id)
     )
     assert (entry.month, entry.rate, entry.respondents) == ("2026-12", Decimal("75.00"), 4)
+
+
+def test_a_kept_answer_is_committed_and_counted_and_a_refused_one_leaves_nothing(app, survey):
+    s, caterer = survey["survey"], survey["caterer"]
+    counted = sa.select(sa.func.count()).select_from(PublicSubmission)
+    with app.test_request_context(f"/s/{s.slug}", method="POST"):
+        keep_answer(s, "browser-1", {caterer.id: Rating.SATISFIED}, " 很好 ", "")
+        db.session.rollback()
+        assert db.session.scalar(counted) == 1
+        with pytest.raises(Refused):
+            keep_answer(s, "browser-1", {caterer.id: Rating.FAIR}, "又来", "")
+        assert db.session.scalar(counted) == 1
+    assert [r.comment for r in db.session.scalars(sa.select(SurveyResponse))] == ["很好"]
 
 
 def stamp(app, seconds_ago=30):

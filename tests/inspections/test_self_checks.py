@@ -11,9 +11,11 @@ import sqlalchemy as sa
 from app.assessments.monthly import assess_month
 from app.catalog.models import Severity, SiteKind
 from app.catalog.rules import DEFAULT_POLICY, AssessmentPolicy
+from app.core.audit import AuditEvent
 from app.core.extensions import db
 from app.core.timeutil import month_of, utcnow
 from app.inspections.models import Inspection
+from app.inspections.starting import start_self_check
 from tests.helpers import login
 
 
@@ -54,6 +56,16 @@ def run_self_check(client, cast, company, answer="fail"):
     db.session.refresh(inspection)
     client.post("/logout")
     return inspection
+
+
+def test_a_self_check_started_is_kept_and_marked_as_the_contractors_own(cast, company):
+    started = start_self_check(cast.own, company.lobby, cast.owner)
+    db.session.rollback()  # the action committed: nothing after it undoes the start
+    kept = db.session.get(Inspection, started.id)
+    assert kept.self_check and kept.created_by == cast.owner
+    assert [c.name for c in kept.contractors] == [cast.own.name]
+    action = sa.select(AuditEvent.action).where(AuditEvent.object_id == kept.id)
+    assert db.session.scalars(action).all() == ["inspection_started"]
 
 
 def test_a_contractor_runs_its_own_self_check_on_the_same_screens(client, cast, company):

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from app.catalog.models import ServiceLine, Severity, SiteKind
+from app.core.audit import AuditEvent
 from app.core.extensions import db
 from app.core.files import sha256
 from app.core.photos import read_photo, store_photo
@@ -37,6 +38,7 @@ from app.notices.lifecycle import (
     escalate,
     fix_stamp_facts,
     issue,
+    note_first_opening,
     receipt_stamp_facts,
     record_unsigned_service,
     reject_fix,
@@ -192,6 +194,18 @@ def test_the_rules_clock_starts_at_issue_unless_set_by_hand(cast, drafts):
     set_deadline(manual, utcnow() + timedelta(days=3), "合同约定", cast.inspector)
     with pytest.raises(Refused):
         issue(manual, cast.inspector, now=late)  # the hand-set deadline has passed
+
+
+def test_the_contractors_first_opening_is_kept_once(cast, drafts, issued):
+    opened = sa.select(AuditEvent.actor_id).where(AuditEvent.action == "notice_opened")
+    note_first_opening(issued, cast.inspector)
+    note_first_opening(drafts[cast.other.id], cast.owner)  # a draft the contractor never sees
+    assert db.session.scalars(opened).all() == []
+    note_first_opening(issued, cast.owner)
+    db.session.rollback()  # what the page does afterwards does not undo the proof
+    assert db.session.scalars(opened).all() == [cast.owner.id]
+    note_first_opening(issued, cast.owner)
+    assert db.session.scalars(opened).all() == [cast.owner.id]
 
 
 def test_an_empty_draft_or_a_contractor_cannot_issue(cast, drafts):
