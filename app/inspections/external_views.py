@@ -2,7 +2,7 @@
 checkers who fill in the checklist themselves."""
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,6 +22,7 @@ from app.inspections.access import can_edit_inspections, get_inspection
 from app.inspections.blueprint import bp
 from app.inspections.checklist import Plan
 from app.inspections.external import attach_document
+from app.inspections.forms import DocumentsForm
 from app.inspections.models import ExternalBody, ExternalDocument, GuestPass, Scope
 from app.inspections.starting import grant_guest_pass, start_external_check
 from app.web.replays import once_per_client_uuid
@@ -110,7 +111,9 @@ def external(inspection_id: int):
 @once_per_client_uuid
 def upload_document(inspection_id: int):
     inspection = get_inspection(inspection_id)
-    files = [f for f in request.files.getlist("document") if f and f.filename]
+    form = DocumentsForm()
+    form.validate_on_submit()  # nothing to refuse here: no file is said below, a bad one by attach
+    files = [f for f in form.document.data or [] if f and f.filename]
     if not files:
         flash(_("Choose a document first."), "error")
 

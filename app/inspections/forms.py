@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -40,3 +41,9 @@ class SubmitForm(FlaskForm):
 
 class ReopenForm(FlaskForm):
     reason = TextAreaField(_l("Why reopen it"), validators=[DataRequired(), Length(max=2000)])
+
+
+class DocumentsForm(FlaskForm):
+    """An external check's documents: the checker's report or record."""
+
+    document = MultipleFileField(_l("The checker's report or record (PDF, or a photo of it)"))
