@@ -92,6 +92,12 @@ def gives_up_own_administration(keeper, account, role, active: bool) -> bool:
     return account.id == keeper.id and (role != Role.ADMIN or not active)
 
 
+def keeps_the_system(role, active: bool) -> bool:
+    """Whether an account of this role and activation keeps the whole system (the bureau must
+    always have one)."""
+    return role == Role.ADMIN and bool(active)
+
+
 def belongs_to_a_contractor(role) -> bool:
     """Whether an account of this role must belong to a contractor (and others must not)."""
     return role in CONTRACTORS

@@ -4,8 +4,8 @@ its case, as login matches it)."""
 
 from flask_babel import gettext as _
 
-from app.auth.access import belongs_to_a_contractor
-from app.auth.models import Role, User
+from app.auth.access import belongs_to_a_contractor, gives_up_own_administration, keeps_the_system
+from app.auth.models import User
 from app.catalog.models import Contractor, StaffMember
 from app.organisation.changes import (
     AccountWork,
@@ -213,13 +213,13 @@ def plan_accounts(
         first_row[name] = row.row
         user = by_username.get(name)
         contractor = _account_contractor(row, index, problems)
-        if actor is not None and user is not None and user.id == actor.id:
-            if row.role != Role.ADMIN or row.active is False:
+        if actor is not None and user is not None:
+            if gives_up_own_administration(actor, user, row.role, row.active is not False):
                 problems.append(
                     Problem(
                         ACCOUNTS.title,
                         row.row,
-                        header("role" if row.role != Role.ADMIN else "active"),
+                        header("active" if keeps_the_system(row.role, True) else "role"),
                         _("You cannot remove your own administrator access."),
                     )
                 )
@@ -233,7 +233,7 @@ def plan_accounts(
         for user in sorted(users, key=lambda u: u.username.lower())
         if user.username.lower() not in first_row
     ]
-    had_one = any(user.role == Role.ADMIN and user.active for user in users)
+    had_one = any(keeps_the_system(user.role, user.active) for user in users)
     if had_one and not _an_administrator_remains(users, work.accounts, first_row):
         problems.append(
             Problem(
@@ -288,12 +288,12 @@ def _account_differences(user: User, row: AccountRow, contractor, contractors) -
 
 def _an_administrator_remains(users: list[User], accounts: list[AccountWork], listed) -> bool:
     for user in users:
-        if user.username.lower() not in listed and user.role == Role.ADMIN and user.active:
+        if user.username.lower() not in listed and keeps_the_system(user.role, user.active):
             return True
     for account in accounts:
         active = account.row.active
         if active is None:
             active = account.user.active if account.user else True
-        if account.row.role == Role.ADMIN and active:
+        if keeps_the_system(account.row.role, active):
             return True
     return False

@@ -11,6 +11,7 @@ from app.auth.access import (
     company_of_new_account,
     gives_up_own_administration,
     keeps_every_account,
+    keeps_the_system,
     role_of_new_account,
 )
 from app.auth.models import Role, User
@@ -464,3 +465,11 @@ def test_an_administrator_cannot_take_away_their_own_access():
     assert gives_up_own_administration(admin, admin, "admin", False)
     assert not gives_up_own_administration(admin, admin, "admin", True)
     assert not gives_up_own_administration(admin, other, "manager", False)
+
+
+def test_only_an_active_administrator_keeps_the_system():
+    assert keeps_the_system(Role.ADMIN, True)
+    assert keeps_the_system("admin", True)
+    assert not keeps_the_system(Role.ADMIN, False)
+    for role in (Role.MANAGER, Role.INSPECTOR, Role.CONTRACTOR, Role.CONTRACTOR_ADMIN):
+        assert not keeps_the_system(role, True)
