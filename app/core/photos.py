@@ -17,6 +17,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from app.core.evidence import picture_hash
 from app.core.files import Kind, is_stored, read_stored, send_stored, sha256, store, store_content
 from app.core.refusals import Refused
 from app.core.uploads import is_too_large, too_large_message
@@ -35,6 +36,7 @@ class StoredPhoto:
     width: int
     height: int
     taken_at: datetime | None
+    phash: str  # the perceptual hash, to find the same picture sent again (core/evidence.py)
 
 
 def store_photo(data: bytes) -> StoredPhoto:
@@ -57,18 +59,26 @@ def store_photo(data: bytes) -> StoredPhoto:
         thumb.thumbnail((THUMB_LONG_SIDE, THUMB_LONG_SIDE))
         store(Kind.THUMB, digest, _jpeg(thumb, quality=80))
     store(Kind.PHOTO, digest, stored)
-    return StoredPhoto(digest=digest, width=image.width, height=image.height, taken_at=taken_at)
+    return StoredPhoto(
+        digest=digest,
+        width=image.width,
+        height=image.height,
+        taken_at=taken_at,
+        phash=picture_hash(image),
+    )
 
 
 def photo_rows(model, photos: list[bytes], **fields) -> list:
     """Store each photo and make a `model` row for it (its digest, size and, where the model
-    keeps it, the time it was taken) with the given fields."""
+    keeps them, the time it was taken and its perceptual hash) with the given fields."""
     rows = []
     for data in photos:
         stored = store_photo(data)
         values = {"digest": stored.digest, "width": stored.width, "height": stored.height}
         if hasattr(model, "taken_at"):
             values["taken_at"] = stored.taken_at
+        if hasattr(model, "phash"):
+            values["phash"] = stored.phash
         rows.append(model(**values, **fields))
     return rows
 

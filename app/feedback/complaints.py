@@ -15,6 +15,7 @@ from app.core.photos import photo_rows
 from app.core.refusals import require
 from app.core.timeutil import LOCAL_TZ, utcnow
 from app.core.tokens import new_token, token_hash
+from app.feedback.evidence import check_complaint_photo
 from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, ComplaintStatus
 from app.inspections.models import (
     Answer,
@@ -101,9 +102,14 @@ def filed_by_this_phone(client_uuid: str | None) -> tuple[Complaint, str] | None
 
 
 def _attach_photos(complaint: Complaint, photos: list[bytes], user: User | None) -> None:
-    complaint.photos.extend(
-        photo_rows(ComplaintPhoto, photos, uploaded_by_id=user.id if user else None)
-    )
+    rows = photo_rows(ComplaintPhoto, photos, uploaded_by_id=user.id if user else None)
+    if not rows:
+        return
+    complaint.photos.extend(rows)
+    db.session.add(complaint)
+    db.session.flush()
+    for row in rows:
+        check_complaint_photo(row, complaint)
 
 
 def _move(complaint: Complaint, to: ComplaintStatus, action: str, user: User, detail=""):

@@ -15,6 +15,7 @@ from app.core.extensions import db, insert_or_skip
 from app.core.photos import store_photo
 from app.core.refusals import Refused
 from app.core.timeutil import as_utc, utcnow
+from app.inspections.evidence import check_photo
 from app.inspections.models import (
     Answer,
     AnswerRecord,
@@ -168,7 +169,8 @@ def attach_photo(
     accuracy_m: float | None = None,
     client_uuid: str | None = None,
 ) -> InspectionPhoto:
-    """Store a photo on the item (Refused, with 422, if it is not a good one).
+    """Store a photo on the item (Refused, with 422, if it is not a good one) and mark what
+    is odd about it (inspections/evidence.py).
 
     The camera's own time wins over the time the browser reports; coordinates come from the
     phone's Geolocation API, never from the file, whose location tags are stripped.
@@ -191,9 +193,13 @@ def attach_photo(
         longitude=_in_range(longitude, 180),
         accuracy_m=accuracy_m if accuracy_m is None or accuracy_m >= 0 else None,
         client_uuid=client_uuid,
+        phash=stored.phash,
         uploaded_by=user,
+        uploaded_at=utcnow(),
     )
     db.session.add(photo)
+    db.session.flush()
+    check_photo(photo)
     return photo
 
 

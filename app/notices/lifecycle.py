@@ -21,6 +21,7 @@ from app.core.timeutil import LOCAL_TZ, as_utc, utcnow
 from app.inspections.models import Finding, Inspection
 from app.inspections.recording import reopening
 from app.notices.deadlines import MAX_HOURS, deadline_hours, notice_policy
+from app.notices.evidence import Position, check_fix_photo
 from app.notices.models import (
     ExitWarning,
     FixPhoto,
@@ -280,9 +281,15 @@ def record_unsigned_service(
 
 
 def report_fix(
-    item: NoticeItem, user: User, note: str, photos: list[bytes], now: datetime | None = None
+    item: NoticeItem,
+    user: User,
+    note: str,
+    photos: list[bytes],
+    now: datetime | None = None,
+    position: Position | None = None,
 ) -> None:
-    """The contractor says a finding is put right, with a note and at least one photo."""
+    """The contractor says a finding is put right, with a note and at least one photo; what
+    is odd about a photo is marked for the supervisors (notices/evidence.py)."""
     now = now or utcnow()
     notice = item.notice
     _contractors_own(notice, user)
@@ -291,7 +298,12 @@ def report_fix(
     note = (note or "").strip()[:MAX_TEXT]
     require(bool(note), _("Say what was done."))
     require(bool(photos), _("Add at least one photo of the fix."))
-    item.fix_photos.extend(photo_rows(FixPhoto, photos, uploaded_by_id=user.id, uploaded_at=now))
+    where = vars(position) if position else {}
+    rows = photo_rows(FixPhoto, photos, uploaded_by_id=user.id, uploaded_at=now, **where)
+    item.fix_photos.extend(rows)
+    db.session.flush()
+    for row in rows:
+        check_fix_photo(row, item)
     item.status = ItemStatus.FIX_REPORTED
     item.fix_note, item.fix_reported_at, item.fix_reported_by = note, now, user
     _event(notice, "fix_reported", user, now, detail=item.finding.title)
