@@ -79,7 +79,7 @@ class EvidenceMark(db.Model):
         if self.kind == MarkKind.FAR_FROM_PLACE:
             return _("About %(metres)s m from the place", metres=self.detail.get("metres"))
         if self.kind == MarkKind.REUSED:
-            source = SOURCES.get(self.detail.get("kind"))
+            source = SOURCES.get(self.detail.get("source"))
             what = f"{source.noun if source else ''} {self.detail.get('ref', '')}".strip()
             return _("Same photo as on %(what)s", what=what)
         if self.kind == MarkKind.TAKEN_LONG_BEFORE_SENT:
@@ -237,9 +237,8 @@ def mark_if_far(facts: PhotoFacts, place: tuple[float, float] | None, radius_m: 
 def mark_if_reused(facts: PhotoFacts) -> None:
     use = find_earlier_use(facts.digest, facts.phash, facts.kind, facts.owner_id, facts.photo_id)
     if use is not None:
-        mark(
-            facts, MarkKind.REUSED, kind=use.kind, photo_id=use.photo_id, path=use.path, ref=use.ref
-        )
+        first = {"source": use.kind, "photo_id": use.photo_id, "path": use.path, "ref": use.ref}
+        mark(facts, MarkKind.REUSED, **first)
 
 
 def mark_if_taken_long_before(facts: PhotoFacts, gap: timedelta) -> bool:
