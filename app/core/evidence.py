@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import imagehash
 import sqlalchemy as sa
@@ -180,8 +181,15 @@ def _uses(condition, kind: str, owner_id: int, photo_id: int) -> list:
         selects.append(query)
     if not selects:
         return []
-    rows = db.session.execute(sa.union_all(*selects)).all()
-    return [row._replace(uploaded_at=as_utc(row.uploaded_at)) for row in rows]
+    rows = db.session.execute(sa.union_all(*selects))
+    return [Use(kind, id, phash, as_utc(at)) for kind, id, phash, at in rows]
+
+
+class Use(NamedTuple):
+    kind: str
+    id: int
+    phash: str | None
+    uploaded_at: datetime
 
 
 # -- when a photo was taken ----------------------------------------------------------------
