@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.extensions import db
@@ -78,6 +79,23 @@ DEFAULT_EVIDENCE_POLICY = {
     "camera_required": True,
     "not_taken_now_minutes": 10,
 }
+# The evidence rules' names, for the form and for the history of changes (app/timeline.py).
+EVIDENCE_LABELS = {
+    "presence_radius_m": _l("Distance from the place (m)"),
+    "exif_gap_hours": _l("Hours between taking and sending"),
+    "camera_required": _l("Photos of findings are taken with the camera"),
+    "not_taken_now_minutes": _l("Minutes a finding's photo may be old"),
+}
+
+
+def evidence_changes(before: "EvidencePolicy", after: "EvidencePolicy") -> str:
+    """What a save changed, as "name: before → after; ..." (yes/no as 1/0)."""
+    changes = []
+    for name in DEFAULT_EVIDENCE_POLICY:
+        old, new = int(getattr(before, name)), int(getattr(after, name))
+        if old != new:
+            changes.append(f"{name}: {old} → {new}")
+    return "; ".join(changes)
 
 
 class EvidencePolicy(db.Model):

@@ -56,12 +56,19 @@ def site_form(site_id: int | None = None):
             site.name = form.name.data.strip()
             site.code = form.code.data.strip()
             site.position = form.position.data
+            site.latitude, site.longitude = form.latitude.data, form.longitude.data
             record_event("site_saved", site)
             db.session.commit()
             flash(_("Site %(name)s saved.", name=site.name), "success")
             return redirect(url_for("catalog.sites") + f"#site-{site.id}")
     title = _("Edit site") if site else _("New site")
-    return form_shown("form_page.html", form=form, title=title, cancel_url=url_for("catalog.sites"))
+    return form_shown(
+        "form_page.html",
+        form=form,
+        title=title,
+        cancel_url=url_for("catalog.sites"),
+        location_button=True,
+    )
 
 
 def _suggested_kind(parent: Site | None) -> SiteKind:
