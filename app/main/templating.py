@@ -19,8 +19,8 @@ from app.auth.access import (
 )
 from app.auth.models import Role
 from app.catalog.rules import evidence_policy
-from app.core.evidence import marks_for
 from app.core.audit import action_label
+from app.core.evidence import marks_for
 from app.core.timeutil import as_utc, local_today
 from app.core.uploads import upload_limit_bytes
 from app.main.queues import current_queue
