@@ -203,9 +203,16 @@ class SiteForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.kind.choices = [(k.value, k.label) for k in SiteKind]
 
-    def validate_longitude(self, field):
-        if (field.data is None) != (self.latitude.data is None):
-            raise ValidationError(_l("Give both the latitude and the longitude, or neither."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if (self.latitude.data is None) != (self.longitude.data is None):
+            missing = self.longitude if self.longitude.data is None else self.latitude
+            missing.errors = [
+                *missing.errors,
+                _l("Give both the latitude and the longitude, or neither."),
+            ]
+            return False
+        return valid
 
 
 class ImportForm(FlaskForm):
