@@ -119,6 +119,63 @@ def hash_distance(one: str, other: str) -> int:
     return (int(one, 16) ^ int(other, 16)).bit_count()
 
 
+# A hash is cut in four bands of 16 bits: two hashes at most SAME_PICTURE_DISTANCE (8) bits
+# apart differ by at most 2 bits in one band at least, so the candidates are found through
+# the bands' index (137 values a band) instead of by reading every hash on record.
+BANDS, BAND_BITS = 4, 16
+BAND_SLACK = SAME_PICTURE_DISTANCE // BANDS
+
+
+class HashBand(db.Model):
+    """One band of a stored photo's perceptual hash, indexed for finding the same picture."""
+
+    __tablename__ = "photo_hash_bands"
+    __table_args__ = (sa.Index("ix_photo_hash_bands_band_value", "band", "value"),)
+
+    photo_kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    photo_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    band: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(nullable=False)
+    phash: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+
+
+def _bands(phash: str) -> list[int]:
+    whole = int(phash, 16)
+    return [(whole >> (BAND_BITS * band)) & 0xFFFF for band in range(BANDS)]
+
+
+def _near(value: int) -> list[int]:
+    """The band values at most BAND_SLACK (2) bits from `value`, itself included."""
+    flips = [1 << bit for bit in range(BAND_BITS)]
+    pairs = [a | b for i, a in enumerate(flips) for b in flips[i + 1 :]]
+    return [value] + [value ^ flip for flip in flips + pairs]
+
+
+def index_hash(kind: str, photo_id: int, phash: str) -> None:
+    db.session.add_all(
+        HashBand(photo_kind=kind, photo_id=photo_id, band=band, value=value, phash=phash)
+        for band, value in enumerate(_bands(phash))
+    )
+
+
+def _close_hashes(phash: str) -> list[tuple[str, int]]:
+    """The photos (kind, id) whose hash is within SAME_PICTURE_DISTANCE of this one."""
+    near = sa.or_(
+        *(
+            sa.and_(HashBand.band == band, HashBand.value.in_(_near(value)))
+            for band, value in enumerate(_bands(phash))
+        )
+    )
+    rows = db.session.execute(
+        sa.select(HashBand.photo_kind, HashBand.photo_id, HashBand.phash).where(near).distinct()
+    )
+    return [
+        (kind, photo_id)
+        for kind, photo_id, other in rows
+        if hash_distance(other, phash) <= SAME_PICTURE_DISTANCE
+    ]
+
+
 @dataclass(frozen=True)
 class PhotoSource:
     """A domain's photo table, for finding a photo used before: `owner` is the column of
@@ -151,44 +208,47 @@ def find_earlier_use(digest: str, phash: str | None, kind: str, owner_id: int, p
     """The first photo on record, for something other than this photo's owner, that is the
     same file or the same picture (phash within SAME_PICTURE_DISTANCE); None if there is none.
 
-    Two queries at most: the digest through each table's index, then (when no file matches)
-    every stored hash, a 16-character column per photo (some 200,000 at five years; see
-    bench/evidence_hashes.py for the time it takes)."""
-    same_file = _uses(lambda table: table.c.digest == digest, kind, owner_id, photo_id)
-    found = min(same_file, default=None, key=lambda row: (row.uploaded_at, row.kind, row.id))
-    if found is None and phash:
-        hashed = _uses(lambda table: table.c.phash.is_not(None), kind, owner_id, photo_id)
-        close = [row for row in hashed if hash_distance(row.phash, phash) <= SAME_PICTURE_DISTANCE]
-        found = min(close, default=None, key=lambda row: (row.uploaded_at, row.kind, row.id))
+    Three queries at most, whatever the number of photos: the digest through each table's
+    index; when no file matches, the hash bands (HashBand) that could be close; then the
+    photos whose hashes are."""
+    uses = _uses(lambda source: source.table.c.digest == digest, kind, owner_id, photo_id)
+    if not uses and phash:
+        close: dict[str, list[int]] = {}
+        for other_kind, other_id in _close_hashes(phash):
+            close.setdefault(other_kind, []).append(other_id)
+        if close:
+            uses = _uses(
+                lambda source: source.table.c.id.in_(close.get(source.kind, [])),
+                kind,
+                owner_id,
+                photo_id,
+            )
+    found = min(uses, default=None, key=lambda use: (use.uploaded_at, use.kind, use.id))
     if found is None:
         return None
     path, ref = SOURCES[found.kind].place(found.id)
     return EarlierUse(found.kind, found.id, path, ref)
 
 
-def _uses(condition, kind: str, owner_id: int, photo_id: int) -> list:
+def _uses(condition, kind: str, owner_id: int, photo_id: int) -> list["Use"]:
     selects = []
     for source in SOURCES.values():
         table = source.table
         query = sa.select(
-            sa.literal(source.kind).label("kind"),
-            table.c.id,
-            table.c.phash,
-            table.c.uploaded_at,
-        ).where(condition(table))
+            sa.literal(source.kind).label("kind"), table.c.id, table.c.uploaded_at
+        ).where(condition(source))
         if source.kind == kind:
             query = query.where(table.c[source.owner] != owner_id, table.c.id != photo_id)
         selects.append(query)
     if not selects:
         return []
     rows = db.session.execute(sa.union_all(*selects))
-    return [Use(kind, id, phash, as_utc(at)) for kind, id, phash, at in rows]
+    return [Use(kind, id, as_utc(at)) for kind, id, at in rows]
 
 
 class Use(NamedTuple):
     kind: str
     id: int
-    phash: str | None
     uploaded_at: datetime
 
 
@@ -243,7 +303,11 @@ def mark_if_far(facts: PhotoFacts, place: tuple[float, float] | None, radius_m: 
 
 
 def mark_if_reused(facts: PhotoFacts) -> None:
+    """Marked when the same file or picture is on record for something else; the photo's
+    hash is then indexed, for the photos to come."""
     use = find_earlier_use(facts.digest, facts.phash, facts.kind, facts.owner_id, facts.photo_id)
+    if facts.phash:
+        index_hash(facts.kind, facts.photo_id, facts.phash)
     if use is not None:
         first = {"source": use.kind, "photo_id": use.photo_id, "path": use.path, "ref": use.ref}
         mark(facts, MarkKind.REUSED, **first)

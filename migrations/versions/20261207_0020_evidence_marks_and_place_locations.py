@@ -4,8 +4,9 @@ Revision ID: 3e7d5a1f9b20
 Revises: 8c4b2e6d9a17
 Create Date: 2026-12-07 00:20:00
 
-Places get coordinates; photo rows a perceptual hash (older photos have none and are matched
-by their digest only); fix photos where the phone was; the managers' evidence rules; the marks.
+Places get coordinates; photo rows a perceptual hash, indexed by bands (older photos have
+none and are matched by their digest only); fix photos where the phone was; the managers'
+evidence rules; the marks.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -57,9 +58,20 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_evidence_marks_contractor_id'), ['contractor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_evidence_marks_marked_at'), ['marked_at'], unique=False)
         batch_op.create_index('ix_evidence_marks_photo', ['photo_kind', 'photo_id'], unique=False)
+    op.create_table('photo_hash_bands',
+    sa.Column('photo_kind', sa.String(length=20), nullable=False),
+    sa.Column('photo_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('band', sa.SmallInteger(), autoincrement=False, nullable=False),
+    sa.Column('value', sa.Integer(), nullable=False),
+    sa.Column('phash', sa.String(length=16), nullable=False),
+    sa.PrimaryKeyConstraint('photo_kind', 'photo_id', 'band', name=op.f('pk_photo_hash_bands'))
+    )
+    with op.batch_alter_table('photo_hash_bands', schema=None) as batch_op:
+        batch_op.create_index('ix_photo_hash_bands_band_value', ['band', 'value'], unique=False)
 
 
 def downgrade():
+    op.drop_table('photo_hash_bands')
     op.drop_table('evidence_marks')
     op.drop_table('evidence_policy')
     with op.batch_alter_table('fix_photos', schema=None) as batch_op:

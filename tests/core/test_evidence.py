@@ -1,6 +1,7 @@
 """Evidence marks' building blocks: distances, perceptual hashes, finding a photo used before."""
 
 import io
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,10 +14,12 @@ from app.core.evidence import (
     EvidenceMark,
     MarkKind,
     PhotoFacts,
+    _close_hashes,
     camera_time,
     distance_m,
     find_earlier_use,
     hash_distance,
+    index_hash,
     mark_if_not_taken_now,
     mark_if_taken_before,
     mark_if_taken_long_before,
@@ -99,3 +102,16 @@ def test_the_finder_takes_two_queries_whatever_the_number_of_photos(app, cast, m
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
     assert len(statements) == 2
+
+
+def test_hashes_up_to_eight_bits_apart_are_found_through_the_bands(app):
+    """However the differing bits fall across the bands, eight are found and nine are not."""
+    rng = random.Random(33)
+    base = rng.getrandbits(64)
+    spread = [0, 1, 16, 17, 32, 33, 48, 49]  # two bits in every band: the hardest case
+    cases = {1: spread, 2: rng.sample(range(64), 8), 3: spread + [2]}
+    for photo_id, bits in cases.items():
+        index_hash("inspection", photo_id, f"{base ^ sum(1 << bit for bit in bits):016x}")
+    db.session.flush()
+    assert sorted(_close_hashes(f"{base:016x}")) == [("inspection", 1), ("inspection", 2)]
+    db.session.rollback()
