@@ -123,7 +123,6 @@ def hash_distance(one: str, other: str) -> int:
 # apart differ by at most 2 bits in one band at least, so the candidates are found through
 # the bands' index (137 values a band) instead of by reading every hash on record.
 BANDS, BAND_BITS = 4, 16
-BAND_SLACK = SAME_PICTURE_DISTANCE // BANDS
 
 
 class HashBand(db.Model):
@@ -145,7 +144,8 @@ def _bands(phash: str) -> list[int]:
 
 
 def _near(value: int) -> list[int]:
-    """The band values at most BAND_SLACK (2) bits from `value`, itself included."""
+    """The band values at most 2 bits (SAME_PICTURE_DISTANCE // BANDS) from `value`, itself
+    included: 137 of them."""
     flips = [1 << bit for bit in range(BAND_BITS)]
     pairs = [a | b for i, a in enumerate(flips) for b in flips[i + 1 :]]
     return [value] + [value ^ flip for flip in flips + pairs]
