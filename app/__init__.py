@@ -43,6 +43,7 @@ ROUTE_MODULES = (
     "app.auth.invitation_views",
     "app.catalog.contractor_views",
     "app.catalog.site_views",
+    "app.catalog.evidence_views",
     "app.catalog.standards_views",
     "app.inspections.views",
     "app.inspections.report_views",

@@ -14,6 +14,7 @@ from app.assessments.history import POLICY_LABELS, TIER_WEIGHT_LABELS
 from app.assessments.models import BulletinStatus
 from app.auth.models import Role
 from app.catalog.models import Severity
+from app.catalog.rules import EVIDENCE_LABELS
 from app.core.audit import AuditEvent
 from app.feedback.models import ComplaintStatus
 from app.inspections.models import Status
@@ -114,6 +115,16 @@ def _policy_changes(detail: str) -> str:
     return "; ".join(changes)
 
 
+def _evidence_changes(detail: str) -> str:
+    changes = []
+    for change in detail.split("; "):
+        name, colon, values = change.partition(": ")
+        if name == "camera_required":
+            values = " → ".join(_("yes") if v == "1" else _("no") for v in values.split(" → "))
+        changes.append(f"{EVIDENCE_LABELS.get(name, name)}{colon}{values}")
+    return "; ".join(changes)
+
+
 def _delivered(detail: str) -> str:
     channel, _space, to = detail.partition(" ")
     label = _("Inbox") if channel == "inbox" else _label_of(Channel, channel)
@@ -141,6 +152,7 @@ DETAILS = {
     "survey_cards_issued": _cards,
     "exit_warning": _warning,
     "policy_saved": _policy_changes,
+    "evidence_rules_saved": _evidence_changes,
 }
 
 

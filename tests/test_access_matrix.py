@@ -185,6 +185,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/sites"): SUPERVISORS,
     (GET, "/sites/new"): EDITORS,
     (GET, "/sites/<int:site_id>/edit"): EDITORS,
+    (GET, "/catalog/evidence-rules"): EDITORS,
     (GET, "/sites/<int:site_id>/labels.pdf"): EDITORS,
     # --- inspections
     (GET, "/inspections"): SUPERVISORS,
@@ -285,6 +286,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (POST, "/certificates/<int:certificate_id>/edit"): EDITORS,
     (POST, "/sites/new"): EDITORS,
     (POST, "/sites/<int:site_id>/edit"): EDITORS,
+    (POST, "/catalog/evidence-rules"): EDITORS,
     (POST, "/inspections/new"): SUPERVISORS,
     (POST, "/external/new"): EDITORS,
     (POST, "/inspections/<int:inspection_id>/items/<int:item_id>/answer"): ON_IT,

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from app.analysis.selection import Selection, findings_in, visits_in
 from app.auth.models import User
 from app.catalog.models import CheckCategory, Contractor, ServiceLine, Severity, Site
+from app.core.evidence import MarkKind, mark_counts
 from app.core.extensions import db
 from app.core.timeutil import day_start, local_today, seconds_between
 from app.inspections.models import Finding
@@ -48,6 +49,11 @@ class ContractorFigures:
     fixed_on_time: int = 0  # fixes reported by the deadline issued and accepted
     overdue_notices: int = 0
     hours_to_fix: list[float] = field(default_factory=list)
+    marks: dict[MarkKind, int] = field(default_factory=dict)  # its photos' evidence marks
+
+    @property
+    def marks_total(self) -> int:
+        return sum(self.marks.values())
 
     @property
     def on_time_rate(self) -> float | None:
@@ -226,7 +232,14 @@ def contractors(selection: Selection) -> list[ContractorFigures]:
     ):
         if contractor_id in figures:
             figures[contractor_id].hours_to_fix.append(float(taken))
-    return [f for f in figures.values() if f.findings or f.items]
+    _count_marks(figures, selection)
+    return [f for f in figures.values() if f.findings or f.items or f.marks]
+
+
+def _count_marks(figures: dict[int, ContractorFigures], selection: Selection) -> None:
+    """The evidence marks each contractor's photos got in the period, by kind."""
+    for contractor_id, counts in mark_counts(selection.start, selection.end, list(figures)).items():
+        figures[contractor_id].marks = {kind: counts[kind] for kind in MarkKind if kind in counts}
 
 
 def planned_visits(selection: Selection) -> list:

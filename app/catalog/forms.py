@@ -6,16 +6,26 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    FloatField,
     IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.catalog.models import Severity, SiteKind
+from app.catalog.rules import EVIDENCE_LABELS
 
 CODE = Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, dot, dash or underscore."))
 # 统一社会信用代码: 18 characters from digits and capital letters without I, O, S, V, Z.
@@ -179,10 +189,30 @@ class SiteForm(FlaskForm):
         description=_l("Printed on the site's QR label."),
     )
     position = IntegerField(_l("Order"), default=0, validators=[NumberRange(min=0, max=9999)])
+    latitude = FloatField(
+        _l("Latitude"),
+        validators=[Optional(), NumberRange(min=-90, max=90)],
+        description=_l(
+            "Where the place is, to tell photos taken far from it. Type it, or stand "
+            "there and use your location."
+        ),
+    )
+    longitude = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(min=-180, max=180)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = [(k.value, k.label) for k in SiteKind]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if (self.latitude.data is None) != (self.longitude.data is None):
+            missing = self.longitude if self.longitude.data is None else self.latitude
+            missing.errors = [
+                *missing.errors,
+                _l("Give both the latitude and the longitude, or neither."),
+            ]
+            return False
+        return valid
 
 
 class ImportForm(FlaskForm):
@@ -192,4 +222,31 @@ class ImportForm(FlaskForm):
             FileRequired(_l("Choose a file.")),
             FileAllowed(["xlsx"], _l("Only .xlsx spreadsheets can be imported.")),
         ],
+    )
+
+
+class EvidenceRulesForm(FlaskForm):
+    """The managers' rules for evidence photos (catalog/rules.py EvidencePolicy)."""
+
+    presence_radius_m = IntegerField(
+        EVIDENCE_LABELS["presence_radius_m"],
+        validators=[InputRequired(), NumberRange(min=10, max=10000)],
+        description=_l(
+            "A photo taken farther than this from its place, plus the accuracy the phone "
+            "reported, is marked."
+        ),
+    )
+    exif_gap_hours = IntegerField(
+        EVIDENCE_LABELS["exif_gap_hours"],
+        validators=[InputRequired(), NumberRange(min=1, max=720)],
+        description=_l("A photo taken this long before it was sent is marked."),
+    )
+    camera_required = BooleanField(
+        EVIDENCE_LABELS["camera_required"],
+        description=_l("Otherwise the checklist lets inspectors pick photos from the gallery."),
+    )
+    not_taken_now_minutes = IntegerField(
+        EVIDENCE_LABELS["not_taken_now_minutes"],
+        validators=[InputRequired(), NumberRange(min=1, max=1440)],
+        description=_l("When the camera is required, an older photo is marked as not taken now."),
     )

@@ -167,6 +167,9 @@ class Site(db.Model):
     scan_token: Mapped[str] = mapped_column(
         sa.String(32), unique=True, nullable=False, default=new_scan_token
     )
+    # where the place is, for telling a photo taken far from it (typed, or a manager's phone)
+    latitude: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    longitude: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
 
     parent: Mapped["Site | None"] = relationship(back_populates="children", remote_side=[id])
     children: Mapped[list["Site"]] = relationship(
@@ -183,6 +186,17 @@ class Site(db.Model):
             names.append(node.name)
             node = node.parent
         return " / ".join(reversed(names))
+
+    @property
+    def location(self) -> tuple[float, float] | None:
+        """Where the place is: its own coordinates, else those of the nearest place it is in
+        (a room is where its building is)."""
+        node = self
+        while node is not None:
+            if node.latitude is not None and node.longitude is not None:
+                return node.latitude, node.longitude
+            node = node.parent
+        return None
 
     def __str__(self) -> str:
         return self.path

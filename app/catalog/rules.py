@@ -1,9 +1,11 @@
 """The rules the bureau scores by (tier weights, fixed deductions, bands, the repeat window):
 set by managers on the assessment pages, read by inspections, complaints and the monthly score."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.extensions import db
@@ -69,3 +71,57 @@ class AssessmentPolicy(db.Model):
 def assessment_policy() -> AssessmentPolicy:
     """The managers' rules; until they first save them, the defaults (not yet stored)."""
     return db.session.get(AssessmentPolicy, 1) or AssessmentPolicy(id=1, **DEFAULT_POLICY)
+
+
+DEFAULT_EVIDENCE_POLICY = {
+    "presence_radius_m": 200,
+    "exif_gap_hours": 24,
+    "camera_required": True,
+    "not_taken_now_minutes": 10,
+}
+# The evidence rules' names, for the form and for the history of changes (app/timeline.py).
+EVIDENCE_LABELS = {
+    "presence_radius_m": _l("Distance from the place (m)"),
+    "exif_gap_hours": _l("Hours between taking and sending"),
+    "camera_required": _l("Photos of findings are taken with the camera"),
+    "not_taken_now_minutes": _l("Minutes a finding's photo may be old"),
+}
+
+
+def evidence_changes(before: "EvidencePolicy", after: "EvidencePolicy") -> str:
+    """What a save changed, as "name: before → after; ..." (yes/no as 1/0)."""
+    changes = []
+    for name in DEFAULT_EVIDENCE_POLICY:
+        old, new = int(getattr(before, name)), int(getattr(after, name))
+        if old != new:
+            changes.append(f"{name}: {old} → {new}")
+    return "; ".join(changes)
+
+
+class EvidencePolicy(db.Model):
+    """What managers set for evidence photos: how far from its place a photo may be taken,
+    how long before it was sent, and whether findings must be photographed there and then."""
+
+    __tablename__ = "evidence_policy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # a photo farther than this (plus the accuracy its phone reported) is marked
+    presence_radius_m: Mapped[int] = mapped_column(nullable=False)
+    # a photo whose camera time is this far from the time it was sent is marked
+    exif_gap_hours: Mapped[int] = mapped_column(nullable=False)
+    # the checklist asks for the camera; a finding's photo older than the minutes is marked
+    camera_required: Mapped[bool] = mapped_column(nullable=False)
+    not_taken_now_minutes: Mapped[int] = mapped_column(nullable=False)
+
+    @property
+    def exif_gap(self) -> timedelta:
+        return timedelta(hours=self.exif_gap_hours)
+
+    @property
+    def not_taken_now(self) -> timedelta:
+        return timedelta(minutes=self.not_taken_now_minutes)
+
+
+def evidence_policy() -> EvidencePolicy:
+    """The managers' rules for photos; until they first save them, the defaults (not stored)."""
+    return db.session.get(EvidencePolicy, 1) or EvidencePolicy(id=1, **DEFAULT_EVIDENCE_POLICY)

@@ -58,11 +58,18 @@ def site_form(site_id: int | None = None):
                 name=form.name.data,
                 code=form.code.data,
                 position=form.position.data,
+                location=(form.latitude.data, form.longitude.data),
             )
             flash(_("Site %(name)s saved.", name=site.name), "success")
             return redirect(url_for("catalog.sites") + f"#site-{site.id}")
     title = _("Edit site") if site else _("New site")
-    return form_shown("form_page.html", form=form, title=title, cancel_url=url_for("catalog.sites"))
+    return form_shown(
+        "form_page.html",
+        form=form,
+        title=title,
+        cancel_url=url_for("catalog.sites"),
+        location_button=True,
+    )
 
 
 def _suggested_kind(parent: Site | None) -> SiteKind:

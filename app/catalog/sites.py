@@ -76,10 +76,17 @@ def site_code_taken(code: str, site: Site | None) -> bool:
 
 
 def save_site(
-    site: Site | None, *, parent: Site | None, kind: SiteKind, name: str, code: str, position: int
+    site: Site | None,
+    *,
+    parent: Site | None,
+    kind: SiteKind,
+    name: str,
+    code: str,
+    position: int,
+    location: tuple[float | None, float | None] = (None, None),
 ) -> Site:
     """A new site (`site` None) or a changed one, placed under `parent` (checked already by
-    placement_error)."""
+    placement_error), with its location (latitude, longitude) if it has one."""
     if site is None:
         site = Site()
         db.session.add(site)
@@ -88,6 +95,7 @@ def save_site(
     site.name = name.strip()
     site.code = code.strip()
     site.position = position
+    site.latitude, site.longitude = location
     record_event("site_saved", site)
     db.session.commit()
     return site

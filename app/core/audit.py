@@ -82,6 +82,7 @@ ACTIONS = {
     "bonus_added": _l("Bonus points added"),
     "satisfaction_set": _l("Satisfaction rate set"),
     "policy_saved": _l("Assessment rules changed"),
+    "evidence_rules_saved": _l("Evidence photo rules changed"),
     "plan_stop_saved": _l("Check points of a route stop saved"),
     "survey_opened": _l("Planned survey opened"),
     "survey_access": _l("Who may answer the survey changed"),

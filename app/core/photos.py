@@ -18,6 +18,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from app.core.evidence import picture_hash
 from app.core.files import Kind, is_stored, read_stored, send_stored, sha256, store, store_content
 from app.core.refusals import Refused
 from app.core.uploads import is_too_large, too_large_message
@@ -36,6 +37,7 @@ class StoredPhoto:
     width: int
     height: int
     taken_at: datetime | None
+    phash: str  # the perceptual hash, to find the same picture sent again (core/evidence.py)
     # The picture as stored, still decoded, so a stamped copy needs no second decoding.
     image: Image.Image | None = field(default=None, repr=False, compare=False)
 
@@ -61,7 +63,12 @@ def store_photo(data: bytes) -> StoredPhoto:
         store(Kind.THUMB, digest, _jpeg(thumb, quality=80))
     store(Kind.PHOTO, digest, stored)
     return StoredPhoto(
-        digest=digest, width=image.width, height=image.height, taken_at=taken_at, image=image
+        digest=digest,
+        width=image.width,
+        height=image.height,
+        taken_at=taken_at,
+        phash=picture_hash(image),
+        image=image,
     )
 
 
@@ -74,14 +81,17 @@ def photo_rows(
     **fields,
 ) -> list:
     """Store each photo and make a `model` row for it (its digest, size and, where the model
-    keeps it, the time it was taken) with the given fields; with `stamp`, its stamped copy,
-    and the unmarked original sent beside a marked-up photo (`originals`, in the same order)."""
+    keeps them, the time it was taken and its perceptual hash) with the given fields; with
+    `stamp`, its stamped copy, and the unmarked original sent beside a marked-up photo
+    (`originals`, in the same order)."""
     rows = []
     for data, original in zip(photos, [*originals, *[None] * len(photos)], strict=False):
         stored = store_photo(data)
         values = {"digest": stored.digest, "width": stored.width, "height": stored.height}
         if hasattr(model, "taken_at"):
             values["taken_at"] = stored.taken_at
+        if hasattr(model, "phash"):
+            values["phash"] = stored.phash
         if stamp is not None:
             values["stamped_digest"] = stamp(stored)
         if original:

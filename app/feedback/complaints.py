@@ -19,6 +19,7 @@ from app.core.stamping import StampFacts, stamper
 from app.core.timeutil import LOCAL_TZ, utcnow
 from app.core.tokens import new_token, token_hash
 from app.feedback.access import can_decide_complaints, can_investigate
+from app.feedback.evidence import check_complaint_photo
 from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, ComplaintStatus
 from app.inspections.models import (
     Answer,
@@ -151,15 +152,20 @@ def _attach_photos(
     user: User | None,
     originals: Sequence[bytes | None] = (),
 ) -> None:
-    complaint.photos.extend(
-        photo_rows(
-            ComplaintPhoto,
-            photos,
-            stamp=stamper(stamp_facts(complaint, user, utcnow())),
-            originals=originals,
-            uploaded_by_id=user.id if user else None,
-        )
+    rows = photo_rows(
+        ComplaintPhoto,
+        photos,
+        stamp=stamper(stamp_facts(complaint, user, utcnow())),
+        originals=originals,
+        uploaded_by_id=user.id if user else None,
     )
+    if not rows:
+        return
+    complaint.photos.extend(rows)
+    db.session.add(complaint)
+    db.session.flush()
+    for row in rows:
+        check_complaint_photo(row, complaint)
 
 
 PUBLIC = "公众"  # who took a photo sent with a complaint from the public page

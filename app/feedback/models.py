@@ -105,9 +105,10 @@ class ComplaintPhoto(StampedEvidence, db.Model):
     complaint_id: Mapped[int] = mapped_column(
         sa.ForeignKey("complaints.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    digest: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    digest: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
     width: Mapped[int] = mapped_column(nullable=False)
     height: Mapped[int] = mapped_column(nullable=False)
+    phash: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
     uploaded_at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, default=utcnow

@@ -262,7 +262,7 @@ class InspectionPhoto(StampedEvidence, db.Model):
     item_id: Mapped[int] = mapped_column(
         sa.ForeignKey("inspection_items.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    digest: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    digest: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
     width: Mapped[int] = mapped_column(nullable=False)
     height: Mapped[int] = mapped_column(nullable=False)
     taken_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
@@ -270,6 +270,7 @@ class InspectionPhoto(StampedEvidence, db.Model):
     longitude: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
     accuracy_m: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
     client_uuid: Mapped[str | None] = mapped_column(sa.String(36), nullable=True, unique=True)
+    phash: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
     uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
     uploaded_at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, default=utcnow

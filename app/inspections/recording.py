@@ -21,6 +21,7 @@ from app.inspections.access import (
     recording_refusal,
     refusal_to_record,
 )
+from app.inspections.evidence import check_photo
 from app.inspections.models import (
     Answer,
     AnswerRecord,
@@ -169,7 +170,8 @@ def attach_photo(
     original: bytes | None = None,
 ) -> InspectionPhoto:
     """Store a photo on the item (Refused, with 422, if it is not a good one), with its
-    stamped copy, and the unmarked `original` when the phone marked the photo up.
+    stamped copy and the unmarked `original` when the phone marked the photo up, and mark
+    what is odd about it (inspections/evidence.py).
 
     The camera's own time wins over the time the browser reports; coordinates come from the
     phone's Geolocation API, never from the file, whose location tags are stripped.
@@ -192,12 +194,15 @@ def attach_photo(
         longitude=_in_range(longitude, 180),
         accuracy_m=accuracy_m if accuracy_m is None or accuracy_m >= 0 else None,
         client_uuid=client_uuid,
+        phash=stored.phash,
         uploaded_by=user,
         uploaded_at=utcnow(),
         original_digest=store_photo(original).digest if original else None,
     )
     db.session.add(photo)
     photo.stamped_digest = stamp_photo(stored.digest, stamp_facts(photo).lines(), stored.image)
+    db.session.flush()
+    check_photo(photo)
     return photo
 
 

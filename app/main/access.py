@@ -72,3 +72,9 @@ def watches_contracts(user) -> bool:
 def watches_accounts(user) -> bool:
     """The bureau's administrators see locked accounts and the steps of going live."""
     return user.role in ADMINS
+
+
+def sees_evidence_marks(user) -> bool:
+    """The bureau's supervisors see what a photo was marked for (far from its place, used
+    before, taken long before it was sent); a contractor never sees its photos' marks."""
+    return user.role in SUPERVISORS

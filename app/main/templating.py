@@ -4,15 +4,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.catalog.rules import evidence_policy
 from app.core.audit import action_label
+from app.core.evidence import marks_for
 from app.core.timeutil import as_utc, local_today
 from app.core.uploads import upload_limit_bytes
-from app.main.access import layout_flags, shows_in_navigation
+from app.main.access import layout_flags, sees_evidence_marks, shows_in_navigation
 from app.main.queues import current_queue
 from app.timeline import event_facts
 
@@ -57,6 +59,16 @@ NAVIGATION = [
 ]
 
 
+def evidence_marks(kind: str, photos) -> dict:
+    """The marks on these photos by photo id (one query), for supervisors: a contractor
+    never sees what its photos were marked for."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return {}
+    if not sees_evidence_marks(current_user):
+        return {}
+    return marks_for(kind, (photo.id for photo in photos))
+
+
 def register_template_helpers(app):
     @app.template_filter("localdatetime")
     def localdatetime(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
@@ -69,6 +81,8 @@ def register_template_helpers(app):
     app.add_template_filter(action_label, "action_label")
     app.add_template_filter(event_facts, "event_facts")
     app.add_template_global(upload_limit_bytes)
+    app.add_template_global(evidence_marks)
+    app.add_template_global(evidence_policy, "evidence_rules")
 
     @app.template_filter("money")
     def money(value: Decimal | str | None) -> str:

@@ -29,6 +29,7 @@ from app.notices.access import (
     supervises_notices,
 )
 from app.notices.deadlines import MAX_HOURS, deadline_hours, notice_policy
+from app.notices.evidence import Position, check_fix_photo
 from app.notices.models import (
     ExitWarning,
     FixPhoto,
@@ -307,9 +308,11 @@ def report_fix(
     photos: list[bytes],
     now: datetime | None = None,
     originals: Sequence[bytes | None] = (),
+    position: Position | None = None,
 ) -> None:
     """The contractor says a finding is put right, with a note and at least one photo (each
-    stamped; with its unmarked original, in `originals`, if the phone marked it up)."""
+    stamped; with its unmarked original, in `originals`, if the phone marked it up); what is
+    odd about a photo is marked for the supervisors (notices/evidence.py)."""
     now = now or utcnow()
     notice = item.notice
     _contractors_own(notice, user)
@@ -318,16 +321,20 @@ def report_fix(
     note = (note or "").strip()[:MAX_TEXT]
     require(bool(note), _("Say what was done."))
     require(bool(photos), _("Add at least one photo of the fix."))
-    item.fix_photos.extend(
-        photo_rows(
-            FixPhoto,
-            photos,
-            stamp=stamper(fix_stamp_facts(item, user, now)),
-            originals=originals,
-            uploaded_by_id=user.id,
-            uploaded_at=now,
-        )
+    where = vars(position) if position else {}
+    rows = photo_rows(
+        FixPhoto,
+        photos,
+        stamp=stamper(fix_stamp_facts(item, user, now)),
+        originals=originals,
+        uploaded_by_id=user.id,
+        uploaded_at=now,
+        **where,
     )
+    item.fix_photos.extend(rows)
+    db.session.flush()
+    for row in rows:
+        check_fix_photo(row, item)
     item.status = ItemStatus.FIX_REPORTED
     item.fix_note, item.fix_reported_at, item.fix_reported_by = note, now, user
     _event(notice, "fix_reported", user, now, detail=item.finding.title)

@@ -217,10 +217,15 @@ class FixPhoto(StampedEvidence, db.Model):
     item_id: Mapped[int] = mapped_column(
         sa.ForeignKey("notice_items.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    digest: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    digest: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
     width: Mapped[int] = mapped_column(nullable=False)
     height: Mapped[int] = mapped_column(nullable=False)
     taken_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # where the phone said it was when the photo was sent (Geolocation API), if it could tell
+    latitude: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    longitude: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    accuracy_m: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    phash: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
     uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
     uploaded_at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, default=utcnow

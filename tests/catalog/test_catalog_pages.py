@@ -7,6 +7,7 @@ from openpyxl import load_workbook
 
 from app.auth.models import Role
 from app.catalog.models import CheckPoint, Contractor, Site, SiteKind
+from app.catalog.rules import evidence_policy
 from app.core.audit import AuditEvent
 from app.core.extensions import db
 from app.core.timeutil import local_today
@@ -292,3 +293,37 @@ def test_method_not_allowed_is_answered_in_the_layout(client, make_user):
     login(client, make_user())
     response = client.delete("/catalog")
     assert response.status_code == 405 and "<nav" in response.text
+
+
+def test_a_place_gets_its_location_typed_or_from_the_phone(client, make_user, make_site):
+    compound = make_site("大院", SiteKind.COMPOUND)
+    login(client, make_user(Role.MANAGER))
+    page = client.get(f"/sites/{compound.id}/edit").text
+    assert "data-use-location" in page and "js/location.js" in page
+    fields = {"parent_id": 0, "kind": "compound", "name": "大院", "code": compound.code}
+    half = client.post(f"/sites/{compound.id}/edit", data={**fields, "latitude": "32.06"})
+    assert half.status_code == 422 and "纬度和经度须同时填写或同时留空" in half.text
+    saved = client.post(
+        f"/sites/{compound.id}/edit", data={**fields, "latitude": "32.06", "longitude": "118.78"}
+    )
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert compound.location == (32.06, 118.78)
+
+
+def test_managers_set_the_evidence_rules_and_the_change_is_audited(client, make_user):
+    login(client, make_user(Role.MANAGER))
+    assert client.get("/catalog/evidence-rules").status_code == 200
+    refused = client.post("/catalog/evidence-rules", data={"presence_radius_m": "0"})
+    assert refused.status_code == 422
+    response = client.post(
+        "/catalog/evidence-rules",
+        data={"presence_radius_m": "300", "exif_gap_hours": "24", "not_taken_now_minutes": "10"},
+    )
+    assert response.status_code == 302
+    rules = evidence_policy()
+    assert (rules.presence_radius_m, rules.camera_required) == (300, False)
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "evidence_rules_saved")
+    )
+    assert event.detail == "presence_radius_m: 200 → 300; camera_required: 1 → 0"

@@ -49,6 +49,12 @@ WRITTEN = {
         "weight daily: 0.5 → 1; weight self_check: 0 → 0.5; bonus_cap: 5 → 6; "
         "score_bands: ≥95: 5% → ≥96: 5%",
     ),
+    "evidence_rules_saved": (
+        "evidence_policy",
+        None,
+        None,
+        "presence_radius_m: 200 → 300; camera_required: 1 → 0",
+    ),
     "survey_opened": ("plans", None, None, "2026年第四季度"),
     "survey_access": ("surveys", None, None, "cards"),
     "survey_cards_issued": ("surveys", None, None, "30"),
