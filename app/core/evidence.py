@@ -279,6 +279,24 @@ class PhotoFacts:
     longitude: float | None = None
     accuracy_m: float | None = None
 
+    @classmethod
+    def of(cls, kind: str, photo, *, owner_id: int, contractor_id: int | None) -> "PhotoFacts":
+        """The facts of a stored photo row of any kind; a kind that keeps no camera time or
+        location has None for them."""
+        return cls(
+            kind=kind,
+            photo_id=photo.id,
+            owner_id=owner_id,
+            contractor_id=contractor_id,
+            digest=photo.digest,
+            phash=photo.phash,
+            taken_at=getattr(photo, "taken_at", None),
+            sent_at=photo.uploaded_at,
+            latitude=getattr(photo, "latitude", None),
+            longitude=getattr(photo, "longitude", None),
+            accuracy_m=getattr(photo, "accuracy_m", None),
+        )
+
 
 def mark(facts: PhotoFacts, kind: MarkKind, **detail) -> EvidenceMark:
     row = EvidenceMark(

@@ -28,14 +28,5 @@ register_photo_source(
 def check_complaint_photo(photo: ComplaintPhoto, complaint: Complaint) -> None:
     """Mark a complaint's photo just stored (it has its id) if it was used before."""
     mark_if_reused(
-        PhotoFacts(
-            kind=KIND,
-            photo_id=photo.id,
-            owner_id=complaint.id,
-            contractor_id=complaint.contractor_id,
-            digest=photo.digest,
-            phash=photo.phash,
-            taken_at=None,
-            sent_at=photo.uploaded_at,
-        )
+        PhotoFacts.of(KIND, photo, owner_id=complaint.id, contractor_id=complaint.contractor_id)
     )

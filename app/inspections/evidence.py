@@ -38,19 +38,7 @@ register_photo_source(
 def check_photo(photo: InspectionPhoto) -> None:
     """Mark what is odd about a photo just stored on its item (the photo has its id)."""
     item, rules = photo.item, evidence_policy()
-    facts = PhotoFacts(
-        kind=KIND,
-        photo_id=photo.id,
-        owner_id=item.id,
-        contractor_id=item.contractor_id,
-        digest=photo.digest,
-        phash=photo.phash,
-        taken_at=photo.taken_at,
-        sent_at=photo.uploaded_at,
-        latitude=photo.latitude,
-        longitude=photo.longitude,
-        accuracy_m=photo.accuracy_m,
-    )
+    facts = PhotoFacts.of(KIND, photo, owner_id=item.id, contractor_id=item.contractor_id)
     mark_if_far(facts, item.site.location if item.site else None, rules.presence_radius_m)
     mark_if_reused(facts)
     long_before = mark_if_taken_long_before(facts, rules.exif_gap)

@@ -48,19 +48,7 @@ register_photo_source(PhotoSource(KIND, FixPhoto.__table__, "item_id", _l("notic
 def check_fix_photo(photo: FixPhoto, item: NoticeItem) -> None:
     """Mark what is odd about a fix photo just stored (the photo has its id)."""
     notice, rules = item.notice, evidence_policy()
-    facts = PhotoFacts(
-        kind=KIND,
-        photo_id=photo.id,
-        owner_id=item.id,
-        contractor_id=notice.contractor_id,
-        digest=photo.digest,
-        phash=photo.phash,
-        taken_at=photo.taken_at,
-        sent_at=photo.uploaded_at,
-        latitude=photo.latitude,
-        longitude=photo.longitude,
-        accuracy_m=photo.accuracy_m,
-    )
+    facts = PhotoFacts.of(KIND, photo, owner_id=item.id, contractor_id=notice.contractor_id)
     site = item.finding.site
     mark_if_far(facts, site.location if site else None, rules.presence_radius_m)
     mark_if_reused(facts)
