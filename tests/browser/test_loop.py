@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from app.core.extensions import db
 from app.notices.models import FixPhoto, Notice, NoticeStatus
-from tests.browser.helpers import assert_fits_and_passes_axe, log_in, submit_checklist
+from tests.browser.helpers import SUBMIT_MS, assert_fits_and_passes_axe, log_in, submit_checklist
 from tests.browser.test_checklist import answer, pdf_text, phone_photo, start_lobby_check
 from tests.browser.test_uploads import long_side, phone
 
@@ -33,7 +33,8 @@ def test_the_whole_loop_on_phones(browser, live_server, tmp_path, service_worker
     submit_checklist(page, "检查报告")
     page.get_by_role("button", name="根据问题生成整改通知书").click()
     page.get_by_role("button", name="签发整改通知书").click()
-    expect(page.get_by_role("status").filter(has_text="整改通知书已签发")).to_be_visible()
+    issued = page.get_by_role("status").filter(has_text="整改通知书已签发")
+    expect(issued).to_be_visible(timeout=SUBMIT_MS)  # issuing renders the notice's PDF
     notice_url = page.url
     context.close()
 
@@ -49,7 +50,8 @@ def test_the_whole_loop_on_phones(browser, live_server, tmp_path, service_worker
     page.get_by_role("textbox", name="整改情况").fill("已拖干地面并放置警示牌")
     page.get_by_label("整改后照片").set_input_files(phone_photo(tmp_path / "x.jpg"))
     page.get_by_role("button", name="报告整改").click()
-    expect(page.get_by_text("已报整改，待验收").first).to_be_visible()
+    # the fix is stamped, checked and the notice's PDF kept as a new version before the answer
+    expect(page.get_by_text("已报整改，待验收").first).to_be_visible(timeout=SUBMIT_MS)
     history = page.locator(".timeline").inner_text()
     assert not re.search(r"[A-Za-z_]{3,}|=", history), f"plain words only: {history}"
     context.close()
@@ -60,7 +62,7 @@ def test_the_whole_loop_on_phones(browser, live_server, tmp_path, service_worker
     page.goto(notice_url)
     page.get_by_label("通过：已整改").check()
     page.get_by_role("button", name="提交验收结果").click()
-    expect(page.get_by_text("已销号").first).to_be_visible()
+    expect(page.get_by_text("已销号").first).to_be_visible(timeout=SUBMIT_MS)
     text = pdf_text(page, f"{notice_url}.pdf", tmp_path)
     assert "大堂地面有大片水渍" in text
     context.close()
