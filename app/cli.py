@@ -11,7 +11,10 @@ from flask.cli import AppGroup, with_appcontext
 
 from app.auth.cli import users_cli
 from app.catalog.cli import standards_cli
+from app.core.backup import BackupError, restore_backup, write_backup
+from app.core.files import copy_files, current_store, open_store
 from app.demo.cli import demo_cli
+from app.jobs.worker import run_worker, work_once
 from app.notices.cli import notices_cli
 from app.organisation.cli import org_cli
 
@@ -43,8 +46,6 @@ def _hidden_alias(command: click.Command, name: str) -> click.Command:
 def worker_command(once):
     """Run the clock (escalation, reminders, missed visits, certificates) and send the
     outbox; stops on SIGTERM or Ctrl-C."""
-    from app.jobs.worker import run_worker, work_once
-
     if once:
         click.echo(work_once())
     else:
@@ -62,8 +63,6 @@ def worker_command(once):
 @with_appcontext
 def backup_command(directory):
     """Write a consistent backup of the database and the file store."""
-    from app.core.backup import BackupError, write_backup
-
     try:
         archive = write_backup(directory or Path(current_app.instance_path) / "backups")
     except BackupError as exc:
@@ -76,8 +75,6 @@ def backup_command(directory):
 @with_appcontext
 def restore_command(archive):
     """Bring a backup back into this instance's empty database and file store."""
-    from app.core.backup import BackupError, restore_backup
-
     try:
         manifest = restore_backup(archive)
     except BackupError as exc:
@@ -99,8 +96,6 @@ storage_cli = AppGroup(
 def storage_copy_command(target_url, endpoint, region, addressing):
     """Copy every stored file to another store and verify each checksum; run it again to
     resume. Then point XUNJIAN_STORAGE_URL at the new store."""
-    from app.core.files import copy_files, current_store, open_store
-
     settings = dict(current_app.config)
     for key, value in (("S3_ENDPOINT", endpoint), ("S3_REGION", region)):
         if value is not None:

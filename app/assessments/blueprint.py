@@ -1,13 +1,13 @@
 from flask import Blueprint
 
+from app.assessments.charts import findings_chart, trend_chart
+from app.catalog.models import Severity
+
 bp = Blueprint("assessments", __name__)
 
 
 @bp.app_context_processor
 def chart_helpers():
-    from app.assessments.charts import findings_chart, trend_chart
-    from app.catalog.models import Severity
-
     return {
         "trend_chart": trend_chart,
         "findings_chart": findings_chart,

@@ -14,6 +14,7 @@ from app.assessments.models import (
 )
 from app.catalog.rules import AssessmentPolicy
 from app.core.audit import AuditEvent, record_event
+from app.core.extensions import db
 from app.inspections.models import Tier
 
 SCORE_OBJECT = "contractor_scores"
@@ -42,8 +43,6 @@ def record_score_change(
 
 def score_events(contractor_id: int, month: str) -> list[AuditEvent]:
     """Changes to this contractor's month, and to the rules every score is worked out by."""
-    from app.core.extensions import db
-
     of_the_month = sa.and_(
         AuditEvent.object_type == SCORE_OBJECT,
         AuditEvent.object_id == contractor_id,

@@ -1,12 +1,12 @@
 from flask import Blueprint
 
+from app.inspections.access import can_record
+from app.inspections.models import Answer
+from app.inspections.urls import checklist_url
+
 bp = Blueprint("inspections", __name__)
 
 
 @bp.app_context_processor
 def checklist_helpers():
-    from app.inspections.access import can_record
-    from app.inspections.models import Answer
-    from app.inspections.urls import checklist_url
-
     return {"answers": list(Answer), "checklist_url": checklist_url, "can_record_on": can_record}
