@@ -12,7 +12,7 @@ from app.feedback.surveys import results
 
 def apply_survey_results(survey: Survey, month: str, user: User) -> int:
     """Write each contractor's rate as the month's satisfaction (replacing what a manager
-    entered by hand); returns how many contractors got one."""
+    entered by hand), audited and committed; returns how many contractors got one."""
     applied = 0
     for result in results(survey):
         if result.rate is None:
@@ -35,4 +35,5 @@ def apply_survey_results(survey: Survey, month: str, user: User) -> int:
         db.session.add(entry)
         applied += 1
     survey.applied_month = month
+    db.session.commit()
     return applied

@@ -7,7 +7,6 @@ from flask_login import current_user
 from app.assessments.blueprint import bp
 from app.assessments.satisfaction import apply_survey_results
 from app.auth.access import EDITORS, role_required
-from app.core.extensions import db
 from app.feedback.access import get_survey
 from app.feedback.forms import ApplyForm
 from app.feedback.surveys import quarter_months
@@ -22,7 +21,6 @@ def apply_survey(survey_id: int):
     if not form.validate_on_submit():
         abort(400)
     count = apply_survey_results(survey, form.month.data, current_user._get_current_object())
-    db.session.commit()
     flash(
         _("Satisfaction of %(n)d contractors set for %(month)s.", n=count, month=form.month.data),
         "success",

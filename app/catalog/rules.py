@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.audit import record_event
 from app.core.extensions import db
 
 DEFAULT_POLICY = {
@@ -125,3 +126,19 @@ class EvidencePolicy(db.Model):
 def evidence_policy() -> EvidencePolicy:
     """The managers' rules for photos; until they first save them, the defaults (not stored)."""
     return db.session.get(EvidencePolicy, 1) or EvidencePolicy(id=1, **DEFAULT_EVIDENCE_POLICY)
+
+
+def save_evidence_rules(form) -> EvidencePolicy:
+    """The managers' evidence rules as the form says, audited with what changed, committed."""
+    rules = evidence_policy()
+    before = EvidencePolicy(**{name: getattr(rules, name) for name in EVIDENCE_LABELS})
+    form.populate_obj(rules)
+    record_event(
+        "evidence_rules_saved",
+        object_type="evidence_policy",
+        object_id=rules.id,
+        detail=evidence_changes(before, rules),
+    )
+    db.session.merge(rules)
+    db.session.commit()
+    return rules

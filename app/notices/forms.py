@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.catalog.models import ServiceLine, Severity
 from app.notices.deadlines import MAX_HOURS
+from app.notices.evidence import Position
 from app.notices.models import ReceiptWay
 from app.web.bounds import INT_MAX
 
@@ -39,6 +40,24 @@ class FixForm(FlaskForm):
     photos = MultipleFileField(
         _l("Photos of the fix"), render_kw={"accept": "image/*", "capture": "environment"}
     )
+    # where the phone was when it sent the fix (location.js fills them); what cannot be read
+    # as a place is left out, never refused: a fix is reported with or without a location
+    latitude = HiddenField()
+    longitude = HiddenField()
+    accuracy = HiddenField()
+
+    def position(self) -> Position | None:
+        try:
+            latitude, longitude = float(self.latitude.data), float(self.longitude.data)
+        except (TypeError, ValueError):
+            return None
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            return None
+        try:
+            accuracy = max(float(self.accuracy.data), 0)
+        except (TypeError, ValueError):
+            accuracy = None
+        return Position(latitude, longitude, accuracy)
 
 
 class AcknowledgeForm(FlaskForm):

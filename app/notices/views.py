@@ -35,7 +35,6 @@ from app.notices.access import (
 from app.notices.blueprint import bp
 from app.notices.deadlines import ensure_default_rules, notice_policy
 from app.notices.documents import keep_documents, notice_context, notice_document, render_notice
-from app.notices.evidence import Position
 from app.notices.forms import (
     UNSIGNED_WAYS,
     AcknowledgeForm,
@@ -347,26 +346,11 @@ def fix(notice_id: int, item_id: int):
             form.note.data,
             photos,
             originals=unmarked_originals(len(photos)),
-            position=_position(),
+            position=form.position(),
         ),
         _("Fix reported; an inspector will verify it."),
         f"#notice-item-{item.id}",
     )
-
-
-def _position() -> Position | None:
-    """Where the phone was when it sent the fix (location.js fills the hidden fields)."""
-    try:
-        latitude, longitude = float(request.form["latitude"]), float(request.form["longitude"])
-    except (KeyError, ValueError):
-        return None
-    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        return None
-    try:
-        accuracy = max(float(request.form.get("accuracy", "")), 0)
-    except ValueError:
-        accuracy = None
-    return Position(latitude, longitude, accuracy)
 
 
 @bp.post("/notices/<int:notice_id>/items/<int:item_id>/verify")
