@@ -106,11 +106,14 @@ def test_a_photo_a_session_and_its_form_token_work_on_either_server(
     photo = db.session.scalar(sa.select(InspectionPhoto).where(InspectionPhoto.item_id == item.id))
     assert photo is not None
 
+    assert photo.stamped_digest, "the photo got its stamped copy"
     for server in (b, a):
         whole = phone.get(f"{server.url}/inspections/photos/{photo.id}")
-        assert whole.status_code == 200 and whole.content == read_photo(photo.digest)
+        assert whole.status_code == 200 and whole.content == read_photo(photo.stamped_digest)
         thumb = phone.get(f"{server.url}/inspections/photos/{photo.id}?size=thumb")
-        assert thumb.content == read_photo(photo.digest, thumb=True)
+        assert thumb.content == read_photo(photo.stamped_digest, thumb=True)
+        original = phone.get(f"{server.url}/inspections/photos/{photo.id}/original")
+        assert original.status_code == 200 and original.content == read_photo(photo.digest)
     assert requests.get(f"{b.url}/inspections/photos/{photo.id}").url.endswith(
         f"/login?next=%2Finspections%2Fphotos%2F{photo.id}"
     ), "a stranger is sent to log in, on either server"
