@@ -194,7 +194,10 @@ def test_a_complaint_decision_sends_the_evidence_still_on_the_phone_first(
         else:
             held.append(route)
 
-    page.route(re.compile(r"/evidence$"), flaky)
+    # the context's route: once the service worker controls the page (it claims it when it
+    # is activated, which on a loaded machine can fall between two sends), Chromium sends the
+    # page's requests through it, and only the context's route still sees them
+    context.route(re.compile(r"/evidence$"), flaky)
     page.get_by_label("调查发现").fill("排水沟堵塞，已拍照")
     page.get_by_label("照片（选填）").set_input_files(phone_photo(tmp_path / "drain.jpg"))
     page.get_by_role("button", name="记录调查情况").click()
