@@ -328,6 +328,11 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (POST, "/inspections/<int:inspection_id>/reopen"): EDITORS,
     (POST, "/inspections/<int:inspection_id>/submit"): ON_IT,
     (POST, "/guest/<token>/<int:inspection_id>/submit"): BY_SECRET,
+    (GET, "/guest/<token>/photos/<int:photo_id>/markup"): BY_SECRET,
+    (POST, "/guest/<token>/photos/<int:photo_id>/markup"): BY_SECRET,
+    # The picture to mark up: only to whoever may still record on the checklist.
+    (GET, "/inspections/photos/<int:photo_id>/markup"): {INSPECTOR},
+    (POST, "/inspections/photos/<int:photo_id>/markup"): ON_IT,  # managers: refused, 409
     (POST, "/guest/<token>/photos/<int:photo_id>/delete"): BY_SECRET,
     (POST, "/inspections/photos/<int:photo_id>/delete"): ON_IT,
     (POST, "/logout"): PUBLIC,
@@ -360,6 +365,16 @@ ARGS: dict[tuple[str, str], dict[str, str]] = {
     (POST, "/notices/<int:notice_id>/issue"): {"notice_id": "draft_notice_id"},
     (POST, "/inspections/<int:inspection_id>/submit"): {"inspection_id": "draft_id"},
     (POST, "/inspections/photos/<int:photo_id>/delete"): {"photo_id": "draft_photo_id"},
+    (GET, "/inspections/photos/<int:photo_id>/markup"): {"photo_id": "draft_photo_id"},
+    (POST, "/inspections/photos/<int:photo_id>/markup"): {"photo_id": "draft_photo_id"},
+    (GET, "/guest/<token>/photos/<int:photo_id>/markup"): {
+        "token": "guest_token",
+        "photo_id": "guest_photo_id",
+    },
+    (POST, "/guest/<token>/photos/<int:photo_id>/markup"): {
+        "token": "guest_token",
+        "photo_id": "guest_photo_id",
+    },
     (GET, "/feedback/complaint/<token>"): {"token": "complaint_token"},
     (GET, "/guest/<token>"): {"token": "guest_token"},
     (GET, "/guest/<token>/<int:inspection_id>"): {

@@ -1,5 +1,6 @@
 """The phone's side of a checklist, shared by an inspector's routes and a guest link's:
-the checklist page, and saving an answer, a note or photos, removing a photo, submitting.
+the checklist page, and saving an answer, a note or photos, marking up or removing a photo,
+submitting.
 
 Each function takes the item (or inspection) and the user the route has already checked (an
 answer takes the ids, and a way to load the item for when it needs it), does the change
@@ -14,14 +15,17 @@ from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
 from app.core.extensions import db
+from app.core.photos import send_photo
 from app.core.refusals import Refused
 from app.documents.versions import freeze
+from app.inspections.access import can_record
 from app.inspections.documents import grouped_items, report_document
 from app.inspections.forms import SubmitForm
 from app.inspections.models import Answer
 from app.inspections.recording import (
     NotReady,
     attach_photo,
+    mark_up_photo,
     progress,
     record_answer,
     record_note,
@@ -29,6 +33,7 @@ from app.inspections.recording import (
     store_answer,
     submit,
     tap_target,
+    unmarked_picture,
 )
 from app.inspections.urls import checklist_url
 from app.web.originals import unmarked_originals
@@ -168,6 +173,26 @@ def save_photos(item, user):
     except Refused as refusal:
         return _refuse(item, refusal)
     return _commit_capture(item)
+
+
+def replace_with_marked_up(photo, user):
+    """The phone's marked-up copy of a photo it has sent (the checklist's "mark up")."""
+    upload = request.files.get("photo")
+    if not upload or not upload.filename:
+        return _item_response(photo.item, error=_("Choose or take a photo first."), status=422)
+    try:
+        mark_up_photo(photo, upload.read(), user)
+    except Refused as refusal:
+        return _refuse(photo.item, refusal)
+    db.session.commit()
+    return _item_response(photo.item)
+
+
+def picture_to_mark_up(photo, user):
+    """The unmarked picture, unstamped, to whoever may still record on its checklist."""
+    if not can_record(photo.item.inspection, user):
+        abort(403)
+    return send_photo(unmarked_picture(photo))
 
 
 def drop_photo(photo, user):

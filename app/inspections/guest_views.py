@@ -10,6 +10,8 @@ from app.inspections.capture import (
     checklist_page,
     drop_photo,
     finish,
+    picture_to_mark_up,
+    replace_with_marked_up,
     save_answer,
     save_note,
     save_photos,
@@ -84,6 +86,15 @@ def guest_note(token: str, inspection_id: int, item_id: int):
 def guest_upload_photo(token: str, inspection_id: int, item_id: int):
     grant = _grant(token, inspection_id)
     return save_photos(_item(grant, item_id), grant.guest)
+
+
+@bp.route("/guest/<token>/photos/<int:photo_id>/markup", methods=["GET", "POST"])
+def guest_markup_photo(token: str, photo_id: int):
+    grant = _grant(token)
+    photo = _photo(grant, photo_id)
+    if request.method == "GET":
+        return picture_to_mark_up(photo, grant.guest)
+    return replace_with_marked_up(photo, grant.guest)
 
 
 @bp.post("/guest/<token>/photos/<int:photo_id>/delete")

@@ -206,6 +206,24 @@ def attach_photo(
     return photo
 
 
+def unmarked_picture(photo: InspectionPhoto) -> str:
+    """The digest of the picture the phone marks up: the photo as first sent, never the
+    marks drawn on it before, which marking up again replaces."""
+    return photo.original_digest or photo.digest
+
+
+def mark_up_photo(photo: InspectionPhoto, marked: bytes, user: User) -> InspectionPhoto:
+    """Put the phone's marked-up copy of a photo already sent in its place, stamped anew; the
+    photo as sent stays beside it as the unmarked original. Its marks stand: they were found
+    on the picture as taken, and the same checks would find the same on the marked copy."""
+    ensure_can_record(photo.item.inspection, user)
+    stored = store_photo(marked)
+    photo.original_digest = unmarked_picture(photo)
+    photo.digest, photo.width, photo.height = stored.digest, stored.width, stored.height
+    photo.stamped_digest = stamp_photo(stored.digest, stamp_facts(photo).lines(), stored.image)
+    return photo
+
+
 def stamp_facts(photo: InspectionPhoto) -> StampFacts:
     """What an inspection photo's stamp says, from the records."""
     item = photo.item

@@ -21,6 +21,8 @@ from app.inspections.capture import (
     checklist_page,
     drop_photo,
     finish,
+    picture_to_mark_up,
+    replace_with_marked_up,
     save_answer,
     save_note,
     save_photos,
@@ -154,6 +156,16 @@ def note(inspection_id: int, item_id: int):
 @role_required(*SELF_RECORDERS)
 def upload_photo(inspection_id: int, item_id: int):
     return save_photos(get_item(inspection_id, item_id), current_user._get_current_object())
+
+
+@bp.route("/inspections/photos/<int:photo_id>/markup", methods=["GET", "POST"])
+@role_required(*SELF_RECORDERS)
+def markup_photo(photo_id: int):
+    """GET: the picture to draw on; POST: the marked-up copy that takes its place."""
+    me = current_user._get_current_object()
+    if request.method == "GET":
+        return picture_to_mark_up(get_photo(photo_id), me)
+    return replace_with_marked_up(get_photo(photo_id), me)
 
 
 @bp.post("/inspections/photos/<int:photo_id>/delete")

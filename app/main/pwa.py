@@ -171,5 +171,6 @@ def markup_messages() -> dict[str, str]:
         "markup_tap": _("Mark up"),
         "markup_open": _("Mark up photo %(n)s", n="{n}"),
         "markup_marked": _("Photo %(n)s marked up (tap to redo)", n="{n}"),
-        "markup_gone": _("That photo has already been sent; it can no longer be marked up."),
+        "markup_gone": _("That photo has just been sent: mark it up with the button under it."),
+        "markup_offline": _("The photo could not be fetched: mark it up once the phone is online."),
     }

@@ -182,6 +182,52 @@ def test_a_checklist_photo_marked_up_offline_arrives_marked_with_its_original(
     context.close()
 
 
+def test_a_checklist_photo_already_sent_is_marked_up_and_takes_its_place(
+    browser, live_server, failed_item, received, tmp_path
+):
+    """Online, a photo is sent as soon as it is taken; "标注" under it draws on the picture as
+    the server received it, and the marked-up copy replaces it, the one sent kept beside it."""
+    context = phone(browser)
+    page = context.new_page()
+    log_in(page, live_server, "inspector")
+    page.goto(f"{live_server}/inspections/{failed_item}/run")
+    item = page.locator("li.item").first
+    with page.expect_response(re.compile(r"/answer$")):
+        item.get_by_role("button", name="不合格", exact=True).click()
+    item.get_by_label("拍照或选择照片").set_input_files(plain_photo(tmp_path / "p.jpg"))
+    expect(item.get_by_role("img", name=re.compile("照片 1"))).to_be_visible()
+    expect(item.locator(".waiting-photo")).to_have_count(0)
+    db.session.rollback()
+    sent = db.session.scalar(
+        sa.select(InspectionPhoto).where(InspectionPhoto.item.has(inspection_id=failed_item))
+    )
+    as_sent = sent.digest
+
+    context.set_offline(True)
+    item.get_by_role("button", name=re.compile("^标注 .*照片 1")).click()
+    expect(page.get_by_role("status").filter(has_text="无法取得这张照片")).to_be_visible()
+    expect(page.get_by_role("dialog", name="圈出问题")).to_have_count(0)
+    context.set_offline(False)
+
+    item.get_by_role("button", name=re.compile("^标注 .*照片 1")).click()
+    mark_the_problem(page, "a photo already sent")
+    expect(item.locator(".waiting-photo")).to_have_count(0)
+    expect(item.get_by_role("img", name=re.compile("照片 1"))).to_have_count(1)
+    assert_fits_and_passes_axe(page, "the checklist after a sent photo was marked up")
+
+    replacements = [files for files in received if "photo" in files][1:]
+    assert len(replacements) == 1 and "original" not in replacements[0]
+    ((_, marked),) = replacements[0]["photo"]
+    assert_marked(marked, read_photo(as_sent))
+    db.session.rollback()
+    db.session.expire_all()
+    stored = db.session.get(InspectionPhoto, sent.id)
+    assert stored.original_digest == as_sent, "the photo as sent is kept as the unmarked one"
+    assert red_share(read_photo(stored.digest), (0.33, 0.45, 0.37, 0.55)) > 0.02
+    assert red_share(read_photo(stored.stamped_digest), (0.33, 0.45, 0.37, 0.55)) > 0.02
+    context.close()
+
+
 def test_the_fix_form_sends_a_marked_up_photo_with_its_original_in_its_place(
     browser, live_server, received, tmp_path
 ):

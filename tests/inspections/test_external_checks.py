@@ -12,10 +12,18 @@ from app.assessments.monthly import assess_month
 from app.auth.models import Role
 from app.catalog.models import SiteKind
 from app.core.extensions import db
+from app.core.photos import read_photo
 from app.core.refusals import Refused
 from app.core.timeutil import month_of, utcnow
 from app.inspections.external import issue_guest_pass
-from app.inspections.models import ExternalBody, Finding, GuestPass, Inspection, Party
+from app.inspections.models import (
+    ExternalBody,
+    Finding,
+    GuestPass,
+    Inspection,
+    InspectionPhoto,
+    Party,
+)
 from tests.helpers import jpeg, login
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -115,6 +123,27 @@ def test_a_guest_link_reaches_one_checklist_until_it_expires(app, client, place,
     assert answered.status_code == 200
     db.session.refresh(item)
     assert item.answer.value == "pass" and item.answered_by.display_name == "消防支队 李工"
+
+    card = guest.post(
+        f"/guest/{token}/{inspection.id}/items/{item.id}/photos",
+        data={"photo": (io.BytesIO(jpeg((640, 480), (30, 200, 30))), "p.jpg")},
+        content_type="multipart/form-data",
+        headers={"HX-Request": "true"},
+    )
+    photo = db.session.scalar(sa.select(InspectionPhoto).where(InspectionPhoto.item_id == item.id))
+    markup = f"/guest/{token}/photos/{photo.id}/markup"
+    assert f'data-picture="{markup}"' in card.text, "the guest marks up under the link"
+    assert guest.get(markup).data == read_photo(photo.digest)
+    marked = guest.post(
+        markup,
+        data={"photo": (io.BytesIO(jpeg((640, 480), (200, 30, 30))), "photo.jpg")},
+        content_type="multipart/form-data",
+        headers={"HX-Request": "true"},
+    )
+    assert marked.status_code == 200
+    as_sent = photo.digest
+    db.session.refresh(photo)
+    assert photo.original_digest == as_sent and photo.digest != as_sent
 
     # only this checklist: not the other inspection, not the staff pages
     other_item = other.items[0]

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from app.catalog.models import Severity, SiteKind
 from app.core import stamping
 from app.core.audit import AuditEvent
+from app.core.evidence import marks_for
 from app.core.extensions import db
 from app.core.files import sha256
 from app.core.photos import read_photo, store_photo
@@ -40,6 +41,7 @@ from app.inspections.models import (
 from app.inspections.recent import recent_plans
 from app.inspections.recording import (
     NotReady,
+    attach_photo,
     record_answer,
     record_note,
     reopen,
@@ -689,6 +691,74 @@ def test_an_inspection_photo_is_stamped_from_the_record_and_its_originals_kept(
     original = f"/inspections/photos/{photo.id}/original"
     assert client.get(original).data == read_photo(photo.digest)
     assert client.get(f"{original}?unmarked=1").data == read_photo(photo.original_digest)
+
+
+def test_a_sent_photo_marked_up_takes_its_place_and_the_one_sent_is_kept(client, cast, strip):
+    item = strip.items[0]
+    record_answer(item, Answer.FAIL, cast.inspector)
+    sent = attach_photo(item, jpeg((800, 600), (30, 200, 30)), cast.inspector)
+    db.session.commit()
+    first_digest, first_stamp = sent.digest, sent.stamped_digest
+    marks_before = [(m.kind, m.detail) for m in marks_for("inspection", [sent.id]).get(sent.id, [])]
+    login(client, cast.inspector)
+    markup = f"/inspections/photos/{sent.id}/markup"
+    assert client.get(markup).data == read_photo(first_digest), "drawn on as sent, unstamped"
+
+    def mark_up(colour):
+        return client.post(
+            markup,
+            data={"photo": (io.BytesIO(jpeg((800, 600), colour)), "photo.jpg")},
+            content_type="multipart/form-data",
+            headers={"HX-Request": "true"},
+        )
+
+    card = mark_up((200, 30, 30))
+    assert card.status_code == 200 and f'id="item-{item.id}"' in card.text
+    db.session.expire_all()
+    photo = db.session.get(InspectionPhoto, sent.id)
+    assert photo.digest == store_photo(jpeg((800, 600), (200, 30, 30))).digest
+    assert photo.original_digest == first_digest
+    assert photo.stamped_digest not in (None, first_stamp, photo.digest)
+    assert client.get(f"/inspections/photos/{sent.id}").data == read_photo(photo.stamped_digest)
+    assert [(m.kind, m.detail) for m in marks_for("inspection", [sent.id]).get(sent.id, [])] == (
+        marks_before
+    )
+
+    # Marked up again: drawn on the photo as first sent, which stays the unmarked original.
+    assert client.get(markup).data == read_photo(first_digest)
+    assert mark_up((30, 30, 200)).status_code == 200
+    db.session.expire_all()
+    photo = db.session.get(InspectionPhoto, sent.id)
+    assert photo.original_digest == first_digest
+    assert photo.digest == store_photo(jpeg((800, 600), (30, 30, 200))).digest
+
+    assert client.post(markup, data={}, headers={"HX-Request": "true"}).status_code == 422
+    client.post("/logout")
+    login(client, cast.second_inspector)
+    assert client.get(markup).status_code == 404, "an inspector not on it does not see it"
+    client.post("/logout")
+    login(client, cast.manager)
+    assert client.get(markup).status_code == 403, "a manager does not record the checklist"
+    assert mark_up((10, 10, 10)).status_code == 409
+    db.session.expire_all()
+    assert db.session.get(InspectionPhoto, sent.id).digest == photo.digest
+
+
+def test_a_submitted_checklists_photo_can_no_longer_be_marked_up(client, cast, failed_with_photo):
+    photo = failed_with_photo.items[0].photos[0]
+    digest = photo.digest
+    login(client, cast.inspector)
+    markup = f"/inspections/photos/{photo.id}/markup"
+    assert client.get(markup).status_code == 403
+    refused = client.post(
+        markup,
+        data={"photo": (io.BytesIO(jpeg()), "photo.jpg")},
+        content_type="multipart/form-data",
+        headers={"HX-Request": "true"},
+    )
+    assert refused.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(InspectionPhoto, photo.id).digest == digest
 
 
 def test_a_photo_sent_without_an_original_has_none_to_open(client, cast, failed_with_photo):

@@ -96,7 +96,9 @@
     image.width = 120;
     image.alt = `${outbox().say("photo", { title: entry.title })} (${outbox().say("pending")})`;
     item.append(image);
-    if (window.XunjianMarkup) {
+    const replaced = entry.replaces && list.querySelector(`li[data-photo="${entry.replaces}"]`);
+    if (replaced) replaced.hidden = true; // the marked-up copy on its way takes its place
+    if (window.XunjianMarkup && !entry.replaces) {
       // While it waits, a tap on the photo marks the problem on it (markup.js).
       const open = document.createElement("button");
       open.type = "button";
@@ -137,14 +139,50 @@
   }
 
   function tellAlreadySent() {
+    tell(outbox().say("markup_gone"));
+  }
+
+  function tell(words) {
     const status = document.querySelector("#sync .sync-status");
     if (!status) return;
-    status.textContent = outbox().say("markup_gone");
+    status.textContent = words;
     status.closest("#sync").hidden = false;
+  }
+
+  // Mark up a photo already sent: the marks are drawn on the picture as first sent (the
+  // server's, unstamped), and the marked copy goes through the outbox to take its place.
+  async function markUpSent(button) {
+    let picture;
+    try {
+      const response = await fetch(button.dataset.picture, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      picture = await response.blob();
+    } catch (error) {
+      return tell(outbox().say("markup_offline"));
+    }
+    const result = await window.XunjianMarkup.markUp(picture);
+    if (!result) return;
+    const card = button.closest(".item");
+    await outbox().add({
+      url: button.dataset.picture,
+      item: Number(card.dataset.item),
+      title: card.dataset.title,
+      kind: "photo",
+      replaces: Number(button.dataset.photo),
+      blob: result.marked,
+      filename: "photo.jpg",
+      fields: {},
+    });
+  }
+
+  function showMarkupOfSent(root) {
+    if (!window.XunjianMarkup) return;
+    for (const button of root.querySelectorAll(".markup-sent")) button.hidden = false;
   }
 
   function overlay(card, entries) {
     for (const old of card.querySelectorAll(".pending-mark, .waiting-photo")) old.remove();
+    for (const sent of card.querySelectorAll("li[data-photo][hidden]")) sent.hidden = false;
     card.classList.toggle("pending", entries.length > 0);
     if (!entries.length) return;
     for (const entry of entries) {
@@ -205,6 +243,7 @@
     const focused = typing && document.activeElement === typing;
     htmx.swap(card, html, { swapStyle: "outerHTML" });
     const fresh = cardOf(entry.item);
+    if (fresh) showMarkupOfSent(fresh);
     const box = fresh && fresh.querySelector(".failure textarea");
     if (box && typed !== null) box.value = typed;
     if (box && focused) box.focus();
@@ -299,7 +338,10 @@
   document.addEventListener("click", (event) => {
     const open = event.target.closest && event.target.closest(".waiting-photo .markup-open");
     if (open && outbox()) markUpWaiting(open.closest(".waiting-photo").dataset.uuid);
+    const sent = event.target.closest && event.target.closest(".markup-sent");
+    if (sent && outbox() && window.XunjianMarkup) markUpSent(sent);
   });
+  document.addEventListener("htmx:load", (event) => showMarkupOfSent(event.target));
   document.addEventListener("outbox:changed", () => refresh());
   document.addEventListener("outbox:sent", replaceCard);
   document.addEventListener("outbox:refused", replaceCard);
@@ -312,4 +354,5 @@
 
   refresh();
   locate();
+  showMarkupOfSent(document);
 })();
