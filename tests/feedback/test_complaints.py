@@ -14,6 +14,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from app.assessments.monthly import assess_month
 from app.catalog.models import ServiceLine, SiteKind
+from app.core import stamping
 from app.core.extensions import db
 from app.core.files import sha256
 from app.core.photos import read_photo, store_photo
@@ -343,6 +344,20 @@ def test_complaint_photos_are_stamped_the_publics_as_taken_by_the_public(cast, c
     assert evidence.stamped_digest not in (None, evidence.digest)
     lines = complaint_stamp_facts(public, cast.inspector, evidence.uploaded_at).lines()
     assert lines[2] == f"拍摄人 {cast.inspector.display_name}"
+
+
+def test_a_photo_filed_with_the_complaint_is_stamped_with_its_reference(cast, monkeypatch):
+    drawn = []
+    draw = stamping._draw_band
+    monkeypatch.setattr(
+        stamping, "_draw_band", lambda image, lines: drawn.append(lines) or draw(image, lines)
+    )
+    complaint, _token = file_complaint(
+        ComplaintChannel.ONLINE, "饭菜变质", "凉拌菜有异味", photos=[jpeg()]
+    )
+    db.session.commit()
+    assert complaint.reference.startswith("TS")
+    assert f"投诉 {complaint.reference} 饭菜变质" in drawn[0]
 
 
 def test_supervisors_open_a_complaint_photos_original(client, cast):
