@@ -11,7 +11,7 @@ from statistics import median
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.analysis.selection import Selection, findings_in, visits_in
+from app.analysis.selection import Selection, findings_in, photos_in, visits_in
 from app.auth.models import User
 from app.catalog.models import CheckCategory, Contractor, ServiceLine, Severity, Site
 from app.core.evidence import MarkKind, mark_counts
@@ -237,8 +237,12 @@ def contractors(selection: Selection) -> list[ContractorFigures]:
 
 
 def _count_marks(figures: dict[int, ContractorFigures], selection: Selection) -> None:
-    """The evidence marks each contractor's photos got in the period, by kind."""
-    for contractor_id, counts in mark_counts(selection.start, selection.end, list(figures)).items():
+    """The evidence marks each contractor's photos got in the period, by kind, of the photos
+    the selection's filters take in."""
+    counts_by_contractor = mark_counts(
+        selection.start, selection.end, list(figures), photos=photos_in(selection)
+    )
+    for contractor_id, counts in counts_by_contractor.items():
         figures[contractor_id].marks = {kind: counts[kind] for kind in MarkKind if kind in counts}
 
 

@@ -24,8 +24,23 @@ from app.core.timeutil import (
     parse_month,
     shift_month,
 )
+from app.feedback.evidence import KIND as COMPLAINT_PHOTO
+from app.feedback.models import Complaint, ComplaintPhoto
 from app.inspections.checklist import plan_contractors
-from app.inspections.models import Finding, Inspection, Party, Schedule, Scope, Status, Tier
+from app.inspections.evidence import KIND as CHECKLIST_PHOTO
+from app.inspections.models import (
+    Finding,
+    Inspection,
+    InspectionItem,
+    InspectionPhoto,
+    Party,
+    Schedule,
+    Scope,
+    Status,
+    Tier,
+)
+from app.notices.evidence import KIND as FIX_PHOTO
+from app.notices.models import FixPhoto, NoticeItem
 from app.plans.tracking import Visit, stop_coverage
 from app.web.bounds import db_int
 
@@ -138,30 +153,85 @@ def subtree(site_id: int) -> list[int]:
     return found
 
 
-def findings_in(selection: Selection, *columns):
-    """SELECT `columns` FROM the selection's findings (of submitted inspections), ready for
-    more conditions, grouping and ordering."""
-    query = (
-        sa.select(*columns)
-        .select_from(Finding)
-        .join(Inspection, Finding.inspection_id == Inspection.id)
-        .outerjoin(CheckPoint, Finding.check_point_id == CheckPoint.id)
-        .outerjoin(CheckCategory, CheckPoint.category_id == CheckCategory.id)
-        .where(
-            Inspection.status == Status.SUBMITTED,
-            Finding.found_at >= selection.start,
-            Finding.found_at < selection.end,
-        )
-    )
+def _narrowed(query, selection: Selection, places: list[int] | None, *, line, site):
+    """`query` held to the selection's inspection kind (on Inspection), service line and
+    place (`line` and `site` are the columns that say them; `places`, the chosen subtree)."""
     for name, member in selection.chosen.items():
         query = query.where(getattr(Inspection, name) == member)
     if selection.line_id:
-        query = query.where(CheckCategory.service_line_id == selection.line_id)
+        query = query.where(line == selection.line_id)
+    if places is not None:
+        query = query.where(site.in_(places))
+    return query
+
+
+def _places(selection: Selection) -> list[int] | None:
+    return subtree(selection.site_id) if selection.site_id else None
+
+
+def _with_line(query, check_point_id):
+    return query.outerjoin(CheckPoint, check_point_id == CheckPoint.id).outerjoin(
+        CheckCategory, CheckPoint.category_id == CheckCategory.id
+    )
+
+
+def findings_in(selection: Selection, *columns):
+    """SELECT `columns` FROM the selection's findings (of submitted inspections), ready for
+    more conditions, grouping and ordering."""
+    query = _with_line(
+        sa.select(*columns)
+        .select_from(Finding)
+        .join(Inspection, Finding.inspection_id == Inspection.id),
+        Finding.check_point_id,
+    ).where(
+        Inspection.status == Status.SUBMITTED,
+        Finding.found_at >= selection.start,
+        Finding.found_at < selection.end,
+    )
     if selection.contractor_id:
         query = query.where(Finding.contractor_id == selection.contractor_id)
-    if selection.site_id:
-        query = query.where(Finding.site_id.in_(subtree(selection.site_id)))
-    return query
+    line = CheckCategory.service_line_id
+    return _narrowed(query, selection, _places(selection), line=line, site=Finding.site_id)
+
+
+def photos_in(selection: Selection) -> dict[str, sa.Select]:
+    """The evidence photos the selection's filters take in, as findings_in takes in findings,
+    by kind: {photo kind: SELECT of photo ids}. A checklist photo goes by its item's place and
+    check point and its submitted inspection; a fix photo by its finding; a complaint's photo
+    by the place and line responsibility was assigned to. (The period and the contractor are
+    the marks' own: when the photo was sent, and whose it was.)"""
+    places = _places(selection)
+    checklist = _with_line(
+        sa.select(InspectionPhoto.id)
+        .join(InspectionItem, InspectionPhoto.item_id == InspectionItem.id)
+        .join(Inspection, InspectionItem.inspection_id == Inspection.id),
+        InspectionItem.check_point_id,
+    ).where(Inspection.status == Status.SUBMITTED)
+    fix = _with_line(
+        sa.select(FixPhoto.id)
+        .join(NoticeItem, FixPhoto.item_id == NoticeItem.id)
+        .join(Finding, NoticeItem.finding_id == Finding.id)
+        .join(Inspection, Finding.inspection_id == Inspection.id),
+        Finding.check_point_id,
+    )
+    # A complaint is of no inspection kind until it is upheld and becomes an (external, ad
+    # hoc) inspection: with an inspection filter chosen, its photos count only once it has
+    # one of that kind, as its finding does in the figures.
+    complaint = (
+        sa.select(ComplaintPhoto.id)
+        .join(Complaint, ComplaintPhoto.complaint_id == Complaint.id)
+        .outerjoin(Inspection, Complaint.inspection_id == Inspection.id)
+    )
+    line = CheckCategory.service_line_id
+    return {
+        CHECKLIST_PHOTO: _narrowed(
+            checklist, selection, places, line=line, site=InspectionItem.site_id
+        ),
+        FIX_PHOTO: _narrowed(fix, selection, places, line=line, site=Finding.site_id),
+        COMPLAINT_PHOTO: _narrowed(
+            complaint, selection, places, line=Complaint.service_line_id, site=Complaint.site_id
+        ),
+    }
 
 
 def visits_in(selection: Selection, visits: list[Visit]) -> list[Visit]:

@@ -375,8 +375,9 @@ def marks_for(kind: str, photo_ids) -> dict[int, list[EvidenceMark]]:
     return found
 
 
-def mark_counts(since: datetime, until: datetime, contractor_ids=None) -> dict:
-    """How many marks each contractor's photos got in the period: {contractor_id: {kind: n}}."""
+def mark_counts(since: datetime, until: datetime, contractor_ids=None, photos=None) -> dict:
+    """How many marks each contractor's photos got in the period: {contractor_id: {kind: n}};
+    with `photos` ({photo kind: a SELECT of photo ids}), only those photos' marks count."""
     query = (
         sa.select(EvidenceMark.contractor_id, EvidenceMark.kind, sa.func.count())
         .where(
@@ -388,6 +389,16 @@ def mark_counts(since: datetime, until: datetime, contractor_ids=None) -> dict:
     )
     if contractor_ids is not None:
         query = query.where(EvidenceMark.contractor_id.in_(contractor_ids))
+    if photos is not None:
+        query = query.where(
+            sa.or_(
+                sa.false(),
+                *(
+                    sa.and_(EvidenceMark.photo_kind == kind, EvidenceMark.photo_id.in_(ids))
+                    for kind, ids in photos.items()
+                ),
+            )
+        )
     counts: dict[int, dict[MarkKind, int]] = {}
     for contractor_id, kind, count in db.session.execute(query):
         counts.setdefault(contractor_id, {})[MarkKind(kind)] = count

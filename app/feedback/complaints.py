@@ -78,9 +78,9 @@ def file_complaint(
         logged_by=logged_by,
         client_uuid=client_uuid,
     )
-    _attach_photos(complaint, photos, logged_by)
     db.session.add(complaint)
-    db.session.flush()
+    db.session.flush()  # its reference, for the stamps on its photos
+    _attach_photos(complaint, photos, logged_by)
     record_event("complaint_filed", complaint, to_state=complaint.status.value, actor=logged_by)
     announce(
         EventKind.COMPLAINT_RECEIVED,
@@ -172,13 +172,13 @@ PUBLIC = "公众"  # who took a photo sent with a complaint from the public page
 
 
 def stamp_facts(complaint: Complaint, user: User | None, now: datetime) -> StampFacts:
-    """What the stamp on a complaint's photo says, from the records."""
-    reference = f" {complaint.reference}" if complaint.id else ""
+    """What the stamp on a complaint's photo says, from the records (the complaint is
+    flushed: its reference has its id)."""
     return StampFacts(
         received_at=now,
         place=complaint.site.path if complaint.site else complaint.location,
         taken_by=user.display_name if user else PUBLIC,
-        subject=f"投诉{reference} {complaint.subject}",
+        subject=f"投诉 {complaint.reference} {complaint.subject}",
     )
 
 

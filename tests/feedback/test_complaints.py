@@ -14,6 +14,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from app.assessments.monthly import assess_month
 from app.catalog.models import ServiceLine, SiteKind
+from app.core import stamping
 from app.core.extensions import db
 from app.core.files import sha256
 from app.core.photos import read_photo, store_photo
@@ -345,6 +346,20 @@ def test_complaint_photos_are_stamped_the_publics_as_taken_by_the_public(cast, c
     assert lines[2] == f"拍摄人 {cast.inspector.display_name}"
 
 
+def test_a_photo_filed_with_the_complaint_is_stamped_with_its_reference(cast, monkeypatch):
+    drawn = []
+    draw = stamping._draw_band
+    monkeypatch.setattr(
+        stamping, "_draw_band", lambda image, lines: drawn.append(lines) or draw(image, lines)
+    )
+    complaint, _token = file_complaint(
+        ComplaintChannel.ONLINE, "饭菜变质", "凉拌菜有异味", photos=[jpeg()]
+    )
+    db.session.commit()
+    assert complaint.reference.startswith("TS")
+    assert f"投诉 {complaint.reference} 饭菜变质" in drawn[0]
+
+
 def test_supervisors_open_a_complaint_photos_original(client, cast):
     complaint, _token = file_complaint(
         ComplaintChannel.HOTLINE, "电梯停运", "半天", photos=[jpeg()]
@@ -359,3 +374,21 @@ def test_supervisors_open_a_complaint_photos_original(client, cast):
     client.post("/logout")
     login(client, cast.owner)
     assert client.get(original).status_code in (403, 404)
+
+
+def test_a_reused_complaint_photo_shows_its_mark_to_supervisors_only(client, cast):
+    first, _token = file_complaint(ComplaintChannel.HOTLINE, "电梯停运", "半天", photos=[jpeg()])
+    again, token = file_complaint(ComplaintChannel.ONLINE, "电梯又停", "一天", photos=[jpeg()])
+    db.session.commit()
+    words = f"与 投诉 {first.reference} 的照片相同"
+    login(client, cast.manager)
+    page = client.get(f"/complaints/{again.id}").text
+    assert words in page and f'href="/complaints/{first.id}"' in page
+    assert "evidence-marks" not in client.get(f"/complaints/{first.id}").text
+    client.post("/logout")
+    login(client, cast.owner)  # a contractor sees no marks anywhere, nor this page
+    shown = client.get(f"/complaints/{again.id}")
+    assert shown.status_code in (403, 404) and words not in shown.text
+    client.post("/logout")
+    receipt = client.get(f"/feedback/complaint/{token}")  # the complainant's own page
+    assert receipt.status_code == 200 and "电梯又停" in receipt.text and words not in receipt.text
