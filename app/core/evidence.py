@@ -1,4 +1,5 @@
-"""Marks on evidence photos: taken far from the place, used before, or taken at an odd time.
+"""Marks on evidence photos: taken far from the place, used before, or taken at an odd time;
+and on check-ins (a scan of a place's QR code) made far from the place.
 
 A mark never refuses a photo (indoor GPS is poor, phones' clocks drift); it tells the
 supervisors what to look at twice and is counted per contractor. The photo rows belong to
@@ -46,7 +47,8 @@ MarkKind.LABELS = {
 
 
 class EvidenceMark(db.Model):
-    """One thing to look at twice about one photo; `detail` holds what the words need."""
+    """One thing to look at twice about one photo (or one check-in, which names the record it
+    started as its "photo"); `detail` holds what the words need."""
 
     __tablename__ = "evidence_marks"
     __table_args__ = (sa.Index("ix_evidence_marks_photo", "photo_kind", "photo_id"),)
@@ -97,12 +99,51 @@ class EvidenceMark(db.Model):
 # -- where a photo is --------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Position:
+    """Where the phone said it was (Geolocation API)."""
+
+    latitude: float
+    longitude: float
+    accuracy_m: float | None = None
+
+    @classmethod
+    def read(cls, latitude, longitude, accuracy) -> "Position | None":
+        """A position from what a form sent: None for anything that is no place on Earth (a
+        position is never required, so what cannot be read is left out, not refused); an
+        accuracy that is no distance is left out alone."""
+        try:
+            latitude, longitude = float(latitude), float(longitude)
+        except (TypeError, ValueError):
+            return None
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            return None
+        try:
+            accuracy_m = float(accuracy)
+        except (TypeError, ValueError):
+            accuracy_m = None
+        if accuracy_m is not None and not 0 <= accuracy_m < math.inf:
+            accuracy_m = None
+        return cls(latitude, longitude, accuracy_m)
+
+
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """The great-circle distance in metres (haversine)."""
     phi1, phi2 = math.radians(lat1), math.radians(lat2)
     dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
     a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def metres_too_far(
+    position: Position | None, place: tuple[float, float] | None, radius_m: float
+) -> int | None:
+    """How far (whole metres) the position is from the place when that is farther than the
+    radius plus the accuracy the phone reported; None when near, or when either is unknown."""
+    if position is None or place is None:
+        return None
+    metres = distance_m(position.latitude, position.longitude, *place)
+    return round(metres) if metres > radius_m + (position.accuracy_m or 0) else None
 
 
 # -- what a photo shows --------------------------------------------------------------------
@@ -313,11 +354,38 @@ def mark(facts: PhotoFacts, kind: MarkKind, **detail) -> EvidenceMark:
 
 def mark_if_far(facts: PhotoFacts, place: tuple[float, float] | None, radius_m: float) -> None:
     """Far: farther from the place than the radius plus the accuracy the phone reported."""
-    if place is None or facts.latitude is None or facts.longitude is None:
+    if facts.latitude is None or facts.longitude is None:
         return
-    metres = distance_m(facts.latitude, facts.longitude, *place)
-    if metres > radius_m + (facts.accuracy_m or 0):
-        mark(facts, MarkKind.FAR_FROM_PLACE, metres=round(metres))
+    position = Position(facts.latitude, facts.longitude, facts.accuracy_m)
+    metres = metres_too_far(position, place, radius_m)
+    if metres is not None:
+        mark(facts, MarkKind.FAR_FROM_PLACE, metres=metres)
+
+
+def mark_check_in_if_far(
+    kind: str,
+    record_id: int,
+    position: Position | None,
+    place: tuple[float, float] | None,
+    radius_m: float,
+    at: datetime,
+) -> EvidenceMark | None:
+    """A check-in (a scan of a place's QR code) farther from the place than the radius plus
+    the accuracy: marked on the record it starts, with no contractor, since it is the
+    inspector's presence and no contractor's evidence (mark_counts leaves it out)."""
+    metres = metres_too_far(position, place, radius_m)
+    if metres is None:
+        return None
+    row = EvidenceMark(
+        photo_kind=kind,
+        photo_id=record_id,
+        contractor_id=None,
+        kind=MarkKind.FAR_FROM_PLACE,
+        detail={"metres": metres},
+        marked_at=at,
+    )
+    db.session.add(row)
+    return row
 
 
 def mark_if_reused(facts: PhotoFacts) -> None:

@@ -134,8 +134,12 @@ class Inspection(db.Model):
     assessor: Mapped[str] = mapped_column(
         sa.String(100), nullable=False, default="", server_default=""
     )
-    # when the inspector scanned the place's QR code on arrival
+    # when the inspector scanned the place's QR code on arrival (the first scan), and where
+    # the phone said it was at the latest scan that told (each far scan is marked besides)
     scanned_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    scan_latitude: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    scan_longitude: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    scan_accuracy_m: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
 
     created_by = relationship("User", foreign_keys=[created_by_id])
     plan = relationship("InspectionPlan")

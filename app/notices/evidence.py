@@ -1,8 +1,6 @@
 """Checks on a contractor's fix photo as it arrives: used before, taken before the notice was
 issued, taken long before it was sent, or taken far from the finding's place."""
 
-from dataclasses import dataclass
-
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -21,15 +19,6 @@ from app.notices.models import FixPhoto, Notice, NoticeItem
 from app.web.links import path_for
 
 KIND = "fix"
-
-
-@dataclass(frozen=True)
-class Position:
-    """Where the phone said it was when it sent the photos (Geolocation API)."""
-
-    latitude: float
-    longitude: float
-    accuracy_m: float | None = None
 
 
 def _place(photo_id: int) -> tuple[str, str]:

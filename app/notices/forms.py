@@ -12,8 +12,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.catalog.models import ServiceLine, Severity
+from app.core.evidence import Position
 from app.notices.deadlines import MAX_HOURS
-from app.notices.evidence import Position
 from app.notices.models import ReceiptWay
 from app.web.bounds import INT_MAX
 
@@ -47,17 +47,7 @@ class FixForm(FlaskForm):
     accuracy = HiddenField()
 
     def position(self) -> Position | None:
-        try:
-            latitude, longitude = float(self.latitude.data), float(self.longitude.data)
-        except (TypeError, ValueError):
-            return None
-        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-            return None
-        try:
-            accuracy = max(float(self.accuracy.data), 0)
-        except (TypeError, ValueError):
-            accuracy = None
-        return Position(latitude, longitude, accuracy)
+        return Position.read(self.latitude.data, self.longitude.data, self.accuracy.data)
 
 
 class AcknowledgeForm(FlaskForm):

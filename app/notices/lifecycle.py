@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from app.auth.models import User
 from app.core.audit import AuditEvent, record_event
+from app.core.evidence import Position
 from app.core.extensions import db
 from app.core.photos import photo_rows, store_photo, store_signature
 from app.core.refusals import Refused, require
@@ -29,7 +30,7 @@ from app.notices.access import (
     supervises_notices,
 )
 from app.notices.deadlines import MAX_HOURS, deadline_hours, notice_policy
-from app.notices.evidence import Position, check_fix_photo
+from app.notices.evidence import check_fix_photo
 from app.notices.models import (
     ExitWarning,
     FixPhoto,

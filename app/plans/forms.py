@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.catalog.forms import MultiCheckboxField, optional_int
+from app.core.evidence import Position
 from app.inspections.models import Party, Scope, Tier
 from app.plans.models import PlanActivity
 from app.plans.recurrence import MONTHS_PER_PERIOD, Recurrence
@@ -121,3 +122,15 @@ class MoveStopForm(FlaskForm):
     """Move a stop of the route one place earlier ("up") or later."""
 
     direction = StringField()
+
+
+class ScanForm(FlaskForm):
+    """Start or continue the patrol at a scanned place. location.js fills where the phone is;
+    a start without it (no script, permission refused, no fix in time) is never held up."""
+
+    latitude = HiddenField(render_kw={"data-location": "latitude"})
+    longitude = HiddenField(render_kw={"data-location": "longitude"})
+    accuracy = HiddenField(render_kw={"data-location": "accuracy"})
+
+    def position(self) -> Position | None:
+        return Position.read(self.latitude.data, self.longitude.data, self.accuracy.data)

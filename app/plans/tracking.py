@@ -10,11 +10,13 @@ from sqlalchemy.orm import selectinload
 from app.auth.models import User
 from app.catalog.models import Site
 from app.core.audit import record_event
+from app.core.evidence import Position
 from app.core.extensions import db
 from app.core.refusals import Refused
 from app.core.timeutil import month_days
 from app.feedback.models import Survey
 from app.inspections.checklist import Plan, start_inspection
+from app.inspections.evidence import record_check_in
 from app.inspections.models import Inspection, Schedule, Status
 from app.plans.models import InspectionPlan, PlanStop, VisitState, plan_inspectors
 from app.plans.recurrence import current_due, due_dates, open_until
@@ -201,10 +203,11 @@ def start_visit(
     today: date,
     *,
     scanned_at: datetime | None = None,
+    position: Position | None = None,
 ) -> Inspection:
     """The inspection for one planned visit: the draft already started, or a new one with
-    the plan's kind, tier and inspectors. A scan of the place's QR code is recorded on it.
-    The caller commits."""
+    the plan's kind, tier and inspectors. A scan of the place's QR code is recorded on it,
+    with where the phone was when it told (`position`). The caller commits."""
     _check_open(plan, due, user, today)
     stop = next((stop for stop in plan.stops if stop.site_id == site.id), None)
     if stop is None:
@@ -229,9 +232,8 @@ def start_visit(
         inspection.plan = plan
         inspection.plan_due = due
     if scanned_at is not None:
-        if inspection.scanned_at is None:
-            inspection.scanned_at = scanned_at
         db.session.flush()
+        record_check_in(inspection, site, scanned_at, position)
         record_event("qr_scanned", inspection, actor=user, at=scanned_at, detail=site.name)
     return inspection
 

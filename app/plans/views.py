@@ -28,7 +28,7 @@ from app.core.timeutil import (
 from app.inspections.checklist import plan_check_points
 from app.plans.access import can_edit_plans, get_plan, get_stop, plan_inspector_accounts
 from app.plans.blueprint import bp
-from app.plans.forms import WEEKDAYS, MoveStopForm, PlanForm, StopPointsForm
+from app.plans.forms import WEEKDAYS, MoveStopForm, PlanForm, ScanForm, StopPointsForm
 from app.plans.keeping import choose_stop_points, reorder_stop, save_plan
 from app.plans.models import InspectionPlan, PlanStop, VisitState
 from app.plans.qr import scan_url
@@ -240,14 +240,17 @@ def scan(token: str):
         for visit in open_visits(current_user, today)
         if visit.site == site and visit.state in (VisitState.DUE, VisitState.IN_PROGRESS)
     ]
-    if request.method == "POST" and here:
-        visit, me = here[0], current_user._get_current_object()
+    form = ScanForm()
+    if form.validate_on_submit() and here:
+        visit, me, position = here[0], current_user._get_current_object(), form.position()
         return apply(
-            lambda: start_visit(visit.plan, visit.due, site, me, today, scanned_at=utcnow()),
+            lambda: start_visit(
+                visit.plan, visit.due, site, me, today, scanned_at=utcnow(), position=position
+            ),
             back=url_for("plans.scan", token=token),
             done=lambda inspection: url_for("inspections.run", inspection_id=inspection.id),
         )
-    return render_template("plans/scan.html", site=site, visits=here)
+    return render_template("plans/scan.html", site=site, visits=here, form=form)
 
 
 @bp.get("/sites/<int:site_id>/labels.pdf")

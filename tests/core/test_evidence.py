@@ -14,6 +14,7 @@ from app.core.evidence import (
     EvidenceMark,
     MarkKind,
     PhotoFacts,
+    Position,
     _close_hashes,
     camera_time,
     distance_m,
@@ -23,6 +24,7 @@ from app.core.evidence import (
     mark_if_not_taken_now,
     mark_if_taken_before,
     mark_if_taken_long_before,
+    metres_too_far,
     picture_hash,
 )
 from app.core.extensions import db
@@ -39,6 +41,36 @@ def test_distance_in_metres():
     # a degree of latitude is about 111 km; 0.001° of longitude at 32°N about 94 m
     assert distance_m(32.0, 118.0, 33.0, 118.0) == pytest.approx(111_195, rel=1e-3)
     assert distance_m(32.0, 118.0, 32.0, 118.001) == pytest.approx(94.3, rel=1e-2)
+
+
+@pytest.mark.parametrize(
+    ("sent", "read"),
+    [
+        (("32.06", "118.78", "25"), Position(32.06, 118.78, 25.0)),
+        (("32.06", "118.78", ""), Position(32.06, 118.78)),
+        (("32.06", "118.78", "-5"), Position(32.06, 118.78)),
+        (("32.06", "118.78", "inf"), Position(32.06, 118.78)),
+        (("32.06", "118.78", "nan"), Position(32.06, 118.78)),
+        (("91", "118.78", "25"), None),
+        (("32.06", "-180.5", "25"), None),
+        (("nan", "118.78", "25"), None),
+        (("1e400", "118.78", "25"), None),
+        (("north", "118.78", "25"), None),
+        (("", "", ""), None),
+        ((None, None, None), None),
+    ],
+)
+def test_a_position_is_read_from_a_form_or_left_out(sent, read):
+    assert Position.read(*sent) == read
+
+
+def test_too_far_is_past_the_radius_plus_the_accuracy():
+    place, north_850_m = (32.06, 118.78), 32.06 + 850 / 111_195
+    assert metres_too_far(Position(north_850_m, 118.78, 30), place, 200) == 850
+    assert metres_too_far(Position(north_850_m, 118.78, 700), place, 200) is None
+    assert metres_too_far(Position(*place), place, 200) is None
+    assert metres_too_far(None, place, 200) is None
+    assert metres_too_far(Position(north_850_m, 118.78), None, 200) is None
 
 
 def test_the_same_picture_reencoded_and_resized_is_close_and_another_is_not():

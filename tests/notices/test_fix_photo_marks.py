@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.catalog.models import Severity, SiteKind
-from app.core.evidence import EvidenceMark, MarkKind
+from app.core.evidence import EvidenceMark, MarkKind, Position
 from app.core.extensions import db
 from app.core.timeutil import LOCAL_TZ, utcnow
 from app.feedback.complaints import file_complaint
@@ -18,7 +18,6 @@ from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Answer, Scope
 from app.inspections.recording import attach_photo, record_answer, record_note, submit
 from app.notices.deadlines import ensure_default_rules
-from app.notices.evidence import Position
 from app.notices.lifecycle import acknowledge, draft_notices, issue, report_fix
 from tests.evidence_photos import reencoded, scene
 from tests.helpers import login
