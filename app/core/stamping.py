@@ -84,7 +84,9 @@ def stamper(facts: StampFacts) -> Callable[[StoredPhoto], str]:
 
     def stamp(stored: StoredPhoto) -> str:
         taken = replace(facts, taken_at=stored.taken_at or facts.taken_at)
-        return stamp_photo(stored.digest, taken.lines(), stored.image)
+        stamped_digest = stamp_photo(stored.digest, taken.lines(), stored.image)
+        stored.image = None  # drawn on: no longer the picture stored (nor its perceptual hash)
+        return stamped_digest
 
     return stamp
 
