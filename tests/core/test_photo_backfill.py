@@ -198,8 +198,8 @@ def test_old_photos_of_every_kind_get_a_stamped_copy_from_the_records_and_an_ind
         assert lines[code_line(photo.digest)][0].startswith("拍摄 2026-12-01 09:30:00")
     served = f"{old_photos.notice_number} 拒绝签收，见证人 王五"
     assert lines[code_line(receipt.digest)][3] == served
-    # a complaint's stamp says what its record says now: the reference it had no number for
-    # when the public sent it, the place it was found to be about after the photo was sent
+    # a complaint's stamp says what its record says now: its reference, and the place it was
+    # found to be about after the photo was sent
     assert lines[code_line(public.digest)][1:4] == [
         "地点 未知",
         "拍摄人 公众",
