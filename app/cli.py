@@ -1,6 +1,7 @@
 """The command line, `flask --app wsgi ...`: a group per domain, each in its domain's cli.py
 (`users`, `standards`, `demo`, `notices`, `org`), and here the commands that run or keep the
-installation itself: `worker`, `backup`, `restore` and the `storage` group."""
+installation itself: `worker`, `backup`, `restore`, the `storage` group and the `photos`
+group, which brings every domain's older evidence photos up to date."""
 
 import copy
 from pathlib import Path
@@ -11,16 +12,25 @@ from flask.cli import AppGroup, with_appcontext
 
 from app.auth.cli import users_cli
 from app.catalog.cli import standards_cli
+from app.core.backfill import BATCH_SIZE, backfill
 from app.core.backup import BackupError, restore_backup, write_backup
 from app.core.files import copy_files, current_store, open_store
+from app.core.stamping import StampFontMissing
 from app.demo.cli import demo_cli
+from app.feedback.backfill import COMPLAINT_PHOTOS
+from app.inspections.backfill import INSPECTION_PHOTOS
 from app.jobs.worker import run_worker, work_once
+from app.notices.backfill import FIX_PHOTOS, RECEIPT_PHOTOS
 from app.notices.cli import notices_cli
 from app.organisation.cli import org_cli
 
+# Complaints' photos before inspections': an upheld complaint's copies take its stamped copy.
+PHOTO_BACKFILLS = (COMPLAINT_PHOTOS, INSPECTION_PHOTOS, FIX_PHOTOS, RECEIPT_PHOTOS)
+
 
 def register_cli(app: Flask) -> None:
-    for group in (users_cli, standards_cli, demo_cli, notices_cli, org_cli, storage_cli):
+    groups = (users_cli, standards_cli, demo_cli, notices_cli, org_cli, storage_cli, photos_cli)
+    for group in groups:
         app.cli.add_command(group)
     for command in (worker_command, backup_command, restore_command):
         app.cli.add_command(command)
@@ -114,3 +124,37 @@ def storage_copy_command(target_url, endpoint, region, addressing):
         click.echo(f"FAILED {failure}", err=True)
     if report.failed:
         raise click.ClickException(f"{len(report.failed)} files were not copied; run again.")
+
+
+photos_cli = AppGroup("photos", help="Evidence photos: those stored by an earlier version.")
+
+
+@photos_cli.command("backfill")
+@click.option(
+    "--batch",
+    "batch_size",
+    type=click.IntRange(1, 10_000),
+    default=BATCH_SIZE,
+    show_default=True,
+    help="Photos per transaction.",
+)
+def photos_backfill_command(batch_size):
+    """Give the evidence photos stored before stamping and the reuse checks (findings', fixes',
+    complaints', those of notices served without signing) their stamped copy, drawn from the
+    records, and their perceptual hash, indexed; a transaction per batch, so run it again to
+    resume (photos done are left alone). Old photos are not checked against each other and get
+    no marks: only photos sent from now on are checked against them. A photo whose file is
+    missing from the file store is reported and skipped."""
+    for fill in PHOTO_BACKFILLS:
+        try:
+            counts = backfill(fill, batch_size, _report_missing)
+        except StampFontMissing as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(
+            f"{fill.kind} photos: {counts.stamped} stamped, {counts.hashed} hashed, "
+            f"{counts.missing} skipped (file missing)."
+        )
+
+
+def _report_missing(kind: str, row_id: int, digest: str) -> None:
+    click.echo(f"MISSING {kind} photo {row_id}: {digest} is not in the file store", err=True)

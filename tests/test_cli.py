@@ -99,7 +99,16 @@ def test_create_user_command(app, make_contractor):
 def test_each_domain_has_its_group_and_the_old_spellings_stay_out_of_the_help(app):
     listed = app.test_cli_runner().invoke(args=["--help"]).output
     commands = {line.split()[0] for line in listed.split("Commands:")[1].splitlines() if line}
-    assert commands >= {"users", "standards", "demo", "notices", "org", "storage", "worker"}
+    assert commands >= {
+        "users",
+        "standards",
+        "demo",
+        "notices",
+        "org",
+        "storage",
+        "photos",
+        "worker",
+    }
     assert not commands & {"seed-demo", "load-standards", "create-user"}
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from flask_babel import gettext as _
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
@@ -37,9 +38,15 @@ class StoredPhoto:
     width: int
     height: int
     taken_at: datetime | None
-    phash: str  # the perceptual hash, to find the same picture sent again (core/evidence.py)
     # The picture as stored, still decoded, so a stamped copy needs no second decoding.
     image: Image.Image | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def phash(self) -> str:
+        """The perceptual hash, to find the same picture sent again (core/evidence.py),
+        computed when first asked: only the evidence rows that keep one need it, not reference
+        photos or unmarked originals. Ask before stamping: the stamp is drawn on `image`."""
+        return picture_hash(self.image)
 
 
 def store_photo(data: bytes) -> StoredPhoto:
@@ -67,7 +74,6 @@ def store_photo(data: bytes) -> StoredPhoto:
         width=image.width,
         height=image.height,
         taken_at=taken_at,
-        phash=picture_hash(image),
         image=image,
     )
 

@@ -84,7 +84,9 @@ def stamper(facts: StampFacts) -> Callable[[StoredPhoto], str]:
 
     def stamp(stored: StoredPhoto) -> str:
         taken = replace(facts, taken_at=stored.taken_at or facts.taken_at)
-        return stamp_photo(stored.digest, taken.lines(), stored.image)
+        stamped_digest = stamp_photo(stored.digest, taken.lines(), stored.image)
+        stored.image = None  # drawn on: no longer the picture stored (nor its perceptual hash)
+        return stamped_digest
 
     return stamp
 
@@ -120,9 +122,18 @@ def stamp_photo(digest: str, lines: list[str], image: Image.Image | None = None)
 
 
 def _decoded(digest: str) -> Image.Image:
+    image = stored_picture(digest)
+    if image is None:
+        raise FileNotFoundError(f"photo {digest} is not in the file store")
+    return image
+
+
+def stored_picture(digest: str) -> Image.Image | None:
+    """The stored photo `digest` decoded, as a stamp is drawn on it; None if the file store
+    has no such photo."""
     data = read_photo(digest)
     if data is None:
-        raise FileNotFoundError(f"photo {digest} is not in the file store")
+        return None
     image = Image.open(io.BytesIO(data))
     image.load()
     return image.convert("RGB")

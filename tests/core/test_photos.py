@@ -1,14 +1,17 @@
 import io
 from datetime import datetime
 
+import imagehash
 import pytest
 from PIL import Image
 
 from app.auth.models import Role
 from app.core.extensions import db
 from app.core.files import Kind
-from app.core.photos import read_photo, store_photo
+from app.core.photos import photo_rows, read_photo, store_photo
 from app.core.refusals import Refused
+from app.core.stamping import stamp_photo
+from tests.evidence_photos import scene
 from tests.helpers import forget, login
 
 GPS_IFD = 0x8825
@@ -45,6 +48,35 @@ def test_photo_is_turned_upright_stripped_and_stored_by_hash(app):
 def test_the_same_photo_is_stored_once(app):
     data = photo_bytes()
     assert store_photo(data).digest == store_photo(data).digest
+
+
+class Row:
+    """A photo row that keeps no perceptual hash (a reference photo's, a document's)."""
+
+    def __init__(self, **values):
+        vars(self).update(values)
+
+
+class HashedRow(Row):
+    """An evidence photo row, which keeps the time it was taken and its perceptual hash."""
+
+    taken_at = phash = None
+
+
+def test_the_perceptual_hash_is_worked_out_only_for_the_rows_that_keep_it(app, monkeypatch):
+    worked_out = []
+    phash = imagehash.phash
+    monkeypatch.setattr(imagehash, "phash", lambda image: worked_out.append(image) or phash(image))
+    store_photo(scene(1))  # a check point's reference photo, an unmarked original
+    [plain] = photo_rows(Row, [scene(2)])
+    assert worked_out == [] and not hasattr(plain, "phash")
+
+    def stamp(stored):
+        return stamp_photo(stored.digest, ["甲"], stored.image)
+
+    [kept] = photo_rows(HashedRow, [scene(3)], stamp=stamp, originals=[scene(4)])
+    assert len(worked_out) == 1 and kept.stamped_digest
+    assert kept.phash == store_photo(scene(3)).phash  # of the picture, not of its stamped copy
 
 
 def test_a_photo_whose_thumbnail_was_never_written_gets_it_on_the_retry(app):
