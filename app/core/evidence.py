@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from PIL import Image
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.core.extensions import LabelledEnum, db
 from app.core.timeutil import LOCAL_TZ, as_utc, utcnow
@@ -235,6 +235,33 @@ SOURCES: dict[str, PhotoSource] = {}
 
 def register_photo_source(source: PhotoSource) -> None:
     SOURCES[source.kind] = source
+    register_marked_table(source.kind, source.table)
+
+
+# Marks and hash bands name what they are about by kind and id, with no foreign key (the rows
+# belong to the domains), so they are removed with their row here: left behind, they would
+# be another row's once SQLite gives the removed row's id to the next one.
+MARKED_TABLES: dict[str, sa.Table] = {}
+
+
+def register_marked_table(kind: str, table: sa.Table) -> None:
+    MARKED_TABLES[kind] = table
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _forget_removed(session: Session, _context) -> None:
+    removed: dict[str, list[int]] = {}
+    for row in session.deleted:
+        for kind, table in MARKED_TABLES.items():
+            if getattr(row, "__table__", None) is table:
+                removed.setdefault(kind, []).append(row.id)
+    unsynchronised = {"synchronize_session": False}
+    for kind, ids in removed.items():
+        for model in (HashBand, EvidenceMark):
+            session.execute(
+                sa.delete(model).where(model.photo_kind == kind, model.photo_id.in_(ids)),
+                execution_options=unsynchronised,
+            )
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from app.core.evidence import (
     mark_if_not_taken_now,
     mark_if_reused,
     mark_if_taken_long_before,
+    register_marked_table,
     register_photo_source,
 )
 from app.core.extensions import db
@@ -41,6 +42,7 @@ def _place(photo_id: int) -> tuple[str, str]:
 register_photo_source(
     PhotoSource(KIND, InspectionPhoto.__table__, "item_id", _l("inspection"), _place)
 )
+register_marked_table(CHECK_IN, Inspection.__table__)
 
 
 def check_photo(photo: InspectionPhoto) -> None:

@@ -8,12 +8,12 @@ import sqlalchemy as sa
 
 from app.catalog.models import Severity, SiteKind
 from app.catalog.rules import DEFAULT_EVIDENCE_POLICY, EvidencePolicy
-from app.core.evidence import EvidenceMark, MarkKind
+from app.core.evidence import EvidenceMark, HashBand, MarkKind
 from app.core.extensions import db
 from app.core.timeutil import LOCAL_TZ, utcnow
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Scope
-from app.inspections.recording import attach_photo
+from app.inspections.recording import attach_photo, remove_photo
 from tests.evidence_photos import reencoded, scene
 
 PLACE = (32.0600, 118.7800)
@@ -128,3 +128,35 @@ def test_not_taken_now_only_when_managers_require_the_camera(cast, checklist):
         checklist.items[1], scene(10, taken=camera_clock(timedelta(minutes=40))), cast.inspector
     )
     assert kinds_of(photo) == []
+
+
+def test_a_removed_photo_takes_its_marks_and_hash_with_it(cast, kitchen, checklist):
+    """SQLite gives the highest id of a deleted row to the next one: a photo sent after the
+    last one was removed must neither fail on the old photo's hash nor wear its marks."""
+    first, second = checklist.items
+    attach_photo(first, scene(5), cast.inspector)
+    reused = attach_photo(second, scene(5), cast.inspector, **north_of_the_place(850))
+    db.session.commit()
+    assert set(kinds_of(reused)) == {MarkKind.REUSED, MarkKind.FAR_FROM_PLACE}
+    gone = reused.id
+    remove_photo(reused, cast.inspector)
+    db.session.commit()
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).where(
+                HashBand.photo_kind == "inspection", HashBand.photo_id == gone
+            )
+        )
+        == 0
+    )
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(EvidenceMark.id)).where(
+                EvidenceMark.photo_kind == "inspection", EvidenceMark.photo_id == gone
+            )
+        )
+        == 0
+    )
+    fresh = attach_photo(second, scene(6), cast.inspector)
+    db.session.commit()
+    assert kinds_of(fresh) == []
