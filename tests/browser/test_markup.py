@@ -143,16 +143,22 @@ def failed_item(live_server):
     return inspection.id
 
 
-def test_a_checklist_photo_marked_up_offline_arrives_marked_with_its_original(
-    browser, live_server, failed_item, received, tmp_path
-):
+def first_item_failed(browser, live_server, inspection_id):
+    """The inspector's checklist on a phone, its first item just answered "不合格"."""
     context = phone(browser)
     page = context.new_page()
     log_in(page, live_server, "inspector")
-    page.goto(f"{live_server}/inspections/{failed_item}/run")
+    page.goto(f"{live_server}/inspections/{inspection_id}/run")
     item = page.locator("li.item").first
     with page.expect_response(re.compile(r"/answer$")):
         item.get_by_role("button", name="不合格", exact=True).click()
+    return context, page, item
+
+
+def test_a_checklist_photo_marked_up_offline_arrives_marked_with_its_original(
+    browser, live_server, failed_item, received, tmp_path
+):
+    context, page, item = first_item_failed(browser, live_server, failed_item)
 
     context.set_offline(True)
     item.get_by_label("拍照或选择照片").set_input_files(plain_photo(tmp_path / "p.jpg"))
@@ -187,13 +193,7 @@ def test_a_checklist_photo_already_sent_is_marked_up_and_takes_its_place(
 ):
     """Online, a photo is sent as soon as it is taken; "标注" under it draws on the picture as
     the server received it, and the marked-up copy replaces it, the one sent kept beside it."""
-    context = phone(browser)
-    page = context.new_page()
-    log_in(page, live_server, "inspector")
-    page.goto(f"{live_server}/inspections/{failed_item}/run")
-    item = page.locator("li.item").first
-    with page.expect_response(re.compile(r"/answer$")):
-        item.get_by_role("button", name="不合格", exact=True).click()
+    context, page, item = first_item_failed(browser, live_server, failed_item)
     item.get_by_label("拍照或选择照片").set_input_files(plain_photo(tmp_path / "p.jpg"))
     expect(item.get_by_role("img", name=re.compile("照片 1"))).to_be_visible()
     expect(item.locator(".waiting-photo")).to_have_count(0)
