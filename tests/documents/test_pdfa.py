@@ -99,13 +99,13 @@ def streams(data: bytes) -> dict[int, tuple[bytes, bytes]]:
     return found
 
 
-def sRGB_output_intent(data: bytes) -> bytes:
-    """The ICC profile the PDF/A output intent names: the intent sits in a compressed object
-    stream, the profile in a stream of its own."""
+def output_intent_profile(data: bytes) -> bytes:
+    """The ICC profile the PDF/A output intent names: the intent may sit in a compressed
+    object stream, the profile is a stream of its own."""
     objects = streams(data)
     intents = [
         re.search(rb"/S /GTS_PDFA1.*?/DestOutputProfile (\d+) 0 R", content, re.S)
-        for _dictionary, content in objects.values()
+        for content in (data, *(content for _dictionary, content in objects.values()))
         if b"/Type /OutputIntent" in content
     ]
     [intent] = [found for found in intents if found]
@@ -121,7 +121,7 @@ def assert_archival(pdf: bytes, tmp_path) -> Metadata:
     assert pdf.startswith(b"%PDF-1.7\n")
     metadata = metadata_of(path)
     assert (metadata.part, metadata.conformance) == ("3", "B")
-    profile = sRGB_output_intent(pdf)
+    profile = output_intent_profile(pdf)
     assert profile[36:40] == b"acsp" and profile[16:20] == b"RGB ", "an RGB ICC profile"
     fonts = poppler("pdffonts", path=path).splitlines()[2:]
     assert fonts and all(line.split()[-5] == "yes" for line in fonts), "every font embedded"
