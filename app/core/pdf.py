@@ -2,18 +2,33 @@
 
 The renderer reads only our static files and the photos the caller allows; any other URL
 (another host, a file path, a route) is refused, so user text can never make it fetch.
+
+Every PDF is PDF/A-3b, the archival form: its fonts embedded, an sRGB output intent, no
+smoothed images. An issued document's template names its number, issuer and date in its
+<head> (templates/documents/_pdf_metadata.html), which the file carries as its metadata.
 """
 
+import io
 import ssl
 from collections.abc import Callable
+from importlib.resources import files
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, has_request_context, render_template, request
 from weasyprint import CSS, HTML
+from weasyprint.css import ColorProfile
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 from werkzeug.security import safe_join
+
+ARCHIVAL = "pdf/a-3b"
+# PDF/A forbids images the viewer smooths (Interpolate true), WeasyPrint's default.
+UNSMOOTHED_IMAGES = "html { image-rendering: crisp-edges }"
+# PDF/A's output intent is WeasyPrint's own sRGB profile, handed to it as ours: the variant's
+# built-in intent opens the profile's file and never closes it (a ResourceWarning a document).
+SRGB = "--srgb"
+SRGB_PROFILE = (files("weasyprint.pdf") / "sRGB2014.icc").read_bytes()
 
 # Maps a request path (with its query) to the image the document may show (a JPEG photo, a
 # PNG signature), or None.
@@ -62,6 +77,14 @@ class ConfinedFetcher(URLFetcher):
         )
 
 
+def _srgb_output_intent() -> dict[str, ColorProfile]:
+    """A profile for one document: WeasyPrint writes the document's reference to it into it."""
+    profile = ColorProfile(
+        io.BytesIO(SRGB_PROFILE), "sRGB2014.icc", "relative-colorimetric", (["r"], ["g"], ["b"])
+    )
+    return {SRGB: profile}
+
+
 def render_pdf(template: str, photo_for_path: PhotoResolver | None = None, **context) -> bytes:
     """Render a print template (a `*_pdf.html` beside the page it prints) with our print CSS
     and fonts. Outside a request (the worker, the demo) it renders as if asked at PUBLIC_URL."""
@@ -75,8 +98,15 @@ def render_pdf(template: str, photo_for_path: PhotoResolver | None = None, **con
     stylesheet = CSS(
         string=css_path.read_text(encoding="utf-8"), font_config=fonts, url_fetcher=fetcher
     )
+    archival = CSS(string=UNSMOOTHED_IMAGES, font_config=fonts)
     document = HTML(string=html, base_url=request.host_url, url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
+    return document.write_pdf(
+        stylesheets=[stylesheet, archival],
+        font_config=fonts,
+        color_profiles=_srgb_output_intent(),
+        pdf_variant=ARCHIVAL,
+        output_intent=SRGB,
+    )
 
 
 def pdf_response(pdf: bytes, filename: str) -> Response:
