@@ -59,6 +59,7 @@ ROUTE_MODULES = (
     "app.assessments.views",
     "app.assessments.bulletin_views",
     "app.assessments.survey_views",
+    "app.assessments.results_views",
     "app.analysis.views",
     "app.notify.views",
     "app.documents.views",

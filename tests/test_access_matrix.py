@@ -20,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.analysis.meetings import keep_meeting
 from app.analysis.selection import selection_from
+from app.assessments.results_page import switch_results_page
 from app.auth.models import Role, User
 from app.auth.users import create_user
 from app.catalog.models import CheckPoint, Contractor, ServiceLine, Site
@@ -118,6 +119,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/feedback/complaint"): PUBLIC,
     (GET, "/verify"): PUBLIC,
     (GET, "/feedback/complaint/<token>"): BY_SECRET,
+    (GET, "/results/<token>"): BY_SECRET,
     (GET, "/s/<slug>"): PUBLIC,
     (GET, "/guest/<token>"): BY_SECRET,
     (GET, "/guest/<token>/<int:inspection_id>"): BY_SECRET,
@@ -246,6 +248,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/analysis/meetings/<int:meeting_id>.pdf"): SUPERVISORS,
     (GET, "/bulletins/<month>"): EDITORS,  # this month's, a draft: published, all see it
     (GET, "/bulletins/<month>.pdf"): EDITORS,
+    (GET, "/assessments/results-page"): EDITORS,
+    (GET, "/assessments/results-page.pdf"): EDITORS,
     # --- changes, posted empty: refused, or answered with the form's errors
     (POST, "/language"): PUBLIC,
     (POST, "/login"): PUBLIC,
@@ -323,6 +327,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (POST, "/assessments/<month>/satisfaction"): EDITORS,
     (POST, "/bulletins/<month>"): EDITORS,
     (POST, "/bulletins/<month>/publish"): EDITORS,
+    (POST, "/assessments/results-page"): EDITORS,
     (POST, "/inspections/<int:inspection_id>/notices"): ON_IT,
     (POST, "/notices/<int:notice_id>/issue"): SUPERVISORS,
     (POST, "/inspections/<int:inspection_id>/reopen"): EDITORS,
@@ -376,6 +381,7 @@ ARGS: dict[tuple[str, str], dict[str, str]] = {
         "photo_id": "guest_photo_id",
     },
     (GET, "/feedback/complaint/<token>"): {"token": "complaint_token"},
+    (GET, "/results/<token>"): {"token": "results_token"},
     (GET, "/guest/<token>"): {"token": "guest_token"},
     (GET, "/guest/<token>/<int:inspection_id>"): {
         "token": "guest_token",
@@ -460,7 +466,7 @@ def build_world() -> dict:
     """The demo organisation, and in it one object of each kind for the URLs: a submitted
     inspection and a draft the inspector is on and the other inspector is not, the
     contractor's issued notice with a fix photo, its draft notice and exit warning, an
-    external check open to a guest link, a fresh public complaint."""
+    external check open to a guest link, a fresh public complaint, the results page turned on."""
     users = {u.username: u for u in db.session.scalars(sa.select(User))}
     inspector, other, manager = users["inspector"], users["inspector2"], users["manager"]
     own = _first(sa.select(Contractor).where(Contractor.short_name == "安泰物业"))
@@ -549,6 +555,7 @@ def build_world() -> dict:
         manager,
         lambda meeting: b"%PDF-1.7 a meeting pack",
     )
+    results_page = switch_results_page(True, manager)
     db.session.commit()
     staff = next(member for member in own.staff if member.certificates)
     return {
@@ -587,6 +594,7 @@ def build_world() -> dict:
         "complaint_id": _first(sa.select(Complaint).order_by(Complaint.id)).id,
         "complaint_photo_id": _first(sa.select(ComplaintPhoto)).id,
         "complaint_token": complaint_token,
+        "results_token": results_page.token,
         "step": "accept",
         "survey_id": _first(sa.select(Survey)).id,
         "slug": _first(sa.select(Survey)).slug,

@@ -1,11 +1,14 @@
 """Who may read which bulletins: the managers every one, drafts too; everyone else the
-published ones."""
+published ones. Who may open the published results: whoever holds their current link."""
+
+import hmac
 
 import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
 
 from app.assessments.models import Bulletin, BulletinStatus
+from app.assessments.results_page import results_page
 from app.auth.access import EDITORS
 from app.core.extensions import db
 
@@ -30,3 +33,15 @@ def get_readable_bulletin(month: str) -> Bulletin | None:
     if not reads_drafts(current_user):
         abort(404)
     return bulletin
+
+
+def check_results_link(token: str) -> None:
+    """404 unless managers have the published results on and `token` is the link's current
+    secret (compared in constant time): a replaced link and one never made look the same."""
+    page = results_page()
+    if page is None or not page.enabled or not _same(page.token, token):
+        abort(404)
+
+
+def _same(secret: str, given: str) -> bool:
+    return hmac.compare_digest(secret.encode(), given.encode())

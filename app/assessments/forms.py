@@ -8,11 +8,12 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     StringField,
     ValidationError,
 )
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import AnyOf, InputRequired, NumberRange
 
 from app.assessments.history import POLICY_LABELS, TIER_WEIGHT_LABELS
 from app.assessments.models import (
@@ -235,3 +236,13 @@ class BulletinForm(FlaskForm):
     praise = StringField()
     criticism = StringField()
     measures = StringField()
+
+
+RESULTS_PAGE_ACTIONS = ("on", "off", "replace")
+
+
+class ResultsPageForm(FlaskForm):
+    """One button of the published results' settings: turn the page on or off, or replace
+    its link."""
+
+    action = HiddenField(validators=[InputRequired(), AnyOf(RESULTS_PAGE_ACTIONS)])

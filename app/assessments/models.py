@@ -112,3 +112,21 @@ class Bulletin(db.Model):
     published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     published_by = relationship("User")
+
+
+class ResultsPage(db.Model):
+    """The published results (公布考核结果) for the compound's staff: on or off, and the secret
+    its link carries. One row, made when managers first turn it on.
+
+    The secret is kept as it is, like a survey's slug, so that managers can show and print the
+    link again; what it opens (the published rankings) is in the same database anyway. It is
+    compared in constant time."""
+
+    __tablename__ = "results_page"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enabled: Mapped[bool] = mapped_column(nullable=False, default=False)
+    token: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    token_made_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, default=utcnow
+    )

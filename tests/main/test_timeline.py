@@ -40,6 +40,9 @@ WRITTEN = {
     "message_delivered": ("notices", None, None, "wecom 安泰物业群"),
     "exit_warning": ("notices", None, "acknowledged", "退出警告〔2026〕第001号 rejected_twice"),
     "bulletin_published": ("bulletins", "draft", "published", ""),
+    "results_page_opened": ("results_page", None, None, ""),
+    "results_page_closed": ("results_page", None, None, ""),
+    "results_link_replaced": ("results_page", None, None, ""),
     "bonus_added": ("contractor_scores", None, None, "2026-10 · +2 · 保洁服务 · 表扬 · 锦旗"),
     "satisfaction_set": ("contractor_scores", "90.00%", "95.00%", "2026-10 · 120"),
     "policy_saved": (
