@@ -1,6 +1,7 @@
-"""What runs on a clock without cron: escalation, deadline reminders, missed plan visits and
-expiring certificates. Each job is claimed before it runs (one row per job, taken by an
-atomic update), so two workers never run the same job at once; each is safe to run again."""
+"""What runs on a clock without cron: escalation, deadline reminders, missed plan visits,
+expiring certificates and forgetting old public visits. Each job is claimed before it runs
+(one row per job, taken by an atomic update), so two workers never run the same job at once;
+each is safe to run again."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from app.notify.events import announce, contractor_users, managers
 from app.notify.models import EventKind
 from app.plans.models import VisitState
 from app.plans.tracking import visits_between
+from app.web.guard import forget_old_visits
 from app.web.links import path_for
 
 LEASE = timedelta(minutes=10)
@@ -120,11 +122,16 @@ def expiring_certificates(now: datetime) -> str:
     return f"{told} certificates"
 
 
+def public_visits(now: datetime) -> str:
+    return f"{forget_old_visits(as_utc(now))} public visits forgotten"
+
+
 JOBS = [
     Job("escalation", timedelta(minutes=5), escalation),
     Job("deadline_reminders", timedelta(minutes=5), deadline_reminders),
     Job("missed_visits", timedelta(hours=1), missed_visits),
     Job("expiring_certificates", timedelta(hours=6), expiring_certificates),
+    Job("public_visits", timedelta(hours=1), public_visits),
 ]
 
 

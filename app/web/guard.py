@@ -43,6 +43,19 @@ def note_submission(kind: str) -> None:
     db.session.add(PublicSubmission(kind=kind, address_hash=address_hash()))
 
 
+# Longer than any limit's window (an hour at most), so pruning never lets anyone through early.
+VISITS_KEPT = timedelta(days=1)
+
+
+def forget_old_visits(now) -> int:
+    """Remove what the limits no longer look at: every public visit would otherwise stay for
+    ever (the results page notes each one). Returns how many went."""
+    gone = db.session.execute(
+        sa.delete(PublicSubmission).where(PublicSubmission.at < now - VISITS_KEPT)
+    )
+    return gone.rowcount
+
+
 def _stamps() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="public-form")
 
