@@ -105,8 +105,9 @@ def on_inspection(user_id, inspection_id):
     )
 
 
-def get_inspection(inspection_id: int) -> Inspection:
-    inspection = db.session.get(Inspection, inspection_id)
+def get_inspection(inspection_id: int, *loading) -> Inspection:
+    """The inspection if the user may see it (else 404), loaded with the `loading` options."""
+    inspection = db.session.get(Inspection, inspection_id, options=loading)
     if inspection is None or not can_see_inspection(current_user, inspection):
         abort(404)
     return inspection
