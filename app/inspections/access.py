@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from app.auth.access import EDITORS, SELF_CHECKERS, SUPERVISORS, is_contractor
 from app.auth.models import Role, User
@@ -115,8 +116,9 @@ def get_inspection(inspection_id: int, *loading) -> Inspection:
 
 def get_item(inspection_id: int, item_id: int) -> InspectionItem:
     # The item holds its inspection, so the session keeps it (it keeps unreferenced objects
-    # only weakly): loaded the other way round, the inspection was loaded twice per tap.
-    item = db.session.get(InspectionItem, item_id)
+    # only weakly): loaded the other way round, the inspection was loaded twice per tap. Both
+    # come in one statement: the check below always reads the inspection.
+    item = db.session.get(InspectionItem, item_id, options=[joinedload(InspectionItem.inspection)])
     if (
         item is None
         or item.inspection_id != inspection_id
