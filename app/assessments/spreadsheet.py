@@ -64,9 +64,10 @@ def _itemised(itemised, results, lines) -> None:
         itemised,
         ["承包单位", "服务项目", "来源", "记录", "原始分值", "权重", "计入分值", "该项得分"],
     )
+    bonus_cap = assessment_policy().bonus_cap
     for r in results:
         for line in r.lines:
-            for row in score_rows(line, assessment_policy().bonus_cap):
+            for row in score_rows(line, bonus_cap):
                 append_row(itemised, [r.contractor.name, lines[line.service_line_id], *row])
 
 

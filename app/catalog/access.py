@@ -8,9 +8,10 @@ from app.catalog.models import Certificate, Contractor, StaffMember
 from app.core.extensions import db
 
 
-def get_contractor(contractor_id: int) -> Contractor:
-    """The contractor, if the user may see it; another contractor's user gets 404."""
-    contractor = db.session.get(Contractor, contractor_id)
+def get_contractor(contractor_id: int, *loading) -> Contractor:
+    """The contractor, if the user may see it (another contractor's user gets 404), loaded
+    with the `loading` options."""
+    contractor = db.session.get(Contractor, contractor_id, options=loading)
     if contractor is None or not can_see_contractor(current_user, contractor.id):
         abort(404)
     return contractor

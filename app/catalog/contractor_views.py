@@ -25,7 +25,7 @@ from app.catalog.forms import (
     StaffForm,
 )
 from app.catalog.models import Certificate, Contractor, ServiceLine, StaffMember
-from app.catalog.sites import site_choices
+from app.catalog.sites import site_choices, with_path
 from app.catalog.staff import certificates_query
 from app.core.extensions import db
 from app.core.timeutil import local_today
@@ -52,7 +52,7 @@ def contractor_own():
 @bp.get("/contractors/<int:contractor_id>")
 @role_required(*EVERYONE)
 def contractor(contractor_id: int):
-    company = get_contractor(contractor_id)
+    company = get_contractor(contractor_id, selectinload(Contractor.sites).options(with_path()))
     staff = db.session.scalars(
         sa.select(StaffMember)
         .where(StaffMember.contractor_id == company.id)

@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -69,9 +70,25 @@ class AssessmentPolicy(db.Model):
     )
 
 
+def _once_per_request(name: str, read):
+    """What `read()` returns, read once per request and kept on flask.g: the month's pages ask
+    for the rules for every contractor, and rules not yet saved were looked for again each time
+    (the session remembers no miss). Outside a request (the worker, the command line), read
+    afresh: a manager may have changed them since."""
+    if not has_request_context():
+        return read()
+    kept = g.setdefault("rules", {})
+    if name not in kept:
+        kept[name] = read()
+    return kept[name]
+
+
 def assessment_policy() -> AssessmentPolicy:
     """The managers' rules; until they first save them, the defaults (not yet stored)."""
-    return db.session.get(AssessmentPolicy, 1) or AssessmentPolicy(id=1, **DEFAULT_POLICY)
+    return _once_per_request(
+        "assessment",
+        lambda: db.session.get(AssessmentPolicy, 1) or AssessmentPolicy(id=1, **DEFAULT_POLICY),
+    )
 
 
 DEFAULT_EVIDENCE_POLICY = {
@@ -125,7 +142,12 @@ class EvidencePolicy(db.Model):
 
 def evidence_policy() -> EvidencePolicy:
     """The managers' rules for photos; until they first save them, the defaults (not stored)."""
-    return db.session.get(EvidencePolicy, 1) or EvidencePolicy(id=1, **DEFAULT_EVIDENCE_POLICY)
+    return _once_per_request(
+        "evidence",
+        lambda: (
+            db.session.get(EvidencePolicy, 1) or EvidencePolicy(id=1, **DEFAULT_EVIDENCE_POLICY)
+        ),
+    )
 
 
 def save_evidence_rules(form) -> EvidencePolicy:

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from app.core.extensions import db
 from app.core.timeutil import utcnow
@@ -158,9 +158,12 @@ def record_event(
 
 
 def history_of(obj, actions=None) -> list[AuditEvent]:
-    """An object's audit events, oldest first; only the given actions if named."""
-    query = sa.select(AuditEvent).where(
-        AuditEvent.object_type == type(obj).__tablename__, AuditEvent.object_id == obj.id
+    """An object's audit events, oldest first, with who made each (one statement, however many
+    people made them); only the given actions if named."""
+    query = (
+        sa.select(AuditEvent)
+        .where(AuditEvent.object_type == type(obj).__tablename__, AuditEvent.object_id == obj.id)
+        .options(joinedload(AuditEvent.actor))
     )
     if actions is not None:
         query = query.where(AuditEvent.action.in_(actions))

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from app.auth.access import EDITORS, SELF_CHECKERS, SUPERVISORS, is_contractor
 from app.auth.models import Role, User
@@ -105,8 +106,9 @@ def on_inspection(user_id, inspection_id):
     )
 
 
-def get_inspection(inspection_id: int) -> Inspection:
-    inspection = db.session.get(Inspection, inspection_id)
+def get_inspection(inspection_id: int, *loading) -> Inspection:
+    """The inspection if the user may see it (else 404), loaded with the `loading` options."""
+    inspection = db.session.get(Inspection, inspection_id, options=loading)
     if inspection is None or not can_see_inspection(current_user, inspection):
         abort(404)
     return inspection
@@ -114,8 +116,9 @@ def get_inspection(inspection_id: int) -> Inspection:
 
 def get_item(inspection_id: int, item_id: int) -> InspectionItem:
     # The item holds its inspection, so the session keeps it (it keeps unreferenced objects
-    # only weakly): loaded the other way round, the inspection was loaded twice per tap.
-    item = db.session.get(InspectionItem, item_id)
+    # only weakly): loaded the other way round, the inspection was loaded twice per tap. Both
+    # come in one statement: the check below always reads the inspection.
+    item = db.session.get(InspectionItem, item_id, options=[joinedload(InspectionItem.inspection)])
     if (
         item is None
         or item.inspection_id != inspection_id

@@ -4,17 +4,30 @@ import itertools
 import re
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
 
+from app.catalog.sites import with_path
 from app.core.audit import history_of
 from app.core.extensions import db
 from app.core.pdf import render_pdf
 from app.core.photos import read_photo
 from app.documents.versions import Issued
-from app.inspections.models import Inspection, InspectionPhoto
+from app.inspections.models import Finding, Inspection, InspectionItem, InspectionPhoto
 from app.inspections.recording import progress
 from app.inspections.repeats import repeats_of
 
 PHOTO_PATH = re.compile(r"^/inspections/photos/(\d+)(\?size=thumb)?$")
+
+# What the report shows (every item, each finding with its photos, contractor and place, the
+# places' paths), loaded with the inspection: a report of sixty items and their photos costs
+# the statements of one of six.
+REPORT_SHOWN = (
+    selectinload(Inspection.items).selectinload(InspectionItem.photos),
+    selectinload(Inspection.findings).options(
+        joinedload(Finding.contractor), joinedload(Finding.site)
+    ),
+    selectinload(Inspection.sites).options(with_path()),
+)
 
 
 def grouped_items(items):

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from app.auth.models import User
 from app.catalog.models import Contractor, ServiceLine, Site
+from app.catalog.sites import with_path
 from app.core.extensions import db
 from app.inspections.checklist import Plan
 from app.inspections.models import (
@@ -60,13 +61,30 @@ def recent_plans(user: User, limit: int = 4) -> list[Plan]:
             key = (scope, site_id, None, contractor_id if contractors == 1 else None)
         if key not in keys:
             keys.append(key)
-    return [_plan(*key) for key in keys[:limit]]
+    return _plans(keys[:limit])
 
 
-def _plan(scope: Scope, site_id: int, line_id: int | None, contractor_id: int | None) -> Plan:
-    return Plan(
-        scope=scope,
-        site=db.session.get(Site, site_id),
-        service_line=db.session.get(ServiceLine, line_id) if line_id else None,
-        contractor=db.session.get(Contractor, contractor_id) if contractor_id else None,
-    )
+def _plans(keys: list[tuple]) -> list[Plan]:
+    """The plans of these keys, their places (with their paths), lines and contractors read
+    a kind at a time, not one plan at a time."""
+    sites = _by_id(Site, {key[1] for key in keys}, with_path())
+    lines = _by_id(ServiceLine, {key[2] for key in keys})
+    contractors = _by_id(Contractor, {key[3] for key in keys})
+    return [
+        Plan(
+            scope=scope,
+            site=sites[site_id],
+            service_line=lines.get(line_id),
+            contractor=contractors.get(contractor_id),
+        )
+        for scope, site_id, line_id, contractor_id in keys
+    ]
+
+
+def _by_id(model, ids: set[int | None], *options) -> dict:
+    """The records of these ids (None left out) by id, in one statement."""
+    ids.discard(None)
+    if not ids:
+        return {}
+    found = db.session.scalars(sa.select(model).where(model.id.in_(ids)).options(*options))
+    return {record.id: record for record in found}

@@ -28,7 +28,12 @@ from app.inspections.access import (
     listed_inspections,
 )
 from app.inspections.blueprint import bp
-from app.inspections.documents import render_report, report_context, report_document
+from app.inspections.documents import (
+    REPORT_SHOWN,
+    render_report,
+    report_context,
+    report_document,
+)
 from app.inspections.forms import ReopenForm
 from app.inspections.models import (
     Answer,
@@ -56,7 +61,7 @@ PER_PAGE = 20
 @bp.get("/inspections/<int:inspection_id>")
 @role_required(*EVERYONE)  # contractors: their self-checks only
 def report(inspection_id: int):
-    inspection = get_inspection(inspection_id)
+    inspection = get_inspection(inspection_id, *REPORT_SHOWN)
     return render_template(
         "inspections/report.html",
         reopen_form=ReopenForm(),

@@ -128,9 +128,12 @@ def _notice_queue(queue: Queue, user: User) -> None:
     Managers: also overdue notices, drafts to issue and recent exit warnings."""
     now = utcnow()
     open_states = (NoticeStatus.ISSUED, NoticeStatus.ACKNOWLEDGED)
+    # managers' drafts come in the same statements as the open notices, with their items
+    # (the home page shows each draft's deadline)
+    states = (*open_states, NoticeStatus.DRAFT) if oversees_notices(user) else open_states
     query = (
         sa.select(Notice)
-        .where(Notice.status.in_(open_states), visible_notices(user))
+        .where(Notice.status.in_(states), visible_notices(user))
         .options(selectinload(Notice.items), selectinload(Notice.contractor))
         .order_by(Notice.deadline)
     )
@@ -147,19 +150,15 @@ def _notice_queue(queue: Queue, user: User) -> None:
             )
         )
         return
-    open_notices = list(db.session.scalars(query))
+    notices = list(db.session.scalars(query))
+    open_notices = [n for n in notices if n.status in open_states]
     queue.to_verify = [
         n for n in open_notices if any(i.status == ItemStatus.FIX_REPORTED for i in n.items)
     ]
     if oversees_notices(user):
         queue.overdue = [n for n in open_notices if n.is_overdue(now)]
-        queue.draft_notices = list(
-            db.session.scalars(
-                sa.select(Notice)
-                .where(Notice.status == NoticeStatus.DRAFT)
-                .options(selectinload(Notice.contractor))
-                .order_by(Notice.id)
-            )
+        queue.draft_notices = sorted(
+            (n for n in notices if n.status == NoticeStatus.DRAFT), key=lambda n: n.id
         )
         queue.warnings = list(
             db.session.scalars(

@@ -93,8 +93,9 @@ def visible_warnings(user):
     return sa.false()
 
 
-def get_notice(notice_id: int) -> Notice:
-    notice = db.session.get(Notice, notice_id)
+def get_notice(notice_id: int, *loading) -> Notice:
+    """The notice if the user may see it (else 404), loaded with the `loading` options."""
+    notice = db.session.get(Notice, notice_id, options=loading)
     if notice is None or not can_see_notice(current_user, notice):
         abort(404)
     return notice

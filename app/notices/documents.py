@@ -5,15 +5,33 @@ import json
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
 
+from app.catalog.sites import with_path
 from app.core.audit import history_of
 from app.core.extensions import db
 from app.core.pdf import render_pdf
 from app.core.photos import read_photo, read_signature
 from app.core.timeutil import utcnow
 from app.documents.versions import Issued, freeze
+from app.inspections.models import Finding, InspectionItem
 from app.inspections.repeats import repeats_of
-from app.notices.models import ExitWarning, ItemStatus, Notice, NoticeStatus
+from app.notices.models import ExitWarning, ItemStatus, Notice, NoticeItem, NoticeStatus
+
+# What the notice's page shows of each finding (its item, photos and place) and of each fix
+# (its photos, who reported and who verified it), loaded with the notice: a notice of many
+# findings costs the statements of one.
+NOTICE_SHOWN = (
+    selectinload(Notice.items).options(
+        joinedload(NoticeItem.finding).options(
+            joinedload(Finding.item).selectinload(InspectionItem.photos),
+            joinedload(Finding.site).options(with_path()),
+        ),
+        selectinload(NoticeItem.fix_photos),
+        joinedload(NoticeItem.fix_reported_by),
+        joinedload(NoticeItem.verified_by),
+    ),
+)
 
 
 def notice_context(notice: Notice) -> dict:

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.access import (
     CONTRACTORS,
@@ -34,7 +35,13 @@ from app.notices.access import (
 )
 from app.notices.blueprint import bp
 from app.notices.deadlines import ensure_default_rules, notice_policy
-from app.notices.documents import keep_documents, notice_context, notice_document, render_notice
+from app.notices.documents import (
+    NOTICE_SHOWN,
+    keep_documents,
+    notice_context,
+    notice_document,
+    render_notice,
+)
 from app.notices.forms import (
     UNSIGNED_WAYS,
     AcknowledgeForm,
@@ -120,8 +127,12 @@ STATUS_FILTERS = ("open", "overdue", "draft", "closed", "all")
 
 
 def notice_query(user, status: str, contractor_id: int | None):
-    query = sa.select(Notice).order_by(Notice.issued_at.desc().nulls_first(), Notice.id.desc())
-    query = query.where(visible_notices(user))
+    query = (
+        sa.select(Notice)
+        .where(visible_notices(user))
+        .options(selectinload(Notice.items), joinedload(Notice.contractor))
+        .order_by(Notice.issued_at.desc().nulls_first(), Notice.id.desc())
+    )
     if contractor_id and chooses_contractor(user):
         query = query.where(Notice.contractor_id == contractor_id)
     if status in ("open", "overdue"):
@@ -168,7 +179,7 @@ def notices():
 @bp.get("/notices/<int:notice_id>")
 @role_required(*EVERYONE)
 def notice(notice_id: int):
-    notice = get_notice(notice_id)
+    notice = get_notice(notice_id, *NOTICE_SHOWN)
     deadline_form = DeadlineForm()
     if request.method == "GET" and notice.status == NoticeStatus.DRAFT:
         deadline_form.deadline.data = notice.deadline.astimezone(LOCAL_TZ).replace(tzinfo=None)

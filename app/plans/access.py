@@ -18,8 +18,9 @@ def plan_inspector_accounts():
     return User.role.in_((Role.INSPECTOR, Role.MANAGER))
 
 
-def get_plan(plan_id: int) -> InspectionPlan:
-    return db.session.get(InspectionPlan, plan_id) or abort(404)
+def get_plan(plan_id: int, *loading) -> InspectionPlan:
+    """The plan (else 404), loaded with the `loading` options."""
+    return db.session.get(InspectionPlan, plan_id, options=loading) or abort(404)
 
 
 def get_stop(plan: InspectionPlan, stop_id: int) -> PlanStop:

@@ -5,10 +5,11 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.models import User
 from app.catalog.models import Site
+from app.catalog.sites import with_path
 from app.core.audit import record_event
 from app.core.evidence import Position
 from app.core.extensions import db
@@ -20,6 +21,16 @@ from app.inspections.evidence import record_check_in
 from app.inspections.models import Inspection, Schedule, Status
 from app.plans.models import InspectionPlan, PlanStop, VisitState, plan_inspectors
 from app.plans.recurrence import current_due, due_dates, open_until
+
+# What a plan's page shows of its route (each stop's place with its path, the check points
+# chosen there) and its people, loaded with the plan: a route of ten stops costs the
+# statements of one.
+PLAN_SHOWN = (
+    selectinload(InspectionPlan.stops).options(
+        joinedload(PlanStop.site).options(with_path()), selectinload(PlanStop.check_points)
+    ),
+    selectinload(InspectionPlan.inspectors),
+)
 
 
 @dataclass

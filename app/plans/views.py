@@ -34,6 +34,7 @@ from app.plans.models import InspectionPlan, PlanStop, VisitState
 from app.plans.qr import scan_url
 from app.plans.recurrence import current_due
 from app.plans.tracking import (
+    PLAN_SHOWN,
     open_planned_survey,
     open_visits,
     start_visit,
@@ -115,7 +116,7 @@ def plan_form(plan_id: int | None = None):
 @bp.get("/plans/<int:plan_id>")
 @role_required(*SUPERVISORS)
 def plan(plan_id: int):
-    plan = get_plan(plan_id)
+    plan = get_plan(plan_id, *PLAN_SHOWN)
     today = local_today()
     first, _last = month_days(month_of(utcnow()))
     month_visits = visits_between(first, today, today, plans=[plan] if plan.active else [])
