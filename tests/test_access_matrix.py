@@ -246,6 +246,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/analysis/meetings/<int:meeting_id>.pdf"): SUPERVISORS,
     (GET, "/bulletins/<month>"): EDITORS,  # this month's, a draft: published, all see it
     (GET, "/bulletins/<month>.pdf"): EDITORS,
+    (GET, "/bulletins/<month>.png"): LOGGED_IN,  # last month's, published (a draft has none)
     # --- changes, posted empty: refused, or answered with the form's errors
     (POST, "/language"): PUBLIC,
     (POST, "/login"): PUBLIC,

@@ -30,3 +30,12 @@ def get_readable_bulletin(month: str) -> Bulletin | None:
     if not reads_drafts(current_user):
         abort(404)
     return bulletin
+
+
+def get_published_bulletin(month: str) -> Bulletin:
+    """The month's bulletin if it is published, which everyone signed in may read; 404 for a
+    draft or a missing one, whoever asks."""
+    bulletin = db.session.scalar(sa.select(Bulletin).where(Bulletin.month == month))
+    if bulletin is None or bulletin.status != BulletinStatus.PUBLISHED:
+        abort(404)
+    return bulletin
