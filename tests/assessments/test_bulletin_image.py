@@ -191,6 +191,7 @@ def test_the_image_is_sent_once_though_the_link_fails_and_is_tried_again(
 
 
 def test_an_image_larger_than_the_service_takes_goes_as_the_link_alone(
+    client,
     cast,
     kitchen,  # noqa: F811
     month,  # noqa: F811
@@ -207,6 +208,8 @@ def test_an_image_larger_than_the_service_takes_goes_as_the_link_alone(
     assert delivery.status == DeliveryStatus.SENT
     (note,) = [t.error for t in delivery.tries]
     assert f"take no image of {size} bytes" in note and "the link alone" in note
+    login(client, cast.admin)
+    assert note in client.get("/admin/deliveries?status=sent").text, "shown with the attempt"
 
 
 def test_the_robot_server_refuses_an_image_as_wecom_does(robots):
