@@ -4,8 +4,9 @@ server: the real parts the notification tests and the delivery benchmark send to
 Paths: /cgi-bin/webhook/send?key=K (WeCom), /robot/send?access_token=T (DingTalk, signed with
 timestamp and sign in the query), /open-apis/bot/v2/hook/T (Feishu, signed in the body). Each
 answers HTTP 200 with the service's own error codes: a bad signature, a robot told to fail, a
-WeCom text longer than its 2,048 bytes, and the rate-limit answer when a robot gets more than
-its pace in a minute. A robot may be given a raw answer instead (a proxy's HTML page, say)."""
+WeCom text longer than its 2,048 bytes, a WeCom image (base64 and its MD5) whose MD5 is wrong
+or larger than 2 MB, and the rate-limit answer when a robot gets more than its pace in a
+minute. A robot may be given a raw answer instead (a proxy's HTML page, say)."""
 
 import base64
 import email
@@ -25,6 +26,8 @@ from aiosmtpd.controller import Controller
 RATE_LIMIT_CODES = {"wecom": 45009, "dingtalk": 130101, "feishu": 11232}
 WECOM_TEXT_BYTES = 2048
 WECOM_TOO_LONG = 40058  # "text.content exceed max length"
+WECOM_IMAGE_BYTES = 2 * 1024 * 1024
+WECOM_BAD_IMAGE = 40009  # "invalid image size" (also this server's answer to a wrong MD5)
 
 
 class RobotServer:
@@ -35,6 +38,8 @@ class RobotServer:
         self.failing: set[str] = set()  # tokens answered with an error code
         self.raw_answers: dict[str, tuple[str, bytes]] = {}  # token -> (content type, body)
         self.received: list[tuple[str, str, str]] = []  # (service, token, text)
+        self.images: list[tuple[str, bytes]] = []  # (token, image) from WeCom image messages
+        self.kinds: list[tuple[str, str]] = []  # (token, msgtype) of each accepted message
         self.refused: list[tuple[str, str, int]] = []
         self._times = defaultdict(list)  # the last minute's messages, per robot
         self.accepted_at = defaultdict(list)  # every accepted message's time, per robot
@@ -58,6 +63,14 @@ class RobotServer:
     def texts(self, token: str | None = None) -> list[str]:
         with self._lock:
             return [text for _s, t, text in self.received if token is None or t == token]
+
+    def images_of(self, token: str) -> list[bytes]:
+        with self._lock:
+            return [image for t, image in self.images if t == token]
+
+    def kinds_of(self, token: str) -> list[str]:
+        with self._lock:
+            return [kind for t, kind in self.kinds if t == token]
 
     def __enter__(self):
         self.thread.start()
@@ -85,7 +98,15 @@ class RobotServer:
             expected = base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
             if body.get("sign") != expected:
                 return 19021, ""
-        text = body["content"]["text"] if service == "feishu" else body["text"]["content"]
+        image = None
+        if service == "wecom" and body.get("msgtype") == "image":
+            image = base64.b64decode(body["image"]["base64"], validate=True)
+            md5 = hashlib.md5(image).hexdigest()
+            if len(image) > WECOM_IMAGE_BYTES or md5 != body["image"]["md5"]:
+                return WECOM_BAD_IMAGE, ""
+            text = ""
+        else:
+            text = body["content"]["text"] if service == "feishu" else body["text"]["content"]
         if service == "wecom" and len(text.encode()) > WECOM_TEXT_BYTES:
             return WECOM_TOO_LONG, ""
         with self._lock:
@@ -96,7 +117,11 @@ class RobotServer:
                 return RATE_LIMIT_CODES[service], ""
             self._times[token] = [*recent, now]
             self.accepted_at[token].append(now)
-            self.received.append((service, token, text))
+            if image is None:
+                self.received.append((service, token, text))
+            else:
+                self.images.append((token, image))
+            self.kinds.append((token, "text" if image is None else "image"))
         return 0, text
 
     def _judged(self, service: str, token: str, query: dict, body: dict) -> bytes:

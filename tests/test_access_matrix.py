@@ -250,6 +250,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/bulletins/<month>.pdf"): EDITORS,
     (GET, "/assessments/results-page"): EDITORS,
     (GET, "/assessments/results-page.pdf"): EDITORS,
+    (GET, "/bulletins/<month>.png"): LOGGED_IN,  # last month's, published (a draft has none)
     # --- changes, posted empty: refused, or answered with the form's errors
     (POST, "/language"): PUBLIC,
     (POST, "/login"): PUBLIC,

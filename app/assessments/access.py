@@ -45,3 +45,12 @@ def check_results_link(token: str) -> None:
 
 def _same(secret: str, given: str) -> bool:
     return hmac.compare_digest(secret.encode(), given.encode())
+
+
+def get_published_bulletin(month: str) -> Bulletin:
+    """The month's bulletin if it is published, which everyone signed in may read; 404 for a
+    draft or a missing one, whoever asks."""
+    bulletin = db.session.scalar(sa.select(Bulletin).where(Bulletin.month == month))
+    if bulletin is None or bulletin.status != BulletinStatus.PUBLISHED:
+        abort(404)
+    return bulletin

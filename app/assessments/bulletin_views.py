@@ -5,16 +5,24 @@ from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.assessments.access import bulletins_seen, get_readable_bulletin
+from app.assessments.access import bulletins_seen, get_published_bulletin, get_readable_bulletin
 from app.assessments.blueprint import bp
 from app.assessments.bulletin_drafts import publish_draft, save_prose
-from app.assessments.bulletins import bulletin_data, bulletin_document, render_bulletin
+from app.assessments.bulletins import (
+    bulletin_data,
+    bulletin_document,
+    phone_image,
+    published_pdf,
+    render_bulletin,
+)
 from app.assessments.forms import BulletinForm
 from app.assessments.models import Bulletin, BulletinStatus
 from app.assessments.views import checked_month
 from app.auth.access import EDITORS, EVERYONE, role_required
 from app.core.extensions import db
+from app.core.files import Kind, send_stored
 from app.core.pdf import pdf_response
+from app.core.refusals import Refused
 from app.documents.versions import send_version, versions_of
 from app.web.bounds import db_int
 from app.web.responses import apply
@@ -81,3 +89,19 @@ def bulletin_pdf(month: str):
             bulletin_document(shown), request.args.get("version", type=db_int), f"bulletin-{month}"
         )
     return pdf_response(render_bulletin(shown, data), f"bulletin-{month}-draft.pdf")
+
+
+@bp.get("/bulletins/<month>.png")
+@role_required(*EVERYONE)
+def bulletin_png(month: str):
+    """The published bulletin as one long image for phones, made from its PDF at publishing
+    (for one published before, at its first request)."""
+    month = checked_month(month)
+    pdf = published_pdf(get_published_bulletin(month))
+    image = phone_image(pdf)
+    db.session.commit()  # the PDF of a bulletin published before versions were kept, frozen now
+    if image is None:
+        raise Refused(
+            _("The long image cannot be made just now; the PDF is the same bulletin."), status=503
+        )
+    return send_stored(Kind.BULLETIN_IMAGE, image, "image/png", f"bulletin-{month}.png")

@@ -1,8 +1,10 @@
-"""The monthly bulletin's figures, and publishing: a frozen snapshot and a stored PDF."""
+"""The monthly bulletin's figures, and publishing: a frozen snapshot, a stored PDF and the
+long image for phones made from it."""
 
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from app.assessments.models import Bulletin, BulletinStatus
@@ -11,9 +13,12 @@ from app.catalog.models import Contractor, ServiceLine, Severity
 from app.catalog.rules import assessment_policy
 from app.core.audit import record_event
 from app.core.extensions import db
+from app.core.files import Kind, is_stored, read_stored, store
+from app.core.long_image import ImageFailed, long_image
 from app.core.pdf import render_pdf
 from app.core.timeutil import local_today, month_bounds, shift_month, utcnow
-from app.documents.versions import Issued, freeze
+from app.documents.models import DocumentVersion
+from app.documents.versions import Issued, freeze, latest, stored_as
 from app.inspections.models import Inspection, Status
 from app.notices.models import Notice, NoticeItem, NoticeStatus
 from app.notify.events import announce, contractor_users
@@ -194,14 +199,40 @@ def bulletin_document(bulletin: Bulletin) -> Issued:
     )
 
 
+def published_pdf(bulletin: Bulletin) -> DocumentVersion:
+    """The stored PDF a published bulletin is downloaded as; one published before versions
+    were kept has it frozen now, as at its first download."""
+    return latest("bulletin", bulletin.id) or freeze(bulletin_document(bulletin))
+
+
+def phone_image(pdf: DocumentVersion) -> str | None:
+    """Make and store the bulletin's long image from its stored PDF, unless it is stored
+    already; the PDF's digest, which the image is stored under, or None if it cannot be made
+    (the reason is logged)."""
+    if is_stored(Kind.BULLETIN_IMAGE, pdf.digest):
+        return pdf.digest
+    try:
+        printed = read_stored(stored_as(pdf.kind), pdf.digest)
+        if printed is None:
+            raise ImageFailed("the PDF is missing from the file store")
+        store(Kind.BULLETIN_IMAGE, pdf.digest, long_image(printed))
+    except ImageFailed as error:
+        current_app.logger.warning("bulletin image not made: %s", error)
+        return None
+    return pdf.digest
+
+
 def publish(bulletin: Bulletin, user) -> None:
-    """Freeze the figures and the prose: store the data and the PDF made from them."""
+    """Freeze the figures and the prose: store the data, the PDF made from them and the long
+    image made from the PDF."""
     if bulletin.status == BulletinStatus.PUBLISHED:
         raise ValueError("already published")
     bulletin.snapshot = bulletin_data(bulletin.month)
     bulletin.status = BulletinStatus.PUBLISHED
     bulletin.published_at, bulletin.published_by = utcnow(), user
-    bulletin.pdf_digest = freeze(bulletin_document(bulletin)).digest
+    pdf = freeze(bulletin_document(bulletin))
+    bulletin.pdf_digest = pdf.digest
+    phone_image(pdf)  # if it cannot be made now, its first request tries again
     record_event(
         "bulletin_published",
         bulletin,
@@ -215,7 +246,7 @@ def publish(bulletin: Bulletin, user) -> None:
     )
     announce(
         EventKind.BULLETIN_PUBLISHED,
-        {"month": bulletin.month},
+        {"month": bulletin.month, "image": pdf.digest},
         path_for("assessments.bulletin", month=bulletin.month),
         users=contractor_users(*companies),
         robots_of=companies,

@@ -1,7 +1,8 @@
 """The file store: every file the app keeps besides the database, named by its content.
 
 Photos and their thumbnails, external checks' PDFs, published bulletins and meeting packs are
-each kept under the SHA-256 of what they hold (a thumbnail under its photo's), at a key such
+each kept under the SHA-256 of what they hold (a thumbnail under its photo's, a bulletin's long
+image under its PDF's), at a key such
 as `documents/3f/3f…e1.pdf`. A file once stored never changes, so storing the same content
 again writes nothing, and copying a store to another is safe to repeat.
 
@@ -43,6 +44,7 @@ class Kind(Enum):
     THUMB = ("", "_thumb.jpg")
     DOCUMENT = ("documents", ".pdf")
     BULLETIN = ("bulletins", ".pdf")
+    BULLETIN_IMAGE = ("bulletins", "_phone.png")  # one long image, named by its PDF's digest
     MEETING_PACK = ("meetings", ".pdf")
     ISSUED = ("issued", ".pdf")  # issued documents' versions (app/documents)
     SIGNATURE = ("signatures", ".png")  # handwritten signatures on receipts

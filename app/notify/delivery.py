@@ -22,14 +22,16 @@ from app.core.logs import WORKER_LOG
 from app.core.refusals import require
 from app.core.timeutil import as_utc, utcnow
 from app.notify.channels import (
+    IMAGE_BYTES,
     RateLimited,
     SendFailed,
     Unsendable,
     send_email,
     send_personal,
     send_robot,
+    send_robot_image,
 )
-from app.notify.events import Withdrawn, message_for_outside
+from app.notify.events import Withdrawn, image_for_outside, message_for_outside, shows_image
 from app.notify.models import Channel, Delivery, DeliveryAttempt, DeliveryStatus
 
 BATCH = 50
@@ -38,6 +40,7 @@ LONGEST_PAUSE = timedelta(hours=1)
 PAUSE_DOUBLINGS = 7  # 30 s doubled seven times is past the longest pause
 PACE_WINDOW = timedelta(minutes=1)
 ROBOT_REMOVED = "robot removed"
+IMAGE_SENT = "the image; its link follows"
 
 log = logging.getLogger(WORKER_LOG)
 
@@ -138,7 +141,7 @@ def _target(delivery: Delivery) -> tuple:
 
 def _attempt(delivery: Delivery, now: datetime, target: tuple, done: Pass) -> None:
     try:
-        _send(delivery)
+        note = _send(delivery)
     except Withdrawn as reason:  # an invitation replaced or used before its e-mail went
         _record(delivery, now, ok=False, error=str(reason))
         _give_up(delivery, done)
@@ -160,7 +163,7 @@ def _attempt(delivery: Delivery, now: datetime, target: tuple, done: Pass) -> No
         db.session.rollback()
         _failed(delivery, now, _logged(delivery, error), done)
         return
-    _record(delivery, now, ok=True)
+    _record(delivery, now, ok=True, note=note)
     delivery.status, delivery.sent_at, delivery.last_error = DeliveryStatus.SENT, now, ""
     done.sent += 1
     event = delivery.event
@@ -174,15 +177,48 @@ def _attempt(delivery: Delivery, now: datetime, target: tuple, done: Pass) -> No
         )
 
 
-def _send(delivery: Delivery) -> None:
+def _send(delivery: Delivery) -> str:
+    """Send the message; a note on how it went, if there is one to keep."""
     text = message_for_outside(delivery.event)
     db.session.commit()  # what the message needs (an invitation's new link) is kept before it goes
     if delivery.channel == Channel.EMAIL:
         send_email(delivery.address, text)
     elif delivery.robot_id:
-        send_robot(delivery.robot, text)
+        return _send_to_robot(delivery, text)
     else:
         send_personal(delivery.channel, delivery.address, text)
+    return ""
+
+
+def _send_to_robot(delivery: Delivery, text: str) -> str:
+    """The event's image first, where the robot's service takes one, then the words and the
+    link, which go whatever became of the image; a note if the image did not go."""
+    robot, note = delivery.robot, ""
+    if robot.service in IMAGE_BYTES and shows_image(delivery.event) and not _image_sent(delivery):
+        note = _send_image(delivery)
+    send_robot(robot, text)
+    return note
+
+
+def _send_image(delivery: Delivery) -> str:
+    """Send the event's image and record it, so a retry sends only what did not go; a note
+    if it did not go (too large for the service, refused, never made)."""
+    image = image_for_outside(delivery.event)
+    if image is None:
+        return "no image was made: the link alone"
+    try:
+        send_robot_image(delivery.robot, image)
+    except RateLimited:
+        raise
+    except SendFailed as error:
+        return f"the image did not go ({error}): the link alone"
+    _record(delivery, utcnow(), ok=True, note=IMAGE_SENT)
+    db.session.commit()
+    return ""
+
+
+def _image_sent(delivery: Delivery) -> bool:
+    return any(t.ok and t.error == IMAGE_SENT for t in delivery.tries)
 
 
 def _failed(delivery: Delivery, now: datetime, error: str, done: Pass) -> None:
@@ -231,9 +267,10 @@ def _recipient(delivery: Delivery) -> str:
     return delivery.user.display_name if delivery.user else delivery.address
 
 
-def _record(delivery: Delivery, now: datetime, ok: bool, error: str = "") -> None:
+def _record(delivery: Delivery, now: datetime, ok: bool, error: str = "", note: str = "") -> None:
+    """Keep a try: why it failed, or a note on what went."""
     delivery.tries.append(
-        DeliveryAttempt(robot_id=delivery.robot_id, at=now, ok=ok, error=error[:1000])
+        DeliveryAttempt(robot_id=delivery.robot_id, at=now, ok=ok, error=(error or note)[:1000])
     )
     if not ok:
         delivery.last_error = error[:1000]

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from app.auth.models import Invitation, User
 from app.core.audit import record_event
 from app.core.extensions import db
+from app.core.files import Kind, read_stored
 from app.core.timeutil import LOCAL_TZ, as_utc, utcnow
 from app.identity.apps import personal_addresses
 from app.notify.access import hears_as_manager
@@ -29,6 +30,9 @@ from app.notify.models import (
 from app.web.links import path_for, public_link
 
 SUPERVISION_TEAM = None  # the robots with no contractor are the supervision team's
+# The events whose robot messages show an image above the link, and where it is stored: under
+# the digest in the event's "image".
+IMAGES = {EventKind.BULLETIN_PUBLISHED: Kind.BULLETIN_IMAGE}
 
 
 def announce(
@@ -227,6 +231,15 @@ def message_for_outside(event: Event) -> str:
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         lines = (line.strip() for line in event_text(event).splitlines())
         return f"{' '.join(line for line in lines if line)}\n{public_link(_outside_path(event))}"
+
+
+def shows_image(event: Event) -> bool:
+    return event.kind in IMAGES and bool(event.params.get("image"))
+
+
+def image_for_outside(event: Event) -> bytes | None:
+    """The image a robot shows above the event's link; None if it was never made."""
+    return read_stored(IMAGES[event.kind], event.params["image"])
 
 
 def _outside_path(event: Event) -> str:
