@@ -32,8 +32,12 @@ def test_default_catalogue_is_a_real_library(app):
 
     assert report.ok, report.errors[:3]
     lines = db.session.scalars(sa.select(ServiceLine)).all()
-    assert len(lines) >= 12
-    assert count(CheckPoint) >= 150
+    assert len(lines) >= 16
+    assert count(CheckPoint) >= 300
+    line_categories = [c for line in lines for c in line.categories]
+    assert len(line_categories) >= 71
+    assert all(line.area is not None for line in lines)
+    assert {line.area for line in lines} == set(Area)
     for line in lines:
         points = [p for c in line.categories for p in c.check_points]
         assert len(points) >= 10, line.name
@@ -43,6 +47,19 @@ def test_default_catalogue_is_a_real_library(app):
         sa.select(CheckCategory).where(CheckCategory.service_line_id.is_(None))
     ).all()
     assert {"人员证照", "劳动用工", "仪容仪表与文明用语"} <= {c.name for c in block}
+
+
+def test_every_shipped_point_says_its_standard_good_practice_grading_and_frequency():
+    rows = default_catalogue_rows()
+    for row in rows:
+        line_code, _name, category, code, title, standard, good, severity, points, *_rest = row
+        assert category and code and title and standard and good, code
+        assert severity in {"一般", "较重", "严重"} and Decimal(points) > 0, code
+        assert row[10] in {"每日", "每周", "每半月", "每月", "每季"}, code
+        assert bool(row[11]) == bool(line_code), code
+    assert {row[10] for row in rows} == {"每日", "每周", "每半月", "每月", "每季"}
+    titles = [(row[0], row[4]) for row in rows]
+    assert len(titles) == len(set(titles)), "no point is written twice in one line"
 
 
 def test_loading_the_default_twice_updates_instead_of_duplicating(app):
