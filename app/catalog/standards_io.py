@@ -292,27 +292,10 @@ def apply_rows(points: list[PointRow]) -> ImportReport:
         (c.service_line_id, c.name): c for c in db.session.scalars(sa.select(CheckCategory))
     }
     existing = {p.code: p for p in db.session.scalars(sa.select(CheckPoint))}
-    next_line_position = max((line.position for line in lines.values()), default=0) + 1
     point_positions: dict[int, int] = {}
 
     for point in points:
-        line = None
-        if point.line_code:
-            line = lines.get(point.line_code)
-            if line is None:
-                line = ServiceLine(
-                    code=point.line_code,
-                    name=point.line_name or point.line_code,
-                    position=next_line_position,
-                )
-                next_line_position += 1
-                db.session.add(line)
-                db.session.flush()
-                lines[line.code] = line
-            elif point.line_name and line.name != point.line_name:
-                line.name = point.line_name
-            if point.area is not None:
-                line.area = point.area
+        line = _line_for(point, lines) if point.line_code else None
         line_id = line.id if line else None
         category = categories.get((line_id, point.category))
         if category is None:
@@ -347,6 +330,25 @@ def apply_rows(points: list[PointRow]) -> ImportReport:
         check_point.position = point_positions[category.id]
     db.session.flush()
     return report
+
+
+def _line_for(point: PointRow, lines: dict[str, ServiceLine]) -> ServiceLine:
+    """The row's service line, made (after the others) if new, renamed and placed in an area
+    if the row says so."""
+    line = lines.get(point.line_code)
+    if line is None:
+        position = max((known.position for known in lines.values()), default=0) + 1
+        line = ServiceLine(
+            code=point.line_code, name=point.line_name or point.line_code, position=position
+        )
+        db.session.add(line)
+        db.session.flush()
+        lines[line.code] = line
+    elif point.line_name and line.name != point.line_name:
+        line.name = point.line_name
+    if point.area is not None:
+        line.area = point.area
+    return line
 
 
 def read_sheet(stream) -> tuple[list[str], list[tuple]]:
