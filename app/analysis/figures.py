@@ -6,6 +6,7 @@ and missed per inspector."""
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from statistics import median
 
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from flask_babel import gettext as _
 
 from app.analysis.selection import Selection, findings_in, photos_in, visits_in
 from app.auth.models import User
-from app.catalog.models import CheckCategory, Contractor, ServiceLine, Severity, Site
+from app.catalog.models import Area, CheckCategory, Contractor, ServiceLine, Severity, Site
 from app.core.evidence import MarkKind, mark_counts
 from app.core.extensions import db
 from app.core.timeutil import day_start, local_today, seconds_between
@@ -80,11 +81,19 @@ class PlaceFigure:
 
 
 @dataclass
+class AreaFigure:
+    area: Area | None  # None: findings of no service line, or of a line without an area
+    findings: int
+    points: Decimal
+
+
+@dataclass
 class Figures:
     total: int
     buckets: list[Bucket]
     by_line: dict[str, Counter]  # line name -> severity value -> findings
     line_ids: dict[str, int]
+    by_area: list[AreaFigure]  # in the national standard's order, areas without findings too
     top_points: list[tuple[int, str, int]]  # check point id, title, findings
     places: list[PlaceFigure]
     contractors: list[ContractorFigures]
@@ -139,6 +148,21 @@ def by_line(selection: Selection) -> tuple[dict[str, Counter], dict[str, int]]:
         if line_id:
             ids[label] = line_id
     return dict(counts), ids
+
+
+def by_area(selection: Selection) -> list[AreaFigure]:
+    """Findings and points deducted in each area of TC607, so results can be compared with
+    the national standard's evaluation."""
+    rows = db.session.execute(
+        findings_in(selection, ServiceLine.area, sa.func.count(), sa.func.sum(Finding.deduction))
+        .outerjoin(ServiceLine, CheckCategory.service_line_id == ServiceLine.id)
+        .group_by(ServiceLine.area)
+    )
+    totals = {area: (count, points) for area, count, points in rows}
+    figures = [AreaFigure(area, *totals.get(area, (0, Decimal(0)))) for area in Area]
+    if None in totals:
+        figures.append(AreaFigure(None, *totals[None]))
+    return figures
 
 
 def top_points(selection: Selection) -> list[tuple[int, str, int]]:
@@ -276,6 +300,7 @@ def figures_for(selection: Selection, with_inspectors: bool) -> Figures:
         buckets=buckets,
         by_line=lines,
         line_ids=line_ids,
+        by_area=by_area(selection),
         top_points=top_points(selection),
         places=places(selection),
         contractors=contractors(selection),

@@ -24,7 +24,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.catalog.models import Severity, SiteKind
+from app.catalog.models import Area, Frequency, Severity, SiteKind
 from app.catalog.rules import EVIDENCE_LABELS
 
 CODE = Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, dot, dash or underscore."))
@@ -52,8 +52,18 @@ class ServiceLineForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=16), CODE])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    area = SelectField(
+        _l("Area"),
+        coerce=lambda value: Area(value) if value else None,
+        choices=[],
+        description=_l("The area of the national standard (TC607) the line is totalled under."),
+    )
     position = IntegerField(_l("Order"), default=0, validators=[NumberRange(min=0, max=9999)])
     active = BooleanField(_l("In use"), default=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.area.choices = [("", _l("None (a line of the bureau's own)")), *Area.choices()]
 
 
 class CategoryForm(FlaskForm):
@@ -74,6 +84,9 @@ class CheckPointForm(FlaskForm):
     deduction = DecimalField(
         _l("Points deducted"), places=1, validators=[DataRequired(), NumberRange(min=0, max=100)]
     )
+    frequency = SelectField(
+        _l("How often"), coerce=Frequency, choices=[], default=Frequency.MONTHLY
+    )
     position = IntegerField(_l("Order"), default=0, validators=[NumberRange(min=0, max=9999)])
     active = BooleanField(_l("In use"), default=True)
     reference_upload = FileField(
@@ -86,6 +99,7 @@ class CheckPointForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.severity.choices = [(s.value, s.label) for s in Severity]
+        self.frequency.choices = Frequency.choices()
 
     def validate_deduction(self, field):
         if field.data is not None and field.data != round(field.data, 1):

@@ -31,6 +31,29 @@ contractor_sites = sa.Table(
 )
 
 
+class Area(LabelledEnum):
+    """The seven areas of the national standard TC607, by which results are totalled."""
+
+    CUSTOMER_SERVICE = "customer_service"
+    BUILDING = "building"
+    FACILITIES = "facilities"
+    ORDER = "order"
+    CLEANING = "cleaning"
+    GREENING = "greening"
+    MEETINGS = "meetings"
+
+
+Area.LABELS = {
+    Area.CUSTOMER_SERVICE: _l("Customer service"),
+    Area.BUILDING: _l("Building management"),
+    Area.FACILITIES: _l("Shared facilities and equipment"),
+    Area.ORDER: _l("Public order"),
+    Area.CLEANING: _l("Cleaning"),
+    Area.GREENING: _l("Greening"),
+    Area.MEETINGS: _l("Meeting services"),
+}
+
+
 class ServiceLine(db.Model):
     """A service item (服务项目) such as cleaning or security."""
 
@@ -42,6 +65,8 @@ class ServiceLine(db.Model):
     description: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     position: Mapped[int] = mapped_column(nullable=False, default=0)
     active: Mapped[bool] = mapped_column(nullable=False, default=True)
+    # None for a bureau's own line that fits none of the national standard's areas
+    area: Mapped[Area | None] = mapped_column(enum_type(Area), nullable=True)
 
     categories: Mapped[list["CheckCategory"]] = relationship(
         back_populates="service_line", order_by="CheckCategory.position"
@@ -94,6 +119,25 @@ Severity.LABELS = {
 }
 
 
+class Frequency(LabelledEnum):
+    """How often a check point is checked."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    HALF_MONTHLY = "half_monthly"
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+
+
+Frequency.LABELS = {
+    Frequency.DAILY: _l("Daily"),
+    Frequency.WEEKLY: _l("Weekly"),
+    Frequency.HALF_MONTHLY: _l("Twice a month"),
+    Frequency.MONTHLY: _l("Monthly"),
+    Frequency.QUARTERLY: _l("Quarterly"),
+}
+
+
 class CheckPoint(db.Model):
     """One line of a checklist: the standard, what good looks like, what a failure costs."""
 
@@ -112,6 +156,12 @@ class CheckPoint(db.Model):
     good_practice: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     severity: Mapped[Severity] = mapped_column(enum_type(Severity), nullable=False)
     deduction: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1), nullable=False)
+    frequency: Mapped[Frequency] = mapped_column(
+        enum_type(Frequency),
+        nullable=False,
+        default=Frequency.MONTHLY,
+        server_default=Frequency.MONTHLY.value,
+    )
     reference_photo: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
     position: Mapped[int] = mapped_column(nullable=False, default=0)
     active: Mapped[bool] = mapped_column(nullable=False, default=True)

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
-from app.catalog.models import CheckCategory, CheckPoint, ServiceLine, Severity
+from app.catalog.models import Area, CheckCategory, CheckPoint, Frequency, ServiceLine, Severity
 from app.core.extensions import db
 from app.core.refusals import Refused
 from app.core.spreadsheets import append_row
@@ -34,8 +34,15 @@ COLUMNS = [
     ("deduction", "扣分"),
     ("active", "启用"),
 ]
-HEADERS = [header for _field, header in COLUMNS]
-HEADER_OF = dict(COLUMNS)  # each field's header
+# Added later: a spreadsheet may stop before them, and then changes neither.
+OPTIONAL_COLUMNS = [
+    ("frequency", "检查频次"),
+    ("area", "服务领域"),
+]
+ALL_COLUMNS = COLUMNS + OPTIONAL_COLUMNS
+HEADERS = [header for _field, header in COLUMNS]  # every spreadsheet starts with these
+EXPORT_HEADERS = [header for _field, header in ALL_COLUMNS]
+HEADER_OF = dict(ALL_COLUMNS)  # each field's header
 SEVERITY_WORDS = {
     "一般": Severity.GENERAL,
     "general": Severity.GENERAL,
@@ -45,6 +52,26 @@ SEVERITY_WORDS = {
     "critical": Severity.CRITICAL,
 }
 SEVERITY_EXPORT = {Severity.GENERAL: "一般", Severity.MAJOR: "较重", Severity.CRITICAL: "严重"}
+FREQUENCY_EXPORT = {
+    Frequency.DAILY: "每日",
+    Frequency.WEEKLY: "每周",
+    Frequency.HALF_MONTHLY: "每半月",
+    Frequency.MONTHLY: "每月",
+    Frequency.QUARTERLY: "每季",
+}
+FREQUENCY_WORDS = {word: f for f, word in FREQUENCY_EXPORT.items()} | {
+    f.value: f for f in Frequency
+}
+AREA_EXPORT = {
+    Area.CUSTOMER_SERVICE: "客户服务",
+    Area.BUILDING: "房屋管理",
+    Area.FACILITIES: "公用设施设备",
+    Area.ORDER: "公共秩序",
+    Area.CLEANING: "保洁",
+    Area.GREENING: "绿化",
+    Area.MEETINGS: "会务服务",
+}
+AREA_WORDS = {word: a for a, word in AREA_EXPORT.items()} | {a.value: a for a in Area}
 YES_WORDS = {"", "是", "yes", "y", "true", "1"}
 NO_WORDS = {"否", "no", "n", "false", "0"}
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -72,6 +99,8 @@ class PointRow:
     severity: Severity
     deduction: Decimal
     active: bool
+    frequency: Frequency | None = None  # None: a new point is checked monthly, others keep theirs
+    area: Area | None = None  # None: the line keeps its area
 
 
 @dataclass
@@ -109,6 +138,7 @@ def parse_rows(rows, first_row: int = 2) -> tuple[list[PointRow], list[RowError]
             continue
         row_errors: list[RowError] = []
         line_code = _check_line(values, number, line_names, row_errors)
+        frequency, area = _check_frequency_and_area(values, number, line_code, row_errors)
         _check_point_texts(values, number, codes_seen, row_errors)
         severity, deduction, active = _check_grading(values, number, row_errors)
         if row_errors:
@@ -127,6 +157,8 @@ def parse_rows(rows, first_row: int = 2) -> tuple[list[PointRow], list[RowError]
                 severity=severity,
                 deduction=deduction,
                 active=active,
+                frequency=frequency,
+                area=area,
             )
         )
     return points, errors
@@ -134,9 +166,39 @@ def parse_rows(rows, first_row: int = 2) -> tuple[list[PointRow], list[RowError]
 
 def _row_values(raw) -> dict[str, str]:
     """The row's cells as text by field; missing cells are empty, extra ones ignored."""
-    cells = [_text(v) for v in list(raw)[: len(COLUMNS)]]
-    cells += [""] * (len(COLUMNS) - len(cells))
-    return dict(zip([f for f, _h in COLUMNS], cells, strict=True))
+    cells = [_text(v) for v in list(raw)[: len(ALL_COLUMNS)]]
+    cells += [""] * (len(ALL_COLUMNS) - len(cells))
+    return dict(zip([f for f, _h in ALL_COLUMNS], cells, strict=True))
+
+
+def _check_frequency_and_area(
+    values: dict, number: int, line_code: str, errors: list
+) -> tuple[Frequency | None, Area | None]:
+    """How often the point is checked and its line's area, each None when left empty."""
+    frequency = area = None
+    if values["frequency"]:
+        frequency = FREQUENCY_WORDS.get(values["frequency"].lower())
+        if frequency is None:
+            errors.append(
+                RowError(
+                    number, HEADER_OF["frequency"], _("Write 每日, 每周, 每半月, 每月 or 每季.")
+                )
+            )
+    if values["area"]:
+        area = AREA_WORDS.get(values["area"].lower())
+        if area is None:
+            errors.append(
+                RowError(
+                    number,
+                    HEADER_OF["area"],
+                    _("Write one of %(areas)s.", areas="、".join(AREA_EXPORT.values())),
+                )
+            )
+        elif not line_code:
+            errors.append(
+                RowError(number, HEADER_OF["area"], _("Block-check points have no area."))
+            )
+    return frequency, area
 
 
 def _check_line(values: dict, number: int, line_names: dict, errors: list) -> str:
@@ -230,25 +292,10 @@ def apply_rows(points: list[PointRow]) -> ImportReport:
         (c.service_line_id, c.name): c for c in db.session.scalars(sa.select(CheckCategory))
     }
     existing = {p.code: p for p in db.session.scalars(sa.select(CheckPoint))}
-    next_line_position = max((line.position for line in lines.values()), default=0) + 1
     point_positions: dict[int, int] = {}
 
     for point in points:
-        line = None
-        if point.line_code:
-            line = lines.get(point.line_code)
-            if line is None:
-                line = ServiceLine(
-                    code=point.line_code,
-                    name=point.line_name or point.line_code,
-                    position=next_line_position,
-                )
-                next_line_position += 1
-                db.session.add(line)
-                db.session.flush()
-                lines[line.code] = line
-            elif point.line_name and line.name != point.line_name:
-                line.name = point.line_name
+        line = _line_for(point, lines) if point.line_code else None
         line_id = line.id if line else None
         category = categories.get((line_id, point.category))
         if category is None:
@@ -276,9 +323,32 @@ def apply_rows(points: list[PointRow]) -> ImportReport:
         check_point.severity = point.severity
         check_point.deduction = point.deduction
         check_point.active = point.active
+        if point.frequency is not None:
+            check_point.frequency = point.frequency
+        elif check_point.frequency is None:
+            check_point.frequency = Frequency.MONTHLY
         check_point.position = point_positions[category.id]
     db.session.flush()
     return report
+
+
+def _line_for(point: PointRow, lines: dict[str, ServiceLine]) -> ServiceLine:
+    """The row's service line, made (after the others) if new, renamed and placed in an area
+    if the row says so."""
+    line = lines.get(point.line_code)
+    if line is None:
+        position = max((known.position for known in lines.values()), default=0) + 1
+        line = ServiceLine(
+            code=point.line_code, name=point.line_name or point.line_code, position=position
+        )
+        db.session.add(line)
+        db.session.flush()
+        lines[line.code] = line
+    elif point.line_name and line.name != point.line_name:
+        line.name = point.line_name
+    if point.area is not None:
+        line.area = point.area
+    return line
 
 
 def read_sheet(stream) -> tuple[list[str], list[tuple]]:
@@ -318,6 +388,8 @@ def import_xlsx(stream) -> ImportReport:
                 )
             ]
         )
+    width = _columns_present(header)
+    data = [tuple(row[:width]) for row in data]
     if len(data) > MAX_ROWS:
         return ImportReport(
             errors=[RowError(0, "", _("At most %(n)d rows can be imported at once.", n=MAX_ROWS))]
@@ -330,12 +402,22 @@ def import_xlsx(stream) -> ImportReport:
     return apply_rows(points)
 
 
+def _columns_present(header: list[str]) -> int:
+    """How many columns to read: the required ones and the optional ones that follow in order."""
+    width = len(HEADERS)
+    for _field, optional_header in OPTIONAL_COLUMNS:
+        if len(header) <= width or header[width] != optional_header:
+            break
+        width += 1
+    return width
+
+
 def export_xlsx() -> bytes:
     """The whole library as a spreadsheet in the import format."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "检查标准"
-    append_row(sheet, HEADERS)
+    append_row(sheet, EXPORT_HEADERS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for point in ordered_check_points():
@@ -353,9 +435,12 @@ def export_xlsx() -> bytes:
                 SEVERITY_EXPORT[point.severity],
                 float(point.deduction),
                 "是" if point.active else "否",
+                FREQUENCY_EXPORT[point.frequency],
+                AREA_EXPORT[line.area] if line and line.area else "",
             ],
         )
-    for letter, width in zip("ABCDEFGHIJ", (12, 14, 16, 12, 28, 50, 40, 10, 8, 6), strict=True):
+    widths = (12, 14, 16, 12, 28, 50, 40, 10, 8, 6, 10, 14)
+    for letter, width in zip("ABCDEFGHIJKL", widths, strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
@@ -384,12 +469,14 @@ def ordered_check_points() -> list[CheckPoint]:
 def default_catalogue_rows(path: Path = DEFAULT_CATALOGUE) -> list[tuple]:
     """Expand our compact catalogue text into rows in COLUMNS order.
 
-    `= CODE name` opens a service line (`= - name` for block-check points), `## name` a
-    category, and `SEV POINTS | title | standard | what good looks like` is a check point
-    with SEV one of G, M, C. Codes are numbered CODE-ccpp in file order.
+    `= CODE name [area]` opens a service line (`= - name` for block-check points; the area
+    in brackets is optional), `## name` a category, and
+    `SEV POINTS [FREQUENCY] | title | standard | what good looks like` is a check point with
+    SEV one of G, M, C and FREQUENCY one of 每日, 每周, 每半月, 每月, 每季 (optional).
+    Codes are numbered CODE-ccpp in file order.
     """
     severity_words = {"G": "一般", "M": "较重", "C": "严重"}
-    rows, line_code, line_name, prefix = [], "", "", ""
+    rows, line_code, line_name, prefix, area = [], "", "", "", ""
     category, category_no, point_no = "", 0, 0
     for raw in path.read_text(encoding="utf-8").splitlines():
         line = raw.strip()
@@ -397,6 +484,8 @@ def default_catalogue_rows(path: Path = DEFAULT_CATALOGUE) -> list[tuple]:
             continue
         if line.startswith("= "):
             code, line_name = line[2:].split(" ", 1)
+            line_name, _bracket, area = line_name.partition(" [")
+            area = area.rstrip("]")
             line_code = "" if code == "-" else code
             prefix = line_code or "BLK"
             category_no = 0
@@ -406,7 +495,7 @@ def default_catalogue_rows(path: Path = DEFAULT_CATALOGUE) -> list[tuple]:
             point_no = 0
         else:
             head, title, standard, good = (part.strip() for part in line.split("|"))
-            sev, points = head.split()
+            sev, points, *frequency = head.split()
             point_no += 1
             rows.append(
                 (
@@ -420,6 +509,8 @@ def default_catalogue_rows(path: Path = DEFAULT_CATALOGUE) -> list[tuple]:
                     severity_words[sev],
                     points,
                     "是",
+                    "".join(frequency),
+                    area if line_code else "",
                 )
             )
     return rows

@@ -13,11 +13,11 @@ from openpyxl import load_workbook
 from app.analysis.figures import figures_for
 from app.analysis.models import AnalysisMeeting
 from app.analysis.selection import selection_from
-from app.catalog.models import Severity, SiteKind
+from app.catalog.models import Area, Severity, SiteKind
 from app.core.extensions import db
 from app.core.timeutil import LOCAL_TZ, clock_at, local_today, utcnow
 from app.inspections.checklist import Plan, start_inspection
-from app.inspections.models import Answer, Scope, Tier
+from app.inspections.models import Answer, Finding, Scope, Tier
 from app.inspections.recording import attach_photo, record_answer, record_note, submit
 from app.notices.deadlines import ensure_default_rules
 from app.notices.lifecycle import (
@@ -346,3 +346,27 @@ def test_the_inspectors_planned_visits_are_narrowed_by_the_filters_too(client, c
         query_string={**week, "inspector": second.id, "state": "missed", "tier": "monthly"},
     ).text
     assert "7 次" in missed and "附楼" in missed and "二层" not in missed
+
+
+def test_findings_are_totalled_by_the_national_standards_areas(
+    client, cast, campus, month_of_records
+):
+    line(cast, "CLN").area = Area.CLEANING
+    db.session.commit()  # the caterer's line is the bureau's own: no area
+
+    figures = figures_as(cast.manager)
+    rows = {row.area: (row.findings, row.points) for row in figures.by_area}
+    assert [row.area for row in figures.by_area] == [*Area, None]
+    assert rows[Area.CLEANING][0] == 5 and rows[None][0] == 2
+    assert rows[Area.GREENING] == (0, 0)
+    deducted = dict(
+        db.session.execute(
+            sa.select(Finding.title, sa.func.sum(Finding.deduction)).group_by(Finding.title)
+        ).all()
+    )
+    assert rows[Area.CLEANING][1] == deducted["卫生间无异味"]
+    assert rows[None][1] == deducted["食品留样"]
+
+    login(client, cast.manager)
+    page = client.get("/analysis").text
+    assert "按国家标准领域统计问题" in page and "公共秩序" in page and "未归入领域" in page

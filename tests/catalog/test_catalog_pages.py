@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from app.auth.models import Role
-from app.catalog.models import CheckPoint, Contractor, Site, SiteKind
+from app.catalog.models import Area, CheckPoint, Contractor, Frequency, Site, SiteKind
 from app.catalog.rules import evidence_policy
 from app.core.audit import AuditEvent
 from app.core.extensions import db
@@ -65,6 +65,47 @@ def test_manager_edits_a_check_point_and_the_change_is_audited(client, make_user
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "check_point_saved"))
     assert event.actor_id == manager.id and event.from_state == "general 1.0"
     assert event.to_state == "major 2.5"
+
+
+def test_editors_set_a_points_frequency_and_a_lines_area_and_the_pages_show_them(
+    client, make_user, make_check_point
+):
+    point = make_check_point()
+    line = point.category.service_line
+    login(client, make_user(Role.MANAGER))
+    edit_form = client.get(f"/catalog/points/{point.id}/edit").text
+    assert "频次" in edit_form and "每半月" in edit_form
+
+    response = client.post(
+        f"/catalog/points/{point.id}/edit",
+        data={
+            "category_id": point.category_id,
+            "code": point.code,
+            "title": point.title,
+            "standard": point.standard,
+            "severity": "general",
+            "deduction": "1",
+            "frequency": "weekly",
+            "position": 0,
+            "active": "y",
+        },
+    )
+    assert response.status_code == 302
+    line_data = {"code": line.code, "name": line.name, "position": 0, "active": "y"}
+    area = client.post(f"/catalog/lines/{line.id}/edit", data={**line_data, "area": "greening"})
+    assert area.status_code == 302
+    db.session.refresh(point)
+    db.session.refresh(line)
+    assert (point.frequency, line.area) == (Frequency.WEEKLY, Area.GREENING)
+    assert "每周" in client.get(f"/catalog/lines/{line.id}").text
+    assert "绿化" in client.get("/catalog").text
+
+    none = client.post(f"/catalog/lines/{line.id}/edit", data={**line_data, "area": ""})
+    assert none.status_code == 302
+    db.session.refresh(line)
+    assert line.area is None, "a bureau's own line may have no area"
+    bad = client.post(f"/catalog/lines/{line.id}/edit", data={**line_data, "area": "weather"})
+    assert bad.status_code == 422
 
 
 def test_check_point_form_rejects_bad_deduction(client, make_user, make_check_point):

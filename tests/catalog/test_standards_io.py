@@ -5,9 +5,11 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from app.catalog.models import CheckCategory, CheckPoint, ServiceLine, Severity
+from app.catalog.models import Area, CheckCategory, CheckPoint, Frequency, ServiceLine, Severity
 from app.catalog.standards_io import (
+    EXPORT_HEADERS,
     HEADERS,
+    default_catalogue_rows,
     export_xlsx,
     import_xlsx,
     load_default_catalogue,
@@ -30,8 +32,12 @@ def test_default_catalogue_is_a_real_library(app):
 
     assert report.ok, report.errors[:3]
     lines = db.session.scalars(sa.select(ServiceLine)).all()
-    assert len(lines) >= 12
-    assert count(CheckPoint) >= 150
+    assert len(lines) >= 16
+    assert count(CheckPoint) >= 300
+    line_categories = [c for line in lines for c in line.categories]
+    assert len(line_categories) >= 71
+    assert all(line.area is not None for line in lines)
+    assert {line.area for line in lines} == set(Area)
     for line in lines:
         points = [p for c in line.categories for p in c.check_points]
         assert len(points) >= 10, line.name
@@ -41,6 +47,19 @@ def test_default_catalogue_is_a_real_library(app):
         sa.select(CheckCategory).where(CheckCategory.service_line_id.is_(None))
     ).all()
     assert {"人员证照", "劳动用工", "仪容仪表与文明用语"} <= {c.name for c in block}
+
+
+def test_every_shipped_point_says_its_standard_good_practice_grading_and_frequency():
+    rows = default_catalogue_rows()
+    for row in rows:
+        line_code, _name, category, code, title, standard, good, severity, points, *_rest = row
+        assert category and code and title and standard and good, code
+        assert severity in {"一般", "较重", "严重"} and Decimal(points) > 0, code
+        assert row[10] in {"每日", "每周", "每半月", "每月", "每季"}, code
+        assert bool(row[11]) == bool(line_code), code
+    assert {row[10] for row in rows} == {"每日", "每周", "每半月", "每月", "每季"}
+    titles = [(row[0], row[4]) for row in rows]
+    assert len(titles) == len(set(titles)), "no point is written twice in one line"
 
 
 def test_loading_the_default_twice_updates_instead_of_duplicating(app):
@@ -58,7 +77,7 @@ def test_export_then_import_round_trips_and_updates_by_code(app):
 
     workbook = load_workbook(io.BytesIO(export_xlsx()))
     sheet = workbook.active
-    assert [c.value for c in sheet[1]] == HEADERS
+    assert [c.value for c in sheet[1]] == EXPORT_HEADERS
     assert sheet.max_row == before + 1
     code = sheet.cell(row=2, column=4).value
     sheet.cell(row=2, column=9).value = 7.5
@@ -79,6 +98,92 @@ def test_export_then_import_round_trips_and_updates_by_code(app):
     assert (
         db.session.scalar(sa.select(ServiceLine).where(ServiceLine.code == "NEW")).name == "新服务"
     )
+
+
+def test_frequency_and_area_go_out_and_come_back(app):
+    report = import_xlsx(
+        xlsx(
+            [
+                (*GOOD_ROW, "每半月", "保洁"),
+                ("", "", "人员证照", "BLK-9", "持证", "持证", "", "较重", 3, ""),
+            ],
+            headers=EXPORT_HEADERS,
+        )
+    )
+    db.session.commit()
+    assert report.ok, report.errors
+    point = db.session.scalar(sa.select(CheckPoint).where(CheckPoint.code == "CLN-9001"))
+    assert point.frequency == Frequency.HALF_MONTHLY
+    assert point.category.service_line.area == Area.CLEANING
+
+    sheet = load_workbook(io.BytesIO(export_xlsx())).active
+    rows = {row[3]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["CLN-9001"][10:] == ("每半月", "保洁")
+    assert rows["BLK-9"][10:] == ("每月", None)
+
+    point.frequency = Frequency.DAILY
+    point.category.service_line.area = None
+    db.session.commit()
+    buffer = io.BytesIO()
+    workbook = load_workbook(io.BytesIO(export_xlsx()))
+    workbook.active.cell(row=2, column=11).value = "每季"
+    workbook.active.cell(row=2, column=12).value = "客户服务"
+    workbook.save(buffer)
+    buffer.seek(0)
+    assert import_xlsx(buffer).ok
+    db.session.commit()
+    assert point.frequency == Frequency.QUARTERLY
+    assert point.category.service_line.area == Area.CUSTOMER_SERVICE
+
+
+def test_a_spreadsheet_without_the_new_columns_keeps_frequency_and_area(app):
+    import_xlsx(xlsx([(*GOOD_ROW, "每周", "保洁")], headers=EXPORT_HEADERS))
+    db.session.commit()
+
+    report = import_xlsx(xlsx([(*GOOD_ROW[:8], 2, "是", "每日", "绿化")]))
+    db.session.commit()
+
+    assert report.ok, report.errors
+    point = db.session.scalar(sa.select(CheckPoint).where(CheckPoint.code == "CLN-9001"))
+    assert point.deduction == 2
+    assert point.frequency == Frequency.WEEKLY  # cells beyond the old headers are not read
+    assert point.category.service_line.area == Area.CLEANING
+
+
+def test_a_new_point_from_an_old_spreadsheet_is_checked_monthly(app):
+    assert import_xlsx(xlsx([GOOD_ROW])).ok
+    db.session.commit()
+    point = db.session.scalar(sa.select(CheckPoint))
+    assert point.frequency == Frequency.MONTHLY and point.category.service_line.area is None
+
+
+def test_unknown_frequencies_and_areas_are_refused(app):
+    rows = [
+        (*GOOD_ROW, "每年", ""),
+        (
+            "CLN",
+            "保洁服务",
+            "卫生间",
+            "CLN-9002",
+            "镜面",
+            "无水点",
+            "",
+            "一般",
+            1,
+            "是",
+            "",
+            "卫生",
+        ),
+        ("", "", "人员证照", "BLK-9", "持证", "持证", "", "较重", 3, "", "每月", "保洁"),
+    ]
+    report = import_xlsx(xlsx(rows, headers=EXPORT_HEADERS))
+    assert {(e.row, e.column) for e in report.errors} == {
+        (2, "检查频次"),
+        (3, "服务领域"),
+        (4, "服务领域"),
+    }
+    db.session.rollback()
+    assert count(CheckPoint) == 0
 
 
 def test_block_check_rows_have_no_service_line(app):
@@ -172,3 +277,17 @@ def test_export_writes_a_standard_that_looks_like_a_formula_as_text(app):
     sheet = load_workbook(io.BytesIO(export_xlsx())).active
     cells = [row[5] for row in sheet.iter_rows(min_row=2) if row[3].value == point.code]
     assert cells[0].value == "=1+1" and cells[0].data_type == "s"
+
+
+def test_the_text_format_reads_areas_and_frequencies_and_still_reads_old_lines(tmp_path):
+    text = tmp_path / "lib.txt"
+    text.write_text(
+        "= CLN 保洁服务 [保洁]\n## 卫生间\nG 1 每日 | 异味 | 无异味 | 入门无异味\n"
+        "= OLD 旧服务\n## 旧类别\nM 2 | 旧点 | 旧标准 | 旧样例\n",
+        encoding="utf-8",
+    )
+    rows = default_catalogue_rows(text)
+    assert [(r[0], r[1], r[3], r[10], r[11]) for r in rows] == [
+        ("CLN", "保洁服务", "CLN-0101", "每日", "保洁"),
+        ("OLD", "旧服务", "OLD-0101", "", ""),
+    ]
