@@ -75,14 +75,14 @@ def _refuse(item, refusal: Refused):
     return _item_response(item, error=str(refusal), status=refusal.status)
 
 
-def save_answer(inspection_id: int, item_id: int, user, find_item):
-    """A tap. The common case (the user is on this draft) is stored without loading the item;
-    anything else goes through the item (`find_item` loads it, or answers 404) and the full
-    checks, which refuse with their reason."""
+def save_answer(inspection_id: int, item_id: int, user, find_item, answer: str | None = None):
+    """A tap (`answer`, else the form's). The common case (the user is on this draft) is stored
+    without loading the item; anything else goes through the item (`find_item` loads it, or
+    answers 404) and the full checks, which refuse with their reason."""
     unanswered = tap_target(inspection_id, item_id, user)
     item = find_item() if unanswered is None else None
     try:
-        choice = Answer(request.form.get("answer", ""))
+        choice = Answer(request.form.get("answer", "") if answer is None else answer)
     except ValueError:
         abort(400)
     tap = {"answered_at": _client_time("answered_at_ms"), "client_uuid": client_uuid()}
@@ -98,6 +98,17 @@ def save_answer(inspection_id: int, item_id: int, user, find_item):
     if unanswered and stored and request.htmx:
         return "", 200  # the phone shows it already and counts its progress itself
     return _item_response(find_item())
+
+
+def save_answer_on_page(inspection_id: int, user, find_item):
+    """A tap on the checklist page without scripts. The page has one form for its answers
+    (one CSRF token, not one an item), and the button tapped is named by its item's id
+    (_item.html); `find_item(item_id)` loads an item or answers 404."""
+    tapped = [(int(name), value) for name, value in request.form.items() if name.isdigit()]
+    if len(tapped) != 1:
+        abort(400)
+    item_id, answer = tapped[0]
+    return save_answer(inspection_id, item_id, user, lambda: find_item(item_id), answer)
 
 
 def _commit_capture(item):
