@@ -295,11 +295,13 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (POST, "/inspections/new"): SUPERVISORS,
     (POST, "/external/new"): EDITORS,
     (POST, "/inspections/<int:inspection_id>/items/<int:item_id>/answer"): ON_IT,
+    (POST, "/inspections/<int:inspection_id>/answers"): ON_IT,
     (POST, "/inspections/<int:inspection_id>/items/<int:item_id>/note"): ON_IT,
     (POST, "/inspections/<int:inspection_id>/items/<int:item_id>/photos"): ON_IT,
     (POST, "/inspections/<int:inspection_id>/documents"): EDITORS,
     (POST, "/inspections/<int:inspection_id>/guest-pass"): EDITORS,
     (POST, "/guest/<token>/<int:inspection_id>/items/<int:item_id>/answer"): BY_SECRET,
+    (POST, "/guest/<token>/<int:inspection_id>/answers"): BY_SECRET,
     (POST, "/guest/<token>/<int:inspection_id>/items/<int:item_id>/note"): BY_SECRET,
     (POST, "/guest/<token>/<int:inspection_id>/items/<int:item_id>/photos"): BY_SECRET,
     (POST, "/notices/rules"): EDITORS,
@@ -350,6 +352,7 @@ ARGS: dict[tuple[str, str], dict[str, str]] = {
         "inspection_id": "draft_id",
         "item_id": "draft_item_id",
     },
+    (POST, "/inspections/<int:inspection_id>/answers"): {"inspection_id": "draft_id"},
     (POST, "/inspections/<int:inspection_id>/items/<int:item_id>/note"): {
         "inspection_id": "draft_id",
         "item_id": "draft_item_id",
@@ -397,6 +400,10 @@ ARGS: dict[tuple[str, str], dict[str, str]] = {
         "token": "guest_token",
         "inspection_id": "guest_inspection_id",
         "item_id": "guest_item_id",
+    },
+    (POST, "/guest/<token>/<int:inspection_id>/answers"): {
+        "token": "guest_token",
+        "inspection_id": "guest_inspection_id",
     },
     (POST, "/guest/<token>/<int:inspection_id>/items/<int:item_id>/note"): {
         "token": "guest_token",

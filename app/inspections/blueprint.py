@@ -2,11 +2,16 @@ from flask import Blueprint
 
 from app.inspections.access import can_record
 from app.inspections.models import Answer
-from app.inspections.urls import checklist_url
+from app.inspections.urls import checklist_url, item_url_pattern
 
 bp = Blueprint("inspections", __name__)
 
 
 @bp.app_context_processor
 def checklist_helpers():
-    return {"answers": list(Answer), "checklist_url": checklist_url, "can_record_on": can_record}
+    return {
+        "answers": list(Answer),
+        "checklist_url": checklist_url,
+        "item_url_pattern": item_url_pattern,
+        "can_record_on": can_record,
+    }

@@ -27,12 +27,14 @@ from app.inspections.recording import (
     attach_photo,
     mark_up_photo,
     progress,
+    progress_of,
     record_answer,
     record_note,
     remove_photo,
     store_answer,
     submit,
     tap_target,
+    tapped_item,
     unmarked_picture,
 )
 from app.inspections.urls import checklist_url
@@ -62,7 +64,7 @@ def _item_response(item, error=None, status=200):
             "inspections/_item_response.html",
             item=item,
             error=error,
-            progress=progress(item.inspection),
+            progress=progress_of(item.inspection_id),
             can_record=True,
         ), status
     if error:
@@ -75,14 +77,15 @@ def _refuse(item, refusal: Refused):
     return _item_response(item, error=str(refusal), status=refusal.status)
 
 
-def save_answer(inspection_id: int, item_id: int, user, find_item):
-    """A tap. The common case (the user is on this draft) is stored without loading the item;
+def save_answer(inspection_id: int, item_id: int, user, find_item, answer: str | None = None):
+    """A tap (`answer`, else the form's). The common case (the user is on this draft) is stored
+    without loading the item, and a changed answer's card loads it without checking it again;
     anything else goes through the item (`find_item` loads it, or answers 404) and the full
     checks, which refuse with their reason."""
     unanswered = tap_target(inspection_id, item_id, user)
     item = find_item() if unanswered is None else None
     try:
-        choice = Answer(request.form.get("answer", ""))
+        choice = Answer(request.form.get("answer", "") if answer is None else answer)
     except ValueError:
         abort(400)
     tap = {"answered_at": _client_time("answered_at_ms"), "client_uuid": client_uuid()}
@@ -95,9 +98,22 @@ def save_answer(inspection_id: int, item_id: int, user, find_item):
         return _item_response(item)
     stored, _stands = store_answer(item_id, choice, user.id, **tap)
     _commit_keeping_loaded()
-    if unanswered and stored and request.htmx:
+    if not request.htmx:
+        return redirect(checklist_url("run", inspection_id=inspection_id) + f"#item-{item_id}")
+    if unanswered and stored:
         return "", 200  # the phone shows it already and counts its progress itself
-    return _item_response(find_item())
+    return _item_response(tapped_item(item_id))
+
+
+def save_answer_on_page(inspection_id: int, user, find_item):
+    """A tap on the checklist page without scripts. The page has one form for its answers
+    (one CSRF token, not one an item), and the button tapped is named by its item's id
+    (_item.html); `find_item(item_id)` loads an item or answers 404."""
+    tapped = [(int(name), value) for name, value in request.form.items() if name.isdigit()]
+    if len(tapped) != 1:
+        abort(400)
+    item_id, answer = tapped[0]
+    return save_answer(inspection_id, item_id, user, lambda: find_item(item_id), answer)
 
 
 def _commit_capture(item):

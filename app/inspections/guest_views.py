@@ -13,6 +13,7 @@ from app.inspections.capture import (
     picture_to_mark_up,
     replace_with_marked_up,
     save_answer,
+    save_answer_on_page,
     save_note,
     save_photos,
 )
@@ -74,6 +75,12 @@ def guest_session(token: str):
 def guest_answer(token: str, inspection_id: int, item_id: int):
     grant = _grant(token, inspection_id)
     return save_answer(inspection_id, item_id, grant.guest, lambda: _item(grant, item_id))
+
+
+@bp.post("/guest/<token>/<int:inspection_id>/answers")
+def guest_answer_on_page(token: str, inspection_id: int):
+    grant = _grant(token, inspection_id)
+    return save_answer_on_page(inspection_id, grant.guest, lambda item_id: _item(grant, item_id))
 
 
 @bp.post("/guest/<token>/<int:inspection_id>/items/<int:item_id>/note")

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from blinker import Namespace
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
@@ -272,6 +273,29 @@ def progress(inspection: Inspection) -> dict[str, int]:
     answered = sum(1 for item in inspection.items if item.answer is not None)
     failed = sum(1 for item in inspection.items if item.answer == Answer.FAIL)
     return {"answered": answered, "total": len(inspection.items), "failed": failed}
+
+
+def progress_of(inspection_id: int) -> dict[str, int]:
+    """progress() counted by the database, for an item's card: its inspection and the
+    checklist's items stay unloaded."""
+    total, answered, failed = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.count(InspectionItem.answer),
+            sa.func.count(sa.case((InspectionItem.answer == Answer.FAIL, 1))),
+        ).where(InspectionItem.inspection_id == inspection_id)
+    ).one()
+    return {"answered": answered, "total": total, "failed": failed}
+
+
+def tapped_item(item_id: int) -> InspectionItem:
+    """The item a tap has just changed, for its card, with the contractor it names; a tap the
+    caller has checked (tap_target), so the item is not checked again."""
+    return db.session.scalars(
+        sa.select(InspectionItem)
+        .options(joinedload(InspectionItem.contractor))
+        .where(InspectionItem.id == item_id)
+    ).one()
 
 
 class NotReady(Refused):

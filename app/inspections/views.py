@@ -24,6 +24,7 @@ from app.inspections.capture import (
     picture_to_mark_up,
     replace_with_marked_up,
     save_answer,
+    save_answer_on_page,
     save_note,
     save_photos,
 )
@@ -143,6 +144,17 @@ def answer(inspection_id: int, item_id: int):
         item_id,
         current_user._get_current_object(),
         lambda: get_item(inspection_id, item_id),
+    )
+
+
+@bp.post("/inspections/<int:inspection_id>/answers")
+@role_required(*SELF_RECORDERS)
+def answer_on_page(inspection_id: int):
+    get_inspection(inspection_id)
+    return save_answer_on_page(
+        inspection_id,
+        current_user._get_current_object(),
+        lambda item_id: get_item(inspection_id, item_id),
     )
 
 

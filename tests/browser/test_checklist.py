@@ -134,6 +134,36 @@ def test_spot_check_from_start_to_pdf(browser, live_server, tmp_path):
     phone.close()
 
 
+def test_the_checklist_works_without_javascript(browser, live_server, tmp_path):
+    """Every tap a form post and the page back: a tap on "fail" brings the note and photo
+    forms, on that item alone. (Axe needs scripts: the server's failed card is checked with
+    them in test_phone.py.)"""
+    phone = browser.new_context(
+        viewport={"width": 360, "height": 740}, java_script_enabled=False, locale="zh-CN"
+    )
+    page = phone.new_page()
+    start_lobby_check(page, live_server)
+    items = page.locator("li.item")
+    first = items.first
+    expect(page.get_by_label("存在的问题")).to_have_count(0)
+    first.get_by_role("button", name="不合格", exact=True).click()
+    expect(first.get_by_role("button", name="不合格", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(page.get_by_label("存在的问题")).to_have_count(1)
+    expect(page.get_by_label("拍照或选择照片")).to_have_count(1)
+    first.get_by_label("存在的问题").fill("大堂地面有积水")
+    first.get_by_role("button", name="保存说明").click()
+    expect(first.get_by_label("存在的问题")).to_have_value("大堂地面有积水")
+    first.get_by_label("拍照或选择照片").set_input_files(phone_photo(tmp_path / "p.jpg"))
+    first.get_by_role("button", name="上传").click()
+    expect(first.get_by_role("img", name=re.compile("照片 1"))).to_be_visible()
+    items.nth(1).get_by_role("button", name="合格", exact=True).click()
+    expect(page.get_by_text("已答 2 / ")).to_be_visible()
+    expect(page.get_by_label("存在的问题")).to_have_count(1)
+    phone.close()
+
+
 # "redrawing": the sync panel redraws all the while, as on a slow phone; the buttons of a
 # refused capture must still take the inspector's tap.
 @pytest.mark.parametrize("redrawing", [False, True], ids=["quiet", "redrawing"])

@@ -123,6 +123,11 @@ def test_a_guest_link_reaches_one_checklist_until_it_expires(app, client, place,
     assert answered.status_code == 200
     db.session.refresh(item)
     assert item.answer.value == "pass" and item.answered_by.display_name == "消防支队 李工"
+    # without scripts: the page's one form, under the link, and the failed item's note form back
+    tap = guest.post(f"/guest/{token}/{inspection.id}/answers", data={str(item.id): "fail"})
+    assert tap.status_code == 302 and tap.location.endswith(f"#item-{item.id}")
+    note = f'action="/guest/{token}/{inspection.id}/items/{item.id}/note"'
+    assert note in guest.get(tap.location).text
 
     card = guest.post(
         f"/guest/{token}/{inspection.id}/items/{item.id}/photos",

@@ -11,7 +11,7 @@
   function outbox() { return window.XunjianOutbox; }
 
   function locate() {
-    if (!document.querySelector("[data-outbox=photo]") || !("geolocation" in navigator)) return;
+    if (!document.getElementById("taps") || !("geolocation" in navigator)) return;
     navigator.geolocation.getCurrentPosition(
       (found) => { position = found.coords; },
       () => { position = null; },
@@ -21,16 +21,29 @@
 
   function cardOf(itemId) { return document.getElementById(`item-${itemId}`); }
 
-  function base(form) {
-    const card = form.closest(".item");
-    return { url: form.action, item: Number(card.dataset.item), title: card.dataset.title };
+  function itemOf(card) { return Number(card.id.slice("item-".length)); }
+
+  // Where an item's capture posts: the page gives the pattern (run.html's #taps), as an item's
+  // answer buttons post the page's one form when there is no outbox.
+  function itemUrl(card, action) {
+    const pattern = document.getElementById("taps").dataset.itemUrl;
+    return new URL(pattern.replace("{item}", itemOf(card)) + action, location.href).href;
   }
 
-  async function captureAnswer(form, button) {
-    const card = form.closest(".item");
+  function about(card) {
+    return { item: itemOf(card), title: card.querySelector(".card-head strong").textContent };
+  }
+
+  function base(form) {
+    return { url: form.action, ...about(form.closest(".item")) };
+  }
+
+  async function captureAnswer(button) {
+    const card = button.closest(".item");
     const answeredBefore = card.classList.contains("answered");
     await outbox().add({
-      ...base(form),
+      url: itemUrl(card, "answer"),
+      ...about(card),
       kind: "answer",
       answerLabel: button.textContent.trim(),
       fields: { answer: button.value, answered_at_ms: Date.now() },
@@ -48,7 +61,7 @@
     const summary = document.createElement("summary");
     summary.textContent = outbox().say("second_answer");
     history.append(summary);
-    card.querySelector("form.answers").after(history);
+    card.querySelector(".answers").after(history);
   }
 
   async function captureNote(form) {
@@ -74,18 +87,34 @@
   }
 
   // --- showing what is waiting on the cards -------------------------------------------
+  // A card's failure section: the server sends it on failed items only, so a tap on "fail"
+  // (and a note or photo still waiting for an item) fills in the page's blank one.
+  function failureOf(card) {
+    const present = card.querySelector(".failure");
+    const blank = document.getElementById("failure-template");
+    if (present || !blank) return present;
+    card.insertAdjacentHTML("beforeend", blank.innerHTML.replaceAll("{item}", itemOf(card)));
+    const failure = card.querySelector(".failure");
+    if (!card.hasAttribute("data-photo-required")) failure.querySelector(".photo-required").remove();
+    for (const input of failure.querySelectorAll("[data-outbox=photo] input[type=file]")) {
+      watchCamera(input);
+    }
+    return failure;
+  }
+
   function showAnswer(card, value) {
     card.classList.remove("answer-pass", "answer-fail", "answer-na");
     card.classList.add("answered", `answer-${value}`);
     for (const button of card.querySelectorAll(".answers button")) {
       button.setAttribute("aria-pressed", String(button.value === value));
     }
-    const failure = card.querySelector(".failure");
+    const failure = value === "fail" ? failureOf(card) : card.querySelector(".failure");
     if (failure) failure.hidden = value !== "fail";
   }
 
   function showPhoto(card, entry) {
-    const list = card.querySelector(".photos");
+    const failure = failureOf(card);
+    const list = failure && failure.querySelector(".photos");
     if (!list || list.querySelector(`[data-uuid="${entry.uuid}"]`) || !entry.blob) return;
     if (!previews.has(entry.uuid)) previews.set(entry.uuid, URL.createObjectURL(entry.blob));
     const item = document.createElement("li");
@@ -162,11 +191,9 @@
     }
     const result = await window.XunjianMarkup.markUp(picture);
     if (!result) return;
-    const card = button.closest(".item");
     await outbox().add({
       url: button.dataset.picture,
-      item: Number(card.dataset.item),
-      title: card.dataset.title,
+      ...about(button.closest(".item")),
       kind: "photo",
       replaces: Number(button.dataset.photo),
       blob: result.marked,
@@ -188,7 +215,8 @@
     for (const entry of entries) {
       if (entry.kind === "answer") showAnswer(card, entry.fields.answer);
       if (entry.kind === "note") {
-        const box = card.querySelector(".failure textarea");
+        const failure = failureOf(card);
+        const box = failure && failure.querySelector("textarea");
         if (box && document.activeElement !== box) box.value = entry.fields.note;
       }
       if (entry.kind === "photo") showPhoto(card, entry);
@@ -220,14 +248,14 @@
   // Show what still waits in the outbox on every card. Only the latest call paints: an older
   // one that read the outbox before a confirmation must not put back a "waiting" mark.
   async function refresh() {
-    if (!document.querySelector("li.item[data-item]") || !outbox()) return;
+    if (!document.querySelector("li.item") || !outbox()) return;
     const mine = ++generation;
     const waiting = (await outbox().entries()).filter(
       (entry) => entry.status === "waiting" && CHECKLIST_KINDS.includes(entry.kind)
     );
     if (mine !== generation) return;
-    for (const card of document.querySelectorAll("li.item[data-item]")) {
-      const id = Number(card.dataset.item);
+    for (const card of document.querySelectorAll("li.item")) {
+      const id = itemOf(card);
       overlay(card, waiting.filter((entry) => entry.item === id));
     }
     recount();
@@ -244,7 +272,9 @@
     htmx.swap(card, html, { swapStyle: "outerHTML" });
     const fresh = cardOf(entry.item);
     if (fresh) showMarkupOfSent(fresh);
-    const box = fresh && fresh.querySelector(".failure textarea");
+    // A card without a failure section (an answer changed from "fail") still keeps the words.
+    const failure = fresh && (typed !== null ? failureOf(fresh) : fresh.querySelector(".failure"));
+    const box = failure && failure.querySelector("textarea");
     if (box && typed !== null) box.value = typed;
     if (box && focused) box.focus();
     if (entry.kind === "photo" && previews.has(entry.uuid)) {
@@ -260,7 +290,7 @@
     if (form.matches("[data-outbox]") && outbox()) {
       event.preventDefault();
       const kind = form.dataset.outbox;
-      if (kind === "answer" && event.submitter) await captureAnswer(form, event.submitter);
+      if (kind === "answer" && event.submitter) await captureAnswer(event.submitter);
       if (kind === "note") await captureNote(form);
       if (kind === "photo") {
         const input = form.querySelector("input[type=file]");
