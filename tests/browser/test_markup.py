@@ -205,7 +205,7 @@ def test_a_checklist_photo_already_sent_is_marked_up_and_takes_its_place(
 
     context.set_offline(True)
     item.get_by_role("button", name=re.compile("^标注 .*照片 1")).click()
-    expect(page.get_by_role("status").filter(has_text="无法取得这张照片")).to_be_visible()
+    expect(item.get_by_role("status").filter(has_text="无法取得这张照片")).to_be_visible()
     expect(page.get_by_role("dialog", name="圈出问题")).to_have_count(0)
     context.set_offline(False)
 

@@ -178,6 +178,18 @@
     status.closest("#sync").hidden = false;
   }
 
+  // Said under the photo, not in the sync panel, which a sync under way redraws.
+  function tellBeside(button, words) {
+    let note = button.nextElementSibling;
+    if (!note || !note.matches(".markup-note")) {
+      note = document.createElement("span");
+      note.className = "markup-note";
+      note.setAttribute("role", "status");
+      button.after(note);
+    }
+    note.textContent = words;
+  }
+
   // Mark up a photo already sent: the marks are drawn on the picture as first sent (the
   // server's, unstamped), and the marked copy goes through the outbox to take its place.
   async function markUpSent(button) {
@@ -187,7 +199,7 @@
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       picture = await response.blob();
     } catch (error) {
-      return tell(outbox().say("markup_offline"));
+      return tellBeside(button, outbox().say("markup_offline"));
     }
     const result = await window.XunjianMarkup.markUp(picture);
     if (!result) return;
