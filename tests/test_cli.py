@@ -2,11 +2,14 @@ import pytest
 import sqlalchemy as sa
 
 from app.auth.models import Role, User
-from app.catalog.models import CheckPoint, Contractor, ServiceLine
+from app.catalog.models import CheckPoint, Contractor, ServiceLine, Site
 from app.catalog.staff import certificate_alerts
+from app.core.evidence import EvidenceMark, MarkKind
 from app.core.extensions import db
 from app.core.timeutil import local_today
 from app.demo import DEMO_PASSWORD, USERS
+from app.demo.factories import COMPOUND_LOCATION
+from app.inspections.models import InspectionPhoto
 from app.notify.models import Delivery, Notification
 from tests.helpers import app_on
 
@@ -49,6 +52,17 @@ def test_seed_demo_loads_a_lived_in_organisation(seeded):
         users["contractor"].contractor_id,
         users["contractor2"].contractor_id,
     }
+
+
+def test_the_demo_places_have_a_location_and_its_photos_are_taken_there(seeded):
+    """So that a check-in or a photo far from the compound is marked in the demo too."""
+    places = db.session.scalars(sa.select(Site)).all()
+    assert places and all(place.location == COMPOUND_LOCATION for place in places)
+    assert db.session.scalar(sa.select(sa.func.count(InspectionPhoto.id))), "photos were taken"
+    far = sa.select(sa.func.count(EvidenceMark.id)).where(
+        EvidenceMark.kind == MarkKind.FAR_FROM_PLACE
+    )
+    assert db.session.scalar(far) == 0
 
 
 def test_seed_demo_if_empty_does_not_load_twice(seeded):

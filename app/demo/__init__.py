@@ -321,6 +321,7 @@ def seed_demo(history: bool = True) -> None:
         raise RuntimeError(f"default catalogue is invalid: {report.errors[:3]}")
     today = local_today()
     sites = _add_sites(SITES)
+    sites["HQ"].latitude, sites["HQ"].longitude = factories.COMPOUND_LOCATION
     lines = {line.code: line for line in db.session.scalars(sa.select(ServiceLine))}
     contractors = _add_contractors(sites, lines, today)
     _add_staff(contractors, today)

@@ -45,6 +45,10 @@ from app.plans.recurrence import Recurrence
 
 _serial = itertools.count(1)
 
+# Where the demo compound is (a city centre), so that a check-in or a photo taken far from it is
+# marked; the places inside it are where it is.
+COMPOUND_LOCATION = (32.0603, 118.7969)
+
 
 def _added(record):
     db.session.add(record)

@@ -146,8 +146,8 @@ def _run_one(rng, plan, lead, joint, tier, schedule, party, started, photo_seed)
                     factories.photo(photo_seed),
                     lead,
                     taken_at=minute,
-                    latitude=32.0603 + rng.uniform(-0.001, 0.001),
-                    longitude=118.7969 + rng.uniform(-0.001, 0.001),
+                    latitude=factories.COMPOUND_LOCATION[0] + rng.uniform(-0.001, 0.001),
+                    longitude=factories.COMPOUND_LOCATION[1] + rng.uniform(-0.001, 0.001),
                     accuracy_m=15,
                 )
     with clock_at(minute + timedelta(minutes=5)):
