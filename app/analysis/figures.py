@@ -6,7 +6,7 @@ and missed per inspector."""
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from functools import partial
 from statistics import median
 
 import sqlalchemy as sa
@@ -14,10 +14,11 @@ from flask_babel import gettext as _
 
 from app.analysis.selection import Selection, findings_in, photos_in, visits_in
 from app.auth.models import User
-from app.catalog.models import Area, CheckCategory, Contractor, ServiceLine, Severity, Site
+from app.catalog.models import CheckCategory, Contractor, ServiceLine, Severity, Site
 from app.core.evidence import MarkKind, mark_counts
 from app.core.extensions import db
 from app.core.timeutil import day_start, local_today, seconds_between
+from app.inspections.areas import AreaFigure, findings_by_area
 from app.inspections.models import Finding
 from app.inspections.repeats import repeats_by_contractor
 from app.notices.models import ItemStatus, Notice, NoticeItem, NoticeStatus
@@ -78,13 +79,6 @@ class PlaceFigure:
     site: Site
     findings: int
     has_children: bool
-
-
-@dataclass
-class AreaFigure:
-    area: Area | None  # None: findings of no service line, or of a line without an area
-    findings: int
-    points: Decimal
 
 
 @dataclass
@@ -153,16 +147,7 @@ def by_line(selection: Selection) -> tuple[dict[str, Counter], dict[str, int]]:
 def by_area(selection: Selection) -> list[AreaFigure]:
     """Findings and points deducted in each area of TC607, so results can be compared with
     the national standard's evaluation."""
-    rows = db.session.execute(
-        findings_in(selection, ServiceLine.area, sa.func.count(), sa.func.sum(Finding.deduction))
-        .outerjoin(ServiceLine, CheckCategory.service_line_id == ServiceLine.id)
-        .group_by(ServiceLine.area)
-    )
-    totals = {area: (count, points) for area, count, points in rows}
-    figures = [AreaFigure(area, *totals.get(area, (0, Decimal(0)))) for area in Area]
-    if None in totals:
-        figures.append(AreaFigure(None, *totals[None]))
-    return figures
+    return findings_by_area(partial(findings_in, selection))
 
 
 def top_points(selection: Selection) -> list[tuple[int, str, int]]:

@@ -26,6 +26,7 @@ from app.core.timeutil import (
 )
 from app.feedback.evidence import KIND as COMPLAINT_PHOTO
 from app.feedback.models import Complaint, ComplaintPhoto
+from app.inspections.areas import submitted_findings
 from app.inspections.checklist import plan_contractors
 from app.inspections.evidence import KIND as CHECKLIST_PHOTO
 from app.inspections.models import (
@@ -178,16 +179,7 @@ def _with_line(query, check_point_id):
 def findings_in(selection: Selection, *columns):
     """SELECT `columns` FROM the selection's findings (of submitted inspections), ready for
     more conditions, grouping and ordering."""
-    query = _with_line(
-        sa.select(*columns)
-        .select_from(Finding)
-        .join(Inspection, Finding.inspection_id == Inspection.id),
-        Finding.check_point_id,
-    ).where(
-        Inspection.status == Status.SUBMITTED,
-        Finding.found_at >= selection.start,
-        Finding.found_at < selection.end,
-    )
+    query = submitted_findings(selection.start, selection.end, *columns)
     if selection.contractor_id:
         query = query.where(Finding.contractor_id == selection.contractor_id)
     line = CheckCategory.service_line_id

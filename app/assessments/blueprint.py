@@ -1,7 +1,7 @@
 from flask import Blueprint
 
 from app.assessments.charts import findings_chart, trend_chart
-from app.catalog.models import Severity
+from app.catalog.models import Area, Severity
 
 bp = Blueprint("assessments", __name__)
 
@@ -12,4 +12,5 @@ def chart_helpers():
         "trend_chart": trend_chart,
         "findings_chart": findings_chart,
         "severity_labels": {s.value: s.label for s in Severity},
+        "area_labels": {a.value: a.label for a in Area},
     }

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from app.assessments.areas import area_figures
 from app.assessments.models import Bulletin, BulletinStatus
 from app.assessments.monthly import ContractorResult, assess_month
 from app.catalog.models import Contractor, ServiceLine, Severity
@@ -45,6 +46,7 @@ def bulletin_data(month: str) -> dict:
         "ranking": ranking,
         "by_line": _scores_by_line(results, line_names),
         "findings_by_line": _findings_by_line(results, line_names),
+        "by_area": area_figures(month),
         "notices": notice_figures(month),
         "plans": month_figures(month, local_today()),
         "praise": [

@@ -3,6 +3,7 @@
 import click
 from flask.cli import AppGroup
 
+from app.catalog.backfill import fill_areas_and_frequencies
 from app.catalog.standards_io import load_default_catalogue
 from app.core.extensions import db
 
@@ -20,3 +21,24 @@ def load_command():
         raise SystemExit(1)
     db.session.commit()
     click.echo(f"{report.created} check points added, {report.updated} updated.")
+
+
+@standards_cli.command("backfill")
+def backfill_command():
+    """After upgrading: give the lines and check points of an earlier version the shipped
+    library's area and frequency, where a manager has not set them; safe to run again."""
+    filled = fill_areas_and_frequencies()
+    db.session.commit()
+    click.echo(
+        f"{filled.lines} service lines given their area, "
+        f"{filled.points} check points their frequency."
+    )
+    if filled.lines_left:
+        click.echo(
+            f"Left without an area, as a manager saved them: {', '.join(filled.lines_left)}."
+        )
+    if filled.points_left:
+        click.echo(
+            f"{filled.points_left} check points left at 每月, as a manager may have chosen it "
+            "(saved on its page, or a spreadsheet was imported): check them in the library."
+        )

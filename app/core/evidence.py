@@ -366,17 +366,31 @@ class PhotoFacts:
         )
 
 
-def mark(facts: PhotoFacts, kind: MarkKind, **detail) -> EvidenceMark:
+def write_mark(
+    kind: MarkKind,
+    record_kind: str,
+    record_id: int,
+    contractor_id: int | None,
+    at: datetime,
+    detail: dict,
+) -> EvidenceMark:
+    """Add a mark to the session: on a photo (its kind and id), or on the record a check-in
+    started; `contractor_id` is whose evidence it is, if anyone's."""
     row = EvidenceMark(
-        photo_kind=facts.kind,
-        photo_id=facts.photo_id,
-        contractor_id=facts.contractor_id,
+        photo_kind=record_kind,
+        photo_id=record_id,
+        contractor_id=contractor_id,
         kind=kind,
         detail=detail,
-        marked_at=facts.sent_at,
+        marked_at=at,
     )
     db.session.add(row)
     return row
+
+
+def mark(facts: PhotoFacts, kind: MarkKind, **detail) -> EvidenceMark:
+    """Mark a photo, as of the time it was sent."""
+    return write_mark(kind, facts.kind, facts.photo_id, facts.contractor_id, facts.sent_at, detail)
 
 
 def mark_if_far(facts: PhotoFacts, place: tuple[float, float] | None, radius_m: float) -> None:
@@ -403,16 +417,7 @@ def mark_check_in_if_far(
     metres = metres_too_far(position, place, radius_m)
     if metres is None:
         return None
-    row = EvidenceMark(
-        photo_kind=kind,
-        photo_id=record_id,
-        contractor_id=None,
-        kind=MarkKind.FAR_FROM_PLACE,
-        detail={"metres": metres},
-        marked_at=at,
-    )
-    db.session.add(row)
-    return row
+    return write_mark(MarkKind.FAR_FROM_PLACE, kind, record_id, None, at, {"metres": metres})
 
 
 def mark_if_reused(facts: PhotoFacts) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
 from app.core.audit import record_event
+from app.core.evidence import Position
 from app.core.extensions import db, insert_or_skip
 from app.core.photos import store_photo
 from app.core.refusals import Refused
@@ -174,8 +175,9 @@ def attach_photo(
     stamped copy and the unmarked `original` when the phone marked the photo up, and mark
     what is odd about it (inspections/evidence.py).
 
-    The camera's own time wins over the time the browser reports; coordinates come from the
-    phone's Geolocation API, never from the file, whose location tags are stripped.
+    The camera's own time wins over the time the browser reports; the position is the
+    phone's Geolocation API's, read as every form reads one (Position.read: what is no place
+    on Earth is left out, the photo kept), never the file's, whose location tags are stripped.
     """
     ensure_can_record(item.inspection, user)
     if client_uuid:
@@ -185,15 +187,14 @@ def attach_photo(
         if replayed is not None:
             return replayed
     stored = store_photo(data)
+    position = Position.read(latitude, longitude, accuracy_m)
     photo = InspectionPhoto(
         item=item,
         digest=stored.digest,
         width=stored.width,
         height=stored.height,
         taken_at=stored.taken_at or taken_at,
-        latitude=_in_range(latitude, 90),
-        longitude=_in_range(longitude, 180),
-        accuracy_m=accuracy_m if accuracy_m is None or accuracy_m >= 0 else None,
+        **(vars(position) if position else {}),
         client_uuid=client_uuid,
         phash=stored.phash,
         uploaded_by=user,
@@ -239,10 +240,6 @@ def stamp_facts(photo: InspectionPhoto) -> StampFacts:
         longitude=photo.longitude,
         accuracy_m=photo.accuracy_m,
     )
-
-
-def _in_range(value: float | None, limit: float) -> float | None:
-    return value if value is not None and -limit <= value <= limit else None
 
 
 def remove_photo(photo: InspectionPhoto, user: User) -> None:

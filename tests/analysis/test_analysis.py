@@ -369,4 +369,4 @@ def test_findings_are_totalled_by_the_national_standards_areas(
 
     login(client, cast.manager)
     page = client.get("/analysis").text
-    assert "按国家标准领域统计问题" in page and "公共秩序" in page and "未归入领域" in page
+    assert "按国家标准领域统计问题" in page and "公共秩序" in page and "未归类" in page

@@ -11,14 +11,17 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from app.analysis.figures import by_area
+from app.analysis.selection import Selection
 from app.assessments.access import bulletins_seen, reads_drafts
+from app.assessments.areas import area_figures
 from app.assessments.bulletins import notice_figures
 from app.assessments.models import Bulletin, BulletinStatus, SatisfactionEntry
 from app.assessments.monthly import assess_month
-from app.catalog.models import Severity, SiteKind
+from app.catalog.models import Area, ServiceLine, Severity, SiteKind
 from app.catalog.rules import assessment_policy
 from app.core.extensions import db
-from app.core.timeutil import LOCAL_TZ, as_utc, clock_at, month_of, utcnow
+from app.core.timeutil import LOCAL_TZ, as_utc, clock_at, month_of, month_start, shift_month, utcnow
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.models import Answer, Scope, Tier
 from app.inspections.recording import attach_photo, record_answer, record_note, submit
@@ -423,10 +426,58 @@ def test_bulletin_html_snapshot(month, client, cast, kitchen):
     client.post(f"/bulletins/{month}/publish")
     body = bulletin_body(client.get(f"/bulletins/{month}").text)
     assert "<svg" in body and "polyline" in body
-    assert body.count("<tr>") == 3  # the header and two contractors
+    scores = body[body.index('<table class="table scores">') :]
+    assert scores[: scores.index("</table>")].count("<tr>") == 3  # the header, two contractors
     assert "91.5" in body and "食品留样" not in body
     assert "安泰" in body and "禾香" in body
     assert bulletin_body(client.get(f"/bulletins/{month}").text) == body
+
+
+def by_area_in_kitchen(cast, kitchen):
+    """Catering counted as cleaning (保洁); laundry's line left without an area."""
+    catering = db.session.scalar(sa.select(ServiceLine).where(ServiceLine.code == "CAT"))
+    catering.area = Area.CLEANING
+    db.session.commit()
+    inspect(cast, kitchen, Tier.DAILY, {"地面排水", "洗涤质量"})
+    inspect(cast, kitchen, Tier.MONTHLY, {"食品留样"})
+
+
+def test_the_bulletin_totals_the_months_findings_by_area_as_the_analysis_does(month, cast, kitchen):
+    by_area_in_kitchen(cast, kitchen)
+    with clock_at(utcnow() + timedelta(days=40)):
+        inspect(cast, kitchen, Tier.DAILY, {"地面排水"})  # another month's: not counted
+
+    rows = area_figures(month)
+    assert [row["area"] for row in rows] == [*(a.value for a in Area), None]
+    totals = {row["area"]: (row["findings"], row["points"]) for row in rows}
+    assert totals[Area.CLEANING.value] == (2, "6.0")  # deducted as found, not as weighted
+    assert totals[None] == (1, "1.0")
+    assert totals[Area.GREENING.value] == (0, "0.0")
+
+    next_month = month_start(shift_month(month, 1))
+    analysed = by_area(Selection("month", month_start(month), next_month - timedelta(days=1)))
+    assert [(f.findings, f"{f.points:.1f}") for f in analysed] == [
+        (row["findings"], row["points"]) for row in rows
+    ]
+
+
+def test_the_bulletins_areas_are_on_its_page_and_in_its_pdf(month, client, cast, kitchen, tmp_path):
+    by_area_in_kitchen(cast, kitchen)
+    login(client, cast.manager)
+    draft = bulletin_body(client.get(f"/bulletins/{month}").text)
+    for expected in ("按国家标准领域统计问题", "保洁", "绿化", "会务服务", "未归类"):
+        assert expected in draft, expected
+    assert client.post(f"/bulletins/{month}/publish").status_code == 302
+    published = bulletin_body(client.get(f"/bulletins/{month}").text)
+    assert "按国家标准领域统计问题" in published and "未归类" in published
+
+    path = tmp_path / "bulletin.pdf"
+    path.write_bytes(client.get(f"/bulletins/{month}.pdf").data)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for expected in ("按国家标准领域统计问题", "保洁", "客户服务", "未归类", "6.0"):
+        assert expected in text, expected
 
 
 def test_the_xlsx_writes_what_outsiders_typed_as_text_never_a_formula(month, client, cast, kitchen):

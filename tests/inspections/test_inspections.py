@@ -361,6 +361,46 @@ def test_photo_upload_keeps_location_and_refuses_non_images(client, cast, strip)
     assert f"/inspections/photos/{photo.id}?size=thumb" in accepted.text
 
 
+@pytest.mark.parametrize(
+    ("fields", "kept"),
+    [
+        ({"latitude": "32.0603", "longitude": "-181", "accuracy": "12"}, (None, None, None)),
+        ({"latitude": "32.0603", "longitude": "nan", "accuracy": "12"}, (None, None, None)),
+        ({"latitude": "91", "longitude": "118.7969", "accuracy": "12"}, (None, None, None)),
+        ({"latitude": "32.0603", "accuracy": "12"}, (None, None, None)),
+        (
+            {"latitude": "32.0603", "longitude": "118.7969", "accuracy": "inf"},
+            (32.0603, 118.7969, None),
+        ),
+        (
+            {"latitude": "32.0603", "longitude": "118.7969", "accuracy": "nan"},
+            (32.0603, 118.7969, None),
+        ),
+        (
+            {"latitude": "32.0603", "longitude": "118.7969", "accuracy": "-5"},
+            (32.0603, 118.7969, None),
+        ),
+    ],
+)
+def test_a_photos_position_is_read_as_the_scan_and_fix_forms_read_one(
+    client, cast, strip, fields, kept
+):
+    """What is no place on Earth keeps no location (not half of one), an accuracy that is no
+    distance is left out alone, and the photo is stored all the same."""
+    login(client, cast.inspector)
+    item = strip.items[0]
+    client.post(f"/inspections/{strip.id}/items/{item.id}/answer", data={"answer": "fail"})
+    response = client.post(
+        f"/inspections/{strip.id}/items/{item.id}/photos",
+        data={"photo": (io.BytesIO(jpeg()), "z.jpg"), **fields},
+        content_type="multipart/form-data",
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    photo = db.session.scalar(sa.select(InspectionPhoto))
+    assert (photo.latitude, photo.longitude, photo.accuracy_m) == kept
+
+
 def test_submit_route_lists_problems_then_locks(client, cast, strip):
     login(client, cast.inspector)
     refused = client.post(f"/inspections/{strip.id}/submit", data={"summary": ""})
