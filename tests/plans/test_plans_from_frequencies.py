@@ -273,3 +273,31 @@ def test_inspectors_and_contractors_cannot_make_plans_from_frequencies(
     assert client.post("/plans/from-frequencies", data=_choice(cleaning)).status_code == 403
     assert client.post("/plans/from-frequencies/save", data=_reviewed(cleaning)).status_code == 403
     assert _plans() == []
+
+
+def test_a_plan_made_by_hand_twice_a_month_takes_a_day_from_1_to_15(client, cleaning, make_user):
+    login(client, make_user(Role.MANAGER))
+    data = {
+        "name": "保洁半月检查",
+        "activity": "inspection",
+        "recurrence": "half_monthly",
+        "starts_on": "2027-03-01",
+        "tier": "daily",
+        "scope": "strip",
+        "party": "internal",
+        "service_line": str(cleaning["line"].id),
+        "sites": [str(cleaning["lobby"].id)],
+        "inspectors": [str(cleaning["inspector"].id)],
+        "active": "y",
+    }
+    for day in ("", "16"):
+        refused = client.post("/plans/new", data={**data, "day_of_month": day})
+        assert refused.status_code == 422 and "请填写1至15日" in refused.text
+    assert client.post("/plans/new", data={**data, "day_of_month": "15"}).status_code == 302
+    (plan,) = _plans()
+    assert (plan.recurrence, plan.day_of_month, plan.frequency) == (
+        Recurrence.HALF_MONTHLY,
+        15,
+        None,
+    )
+    assert "15日和30日" in client.get(f"/plans/{plan.id}").text
