@@ -17,6 +17,7 @@ from app.catalog.models import (
     CheckCategory,
     CheckPoint,
     Contractor,
+    Frequency,
     ServiceLine,
     Severity,
     Site,
@@ -50,6 +51,7 @@ class Plan:
     service_line: ServiceLine | None = None
     contractor: Contractor | None = None
     only_points: frozenset[int] | None = None  # a route stop's own choice of check points
+    frequency: Frequency | None = None  # only the points checked this often
 
 
 def site_and_ancestors(site: Site) -> list[Site]:
@@ -94,6 +96,8 @@ def plan_check_points(plan: Plan) -> list[CheckPoint]:
         where = sa.or_(where, CheckCategory.service_line_id.is_(None))
     if plan.only_points:
         where = sa.and_(where, CheckPoint.id.in_(plan.only_points))
+    if plan.frequency is not None:
+        where = sa.and_(where, CheckPoint.frequency == plan.frequency)
     return list(
         db.session.scalars(
             sa.select(CheckPoint)

@@ -1,13 +1,25 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.catalog.forms import MultiCheckboxField, optional_int
+from app.catalog.models import Frequency
 from app.core.evidence import Position
 from app.inspections.models import Party, Scope, Tier
 from app.plans.models import PlanActivity
-from app.plans.recurrence import MONTHS_PER_PERIOD, Recurrence
+from app.plans.proposals import RECURRENCE_OF
+from app.plans.recurrence import HALF_MONTH, MONTHS_PER_PERIOD, Recurrence
 
 WEEKDAYS = [
     _l("Monday"),
@@ -18,6 +30,29 @@ WEEKDAYS = [
     _l("Saturday"),
     _l("Sunday"),
 ]
+
+
+def ask_what_the_recurrence_needs(form, recurrence: Recurrence | None) -> bool:
+    """Put an error on each of the form's weekday, day of month and month of the period
+    that `recurrence` needs and lacks; whether none was missing."""
+    missing = {}
+    if recurrence == Recurrence.WEEKLY and form.weekday.data is None:
+        missing[form.weekday] = _l("Choose the weekday.")
+    if recurrence == Recurrence.HALF_MONTHLY and (form.day_of_month.data or 0) not in range(
+        1, HALF_MONTH + 1
+    ):
+        missing[form.day_of_month] = _l(
+            "Give a day from 1 to 15: the plan falls due on it and fifteen days later."
+        )
+    months = MONTHS_PER_PERIOD.get(recurrence)
+    if months and not form.day_of_month.data:
+        missing[form.day_of_month] = _l("Give the day of the month.")
+    if months and months > 1 and (form.period_month.data or 0) not in range(1, months + 1):
+        missing[form.period_month] = _l("Give a month from 1 to %(n)s.", n=months)
+    for field, message in missing.items():
+        if message not in field.errors:
+            field.errors.append(message)
+    return not missing
 
 
 class PlanForm(FlaskForm):
@@ -35,7 +70,7 @@ class PlanForm(FlaskForm):
         _l("Weekday (weekly plans)"), coerce=optional_int, validators=[Optional()]
     )
     day_of_month = IntegerField(
-        _l("Day of the month (monthly, quarterly, half-yearly)"),
+        _l("Day of the month (twice a month, monthly, quarterly, half-yearly)"),
         validators=[Optional(), NumberRange(min=1, max=31)],
         description=_l("A day past the month's end falls on its last day."),
     )
@@ -75,18 +110,7 @@ class PlanForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         """Also ask for what the chosen recurrence needs (empty fields skip their own checks)."""
         valid = super().validate(extra_validators)
-        recurrence = self._recurrence()
-        if recurrence == Recurrence.WEEKLY and self.weekday.data is None:
-            self.weekday.errors.append(_l("Choose the weekday."))
-            valid = False
-        months = MONTHS_PER_PERIOD.get(recurrence)
-        if months and not self.day_of_month.data:
-            self.day_of_month.errors.append(_l("Give the day of the month."))
-            valid = False
-        if months and months > 1 and (self.period_month.data or 0) not in range(1, months + 1):
-            self.period_month.errors.append(_l("Give a month from 1 to %(n)s.", n=months))
-            valid = False
-        return valid
+        return ask_what_the_recurrence_needs(self, self._recurrence()) and valid
 
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
@@ -134,3 +158,96 @@ class ScanForm(FlaskForm):
 
     def position(self) -> Position | None:
         return Position.read(self.latitude.data, self.longitude.data, self.accuracy.data)
+
+
+class ProposedPlanForm(Form):
+    """One plan proposed from a frequency of the line: kept or left out, and adjusted."""
+
+    frequency = HiddenField()
+    chosen = BooleanField(_l("Create this plan"), default=True)
+    name = StringField(
+        _l("Name"), validators=[Length(max=100)], filters=[lambda value: (value or "").strip()]
+    )
+    starts_on = DateField(_l("Starts on"), validators=[Optional()])
+    tier = SelectField(_l("Tier"))
+    weekday = SelectField(_l("Weekday"), coerce=optional_int, validators=[Optional()])
+    day_of_month = IntegerField(
+        _l("Day of the month"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=31, message=_l("Give a day of the month from 1 to 31.")),
+        ],
+    )
+    period_month = IntegerField(
+        _l("Month of the quarter"), validators=[Optional(), NumberRange(min=1, max=3)]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tier.choices = Tier.choices()
+        self.weekday.choices = [("", "—")] + [(str(n), day) for n, day in enumerate(WEEKDAYS)]
+
+    def validate(self, extra_validators=None) -> bool:
+        """A plan left out is not checked; a chosen one needs its name, start and days."""
+        if not self.chosen.data:
+            return True
+        valid = super().validate(extra_validators)
+        for field, message in (
+            (self.name, _l("Give the plan a name.")),
+            (self.starts_on, _l("Give the day the plan starts.")),
+        ):
+            if not field.data and not field.errors:
+                field.errors.append(message)
+                valid = False
+        return ask_what_the_recurrence_needs(self, self.recurrence) and valid
+
+    @property
+    def recurrence(self) -> Recurrence | None:
+        try:
+            return RECURRENCE_OF[Frequency(self.frequency.data)]
+        except ValueError:
+            return None
+
+
+class FrequencyPlansForm(FlaskForm):
+    """Plans made from the frequencies of a line's check points: first the line, the places
+    and the team, then each proposed plan, reviewed, before anything is saved."""
+
+    service_line = SelectField(_l("Service line"), coerce=optional_int)
+    sites = MultiCheckboxField(
+        _l("Places on the route"), coerce=int, choices=[], render_kw={"class": "tree"}
+    )
+    starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
+    party = SelectField(_l("Internal or external"))
+    inspectors = MultiCheckboxField(_l("Inspectors"), coerce=int, choices=[])
+    plans = FieldList(FormField(ProposedPlanForm))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.party.choices = Party.choices()
+
+    def validate_service_line(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose the service line."))
+
+    def validate_sites(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose at least one place."))
+
+    def validate_inspectors(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose at least one inspector."))
+
+    def choice_refused(self) -> bool:
+        """Whether the line, the route, the start or the team was refused (the review page
+        carries them hidden, so they are put right on the first page)."""
+        chosen = (self.service_line, self.sites, self.starts_on, self.party, self.inspectors)
+        return any(field.errors for field in chosen)
+
+    def validate(self, extra_validators=None) -> bool:
+        """On the review page, also ask that at least one proposed plan be kept."""
+        valid = super().validate(extra_validators)
+        if self.plans.entries and not any(entry.chosen.data for entry in self.plans):
+            self.form_errors.append(_l("Choose at least one plan to create."))
+            return False
+        return valid

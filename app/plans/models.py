@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.catalog.models import Frequency
 from app.core.extensions import LabelledEnum, db, enum_type
 from app.core.timeutil import utcnow
 from app.inspections.models import Party, Scope, Tier
@@ -70,6 +71,8 @@ class InspectionPlan(db.Model):
     contractor_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("contractors.id"), nullable=True
     )
+    # a plan made from a frequency checks only its line's points of that frequency
+    frequency: Mapped[Frequency | None] = mapped_column(enum_type(Frequency), nullable=True)
     active: Mapped[bool] = mapped_column(nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, default=utcnow

@@ -162,8 +162,9 @@ def figures(visits: list[Visit]) -> dict[str, int]:
 
 
 def stop_coverage(stop: PlanStop, *, every_point: bool = False) -> Plan:
-    """What a visit to this stop checks: the plan's line or contractor at this place,
-    narrowed to the stop's own check points unless `every_point`."""
+    """What a visit to this stop checks: the plan's line or contractor at this place (only
+    the points of the plan's frequency, if it has one), narrowed to the stop's own check
+    points unless `every_point`."""
     plan = stop.plan
     chosen = frozenset(point.id for point in stop.check_points)
     return Plan(
@@ -172,6 +173,7 @@ def stop_coverage(stop: PlanStop, *, every_point: bool = False) -> Plan:
         service_line=plan.service_line,
         contractor=plan.contractor,
         only_points=None if every_point or not chosen else chosen,
+        frequency=plan.frequency,
     )
 
 

@@ -26,11 +26,26 @@ from app.core.timeutil import (
     utcnow,
 )
 from app.inspections.checklist import plan_check_points
+from app.inspections.models import Party, Tier
 from app.plans.access import can_edit_plans, get_plan, get_stop, plan_inspector_accounts
 from app.plans.blueprint import bp
-from app.plans.forms import WEEKDAYS, MoveStopForm, PlanForm, ScanForm, StopPointsForm
+from app.plans.forms import (
+    WEEKDAYS,
+    FrequencyPlansForm,
+    MoveStopForm,
+    PlanForm,
+    ScanForm,
+    StopPointsForm,
+)
 from app.plans.keeping import choose_stop_points, reorder_stop, save_plan
 from app.plans.models import InspectionPlan, PlanStop, VisitState
+from app.plans.proposals import (
+    ProposedPlan,
+    active_line,
+    create_plans,
+    points_by_frequency,
+    propose_plans,
+)
 from app.plans.qr import scan_url
 from app.plans.recurrence import current_due
 from app.plans.tracking import (
@@ -66,15 +81,11 @@ def plans():
     )
 
 
-def _fill_choices(form: PlanForm) -> None:
+def _fill_choices(form: PlanForm | FrequencyPlansForm) -> None:
     lines = db.session.scalars(
         sa.select(ServiceLine).where(ServiceLine.active.is_(True)).order_by(ServiceLine.position)
     ).all()
     form.service_line.choices = [("", "—")] + [(line.id, line.name) for line in lines]
-    contractors = db.session.scalars(
-        sa.select(Contractor).where(Contractor.active.is_(True)).order_by(Contractor.name)
-    ).all()
-    form.contractor.choices = [("", "—")] + [(c.id, c.name) for c in contractors]
     form.sites.choices = site_choices()
     inspectors = db.session.scalars(
         sa.select(User)
@@ -82,6 +93,12 @@ def _fill_choices(form: PlanForm) -> None:
         .order_by(User.display_name)
     ).all()
     form.inspectors.choices = [(u.id, u.display_name) for u in inspectors]
+    if isinstance(form, FrequencyPlansForm):
+        return
+    contractors = db.session.scalars(
+        sa.select(Contractor).where(Contractor.active.is_(True)).order_by(Contractor.name)
+    ).all()
+    form.contractor.choices = [("", "—")] + [(c.id, c.name) for c in contractors]
 
 
 @bp.route("/plans/new", methods=["GET", "POST"], endpoint="new")
@@ -111,6 +128,93 @@ def plan_form(plan_id: int | None = None):
     title = _("Edit plan %(name)s", name=plan.name) if plan else _("New inspection plan")
     cancel = url_for("plans.plan", plan_id=plan.id) if plan else url_for("plans.plans")
     return form_shown("form_page.html", form=form, title=title, cancel_url=cancel)
+
+
+@bp.route("/plans/from-frequencies", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def from_frequencies():
+    """Plans from a line's frequencies, step one: the line, the route, the start and the
+    team. Sent, it shows the plans proposed for review; nothing is saved yet."""
+    form = FrequencyPlansForm()
+    _fill_choices(form)
+    if request.method == "GET":
+        form.service_line.data = request.args.get("line", type=int)
+        form.starts_on.data = local_today()
+        form.party.data = Party.INTERNAL.value
+    elif form.validate_on_submit():
+        line = active_line(form.service_line.data)
+        for proposal in propose_plans(line, form.starts_on.data):
+            form.plans.append_entry(proposal)
+        if form.plans.entries:
+            return _review(form, line, status=200)
+        form.service_line.errors.append(_("This line has no active check points."))
+    return form_shown("plans/from_frequencies.html", form=form)
+
+
+@bp.post("/plans/from-frequencies/save")
+@role_required(*EDITORS)
+def save_from_frequencies():
+    """Step two: create the plans kept on the review page, as adjusted there, together."""
+    form = FrequencyPlansForm()
+    _fill_choices(form)
+    valid = form.validate_on_submit()
+    line = active_line(form.service_line.data)
+    if line is None or form.choice_refused() or not form.plans.entries:
+        return form_shown("plans/from_frequencies.html", form=form)
+    proposals = propose_plans(line, form.starts_on.data)
+    if not _same_frequencies(form, proposals) or not valid:
+        return _review(form, line, status=422)
+    _adjust(form, proposals)
+    sites = sorted(
+        db.session.scalars(sa.select(Site).where(Site.id.in_(form.sites.data))),
+        key=lambda site: form.sites.data.index(site.id),
+    )
+    inspectors = db.session.scalars(sa.select(User).where(User.id.in_(form.inspectors.data)))
+    party = Party(form.party.data)
+    return apply(
+        lambda: create_plans(line, sites, list(inspectors), party, proposals),
+        back=url_for("plans.from_frequencies", line=line.id),
+        done=url_for("plans.plans"),
+        success=_("Plans created from the frequencies of %(line)s.", line=line.name),
+    )
+
+
+def _same_frequencies(form: FrequencyPlansForm, proposals: list[ProposedPlan]) -> bool:
+    """Whether the review page proposed the plans the line's points still propose (else the
+    form says so)."""
+    sent = [entry.frequency.data for entry in form.plans]
+    if sorted(sent) == sorted(proposal.frequency.value for proposal in proposals):
+        return True
+    form.form_errors.append(_("The line's check points have changed: review the plans again."))
+    return False
+
+
+def _adjust(form: FrequencyPlansForm, proposals: list[ProposedPlan]) -> None:
+    """Each proposal as the review page kept and changed it."""
+    entries = {entry.frequency.data: entry.form for entry in form.plans}
+    for proposal in proposals:
+        entry = entries[proposal.frequency.value]
+        proposal.chosen = entry.chosen.data
+        if proposal.chosen:
+            proposal.name, proposal.starts_on = entry.name.data, entry.starts_on.data
+            proposal.tier = Tier(entry.tier.data)
+            proposal.weekday = entry.weekday.data
+            proposal.day_of_month = entry.day_of_month.data
+            proposal.period_month = entry.period_month.data
+
+
+def _review(form: FrequencyPlansForm, line: ServiceLine, status: int):
+    """The proposed plans to keep or leave out and adjust; 422 when sent back refused."""
+    page = render_template(
+        "plans/review.html",
+        form=form,
+        line=line,
+        points={frequency.value: points for frequency, points in points_by_frequency(line).items()},
+        route=[label.strip() for value, label in form.sites.choices if value in form.sites.data],
+        team=[name for value, name in form.inspectors.choices if value in form.inspectors.data],
+        party=Party(form.party.data),
+    )
+    return page, status
 
 
 @bp.get("/plans/<int:plan_id>")

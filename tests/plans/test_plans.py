@@ -94,6 +94,46 @@ def test_a_rule_keeps_within_its_start_and_end():
     assert current_due(rule, date(2026, 3, 9)) is None
 
 
+def test_twice_a_month_falls_on_its_day_and_fifteen_days_later():
+    first = Rule(Recurrence.HALF_MONTHLY, starts_on=date(2027, 1, 1), day_of_month=1)
+    assert due_dates(first, date(2027, 1, 1), date(2027, 2, 28)) == [
+        date(2027, 1, 1),
+        date(2027, 1, 16),
+        date(2027, 2, 1),
+        date(2027, 2, 16),
+    ]
+    # the second half runs to the month's end, whatever its length
+    assert open_until(first, date(2027, 1, 16)) == date(2027, 1, 31)
+    assert open_until(first, date(2027, 2, 16)) == date(2027, 2, 28)
+    assert open_until(first, date(2027, 2, 1)) == date(2027, 2, 15)
+
+
+def test_twice_a_month_keeps_its_second_day_in_the_month():
+    fifteenth = Rule(Recurrence.HALF_MONTHLY, starts_on=date(2027, 1, 1), day_of_month=15)
+    assert due_dates(fifteenth, date(2027, 1, 1), date(2027, 4, 30)) == [
+        date(2027, 1, 15),
+        date(2027, 1, 30),
+        date(2027, 2, 15),
+        date(2027, 2, 28),  # the 30th of February falls on its last day
+        date(2027, 3, 15),
+        date(2027, 3, 30),
+        date(2027, 4, 15),
+        date(2027, 4, 30),
+    ]
+    # the 31st of March still belongs to the occurrence of the 30th
+    assert open_until(fifteenth, date(2027, 3, 30)) == date(2027, 4, 14)
+    assert current_due(fifteenth, date(2027, 3, 1)) == date(2027, 2, 28)
+    fourteenth = Rule(Recurrence.HALF_MONTHLY, starts_on=date(2027, 1, 1), day_of_month=14)
+    assert due_dates(fourteenth, date(2027, 2, 1), date(2027, 2, 28)) == [
+        date(2027, 2, 14),
+        date(2027, 2, 28),
+    ]
+    assert due_dates(fourteenth, date(2028, 2, 1), date(2028, 2, 29)) == [
+        date(2028, 2, 14),
+        date(2028, 2, 29),
+    ]
+
+
 # --- tracking --------------------------------------------------------------------------
 
 
