@@ -125,6 +125,9 @@ def test_each_issued_document_downloads_as_an_ofd_made_from_its_stored_pdf(
 ):
     login(client, cast.owner)
     pdf = client.get(f"{document.path}.pdf")
+    page = client.get(document.path).text
+    assert f'href="{document.path}.ofd"' in page and "下载 OFD" in page
+    assert f'href="{document.path}.ofd?version=1"' in page  # beside each version's PDF
     answer = client.get(f"{document.path}.ofd")
 
     assert answer.status_code == 200
