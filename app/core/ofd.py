@@ -93,7 +93,9 @@ def ofd_from_pdf(pdf: bytes, described: Described) -> bytes:
     with tempfile.TemporaryDirectory(prefix="ofd-") as folder:
         source = Path(folder) / "document.pdf"
         source.write_bytes(pdf)
-        layout = read_layout(_run(["pdftotext", "-bbox-layout", "-enc", "UTF-8", str(source), "-"]))
+        layout = _read_layout(
+            _run(["pdftotext", "-bbox-layout", "-enc", "UTF-8", str(source), "-"])
+        )
         quality = f"quality={JPEG_QUALITY},optimize=y"
         _run(
             [
@@ -132,7 +134,7 @@ def _page_number(path: Path) -> int:
     return int(PAGE_NUMBER.search(path.name)[1])
 
 
-def read_layout(xhtml: bytes) -> Layout:
+def _read_layout(xhtml: bytes) -> Layout:
     """What `pdftotext -bbox-layout` wrote: the title and author, and each page's size and
     lines of words."""
     parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
