@@ -17,6 +17,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 from lxml import etree
@@ -34,6 +35,8 @@ BASELINE_OF_HEIGHT = 0.8
 # a gap between two words wider than this part of the line's height was a space
 SPACE_OF_HEIGHT = 0.1
 FONT_NAME = "宋体"
+READ_TEXT = ("pdftotext", "-bbox-layout", "-enc", "UTF-8")
+DRAW_PAGES = ("pdftoppm", "-r", str(DPI), "-jpeg", "-jpegopt", f"quality={JPEG_QUALITY},optimize=y")
 TIMEOUT_SECONDS = 120
 PAGE_NUMBER = re.compile(r"-(\d+)\.jpg$")
 NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -93,22 +96,8 @@ def ofd_from_pdf(pdf: bytes, described: Described) -> bytes:
     with tempfile.TemporaryDirectory(prefix="ofd-") as folder:
         source = Path(folder) / "document.pdf"
         source.write_bytes(pdf)
-        layout = _read_layout(
-            _run(["pdftotext", "-bbox-layout", "-enc", "UTF-8", str(source), "-"])
-        )
-        quality = f"quality={JPEG_QUALITY},optimize=y"
-        _run(
-            [
-                "pdftoppm",
-                "-r",
-                str(DPI),
-                "-jpeg",
-                "-jpegopt",
-                quality,
-                str(source),
-                f"{folder}/page",
-            ]
-        )
+        layout = _read_layout(_run([*READ_TEXT, str(source), "-"]))
+        _run([*DRAW_PAGES, str(source), f"{folder}/page"])
         images = sorted(Path(folder).glob("page-*.jpg"), key=_page_number)
         if not images or len(images) != len(layout.pages):
             raise OfdFailed(f"{len(images)} page images for {len(layout.pages)} pages")
@@ -116,6 +105,7 @@ def ofd_from_pdf(pdf: bytes, described: Described) -> bytes:
 
 
 def _run(command: list[str]) -> bytes:
+    """What a poppler command wrote to its output."""
     try:
         done = subprocess.run(command, capture_output=True, timeout=TIMEOUT_SECONDS, check=True)
     except FileNotFoundError:
@@ -209,10 +199,12 @@ def _zipped(layout: Layout, images: list[bytes], described: Described) -> bytes:
     files: dict[str, bytes] = {}
     media, pages = [], []
     for number, (page, image) in enumerate(zip(layout.pages, images, strict=True)):
-        media.append((ids.next(), f"Image_{number}.jpg"))
-        files[f"Doc_0/Res/{media[-1][1]}"] = image
-        pages.append((ids.next(), f"Pages/Page_{number}/Content.xml"))
-        files[f"Doc_0/{pages[-1][1]}"] = _xml(_page(page, media[-1][0], font_id, ids))
+        image_id, image_name = ids.next(), f"Image_{number}.jpg"
+        page_id, content = ids.next(), f"Pages/Page_{number}/Content.xml"
+        media.append((image_id, image_name))
+        pages.append((page_id, content))
+        files[f"Doc_0/Res/{image_name}"] = image
+        files[f"Doc_0/{content}"] = _xml(_page(page, image_id, font_id, ids))
     first = layout.pages[0]
     parts = {
         "OFD.xml": _xml(_ofd(layout, described)),
@@ -332,4 +324,4 @@ def _text_object(layer, line: list[Word], font_id: int, ids: _Ids) -> None:
         shown, "TextCode", "".join(characters), X="0", Y=_mm(BASELINE_OF_HEIGHT * box.height)
     )
     if len(offsets) > 1:
-        code.set("DeltaX", " ".join(_mm(b - a) for a, b in zip(offsets, offsets[1:], strict=False)))
+        code.set("DeltaX", " ".join(_mm(b - a) for a, b in pairwise(offsets)))

@@ -14,7 +14,7 @@ from app.documents.models import DocumentVersion
 from app.documents.versions import Issued, kept_version, stored_as
 
 
-def described(kept: DocumentVersion) -> Described:
+def _described(kept: DocumentVersion) -> Described:
     """What the OFD says of itself beyond its pages: its number, code and the PDF it was
     made from, so that it can be checked at `/verify` like the PDF."""
     return Described(
@@ -38,7 +38,7 @@ def stored_ofd(kept: DocumentVersion) -> bool:
         pdf = read_stored(stored_as(kept.kind), kept.digest)
         if pdf is None:
             raise OfdFailed("the PDF is missing from the file store")
-        store(Kind.ISSUED_OFD, kept.digest, ofd_from_pdf(pdf, described(kept)))
+        store(Kind.ISSUED_OFD, kept.digest, ofd_from_pdf(pdf, _described(kept)))
     except OfdFailed as error:
         current_app.logger.warning("OFD of %s %s not made: %s", kept.kind, kept.number, error)
         return False
