@@ -208,6 +208,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/notices/rules"): EDITORS,
     (GET, "/notices/<int:notice_id>"): CONCERNED,
     (GET, "/notices/<int:notice_id>.pdf"): CONCERNED,
+    (GET, "/notices/<int:notice_id>.ofd"): CONCERNED,
     (GET, "/notices/<int:notice_id>/evidence/<int:photo_id>"): CONCERNED,
     (GET, "/notices/fix-photos/<int:photo_id>"): CONCERNED,
     (GET, "/notices/<int:notice_id>/receipt/<any(signature, photo):part>"): CONCERNED,
@@ -215,6 +216,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/notices/<int:notice_id>/receipt/photo/original"): SUPERVISORS,
     (GET, "/warnings/<int:warning_id>"): CONCERNED,
     (GET, "/warnings/<int:warning_id>.pdf"): CONCERNED,
+    (GET, "/warnings/<int:warning_id>.ofd"): CONCERNED,
     # --- plans
     (GET, "/plans"): SUPERVISORS,
     (GET, "/plans/missed"): SUPERVISORS,
@@ -252,6 +254,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     (GET, "/assessments/results-page"): EDITORS,
     (GET, "/assessments/results-page.pdf"): EDITORS,
     (GET, "/bulletins/<month>.png"): LOGGED_IN,  # last month's, published (a draft has none)
+    (GET, "/bulletins/<month>.ofd"): LOGGED_IN,  # last month's, published (a draft has none)
     # --- changes, posted empty: refused, or answered with the form's errors
     (POST, "/language"): PUBLIC,
     (POST, "/login"): PUBLIC,

@@ -23,6 +23,7 @@ from app.core.extensions import db
 from app.core.files import Kind, send_stored
 from app.core.pdf import pdf_response
 from app.core.refusals import Refused
+from app.documents.ofd import send_ofd
 from app.documents.versions import send_version, versions_of
 from app.web.bounds import db_int
 from app.web.responses import apply
@@ -89,6 +90,18 @@ def bulletin_pdf(month: str):
             bulletin_document(shown), request.args.get("version", type=db_int), f"bulletin-{month}"
         )
     return pdf_response(render_bulletin(shown, data), f"bulletin-{month}-draft.pdf")
+
+
+@bp.get("/bulletins/<month>.ofd")
+@role_required(*EVERYONE)
+def bulletin_ofd(month: str):
+    """The published bulletin as OFD, made from the PDF of the same version; a draft has none."""
+    month = checked_month(month)
+    return send_ofd(
+        bulletin_document(get_published_bulletin(month)),
+        request.args.get("version", type=db_int),
+        f"bulletin-{month}",
+    )
 
 
 @bp.get("/bulletins/<month>.png")

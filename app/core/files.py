@@ -2,7 +2,7 @@
 
 Photos and their thumbnails, external checks' PDFs, published bulletins and meeting packs are
 each kept under the SHA-256 of what they hold (a thumbnail under its photo's, a bulletin's long
-image under its PDF's), at a key such
+image and an issued document's OFD under its PDF's), at a key such
 as `documents/3f/3f…e1.pdf`. A file once stored never changes, so storing the same content
 again writes nothing, and copying a store to another is safe to repeat.
 
@@ -47,6 +47,7 @@ class Kind(Enum):
     BULLETIN_IMAGE = ("bulletins", "_phone.png")  # one long image, named by its PDF's digest
     MEETING_PACK = ("meetings", ".pdf")
     ISSUED = ("issued", ".pdf")  # issued documents' versions (app/documents)
+    ISSUED_OFD = ("issued", "_layers.ofd")  # a version as double-layer OFD, named by its PDF
     SIGNATURE = ("signatures", ".png")  # handwritten signatures on receipts
 
 

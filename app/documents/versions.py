@@ -136,18 +136,24 @@ def _keep_next(document: Issued, last: DocumentVersion | None) -> DocumentVersio
     return None if kept_id is None else db.session.get(DocumentVersion, kept_id)
 
 
-def send_version(document: Issued, version: int | None, filename: str):
-    """Answer with a stored version, the latest if none is named. A document issued before
-    versions were kept is frozen as it stands at its first download."""
+def kept_version(document: Issued, version: int | None) -> DocumentVersion:
+    """A stored version, the latest if none is named (404 if there is no such version). A
+    document issued before versions were kept is frozen as it stands at its first download."""
     if version is None:
         kept = latest(document.kind, document.record_id) or freeze(document)
         db.session.commit()
-    else:
-        kept = db.session.scalar(
-            _versions(document.kind, document.record_id).where(DocumentVersion.version == version)
-        )
-        if kept is None:
-            abort(404)
+        return kept
+    kept = db.session.scalar(
+        _versions(document.kind, document.record_id).where(DocumentVersion.version == version)
+    )
+    if kept is None:
+        abort(404)
+    return kept
+
+
+def send_version(document: Issued, version: int | None, filename: str):
+    """Answer with a stored version's PDF, the latest if none is named."""
+    kept = kept_version(document, version)
     return send_stored(
         stored_as(kept.kind), kept.digest, "application/pdf", f"{filename}-v{kept.version}.pdf"
     )

@@ -22,6 +22,7 @@ from app.core.pdf import pdf_response
 from app.core.photos import send_photo, signature_from_data_url
 from app.core.refusals import require
 from app.core.timeutil import FIRST_YEAR, LOCAL_TZ, utcnow
+from app.documents.ofd import send_ofd
 from app.documents.versions import send_version, versions_of
 from app.inspections.access import get_inspection
 from app.inspections.models import Finding, InspectionPhoto
@@ -212,6 +213,15 @@ def notice_pdf(notice_id: int):
     if document is None:
         return pdf_response(render_notice(notice), f"notice-{notice.id}-draft.pdf")
     return send_version(document, request.args.get("version", type=db_int), f"notice-{notice.id}")
+
+
+@bp.get("/notices/<int:notice_id>.ofd")
+@role_required(*EVERYONE)
+def notice_ofd(notice_id: int):
+    """The issued notice as OFD, made from the PDF of the same version; a draft has none."""
+    notice = get_notice(notice_id)
+    document = notice_document(notice) or abort(404)
+    return send_ofd(document, request.args.get("version", type=db_int), f"notice-{notice.id}")
 
 
 @bp.get("/notices/<int:notice_id>/evidence/<int:photo_id>")

@@ -1,8 +1,9 @@
-"""Written exit warnings: a page and a PDF each."""
+"""Written exit warnings: a page, a PDF and an OFD each."""
 
 from flask import render_template, request
 
 from app.auth.access import EVERYONE, role_required
+from app.documents.ofd import send_ofd
 from app.documents.versions import send_version, versions_of
 from app.notices.access import get_warning
 from app.notices.blueprint import bp
@@ -26,6 +27,17 @@ def warning(warning_id: int):
 def warning_pdf(warning_id: int):
     exit_warning = get_warning(warning_id)
     return send_version(
+        warning_document(exit_warning),
+        request.args.get("version", type=db_int),
+        f"warning-{exit_warning.id}",
+    )
+
+
+@bp.get("/warnings/<int:warning_id>.ofd")
+@role_required(*EVERYONE)
+def warning_ofd(warning_id: int):
+    exit_warning = get_warning(warning_id)
+    return send_ofd(
         warning_document(exit_warning),
         request.args.get("version", type=db_int),
         f"warning-{exit_warning.id}",
