@@ -19,7 +19,7 @@ from app.core.stamping import StampFacts, stamper
 from app.core.timeutil import LOCAL_TZ, utcnow
 from app.core.tokens import new_token, token_hash
 from app.feedback.access import can_decide_complaints, can_investigate
-from app.feedback.evidence import check_complaint_photo
+from app.feedback.evidence import check_complaint_photo, copy_marks
 from app.feedback.models import Complaint, ComplaintChannel, ComplaintPhoto, ComplaintStatus
 from app.inspections.models import (
     Answer,
@@ -301,6 +301,8 @@ def uphold(complaint: Complaint, user: User, reason: str) -> Inspection:
     )
     inspection.items.append(item)
     db.session.add(inspection)
+    db.session.flush()
+    copy_marks(complaint.photos, item.photos)
     submit(inspection, user, inspection.summary)
     draft_notices(inspection, user, now)
     complaint.inspection = inspection

@@ -3,9 +3,18 @@
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from app.core.evidence import PhotoFacts, PhotoSource, mark_if_reused, register_photo_source
+from app.core.evidence import (
+    PhotoFacts,
+    PhotoSource,
+    mark_if_reused,
+    marks_for,
+    register_photo_source,
+    write_mark,
+)
 from app.core.extensions import db
 from app.feedback.models import Complaint, ComplaintPhoto
+from app.inspections.evidence import KIND as INSPECTION_PHOTO
+from app.inspections.models import InspectionPhoto
 from app.web.links import path_for
 
 KIND = "complaint"
@@ -30,3 +39,15 @@ def check_complaint_photo(photo: ComplaintPhoto, complaint: Complaint) -> None:
     mark_if_reused(
         PhotoFacts.of(KIND, photo, owner_id=complaint.id, contractor_id=complaint.contractor_id)
     )
+
+
+def copy_marks(originals: list[ComplaintPhoto], copies: list[InspectionPhoto]) -> None:
+    """Each complaint photo's marks onto its copy on the upheld complaint's inspection (both
+    have their ids), so supervisors see them on the finding, the report and the notice too.
+    Without a contractor: the complaint's own photo already counts them against one."""
+    marks = marks_for(KIND, (photo.id for photo in originals))
+    for original, copy in zip(originals, copies, strict=True):
+        for found in marks.get(original.id, []):
+            write_mark(
+                found.kind, INSPECTION_PHOTO, copy.id, None, found.marked_at, dict(found.detail)
+            )

@@ -5,7 +5,7 @@ import io
 import re
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,6 +15,7 @@ from itsdangerous import URLSafeTimedSerializer
 from app.assessments.monthly import assess_month
 from app.catalog.models import ServiceLine, SiteKind
 from app.core import stamping
+from app.core.evidence import MarkKind, mark_counts, marks_for
 from app.core.extensions import db
 from app.core.files import sha256
 from app.core.photos import read_photo, store_photo
@@ -374,6 +375,33 @@ def test_supervisors_open_a_complaint_photos_original(client, cast):
     client.post("/logout")
     login(client, cast.owner)
     assert client.get(original).status_code in (403, 404)
+
+
+def test_an_upheld_complaints_marked_photo_keeps_its_mark_on_the_finding_counted_once(
+    client, cast, canteen
+):
+    """The photo goes onto the finding and the notice: supervisors see its mark there too,
+    and the marks counted against contractors stay as they were (the copy counts for none)."""
+    file_complaint(ComplaintChannel.HOTLINE, "饭菜有异物", "午餐", photos=[jpeg()])
+    again, _token = file_complaint(ComplaintChannel.ONLINE, "又有异物", "晚餐", photos=[jpeg()])
+    accept(again, cast.manager)
+    add_evidence(again, cast.inspector, "现场核实属实", [])
+    assign(again, cast.manager, cast.own, cast.own.service_lines[0], canteen)
+    db.session.commit()
+    day = (utcnow() - timedelta(days=1), utcnow() + timedelta(days=1))
+    counted = mark_counts(*day)
+    inspection = uphold(again, cast.manager, "属实")
+    db.session.commit()
+    assert mark_counts(*day) == counted
+    [copy] = inspection.items[0].photos
+    assert [mark.kind for mark in marks_for("inspection", [copy.id])[copy.id]] == [MarkKind.REUSED]
+    login(client, cast.manager)
+    report = client.get(f"/inspections/{inspection.id}").text
+    assert "与 投诉" in report and "的照片相同" in report
+    client.post("/logout")
+    login(client, cast.owner)
+    shown = client.get(f"/inspections/{inspection.id}")
+    assert "的照片相同" not in shown.text, "never to a contractor"
 
 
 def test_a_reused_complaint_photo_shows_its_mark_to_supervisors_only(client, cast):
