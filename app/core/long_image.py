@@ -7,17 +7,15 @@ which a palette keeps sharp at a third of the full-colour size, so a bulletin of
 still fits in a group robot's image message (企业微信: 2 MB)."""
 
 import io
-import re
-import subprocess
 import tempfile
 from pathlib import Path
 
 from PIL import Image
 
+from app.core import poppler
+
 PHONE_WIDTH = 1080
 COLOURS = 256
-TIMEOUT_SECONDS = 120
-PAGE_NUMBER = re.compile(r"-(\d+)\.png$")
 
 
 class ImageFailed(Exception):
@@ -31,35 +29,16 @@ def long_image(pdf: bytes, width: int = PHONE_WIDTH) -> bytes:
         source = Path(folder) / "document.pdf"
         source.write_bytes(pdf)
         _render_pages(source, Path(folder) / "page", width)
-        pages = sorted(Path(folder).glob("page-*.png"), key=_page_number)
+        pages = poppler.drawn_pages(Path(folder), "page", "png")
         if not pages:
             raise ImageFailed("pdftoppm made no page")
         return _stacked(pages, width)
 
 
 def _render_pages(source: Path, prefix: Path, width: int) -> None:
-    """Each page as `prefix-N.png` (N zero-padded when there are ten pages or more)."""
+    """Each page as `prefix-N.png`."""
     command = ["pdftoppm", "-png", "-scale-to-x", str(width), "-scale-to-y", "-1"]
-    try:
-        subprocess.run(
-            [*command, str(source), str(prefix)],
-            capture_output=True,
-            timeout=TIMEOUT_SECONDS,
-            check=True,
-        )
-    except FileNotFoundError:
-        raise ImageFailed(
-            "pdftoppm is not installed: run `make system-deps` (Debian package poppler-utils)"
-        ) from None
-    except subprocess.CalledProcessError as error:
-        said = error.stderr.decode(errors="replace").strip()
-        raise ImageFailed(f"pdftoppm failed ({error.returncode}): {said}") from None
-    except subprocess.TimeoutExpired:
-        raise ImageFailed(f"pdftoppm took more than {TIMEOUT_SECONDS} s") from None
-
-
-def _page_number(path: Path) -> int:
-    return int(PAGE_NUMBER.search(path.name)[1])
+    poppler.run([*command, str(source), str(prefix)], ImageFailed)
 
 
 def _stacked(pages: list[Path], width: int) -> bytes:

@@ -12,7 +12,6 @@ at once store the same thing."""
 
 import io
 import re
-import subprocess
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -21,6 +20,8 @@ from itertools import pairwise
 from pathlib import Path
 
 from lxml import etree
+
+from app.core import poppler
 
 OFD_NS = "http://www.ofdspec.org/2016"
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -37,8 +38,6 @@ SPACE_OF_HEIGHT = 0.1
 FONT_NAME = "宋体"
 READ_TEXT = ("pdftotext", "-bbox-layout", "-enc", "UTF-8")
 DRAW_PAGES = ("pdftoppm", "-r", str(DPI), "-jpeg", "-jpegopt", f"quality={JPEG_QUALITY},optimize=y")
-TIMEOUT_SECONDS = 120
-PAGE_NUMBER = re.compile(r"-(\d+)\.jpg$")
 NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -96,32 +95,12 @@ def ofd_from_pdf(pdf: bytes, described: Described) -> bytes:
     with tempfile.TemporaryDirectory(prefix="ofd-") as folder:
         source = Path(folder) / "document.pdf"
         source.write_bytes(pdf)
-        layout = _read_layout(_run([*READ_TEXT, str(source), "-"]))
-        _run([*DRAW_PAGES, str(source), f"{folder}/page"])
-        images = sorted(Path(folder).glob("page-*.jpg"), key=_page_number)
+        layout = _read_layout(poppler.run([*READ_TEXT, str(source), "-"], OfdFailed))
+        poppler.run([*DRAW_PAGES, str(source), f"{folder}/page"], OfdFailed)
+        images = poppler.drawn_pages(Path(folder), "page", "jpg")
         if not images or len(images) != len(layout.pages):
             raise OfdFailed(f"{len(images)} page images for {len(layout.pages)} pages")
         return _zipped(layout, [image.read_bytes() for image in images], described)
-
-
-def _run(command: list[str]) -> bytes:
-    """What a poppler command wrote to its output."""
-    try:
-        done = subprocess.run(command, capture_output=True, timeout=TIMEOUT_SECONDS, check=True)
-    except FileNotFoundError:
-        raise OfdFailed(
-            f"{command[0]} is not installed: run `make system-deps` (Debian package poppler-utils)"
-        ) from None
-    except subprocess.CalledProcessError as error:
-        said = error.stderr.decode(errors="replace").strip()
-        raise OfdFailed(f"{command[0]} failed ({error.returncode}): {said}") from None
-    except subprocess.TimeoutExpired:
-        raise OfdFailed(f"{command[0]} took more than {TIMEOUT_SECONDS} s") from None
-    return done.stdout
-
-
-def _page_number(path: Path) -> int:
-    return int(PAGE_NUMBER.search(path.name)[1])
 
 
 def _read_layout(xhtml: bytes) -> Layout:
