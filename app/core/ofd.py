@@ -39,6 +39,8 @@ FONT_NAME = "宋体"
 READ_TEXT = ("pdftotext", "-bbox-layout", "-enc", "UTF-8")
 DRAW_PAGES = ("pdftoppm", "-r", str(DPI), "-jpeg", "-jpegopt", f"quality={JPEG_QUALITY},optimize=y")
 NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# the same in UTF-8 bytes, where they never occur inside a longer character
+CONTROL_BYTES = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class OfdFailed(Exception):
@@ -106,10 +108,14 @@ def ofd_from_pdf(pdf: bytes, described: Described) -> bytes:
 def _read_layout(xhtml: bytes) -> Layout:
     """What `pdftotext -bbox-layout` wrote: the title and author, and each page's size and
     lines of words."""
-    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
-    root = etree.fromstring(xhtml, parser)
-    if root is None:
-        raise OfdFailed("pdftotext wrote nothing readable")
+    # pdftotext passes a control character typed into a note straight through, which is not
+    # XML; read leniently, the parser would drop every escaped character after it instead
+    xhtml = CONTROL_BYTES.sub(b"", xhtml)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    try:
+        root = etree.fromstring(xhtml, parser)
+    except etree.XMLSyntaxError as error:
+        raise OfdFailed(f"pdftotext wrote what is not XML: {error}") from None
     meta = {m.get("name"): m.get("content") or "" for m in root.iter(f"{XHTML}meta")}
     pages = [
         Page(

@@ -78,3 +78,15 @@ def test_the_document_says_what_the_pdf_says_of_itself_and_what_it_is_given():
 def test_the_same_pdf_makes_the_same_bytes():
     pdf = weasyprint.HTML(string=PAGE).write_pdf()
     assert ofd_from_pdf(pdf, DESCRIBED) == ofd_from_pdf(pdf, DESCRIBED)
+
+
+def test_a_control_character_in_the_text_loses_no_other_character():
+    """A note typed with a control character: the text after it keeps its & < and >."""
+    page = "<html><body><p>留样\x01未做</p><p>温度&lt;5℃ &amp; 湿度&gt;80%</p></body></html>"
+    data = ofd_from_pdf(weasyprint.HTML(string=page).write_pdf(), DESCRIBED)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    content = etree.fromstring(archive.read("Doc_0/Pages/Page_0/Content.xml"))
+    assert [code.text for code in content.iter(ofd("TextCode"))] == [
+        "留样未做",
+        "温度<5℃ & 湿度>80%",
+    ]
