@@ -3,8 +3,9 @@ import sqlalchemy as sa
 
 from app.auth.models import Role, User
 from app.catalog.models import CheckPoint, Contractor, ServiceLine, Site
+from app.catalog.rules import DEFAULT_EVIDENCE_POLICY
 from app.catalog.staff import certificate_alerts
-from app.core.evidence import EvidenceMark, MarkKind
+from app.core.evidence import distance_m
 from app.core.extensions import db
 from app.core.timeutil import local_today
 from app.demo import DEMO_PASSWORD, USERS
@@ -55,14 +56,18 @@ def test_seed_demo_loads_a_lived_in_organisation(seeded):
 
 
 def test_the_demo_places_have_a_location_and_its_photos_are_taken_there(seeded):
-    """So that a check-in or a photo far from the compound is marked in the demo too."""
+    """So that a check-in or a photo far from the compound is marked in the demo too, and the
+    demo's own photos are not."""
     places = db.session.scalars(sa.select(Site)).all()
     assert places and all(place.location == COMPOUND_LOCATION for place in places)
-    assert db.session.scalar(sa.select(sa.func.count(InspectionPhoto.id))), "photos were taken"
-    far = sa.select(sa.func.count(EvidenceMark.id)).where(
-        EvidenceMark.kind == MarkKind.FAR_FROM_PLACE
-    )
-    assert db.session.scalar(far) == 0
+    where = db.session.execute(
+        sa.select(InspectionPhoto.latitude, InspectionPhoto.longitude).where(
+            InspectionPhoto.latitude.is_not(None)
+        )
+    ).all()
+    assert where, "the demo's photos say where they were taken"
+    radius = DEFAULT_EVIDENCE_POLICY["presence_radius_m"]
+    assert max(distance_m(*spot, *COMPOUND_LOCATION) for spot in where) < radius
 
 
 def test_seed_demo_if_empty_does_not_load_twice(seeded):
