@@ -4,7 +4,6 @@ long image for phones made from it."""
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from app.assessments.areas import area_figures
@@ -14,12 +13,12 @@ from app.catalog.models import Contractor, ServiceLine, Severity
 from app.catalog.rules import assessment_policy
 from app.core.audit import record_event
 from app.core.extensions import db
-from app.core.files import Kind, is_stored, read_stored, store
+from app.core.files import Kind
 from app.core.long_image import ImageFailed, long_image
 from app.core.pdf import render_pdf
 from app.core.timeutil import local_today, month_bounds, shift_month, utcnow
 from app.documents.models import DocumentVersion
-from app.documents.versions import Issued, freeze, latest, stored_as
+from app.documents.versions import Issued, freeze, latest, made_from_pdf
 from app.inspections.models import Inspection, Status
 from app.notices.models import Notice, NoticeItem, NoticeStatus
 from app.notify.events import announce, contractor_users
@@ -211,17 +210,9 @@ def phone_image(pdf: DocumentVersion) -> str | None:
     """Make and store the bulletin's long image from its stored PDF, unless it is stored
     already; the PDF's digest, which the image is stored under, or None if it cannot be made
     (the reason is logged)."""
-    if is_stored(Kind.BULLETIN_IMAGE, pdf.digest):
+    if made_from_pdf(pdf, Kind.BULLETIN_IMAGE, long_image, ImageFailed):
         return pdf.digest
-    try:
-        printed = read_stored(stored_as(pdf.kind), pdf.digest)
-        if printed is None:
-            raise ImageFailed("the PDF is missing from the file store")
-        store(Kind.BULLETIN_IMAGE, pdf.digest, long_image(printed))
-    except ImageFailed as error:
-        current_app.logger.warning("bulletin image not made: %s", error)
-        return None
-    return pdf.digest
+    return None
 
 
 def publish(bulletin: Bulletin, user) -> None:

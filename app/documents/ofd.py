@@ -3,15 +3,14 @@ version's OFD is made from its stored PDF at its first request, so it shows exac
 PDF shows, code and QR code included; it is stored beside the PDF, under the PDF's digest,
 and served as stored from then on."""
 
-from flask import current_app
 from flask_babel import gettext as _
 
-from app.core.files import Kind, is_stored, read_stored, send_stored, store
+from app.core.files import Kind, send_stored
 from app.core.ofd import MEDIA_TYPE, Described, OfdFailed, ofd_from_pdf
 from app.core.refusals import Refused
 from app.core.timeutil import LOCAL_TZ, as_utc
 from app.documents.models import DocumentVersion
-from app.documents.versions import Issued, kept_version, stored_as
+from app.documents.versions import Issued, kept_version, made_from_pdf
 
 
 def _described(kept: DocumentVersion) -> Described:
@@ -32,17 +31,9 @@ def _described(kept: DocumentVersion) -> Described:
 def stored_ofd(kept: DocumentVersion) -> bool:
     """Make and store the version's OFD unless it is stored already; False if it cannot be
     made (the reason is logged)."""
-    if is_stored(Kind.ISSUED_OFD, kept.digest):
-        return True
-    try:
-        pdf = read_stored(stored_as(kept.kind), kept.digest)
-        if pdf is None:
-            raise OfdFailed("the PDF is missing from the file store")
-        store(Kind.ISSUED_OFD, kept.digest, ofd_from_pdf(pdf, _described(kept)))
-    except OfdFailed as error:
-        current_app.logger.warning("OFD of %s %s not made: %s", kept.kind, kept.number, error)
-        return False
-    return True
+    return made_from_pdf(
+        kept, Kind.ISSUED_OFD, lambda pdf: ofd_from_pdf(pdf, _described(kept)), OfdFailed
+    )
 
 
 def send_ofd(document: Issued, version: int | None, filename: str):

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, current_app
 from markupsafe import Markup
 
 from app.core.extensions import db, insert_or_skip
-from app.core.files import Kind, send_stored, store_content
+from app.core.files import Kind, is_stored, read_stored, send_stored, store, store_content
 from app.core.qrcodes import qr_svg
 from app.documents.models import DocumentVersion, shown
 from app.web.links import path_for, public_link
@@ -170,3 +170,24 @@ def find_by_digest(digest: str) -> DocumentVersion | None:
     return db.session.scalar(
         sa.select(DocumentVersion).where(DocumentVersion.digest == digest).limit(1)
     )
+
+
+def made_from_pdf(
+    kept: DocumentVersion, kind: Kind, make: Callable[[bytes], bytes], failed: type[Exception]
+) -> bool:
+    """Make a file of `kind` from the version's stored PDF and store it under the PDF's digest,
+    unless it is stored already; False if it cannot be made (`make` raised `failed`, or the PDF
+    is missing: the reason is logged)."""
+    if is_stored(kind, kept.digest):
+        return True
+    try:
+        pdf = read_stored(stored_as(kept.kind), kept.digest)
+        if pdf is None:
+            raise failed("the PDF is missing from the file store")
+        store(kind, kept.digest, make(pdf))
+    except failed as error:
+        current_app.logger.warning(
+            "%s of %s %s not made: %s", kind.name, kept.kind, kept.number, error
+        )
+        return False
+    return True
