@@ -16,10 +16,12 @@ real round, serves it with gunicorn sync workers and measures:
    anything: the connection, gunicorn, Flask, the session and its user, headers, log line);
 2. `--inspectors` inspectors saving answers at once, as fast as the server answers them;
 3. the same sessions posting to a bare route that inserts one row and commits, through the same
-   middleware (session, user, CSRF, security headers, log line).
+   middleware (session, user, CSRF, security headers, log line);
+4. the same inspectors opening their checklist page (the cleaning line at a lobby, its items
+   counted in the output) at once, as a phone does on every visit.
 
-It prints p50/p95 and requests per second, and the answer saves' throughput as a share of the
-bare write's.
+It prints p50/p95 and requests per second, and the answer saves' and checklist pages'
+throughput as a share of the bare write's (issue 35: at least 0.6 and 0.3).
 """
 
 import argparse
@@ -83,6 +85,15 @@ def tap(person: Inspector, base: str, step: int) -> float:
     }
     url = f"{base}/inspections/{inspection_id}/items/{item_id}/answer"
     return timed(person, url, urllib.parse.urlencode(fields).encode())
+
+
+def open_checklist(person: Inspector, base: str, step: int) -> float:
+    """The whole page, as a phone opens it (not an htmx request)."""
+    url = f"{base}/inspections/{person.inspection_id}/run"
+    began = time.perf_counter()
+    if not person.call(url):
+        sys.exit(f"{url} did not answer 200")
+    return (time.perf_counter() - began) * 1000
 
 
 def bare_write(person: Inspector, base: str, step: int) -> float:
@@ -156,6 +167,7 @@ def main() -> None:
             bare_alone = [bare_request(alone, base, step) for step in range(args.taps)]
             answers = together(people, base, tap, args.seconds)
             writes = together(people, base, bare_write, args.seconds)
+            pages = together(people, base, open_checklist, args.seconds)
         finally:
             server.stop()
             if postgres:
@@ -167,7 +179,10 @@ def main() -> None:
     print(row("bare request (answers ok), one inspector alone", bare_alone, None))
     print(row(f"save answer, {len(people)} inspectors at once", answers, args.seconds))
     print(row(f"bare one-row write, {len(people)} at once", writes, args.seconds))
+    items = len(people[0].item_ids)
+    print(row(f"checklist page ({items} items), {len(people)} at once", pages, args.seconds))
     print(f"\nanswer saves per second ÷ bare writes per second: {len(answers) / len(writes):.2f}")
+    print(f"checklist pages per second ÷ bare writes per second: {len(pages) / len(writes):.2f}")
     changed = sum(max(0, TAPPED[name] - len(items)) for name, items in ITEMS.items())
     if changed:
         print(f"{changed} taps changed an answer (more than --drafts gives): those bring the card")
