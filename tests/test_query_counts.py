@@ -424,3 +424,25 @@ def test_the_overdue_tab_reads_only_the_overdue_notices(app):
         event.remove(Notice, "load", note)
     assert listed.status_code == 200
     assert set(loaded) == overdue
+
+
+def test_the_checklist_runs_as_many_statements_for_more_items_answers_photos_and_history(app):
+    """A checklist's cards show each item's photos and answer history: a strip check of a
+    few items with one answered, then a block check with more, each item failed with a photo,
+    then passed."""
+    seed_demo(history=False)
+    inspector = people()["inspector"]
+    lobby = place(PLACES[0])
+    small = start_inspection(Plan(Scope.STRIP, lobby, service_line=line("CLN")), inspector)
+    large = start_inspection(
+        Plan(Scope.BLOCK, lobby, contractor=people()["contractor"].contractor), inspector
+    )
+    assert len(large.items) > len(small.items)
+    for item in [small.items[0], *large.items]:
+        record_answer(item, Answer.FAIL, inspector)
+        record_note(item, "地面有水渍", inspector)
+        attach_photo(item, jpeg(), inspector)
+        record_answer(item, Answer.PASS, inspector)
+    db.session.commit()
+    pages = [f"/inspections/{small.id}/run", f"/inspections/{large.id}/run"]
+    assert_same_counts(app, ["inspector"], pages)
