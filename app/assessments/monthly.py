@@ -12,6 +12,7 @@ from app.assessments.models import (
     SatisfactionEntry,
 )
 from app.assessments.scoring import (
+    ZERO,
     Band,
     Entry,
     LineScore,
@@ -300,8 +301,17 @@ def _charge_findings_summed(
         )
     )
     weights = _tier_weights(current)
+    # a few deductions, tiers and weights make thousands of groups: each finding's points
+    # once per kind, and one entry per month, contractor and line
+    points: dict[tuple, Decimal] = {}
+    totals: dict[tuple[int, int, int | None], Decimal] = {}
     for contractor_id, tier, self_check, index, deduction, line_id, count in groups:
-        total = _finding_points(deduction, tier, self_check, weights)[0] * count
+        kind = (deduction, tier, self_check)
+        if kind not in points:
+            points[kind] = _finding_points(deduction, tier, self_check, weights)[0]
+        key = (index, contractor_id, line_id)
+        totals[key] = totals.get(key, ZERO) + points[kind] * count
+    for (index, contractor_id, line_id), total in totals.items():
         ledgers[index].charge(contractor_id, line_id, Entry("findings", 0, "", total))
 
 
