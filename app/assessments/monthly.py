@@ -30,7 +30,7 @@ from app.catalog.rules import AssessmentPolicy, assessment_policy
 from app.core.extensions import db
 from app.core.timeutil import month_bounds
 from app.feedback.models import Complaint
-from app.inspections.models import Finding, Inspection, Status
+from app.inspections.models import Finding, Inspection, Status, Tier
 from app.inspections.repeats import repeats_of
 from app.notices.models import ExitWarning, Notice, NoticeItem
 
@@ -282,11 +282,64 @@ def _charge_each_finding(
     return by_contractor
 
 
+# Weights with more decimal places than this are multiplied out in Python: in SQL the
+# scaled integers could outgrow 64 bits.
+MOST_PLACES_IN_SQL = 12
+
+
+def _tenths_counted(weights: dict[str, Decimal]):
+    """SQL: a finding's points as counted (`_finding_points`), in tenths of a point, worked
+    out in integers, so that SQLite (which keeps NUMERIC as floats) and PostgreSQL round
+    alike and as Python does: half up after the tier's weight, then again after the share of
+    a contractor's own reports. None if a weight has too many decimal places for that."""
+    places = max([0, *(-weight.normalize().as_tuple().exponent for weight in weights.values())])
+    if places > MOST_PLACES_IN_SQL:
+        return None
+    scale, half = 10**places, 10**places // 2
+
+    def scaled(weight: Decimal) -> int:
+        return int(weight * scale)
+
+    tier_weight = sa.case(
+        {tier: scaled(weights.get(tier.value, Decimal(1))) for tier in Tier},
+        value=Inspection.tier,
+    )
+    tenths = sa.cast(sa.func.round(Finding.deduction * 10), sa.Integer)
+    weighted_tenths = (tenths * tier_weight + half) // scale
+    own_share = scaled(weights.get("self_check", Decimal(0)))
+    return sa.case(
+        (Inspection.self_check.is_(True), (weighted_tenths * own_share + half) // scale),
+        else_=weighted_tenths,
+    )
+
+
 def _charge_findings_summed(
     months: Months, ledgers: list[_Ledger], current: AssessmentPolicy
 ) -> None:
-    """Charge the findings summed in the database by month, contractor, tier, deduction and
-    line."""
+    """Charge the findings' points, weighted and summed in the database by month,
+    contractor and line: one entry each."""
+    weights = _tier_weights(current)
+    tenths = _tenths_counted(weights)
+    if tenths is None:
+        _charge_findings_grouped(months, ledgers, weights)
+        return
+    month = months.index(Finding.found_at)
+    line = CheckCategory.service_line_id
+    totals = db.session.execute(
+        _month_findings(months.start, months.end)
+        .with_only_columns(month, Finding.contractor_id, line, sa.func.sum(tenths))
+        .group_by(month, Finding.contractor_id, line)
+    )
+    for index, contractor_id, line_id, total in totals:
+        points = Decimal(int(total)) / 10
+        ledgers[index].charge(contractor_id, line_id, Entry("findings", 0, "", points))
+
+
+def _charge_findings_grouped(
+    months: Months, ledgers: list[_Ledger], weights: dict[str, Decimal]
+) -> None:
+    """Charge the findings counted in the database by month, contractor, tier, deduction and
+    line, their points worked out here, once per kind of finding."""
     month = months.index(Finding.found_at)
     groups = db.session.execute(
         _month_findings(months.start, months.end)
@@ -300,9 +353,6 @@ def _charge_findings_summed(
             CheckCategory.service_line_id,
         )
     )
-    weights = _tier_weights(current)
-    # a few deductions, tiers and weights make thousands of groups: each finding's points
-    # once per kind, and one entry per month, contractor and line
     points: dict[tuple, Decimal] = {}
     totals: dict[tuple[int, int, int | None], Decimal] = {}
     for contractor_id, tier, self_check, index, deduction, line_id, count in groups:
