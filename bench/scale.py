@@ -12,7 +12,12 @@ photo in every eleventh item (about 200,000), and a notice for four inspections 
 40,000). Then it serves the instance with gunicorn (4 sync workers) and opens every main page
 as the role that uses it, `--repeat` times one at a time (after one request per worker, which
 compiles the page's templates), then with `--clients` managers at once on the heavy pages, and
-prints p50/p95 per page. It exits 1 if any gunicorn worker died or was killed.
+prints p50/p95 per page. The inspector timed, inspector00, made one inspection in forty of
+the five years and has a block check under way (made through the app's code on the first run
+and kept), whose checklist is timed too. Last, for each list page it catches the statements one
+request sends through the app's test client, EXPLAINs every SELECT and prints the plan
+(EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL) of the one the database took longest on. It exits 1
+if any gunicorn worker died or was killed.
 """
 
 import argparse
