@@ -12,11 +12,17 @@ photo in every eleventh item (about 200,000), and a notice for four inspections 
 40,000). Then it serves the instance with gunicorn (4 sync workers) and opens every main page
 as the role that uses it, `--repeat` times one at a time (after one request per worker, which
 compiles the page's templates), then with `--clients` managers at once on the heavy pages, and
-prints p50/p95 per page. It exits 1 if any gunicorn worker died or was killed.
+prints p50/p95 per page. The inspector timed, inspector00, made one inspection in forty of
+the five years and has a block check under way (made through the app's code on the first run
+and kept), whose checklist is timed too. Last, for each list page it catches the statements one
+request sends through the app's test client, EXPLAINs every SELECT and prints the plan
+(EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL) of the one the database took longest on. It exits 1
+if any gunicorn worker died or was killed.
 """
 
 import argparse
 import contextlib
+import logging
 import os
 import sys
 import tempfile
@@ -281,6 +287,41 @@ def generate(dialect: str, inspections: int, items: int) -> None:
     print(f"generated in {time.monotonic() - began:.0f} s: {counts}")
 
 
+def under_way(app) -> int:
+    """The id of the block check inspector00 (five years of history: one inspection in 40)
+    has under way at a place of the first contractor, half answered with a failure in every
+    fifth answer, made through the app's own code the first time (a reused instance keeps
+    it)."""
+    from app.auth.models import User
+    from app.catalog.models import Contractor, Site
+    from app.core.extensions import db
+    from app.inspections.checklist import Plan, start_inspection
+    from app.inspections.models import Answer, Inspection, Scope, Status
+    from app.inspections.recording import record_answer, record_note
+
+    with app.app_context():
+        inspector = db.session.scalar(sa.select(User).where(User.username == "inspector00"))
+        draft = db.session.scalar(
+            sa.select(Inspection.id).where(
+                Inspection.status == Status.DRAFT, Inspection.created_by_id == inspector.id
+            )
+        )
+        if draft:
+            return draft
+        company = db.session.scalar(sa.select(Contractor).order_by(Contractor.id).limit(1))
+        place = db.session.scalar(
+            sa.select(Site).where(Site.code == f"{company.sites[0].code}B0A0")
+        )
+        inspection = start_inspection(Plan(Scope.BLOCK, place, contractor=company), inspector)
+        for n, item in enumerate(inspection.items[: len(inspection.items) // 2]):
+            record_answer(item, Answer.FAIL if n % 5 == 4 else Answer.PASS, inspector)
+            if n % 5 == 4:
+                record_note(item, "规模测试发现的问题", inspector)
+        db.session.commit()
+        print(f"inspector00's inspection under way: {len(inspection.items)} items")
+        return inspection.id
+
+
 def last_pages(app) -> dict[str, int]:
     """The number of the last page of the inspection and notice lists (20 to a page)."""
     from app.core.extensions import db
@@ -292,20 +333,28 @@ def last_pages(app) -> dict[str, int]:
         }
 
 
-def pages(month: str, last: dict[str, int]) -> dict[str, list[str]]:
+def pages(month: str, last: dict[str, int], draft: int) -> dict[str, list[str]]:
     return {
         "scale-manager": [
             "/", "/inspections", "/inspections?page=50", f"/inspections?page={last['inspections']}",
             "/notices?status=all", "/notices?status=all&page=50",
             f"/notices?status=all&page={last['notices']}", "/plans", "/plans/missed", "/complaints",
             f"/assessments/{month}", f"/assessments/{month}.xlsx", f"/bulletins/{month}",
-            "/inspections/1", "/notices/1",
+            "/inspections/1", "/notices/1", "/contractors/1",
             f"/analysis?period=year&at={month}", f"/analysis.xlsx?period=year&at={month}",
         ],
-        "inspector00": ["/", "/inspections", "/notices", "/inbox"],
+        "inspector00": ["/", f"/inspections/{draft}/run", "/inspections", "/notices", "/inbox"],
         "scale-contractor": ["/", "/notices", "/inbox", f"/analysis?period=year&at={month}"],
     }  # fmt: skip
 
+
+# The list pages whose costliest statement is EXPLAINed, as the role that opens them.
+LIST_PAGES = {
+    "scale-manager": ["/inspections", "/inspections?page=50", "/notices?status=all",
+                      "/notices?status=overdue", "/plans", "/plans/missed", "/complaints"],
+    "inspector00": ["/inspections", "/notices", "/inbox"],
+    "scale-contractor": ["/notices", "/inbox"],
+}  # fmt: skip
 
 FAILED = float("inf")  # a request that got no answer (a worker killed or timed out)
 
@@ -344,13 +393,13 @@ def arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def one_at_a_time(base: str, app, month: str, args: argparse.Namespace) -> None:
+def one_at_a_time(base: str, app, month: str, draft: int, args: argparse.Namespace) -> None:
     """Every main page as the role that uses it, `--repeat` times, after one request per
     worker (which compiles the page's templates)."""
     print(f"\n{args.database}, gunicorn {args.workers} sync workers, one at a time "
           f"({args.repeat} each)\n")  # fmt: skip
     print("| page (role) | p50 ms | p95 ms | no answer |\n|---|---|---|---|")
-    for username, urls in pages(month, last_pages(app)).items():
+    for username, urls in pages(month, last_pages(app), draft).items():
         person = Inspector(username, 0, [])
         person.login(base)
         for url in urls:
@@ -383,6 +432,71 @@ def together(base: str, month: str, clients: int) -> None:
           f"{len(times) / elapsed:.2f} pages/s")  # fmt: skip
     print("| pages | p50 ms | p95 ms | no answer |\n|---|---|---|---|")
     print(row("heavy pages, together", times))
+
+
+def statements_of(client, engine, url: str) -> list[tuple[str, object]]:
+    """The statements one request of the page sends (after one that warms it), with their
+    parameters as sent."""
+    client.get(url)
+    ran: list[tuple[str, object]] = []
+
+    def note(connection, cursor, statement, parameters, context, executemany):
+        ran.append((statement, parameters))
+
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        if client.get(url).status_code != 200:
+            raise SystemExit(f"{url} did not answer 200 in the test client")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    return ran
+
+
+def costliest_plan(engine, ran: list[tuple[str, object]], explain: str) -> tuple[float, str, list]:
+    """EXPLAIN each SELECT the page ran, in a transaction rolled back; the one that took the
+    database longest by EXPLAIN ANALYZE's own execution time (the plan's cost on SQLite,
+    which measures none): that time in ms, the statement and its plan."""
+    costliest = (-1.0, "", [])
+    with engine.connect() as connection, connection.begin() as transaction:
+        for statement, parameters in ran:
+            if not statement.lstrip().upper().startswith("SELECT"):
+                continue
+            plan = [row[-1] for row in connection.exec_driver_sql(explain + statement, parameters)]
+            took = next(
+                (float(line.split()[-2]) for line in plan if line.startswith("Execution Time")),
+                0.0,
+            )
+            if took > costliest[0] or not costliest[1]:
+                costliest = (took, statement, plan)
+        transaction.rollback()
+    return costliest
+
+
+def explain_lists(app, dialect: str) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of the statement of each list page that takes the database
+    longest, caught as the page sends it in a request through the app's test client on the
+    same database; every statement the page runs is EXPLAINed to find it."""
+    from app.core.extensions import db
+    from app.core.logs import REQUEST_LOG
+
+    app.config["WTF_CSRF_ENABLED"] = False  # this in-process app only; the server keeps it
+    logging.getLogger(REQUEST_LOG).setLevel(logging.WARNING)
+    with app.app_context():
+        engine = db.engine
+    explain = "EXPLAIN (ANALYZE, BUFFERS) " if dialect == "postgresql" else "EXPLAIN QUERY PLAN "
+    print("\nThe statement of each list page that takes the database longest, and its plan\n")
+    for username, urls in LIST_PAGES.items():
+        client = app.test_client()
+        form = {"username": username, "password": PASSWORD}
+        if client.post("/login", data=form).status_code != 302:
+            raise SystemExit(f"{username} could not log in to the test client")
+        for url in urls:
+            # each request its own app context and session, as in the server
+            ran = statements_of(client, engine, url)
+            took, statement, plan = costliest_plan(engine, ran, explain)
+            print(f"### {url} ({username}): {len(ran)} statements, the longest {took:.2f} ms\n")
+            print("```sql\n" + " ".join(statement.split()) + "\n```\n```text")
+            print("\n".join(str(line) for line in plan) + "\n```\n")
 
 
 def workers_survived(log_path: Path, logged_before: int) -> bool:
@@ -422,12 +536,14 @@ def main() -> None:
             if not args.reuse:
                 with app.app_context():
                     generate(args.database, args.inspections, args.items)
+            draft = under_way(app)
             logged_before = server.log.stat().st_size if server.log.exists() else 0
             server.start()
             base = f"http://127.0.0.1:{server.port}"
             month = month_of(utcnow())
-            one_at_a_time(base, app, month, args)
+            one_at_a_time(base, app, month, draft, args)
             together(base, month, args.clients)
+            explain_lists(app, args.database)
             if not workers_survived(server.log, logged_before):
                 sys.exit(f"a worker died or was killed; see {server.log} (kept with --keep)")
         finally:

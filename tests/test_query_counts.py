@@ -14,7 +14,7 @@ from sqlalchemy import event
 from app.auth.models import User
 from app.catalog.models import ServiceLine, Site
 from app.core.extensions import db
-from app.core.timeutil import local_today, month_of, utcnow
+from app.core.timeutil import local_today, month_bounds, month_of, shift_month, utcnow
 from app.demo import factories, seed_demo
 from app.feedback.complaints import accept, add_evidence, file_complaint
 from app.feedback.models import ComplaintChannel
@@ -36,6 +36,7 @@ from app.notices.lifecycle import (
     issue,
     report_fix,
 )
+from app.notices.models import Notice, NoticeStatus
 from app.plans.models import InspectionPlan, PlanStop
 from app.plans.recurrence import Recurrence
 from tests.helpers import IsolatedClient, jpeg, login
@@ -59,8 +60,9 @@ PAGES = {
         "/notices?status=overdue",
         "/notices?status=draft",
         "/notices?status=all",
+        "/analysis",
     ],
-    "contractor": ["/", "/notices", "/inbox"],
+    "contractor": ["/", "/notices", "/inbox", "/analysis"],
 }
 
 
@@ -349,3 +351,98 @@ def test_a_tap_runs_four_statements_and_a_changed_answer_nine(app):
         assert tapped.status_code == 200
         counts.append(len(seen))
     assert counts == [4, 9, 8]  # pass, fail (with its failure section), na
+
+
+def test_the_bulletin_runs_as_many_statements_with_a_record_in_every_month_of_its_trend(app):
+    """The draft bulletin plots six months of scores: assessed together, the earlier months
+    cost the same statements whether or not they have records (each was assessed on its
+    own, about nine statements a month)."""
+    seed_demo(history=False)
+    more_of_everything(1)
+    manager = client_of(app, "manager")
+    before = statements(manager, f"/bulletins/{THIS_MONTH}")
+    users = people()
+    for back in range(1, 6):
+        earlier = checked(users["inspector"], place(PLACES[back % 4]), line("CLN"), failures=2)
+        then = month_bounds(shift_month(THIS_MONTH, -back))[0] + timedelta(days=2)
+        earlier.started_at = then
+        for finding in earlier.findings:
+            finding.found_at = then
+        (notice,) = draft_notices(earlier, users["manager"])
+        issue(notice, users["manager"])
+        notice.overdue_at = then + timedelta(days=5)
+    db.session.commit()
+    assert statements(manager, f"/bulletins/{THIS_MONTH}") == before
+
+
+def test_the_month_page_reads_the_active_contractors_once_and_analysis_every_place_once(app):
+    """The month's scores, the page's forms and the navigation's queue each read the active
+    contractors; the analysis's choice of places and its figures by place each read every
+    place."""
+    seed_demo(history=False)
+    more_of_everything(1)
+    manager = client_of(app, "manager")
+    for page, table, where in (
+        (f"/assessments/{THIS_MONTH}", "contractors", "WHERE contractors.active"),
+        (f"/bulletins/{THIS_MONTH}", "contractors", "WHERE contractors.active"),
+        ("/analysis", "sites", None),
+    ):
+        with counting() as seen:
+            assert manager.get(page).status_code == 200, page
+        flat = [" ".join(statement.split()) for statement in seen]
+        whole = [
+            s
+            for s in flat
+            if f"FROM {table}" in s and (where in s if where else f"FROM {table} WHERE" not in s)
+        ]
+        assert len(whole) == 1, (page, whole)
+
+
+def test_the_overdue_tab_reads_only_the_overdue_notices(app):
+    """The overdue notices are chosen in SQL, not by loading every open notice and its items
+    and looking at their deadlines."""
+    seed_demo(history=False)
+    more_of_everything(3)
+    now = utcnow()
+    overdue = {n.id for n in db.session.scalars(sa.select(Notice)) if n.is_overdue(now)}
+    still_open = db.session.scalar(
+        sa.select(sa.func.count(Notice.id)).where(
+            Notice.status.in_((NoticeStatus.ISSUED, NoticeStatus.ACKNOWLEDGED))
+        )
+    )
+    assert overdue and still_open > len(overdue)
+    manager = client_of(app, "manager")
+    loaded = []
+
+    def note(notice, _context):
+        loaded.append(notice.id)
+
+    event.listen(Notice, "load", note)
+    try:
+        listed = manager.get("/notices?status=overdue", headers={"HX-Request": "true"})
+    finally:
+        event.remove(Notice, "load", note)
+    assert listed.status_code == 200
+    assert set(loaded) == overdue
+
+
+def test_the_checklist_runs_as_many_statements_for_more_items_answers_photos_and_history(app):
+    """A checklist's cards show each item's photos and answer history: a strip check of a
+    few items with one answered, then a block check with more, each item failed with a photo,
+    then passed."""
+    seed_demo(history=False)
+    inspector = people()["inspector"]
+    lobby = place(PLACES[0])
+    small = start_inspection(Plan(Scope.STRIP, lobby, service_line=line("CLN")), inspector)
+    large = start_inspection(
+        Plan(Scope.BLOCK, lobby, contractor=people()["contractor"].contractor), inspector
+    )
+    assert len(large.items) > len(small.items)
+    for item in [small.items[0], *large.items]:
+        record_answer(item, Answer.FAIL, inspector)
+        record_note(item, "地面有水渍", inspector)
+        attach_photo(item, jpeg(), inspector)
+        record_answer(item, Answer.PASS, inspector)
+    db.session.commit()
+    pages = [f"/inspections/{small.id}/run", f"/inspections/{large.id}/run"]
+    assert_same_counts(app, ["inspector"], pages)

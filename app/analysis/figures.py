@@ -22,7 +22,7 @@ from app.inspections.areas import AreaFigure, findings_by_area
 from app.inspections.models import Finding
 from app.inspections.repeats import repeats_by_contractor
 from app.notices.models import ItemStatus, Notice, NoticeItem, NoticeStatus
-from app.plans.models import VisitState
+from app.plans.models import VisitState, plan_inspectors
 from app.plans.tracking import visits_between
 
 DAILY_UP_TO_DAYS = 62  # a longer period is counted by month
@@ -164,9 +164,10 @@ def top_points(selection: Selection) -> list[tuple[int, str, int]]:
     ]
 
 
-def places(selection: Selection) -> list[PlaceFigure]:
+def places(selection: Selection, all_sites: list[Site] | None = None) -> list[PlaceFigure]:
     """Findings under each place one level below the chosen place (or under each top-level
-    place), most first: a click goes one level further down."""
+    place), most first: a click goes one level further down (`all_sites`: every place, when
+    the caller has read them already)."""
     counts = dict(
         db.session.execute(
             findings_in(selection, Finding.site_id, sa.func.count())
@@ -174,7 +175,9 @@ def places(selection: Selection) -> list[PlaceFigure]:
             .group_by(Finding.site_id)
         ).all()
     )
-    sites = {site.id: site for site in db.session.scalars(sa.select(Site))}
+    if all_sites is None:
+        all_sites = list(db.session.scalars(sa.select(Site)))
+    sites = {site.id: site for site in all_sites}
     shown = [s for s in sites.values() if s.parent_id == selection.site_id]
     parents = {s.id: s.parent_id for s in sites.values()}
     under: Counter = Counter()
@@ -265,11 +268,29 @@ def planned_visits(selection: Selection) -> list:
     return visits_in(selection, [visit for visit in visits if not visit.plan.is_survey])
 
 
+def inspectors_by_plan(visits: list) -> dict[int, list[User]]:
+    """The inspectors of each visit's plan, read in one statement for all the plans."""
+    plan_ids = {visit.plan.id for visit in visits}
+    by_plan: dict[int, list[User]] = {plan_id: [] for plan_id in plan_ids}
+    if plan_ids:
+        rows = db.session.execute(
+            sa.select(plan_inspectors.c.plan_id, User)
+            .join(User, User.id == plan_inspectors.c.user_id)
+            .where(plan_inspectors.c.plan_id.in_(plan_ids))
+            .order_by(User.display_name)
+        )
+        for plan_id, user in rows:
+            by_plan[plan_id].append(user)
+    return by_plan
+
+
 def inspectors(selection: Selection) -> list[InspectorFigures]:
     """Planned visits falling due in the period (up to today) per inspector on the plan."""
     figures: dict[int, InspectorFigures] = {}
-    for visit in planned_visits(selection):
-        for inspector in visit.plan.inspectors:
+    visits = planned_visits(selection)
+    by_plan = inspectors_by_plan(visits)
+    for visit in visits:
+        for inspector in by_plan[visit.plan.id]:
             figure = figures.setdefault(inspector.id, InspectorFigures(inspector))
             figure.planned += 1
             figure.done += visit.state == VisitState.DONE
@@ -277,7 +298,9 @@ def inspectors(selection: Selection) -> list[InspectorFigures]:
     return sorted(figures.values(), key=lambda f: (-f.missed, f.inspector.display_name))
 
 
-def figures_for(selection: Selection, with_inspectors: bool) -> Figures:
+def figures_for(
+    selection: Selection, with_inspectors: bool, sites: list[Site] | None = None
+) -> Figures:
     buckets = over_time(selection)
     lines, line_ids = by_line(selection)
     return Figures(
@@ -287,7 +310,7 @@ def figures_for(selection: Selection, with_inspectors: bool) -> Figures:
         line_ids=line_ids,
         by_area=by_area(selection),
         top_points=top_points(selection),
-        places=places(selection),
+        places=places(selection, sites),
         contractors=contractors(selection),
         inspectors=inspectors(selection) if with_inspectors else [],
     )

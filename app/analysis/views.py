@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from app.analysis.access import sees_inspectors
 from app.analysis.blueprint import bp
 from app.analysis.charts import columns_chart
-from app.analysis.figures import SEVERITIES, figures_for, planned_visits
+from app.analysis.figures import SEVERITIES, figures_for, inspectors_by_plan, planned_visits
 from app.analysis.forms import MeetingForm
 from app.analysis.meetings import keep_meeting
 from app.analysis.models import AnalysisMeeting
@@ -34,7 +34,7 @@ from app.web.responses import apply, form_messages
 PER_PAGE = 30
 
 
-def _choices(selection):
+def _choices(selection, sites: list[Site]):
     return {
         "periods": PERIODS,
         "enums": INSPECTION_FILTERS,
@@ -44,13 +44,14 @@ def _choices(selection):
             if selection.contractor_locked
             else db.session.scalars(sa.select(Contractor).order_by(Contractor.name)).all()
         ),
-        "sites": sorted(db.session.scalars(sa.select(Site)), key=lambda s: s.path),
+        "sites": sorted(sites, key=lambda s: s.path),
     }
 
 
-def figures_context(selection) -> dict:
-    """What the figures' template needs: the page and the meeting pack's PDF use it alike."""
-    figures = figures_for(selection, with_inspectors=sees_inspectors(current_user))
+def figures_context(selection, sites: list[Site] | None = None) -> dict:
+    """What the figures' template needs: the page and the meeting pack's PDF use it alike
+    (`sites`: every place, when the caller has read them already)."""
+    figures = figures_for(selection, sees_inspectors(current_user), sites)
     return {
         "selection": selection,
         "figures": figures,
@@ -65,11 +66,12 @@ def figures_context(selection) -> dict:
 @role_required(*EVERYONE)
 def analysis():
     selection = selection_from(request.args, current_user)
+    sites = db.session.scalars(sa.select(Site)).all()
     return render_template(
         "analysis/analysis.html",
         meeting_form=MeetingForm(),
-        **figures_context(selection),
-        **_choices(selection),
+        **figures_context(selection, sites),
+        **_choices(selection, sites),
     )
 
 
@@ -231,11 +233,13 @@ def visits():
         state = VisitState(request.args["state"]) if request.args.get("state") else None
     except ValueError:
         abort(400)
+    visits = planned_visits(selection)
+    by_plan = inspectors_by_plan(visits)
     shown = [
         visit
-        for visit in planned_visits(selection)
+        for visit in visits
         if (state is None or visit.state == state)
-        and (inspector_id is None or any(i.id == inspector_id for i in visit.plan.inspectors))
+        and (inspector_id is None or any(i.id == inspector_id for i in by_plan[visit.plan.id]))
     ]
     return render_template(
         "analysis/visits.html",

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from app.assessments.areas import area_figures
 from app.assessments.models import Bulletin, BulletinStatus
-from app.assessments.monthly import ContractorResult, assess_month
+from app.assessments.monthly import ContractorResult, Months, assess_month, assess_months
 from app.catalog.models import Contractor, ServiceLine, Severity
 from app.catalog.rules import assessment_policy
 from app.core.audit import record_event
@@ -147,30 +147,35 @@ def notice_figures(month: str) -> dict[str, int]:
 
 
 def trend(month: str, this_month: list | None = None) -> dict:
-    """Each contractor's overall score over the last six months, oldest first (`this_month`:
-    the month's results, when the caller has them already)."""
+    """Each contractor's overall score over the last six months, oldest first, in the months
+    with a submitted inspection (`this_month`: the month's results, when the caller has them
+    already). The earlier months are assessed together, so the statements do not grow with
+    the months."""
     months = [shift_month(month, -back) for back in range(TREND_MONTHS - 1, -1, -1)]
+    inspected = _months_inspected(months)
+    assessed = assess_months(months[:-1] if this_month is not None else months)
+    if this_month is not None:
+        assessed[month] = this_month
     series: dict[str, list[str]] = {}
     for index, each in enumerate(months):
-        start, end = month_bounds(each)
-        inspected = db.session.scalar(
-            sa.select(sa.func.count(Inspection.id)).where(
-                Inspection.status == Status.SUBMITTED,
-                Inspection.started_at >= start,
-                Inspection.started_at < end,
-            )
-        )
-        if not inspected:
+        if each not in inspected:
             continue  # no record that month: no score to plot
-        results = (
-            this_month
-            if each == month and this_month is not None
-            else assess_month(each, itemised=False)
-        )
-        for r in results:
+        for r in assessed[each]:
             row = series.setdefault(r.contractor.short_name, [None] * len(months))
             row[index] = str(r.overall)
     return {"months": months, "series": series}
+
+
+def _months_inspected(months: list[str]) -> set[str]:
+    """Which of these consecutive months have a submitted inspection, in one statement."""
+    stretch = Months.of(months)
+    which = stretch.index(Inspection.started_at)
+    rows = db.session.scalars(
+        sa.select(which)
+        .where(Inspection.status == Status.SUBMITTED, stretch.within(Inspection.started_at))
+        .group_by(which)
+    )
+    return {months[index] for index in rows}
 
 
 def get_or_create(month: str) -> Bulletin:

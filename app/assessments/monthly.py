@@ -6,13 +6,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from app.assessments.models import (
     BonusEntry,
     SatisfactionEntry,
 )
 from app.assessments.scoring import (
+    ZERO,
     Band,
     Entry,
     LineScore,
@@ -24,12 +24,13 @@ from app.assessments.scoring import (
     settle,
     weighted,
 )
+from app.catalog.contractors import active_contractors
 from app.catalog.models import CheckCategory, CheckPoint, Contractor, Severity
 from app.catalog.rules import AssessmentPolicy, assessment_policy
 from app.core.extensions import db
 from app.core.timeutil import month_bounds
 from app.feedback.models import Complaint
-from app.inspections.models import Finding, Inspection, Status
+from app.inspections.models import Finding, Inspection, Status, Tier
 from app.inspections.repeats import repeats_of
 from app.notices.models import ExitWarning, Notice, NoticeItem
 
@@ -119,35 +120,74 @@ def _month_findings(start: datetime, end: datetime):
 
 def assess_month(month: str, itemised: bool = True) -> list[ContractorResult]:
     """Every active contractor's scores for the month, best first. Itemised, each finding is
-    its own traceable entry; otherwise (for the trend) findings are summed in the database
-    by contractor, line, tier and deduction, which gives the same scores (unless repeats are
-    weighted: then each finding is looked at, for the trend too)."""
+    its own traceable entry; otherwise findings are summed in the database by contractor,
+    line, tier and deduction, which gives the same scores (unless repeats are weighted: then
+    each finding is looked at)."""
     current = assessment_policy()
-    start, end = month_bounds(month)
-    contractors = _active_contractors()
-    ledger = _Ledger.of(contractors)
-    findings: dict[int, list[FindingRow]] = {}
     if itemised or Decimal(current.repeat_weight) != 1:
-        findings = _charge_each_finding(ledger, current, start, end)
+        return _assess(Months.of([month]), current, each_finding=True)[month]
+    return assess_months([month])[month]
+
+
+def assess_months(months: list[str]) -> dict[str, list[ContractorResult]]:
+    """The scores of consecutive months (the bulletin's trend), unitemised, each read once
+    for all of them: the findings summed by month in the database, the overdue notices,
+    warnings, bonuses and satisfaction of the whole stretch. With repeats weighted each
+    finding is looked at, month by month."""
+    current = assessment_policy()
+    if Decimal(current.repeat_weight) != 1:
+        return {
+            month: _assess(Months.of([month]), current, each_finding=True)[month]
+            for month in months
+        }
+    return _assess(Months.of(months), current, each_finding=False)
+
+
+def _assess(
+    months: "Months", current: AssessmentPolicy, each_finding: bool
+) -> dict[str, list[ContractorResult]]:
+    contractors = active_contractors(with_lines=True)
+    ledgers = [_Ledger.of(contractors) for _month in months.names]
+    findings: dict[int, list[FindingRow]] = {}
+    if each_finding:
+        findings = _charge_each_finding(ledgers[0], current, months.start, months.end)
     else:
-        _charge_findings_summed(ledger, current, start, end)
-    _charge_overdue_notices(ledger, current, start, end)
-    _charge_exit_warnings(ledger, current, start, end)
-    _credit_bonuses(ledger, month)
-    results = _settle_contractors(contractors, ledger, current, month, findings)
-    results.sort(key=lambda r: (-r.overall, r.contractor.name))
-    for rank, result in enumerate(results, start=1):
-        result.rank = rank
-    return results
+        _charge_findings_summed(months, ledgers, current)
+    _charge_overdue_notices(months, ledgers, current)
+    _charge_exit_warnings(months, ledgers, current)
+    _credit_bonuses(months, ledgers)
+    rates = _satisfaction_history(months.names[-1])
+    assessed = {}
+    for month, ledger in zip(months.names, ledgers, strict=True):
+        results = _settle_contractors(contractors, ledger, current, month, findings, rates)
+        results.sort(key=lambda r: (-r.overall, r.contractor.name))
+        for rank, result in enumerate(results, start=1):
+            result.rank = rank
+        assessed[month] = results
+    return assessed
 
 
-def _active_contractors() -> list[Contractor]:
-    return db.session.scalars(
-        sa.select(Contractor)
-        .where(Contractor.active.is_(True))
-        .options(selectinload(Contractor.service_lines))
-        .order_by(Contractor.name)
-    ).all()
+@dataclass
+class Months:
+    """Consecutive months assessed together: their names, the instant the first starts and
+    the one the last ends, and the months' ends to tell in SQL which month a moment is in."""
+
+    names: list[str]
+    start: datetime
+    end: datetime
+    ends: list[datetime]
+
+    @classmethod
+    def of(cls, names: list[str]) -> "Months":
+        ends = [month_bounds(name)[1] for name in names]
+        return cls(names, month_bounds(names[0])[0], ends[-1], ends)
+
+    def index(self, moment):
+        """SQL: the index of the month the moment (within the months) falls in."""
+        return sa.case(*((moment < end, index) for index, end in enumerate(self.ends)))
+
+    def within(self, moment):
+        return sa.and_(moment >= self.start, moment < self.end)
 
 
 @dataclass
@@ -242,14 +282,70 @@ def _charge_each_finding(
     return by_contractor
 
 
+# Weights with more decimal places than this are multiplied out in Python: in SQL the
+# scaled integers could outgrow 64 bits.
+MOST_PLACES_IN_SQL = 12
+
+
+def _tenths_counted(weights: dict[str, Decimal]):
+    """SQL: a finding's points as counted (`_finding_points`), in tenths of a point, worked
+    out in integers, so that SQLite (which keeps NUMERIC as floats) and PostgreSQL round
+    alike and as Python does: half up after the tier's weight, then again after the share of
+    a contractor's own reports. None if a weight has too many decimal places for that."""
+    places = max([0, *(-weight.normalize().as_tuple().exponent for weight in weights.values())])
+    if places > MOST_PLACES_IN_SQL:
+        return None
+    scale, half = 10**places, 10**places // 2
+
+    def scaled(weight: Decimal) -> int:
+        return int(weight * scale)
+
+    tier_weight = sa.case(
+        {tier: scaled(weights.get(tier.value, Decimal(1))) for tier in Tier},
+        value=Inspection.tier,
+    )
+    tenths = sa.cast(sa.func.round(Finding.deduction * 10), sa.Integer)
+    weighted_tenths = (tenths * tier_weight + half) // scale
+    own_share = scaled(weights.get("self_check", Decimal(0)))
+    return sa.case(
+        (Inspection.self_check.is_(True), (weighted_tenths * own_share + half) // scale),
+        else_=weighted_tenths,
+    )
+
+
 def _charge_findings_summed(
-    ledger: _Ledger, current: AssessmentPolicy, start: datetime, end: datetime
+    months: Months, ledgers: list[_Ledger], current: AssessmentPolicy
 ) -> None:
-    """Charge the findings summed in the database by contractor, tier, deduction and line."""
+    """Charge the findings' points, weighted and summed in the database by month,
+    contractor and line: one entry each."""
+    weights = _tier_weights(current)
+    tenths = _tenths_counted(weights)
+    if tenths is None:
+        _charge_findings_grouped(months, ledgers, weights)
+        return
+    month = months.index(Finding.found_at)
+    line = CheckCategory.service_line_id
+    totals = db.session.execute(
+        _month_findings(months.start, months.end)
+        .with_only_columns(month, Finding.contractor_id, line, sa.func.sum(tenths))
+        .group_by(month, Finding.contractor_id, line)
+    )
+    for index, contractor_id, line_id, total in totals:
+        points = Decimal(int(total)) / 10
+        ledgers[index].charge(contractor_id, line_id, Entry("findings", 0, "", points))
+
+
+def _charge_findings_grouped(
+    months: Months, ledgers: list[_Ledger], weights: dict[str, Decimal]
+) -> None:
+    """Charge the findings counted in the database by month, contractor, tier, deduction and
+    line, their points worked out here, once per kind of finding."""
+    month = months.index(Finding.found_at)
     groups = db.session.execute(
-        _month_findings(start, end)
-        .add_columns(Finding.deduction, CheckCategory.service_line_id, sa.func.count())
+        _month_findings(months.start, months.end)
+        .add_columns(month, Finding.deduction, CheckCategory.service_line_id, sa.func.count())
         .group_by(
+            month,
             Finding.contractor_id,
             Inspection.tier,
             Inspection.self_check,
@@ -257,23 +353,29 @@ def _charge_findings_summed(
             CheckCategory.service_line_id,
         )
     )
-    weights = _tier_weights(current)
-    for contractor_id, tier, self_check, deduction, line_id, count in groups:
-        total = _finding_points(deduction, tier, self_check, weights)[0] * count
-        ledger.charge(contractor_id, line_id, Entry("findings", 0, "", total))
+    points: dict[tuple, Decimal] = {}
+    totals: dict[tuple[int, int, int | None], Decimal] = {}
+    for contractor_id, tier, self_check, index, deduction, line_id, count in groups:
+        kind = (deduction, tier, self_check)
+        if kind not in points:
+            points[kind] = _finding_points(deduction, tier, self_check, weights)[0]
+        key = (index, contractor_id, line_id)
+        totals[key] = totals.get(key, ZERO) + points[kind] * count
+    for (index, contractor_id, line_id), total in totals.items():
+        ledgers[index].charge(contractor_id, line_id, Entry("findings", 0, "", total))
 
 
 def _charge_overdue_notices(
-    ledger: _Ledger, current: AssessmentPolicy, start: datetime, end: datetime
+    months: Months, ledgers: list[_Ledger], current: AssessmentPolicy
 ) -> None:
     """The policy's fixed points for each notice that fell overdue in the month, charged to
     the line of its first finding."""
-    overdue = db.session.scalars(
-        sa.select(Notice).where(Notice.overdue_at >= start, Notice.overdue_at < end)
+    overdue = db.session.execute(
+        sa.select(Notice, months.index(Notice.overdue_at)).where(months.within(Notice.overdue_at))
     ).all()
-    first_lines = _first_item_lines([notice.id for notice in overdue])
-    for notice in overdue:
-        ledger.charge(
+    first_lines = _first_item_lines([notice.id for notice, _index in overdue])
+    for notice, index in overdue:
+        ledgers[index].charge(
             notice.contractor_id,
             first_lines.get(notice.id),
             Entry("overdue", notice.id, notice.number, current.overdue_notice_points),
@@ -281,22 +383,26 @@ def _charge_overdue_notices(
 
 
 def _charge_exit_warnings(
-    ledger: _Ledger, current: AssessmentPolicy, start: datetime, end: datetime
+    months: Months, ledgers: list[_Ledger], current: AssessmentPolicy
 ) -> None:
     """The policy's fixed points for each exit warning issued in the month."""
-    for warning in db.session.scalars(
-        sa.select(ExitWarning).where(ExitWarning.issued_at >= start, ExitWarning.issued_at < end)
+    for warning, index in db.session.execute(
+        sa.select(ExitWarning, months.index(ExitWarning.issued_at)).where(
+            months.within(ExitWarning.issued_at)
+        )
     ):
-        ledger.charge(
+        ledgers[index].charge(
             warning.contractor_id,
             None,
             Entry("warning", warning.id, warning.number, current.exit_warning_points),
         )
 
 
-def _credit_bonuses(ledger: _Ledger, month: str) -> None:
-    for bonus in db.session.scalars(sa.select(BonusEntry).where(BonusEntry.month == month)):
-        ledger.charge(
+def _credit_bonuses(months: Months, ledgers: list[_Ledger]) -> None:
+    for bonus in db.session.scalars(
+        sa.select(BonusEntry).where(BonusEntry.month.in_(months.names))
+    ):
+        ledgers[months.names.index(bonus.month)].charge(
             bonus.contractor_id,
             bonus.service_line_id,
             Entry("bonus", bonus.id, bonus.reason, bonus.points),
@@ -310,10 +416,11 @@ def _settle_contractors(
     current: AssessmentPolicy,
     month: str,
     findings: dict[int, list[FindingRow]],
+    rates: dict[int, dict[str, Decimal]],
 ) -> list[ContractorResult]:
     """Each serving contractor's settled lines and overall score, its satisfaction and the
-    bands both fall in, the money they come to, and the flags its history raises."""
-    rates = _satisfaction_history(month)
+    bands both fall in, the money they come to, and the flags its history up to the month
+    raises (`rates`: each contractor's satisfaction by month, later months too)."""
     month_end = (month_bounds(month)[1] - timedelta(days=1)).date()
     satisfaction_bands = bands(current.satisfaction_bands)
     results = []
@@ -322,7 +429,7 @@ def _settle_contractors(
             continue
         settled = [settle(line, current.bonus_cap) for line in ledger.lines[contractor.id].values()]
         total = overall(settled)
-        history = rates.get(contractor.id, {})
+        history = {m: r for m, r in rates.get(contractor.id, {}).items() if m <= month}
         rate = history.get(month)
         three_quarters, two_years = below_target_runs(history, contractor.satisfaction_target)
         results.append(

@@ -5,7 +5,6 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from app.assessments import entries
 from app.assessments.blueprint import bp
@@ -15,6 +14,7 @@ from app.assessments.models import BonusEntry, BonusKind
 from app.assessments.monthly import assess_month
 from app.assessments.spreadsheet import month_workbook
 from app.auth.access import EDITORS, SUPERVISORS, role_required
+from app.catalog.contractors import active_contractors
 from app.catalog.models import Contractor, ServiceLine
 from app.catalog.rules import assessment_policy
 from app.core.extensions import db
@@ -37,12 +37,12 @@ def checked_month(month: str) -> str:
 def month_so_far(month: str) -> dict[str, int]:
     """The dashboard's counters for a month: inspections done, notices open and overdue."""
     start, end = month_bounds(month)
-    now = utcnow()
-    open_notices = db.session.scalars(
-        sa.select(Notice)
-        .where(Notice.status.in_((NoticeStatus.ISSUED, NoticeStatus.ACKNOWLEDGED)))
-        .options(selectinload(Notice.items))
-    ).all()
+    open_notices, overdue_notices = db.session.execute(
+        sa.select(
+            sa.func.count(Notice.id),
+            sa.func.count(Notice.id).filter(Notice.overdue_at_time(utcnow())),
+        ).where(Notice.status.in_((NoticeStatus.ISSUED, NoticeStatus.ACKNOWLEDGED)))
+    ).one()
     return {
         "inspections": db.session.scalar(
             sa.select(sa.func.count(Inspection.id)).where(
@@ -52,8 +52,8 @@ def month_so_far(month: str) -> dict[str, int]:
             )
         ),
         "plans": month_figures(month, local_today()),
-        "open_notices": len(open_notices),
-        "overdue_notices": sum(1 for n in open_notices if n.is_overdue(now)),
+        "open_notices": open_notices,
+        "overdue_notices": overdue_notices,
     }
 
 
@@ -68,9 +68,7 @@ def dashboard():
 def month(month: str):
     month = checked_month(month)
     results = assess_month(month)
-    contractors = db.session.scalars(
-        sa.select(Contractor).where(Contractor.active.is_(True)).order_by(Contractor.name)
-    ).all()
+    contractors = active_contractors()
     lines = {line.id: line for line in db.session.scalars(sa.select(ServiceLine))}
     return render_template(
         "assessments/month.html",

@@ -1,12 +1,31 @@
 """Contractors, their staff and certificates, as the editors' pages save them: each action
-writes what its form says, records the audit event and commits."""
+writes what its form says, records the audit event and commits. And the active contractors,
+read once a request."""
 
 import sqlalchemy as sa
+from flask import g, has_request_context
+from sqlalchemy.orm import selectinload
 
 from app.catalog.forms import populate_except
 from app.catalog.models import Certificate, Contractor, ServiceLine, Site, StaffMember
 from app.core.audit import record_event
 from app.core.extensions import db
+
+
+def active_contractors(*, with_lines: bool = False) -> list[Contractor]:
+    """The active contractors by name (`with_lines`: their service lines loaded too), read
+    once a request and kept on flask.g: the month's pages, the bulletin and the navigation's
+    queue all ask. Outside a request (the worker, the command line), read afresh."""
+    kept = g.get("active_contractors") if has_request_context() else None
+    if kept is not None and (kept[1] or not with_lines):
+        return kept[0]
+    query = sa.select(Contractor).where(Contractor.active.is_(True)).order_by(Contractor.name)
+    if with_lines:
+        query = query.options(selectinload(Contractor.service_lines))
+    contractors = list(db.session.scalars(query))
+    if has_request_context():
+        g.active_contractors = (contractors, with_lines)
+    return contractors
 
 
 def contractor_name_taken(name: str, company: Contractor | None) -> bool:

@@ -28,6 +28,12 @@ REPORT_SHOWN = (
     ),
     selectinload(Inspection.sites).options(with_path()),
 )
+# What the checklist's cards show of every item: its photos and its answers' history.
+CHECKLIST_SHOWN = (
+    selectinload(Inspection.items).options(
+        selectinload(InspectionItem.photos), selectinload(InspectionItem.history)
+    ),
+)
 
 
 def grouped_items(items):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.auth.throttle import is_account_locked
+from app.catalog.contractors import active_contractors
 from app.catalog.models import Certificate, Contractor
 from app.catalog.staff import certificate_alerts
 from app.core.extensions import db
@@ -88,9 +89,7 @@ def queue_for(user: User) -> Queue:
     queue.expired_certificates = alerts.expired
     queue.expiring_certificates = alerts.expiring
     if watches_contracts(user):
-        contractors = db.session.scalars(
-            sa.select(Contractor).where(Contractor.active.is_(True)).order_by(Contractor.name)
-        ).all()
+        contractors = active_contractors()
         queue.contracts_ending = [
             c for c in contractors if c.contract_ends_within(today, CONTRACT_END_WARNING_DAYS)
         ]

@@ -139,6 +139,21 @@ class Notice(db.Model):
         deadline = self.next_deadline()
         return self.is_open and deadline is not None and deadline < now
 
+    @classmethod
+    def overdue_at_time(cls, now: datetime):
+        """SQL for `is_overdue`: open, with an item waiting for the contractor past its
+        deadline."""
+        late = (
+            sa.select(NoticeItem.id)
+            .where(
+                NoticeItem.notice_id == cls.id,
+                NoticeItem.status == ItemStatus.OPEN,
+                NoticeItem.deadline < now,
+            )
+            .exists()
+        )
+        return sa.and_(cls.status.in_((NoticeStatus.ISSUED, NoticeStatus.ACKNOWLEDGED)), late)
+
 
 class NoticeItem(db.Model):
     """One finding on a notice, with its own deadline once a rejected fix sends it back."""

@@ -155,11 +155,8 @@ def notices():
     query = notice_query(current_user, status, contractor_id)
     now = utcnow()
     if status == "overdue":
-        rows = [n for n in db.session.scalars(query) if n.is_overdue(now)]
-        page = None
-    else:
-        page = paginate(query, per_page=PER_PAGE)
-        rows = page.items
+        query = query.where(Notice.overdue_at_time(now))
+    page = paginate(query, per_page=PER_PAGE)
     contractors = (
         db.session.scalars(sa.select(Contractor).order_by(Contractor.name)).all()
         if chooses_contractor(current_user)
@@ -167,7 +164,7 @@ def notices():
     )
     return render_template(
         page_or_fragment("notices/list.html", "notices/_list_results.html"),
-        notices=rows,
+        notices=page.items,
         page=page,
         status=status,
         filters=STATUS_FILTERS,

@@ -147,6 +147,25 @@ def test_the_trend_sums_findings_in_the_database_to_the_same_scores(month, cast,
     ]
 
 
+def test_the_trend_rounds_in_the_database_as_each_finding_is_rounded(month, cast, kitchen):
+    """0.3 points × 1.5 is 0.45, which a float (SQLite's NUMERIC) keeps as 0.4499…: summed
+    in the database it still rounds up to 0.5, as one finding does; a contractor's own
+    report is rounded again after its share (0.5 × 0.5 = 0.25, counted 0.3)."""
+    current = assessment_policy()
+    current.tier_weights = {**current.tier_weights, "daily": "1.5", "self_check": "0.5"}
+    db.session.merge(current)
+    db.session.commit()
+    checks = [inspect(cast, kitchen, Tier.DAILY, {"地面排水"}) for _ in range(2)]
+    checks[1].self_check = True
+    for check in checks:
+        for finding in check.findings:
+            finding.deduction = Decimal("0.3")
+    db.session.commit()
+    itemised = result_for(cast.own, assess_month(month)).lines[0]
+    summed = result_for(cast.own, assess_month(month, itemised=False)).lines[0]
+    assert summed.deducted == itemised.deducted == Decimal("0.5") + Decimal("0.3")
+
+
 def test_notice_figures_count_notices_closed_on_time_and_late(month, cast, kitchen):
     from tests.notices.test_notices import jpeg
 
