@@ -286,18 +286,7 @@ def uphold(complaint: Complaint, user: User, reason: str) -> Inspection:
         note=complaint.evidence or complaint.description,
         answered_at=now,
         answered_by=user,
-        photos=[
-            InspectionPhoto(
-                digest=photo.digest,
-                stamped_digest=photo.stamped_digest,
-                original_digest=photo.original_digest,
-                width=photo.width,
-                height=photo.height,
-                taken_at=photo.uploaded_at,
-                uploaded_by=user,
-            )
-            for photo in complaint.photos
-        ],
+        photos=_photo_copies(complaint, user),
     )
     inspection.items.append(item)
     db.session.add(inspection)
@@ -308,6 +297,22 @@ def uphold(complaint: Complaint, user: User, reason: str) -> Inspection:
     complaint.inspection = inspection
     _move(complaint, ComplaintStatus.UPHELD, "complaint_upheld", user)
     return inspection
+
+
+def _photo_copies(complaint: Complaint, user: User) -> list[InspectionPhoto]:
+    """The complaint's photos, for its finding: the same files, stamped copies and originals."""
+    return [
+        InspectionPhoto(
+            digest=photo.digest,
+            stamped_digest=photo.stamped_digest,
+            original_digest=photo.original_digest,
+            width=photo.width,
+            height=photo.height,
+            taken_at=photo.uploaded_at,
+            uploaded_by=user,
+        )
+        for photo in complaint.photos
+    ]
 
 
 def public_timeline(complaint: Complaint) -> list[AuditEvent]:
