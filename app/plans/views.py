@@ -158,8 +158,9 @@ def save_from_frequencies():
     form = FrequencyPlansForm()
     _fill_choices(form)
     valid = form.validate_on_submit()
-    line = active_line(form.service_line.data)
-    if line is None or form.choice_refused() or not form.plans.entries:
+    # The line is looked up only once the form has taken it as one of its choices.
+    line = None if form.choice_refused() else active_line(form.service_line.data)
+    if line is None or not form.plans.entries:
         return form_shown("plans/from_frequencies.html", form=form)
     proposals = propose_plans(line, form.starts_on.data)
     if not _same_frequencies(form, proposals) or not valid:

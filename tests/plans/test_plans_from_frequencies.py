@@ -216,7 +216,7 @@ def test_confirming_saves_exactly_the_chosen_plans_with_their_changes(client, cl
         ({"plans-0-chosen": None, "plans-1-chosen": None, "plans-2-chosen": None}, "至少选择一项"),
         ({"plans-2-frequency": "quarterly"}, "请重新核对计划"),
         ({"sites": None}, "请至少选择一个地点"),
-        ({"service_line": "9999"}, "service_line"),
+        ({"service_line": "9999"}, 'id="service_line-errors"'),
     ],
 )
 def test_a_bad_review_is_refused_with_a_clear_error_and_saves_nothing(
@@ -226,6 +226,20 @@ def test_a_bad_review_is_refused_with_a_clear_error_and_saves_nothing(
     refused = client.post("/plans/from-frequencies/save", data=_reviewed(cleaning, **changes))
     assert refused.status_code == 422
     assert error in refused.text
+    assert _plans() == []
+
+
+@pytest.mark.parametrize(
+    "field", ["service_line", "sites", "inspectors", "plans-1-weekday", "plans-2-day_of_month"]
+)
+@pytest.mark.parametrize("value", ["99999999999999999999", str(2**31), "-1", "abc", "", "1e9"])
+def test_hostile_values_on_the_review_are_refused_never_a_server_error(
+    client, cleaning, make_user, field, value
+):
+    login(client, make_user(Role.MANAGER))
+    sent = _reviewed(cleaning, **{field: value})
+    refused = client.post("/plans/from-frequencies/save", data=sent)
+    assert refused.status_code == 422
     assert _plans() == []
 
 
