@@ -20,6 +20,7 @@ from app.inspections.models import Party, Scope, Tier
 from app.plans.models import PlanActivity
 from app.plans.proposals import RECURRENCE_OF
 from app.plans.recurrence import HALF_MONTH, MONTHS_PER_PERIOD, Recurrence
+from app.plans.tracking import Visit
 
 WEEKDAYS = [
     _l("Monday"),
@@ -155,9 +156,22 @@ class ScanForm(FlaskForm):
     latitude = HiddenField(render_kw={"data-location": "latitude"})
     longitude = HiddenField(render_kw={"data-location": "longitude"})
     accuracy = HiddenField(render_kw={"data-location": "accuracy"})
+    # Sent by the button tapped, one per visit due at the place: "<plan id>:<due date>".
+    visit = StringField()
 
     def position(self) -> Position | None:
         return Position.read(self.latitude.data, self.longitude.data, self.accuracy.data)
+
+    def chosen(self, due_here: list[Visit]) -> Visit | None:
+        """The visit of `due_here` the button named; without a name, the only one due."""
+        if not self.visit.data:
+            return due_here[0] if len(due_here) == 1 else None
+        return next((visit for visit in due_here if visit_key(visit) == self.visit.data), None)
+
+
+def visit_key(visit: Visit) -> str:
+    """What a scan page's button sends to start this visit."""
+    return f"{visit.plan.id}:{visit.due.isoformat()}"
 
 
 class ProposedPlanForm(Form):

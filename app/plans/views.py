@@ -36,6 +36,7 @@ from app.plans.forms import (
     PlanForm,
     ScanForm,
     StopPointsForm,
+    visit_key,
 )
 from app.plans.keeping import choose_stop_points, reorder_stop, save_plan
 from app.plans.models import InspectionPlan, PlanStop, VisitState
@@ -338,7 +339,8 @@ def _site_for_token(token: str) -> Site:
 @bp.route("/scan/<token>", methods=["GET", "POST"])
 @role_required(*SUPERVISORS)
 def scan(token: str):
-    """What a phone opens from a place's QR code: the patrol due here, one tap to start it."""
+    """What a phone opens from a place's QR code: each patrol due here, one tap to start the
+    one chosen (plans along one route fall due together)."""
     site = _site_for_token(token)
     today = local_today()
     here = [
@@ -347,16 +349,20 @@ def scan(token: str):
         if visit.site == site and visit.state in (VisitState.DUE, VisitState.IN_PROGRESS)
     ]
     form = ScanForm()
-    if form.validate_on_submit() and here:
-        visit, me, position = here[0], current_user._get_current_object(), form.position()
-        return apply(
-            lambda: start_visit(
-                visit.plan, visit.due, site, me, today, scanned_at=utcnow(), position=position
-            ),
-            back=url_for("plans.scan", token=token),
-            done=lambda inspection: url_for("inspections.run", inspection_id=inspection.id),
-        )
-    return render_template("plans/scan.html", site=site, visits=here, form=form)
+    sent = form.validate_on_submit()
+    visit = form.chosen(here) if sent else None
+    if visit is None:
+        if sent:
+            flash(_("That patrol is not due here today: choose one of those below."), "error")
+        return form_shown("plans/scan.html", site=site, visits=here, form=form, visit_key=visit_key)
+    me, position = current_user._get_current_object(), form.position()
+    return apply(
+        lambda: start_visit(
+            visit.plan, visit.due, site, me, today, scanned_at=utcnow(), position=position
+        ),
+        back=url_for("plans.scan", token=token),
+        done=lambda inspection: url_for("inspections.run", inspection_id=inspection.id),
+    )
 
 
 @bp.get("/sites/<int:site_id>/labels.pdf")

@@ -1,18 +1,19 @@
 """Plans made from a line's frequencies: one proposed per frequency its check points use,
 reviewed and adjusted before anything is saved; each checks only its frequency's points."""
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from app.auth.models import Role
 from app.catalog.models import Frequency, ServiceLine, SiteKind
 from app.core.audit import AuditEvent
 from app.core.extensions import db
 from app.core.refusals import Refused
-from app.core.timeutil import local_today
-from app.inspections.models import Party, Tier
+from app.core.timeutil import LOCAL_TZ, local_today
+from app.inspections.models import Inspection, Party, Tier
 from app.plans.models import InspectionPlan
 from app.plans.proposals import create_plans, propose_plans
 from app.plans.recurrence import Recurrence
@@ -315,3 +316,82 @@ def test_a_plan_made_by_hand_twice_a_month_takes_a_day_from_1_to_15(client, clea
         None,
     )
     assert "15日和30日" in client.get(f"/plans/{plan.id}").text
+
+
+# --- scanning a place two plans are due at -----------------------------------------------
+
+
+@pytest.fixture
+def both_due(cleaning):
+    """The daily and the weekly plan along the same route, both due on a Monday morning
+    (the clock fixed there); the inspector walks both."""
+    with time_machine.travel(datetime(2027, 3, 1, 9, 30, tzinfo=LOCAL_TZ), tick=True):
+        daily, weekly, _monthly = propose_plans(cleaning["line"], MONDAY)
+        route = [cleaning["lobby"], cleaning["stairs"]]
+        plans = create_plans(
+            cleaning["line"], route, [cleaning["inspector"]], Party.INTERNAL, [daily, weekly]
+        )
+        db.session.commit()
+        yield {**cleaning, "plans": plans}
+
+
+def _started(plan) -> list[Inspection]:
+    db.session.expire_all()
+    return list(db.session.scalars(sa.select(Inspection).where(Inspection.plan_id == plan.id)))
+
+
+def test_a_scan_offers_every_visit_due_at_the_place_and_starts_the_one_chosen(client, both_due):
+    daily, weekly = both_due["plans"]
+    login(client, both_due["inspector"])
+    token = both_due["lobby"].scan_token
+    page = client.get(f"/scan/{token}")
+    assert "保洁·每日检查" in page.text and "保洁·每周检查" in page.text
+    for plan in (daily, weekly):
+        assert f'name="visit" value="{plan.id}:2027-03-01"' in page.text
+    assert page.text.count('name="latitude"') == 1, "one location for whichever is tapped"
+
+    opened = client.post(f"/scan/{token}", data={"visit": f"{weekly.id}:2027-03-01"})
+    assert opened.status_code == 302 and opened.location.endswith("/run")
+    (checked,) = _started(weekly)
+    assert _started(daily) == [], "only the plan chosen is started"
+    assert [item.check_point for item in checked.items] == [both_due["weekly"]]
+    assert checked.scanned_at is not None
+
+    latitude = {"latitude": "32.06", "longitude": "118.78", "accuracy": "15"}
+    opened = client.post(f"/scan/{token}", data={"visit": f"{daily.id}:2027-03-01", **latitude})
+    assert opened.status_code == 302
+    (other,) = _started(daily)
+    assert other.id != checked.id
+    assert [item.check_point for item in other.items] == both_due["daily"]
+    assert (other.scanned_at, other.scan_accuracy_m) != (None, None)
+    assert other.scan_accuracy_m == 15 and _started(weekly)[0].scan_accuracy_m is None
+    continued = client.get(f"/scan/{token}")
+    assert continued.text.count("继续在此巡检") == 2, "both started, both can be continued"
+
+
+@pytest.mark.parametrize(
+    "visit",
+    [
+        "",
+        "{daily}:2027-03-02",
+        "{daily}:2027-03-01x",
+        "{other}:2027-03-01",
+        "99999999999999999999:1",
+    ],
+)
+def test_a_scan_refuses_a_visit_not_due_at_the_place(client, both_due, make_user, visit):
+    daily, weekly = both_due["plans"]
+    elsewhere = create_plans(
+        both_due["line"],
+        [both_due["stairs"]],
+        [both_due["inspector"]],
+        Party.INTERNAL,
+        propose_plans(both_due["line"], MONDAY)[:1],
+    )[0]
+    db.session.commit()
+    login(client, both_due["inspector"])
+    sent = visit.format(daily=daily.id, other=elsewhere.id)
+    refused = client.post(f"/scan/{both_due['lobby'].scan_token}", data={"visit": sent})
+    assert refused.status_code == 422 and "保洁·每周检查" in refused.text
+    assert "该巡检今天不在此处进行" in refused.text
+    assert _started(daily) == _started(weekly) == _started(elsewhere) == []
