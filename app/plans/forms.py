@@ -18,7 +18,7 @@ from app.catalog.models import Frequency
 from app.core.evidence import Position
 from app.inspections.models import Party, Scope, Tier
 from app.plans.models import PlanActivity
-from app.plans.proposals import RECURRENCE_OF
+from app.plans.proposals import RECURRENCE_OF, frequency_has_points
 from app.plans.recurrence import HALF_MONTH, MONTHS_PER_PERIOD, Recurrence
 from app.plans.tracking import Visit
 
@@ -87,6 +87,11 @@ class PlanForm(FlaskForm):
     party = SelectField(_l("Internal or external"))
     service_line = SelectField(_l("Service line (strip checks)"), coerce=optional_int)
     contractor = SelectField(_l("Contractor (block checks of one contractor)"), coerce=optional_int)
+    frequency = SelectField(
+        _l("Check points checked"),
+        default="",
+        description=_l("A plan can check only the points checked at one frequency."),
+    )
     sites = MultiCheckboxField(
         _l("Places on the route"), coerce=int, choices=[], render_kw={"class": "tree"}
     )
@@ -101,6 +106,7 @@ class PlanForm(FlaskForm):
         self.tier.choices = Tier.choices()
         self.scope.choices = Scope.choices()
         self.party.choices = Party.choices()
+        self.frequency.choices = [("", _l("All check points"))] + Frequency.choices()
 
     def _recurrence(self) -> Recurrence | None:
         try:
@@ -111,7 +117,35 @@ class PlanForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         """Also ask for what the chosen recurrence needs (empty fields skip their own checks)."""
         valid = super().validate(extra_validators)
+        if valid and not self._frequency_applies():
+            self.frequency.errors.append(
+                _l(
+                    "No check points of the plan's line or contractor are checked %(frequency)s.",
+                    frequency=Frequency(self.frequency.data).label,
+                )
+            )
+            valid = False
         return ask_what_the_recurrence_needs(self, self._recurrence()) and valid
+
+    @property
+    def chosen_frequency(self) -> Frequency | None:
+        """The frequency the plan's points are narrowed to (none for a survey plan)."""
+        return (
+            Frequency(self.frequency.data) if self.frequency.data and not self.is_survey else None
+        )
+
+    def _frequency_applies(self) -> bool:
+        frequency = self.chosen_frequency
+        if frequency is None:
+            return True
+        scope = Scope(self.scope.data)
+        return frequency_has_points(
+            frequency,
+            scope,
+            line_id=self.service_line.data if scope == Scope.STRIP else None,
+            contractor_id=self.contractor.data if scope == Scope.BLOCK else None,
+            site_ids=self.sites.data,
+        )
 
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:

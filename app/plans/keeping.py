@@ -13,7 +13,7 @@ from app.plans.forms import PlanForm
 from app.plans.models import InspectionPlan, PlanActivity, PlanStop
 from app.plans.recurrence import Recurrence
 
-CHOSEN_APART = ("activity", "recurrence", "tier", "scope", "party")
+CHOSEN_APART = ("activity", "recurrence", "tier", "scope", "party", "frequency")
 LINKED = ("service_line", "contractor", "sites", "inspectors")
 
 
@@ -23,6 +23,7 @@ def save_plan(plan: InspectionPlan | None, form: PlanForm) -> InspectionPlan:
     populate_except(form, plan, *CHOSEN_APART, *LINKED)
     plan.activity = PlanActivity(form.activity.data)
     plan.recurrence = Recurrence(form.recurrence.data)
+    plan.frequency = form.chosen_frequency
     if plan.is_survey:
         plan.tier = plan.scope = plan.service_line_id = plan.contractor_id = None
         plan.party = Party.INTERNAL

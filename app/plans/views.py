@@ -118,6 +118,7 @@ def plan_form(plan_id: int | None = None):
             form.party.data = plan.party.value
             form.service_line.data = plan.service_line_id
             form.contractor.data = plan.contractor_id
+            form.frequency.data = plan.frequency.value if plan.frequency else ""
             form.sites.data = [stop.site_id for stop in plan.stops]
             form.inspectors.data = [user.id for user in plan.inspectors]
         else:

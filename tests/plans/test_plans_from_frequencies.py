@@ -1,6 +1,7 @@
 """Plans made from a line's frequencies: one proposed per frequency its check points use,
 reviewed and adjusted before anything is saved; each checks only its frequency's points."""
 
+import re
 from datetime import date, datetime
 
 import pytest
@@ -395,3 +396,65 @@ def test_a_scan_refuses_a_visit_not_due_at_the_place(client, both_due, make_user
     assert refused.status_code == 422 and "保洁·每周检查" in refused.text
     assert "该巡检今天不在此处进行" in refused.text
     assert _started(daily) == _started(weekly) == _started(elsewhere) == []
+
+
+# --- editing a plan made from a frequency ------------------------------------------------
+
+
+def _edited(plan, **changes) -> dict:
+    """What the plan's edit form sends, as it stands, with `changes`."""
+    data = {
+        "name": plan.name,
+        "activity": "inspection",
+        "recurrence": plan.recurrence.value,
+        "weekday": "" if plan.weekday is None else str(plan.weekday),
+        "starts_on": plan.starts_on.isoformat(),
+        "tier": plan.tier.value,
+        "scope": "strip",
+        "party": "internal",
+        "service_line": str(plan.service_line_id),
+        "frequency": plan.frequency.value if plan.frequency else "",
+        "sites": [str(site.id) for site in plan.sites],
+        "inspectors": [str(user.id) for user in plan.inspectors],
+        "active": "y",
+    }
+    return data | changes
+
+
+def test_a_plans_frequency_is_shown_on_its_form_and_can_be_changed_or_cleared(
+    client, cleaning, make_user
+):
+    _daily, weekly = propose_plans(cleaning["line"], MONDAY)[:2]
+    (plan,) = create_plans(
+        cleaning["line"], [cleaning["lobby"]], [cleaning["inspector"]], Party.INTERNAL, [weekly]
+    )
+    db.session.commit()
+    login(client, make_user(Role.MANAGER))
+    form = client.get(f"/plans/{plan.id}/edit")
+    frequency = re.search(r'<select[^>]* name="frequency".*?</select>', form.text, re.DOTALL)
+    assert frequency, "the form shows the plan's frequency"
+    assert '<option selected value="weekly">' in frequency[0]
+    assert '<option value="">全部检查点</option>' in frequency[0]
+    security = db.session.scalar(sa.select(ServiceLine).where(ServiceLine.code == "SEC"))
+
+    cleared = client.post(f"/plans/{plan.id}/edit", data=_edited(plan, service_line=security.id))
+    assert cleared.status_code == 422, "the security line has no weekly points"
+    assert 'id="frequency-errors"' in cleared.text and "没有频次为每周的检查点" in cleared.text
+
+    saved = client.post(
+        f"/plans/{plan.id}/edit", data=_edited(plan, service_line=security.id, frequency="")
+    )
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert (plan.service_line, plan.frequency) == (security, None)
+    today = local_today()
+    plan.starts_on, plan.recurrence, plan.weekday = today, Recurrence.DAILY, None
+    inspection = start_visit(plan, today, cleaning["lobby"], cleaning["inspector"], today)
+    assert [item.title for item in inspection.items] == ["门岗值守"]
+    db.session.rollback()
+
+    daily = client.post(f"/plans/{plan.id}/edit", data=_edited(plan, frequency="daily"))
+    assert daily.status_code == 302
+    db.session.expire_all()
+    assert plan.frequency == Frequency.DAILY
+    assert "仅检查频次为每日的检查点" in client.get(f"/plans/{plan.id}").text
