@@ -35,7 +35,8 @@ WEEKDAYS = [
 
 def ask_what_the_recurrence_needs(form, recurrence: Recurrence | None) -> bool:
     """Put an error on each of the form's weekday, day of month and month of the period
-    that `recurrence` needs and lacks; whether none was missing."""
+    that `recurrence` needs and lacks (unless the field already has one of its own, such as
+    a day past 31); whether none was missing."""
     missing = {}
     if recurrence == Recurrence.WEEKLY and form.weekday.data is None:
         missing[form.weekday] = _l("Choose the weekday.")
@@ -51,7 +52,7 @@ def ask_what_the_recurrence_needs(form, recurrence: Recurrence | None) -> bool:
     if months and months > 1 and (form.period_month.data or 0) not in range(1, months + 1):
         missing[form.period_month] = _l("Give a month from 1 to %(n)s.", n=months)
     for field, message in missing.items():
-        if message not in field.errors:
+        if not field.errors:
             field.errors.append(message)
     return not missing
 

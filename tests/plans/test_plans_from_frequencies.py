@@ -309,6 +309,12 @@ def test_a_plan_made_by_hand_twice_a_month_takes_a_day_from_1_to_15(client, clea
     for day in ("", "16"):
         refused = client.post("/plans/new", data={**data, "day_of_month": day})
         assert refused.status_code == 422 and "请填写1至15日" in refused.text
+    for day in ("40", "x"):
+        refused = client.post("/plans/new", data={**data, "day_of_month": day})
+        errors = re.search(r'id="day_of_month-errors".*?</', refused.text, re.DOTALL)
+        assert refused.status_code == 422 and errors, "the field's own error"
+        assert "请填写1至15日" not in refused.text, "said once, by the field"
+    data |= {"period_month": "5", "weekday": "2"}  # left over from another recurrence
     assert client.post("/plans/new", data={**data, "day_of_month": "15"}).status_code == 302
     (plan,) = _plans()
     assert (plan.recurrence, plan.day_of_month, plan.frequency) == (
@@ -316,7 +322,9 @@ def test_a_plan_made_by_hand_twice_a_month_takes_a_day_from_1_to_15(client, clea
         15,
         None,
     )
-    assert "15日和30日" in client.get(f"/plans/{plan.id}").text
+    assert (plan.period_month, plan.weekday) == (None, None)
+    page = client.get(f"/plans/{plan.id}").text
+    assert "15日和30日" in page and "周期内" not in page
 
 
 # --- scanning a place two plans are due at -----------------------------------------------
