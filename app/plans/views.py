@@ -44,7 +44,6 @@ from app.plans.proposals import (
     ProposedPlan,
     active_line,
     create_plans,
-    points_by_frequency,
     propose_plans,
 )
 from app.plans.qr import scan_url
@@ -145,10 +144,11 @@ def from_frequencies():
         form.party.data = Party.INTERNAL.value
     elif form.validate_on_submit():
         line = active_line(form.service_line.data)
-        for proposal in propose_plans(line, form.starts_on.data):
+        proposals = propose_plans(line, form.starts_on.data)
+        for proposal in proposals:
             form.plans.append_entry(proposal)
         if form.plans.entries:
-            return _review(form, line, status=200)
+            return _review(form, line, proposals, status=200)
         form.service_line.errors.append(_("This line has no active check points."))
     return form_shown("plans/from_frequencies.html", form=form)
 
@@ -166,7 +166,7 @@ def save_from_frequencies():
         return form_shown("plans/from_frequencies.html", form=form)
     proposals = propose_plans(line, form.starts_on.data)
     if not _same_frequencies(form, proposals) or not valid:
-        return _review(form, line, status=422)
+        return _review(form, line, proposals, status=422)
     _adjust(form, proposals)
     sites = sorted(
         db.session.scalars(sa.select(Site).where(Site.id.in_(form.sites.data))),
@@ -206,13 +206,15 @@ def _adjust(form: FrequencyPlansForm, proposals: list[ProposedPlan]) -> None:
             proposal.period_month = entry.period_month.data
 
 
-def _review(form: FrequencyPlansForm, line: ServiceLine, status: int):
+def _review(
+    form: FrequencyPlansForm, line: ServiceLine, proposals: list[ProposedPlan], status: int
+):
     """The proposed plans to keep or leave out and adjust; 422 when sent back refused."""
     page = render_template(
         "plans/review.html",
         form=form,
         line=line,
-        points={frequency.value: points for frequency, points in points_by_frequency(line).items()},
+        points={proposal.frequency.value: proposal.points for proposal in proposals},
         route=[label.strip() for value, label in form.sites.choices if value in form.sites.data],
         team=[name for value, name in form.inspectors.choices if value in form.inspectors.data],
         party=Party(form.party.data),

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import pytest
 import sqlalchemy as sa
 import time_machine
+from sqlalchemy import event
 
 from app.auth.models import Role
 from app.catalog.models import Frequency, ServiceLine, SiteKind
@@ -229,6 +230,27 @@ def test_a_bad_review_is_refused_with_a_clear_error_and_saves_nothing(
     assert refused.status_code == 422
     assert error in refused.text
     assert _plans() == []
+
+
+def test_the_review_looks_up_the_lines_points_once(client, cleaning, make_user):
+    login(client, make_user(Role.MANAGER))
+    looked_up = []
+
+    def note(connection, cursor, statement, *args):
+        if re.search(r"FROM check_points JOIN check_categories", statement):
+            looked_up.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        review = client.post("/plans/from-frequencies", data=_choice(cleaning))
+        refused = client.post(
+            "/plans/from-frequencies/save", data=_reviewed(cleaning, **{"plans-1-weekday": None})
+        )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert (review.status_code, refused.status_code) == (200, 422)
+    assert "玻璃幕墙" in review.text and "玻璃幕墙" in refused.text
+    assert len(looked_up) == 2, "once for each page shown"
 
 
 @pytest.mark.parametrize(
