@@ -116,7 +116,8 @@ class PlanForm(FlaskForm):
             return None
 
     def validate(self, extra_validators=None) -> bool:
-        """Also ask for what the chosen recurrence needs (empty fields skip their own checks)."""
+        """Also ask for what the chosen recurrence needs (empty fields skip their own checks),
+        and, the rest being right, that the chosen frequency leaves points to check."""
         valid = super().validate(extra_validators)
         if valid and not self._frequency_applies():
             self.frequency.errors.append(
