@@ -214,7 +214,14 @@ def posted_forms(world) -> list[tuple[str, dict, str, list[str]]]:
     """(path, the form's other fields, the field made hostile, its values)."""
     month, contractor = world["month"], world["contractor_id"]
     satisfaction = f"/assessments/{month}/satisfaction"
+    route = {"sites": world["site_id"], "starts_on": "2027-03-01", "party": "internal"}
+    route |= {"inspectors": world["user_id"]}
+    reviewed = route | {"plans-0-frequency": "daily", "plans-0-chosen": "y"}
+    reviewed |= {"plans-0-name": "保洁", "plans-0-starts_on": "2027-03-01", "plans-0-tier": "daily"}
     return [
+        ("/plans/from-frequencies", route, "service_line", NUMBERS),
+        ("/plans/from-frequencies/save", reviewed, "service_line", NUMBERS),
+        ("/plans/from-frequencies/save", reviewed, "plans-0-day_of_month", NUMBERS),
         (
             f"/notices/{world['draft_notice_id']}/deadline",
             {"reason": "节假日"},

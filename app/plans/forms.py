@@ -18,8 +18,9 @@ from app.catalog.models import Frequency
 from app.core.evidence import Position
 from app.inspections.models import Party, Scope, Tier
 from app.plans.models import PlanActivity
-from app.plans.proposals import RECURRENCE_OF
+from app.plans.proposals import RECURRENCE_OF, frequency_has_points
 from app.plans.recurrence import HALF_MONTH, MONTHS_PER_PERIOD, Recurrence
+from app.plans.tracking import Visit
 
 WEEKDAYS = [
     _l("Monday"),
@@ -34,7 +35,8 @@ WEEKDAYS = [
 
 def ask_what_the_recurrence_needs(form, recurrence: Recurrence | None) -> bool:
     """Put an error on each of the form's weekday, day of month and month of the period
-    that `recurrence` needs and lacks; whether none was missing."""
+    that `recurrence` needs and lacks (unless the field already has one of its own, such as
+    a day past 31); whether none was missing."""
     missing = {}
     if recurrence == Recurrence.WEEKLY and form.weekday.data is None:
         missing[form.weekday] = _l("Choose the weekday.")
@@ -50,7 +52,7 @@ def ask_what_the_recurrence_needs(form, recurrence: Recurrence | None) -> bool:
     if months and months > 1 and (form.period_month.data or 0) not in range(1, months + 1):
         missing[form.period_month] = _l("Give a month from 1 to %(n)s.", n=months)
     for field, message in missing.items():
-        if message not in field.errors:
+        if not field.errors:
             field.errors.append(message)
     return not missing
 
@@ -86,6 +88,11 @@ class PlanForm(FlaskForm):
     party = SelectField(_l("Internal or external"))
     service_line = SelectField(_l("Service line (strip checks)"), coerce=optional_int)
     contractor = SelectField(_l("Contractor (block checks of one contractor)"), coerce=optional_int)
+    frequency = SelectField(
+        _l("Check points checked"),
+        default="",
+        description=_l("A plan can check only the points checked at one frequency."),
+    )
     sites = MultiCheckboxField(
         _l("Places on the route"), coerce=int, choices=[], render_kw={"class": "tree"}
     )
@@ -100,6 +107,7 @@ class PlanForm(FlaskForm):
         self.tier.choices = Tier.choices()
         self.scope.choices = Scope.choices()
         self.party.choices = Party.choices()
+        self.frequency.choices = [("", _l("All check points"))] + Frequency.choices()
 
     def _recurrence(self) -> Recurrence | None:
         try:
@@ -108,9 +116,38 @@ class PlanForm(FlaskForm):
             return None
 
     def validate(self, extra_validators=None) -> bool:
-        """Also ask for what the chosen recurrence needs (empty fields skip their own checks)."""
+        """Also ask for what the chosen recurrence needs (empty fields skip their own checks),
+        and, the rest being right, that the chosen frequency leaves points to check."""
         valid = super().validate(extra_validators)
+        if valid and not self._frequency_applies():
+            self.frequency.errors.append(
+                _l(
+                    "No check points of the plan's line or contractor are checked %(frequency)s.",
+                    frequency=Frequency(self.frequency.data).label,
+                )
+            )
+            valid = False
         return ask_what_the_recurrence_needs(self, self._recurrence()) and valid
+
+    @property
+    def chosen_frequency(self) -> Frequency | None:
+        """The frequency the plan's points are narrowed to (none for a survey plan)."""
+        return (
+            Frequency(self.frequency.data) if self.frequency.data and not self.is_survey else None
+        )
+
+    def _frequency_applies(self) -> bool:
+        frequency = self.chosen_frequency
+        if frequency is None:
+            return True
+        scope = Scope(self.scope.data)
+        return frequency_has_points(
+            frequency,
+            scope,
+            line_id=self.service_line.data if scope == Scope.STRIP else None,
+            contractor_id=self.contractor.data if scope == Scope.BLOCK else None,
+            site_ids=self.sites.data,
+        )
 
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
@@ -155,9 +192,22 @@ class ScanForm(FlaskForm):
     latitude = HiddenField(render_kw={"data-location": "latitude"})
     longitude = HiddenField(render_kw={"data-location": "longitude"})
     accuracy = HiddenField(render_kw={"data-location": "accuracy"})
+    # Sent by the button tapped, one per visit due at the place: "<plan id>:<due date>".
+    visit = StringField()
 
     def position(self) -> Position | None:
         return Position.read(self.latitude.data, self.longitude.data, self.accuracy.data)
+
+    def chosen(self, due_here: list[Visit]) -> Visit | None:
+        """The visit of `due_here` the button named; without a name, the only one due."""
+        if not self.visit.data:
+            return due_here[0] if len(due_here) == 1 else None
+        return next((visit for visit in due_here if visit_key(visit) == self.visit.data), None)
+
+
+def visit_key(visit: Visit) -> str:
+    """What a scan page's button sends to start this visit."""
+    return f"{visit.plan.id}:{visit.due.isoformat()}"
 
 
 class ProposedPlanForm(Form):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.auth.models import User
-from app.catalog.models import CheckPoint, Frequency, ServiceLine, Site
+from app.catalog.models import CheckPoint, Contractor, Frequency, ServiceLine, Site
 from app.core.audit import record_event
 from app.core.extensions import db
 from app.core.refusals import Refused
@@ -134,4 +134,28 @@ def active_line(line_id: int | None) -> ServiceLine | None:
         return None
     return db.session.scalar(
         sa.select(ServiceLine).where(ServiceLine.id == line_id, ServiceLine.active.is_(True))
+    )
+
+
+def frequency_has_points(
+    frequency: Frequency,
+    scope: Scope,
+    line_id: int | None,
+    contractor_id: int | None,
+    site_ids: list[int],
+) -> bool:
+    """Whether a plan of this scope and line or contractor narrowed to `frequency` has check
+    points to ask: at every place of its route when the contractors are those of the place
+    (a block check of no one contractor), else at all."""
+    line = db.session.get(ServiceLine, line_id) if line_id is not None else None
+    contractor = db.session.get(Contractor, contractor_id) if contractor_id is not None else None
+    if scope == Scope.BLOCK and contractor is None:
+        places = [db.session.get(Site, site_id) for site_id in site_ids]
+    else:
+        places = [None]
+    return all(
+        plan_check_points(
+            Plan(scope, place, service_line=line, contractor=contractor, frequency=frequency)
+        )
+        for place in places
     )

@@ -36,6 +36,7 @@ from app.plans.forms import (
     PlanForm,
     ScanForm,
     StopPointsForm,
+    visit_key,
 )
 from app.plans.keeping import choose_stop_points, reorder_stop, save_plan
 from app.plans.models import InspectionPlan, PlanStop, VisitState
@@ -43,7 +44,6 @@ from app.plans.proposals import (
     ProposedPlan,
     active_line,
     create_plans,
-    points_by_frequency,
     propose_plans,
 )
 from app.plans.qr import scan_url
@@ -117,6 +117,7 @@ def plan_form(plan_id: int | None = None):
             form.party.data = plan.party.value
             form.service_line.data = plan.service_line_id
             form.contractor.data = plan.contractor_id
+            form.frequency.data = plan.frequency.value if plan.frequency else ""
             form.sites.data = [stop.site_id for stop in plan.stops]
             form.inspectors.data = [user.id for user in plan.inspectors]
         else:
@@ -143,10 +144,11 @@ def from_frequencies():
         form.party.data = Party.INTERNAL.value
     elif form.validate_on_submit():
         line = active_line(form.service_line.data)
-        for proposal in propose_plans(line, form.starts_on.data):
+        proposals = propose_plans(line, form.starts_on.data)
+        for proposal in proposals:
             form.plans.append_entry(proposal)
         if form.plans.entries:
-            return _review(form, line, status=200)
+            return _review(form, line, proposals, status=200)
         form.service_line.errors.append(_("This line has no active check points."))
     return form_shown("plans/from_frequencies.html", form=form)
 
@@ -158,12 +160,13 @@ def save_from_frequencies():
     form = FrequencyPlansForm()
     _fill_choices(form)
     valid = form.validate_on_submit()
-    line = active_line(form.service_line.data)
-    if line is None or form.choice_refused() or not form.plans.entries:
+    # The line is looked up only once the form has taken it as one of its choices.
+    line = None if form.choice_refused() else active_line(form.service_line.data)
+    if line is None or not form.plans.entries:
         return form_shown("plans/from_frequencies.html", form=form)
     proposals = propose_plans(line, form.starts_on.data)
     if not _same_frequencies(form, proposals) or not valid:
-        return _review(form, line, status=422)
+        return _review(form, line, proposals, status=422)
     _adjust(form, proposals)
     sites = sorted(
         db.session.scalars(sa.select(Site).where(Site.id.in_(form.sites.data))),
@@ -203,13 +206,15 @@ def _adjust(form: FrequencyPlansForm, proposals: list[ProposedPlan]) -> None:
             proposal.period_month = entry.period_month.data
 
 
-def _review(form: FrequencyPlansForm, line: ServiceLine, status: int):
+def _review(
+    form: FrequencyPlansForm, line: ServiceLine, proposals: list[ProposedPlan], status: int
+):
     """The proposed plans to keep or leave out and adjust; 422 when sent back refused."""
     page = render_template(
         "plans/review.html",
         form=form,
         line=line,
-        points={frequency.value: points for frequency, points in points_by_frequency(line).items()},
+        points={proposal.frequency.value: proposal.points for proposal in proposals},
         route=[label.strip() for value, label in form.sites.choices if value in form.sites.data],
         team=[name for value, name in form.inspectors.choices if value in form.inspectors.data],
         party=Party(form.party.data),
@@ -337,7 +342,8 @@ def _site_for_token(token: str) -> Site:
 @bp.route("/scan/<token>", methods=["GET", "POST"])
 @role_required(*SUPERVISORS)
 def scan(token: str):
-    """What a phone opens from a place's QR code: the patrol due here, one tap to start it."""
+    """What a phone opens from a place's QR code: each patrol due here, one tap to start the
+    one chosen (plans along one route fall due together)."""
     site = _site_for_token(token)
     today = local_today()
     here = [
@@ -346,16 +352,20 @@ def scan(token: str):
         if visit.site == site and visit.state in (VisitState.DUE, VisitState.IN_PROGRESS)
     ]
     form = ScanForm()
-    if form.validate_on_submit() and here:
-        visit, me, position = here[0], current_user._get_current_object(), form.position()
-        return apply(
-            lambda: start_visit(
-                visit.plan, visit.due, site, me, today, scanned_at=utcnow(), position=position
-            ),
-            back=url_for("plans.scan", token=token),
-            done=lambda inspection: url_for("inspections.run", inspection_id=inspection.id),
-        )
-    return render_template("plans/scan.html", site=site, visits=here, form=form)
+    sent = form.validate_on_submit()
+    visit = form.chosen(here) if sent else None
+    if visit is None:
+        if sent:
+            flash(_("That patrol is not due here today: choose one of those below."), "error")
+        return form_shown("plans/scan.html", site=site, visits=here, form=form, visit_key=visit_key)
+    me, position = current_user._get_current_object(), form.position()
+    return apply(
+        lambda: start_visit(
+            visit.plan, visit.due, site, me, today, scanned_at=utcnow(), position=position
+        ),
+        back=url_for("plans.scan", token=token),
+        done=lambda inspection: url_for("inspections.run", inspection_id=inspection.id),
+    )
 
 
 @bp.get("/sites/<int:site_id>/labels.pdf")

@@ -1,18 +1,21 @@
 """Plans made from a line's frequencies: one proposed per frequency its check points use,
 reviewed and adjusted before anything is saved; each checks only its frequency's points."""
 
-from datetime import date
+import re
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
+import time_machine
+from sqlalchemy import event
 
 from app.auth.models import Role
 from app.catalog.models import Frequency, ServiceLine, SiteKind
 from app.core.audit import AuditEvent
 from app.core.extensions import db
 from app.core.refusals import Refused
-from app.core.timeutil import local_today
-from app.inspections.models import Party, Tier
+from app.core.timeutil import LOCAL_TZ, local_today
+from app.inspections.models import Inspection, Party, Tier
 from app.plans.models import InspectionPlan
 from app.plans.proposals import create_plans, propose_plans
 from app.plans.recurrence import Recurrence
@@ -216,7 +219,7 @@ def test_confirming_saves_exactly_the_chosen_plans_with_their_changes(client, cl
         ({"plans-0-chosen": None, "plans-1-chosen": None, "plans-2-chosen": None}, "至少选择一项"),
         ({"plans-2-frequency": "quarterly"}, "请重新核对计划"),
         ({"sites": None}, "请至少选择一个地点"),
-        ({"service_line": "9999"}, "service_line"),
+        ({"service_line": "9999"}, 'id="service_line-errors"'),
     ],
 )
 def test_a_bad_review_is_refused_with_a_clear_error_and_saves_nothing(
@@ -226,6 +229,41 @@ def test_a_bad_review_is_refused_with_a_clear_error_and_saves_nothing(
     refused = client.post("/plans/from-frequencies/save", data=_reviewed(cleaning, **changes))
     assert refused.status_code == 422
     assert error in refused.text
+    assert _plans() == []
+
+
+def test_the_review_looks_up_the_lines_points_once(client, cleaning, make_user):
+    login(client, make_user(Role.MANAGER))
+    looked_up = []
+
+    def note(connection, cursor, statement, *args):
+        if re.search(r"FROM check_points JOIN check_categories", statement):
+            looked_up.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        review = client.post("/plans/from-frequencies", data=_choice(cleaning))
+        refused = client.post(
+            "/plans/from-frequencies/save", data=_reviewed(cleaning, **{"plans-1-weekday": None})
+        )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert (review.status_code, refused.status_code) == (200, 422)
+    assert "玻璃幕墙" in review.text and "玻璃幕墙" in refused.text
+    assert len(looked_up) == 2, "once for each page shown"
+
+
+@pytest.mark.parametrize(
+    "field", ["service_line", "sites", "inspectors", "plans-1-weekday", "plans-2-day_of_month"]
+)
+@pytest.mark.parametrize("value", ["99999999999999999999", str(2**31), "-1", "abc", "", "1e9"])
+def test_hostile_values_on_the_review_are_refused_never_a_server_error(
+    client, cleaning, make_user, field, value
+):
+    login(client, make_user(Role.MANAGER))
+    sent = _reviewed(cleaning, **{field: value})
+    refused = client.post("/plans/from-frequencies/save", data=sent)
+    assert refused.status_code == 422
     assert _plans() == []
 
 
@@ -293,6 +331,12 @@ def test_a_plan_made_by_hand_twice_a_month_takes_a_day_from_1_to_15(client, clea
     for day in ("", "16"):
         refused = client.post("/plans/new", data={**data, "day_of_month": day})
         assert refused.status_code == 422 and "请填写1至15日" in refused.text
+    for day in ("40", "x"):
+        refused = client.post("/plans/new", data={**data, "day_of_month": day})
+        errors = re.search(r'id="day_of_month-errors".*?</', refused.text, re.DOTALL)
+        assert refused.status_code == 422 and errors, "the field's own error"
+        assert "请填写1至15日" not in refused.text, "said once, by the field"
+    data |= {"period_month": "5", "weekday": "2"}  # left over from another recurrence
     assert client.post("/plans/new", data={**data, "day_of_month": "15"}).status_code == 302
     (plan,) = _plans()
     assert (plan.recurrence, plan.day_of_month, plan.frequency) == (
@@ -300,4 +344,147 @@ def test_a_plan_made_by_hand_twice_a_month_takes_a_day_from_1_to_15(client, clea
         15,
         None,
     )
-    assert "15日和30日" in client.get(f"/plans/{plan.id}").text
+    assert (plan.period_month, plan.weekday) == (None, None)
+    page = client.get(f"/plans/{plan.id}").text
+    assert "15日和30日" in page and "周期内" not in page
+
+
+# --- scanning a place two plans are due at -----------------------------------------------
+
+
+@pytest.fixture
+def both_due(cleaning):
+    """The daily and the weekly plan along the same route, both due on a Monday morning
+    (the clock fixed there); the inspector walks both."""
+    with time_machine.travel(datetime(2027, 3, 1, 9, 30, tzinfo=LOCAL_TZ), tick=True):
+        daily, weekly, _monthly = propose_plans(cleaning["line"], MONDAY)
+        route = [cleaning["lobby"], cleaning["stairs"]]
+        plans = create_plans(
+            cleaning["line"], route, [cleaning["inspector"]], Party.INTERNAL, [daily, weekly]
+        )
+        db.session.commit()
+        yield {**cleaning, "plans": plans}
+
+
+def _started(plan) -> list[Inspection]:
+    db.session.expire_all()
+    return list(db.session.scalars(sa.select(Inspection).where(Inspection.plan_id == plan.id)))
+
+
+def test_a_scan_offers_every_visit_due_at_the_place_and_starts_the_one_chosen(client, both_due):
+    daily, weekly = both_due["plans"]
+    login(client, both_due["inspector"])
+    token = both_due["lobby"].scan_token
+    page = client.get(f"/scan/{token}")
+    assert "保洁·每日检查" in page.text and "保洁·每周检查" in page.text
+    for plan in (daily, weekly):
+        assert f'name="visit" value="{plan.id}:2027-03-01"' in page.text
+    assert page.text.count('name="latitude"') == 1, "one location for whichever is tapped"
+
+    opened = client.post(f"/scan/{token}", data={"visit": f"{weekly.id}:2027-03-01"})
+    assert opened.status_code == 302 and opened.location.endswith("/run")
+    (checked,) = _started(weekly)
+    assert _started(daily) == [], "only the plan chosen is started"
+    assert [item.check_point for item in checked.items] == [both_due["weekly"]]
+    assert checked.scanned_at is not None
+
+    latitude = {"latitude": "32.06", "longitude": "118.78", "accuracy": "15"}
+    opened = client.post(f"/scan/{token}", data={"visit": f"{daily.id}:2027-03-01", **latitude})
+    assert opened.status_code == 302
+    (other,) = _started(daily)
+    assert other.id != checked.id
+    assert [item.check_point for item in other.items] == both_due["daily"]
+    assert (other.scanned_at, other.scan_accuracy_m) != (None, None)
+    assert other.scan_accuracy_m == 15 and _started(weekly)[0].scan_accuracy_m is None
+    continued = client.get(f"/scan/{token}")
+    assert continued.text.count("继续在此巡检") == 2, "both started, both can be continued"
+
+
+@pytest.mark.parametrize(
+    "visit",
+    [
+        "",
+        "{daily}:2027-03-02",
+        "{daily}:2027-03-01x",
+        "{other}:2027-03-01",
+        "99999999999999999999:1",
+    ],
+)
+def test_a_scan_refuses_a_visit_not_due_at_the_place(client, both_due, make_user, visit):
+    daily, weekly = both_due["plans"]
+    elsewhere = create_plans(
+        both_due["line"],
+        [both_due["stairs"]],
+        [both_due["inspector"]],
+        Party.INTERNAL,
+        propose_plans(both_due["line"], MONDAY)[:1],
+    )[0]
+    db.session.commit()
+    login(client, both_due["inspector"])
+    sent = visit.format(daily=daily.id, other=elsewhere.id)
+    refused = client.post(f"/scan/{both_due['lobby'].scan_token}", data={"visit": sent})
+    assert refused.status_code == 422 and "保洁·每周检查" in refused.text
+    assert "该巡检今天不在此处进行" in refused.text
+    assert _started(daily) == _started(weekly) == _started(elsewhere) == []
+
+
+# --- editing a plan made from a frequency ------------------------------------------------
+
+
+def _edited(plan, **changes) -> dict:
+    """What the plan's edit form sends, as it stands, with `changes`."""
+    data = {
+        "name": plan.name,
+        "activity": "inspection",
+        "recurrence": plan.recurrence.value,
+        "weekday": "" if plan.weekday is None else str(plan.weekday),
+        "starts_on": plan.starts_on.isoformat(),
+        "tier": plan.tier.value,
+        "scope": "strip",
+        "party": "internal",
+        "service_line": str(plan.service_line_id),
+        "frequency": plan.frequency.value if plan.frequency else "",
+        "sites": [str(site.id) for site in plan.sites],
+        "inspectors": [str(user.id) for user in plan.inspectors],
+        "active": "y",
+    }
+    return data | changes
+
+
+def test_a_plans_frequency_is_shown_on_its_form_and_can_be_changed_or_cleared(
+    client, cleaning, make_user
+):
+    _daily, weekly = propose_plans(cleaning["line"], MONDAY)[:2]
+    (plan,) = create_plans(
+        cleaning["line"], [cleaning["lobby"]], [cleaning["inspector"]], Party.INTERNAL, [weekly]
+    )
+    db.session.commit()
+    login(client, make_user(Role.MANAGER))
+    form = client.get(f"/plans/{plan.id}/edit")
+    frequency = re.search(r'<select[^>]* name="frequency".*?</select>', form.text, re.DOTALL)
+    assert frequency, "the form shows the plan's frequency"
+    assert '<option selected value="weekly">' in frequency[0]
+    assert '<option value="">全部检查点</option>' in frequency[0]
+    security = db.session.scalar(sa.select(ServiceLine).where(ServiceLine.code == "SEC"))
+
+    cleared = client.post(f"/plans/{plan.id}/edit", data=_edited(plan, service_line=security.id))
+    assert cleared.status_code == 422, "the security line has no weekly points"
+    assert 'id="frequency-errors"' in cleared.text and "没有频次为每周的检查点" in cleared.text
+
+    saved = client.post(
+        f"/plans/{plan.id}/edit", data=_edited(plan, service_line=security.id, frequency="")
+    )
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert (plan.service_line, plan.frequency) == (security, None)
+    today = local_today()
+    plan.starts_on, plan.recurrence, plan.weekday = today, Recurrence.DAILY, None
+    inspection = start_visit(plan, today, cleaning["lobby"], cleaning["inspector"], today)
+    assert [item.title for item in inspection.items] == ["门岗值守"]
+    db.session.rollback()
+
+    daily = client.post(f"/plans/{plan.id}/edit", data=_edited(plan, frequency="daily"))
+    assert daily.status_code == 302
+    db.session.expire_all()
+    assert plan.frequency == Frequency.DAILY
+    assert "仅检查频次为每日的检查点" in client.get(f"/plans/{plan.id}").text
