@@ -30,7 +30,8 @@ from app.catalog.rules import AssessmentPolicy, assessment_policy
 from app.core.extensions import db
 from app.core.timeutil import month_bounds
 from app.feedback.models import Complaint
-from app.inspections.models import Finding, Inspection, Status, Tier
+from app.inspections.areas import submitted_findings
+from app.inspections.models import Finding, Inspection, Tier
 from app.inspections.repeats import repeats_of
 from app.notices.models import ExitWarning, Notice, NoticeItem
 
@@ -106,15 +107,8 @@ def _complaint_inspections(inspection_ids: set[int]) -> set[int]:
 
 def _month_findings(start: datetime, end: datetime):
     """The month's findings of submitted inspections, with what scoring them needs."""
-    return (
-        sa.select(Finding.contractor_id, Inspection.tier, Inspection.self_check)
-        .select_from(Finding)
-        .join(Inspection, Finding.inspection_id == Inspection.id)
-        .outerjoin(CheckPoint, Finding.check_point_id == CheckPoint.id)
-        .outerjoin(CheckCategory, CheckPoint.category_id == CheckCategory.id)
-        .where(
-            Inspection.status == Status.SUBMITTED, Finding.found_at >= start, Finding.found_at < end
-        )
+    return submitted_findings(
+        start, end, Finding.contractor_id, Inspection.tier, Inspection.self_check
     )
 
 
