@@ -11,7 +11,7 @@ from app.core.extensions import db
 from app.inspections.models import Party, Scope, Tier
 from app.plans.forms import PlanForm
 from app.plans.models import InspectionPlan, PlanActivity, PlanStop
-from app.plans.recurrence import MONTHS_PER_PERIOD, Recurrence
+from app.plans.recurrence import Recurrence
 
 CHOSEN_APART = ("activity", "recurrence", "tier", "scope", "party", "frequency")
 LINKED = ("service_line", "contractor", "sites", "inspectors")
@@ -23,7 +23,7 @@ def save_plan(plan: InspectionPlan | None, form: PlanForm) -> InspectionPlan:
     populate_except(form, plan, *CHOSEN_APART, *LINKED)
     plan.activity = PlanActivity(form.activity.data)
     plan.recurrence = Recurrence(form.recurrence.data)
-    _clear_what_the_recurrence_leaves_unused(plan)
+    plan.clear_days_unused()
     plan.frequency = form.chosen_frequency
     if plan.is_survey:
         plan.tier = plan.scope = plan.service_line_id = plan.contractor_id = None
@@ -43,18 +43,6 @@ def save_plan(plan: InspectionPlan | None, form: PlanForm) -> InspectionPlan:
     record_event("plan_saved", plan, detail=plan.name)
     db.session.commit()
     return plan
-
-
-def _clear_what_the_recurrence_leaves_unused(plan: InspectionPlan) -> None:
-    """A weekday, a day of the month or a month of the period left in the form from another
-    recurrence would be shown on the plan's page as if it counted."""
-    recurrence = plan.recurrence
-    if recurrence != Recurrence.WEEKLY:
-        plan.weekday = None
-    if recurrence in (Recurrence.DAILY, Recurrence.WEEKLY):
-        plan.day_of_month = None
-    if MONTHS_PER_PERIOD.get(recurrence, 0) <= 1:
-        plan.period_month = None
 
 
 def _set_route(plan: InspectionPlan, site_ids: list[int]) -> None:

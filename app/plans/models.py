@@ -10,7 +10,7 @@ from app.catalog.models import Frequency
 from app.core.extensions import LabelledEnum, db, enum_type
 from app.core.timeutil import utcnow
 from app.inspections.models import Party, Scope, Tier
-from app.plans.recurrence import Recurrence, Rule
+from app.plans.recurrence import MONTHS_PER_PERIOD, Recurrence, Rule
 
 plan_inspectors = sa.Table(
     "plan_inspectors",
@@ -95,6 +95,16 @@ class InspectionPlan(db.Model):
             day_of_month=self.day_of_month,
             period_month=self.period_month,
         )
+
+    def clear_days_unused(self) -> None:
+        """Drop a weekday, a day of the month or a month of the period the recurrence does not
+        use: left from another recurrence, the plan's page would show it as if it counted."""
+        if self.recurrence != Recurrence.WEEKLY:
+            self.weekday = None
+        if self.recurrence in (Recurrence.DAILY, Recurrence.WEEKLY):
+            self.day_of_month = None
+        if MONTHS_PER_PERIOD.get(self.recurrence, 0) <= 1:
+            self.period_month = None
 
     @property
     def is_survey(self) -> bool:

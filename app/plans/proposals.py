@@ -103,15 +103,12 @@ def create_plans(
         raise Refused(_("Choose at least one place."))
     plans = []
     for proposal in chosen:
-        recurrence = proposal.recurrence
         plan = InspectionPlan(
             name=proposal.name,
-            recurrence=recurrence,
-            weekday=proposal.weekday if recurrence == Recurrence.WEEKLY else None,
-            day_of_month=None
-            if recurrence in (Recurrence.DAILY, Recurrence.WEEKLY)
-            else proposal.day_of_month,
-            period_month=proposal.period_month if recurrence == Recurrence.QUARTERLY else None,
+            recurrence=proposal.recurrence,
+            weekday=proposal.weekday,
+            day_of_month=proposal.day_of_month,
+            period_month=proposal.period_month,
             starts_on=proposal.starts_on,
             tier=proposal.tier,
             scope=Scope.STRIP,
@@ -121,6 +118,7 @@ def create_plans(
             stops=[PlanStop(site=site, position=n) for n, site in enumerate(sites, start=1)],
             inspectors=list(inspectors),
         )
+        plan.clear_days_unused()
         db.session.add(plan)
         db.session.flush()
         record_event("plan_saved", plan, detail=plan.name)
