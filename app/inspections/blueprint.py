@@ -1,7 +1,6 @@
 from flask import Blueprint
 
 from app.inspections.access import can_record
-from app.inspections.models import Answer
 from app.inspections.urls import checklist_url, item_url_pattern
 
 bp = Blueprint("inspections", __name__)
@@ -10,7 +9,6 @@ bp = Blueprint("inspections", __name__)
 @bp.app_context_processor
 def checklist_helpers():
     return {
-        "answers": list(Answer),
         "checklist_url": checklist_url,
         "item_url_pattern": item_url_pattern,
         "can_record_on": can_record,

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
+from app.catalog.models import Severity
 from app.core.extensions import db
 from app.core.photos import send_photo
 from app.core.refusals import Refused
@@ -53,8 +54,22 @@ def checklist_page(inspection, *, can_record: bool, problems=None, form=None, **
         problems=problems or {},
         form=form or SubmitForm(),
         can_record=can_record,
+        **card_words(),
         **extra,
     )
+
+
+def card_words() -> dict:
+    """The words every card of the checklist repeats (_item.html), translated once for the
+    page rather than once for each of its cards."""
+    choices = Answer.choices()
+    return {
+        "answer_choices": choices,
+        "answer_labels": dict(choices),
+        "severity_labels": {severity: severity.label for severity in Severity},
+        "good_label": _("Good:"),
+        "deduction_words": _("−%(points)s points", points="{points}"),
+    }
 
 
 def _item_response(item, error=None, status=200):
@@ -66,6 +81,7 @@ def _item_response(item, error=None, status=200):
             error=error,
             progress=progress_of(item.inspection_id),
             can_record=True,
+            **card_words(),
         ), status
     if error:
         flash(error, "error")

@@ -28,11 +28,13 @@ REPORT_SHOWN = (
     ),
     selectinload(Inspection.sites).options(with_path()),
 )
-# What the checklist's cards show of every item: its photos and its answers' history.
+# What the checklist's cards show of every item (its photos and its answers' history), and
+# the places' paths its facts show.
 CHECKLIST_SHOWN = (
     selectinload(Inspection.items).options(
         selectinload(InspectionItem.photos), selectinload(InspectionItem.history)
     ),
+    selectinload(Inspection.sites).options(with_path()),
 )
 
 
