@@ -19,7 +19,8 @@ from app.demo import factories, seed_demo
 from app.feedback.complaints import accept, add_evidence, file_complaint
 from app.feedback.models import ComplaintChannel
 from app.inspections.checklist import Plan, plan_check_points, start_inspection
-from app.inspections.models import Answer, Inspection, Scope, Status, Tier
+from app.inspections.external import issue_guest_pass, start_external
+from app.inspections.models import Answer, ExternalBody, Inspection, Scope, Status, Tier
 from app.inspections.recording import (
     attach_photo,
     record_answer,
@@ -446,3 +447,29 @@ def test_the_checklist_runs_as_many_statements_for_more_items_answers_photos_and
     db.session.commit()
     pages = [f"/inspections/{small.id}/run", f"/inspections/{large.id}/run"]
     assert_same_counts(app, ["inspector"], pages)
+
+
+def test_a_guest_checklist_runs_as_many_statements_for_more_items_answers_photos_and_history(app):
+    """An external checker's checklist on a guest link shows the same cards as an inspector's:
+    a strip check of a few items with one answered, then a block check with more."""
+    seed_demo(history=False)
+    manager = people()["manager"]
+    lobby = place(PLACES[0])
+    plans = (
+        Plan(Scope.STRIP, lobby, service_line=line("CLN")),
+        Plan(Scope.BLOCK, lobby, contractor=people()["contractor"].contractor),
+    )
+    pages = []
+    for plan, answered in zip(plans, (1, None), strict=True):
+        check = start_external(plan, manager, ExternalBody.FIRE, "消防支队")
+        grant, token = issue_guest_pass(check, manager, "检查员", 2)
+        for item in check.items[:answered]:
+            record_answer(item, Answer.FAIL, grant.guest)
+            record_note(item, "地面有水渍", grant.guest)
+            attach_photo(item, jpeg(), grant.guest)
+            record_answer(item, Answer.PASS, grant.guest)
+        pages.append(f"/guest/{token}")
+    db.session.commit()
+    app.test_client_class = IsolatedClient
+    counts = [statements(app.test_client(), page) for page in pages]
+    assert len(set(counts)) == 1, f"statements grew with the rows: {counts}"

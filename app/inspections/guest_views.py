@@ -17,8 +17,9 @@ from app.inspections.capture import (
     save_note,
     save_photos,
 )
+from app.inspections.documents import CHECKLIST_SHOWN
 from app.inspections.external import valid_pass
-from app.inspections.models import InspectionItem, InspectionPhoto
+from app.inspections.models import Inspection, InspectionItem, InspectionPhoto
 from app.inspections.urls import checklist_url
 from app.web.offline import offline_page, outbox_session
 
@@ -51,7 +52,7 @@ def _photo(grant, photo_id: int) -> InspectionPhoto:
 @bp.get("/guest/<token>/<int:inspection_id>", endpoint="guest_run")
 def guest_run(token: str, inspection_id: int | None = None):
     grant = _grant(token, inspection_id)
-    inspection = grant.inspection
+    inspection = db.session.get(Inspection, grant.inspection_id, options=CHECKLIST_SHOWN)
     if not inspection.is_draft:
         return render_template("inspections/guest_done.html", grant=grant), 200
     page = checklist_page(
