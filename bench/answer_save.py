@@ -18,7 +18,9 @@ real round, serves it with gunicorn sync workers and measures:
 3. the same sessions posting to a bare route that inserts one row and commits, through the same
    middleware (session, user, CSRF, security headers, log line);
 4. the same inspectors opening their checklist page (the cleaning line at a lobby, its items
-   counted in the output) at once, as a phone does on every visit.
+   counted in the output) at once, as a phone does on every visit;
+5. the same with a long page: each inspector's block check of one contractor's every line at
+   that lobby (issue 35: a 60-item page at most 3 times a 12-item one).
 
 It prints p50/p95 and requests per second, and the answer saves' and checklist pages'
 throughput as a share of the bare write's (issue 35: at least 0.6 and 0.3).
@@ -51,11 +53,12 @@ from bench.load_faults import (  # noqa: E402
 # answered once, as on a real round, and only after the last one do answers change.
 ITEMS: dict[str, list[tuple[int, int]]] = {}
 TAPPED: dict[str, int] = {}  # how many taps each inspector has made
+BLOCK_CHECKS: dict[str, tuple[int, int]] = {}  # each inspector's block check: (id, items)
 
 
 def more_drafts(app, people: list[Inspector], drafts: int) -> None:
     from app.auth.models import User
-    from app.catalog.models import ServiceLine, Site
+    from app.catalog.models import Contractor, ServiceLine, Site
     from app.core.extensions import db
     from app.inspections.checklist import Plan, start_inspection
     from app.inspections.models import Scope
@@ -63,10 +66,14 @@ def more_drafts(app, people: list[Inspector], drafts: int) -> None:
     with app.app_context():
         line = db.session.query(ServiceLine).filter_by(code="CLN").one()
         site = db.session.query(Site).filter_by(code="B1-F1-LOBBY").one()
+        contractor = db.session.query(Contractor).order_by(Contractor.id).first()
         for person in people:
             ITEMS[person.username] = [(person.inspection_id, i) for i in person.item_ids]
             TAPPED[person.username] = 0
             user = db.session.query(User).filter_by(username=person.username).one()
+            block = start_inspection(Plan(Scope.BLOCK, site, contractor=contractor), user)
+            db.session.flush()
+            BLOCK_CHECKS[person.username] = (block.id, len(block.items))
             for _ in range(drafts):
                 draft = start_inspection(Plan(Scope.STRIP, site, service_line=line), user)
                 db.session.flush()
@@ -89,7 +96,15 @@ def tap(person: Inspector, base: str, step: int) -> float:
 
 def open_checklist(person: Inspector, base: str, step: int) -> float:
     """The whole page, as a phone opens it (not an htmx request)."""
-    url = f"{base}/inspections/{person.inspection_id}/run"
+    return opened(person, f"{base}/inspections/{person.inspection_id}/run")
+
+
+def open_block_checklist(person: Inspector, base: str, step: int) -> float:
+    """The inspector's block check of every line of a contractor at the lobby: a long page."""
+    return opened(person, f"{base}/inspections/{BLOCK_CHECKS[person.username][0]}/run")
+
+
+def opened(person: Inspector, url: str) -> float:
     began = time.perf_counter()
     if not person.call(url):
         sys.exit(f"{url} did not answer 200")
@@ -168,6 +183,7 @@ def main() -> None:
             answers = together(people, base, tap, args.seconds)
             writes = together(people, base, bare_write, args.seconds)
             pages = together(people, base, open_checklist, args.seconds)
+            long_pages = together(people, base, open_block_checklist, args.seconds)
         finally:
             server.stop()
             if postgres:
@@ -181,8 +197,15 @@ def main() -> None:
     print(row(f"bare one-row write, {len(people)} at once", writes, args.seconds))
     items = len(people[0].item_ids)
     print(row(f"checklist page ({items} items), {len(people)} at once", pages, args.seconds))
+    long_items = BLOCK_CHECKS[people[0].username][1]
+    long_name = f"checklist page ({long_items} items), {len(people)} at once"
+    print(row(long_name, long_pages, args.seconds))
     print(f"\nanswer saves per second ÷ bare writes per second: {len(answers) / len(writes):.2f}")
     print(f"checklist pages per second ÷ bare writes per second: {len(pages) / len(writes):.2f}")
+    print(
+        f"a {long_items}-item page costs {len(pages) / len(long_pages):.2f} times "
+        f"a {items}-item page (pages per second, in inverse ratio)"
+    )
     changed = sum(max(0, TAPPED[name] - len(items)) for name, items in ITEMS.items())
     if changed:
         print(f"{changed} taps changed an answer (more than --drafts gives): those bring the card")
