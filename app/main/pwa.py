@@ -3,7 +3,8 @@ the phone's outbox when it replays what was captured offline."""
 
 from functools import cache
 
-from flask import jsonify, make_response, render_template, url_for
+from flask import current_app, jsonify, make_response, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, current_user
 
@@ -102,7 +103,16 @@ def public_session_token():
 
 @bp.app_template_global()
 def outbox_messages() -> dict[str, str]:
-    """What the phone's outbox says, translated here; `{name}` is filled in by the script."""
+    """What the phone's outbox says, translated here; `{name}` is filled in by the script.
+    Every page carries them: worked out once per language while the app runs."""
+    kept = current_app.extensions.setdefault("outbox_messages", {})
+    locale = str(get_locale())
+    if locale not in kept:
+        kept[locale] = _outbox_messages()
+    return kept[locale]
+
+
+def _outbox_messages() -> dict[str, str]:
     return {
         "waiting": _("%(n)s captured on this phone, waiting to sync.", n="{n}"),
         "offline": _("No network: %(n)s kept on this phone until it returns.", n="{n}"),
