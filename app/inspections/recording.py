@@ -286,13 +286,18 @@ def progress_of(inspection_id: int) -> dict[str, int]:
 
 
 def tapped_item(item_id: int) -> InspectionItem:
-    """The item a tap has just changed, for its card, with the contractor it names; a tap the
-    caller has checked (tap_target), so the item is not checked again."""
-    return db.session.scalars(
-        sa.select(InspectionItem)
-        .options(joinedload(InspectionItem.contractor))
-        .where(InspectionItem.id == item_id)
-    ).one()
+    """The item a tap has just changed, for its card, with the contractor it names and its
+    answers' history in the same statement; a tap the caller has checked (tap_target), so the
+    item is not checked again."""
+    return (
+        db.session.scalars(
+            sa.select(InspectionItem)
+            .options(joinedload(InspectionItem.contractor), joinedload(InspectionItem.history))
+            .where(InspectionItem.id == item_id)
+        )
+        .unique()
+        .one()
+    )
 
 
 class NotReady(Refused):
