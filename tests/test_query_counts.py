@@ -377,9 +377,9 @@ def test_the_bulletin_runs_as_many_statements_with_a_record_in_every_month_of_it
 
 
 def test_the_month_page_reads_the_active_contractors_once_and_analysis_every_place_once(app):
-    """The month's scores, the page's forms and the navigation's queue each read the active
-    contractors; the analysis's choice of places and its figures by place each read every
-    place."""
+    """The month's scores and the page's forms each read the active contractors (the
+    navigation only counts the contracts ending, in its own statement); the analysis's choice
+    of places and its figures by place each read every place."""
     seed_demo(history=False)
     more_of_everything(1)
     manager = client_of(app, "manager")
@@ -394,7 +394,9 @@ def test_the_month_page_reads_the_active_contractors_once_and_analysis_every_pla
         whole = [
             s
             for s in flat
-            if f"FROM {table}" in s and (where in s if where else f"FROM {table} WHERE" not in s)
+            if s.startswith(f"SELECT {table}.")
+            and f"FROM {table}" in s
+            and (where in s if where else f"FROM {table} WHERE" not in s)
         ]
         assert len(whole) == 1, (page, whole)
 
@@ -425,6 +427,40 @@ def test_the_overdue_tab_reads_only_the_overdue_notices(app):
         event.remove(Notice, "load", note)
     assert listed.status_code == 200
     assert set(loaded) == overdue
+
+
+# the tables of what waits for a user, which only the home page's queue loads rows of
+WAITING = ("certificates", "notices", "exit_warnings", "complaints", "plan_stops", "surveys")
+
+
+def test_the_navigation_counts_what_waits_in_one_statement_but_on_the_home_page(app):
+    """Every page's navigation shows how many notices, drafts, visits, complaints and expired
+    certificates wait. Off the home page they are counted in one statement (and the bureau's
+    people's plans read, to see which visits are open), instead of loading the user's whole
+    queue for its lengths: certificates with their staff, drafts with their places, notices
+    with their items, today's visits with their inspections. The home page loads the queue
+    and its navigation counts from it: nothing counted twice."""
+    seed_demo(history=False)
+    more_of_everything(1)
+    draft = start_inspection(
+        Plan(Scope.STRIP, place(PLACES[0]), service_line=line("CLN")), people()["inspector"]
+    )
+    db.session.commit()
+    for username, page, statements_counting, plans_read in (
+        ("inspector", f"/inspections/{draft.id}/run", 1, 1),
+        ("manager", "/catalog", 1, 1),
+        ("contractor", "/catalog", 1, 0),  # a contractor's users have no plans
+        ("manager", "/", 0, 1),
+    ):
+        client = client_of(app, username)
+        with counting() as seen:
+            assert client.get(page).status_code == 200, page
+        counting_waiting = [s for s in seen if "AS notices_waiting" in s]
+        assert len(counting_waiting) == statements_counting, (username, page)
+        reading_waiting = [s for s in seen if any(f"FROM {table}" in s for table in WAITING)]
+        if statements_counting:
+            assert reading_waiting == counting_waiting, (username, page)
+        assert reads_of("inspection_plans", seen) == plans_read, (username, page)
 
 
 def test_the_checklist_runs_as_many_statements_for_more_items_answers_photos_and_history(app):

@@ -1,5 +1,6 @@
 """The catalogue: service lines, check points, contractors, sites, staff and certificates."""
 
+import math
 import secrets
 from datetime import date, timedelta
 from decimal import Decimal
@@ -252,6 +253,9 @@ class Site(db.Model):
         return self.path
 
 
+RETENDER_YEARS = 3  # every contract is re-tendered after this many years
+
+
 class Contractor(db.Model):
     """A service company (承包单位) under contract with the bureau."""
 
@@ -299,10 +303,22 @@ class Contractor(db.Model):
 
     def due_for_retender(self, today: date) -> bool:
         """Every contract is re-tendered after three years."""
-        return self.contract_years(today) >= 3
+        return self.contract_years(today) >= RETENDER_YEARS
+
+    @classmethod
+    def due_for_retender_on(cls, today: date):
+        """SQL for `due_for_retender`: three years of 365.25 days are 1095.75 days, so a
+        contract is due once 1096 whole days have passed since it started."""
+        days = math.ceil(RETENDER_YEARS * 365.25)
+        return cls.contract_start <= today - timedelta(days=days)
 
     def contract_ends_within(self, today: date, days: int) -> bool:
         return today <= self.contract_end <= today + timedelta(days=days)
+
+    @classmethod
+    def contract_ending_within(cls, today: date, days: int):
+        """SQL for `contract_ends_within`."""
+        return cls.contract_end.between(today, today + timedelta(days=days))
 
     def __str__(self) -> str:
         return self.short_name or self.name

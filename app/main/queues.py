@@ -1,7 +1,9 @@
 """What waits for each role: the home page's queue and the navigation's badges."""
 
+import operator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import reduce
 
 import sqlalchemy as sa
 from flask import current_app, g
@@ -12,7 +14,7 @@ from app.auth.models import User
 from app.auth.throttle import is_account_locked
 from app.catalog.contractors import active_contractors
 from app.catalog.models import Certificate, Contractor
-from app.catalog.staff import certificate_alerts
+from app.catalog.staff import certificate_alerts, certificates_query
 from app.core.extensions import db
 from app.core.timeutil import local_today, utcnow
 from app.feedback.models import Complaint, ComplaintStatus
@@ -24,12 +26,27 @@ from app.main.access import (
     works_for_the_bureau,
 )
 from app.notices.access import oversees_notices, receives_notices, visible_notices, visible_warnings
-from app.notices.models import ExitWarning, ItemStatus, Notice, NoticeStatus
+from app.notices.models import ExitWarning, ItemStatus, Notice, NoticeItem, NoticeStatus
 from app.plans.models import VisitState
-from app.plans.tracking import Visit, open_visits
+from app.plans.tracking import Visit, open_visits, visits_due_count
 
 CONTRACT_END_WARNING_DAYS = 90
 OPEN_VISIT = (VisitState.DUE, VisitState.IN_PROGRESS)
+OPEN_NOTICE = (NoticeStatus.ISSUED, NoticeStatus.ACKNOWLEDGED)
+
+
+@dataclass(frozen=True)
+class Badges:
+    """The numbers the navigation shows (the fourth column of its entries): what the queue
+    holds, counted."""
+
+    total: int = 0
+    drafts: int = 0
+    visits_due: int = 0
+    notices_waiting: int = 0
+    complaints_open: int = 0
+    expired_certificates: int = 0
+    locked_users: int = 0
 
 
 @dataclass
@@ -72,12 +89,31 @@ class Queue:
             + len(self.locked_users)
         )
 
+    def badges(self) -> Badges:
+        return Badges(
+            total=self.total,
+            drafts=len(self.drafts),
+            visits_due=self.visits_due,
+            notices_waiting=self.notices_waiting,
+            complaints_open=self.complaints_open,
+            expired_certificates=len(self.expired_certificates),
+            locked_users=len(self.locked_users),
+        )
+
 
 def current_queue() -> Queue:
     """The signed-in user's queue, worked out once per request (page and navigation share it)."""
     if "queue" not in g:
         g.queue = queue_for(current_user)
     return g.queue
+
+
+def current_badges() -> Badges:
+    """The navigation's numbers: the queue's if the page built it (the home page), else
+    counted, so that no other page builds the queue for its badges."""
+    if "queue" in g:
+        return g.queue.badges()
+    return badge_counts(current_user)
 
 
 def queue_for(user: User) -> Queue:
@@ -97,10 +133,7 @@ def queue_for(user: User) -> Queue:
     queue.drafts = list(
         db.session.scalars(
             sa.select(Inspection)
-            .where(
-                Inspection.status == Status.DRAFT,
-                Inspection.inspectors.any(User.id == user.id),
-            )
+            .where(*_own_drafts(user))
             .options(selectinload(Inspection.sites), selectinload(Inspection.contractors))
             .order_by(Inspection.started_at.desc())
         )
@@ -108,15 +141,67 @@ def queue_for(user: User) -> Queue:
     if works_for_the_bureau(user):
         queue.planned = open_visits(user, today)
         queue.complaints_open = db.session.scalar(
-            sa.select(sa.func.count(Complaint.id)).where(
-                Complaint.status.in_((ComplaintStatus.RECEIVED, ComplaintStatus.ACCEPTED))
-            )
+            sa.select(sa.func.count(Complaint.id)).where(_open_complaints())
         )
     _notice_queue(queue, user)
-    if watches_accounts(user):
-        users = db.session.scalars(sa.select(User).where(User.active.is_(True))).all()
-        queue.locked_users = [u for u in users if is_account_locked(u.username)]
+    queue.locked_users = _locked_users(user)
     return queue
+
+
+def badge_counts(user: User) -> Badges:
+    """The navigation's numbers as `queue_for` finds them, counted in one statement, on the
+    same conditions (two for the bureau's people: which of their plans' visits are open is
+    worked out from the plans in Python). An administrator's locked accounts are found as
+    the queue finds them."""
+    today = local_today()
+    expired = certificates_query(contractor_id=own_company_id(user)).where(
+        Certificate.expires_on < today
+    )
+    counts = {
+        "expired_certificates": _how_many(expired),
+        "drafts": sa.select(sa.func.count(Inspection.id)).where(*_own_drafts(user)),
+        "notices_waiting": _notices_waiting(user, utcnow()),
+    }
+    if watches_contracts(user):
+        ending = Contractor.contract_ending_within(today, CONTRACT_END_WARNING_DAYS)
+        counts["contracts"] = sa.select(
+            sa.func.count().filter(ending)
+            + sa.func.count().filter(Contractor.due_for_retender_on(today))
+        ).where(Contractor.active.is_(True))
+    if works_for_the_bureau(user):
+        counts["visits_due"] = visits_due_count(user, today)
+        counts["complaints_open"] = sa.select(sa.func.count(Complaint.id)).where(_open_complaints())
+    columns = (_scalar(count).label(name) for name, count in counts.items())
+    found = db.session.execute(sa.select(*columns)).one()._asdict()
+    locked = len(_locked_users(user))
+    total = found["expired_certificates"] + found.pop("contracts", 0) + locked
+    return Badges(total=total, locked_users=locked, **found)
+
+
+def _how_many(query: sa.Select) -> sa.Select:
+    """The number of rows `query` selects."""
+    return sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+
+
+def _scalar(count):
+    return count.scalar_subquery() if isinstance(count, sa.Select) else count
+
+
+def _own_drafts(user: User) -> tuple:
+    """The conditions on Inspection for the user's unfinished checks."""
+    return Inspection.status == Status.DRAFT, Inspection.inspectors.any(User.id == user.id)
+
+
+def _open_complaints():
+    """The condition on Complaint for those still waiting for the bureau."""
+    return Complaint.status.in_((ComplaintStatus.RECEIVED, ComplaintStatus.ACCEPTED))
+
+
+def _locked_users(user: User) -> list[User]:
+    if not watches_accounts(user):
+        return []
+    users = db.session.scalars(sa.select(User).where(User.active.is_(True))).all()
+    return [u for u in users if is_account_locked(u.username)]
 
 
 WARNINGS_SHOWN_DAYS = 90
@@ -126,13 +211,9 @@ def _notice_queue(queue: Queue, user: User) -> None:
     """Contractors: notices to acknowledge and to fix. Supervisors: fixes to verify.
     Managers: also overdue notices, drafts to issue and recent exit warnings."""
     now = utcnow()
-    open_states = (NoticeStatus.ISSUED, NoticeStatus.ACKNOWLEDGED)
-    # managers' drafts come in the same statements as the open notices, with their items
-    # (the home page shows each draft's deadline)
-    states = (*open_states, NoticeStatus.DRAFT) if oversees_notices(user) else open_states
     query = (
         sa.select(Notice)
-        .where(Notice.status.in_(states), visible_notices(user))
+        .where(_notices_in_queue(user))
         .options(selectinload(Notice.items), selectinload(Notice.contractor))
         .order_by(Notice.deadline)
     )
@@ -150,7 +231,7 @@ def _notice_queue(queue: Queue, user: User) -> None:
         )
         return
     notices = list(db.session.scalars(query))
-    open_notices = [n for n in notices if n.status in open_states]
+    open_notices = [n for n in notices if n.is_open]
     queue.to_verify = [
         n for n in open_notices if any(i.status == ItemStatus.FIX_REPORTED for i in n.items)
     ]
@@ -170,3 +251,36 @@ def _notice_queue(queue: Queue, user: User) -> None:
                 .order_by(ExitWarning.issued_at.desc())
             )
         )
+
+
+def _notices_in_queue(user: User):
+    """The condition on Notice for those the user's queue looks through: the open ones the
+    user sees, and for managers the drafts too (they come in the same statement, with their
+    items: the home page shows each draft's deadline)."""
+    states = (*OPEN_NOTICE, NoticeStatus.DRAFT) if oversees_notices(user) else OPEN_NOTICE
+    return sa.and_(Notice.status.in_(states), visible_notices(user))
+
+
+def _notices_waiting(user: User, now: datetime):
+    """SQL for the queue's `notices_waiting`: its notices to acknowledge, to fix, to verify,
+    overdue and drafts, counted each as `_notice_queue` sorts them (a notice both to verify
+    and overdue counts twice, as the queue lists it twice)."""
+    if receives_notices(user):
+        waiting = [
+            Notice.status == NoticeStatus.ISSUED,
+            sa.and_(
+                Notice.status == NoticeStatus.ACKNOWLEDGED,
+                Notice.items.any(NoticeItem.status == ItemStatus.OPEN),
+            ),
+        ]
+    else:
+        waiting = [
+            sa.and_(
+                Notice.status.in_(OPEN_NOTICE),
+                Notice.items.any(NoticeItem.status == ItemStatus.FIX_REPORTED),
+            )
+        ]
+        if oversees_notices(user):
+            waiting += [Notice.overdue_at_time(now), Notice.status == NoticeStatus.DRAFT]
+    counted = reduce(operator.add, (sa.func.count().filter(state) for state in waiting))
+    return sa.select(counted).where(_notices_in_queue(user))

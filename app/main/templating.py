@@ -15,11 +15,11 @@ from app.core.evidence import marks_for
 from app.core.timeutil import as_utc, local_today
 from app.core.uploads import upload_limit_bytes
 from app.main.access import layout_flags, sees_evidence_marks, shows_in_navigation
-from app.main.queues import current_queue
+from app.main.queues import current_badges
 from app.timeline import event_facts
 
-# (endpoint, label, endpoints that count as this section, badge from the queue); who sees
-# each entry is in app/main/access.py
+# (endpoint, label, endpoints that count as this section, badge: which of the numbers in
+# queues.Badges); who sees each entry is in app/main/access.py
 NAVIGATION = [
     ("main.home", _l("Home"), "main.home", "total"),
     ("inspections.inspections", _l("Inspections"), "inspections.", "drafts"),
@@ -140,16 +140,13 @@ def navigation_for_current_user() -> Navigation:
     """Navigation entries for the current user's role, with badge counts and the active one."""
     if not current_user.is_authenticated:
         return Navigation([], [])
-    queue = current_queue()
+    badges = current_badges()
     endpoint_now = request.endpoint or ""
     entries = []
     for endpoint, label, section, badge in NAVIGATION:
         if not shows_in_navigation(current_user, endpoint):
             continue
-        count = 0
-        if badge:
-            value = getattr(queue, badge)
-            count = value if isinstance(value, int) else len(value)
+        count = getattr(badges, badge) if badge else 0
         prefixes = section if isinstance(section, tuple) else (section,)
         entries.append(NavEntry(endpoint, label, count, endpoint_now.startswith(prefixes)))
     if len(entries) <= NAV_ALWAYS_SHOWN + 2:

@@ -18,7 +18,7 @@ from app.core.timeutil import month_days
 from app.feedback.models import Survey
 from app.inspections.checklist import Plan, start_inspection
 from app.inspections.evidence import record_check_in
-from app.inspections.models import Inspection, Schedule, Status
+from app.inspections.models import Inspection, Schedule, Status, inspection_sites
 from app.plans.models import InspectionPlan, PlanStop, VisitState, plan_inspectors
 from app.plans.recurrence import current_due, due_dates, open_until
 
@@ -47,12 +47,10 @@ class Visit:
     survey: Survey | None = None
 
 
-def _plans(user: User | None = None) -> list[InspectionPlan]:
-    query = (
-        sa.select(InspectionPlan)
-        .where(InspectionPlan.active.is_(True))
-        .options(selectinload(InspectionPlan.stops).selectinload(PlanStop.site))
-    )
+def _plans(user: User | None = None, *, with_stops: bool = True) -> list[InspectionPlan]:
+    query = sa.select(InspectionPlan).where(InspectionPlan.active.is_(True))
+    if with_stops:
+        query = query.options(selectinload(InspectionPlan.stops).selectinload(PlanStop.site))
     if user is not None:
         query = query.join(plan_inspectors).where(plan_inspectors.c.user_id == user.id)
     return list(db.session.scalars(query.order_by(InspectionPlan.name)))
@@ -137,15 +135,66 @@ def visits_between(
     return _visits(occurrences, today)
 
 
-def open_visits(user: User, today: date) -> list[Visit]:
-    """The user's plans' occurrences open today, every stop in route order (done ones too,
-    so the route shows how far it has come)."""
+def _open_occurrences(
+    plans: list[InspectionPlan], today: date
+) -> list[tuple[InspectionPlan, date]]:
+    """Each plan's occurrence open today, if it has one: (plan, due date)."""
     occurrences = []
-    for plan in _plans(user):
+    for plan in plans:
         due = current_due(plan.rule, today)
         if due is not None:
             occurrences.append((plan, due))
-    return _visits(occurrences, today)
+    return occurrences
+
+
+def open_visits(user: User, today: date) -> list[Visit]:
+    """The user's plans' occurrences open today, every stop in route order (done ones too,
+    so the route shows how far it has come)."""
+    return _visits(_open_occurrences(_plans(user), today), today)
+
+
+def visits_due_count(user: User, today: date):
+    """SQL for how many of `open_visits` are due or in progress, for the caller's statement:
+    an open occurrence's stops without a submitted inspection there, and its survey if no
+    one has answered it. Working out which occurrence is open reads the user's plans (one
+    statement); the visits are counted in SQL, not loaded."""
+    occurrences = _open_occurrences(_plans(user, with_stops=False), today)
+    routes = [(plan.id, due) for plan, due in occurrences if not plan.is_survey]
+    surveys = [(plan.id, due) for plan, due in occurrences if plan.is_survey]
+    count = sa.literal(len(surveys))
+    if routes:
+        count += (
+            sa.select(sa.func.count(PlanStop.id))
+            .where(sa.or_(*(_stop_due(plan_id, due) for plan_id, due in routes)))
+            .scalar_subquery()
+        )
+    if surveys:
+        count -= (
+            sa.select(sa.func.count(Survey.id))
+            .where(
+                sa.or_(*(sa.and_(Survey.plan_id == p, Survey.plan_due == d) for p, d in surveys)),
+                Survey.responses.any(),
+            )
+            .scalar_subquery()
+        )
+    return count
+
+
+def _stop_due(plan_id: int, due: date):
+    """The condition on PlanStop for a stop of this occurrence not yet done: no submitted
+    inspection of the occurrence covers its place."""
+    done = (
+        sa.select(Inspection.id)
+        .join(inspection_sites)
+        .where(
+            Inspection.plan_id == plan_id,
+            Inspection.plan_due == due,
+            Inspection.status == Status.SUBMITTED,
+            inspection_sites.c.site_id == PlanStop.site_id,
+        )
+        .exists()
+    )
+    return sa.and_(PlanStop.plan_id == plan_id, ~done)
 
 
 def figures(visits: list[Visit]) -> dict[str, int]:
