@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
@@ -16,13 +17,13 @@ class CertificateAlerts:
     expiring: list[Certificate]
 
 
-def certificates_query(*, contractor_id: int | None = None):
-    """Active staff's current certificates, soonest expiry first, optionally for one contractor.
-
-    A certificate renewed by a later one of the same kind no longer counts.
-    """
+@cache
+def _superseded():
+    """A certificate renewed by a later one of the same kind no longer counts. Built once (not
+    at import: the models must all be mapped first); every page's navigation counts expired
+    certificates, and building this was most of that count's cost."""
     newer = aliased(Certificate)
-    superseded = (
+    return (
         sa.select(newer.id)
         .where(
             newer.staff_member_id == Certificate.staff_member_id,
@@ -31,11 +32,16 @@ def certificates_query(*, contractor_id: int | None = None):
         )
         .exists()
     )
+
+
+def certificates_query(*, contractor_id: int | None = None):
+    """Active staff's current certificates, soonest expiry first, optionally for one
+    contractor; none that a later one of the same kind renewed."""
     query = (
         sa.select(Certificate)
         .join(Certificate.staff_member)
         .join(StaffMember.contractor)
-        .where(StaffMember.active.is_(True), Contractor.active.is_(True), ~superseded)
+        .where(StaffMember.active.is_(True), Contractor.active.is_(True), ~_superseded())
         .options(joinedload(Certificate.staff_member).joinedload(StaffMember.contractor))
         .order_by(Certificate.expires_on, Certificate.id)
     )
