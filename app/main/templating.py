@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import current_app, has_request_context, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -73,6 +73,12 @@ def register_template_helpers(app):
     @app.template_filter("localdatetime")
     def localdatetime(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
         return format_datetime(as_utc(value), fmt) if value else ""
+
+    @app.template_filter("clocktime")
+    def clocktime(value: datetime | None) -> str:
+        """The local time of day, HH:MM:SS: what localdatetime(value, "HH:mm:ss") gives, without
+        Babel's pattern formatting, for lists that print many (a card's answer history)."""
+        return to_user_timezone(as_utc(value)).strftime("%H:%M:%S") if value else ""
 
     @app.template_filter("isodate")
     def isodate(value: date | None) -> str:
