@@ -147,7 +147,7 @@ def row(name: str, times: list[float], seconds: float | None) -> str:
     return f"| {name} | {median:.1f} | {p95:.1f} | {rate} |"
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--inspectors", type=int, default=50)
@@ -155,8 +155,11 @@ def main() -> None:
     parser.add_argument("--taps", type=int, default=300)
     parser.add_argument("--drafts", type=int, default=50, help="more drafts per inspector")
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2)
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def main() -> None:
+    args = arguments()
     with tempfile.TemporaryDirectory(prefix="xunjian-taps-") as tmp:
         instance = Path(tmp)
         postgres, env = throwaway_instance(instance, args.database)
@@ -177,22 +180,31 @@ def main() -> None:
             alone = people[0]
             for step in range(args.workers * 4):  # every worker warm
                 tap(alone, base, step)
-            taps = [tap(alone, base, step) for step in range(args.taps)]
-            writes_alone = [bare_write(alone, base, step) for step in range(args.taps)]
-            bare_alone = [bare_request(alone, base, step) for step in range(args.taps)]
-            answers = together(people, base, tap, args.seconds)
-            writes = together(people, base, bare_write, args.seconds)
-            pages = together(people, base, open_checklist, args.seconds)
-            long_pages = together(people, base, open_block_checklist, args.seconds)
+            times = {
+                "taps": [tap(alone, base, step) for step in range(args.taps)],
+                "writes alone": [bare_write(alone, base, step) for step in range(args.taps)],
+                "bare alone": [bare_request(alone, base, step) for step in range(args.taps)],
+                "answers": together(people, base, tap, args.seconds),
+                "writes": together(people, base, bare_write, args.seconds),
+                "pages": together(people, base, open_checklist, args.seconds),
+                "long pages": together(people, base, open_block_checklist, args.seconds),
+            }
         finally:
             server.stop()
             if postgres:
                 postgres.crash()
+    report(args, people, times)
+
+
+def report(args: argparse.Namespace, people: list[Inspector], times: dict) -> None:
+    answers, writes, pages, long_pages = (
+        times[name] for name in ("answers", "writes", "pages", "long pages")
+    )
     print(f"\n{args.database}, gunicorn {args.workers} sync workers, demo data\n")
     print("| requests | p50 ms | p95 ms | per s |\n|---|---|---|---|")
-    print(row("one tap, one inspector alone", taps, None))
-    print(row("bare one-row write, one inspector alone", writes_alone, None))
-    print(row("bare request (answers ok), one inspector alone", bare_alone, None))
+    print(row("one tap, one inspector alone", times["taps"], None))
+    print(row("bare one-row write, one inspector alone", times["writes alone"], None))
+    print(row("bare request (answers ok), one inspector alone", times["bare alone"], None))
     print(row(f"save answer, {len(people)} inspectors at once", answers, args.seconds))
     print(row(f"bare one-row write, {len(people)} at once", writes, args.seconds))
     items = len(people[0].item_ids)
