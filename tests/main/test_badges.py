@@ -28,7 +28,9 @@ from tests.helpers import IsolatedClient, jpeg, login
 MOMENTS = [
     datetime(2026, 12, 7, 9, 30, tzinfo=LOCAL_TZ),  # a Monday morning at the bureau
     datetime(2027, 2, 28, 23, 50, tzinfo=LOCAL_TZ),  # a Sunday night, the month's last
+    datetime(2027, 3, 1, 3, 0, tzinfo=LOCAL_TZ),  # early morning: still 28 February in UTC
 ]
+MOMENT_NAMES = ["monday-morning", "month-end-night", "utc-day-before"]
 
 
 def user(username: str) -> User:
@@ -59,9 +61,9 @@ def notice_of(firm: Contractor, findings: int = 2):
 
 def notices_in_every_state(firm: Contractor, owner: User) -> None:
     """A draft; issued, on time and overdue; acknowledged: to fix, on time and overdue; one
-    fix reported and one to fix; one fix accepted and one to fix, overdue; every fix reported,
-    on time and past its deadline (not overdue: it waits for us); every fix accepted
-    (closed)."""
+    fix reported and one to fix, overdue (to verify and overdue at once: counted twice); one
+    fix accepted and one to fix, overdue; every fix reported, on time and past its deadline
+    (not overdue: it waits for us); every fix accepted (closed)."""
     manager, inspector = user("manager"), user("inspector")
     notice_of(firm)
     issued = [notice_of(firm) for _ in range(9)]
@@ -76,7 +78,7 @@ def notices_in_every_state(firm: Contractor, owner: User) -> None:
     for item in (half_accepted.items[0], *closed.items):
         accept_fix(item, inspector)
     assert closed.status == NoticeStatus.CLOSED
-    for notice in (late, late_to_fix, half_accepted, reported[1]):
+    for notice in (late, late_to_fix, half_reported, half_accepted, reported[1]):
         for item in notice.items:
             item.deadline = utcnow() - timedelta(hours=1)
 
@@ -133,8 +135,8 @@ def drafts_complaints_and_locked_accounts() -> None:
 
 def visits_in_every_state() -> None:
     """Today's patrol: a stop done, one started, one not (done the day before, which does not
-    count today). Survey plans: one not opened, one opened and unanswered, and the demo's
-    answered one (the manager's)."""
+    count today); a plan of two places, both done by one check. Survey plans: one not opened,
+    one opened and unanswered, and the demo's answered one (the manager's)."""
     today, inspector = local_today(), user("inspector")
     patrol = db.session.scalar(
         sa.select(InspectionPlan).where(InspectionPlan.recurrence == Recurrence.DAILY)
@@ -149,6 +151,19 @@ def visits_in_every_state() -> None:
             company("安泰物业"), site, inspector, [], utcnow() - timedelta(minutes=5)
         )
         visit.plan, visit.plan_due, visit.status = patrol, due, status
+    firm = company("安泰物业")
+    pair = factories.plan(
+        "两处联查",
+        firm.sites[:2],
+        [inspector],
+        today - timedelta(days=40),
+        service_line=firm.service_lines[0],
+    )
+    both = factories.failed_inspection(
+        firm, firm.sites[0], inspector, [], utcnow() - timedelta(minutes=3)
+    )
+    both.sites.append(firm.sites[1])
+    both.plan, both.plan_due, both.status = pair, today, Status.SUBMITTED
     for name, opened in (("每日走访征询", False), ("每日食堂征询", True)):
         survey_plan = factories.plan(
             name,
@@ -196,11 +211,13 @@ def covered(queues: dict[str, Queue]) -> None:
         VisitState.IN_PROGRESS,
         VisitState.DUE,
     }
+    manager = queues["manager"]
+    assert {n.id for n in manager.to_verify} & {n.id for n in manager.overdue}
     own, other = queues["contractor"], queues["contractor2"]
     assert own.badges() != other.badges() and own.to_fix and other.to_fix
 
 
-@pytest.mark.parametrize("moment", MOMENTS, ids=["monday-morning", "month-end-night"])
+@pytest.mark.parametrize("moment", MOMENTS, ids=MOMENT_NAMES)
 def test_the_badges_are_the_numbers_of_each_users_queue(app, moment):
     with time_machine.travel(moment, tick=False):
         a_world_with_something_in_each_state()
