@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from app.auth.models import User
+from app.auth.models import Role, User
+from app.auth.throttle import record_attempt
 from app.catalog.models import ServiceLine, Site
 from app.core.extensions import db
 from app.core.timeutil import local_today, month_bounds, month_of, shift_month, utcnow
@@ -509,3 +510,20 @@ def test_a_guest_checklist_runs_as_many_statements_for_more_items_answers_photos
     app.test_client_class = IsolatedClient
     counts = [statements(app.test_client(), page) for page in pages]
     assert len(set(counts)) == 1, f"statements grew with the rows: {counts}"
+
+
+def test_the_administrators_pages_find_locked_accounts_in_one_statement_however_many(app):
+    """The users' list marks each locked account, and every page's badge counts them: as many
+    statements with more accounts, more of them locked."""
+    seed_demo(history=False)
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    pages = ["/admin/users", "/", "/notices"]
+    client = client_of(app, "admin")
+    before = [statements(client, page) for page in pages]
+    for n in range(4):
+        factories.user(Role.INSPECTOR, None, f"patrol{n}", password="demo12345")
+        for _ in range(limit if n % 2 else 1):
+            record_attempt(f"patrol{n}", "10.0.0.3", False)
+    db.session.commit()
+    assert [statements(client, page) for page in pages] == before
+    assert client.get("/admin/users").text.count("登录失败已锁定") == 2

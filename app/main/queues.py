@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
-from app.auth.throttle import is_account_locked
+from app.auth.throttle import locked_accounts
 from app.catalog.contractors import active_contractors
 from app.catalog.models import Certificate, Contractor
 from app.catalog.staff import certificate_alerts, certificates_query
@@ -200,8 +200,7 @@ def _open_complaints():
 def _locked_users(user: User) -> list[User]:
     if not watches_accounts(user):
         return []
-    users = db.session.scalars(sa.select(User).where(User.active.is_(True))).all()
-    return [u for u in users if is_account_locked(u.username)]
+    return locked_accounts(db.session.scalars(sa.select(User).where(User.active.is_(True))).all())
 
 
 WARNINGS_SHOWN_DAYS = 90

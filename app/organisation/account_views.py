@@ -26,7 +26,7 @@ from app.auth.access import (
 )
 from app.auth.invitations import VALID_FOR, open_invitations_of
 from app.auth.models import User
-from app.auth.throttle import is_account_locked
+from app.auth.throttle import locked_accounts
 from app.catalog.models import Contractor
 from app.core.extensions import db
 from app.core.qrcodes import qr_svg
@@ -51,7 +51,7 @@ def users():
     people = db.session.scalars(
         sa.select(User).where(kept_accounts(current_user)).order_by(User.role, User.username)
     ).all()
-    locked = {u.id for u in people if is_account_locked(u.username)}
+    locked = {u.id for u in locked_accounts(people)}
     return render_template(
         "organisation/users.html",
         users=people,

@@ -1,5 +1,6 @@
 import hashlib
 import re
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -14,9 +15,11 @@ from app.auth.access import (
     keeps_the_system,
     role_of_new_account,
 )
-from app.auth.models import Role, User
+from app.auth.models import LoginAttempt, Role, User
+from app.auth.throttle import is_account_locked, locked_accounts, record_attempt
 from app.core.audit import AuditEvent
 from app.core.extensions import db
+from app.core.timeutil import utcnow
 from tests.helpers import PASSWORD, login
 
 
@@ -473,3 +476,40 @@ def test_only_an_active_administrator_keeps_the_system():
     assert not keeps_the_system(Role.ADMIN, False)
     for role in (Role.MANAGER, Role.INSPECTOR, Role.CONTRACTOR, Role.CONTRACTOR_ADMIN):
         assert not keeps_the_system(role, True)
+
+
+def test_the_locked_accounts_are_those_is_account_locked_finds_one_by_one(app, make_user):
+    """The administrator's pages find every locked account in one statement: locked after
+    the limit's failures, under any casing or with spaces; not below the limit, not after a
+    later success, not when the failures are older than the window; locked again by failures
+    after a success; a name beyond ASCII as the database lowers it."""
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    attempts = {
+        "locked": ["locked"] * limit,
+        "Casing": ["CASING", " casing", "Casing "] + ["casing"] * (limit - 3),
+        "below": ["below"] * (limit - 1),
+        "forgiven": ["forgiven"] * limit + ["+forgiven"],
+        "relapsed": ["forgiven"] * 2 + ["+relapsed"] + ["relapsed"] * limit,
+        "Ärzt": ["ÄRZT"] * limit,
+        "old": [],
+    }
+    users = [make_user(username=name) for name in attempts]
+    for names in attempts.values():
+        for name in names:
+            record_attempt(name.lstrip("+"), "10.0.0.9", name.startswith("+"))
+    window = app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
+    for _ in range(limit):
+        db.session.add(
+            LoginAttempt(
+                username="old",
+                address="10.0.0.9",
+                succeeded=False,
+                at=utcnow() - timedelta(minutes=window + 1),
+            )
+        )
+    db.session.commit()
+    expected = [user for user in users if is_account_locked(user.username)]
+    assert {user.username for user in expected} >= {"locked", "Casing", "relapsed"}
+    assert not {"below", "forgiven", "old"} & {user.username for user in expected}
+    assert locked_accounts(users) == expected
+    assert locked_accounts([]) == []
