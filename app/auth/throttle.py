@@ -18,39 +18,10 @@ def _window_start():
     return utcnow() - timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
 
 
-def recent_failures(*, username: str | None = None, address: str | None = None) -> int:
-    """Failures within the window, for an account since its last success, or for an address."""
-    since = _window_start()
-    query = sa.select(sa.func.count(LoginAttempt.id)).where(
-        LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since
-    )
-    if username is not None:
-        last_success = db.session.scalar(
-            sa.select(sa.func.max(LoginAttempt.at)).where(
-                same_username(LoginAttempt.username, username),
-                LoginAttempt.succeeded.is_(True),
-                # an earlier success changes nothing, and the window keeps this to recent rows
-                LoginAttempt.at >= since,
-            )
-        )
-        query = query.where(same_username(LoginAttempt.username, username))
-        if last_success is not None:
-            query = query.where(LoginAttempt.at > last_success)
-    if address is not None:
-        query = query.where(LoginAttempt.address == address)
-    return db.session.scalar(query)
-
-
-def is_account_locked(username: str) -> bool:
-    limit = current_app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-    return recent_failures(username=username) >= limit
-
-
-def locked_accounts(users: list[User]) -> list[User]:
-    """Those of `users` whose accounts are locked, as `is_account_locked` finds each, in one
-    statement: the administrator's pages list every account."""
-    if not users:
-        return []
+def _locked_names() -> sa.Select:
+    """The accounts locked now, by name as the database lowers it: as many failures as the
+    limit within the window since the account's last success there (an earlier success
+    changes nothing, and the window keeps this to recent rows)."""
     since = _window_start()
     name = sa.func.lower(LoginAttempt.username)
     last_success = (
@@ -59,7 +30,7 @@ def locked_accounts(users: list[User]) -> list[User]:
         .group_by(name)
         .subquery()
     )
-    locked_names = (
+    return (
         sa.select(name)
         .outerjoin(last_success, last_success.c.name == name)
         .where(
@@ -70,11 +41,24 @@ def locked_accounts(users: list[User]) -> list[User]:
         .group_by(name)
         .having(sa.func.count() >= current_app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"])
     )
+
+
+def is_account_locked(username: str) -> bool:
+    """Whether the account this name logs in to is locked (trimmed, without case)."""
+    mine = _locked_names().where(same_username(LoginAttempt.username, username))
+    return db.session.scalar(sa.select(mine.exists()))
+
+
+def locked_accounts(users: list[User]) -> list[User]:
+    """Those of `users` whose accounts are locked, as `is_account_locked` finds each, in one
+    statement: the administrator's pages list every account."""
+    if not users:
+        return []
     locked_ids = set(
         db.session.scalars(
             sa.select(User.id).where(
                 User.id.in_([user.id for user in users]),
-                sa.func.lower(sa.func.trim(User.username)).in_(locked_names),
+                sa.func.lower(sa.func.trim(User.username)).in_(_locked_names()),
             )
         )
     )
@@ -82,8 +66,15 @@ def locked_accounts(users: list[User]) -> list[User]:
 
 
 def is_address_blocked(address: str) -> bool:
-    limit = current_app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
-    return recent_failures(address=address) >= limit
+    """Whether this address has failed as often as the limit within the window."""
+    failures = db.session.scalar(
+        sa.select(sa.func.count(LoginAttempt.id)).where(
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.at >= _window_start(),
+            LoginAttempt.address == address,
+        )
+    )
+    return failures >= current_app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
 
 
 def record_attempt(username: str, address: str, succeeded: bool) -> None:
