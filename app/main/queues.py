@@ -2,15 +2,15 @@
 
 import operator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from functools import reduce
+from datetime import date, timedelta
+from functools import lru_cache, reduce
 
 import sqlalchemy as sa
 from flask import current_app, g
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.auth.throttle import locked_accounts
 from app.catalog.contractors import active_contractors
 from app.catalog.models import Certificate, Contractor
@@ -28,11 +28,12 @@ from app.main.access import (
 from app.notices.access import oversees_notices, receives_notices, visible_notices, visible_warnings
 from app.notices.models import ExitWarning, ItemStatus, Notice, NoticeItem, NoticeStatus
 from app.plans.models import VisitState
-from app.plans.tracking import Visit, open_visits, visits_due_count
+from app.plans.tracking import Visit, open_occurrences, open_visits, visits_due_count
 
 CONTRACT_END_WARNING_DAYS = 90
 OPEN_VISIT = (VisitState.DUE, VisitState.IN_PROGRESS)
 OPEN_NOTICE = (NoticeStatus.ISSUED, NoticeStatus.ACKNOWLEDGED)
+NOTICE_TIME = NoticeItem.deadline.type
 
 
 @dataclass(frozen=True)
@@ -154,13 +155,29 @@ def badge_counts(user: User) -> Badges:
     worked out from the plans in Python). An administrator's locked accounts are found as
     the queue finds them."""
     today = local_today()
+    occurrences = open_occurrences(user, today) if works_for_the_bureau(user) else None
+    statement = _badge_statement(user.id, user.role, user.contractor_id, today, occurrences)
+    found = db.session.execute(statement, {"now": utcnow()}).one()._asdict()
+    locked = len(_locked_users(user))
+    total = found["expired_certificates"] + found.pop("contracts", 0) + locked
+    return Badges(total=total, locked_users=locked, **found)
+
+
+@lru_cache(maxsize=256)
+def _badge_statement(
+    user_id: int, role: Role, contractor_id: int | None, today: date, occurrences
+) -> sa.Select:
+    """`badge_counts`'s statement, built once for each user, day and set of open visits and
+    kept: building it costs several times what running it does, on every page. The time
+    that decides which notices are overdue is its parameter `now`."""
+    user = User(id=user_id, role=role, contractor_id=contractor_id)  # all the counts read
     expired = certificates_query(contractor_id=own_company_id(user)).where(
         Certificate.expires_on < today
     )
     counts = {
         "expired_certificates": _how_many(expired),
         "drafts": sa.select(sa.func.count(Inspection.id)).where(*_own_drafts(user)),
-        "notices_waiting": _notices_waiting(user, utcnow()),
+        "notices_waiting": _notices_waiting(user, sa.bindparam("now", type_=NOTICE_TIME)),
     }
     if watches_contracts(user):
         ending = Contractor.contract_ending_within(today, CONTRACT_END_WARNING_DAYS)
@@ -168,14 +185,10 @@ def badge_counts(user: User) -> Badges:
             sa.func.count().filter(ending)
             + sa.func.count().filter(Contractor.due_for_retender_on(today))
         ).where(Contractor.active.is_(True))
-    if works_for_the_bureau(user):
-        counts["visits_due"] = visits_due_count(user, today)
+    if occurrences is not None:
+        counts["visits_due"] = visits_due_count(occurrences)
         counts["complaints_open"] = sa.select(sa.func.count(Complaint.id)).where(_open_complaints())
-    columns = (_scalar(count).label(name) for name, count in counts.items())
-    found = db.session.execute(sa.select(*columns)).one()._asdict()
-    locked = len(_locked_users(user))
-    total = found["expired_certificates"] + found.pop("contracts", 0) + locked
-    return Badges(total=total, locked_users=locked, **found)
+    return sa.select(*(_scalar(count).label(name) for name, count in counts.items()))
 
 
 def _how_many(query: sa.Select) -> sa.Select:
@@ -260,7 +273,7 @@ def _notices_in_queue(user: User):
     return sa.and_(Notice.status.in_(states), visible_notices(user))
 
 
-def _notices_waiting(user: User, now: datetime):
+def _notices_waiting(user: User, now):
     """SQL for the queue's `notices_waiting`: its notices to acknowledge, to fix, to verify,
     overdue and drafts, counted each as `_notice_queue` sorts them (a notice both to verify
     and overdue counts twice, as the queue lists it twice)."""

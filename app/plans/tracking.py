@@ -153,28 +153,43 @@ def open_visits(user: User, today: date) -> list[Visit]:
     return _visits(_open_occurrences(_plans(user), today), today)
 
 
-def visits_due_count(user: User, today: date):
+@dataclass(frozen=True)
+class OpenOccurrences:
+    """Which of a user's plans' occurrences are open: (plan id, due date) pairs, for routes and
+    for surveys. Hashable, so that a statement built from them can be kept for reuse."""
+
+    routes: tuple[tuple[int, date], ...] = ()
+    surveys: tuple[tuple[int, date], ...] = ()
+
+
+def open_occurrences(user: User, today: date) -> OpenOccurrences:
+    """The user's plans' occurrences open today, read from the plans (one statement)."""
+    occurrences = _open_occurrences(_plans(user, with_stops=False), today)
+    return OpenOccurrences(
+        routes=tuple((plan.id, due) for plan, due in occurrences if not plan.is_survey),
+        surveys=tuple((plan.id, due) for plan, due in occurrences if plan.is_survey),
+    )
+
+
+def visits_due_count(occurrences: OpenOccurrences):
     """SQL for how many of `open_visits` are due or in progress, for the caller's statement:
     an open occurrence's stops without a submitted inspection there, and its survey if no
-    one has answered it. Working out which occurrence is open reads the user's plans (one
-    statement); the visits are counted in SQL, not loaded."""
-    occurrences = _open_occurrences(_plans(user, with_stops=False), today)
-    routes = [(plan.id, due) for plan, due in occurrences if not plan.is_survey]
-    surveys = [(plan.id, due) for plan, due in occurrences if plan.is_survey]
-    count = sa.literal(len(surveys))
-    if routes:
+    one has answered it. The visits are counted in SQL, not loaded."""
+    count = sa.literal(len(occurrences.surveys))
+    if occurrences.routes:
         count += (
             sa.select(sa.func.count(PlanStop.id))
-            .where(sa.or_(*(_stop_due(plan_id, due) for plan_id, due in routes)))
+            .where(sa.or_(*(_stop_due(plan_id, due) for plan_id, due in occurrences.routes)))
             .scalar_subquery()
         )
-    if surveys:
+    if occurrences.surveys:
+        answered = (
+            sa.and_(Survey.plan_id == plan_id, Survey.plan_due == due)
+            for plan_id, due in occurrences.surveys
+        )
         count -= (
             sa.select(sa.func.count(Survey.id))
-            .where(
-                sa.or_(*(sa.and_(Survey.plan_id == p, Survey.plan_due == d) for p, d in surveys)),
-                Survey.responses.any(),
-            )
+            .where(sa.or_(*answered), Survey.responses.any())
             .scalar_subquery()
         )
     return count

@@ -18,7 +18,7 @@ from app.demo import factories, seed_demo
 from app.feedback.complaints import accept, add_evidence, file_complaint
 from app.feedback.models import ComplaintChannel
 from app.inspections.models import Status
-from app.main.queues import Queue, badge_counts, queue_for
+from app.main.queues import Badges, Queue, badge_counts, queue_for
 from app.notices.lifecycle import accept_fix, acknowledge, draft_notices, issue, report_fix
 from app.notices.models import NoticeStatus
 from app.plans.models import InspectionPlan, PlanActivity, VisitState
@@ -247,3 +247,35 @@ def test_other_pages_show_the_badges_the_home_page_shows(app, username):
         assert re.search(r'class="badge"[^>]*>[1-9]', home), home
         for page in ("/notices", "/bulletins"):
             assert main_navigation(client.get(page).text) == home, page
+
+
+def test_the_badges_follow_the_clock_the_plans_and_the_role_within_a_day(app):
+    """The counting statement is built once a day for each user and kept: a deadline passing
+    later that day, a plan added and a new role still show, as the queue shows them."""
+
+    def same_as_the_queue(username: str) -> Badges:
+        person = user(username)
+        counted = badge_counts(person)
+        assert counted == queue_for(person).badges(), username
+        return counted
+
+    with time_machine.travel(MOMENTS[0], tick=False) as clock:
+        a_world_with_something_in_each_state()
+        notice = notice_of(company("安泰物业"))
+        issue(notice, user("manager"))
+        notice.items[0].deadline = utcnow() + timedelta(minutes=30)
+        db.session.commit()
+        morning = same_as_the_queue("manager")
+        clock.shift(timedelta(hours=1))
+        assert local_today() == MOMENTS[0].date()
+        assert same_as_the_queue("manager").notices_waiting == morning.notices_waiting + 1
+
+        before = same_as_the_queue("inspector")
+        firm = company("安泰物业")
+        factories.plan("午间加巡", firm.sites[:2], [user("inspector")], local_today())
+        db.session.commit()
+        assert same_as_the_queue("inspector").visits_due == before.visits_due + 2
+
+        user("inspector").role = Role.MANAGER
+        db.session.commit()
+        assert same_as_the_queue("inspector").total > before.total
