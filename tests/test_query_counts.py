@@ -4,6 +4,7 @@ one (findings, photos, fixes, places, history): counts are deterministic where t
 not."""
 
 import io
+import re
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -484,6 +485,31 @@ def test_the_checklist_runs_as_many_statements_for_more_items_answers_photos_and
     db.session.commit()
     pages = [f"/inspections/{small.id}/run", f"/inspections/{large.id}/run"]
     assert_same_counts(app, ["inspector"], pages)
+
+
+def test_the_checklist_comes_in_ten_statements_its_facts_joined_to_the_inspection(app):
+    """The checklist's title and facts show the contractors, service lines and inspectors:
+    they come joined to the inspection, not in a statement each; an inspection not run by an
+    outside body has no documents to look for. Ten statements: the user, the inspection,
+    its places, items, photos and answers, the unread count, the inspector's plans, the
+    navigation's counts and the evidence rules."""
+    seed_demo(history=False)
+    inspector = people()["inspector"]
+    draft = start_inspection(
+        Plan(Scope.BLOCK, place(PLACES[0]), contractor=people()["contractor"].contractor),
+        inspector,
+    )
+    db.session.commit()
+    assert draft.contractors and draft.service_lines and draft.external_body is None
+    client = client_of(app, "inspector")
+    with counting() as seen:
+        page = client.get(f"/inspections/{draft.id}/run")
+    assert page.status_code == 200
+    assert draft.service_lines[0].name in page.text and inspector.display_name in page.text
+    separate = [
+        s for s in seen if re.search(r"FROM (contractors|service_lines|external_documents)", s)
+    ]
+    assert separate == [] and len(seen) == 10, seen
 
 
 def test_a_guest_checklist_runs_as_many_statements_for_more_items_answers_photos_and_history(app):

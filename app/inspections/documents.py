@@ -29,12 +29,17 @@ REPORT_SHOWN = (
     selectinload(Inspection.sites).options(with_path()),
 )
 # What the checklist's cards show of every item (its photos and its answers' history), and
-# the places' paths its facts show.
+# what its title and facts show: the places' paths, the contractors, the service lines and
+# the inspectors (whom the access check reads too). The last three come joined to the
+# inspection, few to a check, instead of in a statement each.
 CHECKLIST_SHOWN = (
     selectinload(Inspection.items).options(
         selectinload(InspectionItem.photos), selectinload(InspectionItem.history)
     ),
     selectinload(Inspection.sites).options(with_path()),
+    joinedload(Inspection.contractors),
+    joinedload(Inspection.service_lines),
+    joinedload(Inspection.inspectors),
 )
 
 
