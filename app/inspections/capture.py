@@ -72,14 +72,15 @@ def card_words() -> dict:
     }
 
 
-def _item_response(item, error=None, status=200):
-    """The item's card for htmx (with the progress bar out of band), else back to the list."""
+def _item_response(item, error=None, status=200, progress=None):
+    """The item's card for htmx (with the progress bar out of band: `progress`, if the caller
+    has counted it), else back to the list."""
     if request.htmx:
         return render_template(
             "inspections/_item_response.html",
             item=item,
             error=error,
-            progress=progress_of(item.inspection_id),
+            progress=progress_of(item.inspection_id) if progress is None else progress,
             can_record=True,
             **card_words(),
         ), status
@@ -118,7 +119,8 @@ def save_answer(inspection_id: int, item_id: int, user, find_item, answer: str |
         return redirect(checklist_url("run", inspection_id=inspection_id) + f"#item-{item_id}")
     if unanswered and stored:
         return "", 200  # the phone shows it already and counts its progress itself
-    return _item_response(tapped_item(item_id))
+    item, counted = tapped_item(item_id)
+    return _item_response(item, progress=counted)
 
 
 def save_answer_on_page(inspection_id: int, user, find_item):

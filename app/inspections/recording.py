@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from blinker import Namespace
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
@@ -275,29 +275,45 @@ def progress(inspection: Inspection) -> dict[str, int]:
 def progress_of(inspection_id: int) -> dict[str, int]:
     """progress() counted by the database, for an item's card: its inspection and the
     checklist's items stay unloaded."""
-    total, answered, failed = db.session.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.count(InspectionItem.answer),
-            sa.func.count(sa.case((InspectionItem.answer == Answer.FAIL, 1))),
-        ).where(InspectionItem.inspection_id == inspection_id)
-    ).one()
+    return _progress(*db.session.execute(sa.select(*_progress_counts(inspection_id))).one())
+
+
+def _progress_counts(inspection_id) -> tuple:
+    """SQL for progress(): the inspection's items, those answered and those failed.
+    `inspection_id` may be a column of the statement these are put in."""
+    items = aliased(InspectionItem)
+    of_it = items.inspection_id == inspection_id
+    return (
+        sa.select(sa.func.count(items.id)).where(of_it).scalar_subquery(),
+        sa.select(sa.func.count(items.answer)).where(of_it).scalar_subquery(),
+        sa.select(sa.func.count(items.id))
+        .where(of_it, items.answer == Answer.FAIL)
+        .scalar_subquery(),
+    )
+
+
+def _progress(total: int, answered: int, failed: int) -> dict[str, int]:
     return {"answered": answered, "total": total, "failed": failed}
 
 
-def tapped_item(item_id: int) -> InspectionItem:
-    """The item a tap has just changed, for its card, with the contractor it names and its
-    answers' history in the same statement; a tap the caller has checked (tap_target), so the
-    item is not checked again."""
-    return (
-        db.session.scalars(
-            sa.select(InspectionItem)
-            .options(joinedload(InspectionItem.contractor), joinedload(InspectionItem.history))
+def tapped_item(item_id: int) -> tuple[InspectionItem, dict[str, int]]:
+    """The item a tap has just changed, for its card, with the contractor it names, its
+    photos and answers' history, and its checklist's progress, in one statement; a tap the
+    caller has checked (tap_target), so the item is not checked again."""
+    item, *counts = (
+        db.session.execute(
+            sa.select(InspectionItem, *_progress_counts(InspectionItem.inspection_id))
+            .options(
+                joinedload(InspectionItem.contractor),
+                joinedload(InspectionItem.history),
+                joinedload(InspectionItem.photos),
+            )
             .where(InspectionItem.id == item_id)
         )
         .unique()
         .one()
     )
+    return item, _progress(*counts)
 
 
 class NotReady(Refused):

@@ -8,8 +8,9 @@ import pytest
 from app.catalog.models import Severity
 from app.core.extensions import db
 from app.inspections.checklist import Plan, start_inspection
-from app.inspections.models import Scope
-from tests.helpers import login
+from app.inspections.models import Answer, Scope
+from app.inspections.recording import attach_photo, record_answer
+from tests.helpers import jpeg, login
 
 # As the demo's check points are written: a title, a standard of a sentence, a good practice.
 TITLE = "大堂地面"
@@ -97,3 +98,33 @@ def test_a_tap_on_the_page_without_its_item_or_of_another_checklist_is_refused(
     assert client.post(answers, data={}).status_code == 400
     assert client.post(answers, data={str(draft.items[0].id): "maybe"}).status_code == 400
     assert client.post(answers, data={str(other.items[0].id): "pass"}).status_code == 404
+
+
+def test_a_changed_answer_brings_its_card_with_its_photos_history_and_the_progress(
+    client, cast, checklists
+):
+    """A changed answer's card is read in one statement with the checklist's counts: the
+    card shows the item's photos and every answer, and the progress bar comes out of band
+    with this checklist's numbers, not another's."""
+    twelve = checklists[12]
+    first, second, third = twelve.items[:3]
+    record_answer(second, Answer.FAIL, cast.inspector)
+    record_answer(third, Answer.PASS, cast.inspector)
+    record_answer(first, Answer.FAIL, cast.inspector)
+    photos = [attach_photo(first, jpeg(color=color), cast.inspector) for color in ("red", "blue")]
+    record_answer(checklists[60].items[0], Answer.FAIL, cast.inspector)
+    db.session.commit()
+    login(client, cast.inspector)
+    card = client.post(
+        f"/inspections/{twelve.id}/items/{first.id}/answer",
+        data={"answer": "pass"},
+        headers={"HX-Request": "true"},
+    )
+    assert card.status_code == 200
+    assert f'id="item-{first.id}"' in card.text
+    assert all(f"/inspections/photos/{photo.id}" in card.text for photo in photos)
+    assert "共 2 次作答" in card.text  # fail, then pass: each once, though with two photos
+    progress = card.text[card.text.index('id="progress"') :]
+    assert 'hx-swap-oob="true"' in progress and 'data-total="12"' in progress
+    assert re.search(r'<progress max="12" value="3"', progress), progress
+    assert re.search(r"progress-failed[^>]*>[^<]*1", progress), progress
