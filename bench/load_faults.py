@@ -27,6 +27,7 @@ acknowledged answer and photo is in the database (photos with both files readabl
 """
 
 import argparse
+import contextlib
 import http.client
 import http.cookiejar
 import io
@@ -148,6 +149,19 @@ class Server:
         for pid in children:
             os.kill(int(pid), signal.SIGKILL)
         return len(children)
+
+    def workers_cpu_seconds(self) -> float:
+        """The processor time the workers have used so far (user and system): what the server
+        spent, apart from the load generator sharing its machine."""
+        children = subprocess.run(
+            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
+        ).stdout.split()
+        ticks = 0
+        for pid in children:
+            with contextlib.suppress(FileNotFoundError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
