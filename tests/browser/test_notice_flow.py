@@ -17,7 +17,7 @@ from app.inspections.models import Answer, Scope
 from app.inspections.recording import attach_photo, record_answer, record_note, submit
 from app.notices.lifecycle import draft_notices, issue
 from app.notices.models import Notice, NoticeStatus, ReceiptWay
-from tests.browser.helpers import assert_fits_and_passes_axe, log_in
+from tests.browser.helpers import SUBMIT_MS, assert_fits_and_passes_axe, log_in
 
 
 def jpeg_bytes(color):
@@ -57,11 +57,12 @@ def test_contractor_fixes_and_inspector_closes(browser, live_server, tmp_path):
     expect(page.get_by_text("大堂地面有大片水渍，未放警示牌")).to_be_visible()
     assert_fits_and_passes_axe(page, "issued notice")
     page.get_by_role("button", name="签收").click()
-    expect(page.get_by_role("status").first).to_contain_text("已签收")
+    # signing, as reporting a fix, keeps the notice's PDF as a new version before the answer
+    expect(page.get_by_role("status").first).to_contain_text("已签收", timeout=SUBMIT_MS)
     page.get_by_role("textbox", name="整改情况").fill("已拖干地面并放置警示牌，增加雨天巡查")
     page.get_by_label("整改后照片").set_input_files(photo)
     page.get_by_role("button", name="报告整改").click()
-    expect(page.get_by_text("已报整改，待验收").first).to_be_visible()
+    expect(page.get_by_text("已报整改，待验收").first).to_be_visible(timeout=SUBMIT_MS)
     phone.close()
 
     phone = browser.new_context(
@@ -117,7 +118,8 @@ def test_the_contractor_signs_with_a_finger_on_a_360px_phone(browser, live_serve
     page.mouse.up()
 
     page.get_by_role("button", name="签收", exact=True).click()
-    expect(page.get_by_role("status").first).to_contain_text("已签收")
+    # signing keeps the notice's PDF, with the signature, as a new version before the answer
+    expect(page.get_by_role("status").first).to_contain_text("已签收", timeout=SUBMIT_MS)
     expect(page.get_by_role("img", name=re.compile("的签名"))).to_be_visible()
     assert_fits_and_passes_axe(page, "signed notice")
     db.session.expire_all()
