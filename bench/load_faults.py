@@ -143,21 +143,22 @@ class Server:
 
     def kill_workers(self) -> int:
         """Crash the workers mid-request; the master starts new ones."""
-        children = subprocess.run(
-            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
-        ).stdout.split()
+        children = self._workers()
         for pid in children:
             os.kill(int(pid), signal.SIGKILL)
         return len(children)
 
+    def _workers(self) -> list[str]:
+        """The master's children: its workers' process ids."""
+        return subprocess.run(
+            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
+        ).stdout.split()
+
     def workers_cpu_seconds(self) -> float:
         """The processor time the workers have used so far (user and system): what the server
         spent, apart from the load generator sharing its machine."""
-        children = subprocess.run(
-            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
-        ).stdout.split()
         ticks = 0
-        for pid in children:
+        for pid in self._workers():
             with contextlib.suppress(FileNotFoundError):
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                 ticks += int(fields[11]) + int(fields[12])  # utime, stime
