@@ -59,9 +59,11 @@ class Person:
 
 
 class TokenCache:
-    """The apps' access tokens, in this process's memory until shortly before they expire.
+    """The apps' access tokens, in the Flask app's memory until shortly before they expire.
     Each worker process keeps its own: the services hand the same token to every caller
-    while it is valid, so two processes refreshing apart is harmless."""
+    while it is valid, so two processes refreshing apart is harmless. Kept by the app, not
+    the module, so an app never sends a token another app fetched from a server since gone
+    (tests start one app and one pretend service after another on reused ports)."""
 
     def __init__(self):
         self._tokens: dict[tuple, tuple[str, float]] = {}
@@ -83,7 +85,8 @@ class TokenCache:
                 del self._tokens[key]
 
 
-TOKENS = TokenCache()
+def _tokens() -> TokenCache:
+    return current_app.extensions.setdefault("app_tokens", TokenCache())
 
 
 def call(
@@ -207,13 +210,13 @@ class AppClient:
     def with_token(self, request: Callable[[str], dict]) -> dict:
         """The checked answer of `request(token)` with the cached token; if the service calls
         the token invalid, once more with a new one."""
-        key = self._token_key()
-        token = TOKENS.get(key, self.fetch_token)
+        key, tokens = self._token_key(), _tokens()
+        token = tokens.get(key, self.fetch_token)
         try:
             return self.checked(request(token))
         except TokenInvalid:
-            TOKENS.forget(key, token)
-        token = TOKENS.get(key, self.fetch_token)
+            tokens.forget(key, token)
+        token = tokens.get(key, self.fetch_token)
         try:
             return self.checked(request(token))
         except TokenInvalid as error:

@@ -504,6 +504,18 @@ def test_a_new_secret_gets_a_new_token(app, server):
     assert server.token_requests["wecom"] == 1, "the old one is not used with the new secret"
 
 
+def test_an_app_never_sends_a_token_another_app_fetched(app_config, app, server):
+    """Two apps in one process (a test suite's, one after another) reaching a service at the
+    same address: the second fetches its own token rather than sending the first's, which
+    that service (a new one on a reused port) never issued. A CI run failed on this."""
+    server.add("wecom", "a", "甲")
+    app_client(Provider.WECOM).in_directory(Person("a", "a"))
+    server.revoke_tokens("wecom")  # what a new service on the same port would know of it
+    with create_app(app_config).app_context():
+        assert app_client(Provider.WECOM).in_directory(Person("a", "a")).name == "甲"
+    assert server.token_requests["wecom"] == 2 and server.token_errors["wecom"] == 0
+
+
 @pytest.mark.parametrize("service", APPS)
 def test_an_invitation_is_accepted_with_the_app_and_used_up(client, server, service):
     invited = create_user("zhao.xuncha", "赵巡查", Role.INSPECTOR)
