@@ -545,3 +545,30 @@ def test_the_administrators_pages_find_locked_accounts_in_one_statement_however_
     db.session.commit()
     assert [statements(client, page) for page in pages] == before
     assert client.get("/admin/users").text.count("登录失败已锁定") == 2
+
+
+def test_the_administrators_pages_load_the_locked_accounts_not_every_account(app):
+    """The badge on every page counts locked accounts in the database, and the home page's
+    queue loads only those: a bureau has hundreds of accounts, a few locked."""
+    seed_demo(history=False)
+    for n in range(30):
+        factories.user(Role.INSPECTOR, None, f"patrol{n}", password="demo12345")
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        record_attempt("patrol7", "10.0.0.3", False)
+    db.session.commit()
+    client = client_of(app, "admin")
+    loaded = []
+
+    def note(user, context):
+        loaded.append(user.username)
+
+    event.listen(User, "load", note)
+    try:
+        for page, may_load in (("/", {"admin", "patrol7"}), ("/notices", {"admin"})):
+            loaded.clear()
+            answer = client.get(page)
+            assert answer.status_code == 200 and set(loaded) <= may_load, (page, loaded)
+    finally:
+        event.remove(User, "load", note)
+    home = client.get("/").text
+    assert "patrol7" in home and "patrol8" not in home

@@ -49,20 +49,35 @@ def is_account_locked(username: str) -> bool:
     return db.session.scalar(sa.select(mine.exists()))
 
 
+def _locked() -> sa.ColumnElement[bool]:
+    """The SQL condition that the account is locked, as `is_account_locked` finds it."""
+    return sa.func.lower(sa.func.trim(User.username)).in_(_locked_names())
+
+
 def locked_accounts(users: list[User]) -> list[User]:
-    """Those of `users` whose accounts are locked, as `is_account_locked` finds each, in one
-    statement: the administrator's pages list every account."""
+    """Those of `users` whose accounts are locked, in one statement: the administrator's
+    pages list every account."""
     if not users:
         return []
     locked_ids = set(
         db.session.scalars(
-            sa.select(User.id).where(
-                User.id.in_([user.id for user in users]),
-                sa.func.lower(sa.func.trim(User.username)).in_(_locked_names()),
-            )
+            sa.select(User.id).where(User.id.in_([user.id for user in users]), _locked())
         )
     )
     return [user for user in users if user.id in locked_ids]
+
+
+def locked_active_accounts() -> list[User]:
+    """Every active account locked now, by name, found by the database alone (an
+    administrator's queue: a bureau has hundreds of accounts and few of them locked)."""
+    query = sa.select(User).where(User.active.is_(True), _locked()).order_by(User.username)
+    return list(db.session.scalars(query))
+
+
+def locked_active_count() -> int:
+    """How many active accounts are locked now: the administrator's badge, on every page."""
+    query = sa.select(sa.func.count(User.id)).where(User.active.is_(True), _locked())
+    return db.session.scalar(query)
 
 
 def is_address_blocked(address: str) -> bool:

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import Role, User
-from app.auth.throttle import locked_accounts
+from app.auth.throttle import locked_active_accounts, locked_active_count
 from app.catalog.contractors import active_contractors
 from app.catalog.models import Certificate, Contractor
 from app.catalog.staff import certificate_alerts, certificates_query
@@ -145,7 +145,7 @@ def queue_for(user: User) -> Queue:
             sa.select(sa.func.count(Complaint.id)).where(_open_complaints())
         )
     _notice_queue(queue, user)
-    queue.locked_users = _locked_users(user)
+    queue.locked_users = locked_active_accounts() if watches_accounts(user) else []
     return queue
 
 
@@ -158,7 +158,7 @@ def badge_counts(user: User) -> Badges:
     occurrences = open_occurrences(user, today) if works_for_the_bureau(user) else None
     statement = _badge_statement(user.id, user.role, user.contractor_id, today, occurrences)
     found = db.session.execute(statement, {"now": utcnow()}).one()._asdict()
-    locked = len(_locked_users(user))
+    locked = locked_active_count() if watches_accounts(user) else 0
     total = found["expired_certificates"] + found.pop("contracts", 0) + locked
     return Badges(total=total, locked_users=locked, **found)
 
@@ -208,12 +208,6 @@ def _own_drafts(user: User) -> tuple:
 def _open_complaints():
     """The condition on Complaint for those still waiting for the bureau."""
     return Complaint.status.in_((ComplaintStatus.RECEIVED, ComplaintStatus.ACCEPTED))
-
-
-def _locked_users(user: User) -> list[User]:
-    if not watches_accounts(user):
-        return []
-    return locked_accounts(db.session.scalars(sa.select(User).where(User.active.is_(True))).all())
 
 
 WARNINGS_SHOWN_DAYS = 90
