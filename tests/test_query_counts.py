@@ -82,6 +82,21 @@ def counting():
         event.remove(db.engine, "before_cursor_execute", count)
 
 
+@contextmanager
+def loads_of(model):
+    """The instances of `model` the ORM loads inside the block."""
+    loaded = []
+
+    def note(instance, _context):
+        loaded.append(instance)
+
+    event.listen(model, "load", note)
+    try:
+        yield loaded
+    finally:
+        event.remove(model, "load", note)
+
+
 def client_of(app, username: str):
     """A client signed in as the demo account, each request its own session as in production."""
     app.test_client_class = IsolatedClient
@@ -417,16 +432,9 @@ def test_the_overdue_tab_reads_only_the_overdue_notices(app):
     )
     assert overdue and still_open > len(overdue)
     manager = client_of(app, "manager")
-    loaded = []
-
-    def note(notice, _context):
-        loaded.append(notice.id)
-
-    event.listen(Notice, "load", note)
-    try:
+    with loads_of(Notice) as notices:
         listed = manager.get("/notices?status=overdue", headers={"HX-Request": "true"})
-    finally:
-        event.remove(Notice, "load", note)
+    loaded = [notice.id for notice in notices]
     assert listed.status_code == 200
     assert set(loaded) == overdue
 
@@ -557,18 +565,10 @@ def test_the_administrators_pages_load_the_locked_accounts_not_every_account(app
         record_attempt("patrol7", "10.0.0.3", False)
     db.session.commit()
     client = client_of(app, "admin")
-    loaded = []
-
-    def note(user, context):
-        loaded.append(user.username)
-
-    event.listen(User, "load", note)
-    try:
-        for page, may_load in (("/", {"admin", "patrol7"}), ("/notices", {"admin"})):
-            loaded.clear()
+    for page, may_load in (("/", {"admin", "patrol7"}), ("/notices", {"admin"})):
+        with loads_of(User) as users:
             answer = client.get(page)
-            assert answer.status_code == 200 and set(loaded) <= may_load, (page, loaded)
-    finally:
-        event.remove(User, "load", note)
+        loaded = {user.username for user in users}
+        assert answer.status_code == 200 and loaded <= may_load, (page, loaded)
     home = client.get("/").text
     assert "patrol7" in home and "patrol8" not in home
