@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 import sqlalchemy as sa
 from blinker import Namespace
@@ -275,7 +276,8 @@ def progress(inspection: Inspection) -> dict[str, int]:
 def progress_of(inspection_id: int) -> dict[str, int]:
     """progress() counted by the database, for an item's card: its inspection and the
     checklist's items stay unloaded."""
-    return _progress(*db.session.execute(sa.select(*_progress_counts(inspection_id))).one())
+    counts = db.session.execute(_progress_statement(), {"inspection_id": inspection_id}).one()
+    return _progress(*counts)
 
 
 def _progress_counts(inspection_id) -> tuple:
@@ -296,23 +298,32 @@ def _progress(total: int, answered: int, failed: int) -> dict[str, int]:
     return {"answered": answered, "total": total, "failed": failed}
 
 
+# A changed answer's statements, built once (building one cost more than running it) and
+# run with each tap's parameters; built on first use, when every model is mapped.
+@cache
+def _progress_statement() -> sa.Select:
+    return sa.select(*_progress_counts(sa.bindparam("inspection_id")))
+
+
+@cache
+def _tapped_item_statement() -> sa.Select:
+    return (
+        sa.select(InspectionItem, *_progress_counts(InspectionItem.inspection_id))
+        .options(
+            joinedload(InspectionItem.contractor),
+            joinedload(InspectionItem.history),
+            joinedload(InspectionItem.photos),
+        )
+        .where(InspectionItem.id == sa.bindparam("item_id"))
+    )
+
+
 def tapped_item(item_id: int) -> tuple[InspectionItem, dict[str, int]]:
     """The item a tap has just changed, for its card, with the contractor it names, its
     photos and answers' history, and its checklist's progress, in one statement; a tap the
     caller has checked (tap_target), so the item is not checked again."""
-    item, *counts = (
-        db.session.execute(
-            sa.select(InspectionItem, *_progress_counts(InspectionItem.inspection_id))
-            .options(
-                joinedload(InspectionItem.contractor),
-                joinedload(InspectionItem.history),
-                joinedload(InspectionItem.photos),
-            )
-            .where(InspectionItem.id == item_id)
-        )
-        .unique()
-        .one()
-    )
+    rows = db.session.execute(_tapped_item_statement(), {"item_id": item_id})
+    item, *counts = rows.unique().one()
     return item, _progress(*counts)
 
 
