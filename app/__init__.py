@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.core.config import load_config
 from app.core.extensions import babel, compress, csrf, db, htmx, login_manager, migrate, talisman
 from app.core.files import signed_link_origin
+from app.core.transactions import end_reads_with_commit
 from app.web.bounds import IdConverter, refuse_nul_bytes
 from app.web.static_files import serve_static, static_url_path
 
@@ -104,6 +105,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def init_extensions(app: Flask) -> None:
     db.init_app(app)
+    end_reads_with_commit(app)
     migrate.init_app(
         app,
         db,

@@ -18,6 +18,7 @@ from app.catalog.models import Severity
 from app.core.extensions import db
 from app.core.photos import send_photo
 from app.core.refusals import Refused
+from app.core.transactions import commit_keeping_loaded
 from app.documents.versions import freeze
 from app.inspections.access import can_record
 from app.inspections.documents import grouped_items, report_document
@@ -114,13 +115,17 @@ def save_answer(inspection_id: int, item_id: int, user, find_item, answer: str |
         db.session.commit()
         return _item_response(item)
     stored, _stands = store_answer(item_id, choice, user.id, **tap)
-    _commit_keeping_loaded()
+    if request.htmx and not (unanswered and stored):
+        # The card is read and rendered in the tap's own transaction, not in a second one
+        # after the commit (on PostgreSQL a second connection checkout, BEGIN and COMMIT)
+        item, counted = tapped_item(item_id)
+        card = _item_response(item, progress=counted)
+        commit_keeping_loaded(db.session())
+        return card
+    commit_keeping_loaded(db.session())
     if not request.htmx:
         return redirect(checklist_url("run", inspection_id=inspection_id) + f"#item-{item_id}")
-    if unanswered and stored:
-        return "", 200  # the phone shows it already and counts its progress itself
-    item, counted = tapped_item(item_id)
-    return _item_response(item, progress=counted)
+    return "", 200  # the phone shows it already and counts its progress itself
 
 
 def save_answer_on_page(inspection_id: int, user, find_item):
@@ -139,24 +144,13 @@ def _commit_capture(item):
     first request was still on its way), the unique key refuses the second copy: that is a
     replay, and the answer is the item as stored."""
     try:
-        _commit_keeping_loaded()
+        commit_keeping_loaded(db.session())
     except sa.exc.IntegrityError:
         db.session.rollback()
         if not client_uuid():
             raise
         db.session.refresh(item)
     return _item_response(item)
-
-
-def _commit_keeping_loaded():
-    """Commit without expiring what the request has loaded (the user, the item): the answer
-    shows what this request just wrote, and reloading it would cost a statement each."""
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
 
 
 def save_note(item, user):
