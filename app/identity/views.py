@@ -50,9 +50,7 @@ def set_up_oidc(state) -> None:
     oidc.setup(state.app)
 
 
-@bp.app_context_processor
-def sign_in_services() -> dict:
-    return {"sign_in_services": configured_providers}
+bp.add_app_template_global(configured_providers, "sign_in_services")
 
 
 @bp.get("/login/oidc")

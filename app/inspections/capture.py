@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 
 from app.catalog.models import Severity
 from app.core.extensions import db
+from app.core.languages import once_per_language
 from app.core.photos import send_photo
 from app.core.refusals import Refused
 from app.core.transactions import commit_keeping_loaded
@@ -61,8 +62,12 @@ def checklist_page(inspection, *, can_record: bool, problems=None, form=None, **
 
 
 def card_words() -> dict:
-    """The words every card of the checklist repeats (_item.html), translated once for the
-    page rather than once for each of its cards."""
+    """The words every card of the checklist repeats (_item.html), translated once per
+    language while the app runs rather than for each page or card."""
+    return once_per_language("card_words", _card_words)
+
+
+def _card_words() -> dict:
     choices = Answer.choices()
     return {
         "answer_choices": choices,

@@ -3,11 +3,11 @@ the phone's outbox when it replays what was captured offline."""
 
 from functools import cache
 
-from flask import current_app, jsonify, make_response, render_template, url_for
-from flask_babel import get_locale
+from flask import jsonify, make_response, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, current_user
 
+from app.core.languages import once_per_language
 from app.core.uploads import too_large_message
 from app.main.blueprint import bp
 from app.web.offline import OFFLINE_PAGE_HEADER, outbox_session, session_answer
@@ -105,11 +105,7 @@ def public_session_token():
 def outbox_messages() -> dict[str, str]:
     """What the phone's outbox says, translated here; `{name}` is filled in by the script.
     Every page carries them: worked out once per language while the app runs."""
-    kept = current_app.extensions.setdefault("outbox_messages", {})
-    locale = str(get_locale())
-    if locale not in kept:
-        kept[locale] = _outbox_messages()
-    return kept[locale]
+    return once_per_language("outbox_messages", _outbox_messages)
 
 
 def _outbox_messages() -> dict[str, str]:

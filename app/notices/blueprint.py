@@ -9,14 +9,8 @@ from app.notices.access import (
 from app.notices.timing import time_left
 
 bp = Blueprint("notices", __name__)
-
-
-@bp.app_context_processor
-def notice_helpers():
-    return {
-        "time_left": time_left,
-        "can_acknowledge": can_acknowledge,
-        "can_report_fix": can_report_fix,
-        "can_record_unsigned_service": can_record_unsigned_service,
-        "sees_drafts": sees_drafts,
-    }
+bp.add_app_template_global(time_left)
+bp.add_app_template_global(can_acknowledge)
+bp.add_app_template_global(can_report_fix)
+bp.add_app_template_global(can_record_unsigned_service)
+bp.add_app_template_global(sees_drafts)

@@ -1,0 +1,52 @@
+"""Words that every page or card repeats are translated once per language while the app runs
+(app/core/languages.py): each visitor still gets their own language, whoever came first."""
+
+import uuid
+
+import sqlalchemy as sa
+
+from app.auth.models import User
+from app.catalog.models import ServiceLine, Site
+from app.core.extensions import db
+from app.demo import seed_demo
+from app.inspections.checklist import Plan, start_inspection
+from app.inspections.models import Answer, Scope
+from app.inspections.recording import record_answer
+from tests.helpers import IsolatedClient, login
+
+WORDS = {  # an answer's label, a deduction and the progress bar: each card and page has them
+    "zh_Hans": (">合格<", "分<", "已答 "),
+    "en": (">Pass<", " points<", " answered</span>"),
+}
+
+
+def test_two_visitors_in_two_languages_each_get_their_own_words_in_turn(app):
+    seed_demo(history=False)
+    inspector = db.session.scalar(sa.select(User).where(User.username == "inspector"))
+    cleaning = db.session.scalar(sa.select(ServiceLine).where(ServiceLine.code == "CLN"))
+    lobby = db.session.scalar(sa.select(Site).where(Site.code == "B1-F1-LOBBY"))
+    draft = start_inspection(Plan(Scope.STRIP, lobby, service_line=cleaning), inspector)
+    db.session.commit()
+    item = draft.items[0]  # answered once already: each tap below changes it and gets its card
+    record_answer(item, Answer.NOT_APPLICABLE, inspector)
+    db.session.commit()
+    app.test_client_class = IsolatedClient
+    clients = {}
+    for language in ("zh_Hans", "en"):
+        clients[language] = app.test_client()
+        login(clients[language], inspector, password="demo12345")
+        clients[language].post("/language", data={"lang": language})
+    for turn in range(2):
+        for language, client in clients.items():
+            other = next(words for lang, words in WORDS.items() if lang != language)
+            page = client.get(f"/inspections/{draft.id}/run").text
+            card = client.post(
+                f"/inspections/{draft.id}/items/{item.id}/answer",
+                data={"answer": ("fail", "pass")[turn], "client_uuid": str(uuid.uuid4())},
+                headers={"HX-Request": "true"},
+            )
+            assert card.status_code == 200, card.text[card.text.find("<title>") :][:200]
+            card = card.text
+            for shown in (page, card):
+                assert all(word in shown for word in WORDS[language]), language
+                assert not [word for word in other if word in shown], language
