@@ -78,3 +78,10 @@ def commit_keeping_loaded(session: Session) -> None:
         session.commit()
     finally:
         session.expire_on_commit = True
+
+
+def writes_lock_the_database() -> bool:
+    """Whether an open write keeps every other writer waiting (SQLite locks the whole
+    database; PostgreSQL only the rows written): there, a write commits before it reads
+    what it shows."""
+    return db.session.get_bind().dialect.name == "sqlite"

@@ -19,7 +19,7 @@ from app.core.extensions import db
 from app.core.languages import once_per_language
 from app.core.photos import send_photo
 from app.core.refusals import Refused
-from app.core.transactions import commit_keeping_loaded
+from app.core.transactions import commit_keeping_loaded, writes_lock_the_database
 from app.documents.versions import freeze
 from app.inspections.access import can_record
 from app.inspections.documents import grouped_items, report_document
@@ -120,17 +120,24 @@ def save_answer(inspection_id: int, item_id: int, user, find_item, answer: str |
         db.session.commit()
         return _item_response(item)
     stored, _stands = store_answer(item_id, choice, user.id, **tap)
-    if request.htmx and not (unanswered and stored):
-        # The card is read and rendered in the tap's own transaction, not in a second one
-        # after the commit (on PostgreSQL a second connection checkout, BEGIN and COMMIT)
+    # a first answer needs no card: the phone shows it already and counts its progress itself
+    wants_card = request.htmx and not (unanswered and stored)
+
+    def card():
         item, counted = tapped_item(item_id)
-        card = _item_response(item, progress=counted)
+        return _item_response(item, progress=counted)
+
+    if wants_card and not writes_lock_the_database():
+        # PostgreSQL locks only the tapped row: the card is read and rendered in the tap's
+        # own transaction, not in a second one (a connection checkout, BEGIN and COMMIT more)
+        shown = card()
         commit_keeping_loaded(db.session())
-        return card
+        return shown
+    # SQLite locks the whole database while a write is open: commit first, then read
     commit_keeping_loaded(db.session())
     if not request.htmx:
         return redirect(checklist_url("run", inspection_id=inspection_id) + f"#item-{item_id}")
-    return "", 200  # the phone shows it already and counts its progress itself
+    return card() if wants_card else ("", 200)
 
 
 def save_answer_on_page(inspection_id: int, user, find_item):

@@ -95,9 +95,11 @@ def test_a_request_ends_its_reads_with_commit_and_a_failed_one_with_rollback(app
     assert seen == ["begin", "rollback"]
 
 
-def test_a_changed_answer_and_its_card_are_one_transaction(app):
-    """The tap is stored and its card read in one transaction: one BEGIN and one COMMIT (on
-    PostgreSQL one connection checkout), none left to roll back."""
+def test_a_changed_answer_and_its_card_share_a_transaction_on_postgresql_not_on_sqlite(app):
+    """On PostgreSQL, which locks only the tapped row, the tap is stored and its card read in
+    one transaction: one BEGIN and one COMMIT (one connection checkout), none rolled back.
+    SQLite locks the whole database while a write is open: the tap commits first, then its
+    card is read (and that read is committed too)."""
     seed_demo(history=False)
     inspector = db.session.scalar(sa.select(User).where(User.username == "inspector"))
     cleaning = db.session.scalar(sa.select(ServiceLine).where(ServiceLine.code == "CLN"))
@@ -116,5 +118,8 @@ def test_a_changed_answer_and_its_card_are_one_transaction(app):
                 headers={"HX-Request": "true"},
             )
         assert tapped.status_code == 200
-        assert seen == ["begin", "commit"], answer
+        if n == 0 or db.engine.dialect.name == "postgresql":  # a first answer has no card
+            assert seen == ["begin", "commit"], answer
+        else:
+            assert seen == ["begin", "commit", "begin", "commit"], answer
     assert 'id="item-' in tapped.text and 'aria-pressed="true"' in tapped.text
