@@ -25,7 +25,7 @@ from PIL import Image, ImageDraw
 
 from app import create_app
 from app.auth.models import User
-from app.catalog.models import Contractor
+from app.catalog.models import Contractor, ServiceLine, Site
 from app.catalog.standards_io import HEADERS
 from app.core.config import ENV_KEYS, ENV_PREFIX
 from app.core.extensions import db
@@ -38,6 +38,9 @@ from app.core.files import (
     key_of,
     sha256,
 )
+from app.demo import seed_demo
+from app.inspections.checklist import Plan, start_inspection
+from app.inspections.models import Inspection, Scope
 
 PASSWORD = "correct-horse-9"
 
@@ -294,3 +297,24 @@ class ServerProcess:
         if not self.access_log.exists():
             return []
         return [line.split('"')[1] for line in self.access_log.read_text().splitlines()]
+
+
+def demo_draft_at_the_lobby() -> tuple[User, Inspection]:
+    """The demo without its history, and a strip check of cleaning at the lobby that the
+    demo's inspector has started: (the inspector, the draft), committed."""
+    seed_demo(history=False)
+    inspector = db.session.scalar(sa.select(User).where(User.username == "inspector"))
+    cleaning = db.session.scalar(sa.select(ServiceLine).where(ServiceLine.code == "CLN"))
+    lobby = db.session.scalar(sa.select(Site).where(Site.code == "B1-F1-LOBBY"))
+    draft = start_inspection(Plan(Scope.STRIP, lobby, service_line=cleaning), inspector)
+    db.session.commit()
+    return inspector, draft
+
+
+def tap(client, item, answer: str, n: int):
+    """The phone's tap of `answer` on a checklist item (htmx), its client UUID the n-th."""
+    return client.post(
+        f"/inspections/{item.inspection_id}/items/{item.id}/answer",
+        data={"answer": answer, "client_uuid": f"00000000-0000-4000-8000-{n:012d}"},
+        headers={"HX-Request": "true"},
+    )

@@ -41,7 +41,7 @@ from app.notices.lifecycle import (
 from app.notices.models import Notice, NoticeStatus
 from app.plans.models import InspectionPlan, PlanStop
 from app.plans.recurrence import Recurrence
-from tests.helpers import IsolatedClient, jpeg, login
+from tests.helpers import IsolatedClient, demo_draft_at_the_lobby, jpeg, login, tap
 
 THIS_MONTH = month_of(utcnow())
 MONTH_PAGES = [
@@ -348,24 +348,15 @@ def test_a_tap_runs_four_statements_and_a_changed_answer_six(app):
     bar, in one statement, and on a failed item's form for photos the managers' evidence
     rules (camera or gallery); not the inspection, its inspectors or its items, nor the user
     again."""
-    seed_demo(history=False)
-    inspector = db.session.scalar(sa.select(User).where(User.username == "inspector"))
-    cleaning = db.session.scalar(sa.select(ServiceLine).where(ServiceLine.code == "CLN"))
-    lobby = db.session.scalar(sa.select(Site).where(Site.code == "B1-F1-LOBBY"))
-    draft = start_inspection(Plan(Scope.STRIP, lobby, service_line=cleaning), inspector)
-    db.session.commit()
-    url = f"/inspections/{draft.id}/items/{draft.items[0].id}/answer"
+    inspector, draft = demo_draft_at_the_lobby()
+    item = draft.items[0]  # loaded here: the counting below sees only the taps' statements
     app.test_client_class = IsolatedClient
     client = app.test_client()
     login(client, inspector, password="demo12345")
     counts = []
     for n, answer in enumerate(("pass", "fail", "na")):
         with counting() as seen:
-            tapped = client.post(
-                url,
-                data={"answer": answer, "client_uuid": f"00000000-0000-4000-8000-00000000000{n}"},
-                headers={"HX-Request": "true"},
-            )
+            tapped = tap(client, item, answer, n)
         assert tapped.status_code == 200
         counts.append(len(seen))
     assert counts == [4, 6, 5]  # pass, fail (with its failure section), na

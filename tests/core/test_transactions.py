@@ -9,14 +9,12 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from app.auth.models import User
-from app.catalog.models import ServiceLine, Site
+from app.catalog.models import Site
 from app.core.extensions import db
 from app.core.transactions import commit_if_only_read
 from app.demo import seed_demo
-from app.inspections.checklist import Plan, start_inspection
-from app.inspections.models import Scope
 from app.plans.models import InspectionPlan
-from tests.helpers import IsolatedClient, login
+from tests.helpers import IsolatedClient, demo_draft_at_the_lobby, login, tap
 
 
 @contextmanager
@@ -100,23 +98,14 @@ def test_a_changed_answer_and_its_card_share_a_transaction_on_postgresql_not_on_
     one transaction: one BEGIN and one COMMIT (one connection checkout), none rolled back.
     SQLite locks the whole database while a write is open: the tap commits first, then its
     card is read (and that read is committed too)."""
-    seed_demo(history=False)
-    inspector = db.session.scalar(sa.select(User).where(User.username == "inspector"))
-    cleaning = db.session.scalar(sa.select(ServiceLine).where(ServiceLine.code == "CLN"))
-    lobby = db.session.scalar(sa.select(Site).where(Site.code == "B1-F1-LOBBY"))
-    draft = start_inspection(Plan(Scope.STRIP, lobby, service_line=cleaning), inspector)
-    db.session.commit()
-    url = f"/inspections/{draft.id}/items/{draft.items[0].id}/answer"
+    inspector, draft = demo_draft_at_the_lobby()
+    item = draft.items[0]  # loaded here: the transactions below are the taps' alone
     app.test_client_class = IsolatedClient
     client = app.test_client()
     login(client, inspector, password="demo12345")
     for n, answer in enumerate(("pass", "fail")):
         with transactions() as seen:
-            tapped = client.post(
-                url,
-                data={"answer": answer, "client_uuid": f"00000000-0000-4000-8000-00000000000{n}"},
-                headers={"HX-Request": "true"},
-            )
+            tapped = tap(client, item, answer, n)
         assert tapped.status_code == 200
         if n == 0 or db.engine.dialect.name == "postgresql":  # a first answer has no card
             assert seen == ["begin", "commit"], answer

@@ -3,16 +3,10 @@
 
 import uuid
 
-import sqlalchemy as sa
-
-from app.auth.models import User
-from app.catalog.models import ServiceLine, Site
 from app.core.extensions import db
-from app.demo import seed_demo
-from app.inspections.checklist import Plan, start_inspection
-from app.inspections.models import Answer, Scope
+from app.inspections.models import Answer
 from app.inspections.recording import record_answer
-from tests.helpers import IsolatedClient, login
+from tests.helpers import IsolatedClient, demo_draft_at_the_lobby, login
 
 WORDS = {  # an answer's label, a deduction and the progress bar: each card and page has them
     "zh_Hans": (">合格<", "分<", "已答 "),
@@ -21,12 +15,7 @@ WORDS = {  # an answer's label, a deduction and the progress bar: each card and 
 
 
 def test_two_visitors_in_two_languages_each_get_their_own_words_in_turn(app):
-    seed_demo(history=False)
-    inspector = db.session.scalar(sa.select(User).where(User.username == "inspector"))
-    cleaning = db.session.scalar(sa.select(ServiceLine).where(ServiceLine.code == "CLN"))
-    lobby = db.session.scalar(sa.select(Site).where(Site.code == "B1-F1-LOBBY"))
-    draft = start_inspection(Plan(Scope.STRIP, lobby, service_line=cleaning), inspector)
-    db.session.commit()
+    inspector, draft = demo_draft_at_the_lobby()
     item = draft.items[0]  # answered once already: each tap below changes it and gets its card
     record_answer(item, Answer.NOT_APPLICABLE, inspector)
     db.session.commit()
