@@ -11,6 +11,7 @@ from app.catalog.models import Severity
 from app.core.extensions import LabelledEnum, db, enum_type
 from app.core.stamping import StampedEvidence
 from app.core.timeutil import utcnow
+from app.inspections.revisions import revision_triggers
 
 
 class Scope(LabelledEnum):
@@ -140,6 +141,8 @@ class Inspection(db.Model):
     scan_latitude: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
     scan_longitude: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
     scan_accuracy_m: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    # raised by the database at every change to what the checklist shows (revisions.py)
+    revision: Mapped[int] = mapped_column(nullable=False, default=0, server_default="0")
 
     created_by = relationship("User", foreign_keys=[created_by_id])
     plan = relationship("InspectionPlan")
@@ -169,6 +172,12 @@ class Inspection(db.Model):
 
     def __str__(self) -> str:
         return f"#{self.id}"
+
+
+@sa.event.listens_for(db.metadata, "after_create")
+def _create_revision_triggers(target, connection, **kw):
+    for statement in revision_triggers(connection.dialect.name):
+        connection.exec_driver_sql(statement)
 
 
 class InspectionItem(db.Model):
