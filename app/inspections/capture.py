@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from app.catalog.models import Severity
 from app.core.extensions import db
@@ -22,9 +23,10 @@ from app.core.refusals import Refused
 from app.core.transactions import commit_keeping_loaded, writes_lock_the_database
 from app.documents.versions import freeze
 from app.inspections.access import can_record
-from app.inspections.documents import grouped_items, report_document
+from app.inspections.documents import CHECKLIST_SHOWN, grouped_items, report_document
 from app.inspections.forms import SubmitForm
-from app.inspections.models import Answer
+from app.inspections.kept_checklists import kept_or_rendered
+from app.inspections.models import Answer, Inspection
 from app.inspections.recording import (
     NotReady,
     attach_photo,
@@ -51,14 +53,37 @@ def checklist_page(inspection, *, can_record: bool, problems=None, form=None, **
     return render_template(
         "inspections/run.html",
         inspection=inspection,
-        groups=grouped_items(inspection.items),
-        progress=progress(inspection),
-        problems=problems or {},
+        cards=checklist_cards(inspection, can_record=can_record, problems=problems),
         form=form or SubmitForm(),
         can_record=can_record,
-        **card_words(),
         **extra,
     )
+
+
+def checklist_cards(inspection, *, can_record: bool, problems=None) -> Markup:
+    """What the checklist shows of the inspection (_checklist.html): kept until it changes
+    (kept_checklists.py), but for a submit that was not ready, whose problems it marks."""
+
+    def render():
+        loaded = db.session.scalars(
+            sa.select(Inspection)
+            .where(Inspection.id == inspection.id)
+            .options(*CHECKLIST_SHOWN)
+            .execution_options(populate_existing=True)
+        ).one()
+        return Markup(
+            render_template(
+                "inspections/_checklist.html",
+                inspection=loaded,
+                groups=grouped_items(loaded.items),
+                progress=progress(loaded),
+                problems=problems or {},
+                can_record=can_record,
+                **card_words(),
+            )
+        )
+
+    return render() if problems else kept_or_rendered(inspection, can_record, render)
 
 
 def card_words() -> dict:

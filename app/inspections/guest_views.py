@@ -17,7 +17,6 @@ from app.inspections.capture import (
     save_note,
     save_photos,
 )
-from app.inspections.documents import CHECKLIST_SHOWN
 from app.inspections.external import valid_pass
 from app.inspections.models import Inspection, InspectionItem, InspectionPhoto
 from app.inspections.urls import checklist_url
@@ -52,7 +51,7 @@ def _photo(grant, photo_id: int) -> InspectionPhoto:
 @bp.get("/guest/<token>/<int:inspection_id>", endpoint="guest_run")
 def guest_run(token: str, inspection_id: int | None = None):
     grant = _grant(token, inspection_id)
-    inspection = db.session.get(Inspection, grant.inspection_id, options=CHECKLIST_SHOWN)
+    inspection = db.session.get(Inspection, grant.inspection_id)
     if not inspection.is_draft:
         return render_template("inspections/guest_done.html", grant=grant), 200
     page = checklist_page(

@@ -35,7 +35,6 @@ from app.inspections.checklist import (
     plan_contractors,
     sites_to_offer,
 )
-from app.inspections.documents import CHECKLIST_SHOWN
 from app.inspections.forms import StartForm
 from app.inspections.models import Party, Schedule, Scope, Tier
 from app.inspections.starting import start_check
@@ -129,7 +128,7 @@ def start():
 @bp.get("/inspections/<int:inspection_id>/run")
 @role_required(*SELF_RECORDERS)
 def run(inspection_id: int):
-    inspection = get_inspection(inspection_id, *CHECKLIST_SHOWN)
+    inspection = get_inspection(inspection_id)
     if not inspection.is_draft:
         return redirect(url_for("inspections.report", inspection_id=inspection.id))
     recording = can_record(inspection, current_user)
