@@ -2,12 +2,12 @@
 inspection's checklist shows, whoever writes (the ORM, a tap's own statements, a migration, a
 script), so that a rendered checklist can be kept until it changes (kept_checklists.py).
 
-What raises it: the inspection's row; its items; their answers' history and photos; the marks
+What raises a draft's: its own row; its items; their answers' history and photos; the marks
 on those photos and on its check-in; its outside body's documents; its places, contractors,
 service lines and inspectors. Triggers do it, written here for both databases: the migration
 that brought the column creates them, and so does `db.create_all()` (the tests' schema).
 On SQLite a migration that rebuilds one of these tables (batch mode) drops its triggers with
-it and must create them again: tests/inspections/test_kept_checklists.py compares the
+it and must create them again: tests/inspections/test_revisions.py compares the
 triggers the migrations leave with those the models make.
 """
 
@@ -32,15 +32,17 @@ INSPECTION_OF = {
     "inspection_service_lines": "{row}.inspection_id",
     "inspection_inspectors": "{row}.inspection_id",
 }
-_RAISE = "UPDATE inspections SET revision = revision + 1 WHERE id IN ({ids})"
+# Only a draft's: only a draft's checklist is shown, and reopening one changes its own row. A
+# submitted inspection's row is left unwritten (on PostgreSQL each write leaves a dead row).
+_RAISE = "UPDATE inspections SET revision = revision + 1 WHERE id IN ({ids}) AND status = 'draft'"
 
 
 def _sqlite() -> list[str]:
     statements = [
-        # an UPDATE of the inspection's own row that left the revision alone (one by the
-        # triggers below raises it, and is left at that)
+        # an UPDATE of a draft's own row that left the revision alone (one by the triggers
+        # below raises it, and is left at that)
         "CREATE TRIGGER IF NOT EXISTS inspections_revision AFTER UPDATE ON inspections "
-        "FOR EACH ROW WHEN NEW.revision = OLD.revision BEGIN "
+        "FOR EACH ROW WHEN NEW.revision = OLD.revision AND NEW.status = 'draft' BEGIN "
         "UPDATE inspections SET revision = revision + 1 WHERE id = NEW.id; END"
     ]
     for table, found in INSPECTION_OF.items():

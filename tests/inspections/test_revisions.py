@@ -16,7 +16,14 @@ from app.inspections.models import (
     Inspection,
     InspectionPhoto,
 )
-from app.inspections.recording import attach_photo, record_note, store_answer
+from app.inspections.recording import (
+    attach_photo,
+    record_answer,
+    record_note,
+    reopen,
+    store_answer,
+    submit,
+)
 from tests.helpers import demo_draft_at_the_lobby, jpeg
 
 
@@ -137,3 +144,23 @@ def test_the_migration_makes_the_same_triggers_as_the_models_and_takes_them_away
     downgrade(revision="base")
     db.create_all()  # leave what the fixture's teardown expects
     assert triggers() == made_by_models
+
+
+def test_a_submitted_inspections_row_is_left_alone_until_it_is_reopened(app):
+    """Only a draft's checklist is shown: a change under a submitted inspection does not write
+    its row (on PostgreSQL each write leaves a dead row), and reopening raises it."""
+    inspector, draft = demo_draft_at_the_lobby()
+    for item in draft.items:
+        record_answer(item, Answer.PASS, inspector)
+    submit(draft, inspector)
+    db.session.commit()
+    submitted = revision_of(draft)
+    db.session.add(
+        EvidenceMark(photo_kind=CHECK_IN, photo_id=draft.id, kind=MarkKind.FAR_FROM_PLACE)
+    )
+    db.session.commit()
+    assert revision_of(draft) == submitted
+    manager = db.session.scalar(sa.select(User).where(User.username == "manager"))
+    reopen(draft, manager, "补拍照片")
+    db.session.commit()
+    assert revision_of(draft) > submitted
