@@ -119,6 +119,35 @@ def test_a_photo_a_session_and_its_form_token_work_on_either_server(
     ), "a stranger is sent to log in, on either server"
 
 
+def test_a_tap_through_one_server_shows_at_once_on_the_others_kept_checklist(
+    app, servers, make_user, make_check_point, make_site
+):
+    """Each server keeps the checklists it rendered, by the inspection's revision in the
+    database they share: a tap through one server moves it, and the other renders anew."""
+    a, b = servers
+    inspector = make_user("inspector")
+    point = make_check_point()
+    draft = start_inspection(
+        Plan(Scope.STRIP, make_site(), service_line=point.category.service_line), inspector
+    )
+    db.session.commit()
+    item = draft.items[0]
+    phone = requests.Session()
+    log_in(phone, form_from=a.url, post_to=a.url, username=inspector.username)
+    run = f"/inspections/{draft.id}/run"
+    passed = 'value="pass" aria-pressed="true"'
+    for _ in range(2):  # rendered, then kept
+        page = phone.get(f"{a.url}{run}")
+        assert page.status_code == 200 and passed not in page.text
+    tapped = phone.post(
+        f"{b.url}/inspections/{draft.id}/items/{item.id}/answer",
+        data={"answer": "pass"},
+        headers={"HX-Request": "true", "X-CSRFToken": csrf_token(page.text)},
+    )
+    assert tapped.status_code == 200
+    assert passed in phone.get(f"{a.url}{run}").text
+
+
 def test_login_throttling_counts_failures_on_both_servers(app, servers, make_user):
     a, b = servers
     user = make_user("manager")
