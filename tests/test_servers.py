@@ -78,16 +78,22 @@ def log_in(session: requests.Session, form_from: str, post_to: str, username: st
     )
 
 
-def test_a_photo_a_session_and_its_form_token_work_on_either_server(
-    app, servers, make_user, make_check_point, make_site
-):
-    a, b = servers
+def inspectors_draft(make_user, make_check_point, make_site):
+    """An inspector, and a strip check of theirs of one check point, committed."""
     inspector = make_user("inspector")
     point = make_check_point()
     draft = start_inspection(
         Plan(Scope.STRIP, make_site(), service_line=point.category.service_line), inspector
     )
     db.session.commit()
+    return inspector, draft
+
+
+def test_a_photo_a_session_and_its_form_token_work_on_either_server(
+    app, servers, make_user, make_check_point, make_site
+):
+    a, b = servers
+    inspector, draft = inspectors_draft(make_user, make_check_point, make_site)
     item = draft.items[0]
 
     phone = requests.Session()
@@ -125,12 +131,7 @@ def test_a_tap_through_one_server_shows_at_once_on_the_others_kept_checklist(
     """Each server keeps the checklists it rendered, by the inspection's revision in the
     database they share: a tap through one server moves it, and the other renders anew."""
     a, b = servers
-    inspector = make_user("inspector")
-    point = make_check_point()
-    draft = start_inspection(
-        Plan(Scope.STRIP, make_site(), service_line=point.category.service_line), inspector
-    )
-    db.session.commit()
+    inspector, draft = inspectors_draft(make_user, make_check_point, make_site)
     item = draft.items[0]
     phone = requests.Session()
     log_in(phone, form_from=a.url, post_to=a.url, username=inspector.username)
