@@ -26,7 +26,8 @@ CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken
 @pytest.fixture(scope="module")
 def running_servers(database_url, object_store, tmp_path_factory):
     """Two servers for the module's tests, started side by side once: each test empties the
-    database they share, and a server keeps nothing of its own between requests."""
+    database they share, and a server keeps nothing of its own between requests but the
+    checklists it rendered, each for the session it was rendered for."""
     if not database_url.startswith("postgresql"):
         pytest.skip("several servers share PostgreSQL; SQLite is one machine's database")
     folder = tmp_path_factory.mktemp("servers")
