@@ -153,8 +153,9 @@ def save_answer(inspection_id: int, item_id: int, user, find_item, answer: str |
         return _item_response(item, progress=counted)
 
     if wants_card and not writes_lock_the_database():
-        # PostgreSQL locks only the tapped row: the card is read and rendered in the tap's
-        # own transaction, not in a second one (a connection checkout, BEGIN and COMMIT more)
+        # PostgreSQL locks only the tapped row (the draft's own, for its revision, only at the
+        # commit): the card is read and rendered in the tap's own transaction, not in a
+        # second one (a connection checkout, BEGIN and COMMIT more)
         shown = card()
         commit_keeping_loaded(db.session())
         return shown

@@ -6,9 +6,11 @@ What raises a draft's: its own row; its items; their answers' history and photos
 on those photos and on its check-in; its outside body's documents; its places, contractors,
 service lines and inspectors. Triggers do it, written here for both databases: the migration
 that brought the column creates them, and so does `db.create_all()` (the tests' schema).
-On SQLite a migration that rebuilds one of these tables (batch mode) drops its triggers with
-it and must create them again: tests/inspections/test_revisions.py compares the
-triggers the migrations leave with those the models make.
+A migration that rebuilds one of these tables on SQLite (batch mode) must drop all of them
+first (`drop_revision_triggers`: SQLite refuses to rename a table into place while a trigger
+names a missing one) and create them again after; tests/inspections/test_revisions.py
+compares the triggers the migrations leave with those the models make. The migration that
+brought them keeps its own copy of these statements, as they were.
 """
 
 # For each table: how a row ({row}: NEW or OLD) finds its inspection (NULL: it has none).
@@ -58,19 +60,24 @@ def _sqlite() -> list[str]:
 def _postgresql() -> list[str]:
     statements = [
         "CREATE OR REPLACE FUNCTION inspections_revision() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN IF NEW.revision = OLD.revision THEN NEW.revision := OLD.revision + 1; "
-        "END IF; RETURN NEW; END $$",
+        "$$ BEGIN IF NEW.revision = OLD.revision AND NEW.status = 'draft' THEN "
+        "NEW.revision := OLD.revision + 1; END IF; RETURN NEW; END $$",
         "CREATE OR REPLACE TRIGGER inspections_revision BEFORE UPDATE ON inspections "
         "FOR EACH ROW EXECUTE FUNCTION inspections_revision()",
     ]
     for table, found in INSPECTION_OF.items():
-        # OLD is NULL in an INSERT's trigger and NEW in a DELETE's: both rows serve all three
+        # OLD is NULL in an INSERT's trigger and NEW in a DELETE's: both rows serve all three.
+        # Deferred to the commit: a transaction locks the draft's row last, after the rows it
+        # writes, so a tap and a note on one item never wait on each other in turn (deadlock),
+        # and taps on other items wait only for a commit, not for a card to render.
         ids = f"{found.format(row='OLD')}, {found.format(row='NEW')}"
         statements += [
             f"CREATE OR REPLACE FUNCTION {table}_revision() RETURNS trigger LANGUAGE plpgsql "
             f"AS $$ BEGIN {_RAISE.format(ids=ids)}; RETURN NULL; END $$",
-            f"CREATE OR REPLACE TRIGGER {table}_revision AFTER INSERT OR UPDATE OR DELETE "
-            f"ON {table} FOR EACH ROW EXECUTE FUNCTION {table}_revision()",
+            f"DROP TRIGGER IF EXISTS {table}_revision ON {table}",
+            f"CREATE CONSTRAINT TRIGGER {table}_revision AFTER INSERT OR UPDATE OR DELETE "
+            f"ON {table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+            f"EXECUTE FUNCTION {table}_revision()",
         ]
     return statements
 
