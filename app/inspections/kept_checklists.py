@@ -13,6 +13,7 @@ name, the evidence rules) is at most KEPT_SECONDS old.
 """
 
 import threading
+import time
 
 from cachetools import TTLCache
 from flask import current_app, g, session
@@ -26,9 +27,8 @@ KEPT_CHECKLISTS = 256  # a worker's: the drafts open at once, times their viewer
 
 
 class KeptChecklists:
-    def __init__(self, timer=None):
-        extra = {"timer": timer} if timer else {}
-        self._kept = TTLCache(maxsize=KEPT_CHECKLISTS, ttl=KEPT_SECONDS, **extra)
+    def __init__(self, timer=time.monotonic):
+        self._kept = TTLCache(maxsize=KEPT_CHECKLISTS, ttl=KEPT_SECONDS, timer=timer)
         self._lock = threading.Lock()  # the development server and the tests' answer in threads
 
     def get(self, key) -> Markup | None:

@@ -7,10 +7,10 @@ on those photos and on its check-in; its outside body's documents; its places, c
 service lines and inspectors. Triggers do it, written here for both databases: the migration
 that brought the column creates them, and so does `db.create_all()` (the tests' schema).
 A migration that rebuilds one of these tables on SQLite (batch mode) must drop all of them
-first (`drop_revision_triggers`: SQLite refuses to rename a table into place while a trigger
-names a missing one) and create them again after; tests/inspections/test_revisions.py
-compares the triggers the migrations leave with those the models make. The migration that
-brought them keeps its own copy of these statements, as they were.
+first (SQLite refuses to rename a table into place while a trigger names a missing one) and
+create them again after. The migration that brought them keeps its own copy of these
+statements, as they were, and of the DROPs; tests/inspections/test_revisions.py compares the
+triggers the migrations leave with those the models make.
 """
 
 # For each table: how a row ({row}: NEW or OLD) finds its inspection (NULL: it has none).
@@ -86,15 +86,3 @@ def revision_triggers(dialect: str) -> list[str]:
     """The statements that create the triggers on this database ("sqlite" or "postgresql")."""
     return _postgresql() if dialect == "postgresql" else _sqlite()
 
-
-def drop_revision_triggers(dialect: str) -> list[str]:
-    if dialect == "postgresql":
-        return [
-            f"DROP FUNCTION IF EXISTS {table}_revision() CASCADE"
-            for table in ("inspections", *INSPECTION_OF)
-        ]
-    return [
-        f"DROP TRIGGER IF EXISTS {table}_{event}_revision"
-        for table in INSPECTION_OF
-        for event in ("insert", "update", "delete")
-    ] + ["DROP TRIGGER IF EXISTS inspections_revision"]
