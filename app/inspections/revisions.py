@@ -85,4 +85,3 @@ def _postgresql() -> list[str]:
 def revision_triggers(dialect: str) -> list[str]:
     """The statements that create the triggers on this database ("sqlite" or "postgresql")."""
     return _postgresql() if dialect == "postgresql" else _sqlite()
-
